@@ -1,0 +1,51 @@
+"""releasegate: a pytest-based regression suite for language models.
+
+Golden files become pytest tests, judged by checks, summed up in metrics with bars, and compared
+with a reviewed baseline; the pytest exit status is the release gate. The pytest plugin is
+registered through the ``pytest11`` entry point; this module exposes the pieces a user may want
+to call directly.
+"""
+
+from __future__ import annotations
+
+from .baselines import BaselineStore, SuiteBaseline
+from .cases import GoldenCase
+from .checks import CheckResult, build_check
+from .config import Settings, load_settings
+from .exceptions import (
+    BackendError,
+    BaselineError,
+    ConfigError,
+    GoldenFileError,
+    ModelLoadError,
+    ReleasegateError,
+    UnknownNameError,
+)
+from .loaders import load_cases
+from .metrics import MetricValue, build_metric
+from .suites import Suite, discover_suites, load_suite
+
+__all__ = [
+    "BackendError",
+    "BaselineError",
+    "BaselineStore",
+    "CheckResult",
+    "ConfigError",
+    "GoldenCase",
+    "GoldenFileError",
+    "MetricValue",
+    "ModelLoadError",
+    "ReleasegateError",
+    "Settings",
+    "Suite",
+    "SuiteBaseline",
+    "UnknownNameError",
+    "build_check",
+    "build_metric",
+    "discover_suites",
+    "load_cases",
+    "load_settings",
+    "load_suite",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,176 @@
+"""Baselines: what a reference run produced, per suite, as reviewable JSON under version control.
+
+A baseline keeps each case's outcome (and the reference answer, so a reviewer sees what changed)
+and each metric's value with its per-case contributions, so later comparisons can be paired on
+the same items. Files are written only with ``--update-baseline``, by the pytest-xdist controller,
+once, at the end of the session; workers only read them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .exceptions import BaselineError, GoldenFileError
+from .schemas import validate_document
+
+__all__ = ["BaselineStore", "CaseBaseline", "MetricBaseline", "SuiteBaseline", "WriteResult"]
+
+Outcome = Literal["passed", "failed"]
+
+
+@dataclass(frozen=True)
+class CaseBaseline:
+    """A case as the reference run left it."""
+
+    outcome: Outcome
+    """Whether the reference model's answer passed the case's check."""
+    answer: str = ""
+    """The reference model's answer."""
+    score: float | None = None
+    """The check's score (similarity, fraction of JSON fields), where it has one."""
+
+
+@dataclass(frozen=True)
+class MetricBaseline:
+    """A suite metric as the reference run left it."""
+
+    value: float
+    """The metric's value."""
+    per_item: Mapping[str, float] = field(default_factory=dict)
+    """Each case's contribution, by case id (for paired comparisons)."""
+
+
+@dataclass(frozen=True)
+class SuiteBaseline:
+    """The whole baseline of one suite."""
+
+    suite: str
+    cases: Mapping[str, CaseBaseline]
+    metrics: Mapping[str, MetricBaseline]
+    model: Mapping[str, Any] = field(default_factory=dict)
+    generation: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        cases: dict[str, Any] = {}
+        for case_id in sorted(self.cases):
+            case = self.cases[case_id]
+            entry: dict[str, Any] = {"outcome": case.outcome, "answer": case.answer}
+            if case.score is not None:
+                entry["score"] = round(case.score, 6)
+            cases[case_id] = entry
+        metrics: dict[str, Any] = {}
+        for name in sorted(self.metrics):
+            metric = self.metrics[name]
+            metrics[name] = {"value": round(metric.value, 6)}
+            if metric.per_item:
+                metrics[name]["per_item"] = {
+                    k: round(v, 6) for k, v in sorted(metric.per_item.items())
+                }
+        return {
+            "suite": self.suite,
+            "model": dict(self.model),
+            "generation": dict(self.generation),
+            "metrics": metrics,
+            "cases": cases,
+        }
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What an update did to one suite's file."""
+
+    suite: str
+    path: Path
+    action: Literal["created", "updated", "unchanged"]
+    removed_cases: tuple[str, ...] = ()
+    """Case entries dropped because the suite no longer has those cases."""
+
+
+class BaselineStore:
+    """Reads and writes ``<baselines_dir>/<suite>.json``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._loaded: dict[str, SuiteBaseline | None] = {}
+
+    def path_for(self, suite: str) -> Path:
+        return self.directory / f"{suite}.json"
+
+    def load(self, suite: str) -> SuiteBaseline | None:
+        """The suite's baseline, or None when it has none yet (every case is then plain
+        pass/fail)."""
+        if suite not in self._loaded:
+            self._loaded[suite] = self._read(suite)
+        return self._loaded[suite]
+
+    def _read(self, suite: str) -> SuiteBaseline | None:
+        path = self.path_for(suite)
+        if not path.is_file():
+            return None
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BaselineError(
+                f"{path}: not valid JSON ({exc}); fix it or regenerate it with --update-baseline"
+            ) from exc
+        try:
+            validate_document("baseline", document, path=path)
+        except GoldenFileError as exc:
+            raise BaselineError(
+                f"{exc}; fix it or regenerate it with --update-baseline"
+            ) from exc
+        if document["suite"] != suite:
+            raise BaselineError(
+                f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
+                "rename the file or regenerate it with --update-baseline"
+            )
+        return SuiteBaseline(
+            suite=suite,
+            cases={k: CaseBaseline(**v) for k, v in document["cases"].items()},
+            metrics={
+                k: MetricBaseline(value=v["value"], per_item=v.get("per_item", {}))
+                for k, v in document["metrics"].items()
+            },
+            model=document.get("model", {}),
+            generation=document.get("generation", {}),
+        )
+
+    def write(
+        self,
+        new: SuiteBaseline,
+        *,
+        all_case_ids: frozenset[str] | None = None,
+    ) -> WriteResult:
+        """Merge *new* into the suite's file. Entries for cases that did not run are kept,
+        unless *all_case_ids* (the suite's complete case list) says they no longer exist."""
+        path = self.path_for(new.suite)
+        old = self._read(new.suite)
+        if old is None:
+            merged = new
+            removed: tuple[str, ...] = ()
+        else:
+            cases = {**old.cases, **new.cases}
+            removed = ()
+            if all_case_ids is not None:
+                removed = tuple(sorted(k for k in cases if k not in all_case_ids))
+                cases = {k: v for k, v in cases.items() if k in all_case_ids}
+            merged = SuiteBaseline(
+                suite=new.suite,
+                cases=cases,
+                metrics={**old.metrics, **new.metrics},
+                model=new.model or old.model,
+                generation=new.generation or old.generation,
+            )
+        text = json.dumps(merged.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return WriteResult(new.suite, path, "unchanged", removed)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        self._loaded.pop(new.suite, None)
+        return WriteResult(new.suite, path, "created" if old is None else "updated", removed)

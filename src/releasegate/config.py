@@ -1,0 +1,138 @@
+"""Run settings: ``[tool.releasegate]`` in pyproject.toml, overridden by command-line options.
+
+The schema ``schemas/config.schema.json`` is the one list of keys: it validates the table, and the
+pytest plugin derives one command-line option per key from it (``max_new_tokens`` becomes
+``--max-new-tokens``), so a key can never be settable in one place and not the other.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ConfigError
+from .schemas import first_error
+
+__all__ = ["DEFAULT_MODEL_ALIAS", "Settings", "default_cache_dir", "load_settings", "read_table"]
+
+DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
+
+
+def default_cache_dir() -> Path:
+    """``$RELEASEGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/releasegate``, else ``~/.cache/releasegate``."""
+    explicit = os.environ.get("RELEASEGATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "releasegate"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know; paths are absolute (resolved against the root folder)."""
+
+    model: str = DEFAULT_MODEL_ALIAS
+    """A local model folder, a hub id, or the default model's alias."""
+    backend: str = "hf"
+    """Backend name: ``hf`` (transformers in process)."""
+    device: str = "auto"
+    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
+    dtype: str = "auto"
+    """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
+    max_new_tokens: int = 64
+    """Tokens generated per answer at most; a suite may override it."""
+    temperature: float = 0.0
+    """0 is greedy decoding, the default, so runs repeat exactly."""
+    top_p: float = 1.0
+    """Nucleus sampling bar, used only when temperature > 0."""
+    seed: int = 0
+    """Seed for sampling."""
+    batch_size: int = 16
+    """Prompts per batched generate call."""
+    chunk_size: int | None = None
+    """Cases one worker generates together; None means ``batch_size``."""
+    golden_dir: Path = Path("fixtures/golden")
+    """Folder of suite manifests and case files."""
+    baselines_dir: Path = Path("fixtures/baselines")
+    """Folder of per-suite baseline files."""
+    schemas_dir: Path = Path("fixtures/schemas")
+    """Folder of JSON schemas that ``json`` checks name."""
+    reports_dir: Path = Path("reports")
+    """Folder that each run writes ``<run-id>/`` into."""
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    """Folder of the converted default model and the prediction cache."""
+    suites: tuple[str, ...] = ()
+    """Run only these suites; empty means every manifest in ``golden_dir``."""
+    prediction_cache: bool = True
+    """Reuse answers cached for the same model fingerprint, prompt and settings."""
+
+    @property
+    def effective_chunk_size(self) -> int:
+        return self.chunk_size or self.batch_size
+
+    def public(self) -> dict[str, Any]:
+        """The settings as plain JSON-able data, for reports."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+_PATH_KEYS = frozenset({"golden_dir", "baselines_dir", "schemas_dir", "reports_dir", "cache_dir"})
+
+
+def read_table(pyproject: Path | None) -> dict[str, Any]:
+    """The ``[tool.releasegate]`` table of *pyproject*, or ``{}`` when there is none."""
+    if pyproject is None or not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("releasegate", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.releasegate] must be a table")
+    return table
+
+
+def load_settings(
+    table: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    *,
+    root: Path,
+    source: str = "[tool.releasegate]",
+) -> Settings:
+    """Validate *table* (from pyproject.toml) and *overrides* (from the command line, ``None``
+    meaning "not given"), and merge them into :class:`Settings` with paths made absolute."""
+    _validate(table, source)
+    given = {key: value for key, value in overrides.items() if value is not None}
+    _validate(given, "command line")
+    merged: dict[str, Any] = {**table, **given}
+    if "suites" in merged:
+        merged["suites"] = tuple(merged["suites"])
+    for key in _PATH_KEYS & merged.keys():
+        merged[key] = Path(str(merged[key])).expanduser()
+    settings = replace(Settings(), **merged)
+    resolved = {key: _absolute(getattr(settings, key), root) for key in _PATH_KEYS}
+    return replace(settings, **resolved)
+
+
+def _validate(document: Mapping[str, Any], source: str) -> None:
+    found = first_error("config", dict(document))
+    if found is not None:
+        field_name, message = found
+        raise ConfigError(f"{source}: '{field_name}': {message}")
+
+
+def _absolute(path: Path, root: Path) -> Path:
+    return path if path.is_absolute() else (root / path).resolve()

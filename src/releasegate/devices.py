@@ -1,0 +1,121 @@
+"""Which device each pytest-xdist worker uses, how many workers ``-n auto`` means, and threads.
+
+One model per device: worker ``gwN`` takes GPU N modulo the GPUs there are. On a CPU machine
+every worker holds its own copy of the model and the cores are split between them.
+
+What ``-n auto`` should mean on a CPU was measured with ``benchmarks/workers_on_cpu.py`` (the
+default model, fp32, 32 golden-like chat prompts, 48 new tokens, batches of 16, greedy) on the
+2-core development machine, shared with other work at the time::
+
+    FIGURES_PLACEHOLDER
+
+So on a CPU ``-n auto`` means CHOICE_PLACEHOLDER.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .exceptions import ConfigError
+
+__all__ = [
+    "CPU_WORKERS",
+    "auto_num_workers",
+    "configure_torch_threads",
+    "cpu_count",
+    "cuda_device_count",
+    "device_for_worker",
+    "mps_available",
+]
+
+CPU_WORKERS = 1
+"""Workers ``-n auto`` starts on a machine without a GPU (see the measurements above)."""
+
+_DEVICE = re.compile(r"(auto|cpu|mps|cuda)(?::(\d+))?")
+_WORKER = re.compile(r"gw(\d+)")
+
+
+def cuda_device_count() -> int:
+    """GPUs torch can see; 0 without CUDA. Does not create a CUDA context (the controller
+    process stays fork-safe): torch answers from NVML or the driver's device count."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return 0
+    return int(torch.cuda.device_count())
+
+
+def mps_available() -> bool:
+    import torch
+
+    return bool(torch.backends.mps.is_available())
+
+
+def device_for_worker(requested: str, worker_id: str | None) -> str:
+    """The concrete device for xdist worker *worker_id* (``gw0``, ``gw1``...; None or
+    ``master`` outside xdist).
+
+    ``auto`` and a bare ``cuda`` spread the workers over the GPUs (``gwN`` -> ``cuda:N mod
+    count``); ``auto`` without CUDA is ``cpu``; ``cuda:K``, ``cpu`` and ``mps`` are kept.
+    """
+    match = _DEVICE.fullmatch(requested)
+    if match is None or (match.group(2) is not None and match.group(1) != "cuda"):
+        raise ConfigError(f"device '{requested}' is not one of auto, cpu, cuda, cuda:N, mps")
+    kind, index = match.group(1), match.group(2)
+    if kind == "cpu":
+        return kind
+    if kind == "mps":
+        if not mps_available():
+            raise ConfigError("device 'mps' was asked for, but torch sees no Apple GPU")
+        return kind
+    count = cuda_device_count()
+    if count == 0:
+        if kind == "auto":
+            return "cpu"
+        raise ConfigError(
+            f"device '{requested}' was asked for, but torch sees no CUDA device "
+            f"({_torch_build()}); use device 'auto' or 'cpu'"
+        )
+    if index is not None:
+        if int(index) >= count:
+            raise ConfigError(
+                f"device '{requested}' was asked for, but torch sees {count} CUDA device(s)"
+            )
+        return requested
+    return f"cuda:{_worker_number(worker_id) % count}"
+
+
+def auto_num_workers() -> int:
+    """What ``-n auto`` means: one worker per GPU, or :data:`CPU_WORKERS` on a CPU machine."""
+    return cuda_device_count() or CPU_WORKERS
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity mask, e.g. a container's cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def configure_torch_threads(num_workers: int) -> int:
+    """Give this process its share of the cores when *num_workers* processes run side by side;
+    returns the thread count set."""
+    import torch
+
+    threads = max(1, cpu_count() // max(1, num_workers))
+    torch.set_num_threads(threads)
+    return threads
+
+
+def _worker_number(worker_id: str | None) -> int:
+    match = _WORKER.fullmatch(worker_id or "")
+    return int(match.group(1)) if match else 0
+
+
+def _torch_build() -> str:
+    import torch
+
+    cuda = torch.version.cuda
+    return f"torch {torch.__version__}, " + (f"CUDA {cuda}" if cuda else "a CPU-only build")

@@ -1,0 +1,80 @@
+"""The project's own errors: each says what went wrong, where, and what to do about it.
+
+Every error a user can cause by a bad file, option or path is a :class:`ReleasegateError`. The
+pytest plugin prints these as one message, never as a traceback, and stops before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "BackendError",
+    "BaselineError",
+    "ConfigError",
+    "GoldenFileError",
+    "ModelLoadError",
+    "ReleasegateError",
+    "UnknownNameError",
+]
+
+
+class ReleasegateError(Exception):
+    """Base class: a problem in the user's input or environment, with a message that says where."""
+
+
+class ConfigError(ReleasegateError):
+    """``[tool.releasegate]`` or a command-line option has a wrong key, type or value."""
+
+
+class GoldenFileError(ReleasegateError):
+    """A manifest or case file cannot be used: names the file, and the line/row and field if known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if field is not None:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownNameError(ReleasegateError):
+    """A check, metric, backend or suite name that is not registered, with a did-you-mean."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], *, where: str = "") -> None:
+        known_sorted = sorted(known)
+        self.kind = kind
+        self.name = name
+        self.known = tuple(known_sorted)
+        close = difflib.get_close_matches(name, known_sorted, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}unknown {kind} '{name}'.{hint} Known {kind}s: {', '.join(known_sorted)}."
+        )
+
+
+class ModelLoadError(ReleasegateError):
+    """The model cannot be found or loaded (missing folder, missing wheel, bad weights)."""
+
+
+class BackendError(ReleasegateError):
+    """A backend failed to produce answers for a batch of cases."""
+
+
+class BaselineError(ReleasegateError):
+    """A baseline file is malformed or belongs to a different suite."""

@@ -1,0 +1,113 @@
+"""The fixtures a test module of golden suites uses.
+
+``golden_case`` and ``suite_metric`` are parametrised by the plugin (one test per case, one per
+metric bar and per no-drop comparison); a test module only says what to assert::
+
+    def test_case(golden_case):
+        golden_case.assert_passes()
+
+    def test_metric(suite_metric):
+        suite_metric.assert_meets_bar()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import pytest
+
+from .backends import Backend
+from .judging import CaseVerdict, failure_message
+from .session import CaseRef, MetricRef, MetricResult, ReleaseSession
+from .stash import RECORD_KEY, SESSION_KEY
+
+__all__ = [
+    "CaseUnderTest",
+    "MetricUnderTest",
+    "golden_case",
+    "model_backend",
+    "releasegate_session",
+    "suite_metric",
+]
+
+
+class CaseUnderTest:
+    """One golden case in its test: its answer, its verdict, and the assertion."""
+
+    def __init__(self, session: ReleaseSession, ref: CaseRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def verdict(self) -> CaseVerdict:
+        """Generates (with the rest of its chunk) or fetches the answer, and judges it."""
+        verdict = self._session.judge(self.ref)
+        self._node.stash[RECORD_KEY] = verdict.record()
+        return verdict
+
+    def assert_passes(self) -> None:
+        """Fail with a readable message (prompt, expected, answer, reason) unless it passes."""
+        verdict = self.verdict
+        if verdict.passed:
+            return
+        message = failure_message(verdict)
+        if self._session.update_baseline and not verdict.case.critical:
+            pytest.xfail("recorded as a known failure in the new baseline")
+        pytest.fail(message, pytrace=False)
+
+
+class MetricUnderTest:
+    """One suite metric against its bar, or against its baseline value."""
+
+    def __init__(self, session: ReleaseSession, ref: MetricRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def result(self) -> MetricResult:
+        result = self._session.evaluate_metric(self.ref)
+        self._node.stash[RECORD_KEY] = result.record()
+        self._node.user_properties.append(("value", round(result.value.value, 6)))
+        self._node.user_properties.append(("bar", result.spec.bar))
+        if result.baseline_value is not None:
+            self._node.user_properties.append(("baseline", round(result.baseline_value, 6)))
+        return result
+
+    def assert_meets_bar(self) -> None:
+        outcome = self.result.outcome
+        if not outcome.passed:
+            pytest.fail(outcome.message, pytrace=False)
+
+
+def _session(request: pytest.FixtureRequest) -> ReleaseSession:
+    return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def releasegate_session(request: pytest.FixtureRequest) -> ReleaseSession:
+    """This process's releasegate session (settings, suites, predictions)."""
+    return _session(request)
+
+
+@pytest.fixture(scope="session")
+def model_backend(releasegate_session: ReleaseSession) -> Iterator[Backend]:
+    """The model, loaded once per process: once per device under ``pytest -n auto``."""
+    yield releasegate_session.backend
+
+
+@pytest.fixture
+def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
+    """One golden case (parametrised by the plugin: ``<suite>/<case_id>``)."""
+    param: Any = request.param
+    return CaseUnderTest(_session(request), param, request.node)
+
+
+@pytest.fixture
+def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest:
+    """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``)."""
+    param: Any = request.param
+    return MetricUnderTest(_session(request), param, request.node)

@@ -1,0 +1,240 @@
+"""The pytest plugin (entry point ``pytest11: releasegate``): hooks only.
+
+Work is handed to :class:`~releasegate.session.ReleaseSession` (kept in ``config.stash``) and
+to the modules it uses; reports and baselines are written by the controller alone, from plain
+records that workers attach to their test reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import load_settings, read_table
+from .exceptions import ReleasegateError
+from .fixtures import golden_case, model_backend, releasegate_session, suite_metric
+from .controller import Controller
+from .reports import RunReport
+from .schemas import describe_keys
+from .session import CaseRef, MetricRef, ReleaseSession, default_run_id, worker_identity
+from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
+
+__all__ = ["golden_case", "model_backend", "releasegate_session", "suite_metric"]
+
+_OPTION_TYPES = {"integer": int, "number": float, "string": str}
+
+
+def _option_name(key: str) -> str:
+    return "--suite" if key == "suites" else "--" + key.replace("_", "-")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("releasegate", "releasegate: golden suites as a release gate")
+    for key, schema in describe_keys("config").items():
+        dest = f"releasegate_{key}"
+        help_text = f"{schema.get('description', key)} [tool.releasegate] {key}."
+        if schema.get("type") == "boolean":
+            group.addoption(
+                f"--no-{key.replace('_', '-')}",
+                action="store_false",
+                dest=dest,
+                default=None,
+                help=f"Turn off: {help_text}",
+            )
+        elif schema.get("type") == "array":
+            group.addoption(
+                _option_name(key), action="append", dest=dest, default=None, help=help_text
+            )
+        else:
+            kind = _OPTION_TYPES.get(schema.get("type", "string"), str)
+            group.addoption(_option_name(key), type=kind, dest=dest, default=None, help=help_text)
+    group.addoption(
+        "--update-baseline",
+        action="store_true",
+        dest="releasegate_update_baseline",
+        default=False,
+        help="Write fixtures/baselines/ from this run (written once, by the controller, at the end).",
+    )
+    group.addoption(
+        "--run-id",
+        dest="releasegate_run_id",
+        default=None,
+        help="Name of this run's folder under reports/ (default: date, time and process id).",
+    )
+
+
+def _pyproject(config: pytest.Config) -> Path:
+    if config.inipath is not None and config.inipath.name == "pyproject.toml":
+        return config.inipath
+    return config.rootpath / "pyproject.toml"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "critical: a golden case that must pass whatever the baseline says"
+    )
+    overrides = {
+        key: config.getoption(f"releasegate_{key}") for key in describe_keys("config")
+    }
+    try:
+        settings = load_settings(read_table(_pyproject(config)), overrides, root=config.rootpath)
+    except ReleasegateError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    worker_id, worker_count = worker_identity(workerinput)
+    if workerinput is not None:
+        run_id = str(workerinput["releasegate_run_id"])
+    else:
+        run_id = config.getoption("releasegate_run_id") or default_run_id()
+    session = ReleaseSession(
+        settings=settings,
+        run_id=run_id,
+        worker_id=worker_id,
+        worker_count=worker_count,
+        update_baseline=config.getoption("releasegate_update_baseline"),
+    )
+    config.stash[SESSION_KEY] = session
+    if session.is_controller:
+        report = RunReport(run_id=run_id, directory=settings.reports_dir / run_id)
+        owns_junit = not config.option.xmlpath
+        if owns_junit:
+            config.option.xmlpath = str(report.directory / "junit.xml")
+        config.stash[REPORT_KEY] = report
+        config.pluginmanager.register(
+            Controller(config, session, report, owns_junit=owns_junit), "releasegate-controller"
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    from .devices import auto_num_workers
+
+    return auto_num_workers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["releasegate_run_id"] = node.config.stash[SESSION_KEY].run_id
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "load":
+        return None
+    from .scheduling import ChunkScheduling
+
+    chunk_size = config.stash[SESSION_KEY].settings.effective_chunk_size
+    return ChunkScheduling(config, log, chunk_size=chunk_size)
+
+
+def _loaded(session: ReleaseSession) -> ReleaseSession:
+    """The session with its suites and baselines read; a bad file stops collection with one
+    message (no traceback), so nothing runs on half a suite."""
+    try:
+        for suite in session.suites.values():
+            session.baselines.load(suite.name)
+        session.check_model()
+    except ReleasegateError as exc:
+        raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
+    return session
+
+
+def _marker_name(tag: str) -> str:
+    return re.sub(r"\W", "_", tag)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    wants_cases = "golden_case" in metafunc.fixturenames
+    wants_metrics = "suite_metric" in metafunc.fixturenames
+    if not (wants_cases or wants_metrics):
+        return
+    session = _loaded(metafunc.config.stash[SESSION_KEY])
+    if wants_cases:
+        metafunc.parametrize("golden_case", _case_params(metafunc.config, session), indirect=True)
+    if wants_metrics:
+        metafunc.parametrize("suite_metric", _metric_params(session), indirect=True)
+
+
+def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
+    params = []
+    registered: set[str] = set()
+    for suite in session.suites.values():
+        baseline = None if session.update_baseline else session.baselines.load(suite.name)
+        for case in suite.cases:
+            marks: list[Any] = []
+            for tag in case.tags:
+                name = _marker_name(tag)
+                if name not in registered:
+                    config.addinivalue_line("markers", f"{name}: golden cases tagged '{tag}'")
+                    registered.add(name)
+                marks.append(getattr(pytest.mark, name))
+            before = baseline.cases.get(case.id) if baseline else None
+            if before is not None and before.outcome == "failed" and not case.critical:
+                marks.append(
+                    pytest.mark.xfail(reason="known failure: failed on the baseline", strict=False)
+                )
+            params.append(pytest.param(CaseRef(suite.name, case.id), id=case.key, marks=marks))
+    return params
+
+
+def _metric_params(session: ReleaseSession) -> list[Any]:
+    params = []
+    for suite in session.suites.values():
+        baseline = session.baselines.load(suite.name)
+        for spec in suite.metrics:
+            ref = MetricRef(suite.name, spec.name, "value")
+            params.append(pytest.param(ref, id=ref.test_id))
+            if spec.max_drop is None:
+                continue
+            drop = MetricRef(suite.name, spec.name, "no_drop")
+            marks: list[Any] = []
+            if session.update_baseline:
+                marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
+            elif baseline is None or spec.name not in baseline.metrics:
+                marks.append(
+                    pytest.mark.skip(
+                        reason=f"no baseline value for {suite.name}::{spec.name}; "
+                        "record one with --update-baseline"
+                    )
+                )
+            params.append(pytest.param(drop, id=drop.test_id, marks=marks))
+    return params
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    refs: dict[str, CaseRef] = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("golden_case"), CaseRef):
+            refs[item.nodeid] = callspec.params["golden_case"]
+    if refs:
+        config.stash[SESSION_KEY].assign_chunks([item.nodeid for item in items], refs)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "call" and RECORD_KEY in item.stash:
+        report.releasegate = item.stash[RECORD_KEY]  # type: ignore[attr-defined]
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    rg = config.stash[SESSION_KEY]
+    workeroutput = getattr(config, "workeroutput", None)
+    description = rg.model_description()
+    if description is not None:
+        if workeroutput is not None:
+            workeroutput["releasegate_model"] = description
+        elif REPORT_KEY in config.stash:
+            config.stash[REPORT_KEY].models["main"] = description
+    rg.close()

@@ -1,0 +1,139 @@
+"""What a run leaves behind: ``reports/<run-id>/`` and the terminal summary.
+
+Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
+record (plain data) to its test report; the controller gathers them here, adds the pytest
+outcome, and writes ``results.json`` (every case and metric), ``summary.md`` (for CI step
+summaries) and the ``reports/latest`` pointer. ``junit.xml`` is pytest's own, written to the same
+folder, with metric values as test properties.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RunReport", "git_commit", "summary_table"]
+
+OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
+
+
+def git_commit(root: Path) -> str | None:
+    """The checked-out commit of *root*, or None outside a git work tree."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+@dataclass
+class RunReport:
+    """Records of one run, gathered on the controller."""
+
+    run_id: str
+    directory: Path
+    started: float = field(default_factory=time.time)
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Model description by worker (``main`` without xdist)."""
+
+    def add(self, nodeid: str, record: Mapping[str, Any], outcome: str) -> None:
+        entry = {**record, "outcome": outcome, "nodeid": nodeid}
+        if record["kind"] == "case":
+            self.cases[record["key"]] = entry
+        else:
+            key = f"{record['suite']}::{record['metric']}"
+            if record["test"] == "no_drop":
+                key += "::no_drop"
+            self.metrics[key] = entry
+
+    @property
+    def empty(self) -> bool:
+        return not self.cases and not self.metrics
+
+    def counts_by_suite(self) -> dict[str, Counter[str]]:
+        out: dict[str, Counter[str]] = {}
+        for case in self.cases.values():
+            out.setdefault(case["suite"], Counter())[case["outcome"]] += 1
+        return out
+
+    def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
+        """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        document = {
+            "run_id": self.run_id,
+            "started": _iso(self.started),
+            "finished": _iso(time.time()),
+            "duration_seconds": round(time.time() - self.started, 3),
+            "git_commit": git_commit(root),
+            "settings": dict(settings),
+            "models": self.models,
+            "summary": {
+                suite: dict(counter) for suite, counter in sorted(self.counts_by_suite().items())
+            },
+            "metrics": [self.metrics[k] for k in sorted(self.metrics)],
+            "cases": [self.cases[k] for k in sorted(self.cases)],
+        }
+        (self.directory / "results.json").write_text(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (self.directory / "summary.md").write_text(self.markdown(), encoding="utf-8")
+        _point_latest(self.directory)
+        return self.directory
+
+    def markdown(self) -> str:
+        lines = [f"# releasegate run {self.run_id}", ""]
+        counts = self.counts_by_suite()
+        if counts:
+            lines += ["| suite | " + " | ".join(OUTCOMES) + " |", "|---" * (len(OUTCOMES) + 1) + "|"]
+            for suite, counter in sorted(counts.items()):
+                lines.append(f"| {suite} | " + " | ".join(str(counter[o]) for o in OUTCOMES) + " |")
+            lines.append("")
+        if self.metrics:
+            lines += ["| suite | metric | value | bar | baseline | verdict |", "|---" * 6 + "|"]
+            for row in summary_table(self.metrics.values()):
+                lines.append("| " + " | ".join(row) + " |")
+            lines.append("")
+        regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
+        if regressions:
+            lines += ["## Failing cases", ""]
+            for case in sorted(regressions, key=lambda c: c["key"]):
+                lines.append(f"- `{case['key']}` ({case['status']}): {case['reason']}")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def summary_table(metrics: Any) -> list[list[str]]:
+    """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
+    rows = []
+    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"])):
+        name = m["metric"] + (" (no drop)" if m["test"] == "no_drop" else "")
+        bar = f"drop <= {m['max_drop']:g}" if m["test"] == "no_drop" else m["bar"]
+        baseline = "-" if m["baseline"] is None else f"{m['baseline']:.4g}"
+        verdict = {"passed": "ok", "failed": "FAIL"}.get(m["outcome"], m["outcome"])
+        rows.append([m["suite"], name, f"{m['value']:.4g}", bar, baseline, verdict])
+    return rows
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
+
+
+def _point_latest(directory: Path) -> None:
+    """``reports/latest`` -> this run (a symlink; a text file where links are not allowed)."""
+    latest = directory.parent / "latest"
+    if latest.is_symlink() or latest.is_file():
+        latest.unlink()
+    try:
+        latest.symlink_to(directory.name, target_is_directory=True)
+    except OSError:
+        latest.write_text(directory.name + "\n", encoding="utf-8")

@@ -1,0 +1,58 @@
+"""Which cases are generated together, and keeping each chunk on one pytest-xdist worker.
+
+Case tests of a suite are cut, in collection order, into chunks of ``chunk_size``; a chunk is
+generated in one batched call, so it must run on one worker. Workers and the controller compute
+the same chunks from the same node ids (xdist guarantees identical collections), and
+:class:`ChunkScheduling` hands each chunk to one worker as a unit, like ``--dist loadgroup``
+but without changing node ids (so ``--lf`` and copied node ids keep working). Metric tests of a
+suite form one more unit, collected after the cases, so they mostly find the answers ready.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from xdist.scheduler import LoadScopeScheduling
+
+__all__ = ["ChunkScheduling", "chunk_groups", "metric_group"]
+
+_CASE_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)/(?P<case>[^\[\]]+)\]$")
+_METRIC_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)::[^\[\]]+\]$")
+
+
+def metric_group(suite: str) -> str:
+    return f"{suite}::metrics"
+
+
+def chunk_groups(nodeids: Sequence[str], chunk_size: int) -> dict[str, str]:
+    """The scheduling group of every golden node id (case chunks and metric groups); other
+    node ids are absent."""
+    groups: dict[str, str] = {}
+    seen: defaultdict[str, int] = defaultdict(int)
+    for nodeid in nodeids:
+        case = _CASE_ID.search(nodeid)
+        if case is not None:
+            suite = case["suite"]
+            groups[nodeid] = f"{suite}#{seen[suite] // chunk_size}"
+            seen[suite] += 1
+            continue
+        metric = _METRIC_ID.search(nodeid)
+        if metric is not None:
+            groups[nodeid] = metric_group(metric["suite"])
+    return groups
+
+
+class ChunkScheduling(LoadScopeScheduling):
+    """Load scheduling in which each golden chunk (and each suite's metric tests) is one unit."""
+
+    def __init__(self, config: object, log: object = None, *, chunk_size: int) -> None:
+        super().__init__(config, log)  # type: ignore[arg-type]
+        self._chunk_size = chunk_size
+        self._groups: dict[str, str] | None = None
+
+    def _split_scope(self, nodeid: str) -> str:
+        if self._groups is None:
+            self._groups = chunk_groups(self.collection or [], self._chunk_size)
+        return self._groups.get(nodeid, nodeid)

@@ -1,0 +1,288 @@
+"""The state of one releasegate run in one process (the controller or a pytest-xdist worker).
+
+The plugin module holds pytest hooks only; everything they need lives in a
+:class:`ReleaseSession` kept in ``config.stash``. Suites, baselines, the model and the prediction
+cache are loaded lazily, so ``pytest tests/`` in a project that also has golden suites pays for
+none of them, and a re-run whose answers are all cached never loads the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .backends import Backend, GenerationSettings, ModelSpec, check_model_source, load_backend
+from .baselines import BaselineStore
+from .cache import PredictionCache
+from .cases import GoldenCase
+from .config import Settings
+from .devices import configure_torch_threads, device_for_worker
+from .gate import MetricOutcome, judge_bar, judge_drop
+from .judging import CaseVerdict, judge_case
+from .metrics import MetricValue, ScoredCase
+from .predictions import PredictionService
+from .scheduling import chunk_groups
+from .suites import MetricSpec, Suite, discover_suites
+
+__all__ = ["CaseRef", "MetricRef", "MetricResult", "ReleaseSession"]
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """The parameter of one case test: which case of which suite."""
+
+    suite: str
+    case_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.suite}/{self.case_id}"
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """The parameter of one metric test: a suite metric and what it is held to."""
+
+    suite: str
+    metric: str
+    kind: str
+    """``value`` (its min/max bar, or just reported) or ``no_drop`` (against the baseline)."""
+
+    @property
+    def test_id(self) -> str:
+        suffix = "::no_drop" if self.kind == "no_drop" else ""
+        return f"{self.suite}::{self.metric}{suffix}"
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A metric test's value and verdict."""
+
+    ref: MetricRef
+    spec: MetricSpec
+    value: MetricValue
+    outcome: MetricOutcome
+    baseline_value: float | None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "kind": "metric",
+            "suite": self.ref.suite,
+            "metric": self.ref.metric,
+            "test": self.ref.kind,
+            "value": self.value.value,
+            "details": dict(self.value.details),
+            "bar": self.spec.bar,
+            "min": self.spec.min,
+            "max": self.spec.max,
+            "max_drop": self.spec.max_drop,
+            "baseline": self.baseline_value,
+            "higher_is_better": self.spec.metric.higher_is_better,
+            "passed": self.outcome.passed,
+            "message": self.outcome.message,
+            "per_item": list(self.value.per_item),
+        }
+
+
+@dataclass
+class ReleaseSession:
+    """Everything a releasegate run holds in one process."""
+
+    settings: Settings
+    run_id: str
+    worker_id: str | None = None
+    """``gw0``, ``gw1``... under pytest-xdist, None otherwise."""
+    worker_count: int = 1
+    update_baseline: bool = False
+    chunk_of: dict[str, str] = field(default_factory=dict)
+    """Case key -> chunk name, for this run's selected case tests."""
+    chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
+    """Chunk name -> its cases, in collection order."""
+    _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+
+    @property
+    def is_controller(self) -> bool:
+        return self.worker_id is None
+
+    @cached_property
+    def suites(self) -> dict[str, Suite]:
+        """Every selected suite, validated whole (raises a ReleasegateError otherwise)."""
+        loaded = discover_suites(
+            self.settings.golden_dir,
+            schemas_dir=self.settings.schemas_dir,
+            only=self.settings.suites,
+        )
+        return {suite.name: suite for suite in loaded}
+
+    @cached_property
+    def baselines(self) -> BaselineStore:
+        return BaselineStore(self.settings.baselines_dir)
+
+    @cached_property
+    def cache(self) -> PredictionCache:
+        return PredictionCache(
+            self.settings.cache_dir / "predictions.sqlite",
+            run_id=self.run_id,
+            reuse=self.settings.prediction_cache,
+        )
+
+    @cached_property
+    def generation(self) -> GenerationSettings:
+        s = self.settings
+        return GenerationSettings(
+            max_new_tokens=s.max_new_tokens, temperature=s.temperature, top_p=s.top_p, seed=s.seed
+        )
+
+    def generation_for(self, suite: Suite) -> GenerationSettings:
+        """The run's generation settings with the suite's overrides applied."""
+        return replace(self.generation, **suite.generation) if suite.generation else self.generation
+
+    @cached_property
+    def predictions(self) -> PredictionService:
+        return PredictionService(
+            backend=self._load_backend,
+            cache=self.cache,
+            settings_for=self.generation_for,
+            batch_size=self.settings.batch_size,
+        )
+
+    @cached_property
+    def model_spec(self) -> ModelSpec:
+        return ModelSpec(
+            model=self.settings.model,
+            device=self.settings.device,
+            dtype=self.settings.dtype,
+            cache_dir=self.settings.cache_dir,
+        )
+
+    def check_model(self) -> None:
+        """Cheap checks (no torch import) that the configured model can be found."""
+        check_model_source(self.model_spec)
+
+    def _load_backend(self) -> Backend:
+        configure_torch_threads(self.worker_count)
+        device = device_for_worker(self.settings.device, self.worker_id)
+        return load_backend(self.settings.backend, replace(self.model_spec, device=device))
+
+    @property
+    def backend(self) -> Backend:
+        """The model, loaded once per process (so once per device under ``-n auto``)."""
+        return self.predictions.backend
+
+    def model_description(self) -> dict[str, Any] | None:
+        """Fingerprint and description of the model, if this process loaded it."""
+        predictions = self.__dict__.get("predictions")
+        if predictions is None or not predictions.backend_loaded:
+            return None
+        backend = predictions.backend
+        return {"fingerprint": backend.fingerprint, **backend.describe()}
+
+    def close(self) -> None:
+        if "predictions" in self.__dict__ and self.predictions.backend_loaded:
+            self.predictions.backend.close()
+        if "cache" in self.__dict__:
+            self.cache.close()
+
+    # -- collection ------------------------------------------------------------------------
+
+    def assign_chunks(self, nodeids: Sequence[str], refs: Mapping[str, CaseRef]) -> None:
+        """Record which selected cases are generated together (same rule as the scheduler)."""
+        groups = chunk_groups(nodeids, self.settings.effective_chunk_size)
+        self.chunk_of.clear()
+        self.chunk_members.clear()
+        for nodeid in nodeids:
+            ref = refs.get(nodeid)
+            if ref is None or nodeid not in groups:
+                continue
+            chunk = groups[nodeid]
+            self.chunk_of[ref.key] = chunk
+            self.chunk_members.setdefault(chunk, []).append(ref)
+
+    # -- judging ---------------------------------------------------------------------------
+
+    def judge(self, ref: CaseRef) -> CaseVerdict:
+        suite = self.suites[ref.suite]
+        case = suite.case(ref.case_id)
+        chunk = self.chunk_of.get(ref.key, f"{ref.suite}#single:{ref.case_id}")
+        members = self.chunk_members.get(chunk, [ref])
+        answers = self.predictions.answers(
+            suite, [suite.case(m.case_id) for m in members], claim_key=chunk
+        )
+        prediction = answers[case.key]
+        check = suite.check_for(case)
+        baseline = self.baselines.load(suite.name)
+        return judge_case(
+            case,
+            check_name=check.name,
+            result=check(prediction.answer, case.expected),
+            prediction=prediction,
+            baseline=baseline.cases.get(case.id) if baseline else None,
+        )
+
+    def scored_suite(self, suite: Suite) -> list[ScoredCase]:
+        """Every case of *suite* answered and checked (generating what no one has yet)."""
+        if suite.name not in self._scored:
+            answers: dict[str, Any] = {}
+            for chunk, cases in self._chunks_of_suite(suite):
+                answers.update(self.predictions.answers(suite, cases, claim_key=chunk))
+            scored = []
+            for case in suite.cases:
+                answer = answers[case.key].answer
+                result = suite.check_for(case)(answer, case.expected)
+                scored.append(ScoredCase(case.id, answer, case.expected, result))
+            self._scored[suite.name] = scored
+        return self._scored[suite.name]
+
+    def _chunks_of_suite(self, suite: Suite) -> list[tuple[str, list[GoldenCase]]]:
+        chunks: dict[str, list[GoldenCase]] = {}
+        rest: list[GoldenCase] = []
+        for case in suite.cases:
+            chunk = self.chunk_of.get(case.key)
+            if chunk is None:
+                rest.append(case)
+            else:
+                chunks.setdefault(chunk, []).append(case)
+        size = self.settings.effective_chunk_size
+        for start in range(0, len(rest), size):
+            chunks[f"{suite.name}#rest{start // size}"] = rest[start : start + size]
+        return list(chunks.items())
+
+    def evaluate_metric(self, ref: MetricRef) -> MetricResult:
+        suite = self.suites[ref.suite]
+        spec = suite.metric(ref.metric)
+        scored = self.scored_suite(suite)
+        value = spec.metric(scored)
+        case_ids = [item.case_id for item in scored]
+        baseline = self.baselines.load(suite.name)
+        metric_baseline = baseline.metrics.get(spec.name) if baseline else None
+        if ref.kind == "no_drop":
+            assert metric_baseline is not None
+            outcome = judge_drop(suite.name, spec, value, metric_baseline, case_ids)
+        else:
+            answers = {item.case_id: item.answer for item in scored}
+            outcome = judge_bar(suite.name, spec, value, case_ids, answers)
+        return MetricResult(
+            ref,
+            spec,
+            value,
+            outcome,
+            metric_baseline.value if metric_baseline else None,
+        )
+
+
+def worker_identity(workerinput: Mapping[str, Any] | None) -> tuple[str | None, int]:
+    """``(worker id, worker count)`` of this process."""
+    if workerinput is None:
+        return None, 1
+    return str(workerinput["workerid"]), int(workerinput.get("workercount", 1))
+
+
+def default_run_id() -> str:
+    """``YYYYmmdd-HHMMSS-<pid>``: sortable, unique on one machine."""
+    import time
+
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
