@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from raw_generate import EXAMPLE_QUESTIONS  # noqa: E402  (the sibling script's questions)
+from raw_generate import EXAMPLE_QUESTIONS  # the sibling script's questions
 
 SYSTEM = "You are the customer-service assistant of an online shop. Answer briefly."
 

@@ -90,7 +90,9 @@ def restore_threads() -> Iterator[None]:
     torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize(("cores", "workers", "expected"), [(8, 2, 4), (8, 3, 2), (2, 4, 1), (2, 1, 2)])
+@pytest.mark.parametrize(
+    ("cores", "workers", "expected"), [(8, 2, 4), (8, 3, 2), (2, 4, 1), (2, 1, 2)]
+)
 def test_threads_are_the_cores_shared_out(
     monkeypatch: pytest.MonkeyPatch,
     restore_threads: None,

@@ -17,7 +17,9 @@ from releasegate.fingerprint import file_sha256, model_fingerprint, weights_fing
 
 def write_checkpoint(folder: Path, value: float, *, config: str = '{"hidden_size": 4}') -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    save_file({"weight": np.full((4, 4), value, dtype=np.float32)}, str(folder / "model.safetensors"))
+    save_file(
+        {"weight": np.full((4, 4), value, dtype=np.float32)}, str(folder / "model.safetensors")
+    )
     (folder / "config.json").write_text(config, encoding="utf-8")
     return folder
 
@@ -79,9 +81,7 @@ def test_same_content_gives_same_fingerprint_anywhere(tmp_path: Path, memo_dir: 
     assert weights_fingerprint(tmp_path / "a", cache_dir=memo_dir) == one
 
 
-def test_config_and_file_names_are_part_of_the_fingerprint(
-    tmp_path: Path, memo_dir: Path
-) -> None:
+def test_config_and_file_names_are_part_of_the_fingerprint(tmp_path: Path, memo_dir: Path) -> None:
     base = weights_fingerprint(write_checkpoint(tmp_path / "a", 1.0), cache_dir=memo_dir)
     other_config = write_checkpoint(tmp_path / "b", 1.0, config='{"hidden_size": 5}')
     assert weights_fingerprint(other_config, cache_dir=memo_dir) != base
@@ -180,6 +180,8 @@ def test_hub_id_is_fingerprinted_from_its_local_snapshot(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     by_id = model_fingerprint("acme/tiny-model", cache_dir=memo_dir)
     assert by_id == weights_fingerprint(snapshot, cache_dir=memo_dir)
-    assert by_id == weights_fingerprint(write_checkpoint(tmp_path / "copy", 1.0), cache_dir=memo_dir)
-    with pytest.raises(ModelLoadError, match="acme/absent.*not in the local Hugging Face cache"):
+    assert by_id == weights_fingerprint(
+        write_checkpoint(tmp_path / "copy", 1.0), cache_dir=memo_dir
+    )
+    with pytest.raises(ModelLoadError, match=r"acme/absent.*not in the local Hugging Face cache"):
         model_fingerprint("acme/absent", cache_dir=memo_dir)

@@ -183,7 +183,8 @@ def _convert(gguf: Path, out: Path) -> None:
     config = gguf_model.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    # transformers leaves from_config unannotated.
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
     try:
         model.load_state_dict(gguf_model.state_dict())
     except RuntimeError as exc:
@@ -210,4 +211,3 @@ def _convert(gguf: Path, out: Path) -> None:
         + "\n",
         encoding="utf-8",
     )
-

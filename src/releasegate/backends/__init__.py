@@ -140,9 +140,7 @@ class ModelSpec:
         if not self.model.strip():
             raise ConfigError("model must not be empty")
         if not DEVICE_PATTERN.fullmatch(self.device):
-            raise ConfigError(
-                f"device '{self.device}' is not one of auto, cpu, cuda, cuda:N, mps"
-            )
+            raise ConfigError(f"device '{self.device}' is not one of auto, cpu, cuda, cuda:N, mps")
         if self.dtype not in DTYPES:
             raise ConfigError(f"dtype '{self.dtype}' is not one of {', '.join(DTYPES)}")
 
@@ -186,8 +184,11 @@ def known_backends() -> tuple[str, ...]:
 
 
 def load_backend(name: str, spec: ModelSpec) -> Backend:
-    """Load the backend *name* for *spec*; the backend's module is imported only now."""
-    target = _BACKENDS.get(name)
+    """Load the backend *name* for *spec*; the backend's module is imported only now.
+
+    *name* is a registered name (``hf``) or ``package.module:Factory`` for a backend of your
+    own: any callable that takes a :class:`ModelSpec` and returns a :class:`Backend`."""
+    target = name if ":" in name else _BACKENDS.get(name)
     if target is None:
         raise UnknownNameError("backend", name, _BACKENDS)
     module_name, _, attribute = target.partition(":")
@@ -238,4 +239,3 @@ def _looks_local(name: str) -> bool:
         return True
     first = Path(name).parts[0] if Path(name).parts else name
     return os.path.exists(name) or ("/" in name and os.path.isdir(first))
-

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,8 @@ class HFBackend:
         else:
             self.source, self.path = "hub", spec.model
         try:
-            self.tokenizer: Any = AutoTokenizer.from_pretrained(
-                self.path, local_files_only=offline
-            )
-            model = AutoModelForCausalLM.from_pretrained(
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path, local_files_only=offline)
+            model: Any = AutoModelForCausalLM.from_pretrained(
                 self.path, dtype=self.dtype, local_files_only=offline
             )
         except (OSError, ValueError) as exc:
@@ -132,9 +131,9 @@ class HFBackend:
         self, token_ids: list[list[int]], settings: GenerationSettings, number: int
     ) -> list[Generation]:
         started = time.perf_counter()
-        inputs = self.tokenizer.pad(
-            {"input_ids": token_ids}, padding=True, return_tensors="pt"
-        ).to(self.device)
+        inputs = self.tokenizer.pad({"input_ids": token_ids}, padding=True, return_tensors="pt").to(
+            self.device
+        )
         options: dict[str, Any] = {
             "max_new_tokens": settings.max_new_tokens,
             "pad_token_id": self.tokenizer.pad_token_id,
@@ -164,12 +163,13 @@ class HFBackend:
             answers.append(Generation(text=text, output_tokens=count, seconds=seconds))
         return answers
 
-    def _seeded(self, seed: int) -> Any:
+    @contextmanager
+    def _seeded(self, seed: int) -> Iterator[None]:
         """Seed the sampler without disturbing the caller's random state."""
         devices = [torch.device(self.device).index or 0] if self.device.startswith("cuda") else []
-        rng = torch.random.fork_rng(devices=devices)
-        torch.manual_seed(seed)  # seeds the forked state, restored on exit
-        return rng
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
 
     def close(self) -> None:
         self.model = None

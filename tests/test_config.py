@@ -1,0 +1,222 @@
+"""Run settings: [tool.releasegate] in pyproject.toml, command-line overrides, validation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from releasegate.config import (
+    DEFAULT_MODEL_ALIAS,
+    Settings,
+    default_cache_dir,
+    load_settings,
+    read_table,
+)
+from releasegate.exceptions import ConfigError
+from releasegate.schemas import describe_keys
+
+
+def write_pyproject(root: Path, body: str) -> Path:
+    path = root / "pyproject.toml"
+    path.write_text('[project]\nname = "demo"\n\n' + body, encoding="utf-8")
+    return path
+
+
+def settings_from(root: Path, body: str, **overrides: object) -> Settings:
+    return load_settings(read_table(write_pyproject(root, body)), overrides, root=root)
+
+
+@pytest.fixture(autouse=True)
+def no_cache_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's own cache variables out of these tests."""
+    monkeypatch.delenv("RELEASEGATE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def test_defaults_are_greedy_and_use_the_default_model(tmp_path: Path) -> None:
+    settings = load_settings({}, {}, root=tmp_path)
+    assert settings.model == DEFAULT_MODEL_ALIAS
+    assert settings.backend == "hf"
+    assert settings.temperature == 0.0
+    assert settings.prediction_cache is True
+    assert settings.suites == ()
+    assert settings.golden_dir == tmp_path.resolve() / "fixtures" / "golden"
+    assert settings.baselines_dir == tmp_path.resolve() / "fixtures" / "baselines"
+    assert settings.reports_dir == tmp_path.resolve() / "reports"
+    assert settings.cache_dir == tmp_path / "xdg" / "releasegate"
+
+
+def test_chunk_size_defaults_to_batch_size(tmp_path: Path) -> None:
+    assert load_settings({"batch_size": 7}, {}, root=tmp_path).effective_chunk_size == 7
+    both = load_settings({"batch_size": 7, "chunk_size": 3}, {}, root=tmp_path)
+    assert both.effective_chunk_size == 3
+
+
+def test_every_settings_field_is_a_schema_key_and_back() -> None:
+    # The schema is the one list of keys: the plugin builds its options from it.
+    assert set(describe_keys("config")) == {f.name for f in fields(Settings)}
+
+
+def test_table_is_read_from_pyproject(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        "[tool.releasegate]\n"
+        'model = "org/my-model"\n'
+        "max_new_tokens = 10\n"
+        'dtype = "bfloat16"\n'
+        'suites = ["b", "a"]\n'
+        "prediction_cache = false\n",
+    )
+    assert settings.model == "org/my-model"
+    assert settings.max_new_tokens == 10
+    assert settings.dtype == "bfloat16"
+    assert settings.suites == ("b", "a")
+    assert settings.prediction_cache is False
+    assert settings.batch_size == Settings().batch_size  # untouched keys keep their default
+
+
+def test_pyproject_without_the_table_gives_defaults(tmp_path: Path) -> None:
+    assert read_table(write_pyproject(tmp_path, "[tool.other]\nx = 1\n")) == {}
+    assert read_table(tmp_path / "missing.toml") == {}
+    assert read_table(None) == {}
+
+
+def test_command_line_overrides_win(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        "[tool.releasegate]\nmax_new_tokens = 10\nbatch_size = 4\n",
+        max_new_tokens=99,
+    )
+    assert settings.max_new_tokens == 99
+    assert settings.batch_size == 4
+
+
+def test_none_override_means_not_given(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        '[tool.releasegate]\nmax_new_tokens = 10\nmodel = "org/m"\n',
+        max_new_tokens=None,
+        model=None,
+        golden_dir=None,
+    )
+    assert settings.max_new_tokens == 10
+    assert settings.model == "org/m"
+    assert settings.golden_dir == tmp_path.resolve() / "fixtures" / "golden"
+
+
+def test_relative_paths_resolve_against_root_not_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    root = tmp_path / "project"
+    root.mkdir()
+    settings = settings_from(
+        root,
+        '[tool.releasegate]\ngolden_dir = "suites/golden"\ncache_dir = "../shared-cache"\n',
+        reports_dir="out/reports",
+    )
+    assert settings.golden_dir == root.resolve() / "suites" / "golden"
+    assert settings.cache_dir == tmp_path.resolve() / "shared-cache"  # ".." resolved away
+    assert settings.reports_dir == root.resolve() / "out" / "reports"
+    assert all(
+        Path(value).is_absolute()
+        for key, value in settings.public().items()
+        if key.endswith("_dir")
+    )
+
+
+def test_absolute_paths_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "abs" / "golden"
+    settings = load_settings({"golden_dir": str(target)}, {}, root=tmp_path / "root")
+    assert settings.golden_dir == target
+
+
+def test_unknown_key_names_it_with_a_did_you_mean(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from(tmp_path, '[tool.releasegate]\nmodle = "org/m"\n')
+    message = str(info.value)
+    assert "'modle'" in message
+    assert "did you mean 'model'" in message
+    assert "[tool.releasegate]" in message
+
+
+def test_unknown_command_line_key_says_command_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="command line") as info:
+        load_settings({}, {"bach_size": 3}, root=tmp_path)
+    assert "did you mean 'batch_size'" in str(info.value)
+
+
+def test_wrong_type_names_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from(tmp_path, '[tool.releasegate]\nmax_new_tokens = "ten"\n')
+    message = str(info.value)
+    assert "max_new_tokens" in message
+    assert "'ten'" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("max_new_tokens", 0),
+        ("max_new_tokens", True),
+        ("device", "gpu"),
+        ("dtype", "float64"),
+        ("top_p", 0),
+        ("suites", "shop_faq"),
+        ("prediction_cache", "yes"),
+    ],
+)
+def test_invalid_values_are_rejected_naming_the_field(
+    tmp_path: Path, key: str, value: object
+) -> None:
+    with pytest.raises(ConfigError, match=key):
+        load_settings({key: value}, {}, root=tmp_path)
+
+
+def test_invalid_override_is_rejected_too(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="max_new_tokens"):
+        load_settings({}, {"max_new_tokens": -1}, root=tmp_path)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, "[tool.releasegate\nmodel = 1\n")
+    with pytest.raises(ConfigError) as info:
+        read_table(path)
+    assert str(path) in str(info.value)
+    assert "TOML" in str(info.value)
+
+
+def test_table_that_is_not_a_table_is_rejected(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, '[tool]\nreleasegate = "on"\n')
+    with pytest.raises(ConfigError, match="must be a table"):
+        read_table(path)
+
+
+def test_cache_dir_env_var_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "rgcache"))
+    assert default_cache_dir() == tmp_path / "rgcache"
+    assert load_settings({}, {}, root=tmp_path).cache_dir == tmp_path / "rgcache"
+
+
+def test_cache_dir_in_table_beats_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "env"))
+    settings = load_settings({"cache_dir": str(tmp_path / "table")}, {}, root=tmp_path)
+    assert settings.cache_dir == tmp_path / "table"
+
+
+def test_xdg_cache_home_is_the_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert default_cache_dir() == tmp_path / "x" / "releasegate"
+
+
+def test_public_is_plain_json_data(tmp_path: Path) -> None:
+    settings = load_settings({"suites": ["a"]}, {}, root=tmp_path)
+    public = settings.public()
+    assert json.loads(json.dumps(public)) == public
+    assert public["suites"] == ["a"]
+    assert public["golden_dir"] == str(settings.golden_dir)
