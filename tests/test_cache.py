@@ -281,13 +281,6 @@ def _process_state(pid: int) -> str:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see a zombie")
-@pytest.mark.xfail(
-    reason="cache._claim_alive uses os.kill(pid, 0), which succeeds for a zombie: a worker that "
-    "crashed holding a claim and is not yet reaped (xdist's controller reaps crashed workers only "
-    "at teardown) counts as alive, so its siblings wait_for it until the timeout (3600 s)",
-    raises=AssertionError,
-    strict=True,
-)
 def test_claim_by_an_unreaped_dead_process_is_taken_over(cache: PredictionCache, db: Path) -> None:
     child, _, go = _start_child(db, {}, store=False, release=False)
     try:

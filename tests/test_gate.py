@@ -114,11 +114,6 @@ def test_long_and_multiline_answers_are_shortened_in_the_list() -> None:
     assert len(line) < 150
 
 
-@pytest.mark.xfail(
-    reason="gate.judge_bar compares with '<' and '>', which are False for NaN, so a metric that "
-    "came out NaN (e.g. an evaluate module dividing by zero) passes every min/max bar",
-    strict=True,
-)
 def test_nan_value_does_not_pass_a_bar() -> None:
     outcome = judge_bar("shop", spec(min=0.5), MetricValue(math.nan, ()), [], {})
     assert not outcome.passed

@@ -116,12 +116,6 @@ def test_same_ids_give_same_groups_on_every_worker() -> None:
     assert chunk_groups(ids, 3) == chunk_groups(list(ids), 3)
 
 
-@pytest.mark.xfail(
-    reason="scheduling._METRIC_ID allows no '[' or ']' in the metric part, so metric names with a "
-    "variant in brackets (f1[refund], evaluate:m[key]) are not put in the suite's metric group "
-    "and are scheduled as loose tests",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "test_id", ["intents::f1[refund]", "intents::f1[refund]::no_drop", "intents::evaluate:m[k]"]
 )
@@ -130,18 +124,12 @@ def test_metric_names_with_brackets_join_the_metric_group(test_id: str) -> None:
     assert groups.get(metric(test_id)) == metric_group("intents")
 
 
-@pytest.mark.xfail(
-    reason="scheduling._CASE_ID (and _METRIC_ID) match any parametrised test whose id looks like "
-    "'word/rest' ('word::rest'), not only golden tests: a project's own test with such an id (a "
-    "file path, 'en/greeting') is taken for a golden case, chunked with the golden ones, and "
-    "shifts their chunk boundaries",
-    strict=True,
-)
 def test_foreign_ids_that_look_like_case_keys_are_absent() -> None:
     foreign = "tests/test_loaders.py::test_reads[shop/cases.csv]"
     metric_like = "tests/test_cli.py::test_parse[shop::sub]"
     golden = [case("shop", f"q{i}") for i in range(4)]
-    groups = chunk_groups([foreign, metric_like, *golden], 2)
+    keys = {f"shop/q{i}" for i in range(4)} | {"shop::accuracy"}
+    groups = chunk_groups([foreign, metric_like, *golden], 2, keys)
     assert foreign not in groups
     assert metric_like not in groups
     assert list(members(groups).values()) == list(members(chunk_groups(golden, 2)).values())

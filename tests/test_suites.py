@@ -360,12 +360,6 @@ def test_bad_case_row_stops_the_whole_suite(golden: Path) -> None:
     assert info.value.field == "id"
 
 
-@pytest.mark.xfail(
-    reason="suites.load_suite takes the file stem as the suite name without checking it against "
-    "[A-Za-z0-9_-]+ (the manifest 'name' pattern): 'shop faq.yaml' gives suite 'shop faq', "
-    "case keys with a space, and node ids scheduling.chunk_groups cannot group",
-    strict=True,
-)
 def test_file_stem_used_as_name_must_be_a_valid_suite_name(golden: Path) -> None:
     path = write_suite(golden, "shop faq")
     with pytest.raises(GoldenFileError) as info:

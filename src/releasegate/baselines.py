@@ -148,7 +148,10 @@ class BaselineStore:
         """Merge *new* into the suite's file. Entries for cases that did not run are kept,
         unless *all_case_ids* (the suite's complete case list) says they no longer exist."""
         path = self.path_for(new.suite)
-        old = self._read(new.suite)
+        try:
+            old = self._read(new.suite)
+        except BaselineError:
+            old = None  # a broken file is what --update-baseline is asked to replace
         if old is None:
             merged = new
             removed: tuple[str, ...] = ()

@@ -166,10 +166,19 @@ class PredictionCache:
             return False
         except PermissionError:
             return True
-        return True
+        return not _is_zombie(pid)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A crashed worker stays a zombie until its parent reaps it; it holds nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 class _Transaction:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `releasegate suites | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

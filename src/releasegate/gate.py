@@ -7,6 +7,7 @@ the cases that got worse.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ def judge_bar(
 ) -> MetricOutcome:
     """Is *value* within the metric's ``min``/``max``?"""
     problems = []
+    if math.isnan(value.value):
+        problems.append("not a number")
     if spec.min is not None and value.value < spec.min:
         problems.append(f"below its minimum {spec.min:g}")
     if spec.max is not None and value.value > spec.max:
@@ -91,7 +94,7 @@ def judge_drop(
     )
     worse, better = _moved(value, baseline, case_ids, higher)
     detail = f"; {len(worse)} cases worse, {len(better)} better"
-    if drop <= spec.max_drop + 1e-12:
+    if not math.isnan(drop) and drop <= spec.max_drop + 1e-12:
         return MetricOutcome(True, head + detail)
     lines = [head + detail]
     if worse:

@@ -128,8 +128,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from .scheduling import ChunkScheduling
 
-    chunk_size = config.stash[SESSION_KEY].settings.effective_chunk_size
-    return ChunkScheduling(config, log, chunk_size=chunk_size)
+    session = config.stash[SESSION_KEY]
+    try:
+        golden = session.golden_keys()
+    except ReleasegateError:
+        return None  # the workers report the bad file as a collection error
+    chunk_size = session.settings.effective_chunk_size
+    return ChunkScheduling(config, log, chunk_size=chunk_size, golden=golden)
 
 
 def _loaded(session: ReleaseSession) -> ReleaseSession:
@@ -137,7 +142,8 @@ def _loaded(session: ReleaseSession) -> ReleaseSession:
     message (no traceback), so nothing runs on half a suite."""
     try:
         for suite in session.suites.values():
-            session.baselines.load(suite.name)
+            if not session.update_baseline:
+                session.baselines.load(suite.name)
         session.check_model()
     except ReleasegateError as exc:
         raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
@@ -185,7 +191,7 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
 def _metric_params(session: ReleaseSession) -> list[Any]:
     params = []
     for suite in session.suites.values():
-        baseline = session.baselines.load(suite.name)
+        baseline = None if session.update_baseline else session.baselines.load(suite.name)
         for spec in suite.metrics:
             ref = MetricRef(suite.name, spec.name, "value")
             params.append(pytest.param(ref, id=ref.test_id))

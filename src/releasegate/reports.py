@@ -115,7 +115,7 @@ class RunReport:
 def summary_table(metrics: Any) -> list[list[str]]:
     """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
     rows = []
-    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"])):
+    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"] == "no_drop")):
         name = m["metric"] + (" (no drop)" if m["test"] == "no_drop" else "")
         bar = f"drop <= {m['max_drop']:g}" if m["test"] == "no_drop" else m["bar"]
         baseline = "-" if m["baseline"] is None else f"{m['baseline']:.4g}"

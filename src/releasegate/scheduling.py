@@ -12,34 +12,40 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from xdist.scheduler import LoadScopeScheduling
 
 __all__ = ["ChunkScheduling", "chunk_groups", "metric_group"]
 
-_CASE_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)/(?P<case>[^\[\]]+)\]$")
-_METRIC_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)::[^\[\]]+\]$")
+_CASE_ID = re.compile(r"\[(?P<key>(?P<suite>[A-Za-z0-9_-]+)/[^\[\]]+)\]$")
+_METRIC_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)::(?P<metric>.+?)(::no_drop)?\]$")
 
 
 def metric_group(suite: str) -> str:
     return f"{suite}::metrics"
 
 
-def chunk_groups(nodeids: Sequence[str], chunk_size: int) -> dict[str, str]:
+def chunk_groups(
+    nodeids: Sequence[str], chunk_size: int, golden: Collection[str] | None = None
+) -> dict[str, str]:
     """The scheduling group of every golden node id (case chunks and metric groups); other
-    node ids are absent."""
+    node ids are absent. *golden* holds the run's case keys (``suite/id``) and metric keys
+    (``suite::metric``); a test of the project's own whose id merely looks like one is left
+    alone. None accepts every id of the golden shape."""
     groups: dict[str, str] = {}
     seen: defaultdict[str, int] = defaultdict(int)
     for nodeid in nodeids:
         case = _CASE_ID.search(nodeid)
-        if case is not None:
+        if case is not None and (golden is None or case["key"] in golden):
             suite = case["suite"]
             groups[nodeid] = f"{suite}#{seen[suite] // chunk_size}"
             seen[suite] += 1
             continue
         metric = _METRIC_ID.search(nodeid)
-        if metric is not None:
+        if metric is not None and (
+            golden is None or f"{metric['suite']}::{metric['metric']}" in golden
+        ):
             groups[nodeid] = metric_group(metric["suite"])
     return groups
 
@@ -47,12 +53,15 @@ def chunk_groups(nodeids: Sequence[str], chunk_size: int) -> dict[str, str]:
 class ChunkScheduling(LoadScopeScheduling):
     """Load scheduling in which each golden chunk (and each suite's metric tests) is one unit."""
 
-    def __init__(self, config: object, log: object = None, *, chunk_size: int) -> None:
+    def __init__(
+        self, config: object, log: object = None, *, chunk_size: int, golden: Collection[str]
+    ) -> None:
         super().__init__(config, log)  # type: ignore[arg-type]
         self._chunk_size = chunk_size
+        self._golden = golden
         self._groups: dict[str, str] | None = None
 
     def _split_scope(self, nodeid: str) -> str:
         if self._groups is None:
-            self._groups = chunk_groups(self.collection or [], self._chunk_size)
+            self._groups = chunk_groups(self.collection or [], self._chunk_size, self._golden)
         return self._groups.get(nodeid, nodeid)

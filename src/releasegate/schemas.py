@@ -58,6 +58,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hints.append(f"'{key}' (did you mean '{close[0]}'?)" if close else f"'{key}'")
         return f"unknown key {', '.join(hints)}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "pattern" and "{input}" in str(error.validator_value).replace("\\", ""):
+        return f"{error.instance!r} must contain {{input}}, where the case's input goes"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
     return error.message

@@ -189,9 +189,17 @@ class ReleaseSession:
 
     # -- collection ------------------------------------------------------------------------
 
+    def golden_keys(self) -> frozenset[str]:
+        """Case keys (``suite/id``) and metric keys (``suite::metric``) of the selected suites."""
+        keys: set[str] = set()
+        for suite in self.suites.values():
+            keys.update(case.key for case in suite.cases)
+            keys.update(f"{suite.name}::{spec.name}" for spec in suite.metrics)
+        return frozenset(keys)
+
     def assign_chunks(self, nodeids: Sequence[str], refs: Mapping[str, CaseRef]) -> None:
         """Record which selected cases are generated together (same rule as the scheduler)."""
-        groups = chunk_groups(nodeids, self.settings.effective_chunk_size)
+        groups = chunk_groups(nodeids, self.settings.effective_chunk_size, self.golden_keys())
         self.chunk_of.clear()
         self.chunk_members.clear()
         for nodeid in nodeids:

@@ -7,6 +7,7 @@ whole suites or stops with one error that names the file, line and field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from .prompting import PromptSpec
 from .schemas import validate_document
 
 __all__ = ["MetricSpec", "Suite", "discover_suites", "load_suite"]
+
+_SUITE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,13 @@ def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
     :class:`ReleasegateError`) that names the file, line and field at fault."""
     document = _read_manifest(manifest_path)
     name: str = document.get("name", manifest_path.stem)
+    if not _SUITE_NAME.fullmatch(name):
+        raise GoldenFileError(
+            f"suite name '{name}' (from the file name) may hold only letters, digits, '_' and '-'; "
+            "rename the file or set 'name' in the manifest",
+            path=manifest_path,
+            field="name",
+        )
     base_dir = manifest_path.parent
     cases_path = (base_dir / document["cases"]).resolve()
     if not cases_path.is_file():
