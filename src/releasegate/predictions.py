@@ -81,6 +81,10 @@ class PredictionService:
             prompt=self.rendered_prompt(suite, case),
         )
 
+    def remembered(self, case_key: str) -> Prediction | None:
+        """The answer already in this process's memory, if any (no cache or model access)."""
+        return self._memo.get(case_key)
+
     def answers(
         self, suite: Suite, cases: Sequence[GoldenCase], *, claim_key: str
     ) -> dict[str, Prediction]:

@@ -215,12 +215,14 @@ class ReleaseSession:
     def judge(self, ref: CaseRef) -> CaseVerdict:
         suite = self.suites[ref.suite]
         case = suite.case(ref.case_id)
-        chunk = self.chunk_of.get(ref.key, f"{ref.suite}#single:{ref.case_id}")
-        members = self.chunk_members.get(chunk, [ref])
-        answers = self.predictions.answers(
-            suite, [suite.case(m.case_id) for m in members], claim_key=chunk
-        )
-        prediction = answers[case.key]
+        prediction = self.predictions.remembered(case.key)
+        if prediction is None:
+            chunk = self.chunk_of.get(ref.key, f"{ref.suite}#single:{ref.case_id}")
+            members = self.chunk_members.get(chunk, [ref])
+            answers = self.predictions.answers(
+                suite, [suite.case(m.case_id) for m in members], claim_key=chunk
+            )
+            prediction = answers[case.key]
         check = suite.check_for(case)
         baseline = self.baselines.load(suite.name)
         return judge_case(

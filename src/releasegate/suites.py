@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,15 @@ class Suite:
         """The check that judges *case*: its own override, else the suite's."""
         return self.case_checks.get(case.id, self.check)
 
+    @cached_property
+    def _by_id(self) -> dict[str, GoldenCase]:
+        return {case.id: case for case in self.cases}
+
     def case(self, case_id: str) -> GoldenCase:
-        for case in self.cases:
-            if case.id == case_id:
-                return case
-        raise UnknownNameError("case", case_id, (c.id for c in self.cases), where=self.name)
+        try:
+            return self._by_id[case_id]
+        except KeyError:
+            raise UnknownNameError("case", case_id, self._by_id, where=self.name) from None
 
     def metric(self, name: str) -> MetricSpec:
         for spec in self.metrics:
