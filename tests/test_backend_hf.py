@@ -247,3 +247,38 @@ def test_sampling_is_repeatable_with_a_seed(backend: Backend) -> None:
     assert [a.text for a in backend.generate(rendered, settings, batch_size=4)] == first
     other_seed = GenerationSettings(max_new_tokens=16, temperature=0.9, top_p=0.95, seed=12)
     assert [a.text for a in backend.generate(rendered, other_seed, batch_size=4)] != first
+
+
+SHOP_POLICY = (
+    "You are the assistant of an online shop. Policy: returns within 30 days of delivery; "
+    "refunds in 5-7 business days to the original payment method; free shipping over $50, "
+    "otherwise $4.95; standard delivery 3-5 business days; express next day if ordered before "
+    "2pm; support 9:00-18:00 Monday to Saturday. Answer in one sentence."
+)
+
+
+@pytest.mark.slow
+def test_shared_system_prompt_is_computed_once_with_the_same_answers(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasegate.backends import hf
+
+    rendered = [
+        backend.render(Prompt(messages=({"role": "system", "content": SHOP_POLICY},
+                                        {"role": "user", "content": q})))
+        for q in QUESTIONS
+    ]
+    calls: list[int] = []
+    original = hf.HFBackend._with_shared_prefix
+
+    def spy(self: hf.HFBackend, token_ids: list[list[int]], shared: int) -> dict[str, object]:
+        calls.append(shared)
+        return original(self, token_ids, shared)
+
+    monkeypatch.setattr(hf.HFBackend, "_with_shared_prefix", spy)
+    settings = GenerationSettings(max_new_tokens=32)
+    batched = backend.generate(rendered, settings, batch_size=8)
+    assert calls and calls[0] >= 60  # the system prompt's tokens, computed once for the batch
+    one_by_one = backend.generate(rendered, settings, batch_size=1)
+    assert len(calls) == 1  # a batch of one has nothing to share
+    assert [a.text for a in batched] == [a.text for a in one_by_one]

@@ -67,6 +67,7 @@ class HFBackend:
             hint = " (HF_HUB_OFFLINE is set: only the local cache is used)" if offline else ""
             raise ModelLoadError(f"cannot load model '{spec.model}'{hint}: {exc}") from exc
         self.model: Any = model.to(self.device).eval()
+        self._parameters = sum(p.numel() for p in model.parameters())
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -84,7 +85,7 @@ class HFBackend:
             "fingerprint": self.fingerprint,
             "device": self.device,
             "dtype": str(self.dtype).removeprefix("torch."),
-            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "parameters": self._parameters,
             "torch": torch.__version__,
             "transformers": transformers.__version__,
         }
@@ -131,9 +132,13 @@ class HFBackend:
         self, token_ids: list[list[int]], settings: GenerationSettings, number: int
     ) -> list[Generation]:
         started = time.perf_counter()
-        inputs = self.tokenizer.pad({"input_ids": token_ids}, padding=True, return_tensors="pt").to(
-            self.device
-        )
+        shared = _common_prefix_length(token_ids)
+        if len(token_ids) > 1 and shared >= MIN_SHARED_PREFIX:
+            inputs = self._with_shared_prefix(token_ids, shared)
+        else:
+            inputs = self.tokenizer.pad(
+                {"input_ids": token_ids}, padding=True, return_tensors="pt"
+            ).to(self.device)
         options: dict[str, Any] = {
             "max_new_tokens": settings.max_new_tokens,
             "pad_token_id": self.tokenizer.pad_token_id,
@@ -163,6 +168,37 @@ class HFBackend:
             answers.append(Generation(text=text, output_tokens=count, seconds=seconds))
         return answers
 
+    def _with_shared_prefix(self, token_ids: list[list[int]], shared: int) -> dict[str, Any]:
+        """Inputs whose common prefix (a suite's system prompt) is computed once, not per row.
+
+        The prefix's key/value cache is computed for one row and repeated across the batch; the
+        rows' own tails are left-padded after it, with the attention mask hiding the padding, so
+        each token keeps the position it has without padding and greedy answers match those of
+        plain left padding (tests/test_backend_hf.py checks this). Prefill, the costly part on
+        a CPU when the system prompt is long, then costs one prefix plus the tails.
+        """
+        from transformers import DynamicCache
+
+        prefix = token_ids[0][:shared]
+        tails = [ids[shared:] for ids in token_ids]
+        width = max(len(tail) for tail in tails)
+        pad = self.tokenizer.pad_token_id
+        rows = [prefix + [pad] * (width - len(tail)) + tail for tail in tails]
+        mask = [[1] * shared + [0] * (width - len(tail)) + [1] * len(tail) for tail in tails]
+        cache = DynamicCache(config=self.model.config)
+        with torch.inference_mode():
+            self.model(
+                input_ids=torch.tensor([prefix], device=self.device),
+                past_key_values=cache,
+                use_cache=True,
+            )
+        cache.batch_repeat_interleave(len(token_ids))
+        return {
+            "input_ids": torch.tensor(rows, device=self.device),
+            "attention_mask": torch.tensor(mask, device=self.device),
+            "past_key_values": cache,
+        }
+
     @contextmanager
     def _seeded(self, seed: int) -> Iterator[None]:
         """Seed the sampler without disturbing the caller's random state."""
@@ -175,6 +211,20 @@ class HFBackend:
         self.model = None
         if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
+
+
+MIN_SHARED_PREFIX = 32
+"""Shortest common prefix (tokens) worth computing once for a whole batch."""
+
+
+def _common_prefix_length(token_ids: list[list[int]]) -> int:
+    """Tokens that every row starts with, keeping at least one token of each row's own."""
+    shortest = min(len(ids) for ids in token_ids)
+    first = token_ids[0]
+    length = 0
+    while length < shortest - 1 and all(ids[length] == first[length] for ids in token_ids):
+        length += 1
+    return length
 
 
 def _hub_offline() -> bool:
