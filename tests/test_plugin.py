@@ -200,7 +200,9 @@ def test_xdist_two_workers_same_verdicts_and_one_generation_per_case(
     result.assert_outcomes(passed=4, failed=2, skipped=1)
     results = latest_results(project)
     assert len(results["cases"]) == 4  # type: ignore[arg-type]
-    assert set(results["models"]) <= {"gw0", "gw1"}  # type: ignore[arg-type]
+    models = results["models"]
+    assert models and set(models) <= {"gw0", "gw1"}  # type: ignore[arg-type]
+    assert all(m["fingerprint"] for m in models.values())  # type: ignore[attr-defined]
     import sqlite3
 
     db = sqlite3.connect(project.path / "cache" / "predictions.sqlite")

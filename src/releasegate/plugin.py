@@ -233,6 +233,7 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker sends its workeroutput
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     rg = config.stash[SESSION_KEY]
