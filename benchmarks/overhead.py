@@ -41,8 +41,17 @@ def build_project(folder: Path, cases: int) -> None:
     with (golden / "big.jsonl").open("w", encoding="utf-8") as out:
         for i in range(cases):
             expected = "no" if i % 100 == 7 else "yes"  # 1% failing, as in a healthy suite
-            out.write(json.dumps({"id": f"c{i:05d}", "input": f"Question {i}?", "expected": expected,
-                                  "tags": ["critical"] if i % 100 == 0 else []}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"c{i:05d}",
+                        "input": f"Question {i}?",
+                        "expected": expected,
+                        "tags": ["critical"] if i % 100 == 0 else [],
+                    }
+                )
+                + "\n"
+            )
     (golden / "big.yaml").write_text(
         "cases: big.jsonl\ncheck: normalized\nmetrics:\n  - {name: accuracy, min: 0.5}\n"
         "  - {name: rougeL}\n",
@@ -66,7 +75,9 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        sys.exit(
+            f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
     return wall, done.stdout
 
 
@@ -85,14 +96,19 @@ def main() -> None:
         run_wall, out = timed(pytest, folder)
         summary = out.strip().splitlines()[-1] if out.strip() else ""
     per_case_ms = (run_wall - collect_wall) / args.cases * 1000
-    print(json.dumps({
-        "cases": args.cases,
-        "collect_wall_seconds": round(collect_wall, 3),
-        "collect_reported_seconds": collect_reported,
-        "run_wall_seconds": round(run_wall, 3),
-        "overhead_ms_per_case": round(per_case_ms, 3),
-        "pytest_summary": summary,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "cases": args.cases,
+                "collect_wall_seconds": round(collect_wall, 3),
+                "collect_reported_seconds": collect_reported,
+                "run_wall_seconds": round(run_wall, 3),
+                "overhead_ms_per_case": round(per_case_ms, 3),
+                "pytest_summary": summary,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -135,9 +135,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument(
+        "--layouts", help="processes x threads to compare, e.g. '1x2,2x1' (default: both extremes)"
+    )
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     layouts = [(1, cores), (cores, 1)]
+    if args.layouts:
+        layouts = [tuple(int(n) for n in item.split("x")) for item in args.layouts.split(",")]
     runs: list[dict[str, Any]] = []
     for _ in range(args.repeats):
         for processes, threads in layouts:

@@ -842,7 +842,9 @@ def test_arbitrary_workbooks(tmp_path: Path, header: list[Any], body: list[list[
 
 _ROW_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _ROW_KEYS = st.sampled_from(["id", "input", "expected", "tags", "check", "role", "content", "name"])

@@ -30,13 +30,26 @@ GOLDEN_TEST = textwrap.dedent(
 )
 
 CASES = [
-    {"id": "speaks", "input": "Say hello to the customer.", "expected": "hello",
-     "check": {"name": "regex", "pattern": "\\S"}, "tags": ["critical", "smoke"]},
-    {"id": "answers", "input": "What is your return policy?", "expected": "returns",
-     "check": {"name": "regex", "pattern": "\\S"}},
+    {
+        "id": "speaks",
+        "input": "Say hello to the customer.",
+        "expected": "hello",
+        "check": {"name": "regex", "pattern": "\\S"},
+        "tags": ["critical", "smoke"],
+    },
+    {
+        "id": "answers",
+        "input": "What is your return policy?",
+        "expected": "returns",
+        "check": {"name": "regex", "pattern": "\\S"},
+    },
     {"id": "never", "input": "Reply with the code word.", "expected": "ZQXJ-never-said"},
-    {"id": "never-critical", "input": "Reply with the secret.", "expected": "QQQZ-never-said",
-     "tags": ["critical"]},
+    {
+        "id": "never-critical",
+        "input": "Reply with the secret.",
+        "expected": "QQQZ-never-said",
+        "tags": ["critical"],
+    },
 ]
 
 MANIFEST = textwrap.dedent(
@@ -99,7 +112,9 @@ def write_baseline(project: pytest.Pytester, outcomes: dict[str, str], accuracy:
     directory.mkdir(parents=True, exist_ok=True)
     document = {
         "suite": "tiny",
-        "cases": {k: {"outcome": v, "answer": f"earlier answer to {k}"} for k, v in outcomes.items()},
+        "cases": {
+            k: {"outcome": v, "answer": f"earlier answer to {k}"} for k, v in outcomes.items()
+        },
         "metrics": {"accuracy": {"value": accuracy}},
     }
     (directory / "tiny.json").write_text(json.dumps(document), encoding="utf-8")
@@ -240,9 +255,7 @@ def test_a_run_without_golden_tests_leaves_no_report(project: pytest.Pytester) -
     project.makepyfile(test_plain="def test_nothing():\n    pass\n")
     result = project.runpytest_subprocess("test_plain.py")
     result.assert_outcomes(passed=1)
-    assert not (project.path / "reports").exists() or not any(
-        (project.path / "reports").iterdir()
-    )
+    assert not (project.path / "reports").exists() or not any((project.path / "reports").iterdir())
     assert "junit" not in result.stdout.str()
 
 

@@ -120,9 +120,7 @@ class BaselineStore:
         try:
             validate_document("baseline", document, path=path)
         except GoldenFileError as exc:
-            raise BaselineError(
-                f"{exc}; fix it or regenerate it with --update-baseline"
-            ) from exc
+            raise BaselineError(f"{exc}; fix it or regenerate it with --update-baseline") from exc
         if document["suite"] != suite:
             raise BaselineError(
                 f"{path}: holds suite '{document['suite']}', expected '{suite}'; "

@@ -123,7 +123,7 @@ class PredictionCache:
                 "SELECT pid, host, run_id FROM claims WHERE key = ?", (claim_key,)
             ).fetchone()
             if row is not None and self._claim_alive(*row):
-                return row[0] == os.getpid() and row[1] == self._host
+                return bool(row[0] == os.getpid() and row[1] == self._host)
             self._db.execute(
                 "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
                 (claim_key, os.getpid(), self._host, self.run_id, time.time()),
@@ -178,7 +178,8 @@ def _is_zombie(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+    state: list[str] = stat.rpartition(")")[2].split()[:1]
+    return state == ["Z"]
 
 
 class _Transaction:

@@ -41,8 +41,10 @@ def _validate(root: Path) -> int:
 def _suites(root: Path) -> int:
     settings = _settings(root)
     for suite in discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir):
-        print(f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
-              f"check {suite.check.name}, language {suite.language})")
+        print(
+            f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
+            f"check {suite.check.name}, language {suite.language})"
+        )
         for spec in suite.metrics:
             drop = f", max_drop {spec.max_drop:g}" if spec.max_drop is not None else ""
             print(f"    {spec.name}: {spec.bar}{drop}")
@@ -59,7 +61,9 @@ def _prepare_model(root: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (pyproject.toml)")
+    parser.add_argument(
+        "--root", type=Path, default=Path.cwd(), help="project root (pyproject.toml)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", help="check configuration, suites and baselines")
     sub.add_parser("suites", help="list suites, checks and metric bars")

@@ -23,7 +23,8 @@ DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
 
 
 def default_cache_dir() -> Path:
-    """``$RELEASEGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/releasegate``, else ``~/.cache/releasegate``."""
+    """``$RELEASEGATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/releasegate``, else
+    ``~/.cache/releasegate``."""
     explicit = os.environ.get("RELEASEGATE_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
@@ -123,8 +124,14 @@ def load_settings(
     for key in _PATH_KEYS & merged.keys():
         merged[key] = Path(str(merged[key])).expanduser()
     settings = replace(Settings(), **merged)
-    resolved = {key: _absolute(getattr(settings, key), root) for key in _PATH_KEYS}
-    return replace(settings, **resolved)
+    return replace(
+        settings,
+        golden_dir=_absolute(settings.golden_dir, root),
+        baselines_dir=_absolute(settings.baselines_dir, root),
+        schemas_dir=_absolute(settings.schemas_dir, root),
+        reports_dir=_absolute(settings.reports_dir, root),
+        cache_dir=_absolute(settings.cache_dir, root),
+    )
 
 
 def _validate(document: Mapping[str, Any], source: str) -> None:

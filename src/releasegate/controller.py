@@ -72,7 +72,9 @@ class Controller:
         rg = self._session
         results = []
         models = list(self._report.models.values())
-        model = {k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]}
+        model: dict[str, Any] = {
+            k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]
+        }
         for name, suite in rg.suites.items():
             cases = {
                 r["id"]: CaseBaseline(
@@ -87,7 +89,9 @@ class Controller:
             metrics = {
                 r["metric"]: MetricBaseline(
                     value=r["value"],
-                    per_item=dict(zip(case_ids, r["per_item"], strict=True)) if r["per_item"] else {},
+                    per_item=dict(zip(case_ids, r["per_item"], strict=True))
+                    if r["per_item"]
+                    else {},
                 )
                 for r in self._report.metrics.values()
                 if r["suite"] == name and r["test"] == "value"
@@ -131,8 +135,7 @@ class Controller:
         if improvements:
             write("")
             write(
-                f"{len(improvements)} improvement(s) over the baseline: "
-                + ", ".join(improvements),
+                f"{len(improvements)} improvement(s) over the baseline: " + ", ".join(improvements),
                 green=True,
             )
             if not self._session.update_baseline:

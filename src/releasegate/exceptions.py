@@ -30,7 +30,7 @@ class ConfigError(ReleasegateError):
 
 
 class GoldenFileError(ReleasegateError):
-    """A manifest or case file cannot be used: names the file, and the line/row and field if known."""
+    """A manifest or case file cannot be used: names the file, line (or row) and field if known."""
 
     def __init__(
         self,

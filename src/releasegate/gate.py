@@ -98,7 +98,7 @@ def judge_drop(
         return MetricOutcome(True, head + detail)
     lines = [head + detail]
     if worse:
-        lines.append("  cases that got worse: " + ", ".join(worse[:worst * 2]))
+        lines.append("  cases that got worse: " + ", ".join(worse[: worst * 2]))
     return MetricOutcome(False, "\n".join(lines))
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from .config import load_settings, read_table
+from .controller import Controller
 from .exceptions import ReleasegateError
 from .fixtures import golden_case, model_backend, releasegate_session, suite_metric
-from .controller import Controller
 from .reports import RunReport
 from .schemas import describe_keys
 from .session import CaseRef, MetricRef, ReleaseSession, default_run_id, worker_identity
@@ -57,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         dest="releasegate_update_baseline",
         default=False,
-        help="Write fixtures/baselines/ from this run (written once, by the controller, at the end).",
+        help="Write fixtures/baselines/ from this run (by the controller, once, at the end).",
     )
     group.addoption(
         "--run-id",
@@ -78,9 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "critical: a golden case that must pass whatever the baseline says"
     )
-    overrides = {
-        key: config.getoption(f"releasegate_{key}") for key in describe_keys("config")
-    }
+    overrides = {key: config.getoption(f"releasegate_{key}") for key in describe_keys("config")}
     try:
         settings = load_settings(read_table(_pyproject(config)), overrides, root=config.rootpath)
     except ReleasegateError as exc:

@@ -94,7 +94,10 @@ class RunReport:
         lines = [f"# releasegate run {self.run_id}", ""]
         counts = self.counts_by_suite()
         if counts:
-            lines += ["| suite | " + " | ".join(OUTCOMES) + " |", "|---" * (len(OUTCOMES) + 1) + "|"]
+            lines += [
+                "| suite | " + " | ".join(OUTCOMES) + " |",
+                "|---" * (len(OUTCOMES) + 1) + "|",
+            ]
             for suite, counter in sorted(counts.items()):
                 lines.append(f"| {suite} | " + " | ".join(str(counter[o]) for o in OUTCOMES) + " |")
             lines.append("")

@@ -50,13 +50,13 @@ def chunk_groups(
     return groups
 
 
-class ChunkScheduling(LoadScopeScheduling):
+class ChunkScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
     """Load scheduling in which each golden chunk (and each suite's metric tests) is one unit."""
 
     def __init__(
         self, config: object, log: object = None, *, chunk_size: int, golden: Collection[str]
     ) -> None:
-        super().__init__(config, log)  # type: ignore[arg-type]
+        super().__init__(config, log)
         self._chunk_size = chunk_size
         self._golden = golden
         self._groups: dict[str, str] | None = None

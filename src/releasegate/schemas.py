@@ -25,8 +25,10 @@ __all__ = ["describe_keys", "first_error", "load_schema", "validate_document"]
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The packaged schema ``schemas/<name>.schema.json``."""
-    text = resources.files("releasegate").joinpath("schemas", f"{name}.schema.json").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("releasegate")
+        .joinpath("schemas", f"{name}.schema.json")
+        .read_text(encoding="utf-8")
     )
     schema: dict[str, Any] = json.loads(text)
     return schema
@@ -36,7 +38,8 @@ def load_schema(name: str) -> dict[str, Any]:
 def _validator(name: str) -> jsonschema.protocols.Validator:
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
 
 
 def first_error(name: str, document: Any) -> tuple[str, str] | None:
@@ -62,7 +65,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"{error.instance!r} must contain {{input}}, where the case's input goes"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
-    return error.message
+    return str(error.message)
 
 
 def validate_document(

@@ -73,7 +73,7 @@ class Suite:
     """The suite's default check."""
     metrics: tuple[MetricSpec, ...]
     """Suite metrics in manifest order."""
-    prompt: PromptSpec = PromptSpec()
+    prompt: PromptSpec = field(default_factory=PromptSpec)
     """How cases become prompts."""
     language: str = "en"
     """Language of the expected answers (selects tokenisation)."""
@@ -111,7 +111,9 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise GoldenFileError(f"not UTF-8 text ({exc.reason}); save it as UTF-8", path=path) from exc
+        raise GoldenFileError(
+            f"not UTF-8 text ({exc.reason}); save it as UTF-8", path=path
+        ) from exc
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
