@@ -176,10 +176,17 @@ def _convert(gguf: Path, out: Path) -> None:
 
     log.warning("releasegate: converting the default model from %s into %s (once)", gguf, out)
     started = time.perf_counter()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    gguf_model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
-    )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        gguf_model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+        )
+    except (ImportError, ValueError) as exc:  # e.g. accelerate or gguf missing
+        raise ModelLoadError(
+            f"cannot read the default model's GGUF file {gguf}: {exc}. "
+            "Install releasegate's dependencies (pip install -e .), which include gguf and "
+            "accelerate."
+        ) from exc
     config = gguf_model.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config
