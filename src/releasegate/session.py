@@ -8,6 +8,7 @@ none of them, and a re-run whose answers are all cached never loads the model.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -178,7 +179,10 @@ class ReleaseSession:
         if predictions is None or not predictions.backend_loaded:
             return None
         backend = predictions.backend
-        return {"fingerprint": backend.fingerprint, **backend.describe()}
+        described = {"fingerprint": backend.fingerprint, **backend.describe()}
+        # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
+        plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
+        return plain
 
     def close(self) -> None:
         if "predictions" in self.__dict__ and self.predictions.backend_loaded:

@@ -86,7 +86,7 @@ class HFBackend:
             "device": self.device,
             "dtype": str(self.dtype).removeprefix("torch."),
             "parameters": self._parameters,
-            "torch": torch.__version__,
+            "torch": str(torch.__version__),
             "transformers": transformers.__version__,
         }
 
