@@ -9,7 +9,7 @@ import torch
 
 from releasegate import devices
 from releasegate.devices import (
-    CPU_WORKERS,
+    MAX_CPU_WORKERS,
     auto_num_workers,
     configure_torch_threads,
     device_for_worker,
@@ -77,10 +77,32 @@ def test_real_cuda_count_matches_torch() -> None:
     assert devices.cuda_device_count() == expected
 
 
-def test_auto_num_workers_is_one_per_gpu_or_the_measured_cpu_choice(gpus: list[int]) -> None:
-    assert auto_num_workers() == CPU_WORKERS
+def test_auto_num_workers_is_one_per_gpu(gpus: list[int]) -> None:
     gpus[0] = 3
     assert auto_num_workers() == 3
+    assert auto_num_workers(model_bytes=10**15) == 3  # one model per GPU, not in host memory
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (6, 6), (64, MAX_CPU_WORKERS)])
+def test_auto_num_workers_on_cpu_is_one_per_core(
+    gpus: list[int], monkeypatch: pytest.MonkeyPatch, cores: int, expected: int
+) -> None:
+    monkeypatch.setattr(devices.os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert auto_num_workers() == expected
+
+
+def test_auto_num_workers_on_cpu_fits_the_models_in_memory(
+    gpus: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(devices.os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr(devices, "available_memory", lambda: 24 * 2**30)
+    assert auto_num_workers(model_bytes=540 * 2**20) == 8  # the default model, fp32
+    assert auto_num_workers(model_bytes=6 * 2**30) == 2
+    assert auto_num_workers(model_bytes=28 * 2**30) == 1  # never fewer than one
+
+
+def test_available_memory_is_plausible() -> None:
+    assert 2**26 < devices.available_memory() < 2**50
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@
 One model per device: worker ``gwN`` takes GPU N modulo the GPUs there are. On a CPU machine
 every worker holds its own copy of the model and the cores are split between them.
 
-What ``-n auto`` should mean on a CPU was measured with ``benchmarks/workers_on_cpu.py`` (the
-default model, fp32, 32 golden-like chat prompts, 48 new tokens, batches of 16, greedy) on the
-2-core development machine, shared with other work at the time::
+What ``-n auto`` should mean on a CPU was measured on the 2-core development machine with the
+whole demo release suite (178 cases, default model, fp32, batches of 16, nothing cached)::
 
-    FIGURES_PLACEHOLDER
+    pytest model_tests -n 0 --no-prediction-cache    1 process x 2 torch threads   160 s
+    pytest model_tests -n 2 --no-prediction-cache    2 workers x 1 torch thread    129 s
 
-So on a CPU ``-n auto`` means CHOICE_PLACEHOLDER.
+``benchmarks/workers_on_cpu.py`` compares the same two layouts on raw generation alone. So on a
+CPU ``-n auto`` means one single-threaded worker per core, up to :data:`MAX_CPU_WORKERS` and as
+many copies of the model as memory holds.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import re
 from .exceptions import ConfigError
 
 __all__ = [
-    "CPU_WORKERS",
+    "MAX_CPU_WORKERS",
     "auto_num_workers",
+    "available_memory",
     "configure_torch_threads",
     "cpu_count",
     "cuda_device_count",
@@ -29,8 +32,12 @@ __all__ = [
     "mps_available",
 ]
 
-CPU_WORKERS = 1
-"""Workers ``-n auto`` starts on a machine without a GPU (see the measurements above)."""
+MAX_CPU_WORKERS = 8
+"""Most workers ``-n auto`` starts on a machine without a GPU. One per core was measured best on
+2 cores; beyond 8 it is untested, and each worker holds its own copy of the model."""
+
+_MEMORY_PER_WEIGHT_BYTE = 1.5
+"""Resident memory of a worker per byte of weights (torch, activations, KV cache included)."""
 
 _DEVICE = re.compile(r"(auto|cpu|mps|cuda)(?::(\d+))?")
 _WORKER = re.compile(r"gw(\d+)")
@@ -86,9 +93,30 @@ def device_for_worker(requested: str, worker_id: str | None) -> str:
     return f"cuda:{_worker_number(worker_id) % count}"
 
 
-def auto_num_workers() -> int:
-    """What ``-n auto`` means: one worker per GPU, or :data:`CPU_WORKERS` on a CPU machine."""
-    return cuda_device_count() or CPU_WORKERS
+def auto_num_workers(model_bytes: int | None = None) -> int:
+    """What ``-n auto`` means: one worker per GPU; on a CPU machine one single-threaded worker
+    per core (up to :data:`MAX_CPU_WORKERS`), fewer if *model_bytes* (the weights' size on
+    disk, when known) times the workers would not fit in the memory available now."""
+    gpus = cuda_device_count()
+    if gpus:
+        return gpus
+    workers = min(cpu_count(), MAX_CPU_WORKERS)
+    if model_bytes:
+        fits = int(available_memory() // (model_bytes * _MEMORY_PER_WEIGHT_BYTE))
+        workers = min(workers, fits)
+    return max(1, workers)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new processes now (Linux ``MemAvailable``)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def cpu_count() -> int:
