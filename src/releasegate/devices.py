@@ -9,9 +9,17 @@ whole demo release suite (178 cases, default model, fp32, batches of 16, nothing
     pytest model_tests -n 0 --no-prediction-cache    1 process x 2 torch threads   160 s
     pytest model_tests -n 2 --no-prediction-cache    2 workers x 1 torch thread    129 s
 
-``benchmarks/workers_on_cpu.py`` compares the same two layouts on raw generation alone. So on a
-CPU ``-n auto`` means one single-threaded worker per core, up to :data:`MAX_CPU_WORKERS` and as
-many copies of the model as memory holds.
+``benchmarks/workers_on_cpu.py`` compares the same two layouts on raw generation alone (32
+golden-like chat prompts, 48 new tokens, greedy, batches of 16, identical answers both ways).
+Five runs each, taken while no other process used more than 0.5 CPU-seconds during the run::
+
+    1 process  x 2 threads   generate 11.9-12.9 s (median 12.3)   with start-up, load 17.1-18.7 s
+    2 processes x 1 thread   generate  8.9- 9.8 s (median  9.3)   with start-up, load 14.6-15.7 s
+
+While other work kept the machine's load average at 2-5, the gap grew to 196 and 479 s against
+29 and 31 s: torch's threads wait for each other in every operation, and one of them is often
+descheduled. So on a CPU ``-n auto`` means one single-threaded worker per core, up to
+:data:`MAX_CPU_WORKERS` and as many copies of the model as memory holds.
 """
 
 from __future__ import annotations
