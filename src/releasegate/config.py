@@ -71,6 +71,10 @@ class Settings:
     """Run only these suites; empty means every manifest in ``golden_dir``."""
     prediction_cache: bool = True
     """Reuse answers cached for the same model fingerprint, prompt and settings."""
+    general: Mapping[str, Any] = field(default_factory=dict)
+    """``[tool.releasegate.general]`` as written; :mod:`releasegate.general` reads it."""
+    perf: Mapping[str, Any] = field(default_factory=dict)
+    """``[tool.releasegate.perf]`` as written; the ``perf`` package reads it."""
 
     @property
     def effective_chunk_size(self) -> int:
@@ -85,6 +89,8 @@ class Settings:
                 value = str(value)
             elif isinstance(value, tuple):
                 value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
             out[f.name] = value
         return out
 

@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for key, schema in describe_keys("config").items():
         dest = f"releasegate_{key}"
         help_text = f"{schema.get('description', key)} [tool.releasegate] {key}."
+        if schema.get("type") == "object":
+            continue  # a nested table ([tool.releasegate.general], ...): no single option
         if schema.get("type") == "boolean":
             group.addoption(
                 f"--no-{key.replace('_', '-')}",
@@ -78,7 +80,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "critical: a golden case that must pass whatever the baseline says"
     )
-    overrides = {key: config.getoption(f"releasegate_{key}") for key in describe_keys("config")}
+    overrides = {
+        key: config.getoption(f"releasegate_{key}")
+        for key, schema in describe_keys("config").items()
+        if schema.get("type") != "object"
+    }
     try:
         settings = load_settings(read_table(_pyproject(config)), overrides, root=config.rootpath)
     except ReleasegateError as exc:
