@@ -40,7 +40,7 @@ class Settings:
     model: str = DEFAULT_MODEL_ALIAS
     """A local model folder, a hub id, or the default model's alias."""
     backend: str = "hf"
-    """Backend name: ``hf`` (transformers in process)."""
+    """Backend name: ``hf`` (transformers in process) or ``openai`` (an OpenAI-compatible server)."""
     device: str = "auto"
     """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
     dtype: str = "auto"
@@ -71,6 +71,26 @@ class Settings:
     """Run only these suites; empty means every manifest in ``golden_dir``."""
     prediction_cache: bool = True
     """Reuse answers cached for the same model fingerprint, prompt and settings."""
+    base_url: str | None = None
+    """openai backend: the endpoint (``http://host:port/v1``); None starts ``transformers serve``
+    on ``model`` on a loopback port for the run."""
+    api: str = "chat"
+    """openai backend: ``chat`` (chat suites to ``/chat/completions``) or ``completions``."""
+    served_model: str | None = None
+    """openai backend: the model name sent in requests; None means ``model``."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """openai backend: the environment variable holding the API key (never logged or stored)."""
+    concurrency: int = 8
+    """openai backend: requests in flight at once per process."""
+    request_timeout: float = 120.0
+    """openai backend: seconds one request may take."""
+    run_timeout: float | None = None
+    """openai backend: seconds the whole run may spend on requests; None is no limit."""
+    max_retries: int = 4
+    """openai backend: retries after 429, 5xx, a time-out or a dropped connection."""
+    fingerprint: str | None = None
+    """openai backend: the served weights' identity for the prediction cache; None derives it
+    from the URL, the model name and what the server reports."""
     general: Mapping[str, Any] = field(default_factory=dict)
     """``[tool.releasegate.general]`` as written; :mod:`releasegate.general` reads it."""
     perf: Mapping[str, Any] = field(default_factory=dict)
