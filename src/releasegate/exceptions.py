@@ -7,8 +7,9 @@ pytest plugin prints these as one message, never as a traceback, and stops befor
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BackendError",
@@ -16,7 +17,9 @@ __all__ = [
     "ConfigError",
     "GoldenFileError",
     "ModelLoadError",
+    "PartialBatchError",
     "ReleasegateError",
+    "ServerStartError",
     "UnknownNameError",
 ]
 
@@ -74,6 +77,26 @@ class ModelLoadError(ReleasegateError):
 
 class BackendError(ReleasegateError):
     """A backend failed to produce answers for a batch of cases."""
+
+
+class PartialBatchError(BackendError):
+    """Some prompts of a batch got no answer (their requests failed); the others did.
+
+    A backend that answers prompts independently (one request each) raises this instead of
+    throwing the whole batch away: the answers it has are kept and cached, and only the cases
+    whose request failed become errors.
+    """
+
+    def __init__(self, message: str, *, answered: Mapping[int, Any], failures: Mapping[int, str]):
+        self.answered = dict(answered)
+        """Index in the batch -> its :class:`~releasegate.backends.Generation`."""
+        self.failures = dict(failures)
+        """Index in the batch -> why that prompt got no answer (names the URL, says what to do)."""
+        super().__init__(message)
+
+
+class ServerStartError(ReleasegateError):
+    """The embedded serving endpoint did not start; the message carries its log's last lines."""
 
 
 class BaselineError(ReleasegateError):

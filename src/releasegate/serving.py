@@ -1,0 +1,204 @@
+"""The embedded serving endpoint: ``transformers serve`` on a loopback port, for as long as needed.
+
+Without a ``--base-url``, the golden suites under ``--backend openai`` and the perf tests judge a
+real OpenAI-compatible server all the same: this module starts ``transformers serve`` on the
+model folder (the default model unless told otherwise), on CPU, on a free port of 127.0.0.1,
+waits until ``GET /health`` answers, and stops it afterwards.
+
+Stopping is the point of the design: the server runs in its own process group, which is sent
+SIGTERM and, after a grace period, SIGKILL, when the ``with`` block ends for whatever reason (a
+failing test, Ctrl-C); an ``atexit`` hook stops any that a crashed caller left running. A server
+that dies while starting, or never becomes healthy, is one error with the last lines of its log.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import default_cache_dir
+from .default_model import ensure_default_model, is_default_model
+from .exceptions import ServerStartError
+
+__all__ = ["EmbeddedServer", "ServingEndpoint", "embedded_server", "free_port"]
+
+STOP_GRACE_SECONDS = 10.0
+"""How long a server may take to exit after SIGTERM before it is killed."""
+
+LOG_TAIL_LINES = 30
+"""Lines of the server's log quoted in a start-up error."""
+
+_LAUNCH = "from transformers.cli.transformers import main; main()"
+"""The ``transformers`` console script, run by this interpreter: works without the venv's
+``bin/`` on PATH and always uses the transformers this process imports."""
+
+_running: dict[int, subprocess.Popen[bytes]] = {}
+"""Servers started by this process and not yet stopped, by pid (for the atexit hook)."""
+
+
+@dataclass(frozen=True)
+class ServingEndpoint:
+    """An OpenAI-compatible endpoint and the model name to send to it."""
+
+    base_url: str
+    """``http://host:port/v1``: routes are ``{base_url}/chat/completions`` etc."""
+    model: str
+    """The ``model`` field of requests."""
+
+
+@dataclass(frozen=True)
+class EmbeddedServer(ServingEndpoint):
+    """A ``transformers serve`` process started by :func:`embedded_server`."""
+
+    pid: int
+    """The server's process id (also its process group id)."""
+    log_path: Path
+    """Its stdout and stderr; kept after it stops."""
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _model_argument(model: str | Path | None, cache_dir: Path | None) -> str:
+    """What ``transformers serve`` is told to load: a folder (absolute) or a hub id."""
+    if model is None or (isinstance(model, str) and is_default_model(model)):
+        return str(ensure_default_model(cache_dir or default_cache_dir()))
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path.resolve())
+    if isinstance(model, Path) or str(model).startswith((".", "/", "~")):
+        raise ServerStartError(f"cannot serve model folder '{model}': it does not exist")
+    return str(model)
+
+
+@contextmanager
+def embedded_server(
+    model: str | Path | None = None,
+    *,
+    cache_dir: Path | None = None,
+    port: int | None = None,
+    startup_timeout: float = 120.0,
+    extra_args: Sequence[str] = (),
+) -> Iterator[EmbeddedServer]:
+    """Run ``transformers serve <model> --device cpu`` on 127.0.0.1 for the ``with`` block.
+
+    *model* is a model folder, a hub id (served from the local hub cache when offline), or None
+    (or the default model's alias) for the default model, converted into *cache_dir* if needed.
+    *port* None picks a free one. *extra_args* go to ``transformers serve`` as they are (e.g.
+    ``["--dtype", "float32"]``, ``["--continuous-batching"]``). Raises
+    :class:`~releasegate.exceptions.ServerStartError` with the log's last lines if the server
+    exits or is not healthy within *startup_timeout* seconds.
+    """
+    served = _model_argument(model, cache_dir)
+    port = free_port() if port is None else port
+    log_dir = Path(tempfile.mkdtemp(prefix="releasegate-serve-"))
+    log_path = log_dir / "transformers-serve.log"
+    command = [
+        sys.executable,
+        "-c",
+        _LAUNCH,
+        "serve",
+        served,
+        "--device",
+        "cpu",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra_args,
+    ]
+    with log_path.open("wb") as log:
+        log.write(("$ transformers " + " ".join(command[3:]) + "\n").encode())
+        log.flush()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped as a whole
+        )
+    _running[process.pid] = process
+    try:
+        _wait_until_healthy(process, f"http://127.0.0.1:{port}", log_path, startup_timeout)
+        yield EmbeddedServer(
+            base_url=f"http://127.0.0.1:{port}/v1", model=served, pid=process.pid, log_path=log_path
+        )
+    finally:
+        _stop(process)
+
+
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], root: str, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = process.poll()
+        if status is not None:
+            raise ServerStartError(
+                f"transformers serve exited with status {status} before {root}/health answered; "
+                f"its log ({log_path}) ends with:\n{_tail(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(f"{root}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass  # not listening yet (or not healthy yet)
+        if time.monotonic() > deadline:
+            raise ServerStartError(
+                f"transformers serve did not answer {root}/health within {timeout:g} s; raise "
+                f"startup_timeout if the model is large. Its log ({log_path}) ends with:\n"
+                f"{_tail(log_path)}"
+            )
+        time.sleep(0.25)
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return f"(log unreadable: {exc})"
+    return "\n".join("    " + line for line in text.splitlines()[-lines:]) or "    (empty)"
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM to the server's process group, SIGKILL after *grace* seconds; reaps it."""
+    _running.pop(process.pid, None)
+    _signal_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+    # Anything the server forked and left in its group goes too.
+    _signal_group(process.pid, signal.SIGKILL)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(pgid, sig)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Servers whose ``with`` block never ended (the interpreter is exiting): stop them now."""
+    for process in list(_running.values()):
+        _stop(process, grace=2.0)
