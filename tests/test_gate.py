@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from releasegate.baselines import MetricBaseline
-from releasegate.gate import judge_bar, judge_drop
+from releasegate.gate import compare_suite_metric, judge_bar, judge_comparison, suite_flips
 from releasegate.metrics import MetricValue, ScoredCase
 from releasegate.suites import MetricSpec
 
@@ -120,70 +120,144 @@ def test_nan_value_does_not_pass_a_bar() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# No-drop against the baseline
+# No-drop against the baseline: paired comparisons
 
 
-def test_drop_within_tolerance_passes_higher_is_better() -> None:
-    baseline = MetricBaseline(1.0, dict.fromkeys(IDS[:5], 1.0))
-    now = value([1.0, 1.0, 1.0, 1.0, 0.0])  # 1.0 -> 0.8: q5 got worse
-    outcome = judge_drop("shop", spec(max_drop=0.25), now, baseline, IDS[:5])
-    assert outcome.passed
-    assert "1 cases worse, 0 better" in outcome.message
-    assert "got worse" not in outcome.message  # the list is for failures
+@dataclass(frozen=True)
+class MeanMetric(FakeMetric):
+    """An additive fake metric: its value is the mean of its per-case values."""
+
+    additive: bool = True
 
 
-def test_exact_tolerance_passes_despite_float_error() -> None:
-    # 0.8 - 0.7 is 0.10000000000000009 in floating point.
-    outcome = judge_drop("s", spec(max_drop=0.1), MetricValue(0.7, ()), MetricBaseline(0.8), [])
-    assert outcome.passed
+def mean_spec(*, higher: bool = True, max_drop: float = 0.05) -> MetricSpec:
+    return MetricSpec(MeanMetric("score" if higher else "error_rate", higher), max_drop=max_drop)
 
 
-def test_drop_over_tolerance_fails_higher_is_better_listing_worse_cases() -> None:
-    before = {"q1": 1.0, "q2": 1.0, "q3": 0.0, "q4": 1.0}
-    now = value([0.0, 1.0, 1.0, 0.0])  # q1, q4 worse; q3 better
-    baseline = MetricBaseline(0.75, before)
-    outcome = judge_drop("shop", spec(max_drop=0.1), now, baseline, IDS[:4])
-    assert not outcome.passed
-    assert "baseline 0.75" in outcome.message
-    assert "now 0.5" in outcome.message
-    assert "2 cases worse, 1 better" in outcome.message
-    worse_line = next(line for line in outcome.message.splitlines() if "got worse" in line)
-    assert "q1" in worse_line and "q4" in worse_line
-    assert "q3" not in worse_line and "q2" not in worse_line
-
-
-def test_improvement_always_passes_higher_is_better() -> None:
-    outcome = judge_drop("s", spec(max_drop=0.0), MetricValue(0.9, ()), MetricBaseline(0.5), [])
-    assert outcome.passed
-
-
-def test_rise_over_tolerance_fails_lower_is_better() -> None:
-    before = {"q1": 0.1, "q2": 0.2, "q3": 0.3}
-    now = value([0.1, 0.6, 0.0])  # q2 worse (higher), q3 better (lower)
-    baseline = MetricBaseline(0.2, before)
-    outcome = judge_drop("s", spec(higher=False, max_drop=0.02), now, baseline, IDS[:3])
-    assert not outcome.passed
-    assert "1 cases worse, 1 better" in outcome.message
-    worse_line = next(line for line in outcome.message.splitlines() if "got worse" in line)
-    assert "q2" in worse_line and "q3" not in worse_line
-
-
-def test_fall_of_lower_is_better_is_an_improvement() -> None:
-    outcome = judge_drop(
-        "s", spec(higher=False, max_drop=0.0), MetricValue(0.1, ()), MetricBaseline(0.5), []
+def drop_verdict(
+    before: dict[str, float],
+    now: Sequence[float],
+    *,
+    higher: bool = True,
+    max_drop: float = 0.05,
+    alpha: float = 0.05,
+) -> tuple[bool, str]:
+    ids = list(before)[: len(now)] if len(before) >= len(now) else [*before, "new"]
+    metric_spec = mean_spec(higher=higher, max_drop=max_drop)
+    baseline = MetricBaseline(sum(before.values()) / len(before), before)
+    comparison = compare_suite_metric(
+        metric_spec, value(now), baseline, ids, recompute=None, samples=500, confidence=0.9
     )
-    assert outcome.passed
-
-
-def test_rise_within_tolerance_passes_lower_is_better() -> None:
-    outcome = judge_drop(
-        "s", spec(higher=False, max_drop=0.1), MetricValue(0.55, ()), MetricBaseline(0.5), []
+    flips = suite_flips(
+        value(now),
+        baseline,
+        ids,
+        higher_is_better=higher,
+        answers={i: f"now {i}" for i in ids},
+        baseline_answers={i: f"before {i}" for i in ids},
     )
-    assert outcome.passed
+    outcome = judge_comparison(
+        "shop::score",
+        comparison,
+        max_drop=max_drop,
+        alpha=alpha,
+        higher_is_better=higher,
+        flips=flips,
+    )
+    return outcome.passed, outcome.message
 
 
-def test_cases_missing_from_the_baseline_are_not_counted() -> None:
-    baseline = MetricBaseline(1.0, {"q1": 1.0})
-    outcome = judge_drop("s", spec(max_drop=0.0), value([1.0, 0.0]), baseline, ["q1", "new"])
-    assert not outcome.passed
-    assert "0 cases worse, 0 better" in outcome.message
+def test_identical_outcomes_pass_with_a_zero_interval() -> None:
+    before = {f"q{i}": float(i % 2) for i in range(40)}
+    passed, message = drop_verdict(before, list(before.values()), max_drop=0.0)
+    assert passed
+    assert "diff +0 [90% CI +0, +0]" in message
+    assert "p=1.000 (exact McNemar" in message
+    assert "0 worse, 0 better of 40" in message
+
+
+def test_accuracies_use_mcnemar_and_a_small_symmetric_change_passes() -> None:
+    before = {f"q{i}": 1.0 if i < 20 else 0.0 for i in range(40)}
+    now = [0.0 if i in (0, 1) else 1.0 if i in (20, 21) else before[f"q{i}"] for i in range(40)]
+    passed, message = drop_verdict(before, now, max_drop=0.0)
+    assert passed, message
+    assert "exact McNemar" in message
+    assert "2 worse, 2 better of 40" in message
+
+
+def test_drop_over_tolerance_fails_and_lists_the_cases_that_got_worse() -> None:
+    before = dict.fromkeys([f"q{i}" for i in range(10)], 1.0)
+    now = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # 1.0 -> 0.8
+    passed, message = drop_verdict(before, now, max_drop=0.1, alpha=0.001)
+    assert not passed
+    assert "the drop 0.2 exceeds max_drop 0.1" in message
+    assert "significant" not in message.splitlines()[0].split(": ", 1)[1].split("max_drop")[-1]
+    listed_lines = [line for line in message.splitlines() if line.startswith("    q")]
+    assert [line.split()[0] for line in listed_lines] == ["q0", "q3"]
+    assert "'before q0' -> 'now q0'" in listed_lines[0]
+
+
+def test_significant_drop_fails_even_within_tolerance() -> None:
+    before = dict.fromkeys([f"q{i}" for i in range(400)], 1.0)
+    now = [0.0 if i < 12 else 1.0 for i in range(400)]  # -0.03, all 12 flips one way
+    passed, message = drop_verdict(before, now, max_drop=0.05)
+    assert not passed
+    assert "the drop is significant (p=0.00024" in message
+    assert "exceeds" not in message
+
+
+def test_drop_within_tolerance_and_not_significant_passes() -> None:
+    before = {f"q{i}": 1.0 if i % 2 else 0.0 for i in range(200)}
+    now = list(before.values())
+    now[1] = now[3] = now[5] = 0.0  # three flips worse, one better
+    now[0] = 1.0
+    passed, message = drop_verdict(before, now, max_drop=0.05)
+    assert passed, message
+    assert "3 worse, 1 better" in message
+
+
+def test_improvement_always_passes() -> None:
+    before = dict.fromkeys([f"q{i}" for i in range(50)], 0.0)
+    passed, _ = drop_verdict(before, [1.0] * 50, max_drop=0.0)
+    assert passed
+
+
+def test_lower_is_better_rise_fails_and_fall_passes() -> None:
+    before = {f"q{i}": 0.2 for i in range(50)}
+    rise, message = drop_verdict(before, [0.5] * 50, higher=False, max_drop=0.1)
+    assert not rise
+    assert "(lower is better)" in message
+    assert "paired bootstrap" in message  # not 1/0 values
+    fall, _ = drop_verdict(before, [0.1] * 50, higher=False, max_drop=0.0)
+    assert fall
+
+
+def test_cases_missing_from_the_baseline_are_not_paired() -> None:
+    before = {"q1": 1.0, "q2": 1.0}
+    passed, message = drop_verdict(before, [1.0, 1.0, 0.0], max_drop=0.0)
+    assert passed
+    assert "of 2" in message
+
+
+def test_corpus_metric_recomputes_both_runs_on_each_resample() -> None:
+    calls: list[int] = []
+
+    def recompute(indices: Sequence[int]) -> tuple[float, float]:
+        calls.append(len(indices))
+        picked = list(indices)
+        return (sum(1.0 for _ in picked) / len(picked), sum(0.5 for _ in picked) / len(picked))
+
+    baseline = MetricBaseline(1.0, dict.fromkeys(IDS, 1.0))
+    comparison = compare_suite_metric(
+        spec(max_drop=0.1),  # FakeMetric: not additive
+        MetricValue(0.5, tuple([0.5] * len(IDS))),
+        baseline,
+        IDS,
+        recompute=recompute,
+        samples=200,
+        confidence=0.95,
+    )
+    assert comparison.test == "bootstrap"
+    assert comparison.baseline == 1.0 and comparison.now == 0.5
+    assert comparison.p_value < 0.01
+    assert len(calls) == 201 and set(calls) == {len(IDS)}

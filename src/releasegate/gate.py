@@ -1,21 +1,31 @@
-"""Suite metrics against their bars: thresholds (``min``/``max``) and no-drop tolerances.
+"""Metrics against their bars: thresholds (``min``/``max``) and paired no-drop comparisons.
 
 Failure messages say what a reviewer needs to act: the value, the bar, and the cases that cost
-the most (lowest per-case contribution), or for a drop the baseline value, the new value, and
-the cases that got worse.
+the most (lowest per-case contribution); for a drop the baseline value, the new value, the
+difference with its confidence interval, the p-value of the paired test (:mod:`.stats`) and the
+items that flipped.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .baselines import MetricBaseline
 from .metrics import MetricValue
+from .stats import PairedComparison, is_binary, mcnemar, mean_statistic, paired_bootstrap
 from .suites import MetricSpec
 
-__all__ = ["MetricOutcome", "judge_bar", "judge_drop"]
+__all__ = [
+    "Flip",
+    "MetricOutcome",
+    "compare_suite_metric",
+    "judge_bar",
+    "judge_comparison",
+    "suite_flips",
+]
 
 
 @dataclass(frozen=True)
@@ -75,44 +85,167 @@ def _costliest(
     return lines
 
 
-def judge_drop(
-    suite: str,
+@dataclass(frozen=True)
+class Flip:
+    """An item that moved between the baseline and this run."""
+
+    item: str
+    """Case id, or a benchmark's document id."""
+    direction: str
+    """``worse`` (passed before, fails now) or ``better``."""
+    before: float
+    now: float
+    before_answer: str = ""
+    now_answer: str = ""
+    expected: str = ""
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "direction": self.direction,
+            "before": self.before,
+            "now": self.now,
+            "before_answer": self.before_answer,
+            "now_answer": self.now_answer,
+            "expected": self.expected,
+        }
+
+
+def judge_comparison(
+    label: str,
+    comparison: PairedComparison,
+    *,
+    max_drop: float,
+    alpha: float,
+    higher_is_better: bool,
+    flips: Sequence[Flip] = (),
+    worst: int = 10,
+) -> MetricOutcome:
+    """The no-drop verdict: fail when the drop exceeds *max_drop*, or when it is significant
+    (one-sided paired p-value below *alpha*). The message carries both values, the difference
+    with its confidence interval, the p-value and the items that flipped each way."""
+    diff = comparison.difference
+    drop = -diff if higher_is_better else diff
+    problems = []
+    if math.isnan(drop):
+        problems.append("the comparison is not a number")
+    elif drop > max_drop + 1e-12:
+        problems.append(f"the drop {drop:.4g} exceeds max_drop {max_drop:g}")
+    if comparison.p_value < alpha:
+        problems.append(f"the drop is significant (p={comparison.p_value:.2g} < alpha {alpha:g})")
+    head = f"{label}: {comparison.describe(higher_is_better)}; max_drop {max_drop:g}"
+    lines = [head + (": " + " and ".join(problems) if problems else "")]
+    worse = [flip for flip in flips if flip.direction == "worse"]
+    if problems and worse:
+        lines.append(f"  got worse ({len(worse)}):")
+        for flip in worse[:worst]:
+            before, now = _short(flip.before_answer), _short(flip.now_answer)
+            lines.append(f"    {flip.item:<28} {before!r} -> {now!r}")
+        if len(worse) > worst:
+            lines.append(f"    ... and {len(worse) - worst} more (see the run's report)")
+    return MetricOutcome(not problems, "\n".join(lines))
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def suite_flips(
+    value: MetricValue,
+    baseline: MetricBaseline,
+    case_ids: Sequence[str],
+    *,
+    higher_is_better: bool,
+    answers: Mapping[str, str],
+    baseline_answers: Mapping[str, str],
+) -> list[Flip]:
+    """Cases whose contribution to a suite metric moved, worse first, in suite order."""
+    flips: list[Flip] = []
+    if not value.per_item or not baseline.per_item:
+        return flips
+    for case_id, now in zip(case_ids, value.per_item, strict=True):
+        before = baseline.per_item.get(case_id)
+        if before is None or abs(now - before) < 1e-9:
+            continue
+        got_worse = now < before if higher_is_better else now > before
+        flips.append(
+            Flip(
+                case_id,
+                "worse" if got_worse else "better",
+                before,
+                now,
+                baseline_answers.get(case_id, ""),
+                answers.get(case_id, ""),
+            )
+        )
+    return sorted(flips, key=lambda flip: flip.direction != "worse")
+
+
+def compare_suite_metric(
     spec: MetricSpec,
     value: MetricValue,
     baseline: MetricBaseline,
     case_ids: Sequence[str],
     *,
-    worst: int = 5,
-) -> MetricOutcome:
-    """Did the metric move in its worse direction by more than ``max_drop``?"""
-    assert spec.max_drop is not None
+    recompute: Callable[[Sequence[int]], tuple[float, float]] | None,
+    samples: int,
+    confidence: float,
+    seed: int = 0,
+) -> PairedComparison:
+    """Pair a suite metric with its baseline on the cases both runs have.
+
+    An accuracy-like metric (per-case 1/0, value = their mean) gets the exact McNemar test; an
+    additive one (value = mean of per-case values) a paired bootstrap of those values; any other
+    (corpus BLEU, chrF, macro F1) a paired bootstrap that *recompute*s the metric of both runs
+    on each resample (``recompute(indices) -> (baseline value, new value)``).
+    """
     higher = spec.metric.higher_is_better
-    drop = (baseline.value - value.value) if higher else (value.value - baseline.value)
-    head = (
-        f"{suite}::{spec.name}: baseline {baseline.value:.4g}, now {value.value:.4g}, "
-        f"drop {drop:+.4g} (max_drop {spec.max_drop:g})"
+    positions = [i for i, case_id in enumerate(case_ids) if case_id in baseline.per_item]
+    before = [baseline.per_item[case_ids[i]] for i in positions]
+    now = [value.per_item[i] for i in positions] if value.per_item else []
+    moved = [(b, n) for b, n in zip(before, now, strict=True) if abs(b - n) > 1e-9]
+    worse = sum(1 for b, n in moved if (n < b if higher else n > b))
+    better = len(moved) - worse
+    additive = bool(getattr(spec.metric, "additive", False))
+    if additive and now and is_binary(before) and is_binary(now):
+        return mcnemar(before, now, confidence=confidence)
+    if additive and now:
+        return paired_bootstrap(
+            mean_statistic(before),
+            mean_statistic(now),
+            len(positions),
+            higher_is_better=higher,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+    if recompute is None or not positions:
+        # Nothing to pair on: compare the values alone, without a test.
+        return PairedComparison(
+            "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, worse, better
+        )
+    index = list(positions)
+    # Both statistics of one resample come from a single recompute call.
+    cache: dict[bytes, tuple[float, float]] = {}
+
+    def memo(picked: Any, which: int) -> float:
+        key = bytes(memoryview(picked.astype("int64")))
+        if key not in cache:
+            cache.clear()
+            cache[key] = recompute([index[i] for i in picked])
+        return cache[key][which]
+
+    return paired_bootstrap(
+        lambda picked: memo(picked, 0),
+        lambda picked: memo(picked, 1),
+        len(positions),
+        higher_is_better=higher,
+        samples=samples,
+        seed=seed,
+        confidence=confidence,
+        worse=worse,
+        better=better,
     )
-    worse, better = _moved(value, baseline, case_ids, higher)
-    detail = f"; {len(worse)} cases worse, {len(better)} better"
-    if not math.isnan(drop) and drop <= spec.max_drop + 1e-12:
-        return MetricOutcome(True, head + detail)
-    lines = [head + detail]
-    if worse:
-        lines.append("  cases that got worse: " + ", ".join(worse[: worst * 2]))
-    return MetricOutcome(False, "\n".join(lines))
-
-
-def _moved(
-    value: MetricValue, baseline: MetricBaseline, case_ids: Sequence[str], higher: bool
-) -> tuple[list[str], list[str]]:
-    worse: list[str] = []
-    better: list[str] = []
-    if not value.per_item or not baseline.per_item:
-        return worse, better
-    for case_id, now in zip(case_ids, value.per_item, strict=True):
-        before = baseline.per_item.get(case_id)
-        if before is None or abs(now - before) < 1e-9:
-            continue
-        got_worse = now < before if higher else now > before
-        (worse if got_worse else better).append(case_id)
-    return worse, better

@@ -132,6 +132,8 @@ class Accuracy:
     name: str = "accuracy"
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = (0.0, 1.0)
+    additive: bool = True
+    """The value is the mean of ``per_item`` (paired tests resample it directly)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         per_item = tuple(1.0 if case.result.passed else 0.0 for case in cases)
@@ -156,6 +158,8 @@ class ExactMatch:
     name: str = "exact_match"
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = (0.0, 1.0)
+    additive: bool = True
+    """The value is the mean of ``per_item`` (paired tests resample it directly)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         per_item = tuple(1.0 if _exact_match(case) else 0.0 for case in cases)
@@ -260,6 +264,8 @@ class Rouge:
     language: str
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = (0.0, 1.0)
+    additive: bool = True
+    """The value is the mean of ``per_item`` (paired tests resample it directly)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         per_item = tuple(
@@ -335,6 +341,8 @@ class MeanScore:
     name: str = "mean_score"
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = None
+    additive: bool = True
+    """The value is the mean of ``per_item`` (paired tests resample it directly)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         per_item = tuple(

@@ -10,22 +10,38 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from .backends import Backend, GenerationSettings, ModelSpec, check_model_source, load_backend
+from .backends import (
+    Backend,
+    EndpointSpec,
+    GenerationSettings,
+    ModelSpec,
+    check_model_source,
+    load_backend,
+)
 from .baselines import BaselineStore
 from .cache import PredictionCache
 from .cases import GoldenCase
 from .config import Settings
 from .devices import configure_torch_threads, device_for_worker
-from .gate import MetricOutcome, judge_bar, judge_drop
+from .exceptions import BackendError, ConfigError
+from .gate import (
+    Flip,
+    MetricOutcome,
+    compare_suite_metric,
+    judge_bar,
+    judge_comparison,
+    suite_flips,
+)
 from .judging import CaseVerdict, judge_case
 from .metrics import MetricValue, ScoredCase
-from .predictions import PredictionService
+from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
+from .stats import PairedComparison
 from .suites import MetricSpec, Suite, discover_suites
 
 __all__ = ["CaseRef", "MetricRef", "MetricResult", "ReleaseSession"]
@@ -67,6 +83,10 @@ class MetricResult:
     value: MetricValue
     outcome: MetricOutcome
     baseline_value: float | None
+    comparison: PairedComparison | None = None
+    """The paired comparison with the baseline (no-drop tests)."""
+    flips: tuple[Flip, ...] = ()
+    """Cases that moved since the baseline (no-drop tests)."""
 
     def record(self) -> dict[str, Any]:
         return {
@@ -85,7 +105,26 @@ class MetricResult:
             "passed": self.outcome.passed,
             "message": self.outcome.message,
             "per_item": list(self.value.per_item),
+            "comparison": _comparison_record(self.comparison),
+            "flips": [flip.record() for flip in self.flips],
         }
+
+
+def _comparison_record(comparison: PairedComparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    return {
+        "test": comparison.test,
+        "baseline": comparison.baseline,
+        "now": comparison.now,
+        "difference": comparison.difference,
+        "ci": [comparison.ci_low, comparison.ci_high],
+        "confidence": comparison.confidence,
+        "p_value": comparison.p_value,
+        "items": comparison.items,
+        "worse": comparison.worse,
+        "better": comparison.better,
+    }
 
 
 @dataclass
@@ -157,10 +196,33 @@ class ReleaseSession:
             device=self.settings.device,
             dtype=self.settings.dtype,
             cache_dir=self.settings.cache_dir,
+            endpoint=self.endpoint_spec,
+        )
+
+    @cached_property
+    def endpoint_spec(self) -> EndpointSpec:
+        s = self.settings
+        return EndpointSpec(
+            base_url=s.base_url,
+            api=s.api,
+            served_model=s.served_model,
+            api_key_env=s.api_key_env,
+            concurrency=s.concurrency,
+            request_timeout=s.request_timeout,
+            run_timeout=s.run_timeout,
+            max_retries=s.max_retries,
+            fingerprint=s.fingerprint,
         )
 
     def check_model(self) -> None:
         """Cheap checks (no torch import) that the configured model can be found."""
+        if self.settings.base_url is not None:
+            if self.settings.backend == "hf":
+                raise ConfigError(
+                    f"base_url is {self.settings.base_url} but backend is 'hf' (the model in "
+                    "this process); add --backend openai to judge the endpoint"
+                )
+            return  # the model is served elsewhere: nothing local to find
         check_model_source(self.model_spec)
 
     def _load_backend(self) -> Backend:
@@ -215,7 +277,10 @@ class ReleaseSession:
 
     # -- judging ---------------------------------------------------------------------------
 
-    def judge(self, ref: CaseRef) -> CaseVerdict:
+    def answer(self, ref: CaseRef) -> Prediction:
+        """The model's answer to one case, generated with the rest of its chunk if needed.
+
+        Raises :class:`~releasegate.predictions.CaseNotAnswered` when its request failed."""
         suite = self.suites[ref.suite]
         case = suite.case(ref.case_id)
         prediction = self.predictions.remembered(case.key)
@@ -225,7 +290,17 @@ class ReleaseSession:
             answers = self.predictions.answers(
                 suite, [suite.case(m.case_id) for m in members], claim_key=chunk
             )
+            if case.key not in answers:
+                failed = self.predictions.failure(case.key)
+                assert failed is not None, f"{case.key}: neither answered nor failed"
+                raise failed
             prediction = answers[case.key]
+        return prediction
+
+    def judge(self, ref: CaseRef) -> CaseVerdict:
+        suite = self.suites[ref.suite]
+        case = suite.case(ref.case_id)
+        prediction = self.answer(ref)
         check = suite.check_for(case)
         baseline = self.baselines.load(suite.name)
         return judge_case(
@@ -242,6 +317,16 @@ class ReleaseSession:
             answers: dict[str, Any] = {}
             for chunk, cases in self._chunks_of_suite(suite):
                 answers.update(self.predictions.answers(suite, cases, claim_key=chunk))
+            unanswered = [case for case in suite.cases if case.key not in answers]
+            if unanswered:
+                first = self.predictions.failure(unanswered[0].key)
+                raise BackendError(
+                    f"{suite.name}: the suite's metrics need every case's answer, and "
+                    f"{len(unanswered)} case(s) got none ("
+                    + ", ".join(case.id for case in unanswered[:5])
+                    + (", ..." if len(unanswered) > 5 else "")
+                    + f"); first: {first.reason if first else 'unknown'}"
+                )
             scored = []
             for case in suite.cases:
                 answer = answers[case.key].answer
@@ -272,9 +357,38 @@ class ReleaseSession:
         case_ids = [item.case_id for item in scored]
         baseline = self.baselines.load(suite.name)
         metric_baseline = baseline.metrics.get(spec.name) if baseline else None
+        flips: list[Flip] = []
+        comparison: PairedComparison | None = None
         if ref.kind == "no_drop":
-            assert metric_baseline is not None
-            outcome = judge_drop(suite.name, spec, value, metric_baseline, case_ids)
+            assert metric_baseline is not None and baseline is not None
+            assert spec.max_drop is not None
+            answers = {item.case_id: item.answer for item in scored}
+            baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+            comparison = compare_suite_metric(
+                spec,
+                value,
+                metric_baseline,
+                case_ids,
+                recompute=self._recompute(suite, spec, scored, baseline_answers),
+                samples=self.settings.bootstrap_samples,
+                confidence=1 - 2 * self.settings.alpha if self.settings.alpha < 0.5 else 0.9,
+            )
+            flips = suite_flips(
+                value,
+                metric_baseline,
+                case_ids,
+                higher_is_better=spec.metric.higher_is_better,
+                answers=answers,
+                baseline_answers=baseline_answers,
+            )
+            outcome = judge_comparison(
+                f"{suite.name}::{spec.name}",
+                comparison,
+                max_drop=spec.max_drop,
+                alpha=self.settings.alpha,
+                higher_is_better=spec.metric.higher_is_better,
+                flips=flips,
+            )
         else:
             answers = {item.case_id: item.answer for item in scored}
             outcome = judge_bar(suite.name, spec, value, case_ids, answers)
@@ -284,7 +398,37 @@ class ReleaseSession:
             value,
             outcome,
             metric_baseline.value if metric_baseline else None,
+            comparison,
+            tuple(flips),
         )
+
+    def _recompute(
+        self,
+        suite: Suite,
+        spec: MetricSpec,
+        scored: Sequence[ScoredCase],
+        baseline_answers: Mapping[str, str],
+    ) -> Callable[[Sequence[int]], tuple[float, float]] | None:
+        """For a metric that is not a mean of per-case values: the metric of the baseline's
+        answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
+        if getattr(spec.metric, "additive", False):
+            return None
+        if any(item.case_id not in baseline_answers for item in scored):
+            return None
+        before: list[ScoredCase] = []
+        for item in scored:
+            case = suite.case(item.case_id)
+            answer = baseline_answers[item.case_id]
+            result = suite.check_for(case)(answer, case.expected)
+            before.append(ScoredCase(case.id, answer, case.expected, result))
+
+        def recompute(indices: Sequence[int]) -> tuple[float, float]:
+            return (
+                spec.metric([before[i] for i in indices]).value,
+                spec.metric([scored[i] for i in indices]).value,
+            )
+
+        return recompute
 
 
 def worker_identity(workerinput: Mapping[str, Any] | None) -> tuple[str | None, int]:

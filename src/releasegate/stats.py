@@ -1,0 +1,242 @@
+"""Paired comparisons of a new run with its baseline, on the same items.
+
+A no-drop gate compares two runs over the *same* questions, so the comparison is paired:
+
+- For an accuracy (each item right or wrong), only the items that changed carry information.
+  :func:`mcnemar` runs the exact McNemar test on those discordant items: under "no real change"
+  an item that flipped is equally likely to have flipped either way, so the number that got
+  worse is Binomial(flips, 1/2). The confidence interval of the difference is the exact
+  (Clopper-Pearson) interval of that binomial proportion, scaled to the whole set.
+- For any other metric (BLEU, ROUGE, F1, a mean score), :func:`paired_bootstrap` resamples the
+  items with replacement, the same indices for both runs, and recomputes the metric on both
+  (Koehn 2004; the p-value is the shifted-null form of Berg-Kirkpatrick et al. 2012).
+
+Both p-values are one-sided, for "the new run is worse": the gate fails on a significant drop,
+never on a significant improvement. :func:`false_alarm_rate` measures, by simulation, how often
+each test fires when nothing changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import beta, binomtest
+
+__all__ = [
+    "PairedComparison",
+    "false_alarm_rate",
+    "is_binary",
+    "mcnemar",
+    "paired_bootstrap",
+]
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """A new value against its baseline on the same items."""
+
+    test: str
+    """``mcnemar`` (exact, discordant items) or ``bootstrap`` (paired, resampled items)."""
+    baseline: float
+    now: float
+    ci_low: float
+    """Lower end of the confidence interval of ``now - baseline``."""
+    ci_high: float
+    """Upper end of the confidence interval of ``now - baseline``."""
+    p_value: float
+    """One-sided: the chance of a drop at least this large if nothing really changed."""
+    items: int
+    """Items compared (present in both runs)."""
+    worse: int
+    """Items that got worse (passed before and fail now, for an accuracy)."""
+    better: int
+    """Items that got better."""
+    confidence: float = 0.95
+
+    @property
+    def difference(self) -> float:
+        """``now - baseline``: negative is worse for a higher-is-better metric."""
+        return self.now - self.baseline
+
+    def describe(self, higher_is_better: bool = True) -> str:
+        """``baseline 0.62, now 0.55, diff -0.07 [95% CI -0.11, -0.03], p=0.004 (exact
+        McNemar), 9 worse, 2 better of 120``."""
+        test = "exact McNemar" if self.test == "mcnemar" else "paired bootstrap"
+        direction = "" if higher_is_better else " (lower is better)"
+        return (
+            f"baseline {self.baseline:.4g}, now {self.now:.4g}, diff {self.difference:+.4g}"
+            f"{direction} [{self.confidence:.0%} CI {self.ci_low:+.4g}, {self.ci_high:+.4g}], "
+            f"p={_p(self.p_value)} ({test}, one-sided), "
+            f"{self.worse} worse, {self.better} better of {self.items}"
+        )
+
+
+def _p(p: float) -> str:
+    return f"{p:.2g}" if p < 0.01 else f"{p:.3f}"
+
+
+def is_binary(values: Sequence[float]) -> bool:
+    """Whether every value is 0 or 1 (an accuracy's per-item values)."""
+    return all(v in (0.0, 1.0) for v in values)
+
+
+def mcnemar(
+    before: Sequence[float], after: Sequence[float], *, confidence: float = 0.95
+) -> PairedComparison:
+    """Exact McNemar test of paired right/wrong outcomes (1 = right), one-sided for a drop.
+
+    ``worse`` (b) items were right before and wrong now, ``better`` (c) the reverse. Under no
+    change b ~ Binomial(b + c, 1/2); the p-value is P(X >= b). The interval of the difference
+    ``(c - b) / n`` is the Clopper-Pearson interval of c / (b + c), scaled by (b + c) / n: it is
+    exactly 0 when nothing flipped.
+    """
+    if len(before) != len(after):
+        raise ValueError(f"paired samples differ in length: {len(before)} and {len(after)}")
+    if not is_binary(before) or not is_binary(after):
+        raise ValueError("McNemar's test needs right/wrong (1/0) outcomes")
+    n = len(before)
+    worse = sum(1 for b, a in zip(before, after, strict=True) if b == 1.0 and a == 0.0)
+    better = sum(1 for b, a in zip(before, after, strict=True) if b == 0.0 and a == 1.0)
+    old = sum(before) / n if n else math.nan
+    new = sum(after) / n if n else math.nan
+    flips = worse + better
+    if flips == 0:
+        return PairedComparison("mcnemar", old, new, 0.0, 0.0, 1.0, n, 0, 0, confidence)
+    p_value = binomtest(worse, flips, 0.5, alternative="greater").pvalue
+    tail = (1 - confidence) / 2
+    # Clopper-Pearson interval of the share of flips that were improvements.
+    low = beta.ppf(tail, better, worse + 1) if better > 0 else 0.0
+    high = beta.ppf(1 - tail, better + 1, worse) if worse > 0 else 1.0
+    scale = flips / n
+    return PairedComparison(
+        "mcnemar",
+        old,
+        new,
+        float(scale * (2 * low - 1)),
+        float(scale * (2 * high - 1)),
+        float(p_value),
+        n,
+        worse,
+        better,
+        confidence,
+    )
+
+
+Statistic = Callable[[np.ndarray], float]
+"""A metric over a subset of items, given as an array of item indices."""
+
+
+def paired_bootstrap(
+    baseline_stat: Statistic,
+    new_stat: Statistic,
+    items: int,
+    *,
+    higher_is_better: bool = True,
+    samples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    worse: int = 0,
+    better: int = 0,
+) -> PairedComparison:
+    """Paired bootstrap of ``new - baseline``, one-sided for a drop.
+
+    Each resample draws *items* indices with replacement and evaluates both statistics on the
+    same indices, so item difficulty cancels out. The p-value is the share of resampled
+    differences, shifted to centre on zero (the null), that are at least as far on the worse
+    side as the observed one; the interval is the percentile interval. *worse* and *better*
+    (items that moved) are passed through for the report.
+    """
+    if items < 1:
+        raise ValueError("a paired bootstrap needs at least one item")
+    everything = np.arange(items)
+    old = float(baseline_stat(everything))
+    new = float(new_stat(everything))
+    observed = new - old
+    rng = np.random.default_rng(seed)
+    if isinstance(baseline_stat, MeanStatistic) and isinstance(new_stat, MeanStatistic):
+        # Means of per-item values: all resamples at once.
+        picked_all = rng.integers(0, items, size=(samples, items))
+        deltas = (new_stat.values - baseline_stat.values)[picked_all].mean(axis=1)
+    else:
+        deltas = np.empty(samples)
+        for i in range(samples):
+            picked = rng.integers(0, items, size=items)
+            deltas[i] = new_stat(picked) - baseline_stat(picked)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(deltas, [tail, 1 - tail])
+    sign = 1.0 if higher_is_better else -1.0
+    drop = -sign * observed  # > 0 when the new run is worse
+    # Resampled differences spread by a factor sqrt((n - 1) / n) less than the statistic
+    # itself; undoing that keeps the test at its level on small sets.
+    spread = math.sqrt(items / (items - 1)) if items > 1 else 1.0
+    shifted_drops = -sign * (deltas - observed) * spread
+    if drop <= 0:
+        p_value = 1.0
+    else:
+        p_value = float((1 + np.count_nonzero(shifted_drops >= drop - 1e-12)) / (samples + 1))
+    return PairedComparison(
+        "bootstrap", old, new, float(low), float(high), p_value, items, worse, better, confidence
+    )
+
+
+class MeanStatistic:
+    """The mean of per-item values over the chosen indices (resampled all at once)."""
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.values = np.asarray(values, dtype=float)
+
+    def __call__(self, picked: np.ndarray) -> float:
+        return float(self.values[picked].mean())
+
+
+def mean_statistic(values: Sequence[float]) -> MeanStatistic:
+    """The mean of per-item *values*: the statistic of an additive metric."""
+    return MeanStatistic(values)
+
+
+def false_alarm_rate(
+    test: str,
+    *,
+    items: int,
+    flip_rate: float,
+    alpha: float,
+    trials: int,
+    seed: int = 0,
+    accuracy: float = 0.5,
+    bootstrap_samples: int = 500,
+) -> float:
+    """How often *test* reports a significant drop at level *alpha* when nothing changed.
+
+    Each trial draws a baseline of *items* right/wrong outcomes (right with probability
+    *accuracy*) or, for ``bootstrap``, scores in [0, 1]; then a "re-run" in which each item
+    flips (or its score is redrawn) with probability *flip_rate*, symmetrically, so the true
+    difference is zero. The returned rate is the share of trials with p < *alpha*.
+    """
+    rng = np.random.default_rng(seed)
+    alarms = 0
+    for trial in range(trials):
+        if test == "mcnemar":
+            before = (rng.random(items) < accuracy).astype(float)
+            # Symmetric flips: an item is redrawn with the same accuracy, so P(1->0) = P(0->1)
+            # in expectation and the expected accuracy is unchanged.
+            redraw = rng.random(items) < flip_rate
+            after = np.where(redraw, (rng.random(items) < accuracy).astype(float), before)
+            p = mcnemar(before.tolist(), after.tolist()).p_value
+        elif test == "bootstrap":
+            before = rng.beta(2, 2, items)
+            redraw = rng.random(items) < flip_rate
+            after = np.where(redraw, rng.beta(2, 2, items), before)
+            p = paired_bootstrap(
+                mean_statistic(before.tolist()),
+                mean_statistic(after.tolist()),
+                items,
+                samples=bootstrap_samples,
+                seed=seed + trial,
+            ).p_value
+        else:
+            raise ValueError(f"unknown test '{test}': use mcnemar or bootstrap")
+        alarms += p < alpha
+    return alarms / trials

@@ -1,0 +1,138 @@
+"""Paired tests of a run against its baseline: exactness, direction, intervals, false alarms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binomtest
+
+from releasegate.stats import (
+    false_alarm_rate,
+    mcnemar,
+    mean_statistic,
+    paired_bootstrap,
+)
+
+
+def test_mcnemar_counts_discordant_items_and_matches_the_binomial_tail() -> None:
+    before = [1, 1, 1, 1, 1, 1, 0, 0, 1, 0]
+    after = [0, 0, 0, 0, 1, 1, 1, 0, 1, 0]
+    result = mcnemar([float(x) for x in before], [float(x) for x in after])
+    assert (result.worse, result.better, result.items) == (4, 1, 10)
+    assert result.baseline == pytest.approx(0.7) and result.now == pytest.approx(0.4)
+    # P(X >= 4 | X ~ Bin(5, 1/2)) = 6/32.
+    assert result.p_value == pytest.approx(6 / 32)
+    assert result.test == "mcnemar"
+
+
+def test_mcnemar_is_one_sided_an_improvement_is_never_significant() -> None:
+    result = mcnemar([0.0] * 30, [1.0] * 30)
+    assert result.p_value == 1.0
+    assert result.difference == 1.0
+
+
+def test_mcnemar_of_identical_runs_is_exactly_zero() -> None:
+    result = mcnemar([1.0, 0.0, 1.0], [1.0, 0.0, 1.0])
+    assert (result.ci_low, result.ci_high, result.p_value) == (0.0, 0.0, 1.0)
+
+
+def test_mcnemar_rejects_unpaired_or_non_binary_input() -> None:
+    with pytest.raises(ValueError, match="length"):
+        mcnemar([1.0], [1.0, 0.0])
+    with pytest.raises(ValueError, match="1/0"):
+        mcnemar([0.5], [1.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=300),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_mcnemar_interval_holds_the_observed_difference(
+    pairs: list[tuple[bool, bool]], confidence: float
+) -> None:
+    before = [float(b) for b, _ in pairs]
+    after = [float(a) for _, a in pairs]
+    result = mcnemar(before, after, confidence=confidence)
+    assert -1.0 <= result.ci_low <= result.difference + 1e-12
+    assert result.difference - 1e-12 <= result.ci_high <= 1.0
+    assert 0.0 <= result.p_value <= 1.0
+    flips = result.worse + result.better
+    if flips:
+        assert result.p_value == pytest.approx(
+            binomtest(result.worse, flips, 0.5, alternative="greater").pvalue
+        )
+
+
+def test_bootstrap_of_a_clear_drop_is_significant_and_its_interval_excludes_zero() -> None:
+    rng = np.random.default_rng(1)
+    before = rng.beta(5, 2, 200)
+    after = before - 0.05 + rng.normal(0, 0.05, 200)
+    result = paired_bootstrap(
+        mean_statistic(before.tolist()), mean_statistic(after.tolist()), 200, samples=2000
+    )
+    assert result.test == "bootstrap"
+    assert result.p_value < 0.001
+    assert result.ci_high < 0 < -result.ci_low
+    assert result.ci_low < result.difference < result.ci_high
+
+
+def test_bootstrap_direction_follows_the_metric() -> None:
+    before = [0.2] * 50
+    after = [0.3] * 50
+    rise_is_bad = paired_bootstrap(
+        mean_statistic(before), mean_statistic(after), 50, higher_is_better=False
+    )
+    rise_is_good = paired_bootstrap(mean_statistic(before), mean_statistic(after), 50)
+    assert rise_is_good.p_value == 1.0
+    assert rise_is_bad.p_value < 0.01
+
+
+def test_bootstrap_is_repeatable_for_a_seed() -> None:
+    rng = np.random.default_rng(3)
+    before, after = rng.random(80).tolist(), rng.random(80).tolist()
+    first = paired_bootstrap(mean_statistic(before), mean_statistic(after), 80, seed=7)
+    second = paired_bootstrap(mean_statistic(before), mean_statistic(after), 80, seed=7)
+    assert first == second
+
+
+def test_bootstrap_recomputes_a_non_additive_statistic_on_the_same_items() -> None:
+    seen: list[tuple[int, ...]] = []
+
+    def stat(picked: np.ndarray) -> float:
+        seen.append(tuple(int(i) for i in picked))
+        return float(np.median(picked))
+
+    paired_bootstrap(stat, stat, 9, samples=20, seed=0)
+    # Both runs see the same resample each time: consecutive calls come in identical pairs.
+    resamples = seen[2:]
+    assert all(resamples[i] == resamples[i + 1] for i in range(0, len(resamples), 2))
+
+
+@pytest.mark.parametrize(("test", "items"), [("mcnemar", 120), ("bootstrap", 60)])
+def test_false_alarm_rate_stays_at_or_below_the_level(test: str, items: int) -> None:
+    """Nothing changes but noise: the gate's test fires at most about alpha of the time.
+
+    A small simulation (the figures in the README come from benchmarks/false_alarms.py, with
+    many more trials); the bound allows three standard errors of the simulated rate."""
+    trials, alpha = 400, 0.05
+    rate = false_alarm_rate(
+        test, items=items, flip_rate=0.2, alpha=alpha, trials=trials, bootstrap_samples=400
+    )
+    assert rate <= alpha + 3 * math.sqrt(alpha * (1 - alpha) / trials)
+
+
+def test_a_real_drop_is_detected_nearly_always() -> None:
+    """The other side: 120 items, 10 points of accuracy lost, is found at alpha 0.05."""
+    rng = np.random.default_rng(5)
+    found = 0
+    for _ in range(100):
+        before = (rng.random(120) < 0.6).astype(float)
+        lost = (before == 1.0) & (rng.random(120) < 0.2)
+        after = np.where(lost, 0.0, before)
+        found += mcnemar(before.tolist(), after.tolist()).p_value < 0.05
+    assert found >= 95
