@@ -91,6 +91,10 @@ class Settings:
     fingerprint: str | None = None
     """openai backend: the served weights' identity for the prediction cache; None derives it
     from the URL, the model name and what the server reports."""
+    alpha: float = 0.05
+    """Significance level of no-drop gates (one-sided paired tests)."""
+    bootstrap_samples: int = 1000
+    """Resamples of the paired bootstrap for metrics that are not accuracies."""
     general: Mapping[str, Any] = field(default_factory=dict)
     """``[tool.releasegate.general]`` as written; :mod:`releasegate.general` reads it."""
     perf: Mapping[str, Any] = field(default_factory=dict)
