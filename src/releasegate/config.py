@@ -40,7 +40,8 @@ class Settings:
     model: str = DEFAULT_MODEL_ALIAS
     """A local model folder, a hub id, or the default model's alias."""
     backend: str = "hf"
-    """Backend name: ``hf`` (transformers in process) or ``openai`` (an OpenAI-compatible server)."""
+    """Backend name: ``hf`` (transformers in process) or ``openai`` (an OpenAI-compatible
+    server)."""
     device: str = "auto"
     """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
     dtype: str = "auto"

@@ -8,6 +8,11 @@ metric bar and per no-drop comparison); a test module only says what to assert::
 
     def test_metric(suite_metric):
         suite_metric.assert_meets_bar()
+
+The answers are fetched while the fixtures are set up: a case whose request failed (a server
+down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer.
+``embedded_endpoint`` gives tests (and perf) an OpenAI-compatible endpoint: ``--base-url``
+when given, else ``transformers serve`` on the model, once per process.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from typing import Any
 import pytest
 
 from .backends import Backend
+from .exceptions import ReleasegateError
 from .judging import CaseVerdict, failure_message
+from .serving import ServingEndpoint
 from .session import CaseRef, MetricRef, MetricResult, ReleaseSession
 from .stash import RECORD_KEY, SESSION_KEY
 
 __all__ = [
     "CaseUnderTest",
     "MetricUnderTest",
+    "embedded_endpoint",
     "golden_case",
     "model_backend",
     "releasegate_session",
@@ -103,11 +111,46 @@ def model_backend(releasegate_session: ReleaseSession) -> Iterator[Backend]:
 def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
     """One golden case (parametrised by the plugin: ``<suite>/<case_id>``)."""
     param: Any = request.param
-    return CaseUnderTest(_session(request), param, request.node)
+    session = _session(request)
+    try:
+        session.answer(param)
+    except ReleasegateError as exc:
+        pytest.fail(str(exc), pytrace=False)  # in setup: the test is an ERROR, not a failure
+    return CaseUnderTest(session, param, request.node)
 
 
 @pytest.fixture
 def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest:
     """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``)."""
     param: Any = request.param
-    return MetricUnderTest(_session(request), param, request.node)
+    session = _session(request)
+    try:
+        session.scored_suite(session.suites[param.suite])
+    except ReleasegateError as exc:
+        pytest.fail(str(exc), pytrace=False)  # in setup: the test is an ERROR, not a failure
+    return MetricUnderTest(session, param, request.node)
+
+
+@pytest.fixture(scope="session")
+def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEndpoint]:
+    """An OpenAI-compatible endpoint for this test process: ``--base-url`` (with
+    ``--served-model``, else ``--model``) when given; otherwise ``transformers serve`` on the
+    configured model, started once per process on a loopback port and stopped at the end."""
+    settings = releasegate_session.settings
+    if settings.base_url is not None:
+        yield ServingEndpoint(
+            base_url=settings.base_url.rstrip("/"),
+            model=settings.served_model or settings.model,
+        )
+        return
+    from .serving import embedded_server
+
+    try:
+        dtype = "float32" if settings.dtype == "auto" else settings.dtype  # as the hf backend
+        server = embedded_server(
+            settings.model, cache_dir=settings.cache_dir, extra_args=("--dtype", dtype)
+        )
+        with server as started:
+            yield started
+    except ReleasegateError as exc:
+        pytest.fail(str(exc), pytrace=False)

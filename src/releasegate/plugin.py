@@ -17,13 +17,25 @@ import pytest
 from .config import load_settings, read_table
 from .controller import Controller
 from .exceptions import ReleasegateError
-from .fixtures import golden_case, model_backend, releasegate_session, suite_metric
+from .fixtures import (
+    embedded_endpoint,
+    golden_case,
+    model_backend,
+    releasegate_session,
+    suite_metric,
+)
 from .reports import RunReport
 from .schemas import describe_keys
 from .session import CaseRef, MetricRef, ReleaseSession, default_run_id, worker_identity
 from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
 
-__all__ = ["golden_case", "model_backend", "releasegate_session", "suite_metric"]
+__all__ = [
+    "embedded_endpoint",
+    "golden_case",
+    "model_backend",
+    "releasegate_session",
+    "suite_metric",
+]
 
 _OPTION_TYPES = {"integer": int, "number": float, "string": str}
 

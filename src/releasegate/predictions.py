@@ -4,6 +4,10 @@ A test per case must not mean a forward pass per case. When a case test asks for
 the whole chunk it belongs to (the cases this worker was scheduled together) is generated in
 one batched call, stored in the prediction cache, and served to the chunk's other tests from
 memory. A metric test asks for a whole suite and gets the same answers.
+
+A case whose request failed (a backend raising :class:`PartialBatchError` for it, or failing its
+whole batch) has no answer: it is remembered as failed for the rest of this process, so its test
+is an error with the reason, and it is not cached, so the next run asks again.
 """
 
 from __future__ import annotations
@@ -15,10 +19,24 @@ from dataclasses import dataclass
 from .backends import Backend, GenerationSettings
 from .cache import CachedAnswer, PredictionCache, prediction_key
 from .cases import GoldenCase
+from .exceptions import BackendError, PartialBatchError, ReleasegateError
 from .prompting import build_prompt
 from .suites import Suite
 
-__all__ = ["Prediction", "PredictionService"]
+__all__ = ["CaseNotAnswered", "Prediction", "PredictionService"]
+
+
+class CaseNotAnswered(BackendError):
+    """A case got no answer because its request (or its batch) failed: an error, not a verdict."""
+
+    def __init__(self, case: GoldenCase, reason: str) -> None:
+        self.case_key = case.key
+        self.reason = reason
+        where = f" ({case.source})" if case.source else ""
+        super().__init__(
+            f"{case.key}{where}: no answer, not judged: {reason}. The case is not cached; "
+            "re-run it once the cause is fixed (pytest --lf)"
+        )
 
 
 @dataclass(frozen=True)
@@ -50,11 +68,13 @@ class PredictionService:
     ) -> None:
         self._backend_factory = backend
         self._backend: Backend | None = None
+        self._backend_error: ReleasegateError | None = None
         self._cache = cache
         self.settings_for = settings_for
         self._batch_size = batch_size
         self._memo: dict[str, Prediction] = {}
         self._rendered: dict[str, str] = {}
+        self._failed: dict[str, CaseNotAnswered] = {}
         self.generated_cases = 0
         self.generate_seconds = 0.0
 
@@ -65,7 +85,13 @@ class PredictionService:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = self._backend_factory()
+            if self._backend_error is not None:
+                raise self._backend_error  # failed once: every case gets the same error at once
+            try:
+                self._backend = self._backend_factory()
+            except ReleasegateError as exc:
+                self._backend_error = exc
+                raise
         return self._backend
 
     def rendered_prompt(self, suite: Suite, case: GoldenCase) -> str:
@@ -85,13 +111,18 @@ class PredictionService:
         """The answer already in this process's memory, if any (no cache or model access)."""
         return self._memo.get(case_key)
 
+    def failure(self, case_key: str) -> CaseNotAnswered | None:
+        """Why this process could not answer the case, if it tried and failed."""
+        return self._failed.get(case_key)
+
     def answers(
         self, suite: Suite, cases: Sequence[GoldenCase], *, claim_key: str
     ) -> dict[str, Prediction]:
         """Answers to *cases* (all of one suite) by case key, generating the missing ones
-        together under *claim_key* so that no other worker generates them at the same time."""
+        together under *claim_key* so that no other worker generates them at the same time.
+        Cases whose request failed are left out (see :meth:`failure`)."""
         out = {case.key: self._memo[case.key] for case in cases if case.key in self._memo}
-        missing = [case for case in cases if case.key not in out]
+        missing = [case for case in cases if case.key not in out and case.key not in self._failed]
         while missing:
             keys = {case.key: self._key(suite, case) for case in missing}
             stored = self._cache.get_many(keys.values())
@@ -109,7 +140,7 @@ class PredictionService:
             else:
                 waited = self._cache.wait_for([keys[c.key] for c in missing], claim_key)
                 self._remember(suite, missing, keys, waited, cached=False, into=out)
-            missing = [case for case in missing if case.key not in out]
+            missing = [c for c in missing if c.key not in out and c.key not in self._failed]
         return out
 
     def _remember(
@@ -140,19 +171,32 @@ class PredictionService:
     def _generate(
         self, suite: Suite, cases: Sequence[GoldenCase], keys: Mapping[str, str]
     ) -> dict[str, CachedAnswer]:
+        """Answers of the cases that got one; the others are recorded in ``_failed``."""
         prompts = [self.rendered_prompt(suite, case) for case in cases]
         started = time.perf_counter()
-        generations = self.backend.generate(
-            prompts, self.settings_for(suite), batch_size=self._batch_size
-        )
+        try:
+            generations = dict(
+                enumerate(
+                    self.backend.generate(
+                        prompts, self.settings_for(suite), batch_size=self._batch_size
+                    )
+                )
+            )
+            failures: dict[int, str] = {}
+        except PartialBatchError as exc:
+            generations, failures = exc.answered, exc.failures
+        except BackendError as exc:
+            generations, failures = {}, dict.fromkeys(range(len(cases)), str(exc))
         self.generate_seconds += time.perf_counter() - started
-        self.generated_cases += len(cases)
+        self.generated_cases += len(generations)
+        for index, reason in failures.items():
+            self._failed[cases[index].key] = CaseNotAnswered(cases[index], reason)
         return {
-            keys[case.key]: CachedAnswer(
+            keys[cases[index].key]: CachedAnswer(
                 answer=generation.text,
                 output_tokens=generation.output_tokens,
                 seconds=generation.seconds,
                 run_id=self._cache.run_id,
             )
-            for case, generation in zip(cases, generations, strict=True)
+            for index, generation in generations.items()
         }

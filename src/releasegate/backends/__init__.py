@@ -25,6 +25,7 @@ __all__ = [
     "DEVICE_PATTERN",
     "DTYPES",
     "Backend",
+    "EndpointSpec",
     "Generation",
     "GenerationSettings",
     "ModelSpec",
@@ -123,6 +124,46 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class EndpointSpec:
+    """Where and how the ``openai`` backend reaches an OpenAI-compatible server."""
+
+    base_url: str | None = None
+    """``http://host:port/v1``; None starts ``transformers serve`` on the model for the run."""
+    api: str = "chat"
+    """``chat``: chat prompts go to ``/chat/completions``; ``completions``: the server offers
+    ``/completions`` only and chat prompts are refused. Plain text always uses ``/completions``."""
+    served_model: str | None = None
+    """The model name sent in requests; None means :attr:`ModelSpec.model`."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """The environment variable holding the API key; unset means no key is sent."""
+    concurrency: int = 8
+    """Requests in flight at once."""
+    request_timeout: float = 120.0
+    """Seconds one request may take (each retry gets as long again)."""
+    run_timeout: float | None = None
+    """Seconds the whole run may spend on requests, from the first one; None is no limit."""
+    max_retries: int = 4
+    """Retries after 429, 5xx, a time-out or a dropped connection."""
+    fingerprint: str | None = None
+    """The served weights' identity for the prediction cache, if the user states it."""
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
+            raise ConfigError(
+                f"base_url '{self.base_url}' is not an http(s) URL; give the endpoint's base, "
+                "e.g. http://127.0.0.1:8000/v1"
+            )
+        if self.api not in ("chat", "completions"):
+            raise ConfigError(f"api '{self.api}' is not one of chat, completions")
+        if self.concurrency < 1:
+            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.request_timeout <= 0 or (self.run_timeout is not None and self.run_timeout <= 0):
+            raise ConfigError("request_timeout and run_timeout must be more than 0 seconds")
+        if self.max_retries < 0:
+            raise ConfigError(f"max_retries must be 0 or more, got {self.max_retries}")
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """The model the user configured."""
 
@@ -135,6 +176,8 @@ class ModelSpec:
     """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
     cache_dir: Path = field(default_factory=default_cache_dir)
     """Where the default model is converted to, and fingerprints are remembered."""
+    endpoint: EndpointSpec = field(default_factory=EndpointSpec)
+    """How to reach the model when it is served (``openai`` backend); other backends ignore it."""
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -165,7 +208,11 @@ class Backend(Protocol):
     def generate(
         self, rendered: Sequence[str], settings: GenerationSettings, *, batch_size: int
     ) -> list[Generation]:
-        """One answer per rendered prompt, in the same order."""
+        """One answer per rendered prompt, in the same order.
+
+        A backend whose prompts succeed or fail one by one (a server, one request each) raises
+        :class:`~releasegate.exceptions.PartialBatchError` with the answers it got and why the
+        others failed; any other :class:`~releasegate.exceptions.BackendError` fails the batch."""
         ...
 
     def close(self) -> None:
@@ -175,6 +222,7 @@ class Backend(Protocol):
 
 _BACKENDS: Mapping[str, str] = {
     "hf": "releasegate.backends.hf:HFBackend",
+    "openai": "releasegate.backends.openai:OpenAIBackend",
 }
 """Backend name -> ``module:callable`` taking a :class:`ModelSpec`; imported only when chosen."""
 
