@@ -77,6 +77,13 @@ class _Failure:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    body: bytes
+    retry_after: str | None
+
+
 def decode_rendered(rendered: str) -> list[dict[str, str]] | None:
     """The chat messages a rendered prompt carries, or None for plain text."""
     if not rendered.startswith('{"messages": ['):
@@ -280,33 +287,14 @@ class OpenAIBackend:
         attempts = self.endpoint.max_retries + 1
         last = ""
         for attempt in range(attempts):
-            remaining = self._remaining()
-            if remaining is not None and remaining <= 0:
-                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
-            limit = self.endpoint.request_timeout
-            if remaining is not None:
-                limit = min(limit, remaining)
-            timeout = aiohttp.ClientTimeout(
-                total=limit, sock_connect=min(CONNECT_TIMEOUT_SECONDS, limit)
-            )
+            outcome = await self._exchange(session, slots, url, body, last)
+            if isinstance(outcome, _Failure):
+                return outcome
             wait: float | None = None
-            try:
-                async with slots, session.post(url, json=body, timeout=timeout) as response:
-                    status = response.status
-                    raw = await response.read()
-                    retry_after = response.headers.get("Retry-After")
-            except aiohttp.ConnectionTimeoutError:
-                return _Failure(self._no_server(url, f"no connection within {limit:g} s"))
-            except aiohttp.ClientConnectorError as exc:
-                return _Failure(self._no_server(url, str(exc.os_error or exc)))
-            except TimeoutError:
-                last = (
-                    f"no complete answer within {limit:g} s (request_timeout "
-                    f"{self.endpoint.request_timeout:g} s)"
-                )
-            except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
-                last = f"connection dropped before the answer was complete ({exc or type(exc)})"
+            if isinstance(outcome, str):
+                last = outcome
             else:
+                status, raw, retry_after = outcome.status, outcome.body, outcome.retry_after
                 if status == 200:
                     return self._parse(url, route, raw)
                 detail = self._detail(raw)
@@ -337,6 +325,42 @@ class OpenAIBackend:
                 "(--request-timeout)"
             )
         )
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        slots: asyncio.Semaphore,
+        url: str,
+        body: Mapping[str, Any],
+        last: str,
+    ) -> _Response | _Failure | str:
+        """One attempt, holding one of the ``concurrency`` slots: the server's response, a
+        final failure, or (a string) why this attempt failed in a way worth retrying."""
+        async with slots:
+            remaining = self._remaining()  # measured once the slot is ours: queueing counts
+            if remaining is not None and remaining <= 0:
+                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
+            limit = self.endpoint.request_timeout
+            if remaining is not None:
+                limit = min(limit, remaining)
+            timeout = aiohttp.ClientTimeout(
+                total=limit, sock_connect=min(CONNECT_TIMEOUT_SECONDS, limit)
+            )
+            try:
+                async with session.post(url, json=body, timeout=timeout) as response:
+                    raw = await response.read()
+                    return _Response(response.status, raw, response.headers.get("Retry-After"))
+            except aiohttp.ConnectionTimeoutError:
+                return _Failure(self._no_server(url, f"no connection within {limit:g} s"))
+            except aiohttp.ClientConnectorError as exc:
+                return _Failure(self._no_server(url, str(exc.os_error or exc)))
+            except TimeoutError:
+                return (
+                    f"no complete answer within {limit:g} s (request_timeout "
+                    f"{self.endpoint.request_timeout:g} s)"
+                )
+            except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
+                return f"connection dropped before the answer was complete ({exc or type(exc)})"
 
     def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
         """The answer in a 200 response, or why the response is not one."""
