@@ -17,7 +17,14 @@ from typing import Any, Literal
 from .exceptions import BaselineError, GoldenFileError
 from .schemas import validate_document
 
-__all__ = ["BaselineStore", "CaseBaseline", "MetricBaseline", "SuiteBaseline", "WriteResult"]
+__all__ = [
+    "BaselineStore",
+    "BenchmarkBaseline",
+    "CaseBaseline",
+    "MetricBaseline",
+    "SuiteBaseline",
+    "WriteResult",
+]
 
 Outcome = Literal["passed", "failed"]
 
@@ -175,3 +182,74 @@ class BaselineStore:
         tmp.replace(path)
         self._loaded.pop(new.suite, None)
         return WriteResult(new.suite, path, "created" if old is None else "updated", removed)
+
+    # -- general benchmarks: <baselines_dir>/general/<task>.json ------------------------------
+
+    def benchmark_path(self, task: str) -> Path:
+        return self.directory / "general" / f"{task}.json"
+
+    def load_benchmark(self, task: str) -> BenchmarkBaseline | None:
+        """The stored result of benchmark *task*, or None when none was recorded."""
+        path = self.benchmark_path(task)
+        if not path.is_file():
+            return None
+        hint = "regenerate it with `releasegate baseline --model <reference model>`"
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BaselineError(f"{path}: not valid JSON ({exc}); {hint}") from exc
+        try:
+            validate_document("benchmark_baseline", document, path=path)
+        except GoldenFileError as exc:
+            raise BaselineError(f"{exc}; {hint}") from exc
+        if document["task"] != task:
+            raise BaselineError(
+                f"{path}: holds task '{document['task']}', expected '{task}'; rename it or {hint}"
+            )
+        return BenchmarkBaseline(document)
+
+    def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
+        """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
+        task = str(result["task"])
+        path = self.benchmark_path(task)
+        document = {"task": task, "model": dict(model)}
+        document.update({k: v for k, v in result.items() if k not in ("task", "seconds")})
+        text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        existed = path.is_file()
+        if existed and path.read_text(encoding="utf-8") == text:
+            return WriteResult(f"general/{task}", path, "unchanged")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        return WriteResult(f"general/{task}", path, "updated" if existed else "created")
+
+
+@dataclass(frozen=True)
+class BenchmarkBaseline:
+    """A benchmark's stored result: the document as written (see ``TaskResult.to_json``)."""
+
+    document: Mapping[str, Any]
+
+    @property
+    def lm_eval_version(self) -> str:
+        return str(self.document["lm_eval_version"])
+
+    @property
+    def config_hash(self) -> str:
+        return str(self.document["config_hash"])
+
+    @property
+    def limit(self) -> float | None:
+        value = self.document.get("limit")
+        return None if value is None else float(value)
+
+    @property
+    def metrics(self) -> Mapping[str, float]:
+        metrics: Mapping[str, float] = self.document["metrics"]
+        return metrics
+
+    @property
+    def items(self) -> Mapping[str, Mapping[str, Any]]:
+        items: Mapping[str, Mapping[str, Any]] = self.document["items"]
+        return items

@@ -75,6 +75,15 @@ class Controller:
         model: dict[str, Any] = {
             k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]
         }
+        written: set[str] = set()
+        for record in self._report.metrics.values():
+            result = record.get("task_result")
+            if record.get("kind") != "benchmark" or result is None or result["task"] in written:
+                continue
+            if record.get("outcome") not in ("passed", "failed"):
+                continue
+            written.add(result["task"])
+            results.append(rg.baselines.write_benchmark(result, model))
         for name, suite in rg.suites.items():
             cases = {
                 r["id"]: CaseBaseline(

@@ -27,13 +27,22 @@ from .backends import Backend
 from .exceptions import ReleasegateError
 from .judging import CaseVerdict, failure_message
 from .serving import ServingEndpoint
-from .session import CaseRef, MetricRef, MetricResult, ReleaseSession
+from .session import (
+    BenchmarkRef,
+    BenchmarkVerdict,
+    CaseRef,
+    MetricRef,
+    MetricResult,
+    ReleaseSession,
+)
 from .stash import RECORD_KEY, SESSION_KEY
 
 __all__ = [
+    "BenchmarkUnderTest",
     "CaseUnderTest",
     "MetricUnderTest",
     "embedded_endpoint",
+    "general_benchmark",
     "golden_case",
     "model_backend",
     "releasegate_session",
@@ -154,3 +163,33 @@ def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEn
             yield started
     except ReleasegateError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+class BenchmarkUnderTest:
+    """One general-benchmark test: a task metric's value, or its comparison with the baseline."""
+
+    def __init__(self, session: ReleaseSession, ref: BenchmarkRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def verdict(self) -> BenchmarkVerdict:
+        """Runs the configured benchmarks (all of them, once per process) and judges this one."""
+        verdict = self._session.evaluate_benchmark(self.ref)
+        self._node.stash[RECORD_KEY] = verdict.record
+        self._node.user_properties.append(("value", round(verdict.record["value"], 6)))
+        if verdict.record.get("baseline") is not None:
+            self._node.user_properties.append(("baseline", round(verdict.record["baseline"], 6)))
+        return verdict
+
+    def assert_passes(self) -> None:
+        if not self.verdict.passed:
+            pytest.fail(self.verdict.message, pytrace=False)
+
+
+@pytest.fixture
+def general_benchmark(request: pytest.FixtureRequest) -> BenchmarkUnderTest:
+    """One benchmark test (parametrised by the plugin: ``general/<task>::<metric>[::no_drop]``)."""
+    param: Any = request.param
+    return BenchmarkUnderTest(_session(request), param, request.node)

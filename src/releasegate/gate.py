@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .baselines import MetricBaseline
+from .baselines import BenchmarkBaseline, MetricBaseline
+from .general import TaskResult
 from .metrics import MetricValue
 from .stats import PairedComparison, is_binary, mcnemar, mean_statistic, paired_bootstrap
 from .suites import MetricSpec
@@ -21,6 +22,8 @@ from .suites import MetricSpec
 __all__ = [
     "Flip",
     "MetricOutcome",
+    "benchmark_mismatch",
+    "compare_benchmark",
     "compare_suite_metric",
     "judge_bar",
     "judge_comparison",
@@ -248,4 +251,155 @@ def compare_suite_metric(
         confidence=confidence,
         worse=worse,
         better=better,
+    )
+
+
+def benchmark_mismatch(
+    label: str,
+    now: TaskResult,
+    baseline: BenchmarkBaseline,
+    *,
+    lm_eval_version: str,
+) -> str | None:
+    """Why *now* cannot be compared with *baseline* (None when it can): another lm-eval,
+    another task configuration or limit, or other questions under the same ids."""
+    hint = (
+        "re-record the baseline on the reference model (`releasegate baseline --model <base "
+        "model>`) so the comparison is like with like"
+    )
+    if baseline.lm_eval_version != lm_eval_version:
+        return (
+            f"{label}: the baseline was recorded with lm-eval {baseline.lm_eval_version}, this "
+            f"run uses lm-eval {lm_eval_version}; {hint}"
+        )
+    if baseline.config_hash != now.config_hash:
+        return (
+            f"{label}: the task configuration changed since the baseline (config hash "
+            f"{baseline.config_hash} then, {now.config_hash} now: prompt, few-shot or metrics); "
+            f"{hint}"
+        )
+    if baseline.limit != now.limit:
+        return (
+            f"{label}: the baseline ran with limit {baseline.limit}, this run with "
+            f"{now.limit}; {hint}"
+        )
+    changed = [
+        key
+        for key, item in now.items.items()
+        if key in baseline.items and baseline.items[key]["doc_hash"] != item.doc_hash
+    ]
+    if changed:
+        return (
+            f"{label}: {len(changed)} question(s) differ from the baseline's under the same ids "
+            f"(first: {changed[0]}): the data changed; {hint}"
+        )
+    if not any(key in baseline.items for key in now.items):
+        return f"{label}: no question of this run is in the baseline; {hint}"
+    return None
+
+
+def compare_benchmark(
+    metric: str,
+    now: TaskResult,
+    baseline: BenchmarkBaseline,
+    *,
+    higher_is_better: bool,
+    samples: int,
+    confidence: float,
+    seed: int = 0,
+) -> tuple[PairedComparison, list[Flip]]:
+    """Pair a benchmark metric with its baseline, question by question.
+
+    Per-item 1/0 values (accuracy) get the exact McNemar test; per-item numbers aggregated by a
+    mean a paired bootstrap of those numbers; anything else (a corpus metric whose items are
+    pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation.
+    """
+    keys = [key for key in now.items if key in baseline.items]
+    before: list[Any] = [baseline.items[key]["scores"].get(metric) for key in keys]
+    after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
+    flips: list[Flip] = []
+    numeric = all(isinstance(v, int | float) for v in [*before, *after])
+    for key, b, a in zip(keys, before, after, strict=True):
+        old_answer = str(baseline.items[key]["answer"])
+        new_answer = now.items[key].answer
+        if numeric:
+            if abs(float(a) - float(b)) < 1e-12:
+                continue
+            got_worse = float(a) < float(b) if higher_is_better else float(a) > float(b)
+            direction = "worse" if got_worse else "better"
+        elif old_answer == new_answer:
+            continue
+        else:
+            direction = "changed"
+        flips.append(
+            Flip(
+                key,
+                direction,
+                float(b) if numeric else math.nan,
+                float(a) if numeric else math.nan,
+                old_answer,
+                new_answer,
+                now.items[key].target,
+            )
+        )
+    flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
+    worse = sum(1 for flip in flips if flip.direction == "worse")
+    better = sum(1 for flip in flips if flip.direction == "better")
+    aggregation = now.aggregation.get(metric, "mean")
+    if numeric:
+        b_values = [float(v) for v in before]
+        a_values = [float(v) for v in after]
+        if is_binary(b_values) and is_binary(a_values) and aggregation == "mean":
+            return mcnemar(b_values, a_values, confidence=confidence), flips
+        if aggregation == "mean":
+            comparison = paired_bootstrap(
+                mean_statistic(b_values),
+                mean_statistic(a_values),
+                len(keys),
+                higher_is_better=higher_is_better,
+                samples=samples,
+                seed=seed,
+                confidence=confidence,
+                worse=worse,
+                better=better,
+            )
+            return comparison, flips
+    combine = _aggregation_function(aggregation)
+    return (
+        paired_bootstrap(
+            lambda picked: float(combine([before[i] for i in picked])),
+            lambda picked: float(combine([after[i] for i in picked])),
+            len(keys),
+            higher_is_better=higher_is_better,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        ),
+        flips,
+    )
+
+
+def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
+    """lm-eval's aggregation *name* (``mean``, ``bleu``...) or ``module.function``."""
+    from lm_eval.api.registry import AGGREGATION_REGISTRY
+
+    if name in AGGREGATION_REGISTRY:
+        function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
+        return function
+    module_name, _, attribute = name.rpartition(".")
+    if module_name:
+        import importlib
+
+        try:
+            found: Callable[[list[Any]], float] = getattr(
+                importlib.import_module(module_name), attribute
+            )
+            return found
+        except (ImportError, AttributeError):
+            pass
+    raise ValueError(
+        f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
+        "`aggregation: !function module.name`"
     )

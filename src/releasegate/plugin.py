@@ -19,6 +19,7 @@ from .controller import Controller
 from .exceptions import ReleasegateError
 from .fixtures import (
     embedded_endpoint,
+    general_benchmark,
     golden_case,
     model_backend,
     releasegate_session,
@@ -26,11 +27,19 @@ from .fixtures import (
 )
 from .reports import RunReport
 from .schemas import describe_keys
-from .session import CaseRef, MetricRef, ReleaseSession, default_run_id, worker_identity
+from .session import (
+    BenchmarkRef,
+    CaseRef,
+    MetricRef,
+    ReleaseSession,
+    default_run_id,
+    worker_identity,
+)
 from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
 
 __all__ = [
     "embedded_endpoint",
+    "general_benchmark",
     "golden_case",
     "model_backend",
     "releasegate_session",
@@ -92,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "critical: a golden case that must pass whatever the baseline says"
     )
+    config.addinivalue_line(
+        "markers", "general: a general-benchmark test ([tool.releasegate.general], lm-eval)"
+    )
     overrides = {
         key: config.getoption(f"releasegate_{key}")
         for key, schema in describe_keys("config").items()
@@ -110,6 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ReleaseSession(
         settings=settings,
         run_id=run_id,
+        root=config.rootpath,
         worker_id=worker_id,
         worker_count=worker_count,
         update_baseline=config.getoption("releasegate_update_baseline"),
@@ -146,7 +159,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     session = config.stash[SESSION_KEY]
     try:
-        golden = session.golden_keys()
+        golden = session.golden_keys() | session.benchmark_keys()
     except ReleasegateError:
         return None  # the workers report the bad file as a collection error
     chunk_size = session.settings.effective_chunk_size
@@ -173,6 +186,12 @@ def _marker_name(tag: str) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wants_cases = "golden_case" in metafunc.fixturenames
     wants_metrics = "suite_metric" in metafunc.fixturenames
+    if "general_benchmark" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "general_benchmark",
+            _benchmark_params(metafunc.config.stash[SESSION_KEY]),
+            indirect=True,
+        )
     if not (wants_cases or wants_metrics):
         return
     session = _loaded(metafunc.config.stash[SESSION_KEY])
@@ -222,6 +241,49 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
                     pytest.mark.skip(
                         reason=f"no baseline value for {suite.name}::{spec.name}; "
                         "record one with --update-baseline"
+                    )
+                )
+            params.append(pytest.param(drop, id=drop.test_id, marks=marks))
+    return params
+
+
+def _benchmark_params(session: ReleaseSession) -> list[Any]:
+    """``general/<task>::<metric>`` and its ``::no_drop`` comparison, for every configured
+    benchmark metric; a bad configuration or baseline stops collection with one message."""
+    try:
+        general = session.general
+        if general is None:
+            return []
+        baselines = {
+            task.name: None
+            if session.update_baseline
+            else session.baselines.load_benchmark(task.name)
+            for task in general.tasks
+        }
+    except ReleasegateError as exc:
+        raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
+    params = []
+    for task in general.tasks:
+        baseline = baselines[task.name]
+        for metric in task.metrics:
+            ref = BenchmarkRef(task.name, metric, "value")
+            params.append(pytest.param(ref, id=ref.test_id, marks=[pytest.mark.general]))
+            drop = BenchmarkRef(task.name, metric, "no_drop")
+            marks: list[Any] = [pytest.mark.general]
+            if session.update_baseline:
+                marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
+            elif baseline is None:
+                marks.append(
+                    pytest.mark.skip(
+                        reason=f"no baseline for general/{task.name}; record one with "
+                        "`releasegate baseline --model <reference model>`"
+                    )
+                )
+            elif metric not in baseline.metrics:
+                marks.append(
+                    pytest.mark.skip(
+                        reason=f"the baseline of general/{task.name} has no '{metric}'; "
+                        "re-record it with `releasegate baseline`"
                     )
                 )
             params.append(pytest.param(drop, id=drop.test_id, marks=marks))

@@ -80,15 +80,33 @@ class RunReport:
             "summary": {
                 suite: dict(counter) for suite, counter in sorted(self.counts_by_suite().items())
             },
-            "metrics": [self.metrics[k] for k in sorted(self.metrics)],
+            "metrics": [
+                {k: v for k, v in self.metrics[key].items() if k != "task_result"}
+                for key in sorted(self.metrics)
+            ],
             "cases": [self.cases[k] for k in sorted(self.cases)],
         }
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        self._write_benchmark_samples()
         (self.directory / "summary.md").write_text(self.markdown(), encoding="utf-8")
         _point_latest(self.directory)
         return self.directory
+
+    def _write_benchmark_samples(self) -> None:
+        """``general/<task>.json``: each benchmark question with the model's answer and score."""
+        written: set[str] = set()
+        for record in self.metrics.values():
+            result = record.get("task_result")
+            if result is None or result["task"] in written:
+                continue
+            written.add(result["task"])
+            folder = self.directory / "general"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{result['task']}.json").write_text(
+                json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
 
     def markdown(self) -> str:
         lines = [f"# releasegate run {self.run_id}", ""]
@@ -106,6 +124,7 @@ class RunReport:
             for row in summary_table(self.metrics.values()):
                 lines.append("| " + " | ".join(row) + " |")
             lines.append("")
+        lines += _flips_markdown(self.metrics.values())
         regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
         if regressions:
             lines += ["## Failing cases", ""]
@@ -115,12 +134,53 @@ class RunReport:
         return "\n".join(lines)
 
 
+def _cell(text: Any, width: int = 80) -> str:
+    flat = str(text).replace("\n", " ").replace("|", "\\|")
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
+    """Per suite and benchmark, the items that flipped since the baseline, answers side by
+    side (from the no-drop tests' records)."""
+    lines: list[str] = []
+    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"])):
+        flips = m.get("flips") or []
+        if m.get("test") != "no_drop" or not flips:
+            continue
+        comparison = m.get("comparison") or {}
+        worse = sum(1 for f in flips if f["direction"] == "worse")
+        better = sum(1 for f in flips if f["direction"] == "better")
+        lines += [
+            f"## Flips: {m['suite']}::{m['metric']}",
+            "",
+            f"{worse} worse, {better} better, {len(flips) - worse - better} changed; "
+            f"p={comparison.get('p_value', float('nan')):.3g} ({comparison.get('test', '-')})",
+            "",
+            "| item | direction | expected | baseline answer | answer now |",
+            "|---|---|---|---|---|",
+        ]
+        for flip in flips[:most]:
+            lines.append(
+                f"| {_cell(flip['item'], 40)} | {flip['direction']} | {_cell(flip['expected'])} "
+                f"| {_cell(flip['before_answer'])} | {_cell(flip['now_answer'])} |"
+            )
+        if len(flips) > most:
+            lines.append(f"\n... and {len(flips) - most} more in results.json")
+        lines.append("")
+    return lines
+
+
 def summary_table(metrics: Any) -> list[list[str]]:
     """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
     rows = []
     for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"] == "no_drop")):
         name = m["metric"] + (" (no drop)" if m["test"] == "no_drop" else "")
-        bar = f"drop <= {m['max_drop']:g}" if m["test"] == "no_drop" else m["bar"]
+        if m["test"] != "no_drop":
+            bar = m["bar"]
+        elif m.get("max_drop") is None:
+            bar = "no significant drop"
+        else:
+            bar = f"drop <= {m['max_drop']:g}"
         baseline = "-" if m["baseline"] is None else f"{m['baseline']:.4g}"
         verdict = {"passed": "ok", "failed": "FAIL"}.get(m["outcome"], m["outcome"])
         rows.append([m["suite"], name, f"{m['value']:.4g}", bar, baseline, verdict])

@@ -16,10 +16,15 @@ from collections.abc import Collection, Sequence
 
 from xdist.scheduler import LoadScopeScheduling
 
-__all__ = ["ChunkScheduling", "chunk_groups", "metric_group"]
+__all__ = ["BENCHMARK_GROUP", "ChunkScheduling", "chunk_groups", "metric_group"]
 
 _CASE_ID = re.compile(r"\[(?P<key>(?P<suite>[A-Za-z0-9_-]+)/[^\[\]]+)\]$")
 _METRIC_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)::(?P<metric>.+?)(::no_drop)?\]$")
+_BENCHMARK_ID = re.compile(r"\[(?P<key>general/[^\[\]]+?::[^\[\]:]+)(::no_drop)?\]$")
+
+BENCHMARK_GROUP = "general::benchmarks"
+"""Every general-benchmark test runs on one worker: lm-eval evaluates all tasks in one go
+there, while the other workers answer golden cases."""
 
 
 def metric_group(suite: str) -> str:
@@ -36,6 +41,10 @@ def chunk_groups(
     groups: dict[str, str] = {}
     seen: defaultdict[str, int] = defaultdict(int)
     for nodeid in nodeids:
+        benchmark = _BENCHMARK_ID.search(nodeid)
+        if benchmark is not None and (golden is None or benchmark["key"] in golden):
+            groups[nodeid] = BENCHMARK_GROUP
+            continue
         case = _CASE_ID.search(nodeid)
         if case is not None and (golden is None or case["key"] in golden):
             suite = case["suite"]

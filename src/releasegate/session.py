@@ -9,10 +9,12 @@ none of them, and a re-run whose answers are all cached never loads the model.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .backends import (
@@ -32,11 +34,14 @@ from .exceptions import BackendError, ConfigError
 from .gate import (
     Flip,
     MetricOutcome,
+    benchmark_mismatch,
+    compare_benchmark,
     compare_suite_metric,
     judge_bar,
     judge_comparison,
     suite_flips,
 )
+from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from .judging import CaseVerdict, judge_case
 from .metrics import MetricValue, ScoredCase
 from .predictions import Prediction, PredictionService
@@ -44,7 +49,14 @@ from .scheduling import chunk_groups
 from .stats import PairedComparison
 from .suites import MetricSpec, Suite, discover_suites
 
-__all__ = ["CaseRef", "MetricRef", "MetricResult", "ReleaseSession"]
+__all__ = [
+    "BenchmarkRef",
+    "BenchmarkVerdict",
+    "CaseRef",
+    "MetricRef",
+    "MetricResult",
+    "ReleaseSession",
+]
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,31 @@ class MetricRef:
     def test_id(self) -> str:
         suffix = "::no_drop" if self.kind == "no_drop" else ""
         return f"{self.suite}::{self.metric}{suffix}"
+
+
+@dataclass(frozen=True)
+class BenchmarkRef:
+    """The parameter of one benchmark test: a task metric, its value or its no-drop test."""
+
+    task: str
+    metric: str
+    kind: str
+    """``value`` (its ``min`` bar, or just reported) or ``no_drop`` (against the baseline)."""
+
+    @property
+    def test_id(self) -> str:
+        return f"general/{self.task}::{self.metric}" + (
+            "::no_drop" if self.kind == "no_drop" else ""
+        )
+
+
+@dataclass(frozen=True)
+class BenchmarkVerdict:
+    """A benchmark test's outcome and its record for the report."""
+
+    passed: bool
+    message: str
+    record: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -133,6 +170,8 @@ class ReleaseSession:
 
     settings: Settings
     run_id: str
+    root: Path = field(default_factory=Path.cwd)
+    """The project's root folder (relative paths of ``[tool.releasegate.general]``)."""
     worker_id: str | None = None
     """``gw0``, ``gw1``... under pytest-xdist, None otherwise."""
     worker_count: int = 1
@@ -245,6 +284,123 @@ class ReleaseSession:
         # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
         plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
         return plain
+
+    # -- general benchmarks -----------------------------------------------------------------
+
+    @cached_property
+    def general(self) -> GeneralConfig | None:
+        """``[tool.releasegate.general]``, validated; None when no benchmark is configured."""
+        return load_general(self.settings.general, root=self.root)
+
+    @cached_property
+    def benchmark_runner(self) -> BenchmarkRunner:
+        assert self.general is not None
+        return BenchmarkRunner(
+            self.general,
+            cache_dir=self.settings.cache_dir,
+            batch_size=self.settings.batch_size,
+            reuse=self.settings.prediction_cache,
+        )
+
+    def benchmark_results(self) -> dict[str, TaskResult]:
+        """Every configured benchmark run on this process's model (once; then cached)."""
+        backend = self.backend
+        runner = self.benchmark_runner
+        make_lm = getattr(backend, "lm_eval_model", None)
+        if make_lm is None:
+            raise ConfigError(
+                f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
+                "backend, or remove [tool.releasegate.general] tasks"
+            )
+        results: dict[str, TaskResult] = runner.results(
+            lambda: make_lm(batch_size=runner.batch_size),
+            model_key=f"{backend.name}:{backend.fingerprint}",
+        )
+        return results
+
+    def benchmark_keys(self) -> frozenset[str]:
+        """``general/<task>::<metric>`` of every configured benchmark metric."""
+        if self.general is None:
+            return frozenset()
+        return frozenset(
+            f"general/{task.name}::{metric}"
+            for task in self.general.tasks
+            for metric in task.metrics
+        )
+
+    def evaluate_benchmark(self, ref: BenchmarkRef) -> BenchmarkVerdict:
+        assert self.general is not None
+        task = self.general.task(ref.task)
+        result = self.benchmark_results()[ref.task]
+        value = result.metrics[ref.metric]
+        stderr = result.stderr.get(ref.metric)
+        higher = result.higher_is_better.get(ref.metric, True)
+        label = ref.test_id
+        record: dict[str, Any] = {
+            "kind": "benchmark",
+            "suite": f"general/{ref.task}",
+            "metric": ref.metric,
+            "test": ref.kind,
+            "value": value,
+            "stderr": stderr,
+            "details": {},
+            "bar": "-" if ref.metric not in task.min else f">= {task.min[ref.metric]:g}",
+            "min": task.min.get(ref.metric),
+            "max": None,
+            "max_drop": task.max_drop,
+            "higher_is_better": higher,
+            "items": len(result.items),
+            "lm_eval_version": result.lm_eval_version,
+            "config_hash": result.config_hash,
+            "num_fewshot": result.num_fewshot,
+            "limit": result.limit,
+            "baseline": None,
+            "comparison": None,
+            "flips": [],
+        }
+        err = f" ± {stderr:.3g}" if stderr is not None else ""
+        if ref.kind == "value":
+            record["task_result"] = result.to_json()
+            head = f"{label} = {value:.4g}{err} over {len(result.items)} questions"
+            bar = task.min.get(ref.metric)
+            passed = bar is None or value >= bar
+            message = head if passed else f"{head}: below its minimum {bar:g}"
+            return self._benchmark_verdict(record, passed, message)
+        baseline = self.baselines.load_benchmark(ref.task)
+        assert baseline is not None
+        record["baseline"] = baseline.metrics.get(ref.metric)
+        refused = benchmark_mismatch(
+            label, result, baseline, lm_eval_version=result.lm_eval_version
+        )
+        if refused is not None:
+            record["refused"] = refused
+            return self._benchmark_verdict(record, False, refused)
+        alpha = self.general.alpha or self.settings.alpha
+        comparison, flips = compare_benchmark(
+            ref.metric,
+            result,
+            baseline,
+            higher_is_better=higher,
+            samples=self.settings.bootstrap_samples,
+            confidence=1 - 2 * alpha,
+        )
+        record["comparison"] = _comparison_record(comparison)
+        record["flips"] = [flip.record() for flip in flips]
+        outcome = judge_comparison(
+            label,
+            comparison,
+            max_drop=task.max_drop if task.max_drop is not None else math.inf,
+            alpha=alpha,
+            higher_is_better=higher,
+            flips=flips,
+        )
+        return self._benchmark_verdict(record, outcome.passed, outcome.message)
+
+    @staticmethod
+    def _benchmark_verdict(record: dict[str, Any], passed: bool, message: str) -> BenchmarkVerdict:
+        record["passed"] = passed
+        record["message"] = message
+        return BenchmarkVerdict(passed, message, record)
 
     def close(self) -> None:
         if "predictions" in self.__dict__ and self.predictions.backend_loaded:

@@ -207,6 +207,18 @@ class HFBackend:
             torch.manual_seed(seed)
             yield
 
+    def lm_eval_model(self, *, batch_size: int) -> Any:
+        """This model, already in memory, as an lm-eval model (``HFLM``): no second copy.
+
+        The tokenizer is passed too, or lm-eval would look it up by name (and reach for the
+        hub). ``HFLM`` pads its own batches, so the left padding set for generation does not
+        change log-likelihoods."""
+        if self.model is None:
+            raise RuntimeError("the model was closed")
+        from lm_eval.models.huggingface import HFLM
+
+        return HFLM(pretrained=self.model, tokenizer=self.tokenizer, batch_size=batch_size)
+
     def close(self) -> None:
         self.model = None
         if self.device.startswith("cuda"):
