@@ -18,6 +18,7 @@ __all__ = [
     "GoldenFileError",
     "ModelLoadError",
     "PartialBatchError",
+    "PerfError",
     "ReleasegateError",
     "ServerStartError",
     "UnknownNameError",
@@ -97,6 +98,10 @@ class PartialBatchError(BackendError):
 
 class ServerStartError(ReleasegateError):
     """The embedded serving endpoint did not start; the message carries its log's last lines."""
+
+
+class PerfError(ReleasegateError):
+    """A load test could not run or measure: the endpoint refused the request, locust failed."""
 
 
 class BaselineError(ReleasegateError):

@@ -56,7 +56,7 @@ from .prompts import (
 )
 from .report import PerfReport, format_summary, new_run_dir, write_report
 from .samples import RequestSample
-from .stream import measure_chat_stream
+from .stream import chat_url, measure_chat_stream
 from .summary import summarize
 
 __all__ = ["ChatCompletionsUser", "StreamFailure", "install", "run_state"]
@@ -219,10 +219,7 @@ class ChatCompletionsUser(User):
 
     def on_start(self) -> None:
         state = run_state(self.environment)
-        base = (self.environment.host or state.config.base_url or "").rstrip("/")
-        if not base.split("://", 1)[-1].count("/"):
-            base += "/v1"  # a bare http://host:port means the usual OpenAI prefix
-        self.url = base + "/chat/completions"
+        self.url = chat_url(self.environment.host or state.config.base_url or "")
 
     def on_stop(self) -> None:
         if self.pool is not None:
@@ -296,11 +293,9 @@ def _discover_model(base_url: str | None) -> str | None:
     """The first model ``GET /models`` lists, or None (the request then names no model)."""
     if not base_url:
         return None
-    base = base_url.rstrip("/")
-    if not base.split("://", 1)[-1].count("/"):
-        base += "/v1"
     try:
-        listing = requests.get(base + "/models", timeout=5).json()
+        listing = requests.get(chat_url(base_url).removesuffix("/chat/completions") + "/models",
+                               timeout=5).json()
         return str(listing["data"][0]["id"])
     except (requests.RequestException, ValueError, KeyError, IndexError, TypeError):
         return None

@@ -29,7 +29,7 @@ import urllib3.exceptions
 
 from .samples import RequestSample, TokenSource
 
-__all__ = ["StreamAccumulator", "TokenCounter", "measure_chat_stream"]
+__all__ = ["StreamAccumulator", "TokenCounter", "chat_url", "measure_chat_stream"]
 
 
 class TokenCounter(Protocol):
@@ -235,6 +235,14 @@ def measure_chat_stream(
         finish_reason=acc.finish_reason,
         answer=acc.answer,
     )
+
+
+def chat_url(base_url: str) -> str:
+    """``{base_url}/chat/completions``; a bare ``http://host:port`` gets the usual ``/v1``."""
+    base = base_url.rstrip("/")
+    if "/" not in base.split("://", 1)[-1]:
+        base += "/v1"
+    return base + "/chat/completions"
 
 
 def _reads(response: requests.Response) -> Iterable[bytes]:
