@@ -65,7 +65,9 @@ def test_command_line_overrides_the_table_and_none_means_not_given() -> None:
         ({"objectives": {"max_error_rate": 2}}, ["'objectives.max_error_rate'", "maximum"]),
     ],
 )
-def test_a_bad_table_is_one_error_naming_the_key(table: dict[str, object], words: list[str]) -> None:
+def test_a_bad_table_is_one_error_naming_the_key(
+    table: dict[str, object], words: list[str]
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load_perf_config(table)
     message = str(caught.value)
@@ -80,12 +82,12 @@ def test_warmup_must_leave_something_to_measure() -> None:
 
 
 def test_a_pass_rate_objective_needs_checked_golden_answers() -> None:
-    with pytest.raises(ConfigError, match="min_pass_rate.*prompts = \"golden\""):
+    with pytest.raises(ConfigError, match=r"min_pass_rate.*prompts = \"golden\""):
         load_perf_config({"prompts": "synthetic", "objectives": {"min_pass_rate": 0.5}})
 
 
 def test_a_bad_override_names_the_command_line() -> None:
-    with pytest.raises(ConfigError, match="^command line 'rate'"):
+    with pytest.raises(ConfigError, match=r"^command line 'rate'"):
         load_perf_config({}, {"rate": -1})
 
 
