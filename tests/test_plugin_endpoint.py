@@ -1,0 +1,119 @@
+"""The plugin with ``--backend openai``: a failed request is an ERROR and is not cached.
+
+The server is a scripted fake (tests/fake_openai.py): a real server cannot be made to fail one
+chosen case and then recover. The same suites against the real ``transformers serve`` are in
+tests/test_serving.py.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from fake_openai import FakeServer, Received, Reply
+
+GOLDEN_TEST = textwrap.dedent(
+    """
+    def test_case(golden_case):
+        golden_case.assert_passes()
+
+    def test_metric(suite_metric):
+        suite_metric.assert_meets_bar()
+    """
+)
+
+MANIFEST = textwrap.dedent(
+    """
+    name: tiny
+    cases: tiny.jsonl
+    prompt:
+      system: You are a shop assistant.
+    check: {name: regex, pattern: "\\\\S"}
+    metrics:
+      - {name: accuracy, min: 0.5}
+    """
+)
+
+CASES = [
+    {"id": "hello", "input": "Say hello.", "expected": "hello"},
+    {"id": "refund", "input": "Refund policy?", "expected": "refund"},
+    {"id": "unlucky", "input": "This one breaks the server.", "expected": "x"},
+]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(
+        ".toml",
+        pyproject=textwrap.dedent(
+            f"""
+            [tool.releasegate]
+            backend = "openai"
+            served_model = "shop-assistant"
+            max_retries = 0
+            cache_dir = "{pytester.path / "cache"}"
+            """
+        ),
+    )
+    golden = pytester.mkdir("fixtures").joinpath("golden")
+    golden.mkdir()
+    (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
+    (golden / "tiny.jsonl").write_text(
+        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    )
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST)
+    return pytester
+
+
+def test_failed_request_is_an_error_naming_the_case_and_is_not_cached(
+    project: pytest.Pytester,
+) -> None:
+    healthy = {"value": False}
+
+    def script(n: int, request: Received) -> Reply:
+        if "breaks the server" in json.dumps(request.body) and not healthy["value"]:
+            return Reply(status=500, body=b'{"error": "CUDA out of memory"}')
+        return Reply(text="Hello! Happy to help.")
+
+    fake = FakeServer(script)
+    with fake.running() as url:
+        first = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "--base-url", url)
+        first.assert_outcomes(passed=2, errors=2)
+        out = first.stdout.str()
+        assert "ERROR at setup of test_case[tiny/unlucky]" in out
+        assert "tiny/unlucky (" in out and "tiny.jsonl:3): no answer, not judged" in out
+        assert f"{url}/chat/completions: HTTP 500" in out and "CUDA out of memory" in out
+        assert "ERROR at setup of test_metric[tiny::accuracy]" in out
+        assert "1 case(s) got none (unlucky)" in out
+        assert "Traceback" not in out
+        assert len(fake.received) == 3
+
+        healthy["value"] = True
+        second = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "--base-url", url)
+        second.assert_outcomes(passed=4)
+        # Only the failed case was asked again: the others came from the prediction cache.
+        assert len(fake.received) == 4
+        assert "breaks the server" in json.dumps(fake.received[-1].body)
+
+
+def test_base_url_without_the_openai_backend_is_one_clear_error(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(
+        "model_tests", "-p", "no:cacheprovider", "--backend", "hf", "--base-url", "http://h:1/v1"
+    )
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*base_url is http://h:1/v1 but backend is 'hf'*--backend openai*"])
+
+
+def test_embedded_endpoint_fixture_reuses_the_given_base_url(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_endpoint="""
+        def test_endpoint(embedded_endpoint):
+            assert embedded_endpoint.base_url == "http://serving.example:8000/v1"
+            assert embedded_endpoint.model == "shop-assistant"
+        """
+    )
+    result = project.runpytest_subprocess(
+        "test_endpoint.py", "-p", "no:cacheprovider", "--base-url", "http://serving.example:8000/v1/"
+    )
+    result.assert_outcomes(passed=1)
