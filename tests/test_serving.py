@@ -1,0 +1,176 @@
+"""The embedded endpoint and the openai backend against the real ``transformers serve``.
+
+One server (the plugin's ``embedded_endpoint`` fixture: ``transformers serve`` on the default
+model, on a loopback port) answers the backend tests; the golden-suite test lets the openai
+backend start its own, as ``pytest model_tests --backend openai`` does without a ``--base-url``.
+Greedy answers through the server are held to be identical to the in-process hf backend's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasegate.backends import (
+    EndpointSpec,
+    GenerationSettings,
+    ModelSpec,
+    Prompt,
+    load_backend,
+)
+from releasegate.config import default_cache_dir
+from releasegate.exceptions import ServerStartError
+from releasegate.serving import ServingEndpoint, embedded_server
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SYSTEM = "You are the customer-service assistant of an online homeware shop. Answer briefly."
+PROMPTS = [
+    Prompt(messages=({"role": "user", "content": "What is the capital of France?"},)),
+    Prompt(
+        messages=(
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": "How long does a refund take?"},
+        )
+    ),
+    Prompt(messages=({"role": "user", "content": "退款多久到账"},)),
+    Prompt(text="Question: What colour is the sky on a clear day?\nAnswer:"),
+]
+SETTINGS = GenerationSettings(max_new_tokens=24)
+
+
+@pytest.fixture(scope="module")
+def hf_answers() -> list[tuple[str, int]]:
+    """The in-process hf backend's greedy answers to PROMPTS."""
+    spec = ModelSpec(model="smollm2-135m-instruct", device="cpu", dtype="float32")
+    backend = load_backend("hf", spec)
+    try:
+        answers = backend.generate(
+            [backend.render(p) for p in PROMPTS], SETTINGS, batch_size=len(PROMPTS)
+        )
+    finally:
+        backend.close()
+    return [(a.text, a.output_tokens) for a in answers]
+
+
+def test_openai_backend_answers_exactly_as_the_hf_backend(
+    embedded_endpoint: ServingEndpoint, hf_answers: list[tuple[str, int]]
+) -> None:
+    spec = ModelSpec(
+        model="smollm2-135m-instruct",
+        endpoint=EndpointSpec(
+            base_url=embedded_endpoint.base_url, served_model=embedded_endpoint.model
+        ),
+    )
+    backend = load_backend("openai", spec)
+    try:
+        rendered = [backend.render(p) for p in PROMPTS]
+        answers = backend.generate(rendered, SETTINGS, batch_size=1)
+        described = backend.describe()
+    finally:
+        backend.close()
+    assert [(a.text, a.output_tokens) for a in answers] == hf_answers
+    assert all(a.text.strip() for a in answers)
+    assert json.loads(rendered[2]) == {"messages": [{"role": "user", "content": "退款多久到账"}]}
+    # transformers serve cannot list models without a hub cache: the fingerprint then rests on
+    # the URL and the model name.
+    assert described["fingerprint_source"] == "endpoint (URL, model name, /models entry)"
+    assert described["base_url"] == embedded_endpoint.base_url
+
+
+def test_golden_verdicts_through_the_endpoint_match_the_hf_backend(tmp_path: Path) -> None:
+    """The repository's golden suites (a subset of cases, both suites' kinds of answers), run
+    by ``pytest model_tests`` in process and through ``transformers serve`` started by the
+    openai backend itself: the same verdict for every case, and the same answer."""
+    selection = [
+        "--suite", "intents", "--suite", "shop_faq",
+        "-k", "test_case and (refund or cancel)",
+        "--no-prediction-cache", "-p", "no:cacheprovider", "-q",
+    ]  # fmt: skip
+    runs: dict[str, dict[str, Any]] = {}
+    for backend in ("hf", "openai"):
+        reports = tmp_path / backend
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", "model_tests", *selection,
+             "--backend", backend, "--reports-dir", str(reports)],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+        results = json.loads((reports / "latest" / "results.json").read_text(encoding="utf-8"))
+        runs[backend] = {case["key"]: case for case in results["cases"]}
+    hf, served = runs["hf"], runs["openai"]
+    assert len(hf) == 16 and hf.keys() == served.keys()
+    assert {k: c["outcome"] for k, c in served.items()} == {k: c["outcome"] for k, c in hf.items()}
+    assert {k: c["answer"] for k, c in served.items()} == {k: c["answer"] for k, c in hf.items()}
+    outcomes = {c["outcome"] for c in hf.values()}
+    assert {"passed", "xfailed"} <= outcomes  # a real mix, not a trivially equal run
+    assert served["intents/int-refund-zh"]["prompt"].startswith('{"messages": [')
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+
+
+def _listening(base_url: str) -> bool:
+    port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_embedded_server_stops_when_the_block_is_interrupted() -> None:
+    with pytest.raises(KeyboardInterrupt), embedded_server(cache_dir=default_cache_dir()) as server:
+        assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
+        assert Path(server.model).is_dir()
+        assert _listening(server.base_url)
+        pid = server.pid
+        raise KeyboardInterrupt
+    assert _gone(pid)
+    assert not _listening(server.base_url)
+    assert "transformers serve" in server.log_path.read_text(encoding="utf-8")
+
+
+def test_a_server_that_cannot_start_is_one_error_with_its_log(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "llama"}')  # and no tokenizer
+    with pytest.raises(ServerStartError) as raised, embedded_server(broken, startup_timeout=120):
+        pass
+    message = str(raised.value)
+    assert "exited with status 1 before" in message and "/health" in message
+    assert f"Unrecognized processing class in {broken}" in message  # the log's tail says why
+
+
+def test_a_server_not_healthy_in_time_is_stopped(tmp_path: Path) -> None:
+    late = r"did not answer .*/health within 0.5 s"
+    with (
+        pytest.raises(ServerStartError, match=late),
+        embedded_server(cache_dir=default_cache_dir(), startup_timeout=0.5),
+    ):
+        pass
+    leftovers = subprocess.run(
+        ["pgrep", "-f", "transformers.cli.transformers import main; main()"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    mine = [p for p in leftovers.stdout.split() if _parent(int(p)) == os.getpid()]
+    assert mine == []
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
