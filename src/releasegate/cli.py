@@ -4,6 +4,12 @@
   checks, metrics, baselines) and report problems without loading a model.
 - ``releasegate suites``: list the suites with their case counts, checks and metric bars.
 - ``releasegate prepare-model``: convert the default model once (what the first run would do).
+- ``releasegate baseline --model PATH``: record the baselines (golden suites and general
+  benchmarks) from a reference model: ``pytest model_tests --update-baseline --model PATH``.
+- ``releasegate benchmarks``: the configured general benchmarks, the task folders lm-eval is
+  given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
+- ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
+  catches a real regression.
 """
 
 from __future__ import annotations
@@ -59,6 +65,54 @@ def _prepare_model(root: Path) -> int:
     return 0
 
 
+def _benchmarks(root: Path) -> int:
+    from .general import BenchmarkRunner, lm_eval_command, load_general
+
+    settings = _settings(root)
+    general = load_general(settings.general, root=root)
+    if general is None:
+        print("no general benchmarks configured ([tool.releasegate.general])")
+        return 0
+    print(f"from {general.source}:")
+    for task in general.tasks:
+        print(
+            f"  general/{task.name}: metrics {', '.join(task.metrics)}, num_fewshot "
+            f"{task.num_fewshot}, limit {task.limit}, max_drop {task.max_drop}"
+        )
+    runner = BenchmarkRunner(general, cache_dir=settings.cache_dir, batch_size=settings.batch_size)
+    print("task folders given to lm-eval:")
+    for path in runner.include_paths:
+        print(f"  {path}")
+    model = settings.model
+    if model in ("smollm2-135m-instruct", "default"):
+        from .default_model import ensure_default_model
+
+        model = str(ensure_default_model(settings.cache_dir))
+    print("the same runs with plain lm_eval (one --include_path per command in lm-eval 0.4):")
+    args = f"pretrained={model},dtype={settings.dtype if settings.dtype != 'auto' else 'auto'}"
+    for command in lm_eval_command(general, runner.include_paths, args, runner.batch_size):
+        print(f"  {command}")
+    return 0
+
+
+def _baseline(root: Path, rest: Sequence[str]) -> int:
+    import pytest
+
+    return int(pytest.main(["model_tests", "--update-baseline", "-p", "no:cacheprovider", *rest]))
+
+
+def _damage(args: argparse.Namespace) -> int:
+    from .damage import damage_model
+
+    layers = None
+    if args.layers:
+        first, _, last = args.layers.partition("-")
+        layers = list(range(int(first), int(last or first) + 1))
+    changed = damage_model(args.model, args.out, std=args.std, layers=layers, seed=args.seed)
+    print(f"{args.out}: {changed} weight tensors with noise std {args.std:g} (seed {args.seed})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -68,9 +122,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("validate", help="check configuration, suites and baselines")
     sub.add_parser("suites", help="list suites, checks and metric bars")
     sub.add_parser("prepare-model", help="convert the default model into the cache")
-    args = parser.parse_args(argv)
+    sub.add_parser("benchmarks", help="list general benchmarks and the plain lm_eval commands")
+    sub.add_parser(
+        "baseline",
+        help="record baselines from a reference model; other options go to pytest "
+        "(e.g. --model checkpoints/base -n auto)",
+    )
+    damage = sub.add_parser("damage", help="write a copy of a model with noisy layers")
+    damage.add_argument("--model", type=Path, required=True, help="model folder to copy")
+    damage.add_argument("--out", type=Path, required=True, help="folder to write")
+    damage.add_argument("--std", type=float, default=0.1, help="noise, relative to each tensor")
+    damage.add_argument("--layers", default="", help="decoder layers, e.g. 0-7 (default all)")
+    damage.add_argument("--seed", type=int, default=0)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "baseline":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     commands = {"validate": _validate, "suites": _suites, "prepare-model": _prepare_model}
     try:
+        if args.command == "baseline":
+            return _baseline(args.root.resolve(), rest)
+        if args.command == "damage":
+            return _damage(args)
+        if args.command == "benchmarks":
+            return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)

@@ -389,6 +389,10 @@ def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
         function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
         return function
     module_name, _, attribute = name.rpartition(".")
+    if not module_name:
+        # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
+        # metrics (re-exported by a task's utils.py) are found here.
+        module_name, attribute = "releasegate.lmeval", name
     if module_name:
         import importlib
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -393,7 +394,7 @@ def task_result_from(
     for spec in first_config.get("metric_list") or []:
         agg = spec.get("aggregation")
         if agg is not None:
-            aggregation[str(_stable(spec["metric"]))] = str(_stable(agg))
+            aggregation[_function_name(spec["metric"])] = _function_name(agg)
     return TaskResult(
         task=name,
         lm_eval_version=lm_eval_version(),
@@ -409,6 +410,19 @@ def task_result_from(
     )
 
 
+_DEF = re.compile(r"^\s*def\s+(\w+)")
+
+
+def _function_name(value: Any) -> str:
+    """A metric or aggregation as lm-eval reports it: a name, or (for ``!function``) the
+    function's source, of which the name is kept."""
+    if callable(value):
+        return str(getattr(value, "__name__", repr(value)))
+    text = str(value)
+    found = _DEF.match(text)
+    return found.group(1) if found else text
+
+
 def _metric_key(entry: Mapping[str, Any], metric: str) -> str | None:
     if f"{metric},none" in entry:
         return f"{metric},none"
@@ -420,7 +434,7 @@ def _metric_key(entry: Mapping[str, Any], metric: str) -> str | None:
 
 def _leaf_tasks(name: str, group_subtasks: Mapping[str, Sequence[str]]) -> list[str]:
     """The tasks under *name* (itself if it is a task), groups expanded recursively."""
-    if name not in group_subtasks:
+    if not group_subtasks.get(name):
         return [name]
     leaves: list[str] = []
     for member in group_subtasks[name]:
