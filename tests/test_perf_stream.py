@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import pytest
 import requests
 
+from releasegate.perf.samples import RequestSample
 from releasegate.perf.stream import StreamAccumulator, chat_url, measure_chat_stream
 from releasegate.perf.timed_server import TimedServerSpec, timed_server
 
@@ -66,7 +67,9 @@ def session() -> Iterator[requests.Session]:
         yield s
 
 
-def measure(url: str, session: requests.Session, *, timeout: float = 5.0, **body: object):  # type: ignore[no-untyped-def]
+def measure(
+    url: str, session: requests.Session, *, timeout: float = 5.0, **body: object
+) -> RequestSample:
     return measure_chat_stream(
         session, url + "/chat/completions", {**BODY, **body}, prompt_id="p", start_s=0.0,
         timeout=timeout,
@@ -121,7 +124,7 @@ def test_without_usage_a_tokenizer_counts(session: requests.Session) -> None:
 def test_faults_are_failures_with_a_reason(
     session: requests.Session, fault: str, reason: str
 ) -> None:
-    spec = TimedServerSpec(ttft_s=0.01, interval_s=0.005, tokens=20, fault=fault, slow_s=3.0)  # type: ignore[arg-type]
+    spec = TimedServerSpec(ttft_s=0.01, interval_s=0.005, tokens=20, fault=fault, slow_s=3.0)
     with timed_server(spec) as url:
         sample = measure(url, session, timeout=1.0)
     assert not sample.ok

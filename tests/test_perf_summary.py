@@ -30,7 +30,7 @@ def ok(start: float, ttft: float, e2e: float, tokens: int = 11, **extra: object)
         output_tokens=tokens,
         token_source="usage",
         content_chunks=tokens,
-        **extra,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]  # RequestSample keywords, loosely typed
     )
 
 

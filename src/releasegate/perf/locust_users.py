@@ -85,7 +85,10 @@ class PerfRun:
     samples: list[RequestSample] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     worker: str = "local"
+    worker_index: int = 0
     _next_prompt: itertools.count[int] = field(default_factory=itertools.count)
+    arrival_streams: itertools.count[int] = field(default_factory=itertools.count)
+    """Numbers the open-loop users of this process, so each has its own seeded arrivals."""
 
     def next_prompt(self) -> PerfPrompt:
         return self.prompts[next(self._next_prompt) % len(self.prompts)]
@@ -218,6 +221,8 @@ class ChatCompletionsUser(User):
         self.url = ""
 
     def on_start(self) -> None:
+        if self.environment not in _RUNS:
+            return  # the run could not start (test_start said why); locust is quitting
         state = run_state(self.environment)
         self.url = chat_url(self.environment.host or state.config.base_url or "")
 
@@ -228,6 +233,9 @@ class ChatCompletionsUser(User):
 
     @task
     def load(self) -> None:
+        if self.environment not in _RUNS:
+            gevent.sleep(1.0)  # idle until the quit that test_start asked for
+            return
         state = run_state(self.environment)
         load = state.config.load
         if load.rate is None:
@@ -238,7 +246,8 @@ class ChatCompletionsUser(User):
     def open_loop(self, state: PerfRun, rate: float, max_in_flight: int) -> None:
         """Poisson arrivals at *rate* per second, never waiting for answers; runs until stopped."""
         self.pool = gevent.pool.Pool(max_in_flight)
-        rng = random.Random(state.config.seed * 1_000_003 + id(self))
+        stream = state.worker_index * 1000 + next(state.arrival_streams)
+        rng = random.Random(state.config.seed * 1_000_003 + stream)
         due = time.perf_counter()
         while True:
             due += rng.expovariate(rate)
@@ -311,6 +320,7 @@ def _on_test_start(environment: Environment, **_: Any) -> None:
         state = PerfRun(settings=settings, config=config, pyproject=pyproject)
         if isinstance(runner, WorkerRunner):
             state.worker = runner.client_id
+            state.worker_index = int(getattr(runner, "worker_index", 0) or 0)
         if not isinstance(runner, MasterRunner):
             needs_tokenizer = config.prompts == "synthetic" or config.tokenizer is not None
             if needs_tokenizer:
@@ -323,11 +333,12 @@ def _on_test_start(environment: Environment, **_: Any) -> None:
             state.prompts = load_prompts(settings, config, state.counter)
             state.model = config.model or _discover_model(environment.host or config.base_url)
     except ReleasegateError as exc:
+        # One clear line, no traceback; the users see no run state and stop at once.
         log.error("releasegate perf: %s", exc)
         environment.process_exit_code = 2
         if runner is not None:
             gevent.spawn_later(0, runner.quit)
-        raise
+        return
     state.started = time.perf_counter()
     _RUNS[environment] = state
 

@@ -44,6 +44,8 @@ class LoadResult:
     """Its ``summary.json``."""
     output: str
     """What locust printed (the summary table at the end)."""
+    returncode: int
+    """locust's exit status: 0, or 1 with ``--perf-gate`` and a missed objective, ..."""
 
     @property
     def summary(self) -> Mapping[str, Any]:
@@ -122,7 +124,9 @@ def run_load(
             f"its last lines:\n{tail}"
         )
     document = json.loads(summary_path.read_text(encoding="utf-8"))
-    return LoadResult(directory=report_dir, document=document, output=output)
+    return LoadResult(
+        directory=report_dir, document=document, output=output, returncode=done.returncode
+    )
 
 
 def preflight(

@@ -257,5 +257,7 @@ def _reads(response: requests.Response) -> Iterable[bytes]:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    first = exc.args[0] if exc.args else None
+    text = first if isinstance(first, str) and len(exc.args) > 1 else str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
     return text if len(text) <= 200 else text[:200] + "..."
