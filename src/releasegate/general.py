@@ -586,7 +586,7 @@ class BenchmarkRunner:
 
         first = tasks[0]
         started = time.perf_counter()
-        with _quiet_lm_eval():
+        with _quiet_lm_eval(), _explain_unsupported(model, tasks):
             output = lm_eval.simple_evaluate(
                 model=model,
                 tasks=[task.name for task in tasks],
@@ -615,6 +615,22 @@ class BenchmarkRunner:
             )
             for task in tasks
         ]
+
+
+@contextmanager
+def _explain_unsupported(model: Any, tasks: Sequence[BenchmarkTask]) -> Iterator[None]:
+    """An endpoint model that cannot score a task (no prompt log-probabilities on a chat route)
+    is one clear error naming the tasks and what to do, not lm-eval's traceback."""
+    try:
+        yield
+    except NotImplementedError as exc:
+        names = ", ".join(task.name for task in tasks)
+        raise ConfigError(
+            f"general benchmarks {names}: {type(model).__name__} cannot run them ({exc}). "
+            "Multiple-choice tasks such as MMLU need log-probabilities of the prompt: through an "
+            "endpoint use `api = \"completions\"` on a server that returns them (vLLM), or run "
+            "them with the hf backend; generation tasks work over chat completions."
+        ) from exc
 
 
 def lm_eval_command(

@@ -231,6 +231,39 @@ class OpenAIBackend:
             )
         return [answered[i] for i in range(len(rendered))]
 
+    def lm_eval_model(self, *, batch_size: int) -> Any:
+        """This endpoint as an lm-eval API model, for general benchmarks.
+
+        ``api: chat`` gives lm-eval's ``local-chat-completions``: generation tasks only, since a
+        chat route returns no log-probabilities of the prompt. ``api: completions`` gives
+        ``local-completions``, which also scores multiple-choice tasks (MMLU) where the server
+        returns prompt log-probabilities (``echo`` with ``logprobs``: vLLM does, ``transformers
+        serve`` does not). The API key is read from the configured variable, never stored."""
+        from lm_eval.models.openai_completions import LocalChatCompletion, LocalCompletionsAPI
+
+        key_env = self.endpoint.api_key_env
+        chat = self.endpoint.api == "chat"
+        base: Any = LocalChatCompletion if chat else LocalCompletionsAPI
+
+        class _Endpoint(base):  # type: ignore[misc]
+            @property
+            def api_key(self) -> str:
+                return os.environ.get(key_env, "")
+
+        route = "chat/completions" if chat else "completions"
+        tokenizer = str(getattr(self._embedded, "model", "") or self.spec.model)
+        return _Endpoint(
+            base_url=f"{self.base_url}/{route}",
+            model=self.model_name,
+            num_concurrent=self.endpoint.concurrency,
+            max_retries=self.endpoint.max_retries,
+            timeout=int(self.endpoint.request_timeout),
+            tokenizer_backend=None if chat else "huggingface",
+            tokenizer=None if chat else tokenizer,
+            tokenized_requests=False,
+            batch_size=1 if chat else batch_size,
+        )
+
     def close(self) -> None:
         self._closed = True
         self._stack.close()
