@@ -38,7 +38,7 @@ if sys.argv[1] == "shared":
     lm = backend.lm_eval_model(batch_size=16)
 else:
     from lm_eval.models.huggingface import HFLM
-    lm = HFLM(pretrained=str(backend.path), dtype="float32", batch_size=16)
+    lm = HFLM(pretrained=str(backend.path), dtype="float32", batch_size=16, device="cpu")
 tm = TaskManager(include_path=str(prepare_mmlu(Path(sys.argv[2]), default_cache_dir())))
 out = lm_eval.simple_evaluate(model=lm, tasks=["mmlu_marketing"], task_manager=tm, limit=20)
 print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -90,7 +90,9 @@ def project(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> Pa
     )
     from releasegate.suites import load_suite
 
-    suite = load_suite(REPO / "fixtures" / "golden" / "intents.yaml")
+    suite = load_suite(
+        REPO / "fixtures" / "golden" / "intents.yaml", schemas_dir=REPO / "fixtures" / "schemas"
+    )
     with (golden / "intents.jsonl").open("w", encoding="utf-8") as handle:
         for case in suite.cases[:GOLDEN_CASES]:
             row = {"id": case.id, "input": case.input, "expected": case.expected}
