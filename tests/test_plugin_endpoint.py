@@ -11,6 +11,7 @@ import json
 import textwrap
 
 import pytest
+
 from fake_openai import FakeServer, Received, Reply
 
 GOLDEN_TEST = textwrap.dedent(
@@ -78,7 +79,9 @@ def test_failed_request_is_an_error_naming_the_case_and_is_not_cached(
 
     fake = FakeServer(script)
     with fake.running() as url:
-        first = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "--base-url", url)
+        first = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url
+        )
         first.assert_outcomes(passed=2, errors=2)
         out = first.stdout.str()
         assert "ERROR at setup of test_case[tiny/unlucky]" in out
@@ -90,7 +93,9 @@ def test_failed_request_is_an_error_naming_the_case_and_is_not_cached(
         assert len(fake.received) == 3
 
         healthy["value"] = True
-        second = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "--base-url", url)
+        second = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url
+        )
         second.assert_outcomes(passed=4)
         # Only the failed case was asked again: the others came from the prediction cache.
         assert len(fake.received) == 4
@@ -102,7 +107,9 @@ def test_base_url_without_the_openai_backend_is_one_clear_error(project: pytest.
         "model_tests", "-p", "no:cacheprovider", "--backend", "hf", "--base-url", "http://h:1/v1"
     )
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*base_url is http://h:1/v1 but backend is 'hf'*--backend openai*"])
+    result.stdout.fnmatch_lines(
+        ["*base_url is http://h:1/v1 but backend is 'hf'*--backend openai*"]
+    )
 
 
 def test_embedded_endpoint_fixture_reuses_the_given_base_url(project: pytest.Pytester) -> None:
@@ -114,6 +121,10 @@ def test_embedded_endpoint_fixture_reuses_the_given_base_url(project: pytest.Pyt
         """
     )
     result = project.runpytest_subprocess(
-        "test_endpoint.py", "-p", "no:cacheprovider", "--base-url", "http://serving.example:8000/v1/"
+        "test_endpoint.py",
+        "-p",
+        "no:cacheprovider",
+        "--base-url",
+        "http://serving.example:8000/v1/",
     )
     result.assert_outcomes(passed=1)
