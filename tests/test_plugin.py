@@ -169,7 +169,8 @@ def test_regression_semantics_against_a_baseline(project: pytest.Pytester) -> No
     assert "baseline answer: earlier answer to never" in out
     assert "critical: must pass whatever the baseline says" in out
     assert "1 improvement(s) over the baseline: tiny/answers" in out
-    assert "tiny::accuracy: baseline 1, now 0.5, drop +0.5 (max_drop 0.2)" in out
+    assert "tiny::accuracy: baseline 1, now 0.5, diff -0.5" in out
+    assert "the drop 0.5 exceeds max_drop 0.2" in out
 
 
 def test_update_baseline_then_the_same_model_is_green(project: pytest.Pytester) -> None:
