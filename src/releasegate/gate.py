@@ -210,6 +210,11 @@ def compare_suite_metric(
     moved = [(b, n) for b, n in zip(before, now, strict=True) if abs(b - n) > 1e-9]
     worse = sum(1 for b, n in moved if (n < b if higher else n > b))
     better = len(moved) - worse
+    if not positions:
+        # A baseline without per-case values: compare the values alone, without a test.
+        return PairedComparison(
+            "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
+        )
     additive = bool(getattr(spec.metric, "additive", False))
     if additive and now and is_binary(before) and is_binary(now):
         return mcnemar(before, now, confidence=confidence)
