@@ -11,7 +11,7 @@ PY      = $(VENV)/bin/python
 PYTEST  = $(VENV)/bin/pytest
 STAMP   = $(VENV)/.releasegate-installed
 
-.PHONY: setup check test lint baseline clean
+.PHONY: setup check test lint baseline perf clean
 
 setup: $(STAMP)
 
@@ -31,8 +31,12 @@ check: setup
 baseline: setup
 	$(PYTEST) model_tests -n auto --update-baseline
 
+# Load-test the serving endpoint ([tool.releasegate.perf]; transformers serve if no base_url).
+perf: setup
+	$(PYTEST) perf
+
 lint: setup
-	$(VENV)/bin/ruff check src tests model_tests benchmarks scripts
+	$(VENV)/bin/ruff check src tests model_tests benchmarks scripts perf
 	$(VENV)/bin/mypy
 
 test: lint

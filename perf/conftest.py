@@ -37,6 +37,10 @@ def perf_config(config: pytest.Config) -> PerfConfig:
     return config.stash[CONFIG_KEY]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    perf_config(config)  # a bad table stops the run here, as one error, before collection
+
+
 def _pyproject(config: pytest.Config) -> Path:
     if config.inipath is not None and config.inipath.name == "pyproject.toml":
         return config.inipath

@@ -55,7 +55,7 @@ def test_command_line_overrides_the_table_and_none_means_not_given() -> None:
 @pytest.mark.parametrize(
     ("table", "words"),
     [
-        ({"userz": 2}, ["'userz'", "did you mean 'users'", "allowed keys"]),
+        ({"userz": 2}, ["perf]: unknown key 'userz'", "did you mean 'users'", "allowed keys"]),
         ({"users": 0}, ["'users'", "minimum"]),
         ({"rate": "fast"}, ["'rate'", "not of type 'number'"]),
         ({"prompts": "random"}, ["'prompts'", "'golden'", "'synthetic'"]),

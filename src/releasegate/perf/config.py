@@ -212,7 +212,8 @@ def _validate(document: Mapping[str, Any], source: str) -> None:
                 "min_output_tokens_per_s, min_requests_per_s, min_goodput, max_error_rate, "
                 "min_pass_rate"
             )
-        raise ConfigError(f"{source} '{key}': {message}{hint}")
+        where = source if key == "(top level)" else f"{source} '{key}'"
+        raise ConfigError(f"{where}: {message}{hint}")
 
 
 def load_perf_config(

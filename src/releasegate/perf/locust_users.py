@@ -63,6 +63,9 @@ __all__ = ["ChatCompletionsUser", "StreamFailure", "install", "run_state"]
 
 log = logging.getLogger("releasegate.perf")
 
+CONNECTION_RETRY_PAUSE_S = 0.5
+"""Closed loop: how long a user waits after a request that got no response at all."""
+
 SAMPLES_KEY = "releasegate_perf_samples"
 """Key of the samples a worker adds to its stats report for the master."""
 
@@ -239,7 +242,11 @@ class ChatCompletionsUser(User):
         state = run_state(self.environment)
         load = state.config.load
         if load.rate is None:
-            self.send(state, state.next_prompt())
+            sample = self.send(state, state.next_prompt())
+            if sample.status is None and not sample.ok:
+                # No response at all (connection refused, time-out): pause rather than spin
+                # thousands of instant failures a second against a server that is down.
+                gevent.sleep(CONNECTION_RETRY_PAUSE_S)
             return
         self.open_loop(state, load.rate / max(load.users, 1), load.max_in_flight)
 
@@ -265,7 +272,7 @@ class ChatCompletionsUser(User):
                 continue
             self.pool.spawn(self.send, state, prompt)
 
-    def send(self, state: PerfRun, prompt: PerfPrompt) -> None:
+    def send(self, state: PerfRun, prompt: PerfPrompt) -> RequestSample:
         body = build_body(
             prompt, state.config, model=state.model, temperature=state.settings.temperature
         )
@@ -278,9 +285,9 @@ class ChatCompletionsUser(User):
             timeout=state.config.timeout,
             counter=state.counter,
         )
-        self.record(state, sample)
+        return self.record(state, sample)
 
-    def record(self, state: PerfRun, sample: RequestSample) -> None:
+    def record(self, state: PerfRun, sample: RequestSample) -> RequestSample:
         sample = sample.with_(warmup=sample.start_s < state.config.load.warmup,
                               worker=state.worker)
         state.keep(sample, forward=isinstance(self.environment.runner, WorkerRunner))
@@ -292,6 +299,7 @@ class ChatCompletionsUser(User):
             exception=None if sample.ok else StreamFailure(sample.error),
             context={"ttft_ms": sample.ttft_ms, "output_tokens": sample.output_tokens},
         )
+        return sample
 
 
 # ---------------------------------------------------------------------------------------------

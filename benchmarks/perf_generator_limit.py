@@ -1,0 +1,73 @@
+"""The load generator's own limit: requests/s one locust process sustains before its figures drift.
+
+Against the timed test server (first chunk after 20 ms, then 16 chunks 5 ms apart: 95 ms per
+request), one locust process runs open-loop Poisson arrivals at rising rates. At each rate:
+achieved requests/s, and the measured p50/p99 TTFT and p50 TPOT against the true 20 ms / 5 ms.
+The limit is the highest rate at which the process still achieves 95 % of the asked rate and its
+p50 TTFT and TPOT stay within 5 % or 2 ms of the truth. The server runs on the same machine, so on
+a small machine the figure is a lower bound for the generator alone.
+
+    python benchmarks/perf_generator_limit.py [--seconds 10] [--rates 10,20,40,80,120,160]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from perf_common import headless
+
+from releasegate.perf.timed_server import TimedServerSpec, timed_server
+
+TTFT_MS, INTERVAL_MS, TOKENS = 20.0, 5.0, 16
+
+
+def within(measured: float, true: float) -> bool:
+    return abs(measured - true) <= max(0.05 * true, 2.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rates", default="10,20,40,60,80,120,160")
+    args = parser.parse_args()
+    spec = TimedServerSpec(ttft_s=TTFT_MS / 1000, interval_s=INTERVAL_MS / 1000, tokens=TOKENS)
+    print("asked req/s | achieved | failures | p50 TTFT | p99 TTFT | p50 TPOT | p50 ITL | ok")
+    limit = 0.0
+    rows = []
+    with timed_server(spec) as url:
+        for rate in [float(r) for r in args.rates.split(",")]:
+            with tempfile.TemporaryDirectory() as tmp:
+                result = headless(
+                    Path(tmp), url, users=1, seconds=args.seconds,
+                    perf=f'rate = {rate}\nwarmup = 2\nmax_in_flight = 512\nsuites = ["shop_faq"]\n'
+                    "check_answers = false",
+                )
+            s = result.summary
+            lat = s["latencies"]
+            achieved = s["requests"] / s["window_s"] if s["window_s"] else 0.0
+            ok = (
+                achieved >= 0.95 * rate
+                and s["failures"] == 0
+                and within(lat["ttft"]["p50"], TTFT_MS)
+                and within(lat["tpot"]["p50"], INTERVAL_MS)
+            )
+            if ok and all(row["ok"] for row in rows):
+                limit = rate
+            rows.append({"rate": rate, "achieved": achieved, "ok": ok, "summary": s})
+            print(
+                f"{rate:11.0f} | {achieved:8.1f} | {s['failures']:8d} | "
+                f"{lat['ttft']['p50']:7.1f}ms | {lat['ttft']['p99']:7.1f}ms | "
+                f"{lat['tpot']['p50']:7.2f}ms | {lat['itl']['p50']:6.2f}ms | "
+                f"{'yes' if ok else 'no'}"
+            )
+            if not ok and achieved < 0.8 * rate:
+                break
+    print(f"generator limit (highest rate with every figure right up to it): {limit:g} requests/s")
+    print(json.dumps([{k: v for k, v in r.items() if k != "summary"} for r in rows]))
+
+
+if __name__ == "__main__":
+    main()
