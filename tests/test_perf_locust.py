@@ -97,6 +97,8 @@ def test_open_loop_keeps_a_poisson_rate_whatever_the_latency(tmp_path: Path) -> 
     gaps = np.diff(measured)
     assert 0.6 <= gaps.std() / gaps.mean() <= 1.4  # exponential gaps: coefficient of variation 1
     assert "15 requests/s (open loop, Poisson arrivals" in result.summary["load"]
+    assert result.summary["arrival_lateness_p99_ms"] is not None
+    assert all("late_ms" in s.extra for s in samples)
 
 
 @pytest.mark.parametrize(

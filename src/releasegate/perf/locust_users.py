@@ -270,12 +270,14 @@ class ChatCompletionsUser(User):
                     e2e_ms=0.0,
                 ))
                 continue
-            self.pool.spawn(self.send, state, prompt)
+            self.pool.spawn(self.send, state, prompt, due)
 
-    def send(self, state: PerfRun, prompt: PerfPrompt) -> RequestSample:
+    def send(self, state: PerfRun, prompt: PerfPrompt, due: float | None = None) -> RequestSample:
+        """Send *prompt* and record it; *due* is its scheduled perf_counter() time (open loop)."""
         body = build_body(
             prompt, state.config, model=state.model, temperature=state.settings.temperature
         )
+        late_ms = None if due is None else max(0.0, time.perf_counter() - due) * 1000
         sample = measure_chat_stream(
             self.session,
             self.url,
@@ -285,6 +287,8 @@ class ChatCompletionsUser(User):
             timeout=state.config.timeout,
             counter=state.counter,
         )
+        if late_ms is not None:
+            sample = sample.with_(extra={"late_ms": late_ms})
         return self.record(state, sample)
 
     def record(self, state: PerfRun, sample: RequestSample) -> RequestSample:

@@ -111,6 +111,8 @@ def format_summary(
         sources = ", ".join(f"{k} {v}" for k, v in sorted(summary.token_sources.items()))
         tokens.append(f"tokens counted from: {sources}")
     tokens.append(f"warm-up requests left out: {summary.warmup_requests}")
+    if summary.arrival_lateness_p99_ms is not None:
+        tokens.append(f"p99 lateness of arrivals: {summary.arrival_lateness_p99_ms:.1f} ms")
     lines += ["", "; ".join(tokens) + "."]
     if results:
         lines += ["", "| objective | measured | bar | verdict |", "|---|---:|---|---|"]

@@ -80,6 +80,9 @@ class PerfSummary:
     """How many successful requests counted tokens from usage, a tokenizer or chunks."""
     workers: tuple[str, ...] = ()
     """The locust processes whose samples are in the summary."""
+    arrival_lateness_p99_ms: float | None = None
+    """Open loop: p99 of how late requests left against their Poisson schedule. More than a
+    few milliseconds means the load generator, not the server, is the bottleneck."""
 
     @property
     def error_rate(self) -> float | None:
@@ -179,6 +182,7 @@ def summarize(
     good = [s for s in ok if _meets_request_objectives(s, objectives)]
     checked = [s for s in ok if s.check_passed is not None]
     reasons = Counter(_reason_group(s.error or "unknown") for s in measured if not s.ok)
+    late = [float(s.extra["late_ms"]) for s in measured if "late_ms" in s.extra]
     return PerfSummary(
         load=load,
         window_s=max(window, 0.0),
@@ -198,4 +202,5 @@ def summarize(
         failure_reasons=dict(reasons.most_common()),
         token_sources=dict(Counter(s.token_source for s in ok)),
         workers=tuple(sorted({s.worker for s in every})),
+        arrival_lateness_p99_ms=float(np.percentile(late, 99)) if late else None,
     )

@@ -71,6 +71,12 @@ def build_app(spec: TimedServerSpec) -> web.Application:
     """The aiohttp application serving *spec*."""
 
     async def chat(request: web.Request) -> web.StreamResponse:
+        try:
+            return await answer(request)
+        except ConnectionResetError:  # the client went away (a load test stopping): fine
+            return web.StreamResponse()
+
+    async def answer(request: web.Request) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         body = await request.json()
