@@ -16,7 +16,7 @@ from typing import Any
 from .baselines import BenchmarkBaseline, MetricBaseline
 from .general import TaskResult
 from .metrics import MetricValue
-from .stats import PairedComparison, is_binary, mcnemar, mean_statistic, paired_bootstrap
+from .stats import PairedComparison, compare_per_item, paired_bootstrap
 from .suites import MetricSpec
 
 __all__ = [
@@ -215,14 +215,10 @@ def compare_suite_metric(
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
         )
-    additive = bool(getattr(spec.metric, "additive", False))
-    if additive and now and is_binary(before) and is_binary(now):
-        return mcnemar(before, now, confidence=confidence)
-    if additive and now:
-        return paired_bootstrap(
-            mean_statistic(before),
-            mean_statistic(now),
-            len(positions),
+    if now and getattr(spec.metric, "additive", False):
+        return compare_per_item(
+            before,
+            now,
             higher_is_better=higher,
             samples=samples,
             seed=seed,
@@ -230,7 +226,7 @@ def compare_suite_metric(
             worse=worse,
             better=better,
         )
-    if recompute is None or not positions:
+    if recompute is None:
         # Nothing to pair on: compare the values alone, without a test.
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, worse, better
@@ -351,24 +347,18 @@ def compare_benchmark(
     worse = sum(1 for flip in flips if flip.direction == "worse")
     better = sum(1 for flip in flips if flip.direction == "better")
     aggregation = now.aggregation.get(metric, "mean")
-    if numeric:
-        b_values = [float(v) for v in before]
-        a_values = [float(v) for v in after]
-        if is_binary(b_values) and is_binary(a_values) and aggregation == "mean":
-            return mcnemar(b_values, a_values, confidence=confidence), flips
-        if aggregation == "mean":
-            comparison = paired_bootstrap(
-                mean_statistic(b_values),
-                mean_statistic(a_values),
-                len(keys),
-                higher_is_better=higher_is_better,
-                samples=samples,
-                seed=seed,
-                confidence=confidence,
-                worse=worse,
-                better=better,
-            )
-            return comparison, flips
+    if numeric and aggregation == "mean":
+        comparison = compare_per_item(
+            [float(v) for v in before],
+            [float(v) for v in after],
+            higher_is_better=higher_is_better,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+        return comparison, flips
     combine = _aggregation_function(aggregation)
     return (
         paired_bootstrap(
@@ -398,16 +388,15 @@ def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
         # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
         # metrics (re-exported by a task's utils.py) are found here.
         module_name, attribute = "releasegate.lmeval", name
-    if module_name:
-        import importlib
+    import importlib
 
-        try:
-            found: Callable[[list[Any]], float] = getattr(
-                importlib.import_module(module_name), attribute
-            )
-            return found
-        except (ImportError, AttributeError):
-            pass
+    try:
+        found: Callable[[list[Any]], float] = getattr(
+            importlib.import_module(module_name), attribute
+        )
+        return found
+    except (ImportError, AttributeError):
+        pass
     raise ValueError(
         f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
         "`aggregation: !function module.name`"

@@ -527,7 +527,7 @@ class ReleaseSession:
                 case_ids,
                 recompute=self._recompute(suite, spec, scored, baseline_answers),
                 samples=self.settings.bootstrap_samples,
-                confidence=1 - 2 * self.settings.alpha if self.settings.alpha < 0.5 else 0.9,
+                confidence=1 - 2 * self.settings.alpha,
             )
             flips = suite_flips(
                 value,

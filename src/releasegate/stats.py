@@ -27,6 +27,7 @@ from scipy.stats import beta, binomtest
 
 __all__ = [
     "PairedComparison",
+    "compare_per_item",
     "false_alarm_rate",
     "is_binary",
     "mcnemar",
@@ -195,6 +196,34 @@ class MeanStatistic:
 def mean_statistic(values: Sequence[float]) -> MeanStatistic:
     """The mean of per-item *values*: the statistic of an additive metric."""
     return MeanStatistic(values)
+
+
+def compare_per_item(
+    before: Sequence[float],
+    after: Sequence[float],
+    *,
+    higher_is_better: bool,
+    samples: int,
+    confidence: float,
+    seed: int = 0,
+    worse: int = 0,
+    better: int = 0,
+) -> PairedComparison:
+    """The paired test of a metric that is the mean of its per-item values: exact McNemar when
+    every value is 1/0 (an accuracy), else a paired bootstrap of the values."""
+    if is_binary(before) and is_binary(after):
+        return mcnemar(before, after, confidence=confidence)
+    return paired_bootstrap(
+        mean_statistic(before),
+        mean_statistic(after),
+        len(before),
+        higher_is_better=higher_is_better,
+        samples=samples,
+        seed=seed,
+        confidence=confidence,
+        worse=worse,
+        better=better,
+    )
 
 
 def false_alarm_rate(
