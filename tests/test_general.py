@@ -402,3 +402,27 @@ def test_the_shipped_private_task_is_found_by_lm_eval() -> None:
     assert len(docs) == 33
     assert json.loads(task.doc_to_target(docs[0]))["city"] == "London"
     assert textwrap.dedent(task.doc_to_text(docs[0])).startswith("Customer message:")
+
+
+def test_a_bad_mmlu_row_stops_collection_naming_file_and_row(pytester: pytest.Pytester) -> None:
+    make_mmlu(pytester.path / "mmlu", rows="Q?,a,b,c,d,E\n")
+    pytester.makefile(
+        ".toml",
+        pyproject=textwrap.dedent(
+            f"""
+            [tool.releasegate]
+            cache_dir = "{pytester.path / "cache"}"
+            [tool.releasegate.general]
+            mmlu_dir = "mmlu"
+            tasks = ["mmlu_marketing"]
+            """
+        ),
+    )
+    test = "def test_benchmark(general_benchmark):\n    general_benchmark.assert_passes()\n"
+    pytester.makepyfile(test_general=test)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ["*releasegate: *marketing_test.csv, line 1, field 'answer': answer 'E' is not one of*"]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")

@@ -254,6 +254,9 @@ def _benchmark_params(session: ReleaseSession) -> list[Any]:
         general = session.general
         if general is None:
             return []
+        # Convert and read MMLU's CSV files (once, into the cache) before anything runs: a bad
+        # row stops collection with one message naming the file and row.
+        session.benchmark_runner.include_paths  # noqa: B018
         baselines = {
             task.name: None
             if session.update_baseline
