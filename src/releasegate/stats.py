@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import beta, binomtest
 
 __all__ = [
     "PairedComparison",
@@ -104,6 +103,8 @@ def mcnemar(
     old = sum(before) / n if n else math.nan
     new = sum(after) / n if n else math.nan
     flips = worse + better
+    from scipy.stats import beta, binomtest  # 0.7 s to import: only when a gate compares
+
     if flips == 0:
         return PairedComparison("mcnemar", old, new, 0.0, 0.0, 1.0, n, 0, 0, confidence)
     p_value = binomtest(worse, flips, 0.5, alternative="greater").pvalue
