@@ -18,7 +18,12 @@ import pytest
 from fake_openai import FakeServer, Received, Reply
 from releasegate.backends import EndpointSpec, GenerationSettings, ModelSpec, Prompt, load_backend
 from releasegate.backends import openai as openai_backend
-from releasegate.backends.openai import OpenAIBackend, decode_rendered, retry_after_seconds
+from releasegate.backends.openai import (
+    OpenAIBackend,
+    cut_at_stop,
+    decode_rendered,
+    retry_after_seconds,
+)
 from releasegate.exceptions import BackendError, ConfigError, PartialBatchError
 from releasegate.serving import free_port
 
@@ -350,3 +355,12 @@ def test_bad_endpoint_settings_are_config_errors() -> None:
         EndpointSpec(api="chatty")
     with pytest.raises(ConfigError, match="concurrency"):
         EndpointSpec(concurrency=0)
+
+
+def test_a_stop_sequence_a_server_returned_is_cut_off_for_benchmarks() -> None:
+    """lm-eval's ``until``: the text ends before the first stop sequence, as the API defines
+    (``transformers serve`` returns it; the in-process model's text stops before it)."""
+    assert cut_at_stop('{"city": "Leeds"}\n\n', ["\n\n"]) == '{"city": "Leeds"}'
+    assert cut_at_stop("a. b\n\nc", ["\n\n", "."]) == "a"
+    assert cut_at_stop("no stop here", "\n\n") == "no stop here"
+    assert cut_at_stop("kept", None) == cut_at_stop("kept", [""]) == "kept"

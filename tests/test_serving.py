@@ -26,7 +26,8 @@ from releasegate.backends import (
     load_backend,
 )
 from releasegate.config import default_cache_dir
-from releasegate.exceptions import ServerStartError
+from releasegate.exceptions import ConfigError, ServerStartError
+from releasegate.general import BenchmarkRunner, BenchmarkTask, GeneralConfig
 from releasegate.serving import ServingEndpoint, embedded_server
 
 pytestmark = pytest.mark.slow
@@ -114,6 +115,70 @@ def test_golden_verdicts_through_the_endpoint_match_the_hf_backend(tmp_path: Pat
     outcomes = {c["outcome"] for c in hf.values()}
     assert {"passed", "xfailed"} <= outcomes  # a real mix, not a trivially equal run
     assert served["intents/int-refund-zh"]["prompt"].startswith('{"messages": [')
+
+
+def _endpoint_backend(endpoint: ServingEndpoint, api: str = "chat") -> Any:
+    spec = ModelSpec(
+        model="smollm2-135m-instruct",
+        endpoint=EndpointSpec(base_url=endpoint.base_url, served_model=endpoint.model, api=api),
+    )
+    return load_backend("openai", spec)
+
+
+def test_a_generation_benchmark_through_the_endpoint_scores_as_in_process(
+    embedded_endpoint: ServingEndpoint, tmp_path: Path
+) -> None:
+    """The private address task (lm-eval ``generate_until``, field F1) through lm-eval's
+    ``local-chat-completions`` on ``transformers serve``, and through HFLM on the model loaded
+    in process: the same answers and scores, question by question (greedy)."""
+    config = GeneralConfig(
+        tasks=(
+            BenchmarkTask("shop_address", metrics=("field_f1",), chat_template=True, limit=4),
+        ),
+        include=(ROOT / "fixtures" / "tasks",),
+    )
+    served_backend = _endpoint_backend(embedded_endpoint)
+    try:
+        runner = BenchmarkRunner(config, cache_dir=tmp_path / "served", batch_size=1)
+        served = runner.results(served_backend.lm_eval_model(batch_size=1), model_key="served")
+    finally:
+        served_backend.close()
+    hf_backend = load_backend(
+        "hf", ModelSpec(model="smollm2-135m-instruct", device="cpu", dtype="float32")
+    )
+    try:
+        runner = BenchmarkRunner(config, cache_dir=tmp_path / "hf", batch_size=1)
+        local = runner.results(hf_backend.lm_eval_model(batch_size=1), model_key="hf")
+    finally:
+        hf_backend.close()
+    through_server, in_process = served["shop_address"], local["shop_address"]
+    assert len(through_server.items) == 4
+    assert all(item.answer.strip() for item in through_server.items.values())
+    assert {k: i.answer for k, i in through_server.items.items()} == {
+        k: i.answer for k, i in in_process.items.items()
+    }
+    assert through_server.metrics == in_process.metrics
+    assert 0.0 < through_server.metrics["field_f1"] <= 1.0  # the model gets some fields right
+
+
+def test_a_multiple_choice_benchmark_over_chat_is_one_clear_error(
+    embedded_endpoint: ServingEndpoint, tmp_path: Path
+) -> None:
+    """MMLU needs log-probabilities of the prompt, which a chat route does not return."""
+    mmlu = ROOT.parent / "shared" / "data" / "mmlu"
+    if not mmlu.is_dir():
+        pytest.skip(f"no MMLU copy at {mmlu}")
+    config = GeneralConfig(tasks=(BenchmarkTask("mmlu_marketing", limit=2),), mmlu_dir=mmlu)
+    backend = _endpoint_backend(embedded_endpoint)
+    try:
+        runner = BenchmarkRunner(config, cache_dir=tmp_path, batch_size=1)
+        with pytest.raises(ConfigError) as raised:
+            runner.results(backend.lm_eval_model(batch_size=1), model_key="served")
+    finally:
+        backend.close()
+    message = str(raised.value)
+    assert "general benchmarks mmlu_marketing" in message
+    assert "log-probabilities of the prompt" in message and 'api = "completions"' in message
 
 
 def _gone(pid: int) -> bool:

@@ -130,6 +130,15 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> str:
+    """*text* up to the first of the *stop* sequences, which is left out (the API's rule)."""
+    stops = [stop] if isinstance(stop, str) else list(stop or ())
+    for sequence in stops:
+        if sequence:
+            text = text.split(sequence, 1)[0]
+    return text
+
+
 class OpenAIBackend:
     """Answers from an OpenAI-compatible endpoint; without a ``base_url``, from an embedded
     ``transformers serve`` on the model, started here and stopped by :meth:`close`."""
@@ -249,6 +258,15 @@ class OpenAIBackend:
             @property
             def api_key(self) -> str:
                 return os.environ.get(key_env, "")
+
+            def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+                # The API leaves the stop sequence out of the text; some servers (transformers
+                # serve) return it. Cut there, as the in-process HFLM does.
+                answers = super().generate_until(requests, disable_tqdm=disable_tqdm)
+                return [
+                    cut_at_stop(answer, request.args[1].get("until"))
+                    for answer, request in zip(answers, requests, strict=True)
+                ]
 
         route = "chat/completions" if chat else "completions"
         tokenizer = str(getattr(self._embedded, "model", "") or self.spec.model)
