@@ -4,10 +4,13 @@
    against the ``lm_eval`` command ``releasegate benchmarks`` prints, each run as a fresh process
    (start-up, model load and evaluation included), alternating, ``--repeats`` times; the ratio
    of medians must be at most 1.05. The accuracies of both must be equal digit for digit.
-2. Memory: peak resident memory of a process that evaluates with the suite's loaded model
-   handed to lm-eval, against one that lets lm-eval load a second copy beside it.
+2. Memory: a process that evaluates with the suite's loaded model handed to lm-eval, against
+   one that lets lm-eval load a second copy beside it. Printed: the bytes of distinct tensor
+   storage behind both models' weights (the figure that doubles with a second copy), the
+   process's anonymous and file-backed resident memory (/proc/self/smaps_rollup: weights read
+   through a memory map are file-backed), and its peak resident memory.
 
-    .venv/bin/python benchmarks/general_vs_lm_eval.py [--repeats 3]
+    .venv/bin/python benchmarks/general_vs_lm_eval.py [--repeats 3] [--memory-only]
 """
 
 from __future__ import annotations
@@ -28,11 +31,29 @@ ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 MEMORY_PROBE = """
 import json, resource, sys
 from pathlib import Path
+import torch
 from releasegate.backends import ModelSpec, load_backend
 from releasegate.mmlu import prepare_mmlu
 from releasegate.config import default_cache_dir
 import lm_eval
 from lm_eval.tasks import TaskManager
+
+def rollup():
+    fields = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":")
+        fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+def weights_mib(*models):
+    # Distinct tensor storages behind the models' parameters and buffers: what holds weights.
+    seen = {}
+    for model in models:
+        for tensor in [*model.parameters(), *model.buffers()]:
+            storage = tensor.untyped_storage()
+            seen[storage.data_ptr()] = storage.nbytes()
+    return sum(seen.values()) / 2**20
+
 backend = load_backend("hf", ModelSpec("smollm2-135m-instruct", device="cpu", dtype="float32"))
 if sys.argv[1] == "shared":
     lm = backend.lm_eval_model(batch_size=16)
@@ -41,8 +62,15 @@ else:
     lm = HFLM(pretrained=str(backend.path), dtype="float32", batch_size=16, device="cpu")
 tm = TaskManager(include_path=str(prepare_mmlu(Path(sys.argv[2]), default_cache_dir())))
 out = lm_eval.simple_evaluate(model=lm, tasks=["mmlu_marketing"], task_manager=tm, limit=20)
-print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "acc": out["results"]["mmlu_marketing"]["acc,none"]}))
+memory = rollup()
+print(json.dumps({
+    "weights_mib": round(weights_mib(backend.model, lm.model), 1),
+    "anonymous_mib": round(memory["Anonymous"], 1),
+    "file_backed_mib": round(memory["Rss"] - memory["Anonymous"], 1),
+    "rss_mib": round(memory["Rss"], 1),
+    "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "acc": out["results"]["mmlu_marketing"]["acc,none"],
+}))
 """
 
 
@@ -60,7 +88,17 @@ def timed(command: list[str]) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory-only", action="store_true", help="skip the timing part")
     args = parser.parse_args()
+    if not args.memory_only:
+        time_against_lm_eval(args.repeats)
+    mmlu = str((ROOT.parent / "shared" / "data" / "mmlu").resolve())
+    for mode in ("shared", "second-copy"):
+        _, output = timed([sys.executable, "-c", MEMORY_PROBE, mode, mmlu])
+        print(f"memory, model {mode}: {output.strip().splitlines()[-1]}")
+
+
+def time_against_lm_eval(repeats: int) -> None:
     listing = subprocess.run(
         [sys.executable, "-m", "releasegate.cli", "benchmarks"],
         cwd=ROOT,
@@ -89,7 +127,7 @@ def main() -> None:
         "bench-general",
     ]
     times: dict[str, list[float]] = {"releasegate": [], "lm_eval": []}
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         times["releasegate"].append(timed(ours)[0])
         times["lm_eval"].append(timed(plain)[0])
     ratio = statistics.median(times["releasegate"]) / statistics.median(times["lm_eval"])
@@ -108,10 +146,6 @@ def main() -> None:
             f"{task}: releasegate {metric['value']!r} ± {metric['stderr']:.4f}, "
             f"lm_eval {theirs[task]['acc,none']!r}: {'identical' if same else 'DIFFERENT'}"
         )
-    mmlu = str((ROOT.parent / "shared" / "data" / "mmlu").resolve())
-    for mode in ("shared", "second-copy"):
-        _, output = timed([sys.executable, "-c", MEMORY_PROBE, mode, mmlu])
-        print(f"memory, model {mode}: {output.strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":
