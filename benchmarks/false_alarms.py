@@ -4,7 +4,7 @@ Nothing changes between baseline and re-run but noise (each item redrawn with so
 from the same distribution), so every significant result is a false alarm. The rate must be at
 most the level (alpha). Prints one line per setting with the rate and its simulation error.
 
-    .venv/bin/python benchmarks/false_alarms.py [--trials 4000]
+    .venv/bin/python benchmarks/false_alarms.py [--trials 20000]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from releasegate.stats import false_alarm_rate
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=4000)
+    parser.add_argument("--trials", type=int, default=20000)
     parser.add_argument("--alpha", type=float, default=0.05)
     args = parser.parse_args()
     settings = [
