@@ -39,8 +39,10 @@ lint: setup
 	$(VENV)/bin/ruff check src tests model_tests benchmarks scripts perf
 	$(VENV)/bin/mypy
 
+# Tests marked timing measure latencies against a known truth: they run after the rest, alone.
 test: lint
-	$(PYTEST) tests -n 2
+	$(PYTEST) tests -n 2 -m "not timing"
+	$(PYTEST) tests -m timing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

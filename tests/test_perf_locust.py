@@ -21,6 +21,9 @@ from releasegate.perf.timed_server import TimedServerSpec, timed_server
 ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = ROOT / "perf" / "locustfile.py"
 
+# Timing against a known truth: make test runs these alone, not beside other tests on 2 cores.
+pytestmark = pytest.mark.timing
+
 
 def write_config(tmp_path: Path, perf: str) -> Path:
     path = tmp_path / "pyproject.toml"
