@@ -41,7 +41,7 @@ lint: setup
 
 # Tests marked timing measure latencies against a known truth: they run after the rest, alone.
 test: lint
-	$(PYTEST) tests -n 2 -m "not timing"
+	$(PYTEST) tests -n 2 -m "not timing" --durations=15
 	$(PYTEST) tests -m timing
 
 clean:
