@@ -16,6 +16,7 @@ from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate import benchmark_mismatch, compare_benchmark
 from releasegate.general import (
     BenchmarkRunner,
+    ItemResult,
     TaskResult,
     config_hash,
     lm_eval_command,
@@ -301,6 +302,34 @@ def test_flips_carry_both_answers_and_the_expected_one() -> None:
     assert (comparison.worse, comparison.better) == (1, 1)
     assert [(f.item, f.direction) for f in flips] == [("0", "worse"), ("2", "better")]
     assert (flips[0].before_answer, flips[0].now_answer, flips[0].expected) == ("A", "B", "A")
+
+
+def test_a_corpus_metrics_items_flip_by_their_own_score() -> None:
+    """Field F1 is aggregated over the corpus; each item's direction is its own F1 (the metric of
+    it alone), and an answer that changed without changing its score is only "changed"."""
+    expected = '{"city": "Leeds", "postcode": "LS1"}'
+    right, wrong = '{"city": "Leeds", "postcode": "LS1"}', '{"city": "York", "postcode": null}'
+
+    def run(answers: list[str]) -> TaskResult:
+        items = {
+            str(i): ItemResult(f"h{i}", expected, answer, {"field_f1": [expected, answer]})
+            for i, answer in enumerate(answers)
+        }
+        return TaskResult(
+            "shop_address", lm_eval_version(), "c", 0, None,
+            {"field_f1": field_f1_aggregate([[expected, a] for a in answers])}, {}, items,
+            aggregation={"field_f1": "field_f1_aggregate"},
+        )  # fmt: skip
+
+    before = run([right, right, wrong, right])
+    now = run([wrong, right, right, right.replace(", ", ",\n  ")])
+    comparison, flips = compare_benchmark(
+        "field_f1", now, baseline_of(before), higher_is_better=True, samples=200, confidence=0.9
+    )
+    directions = [(f.item, f.direction) for f in flips]
+    assert directions == [("0", "worse"), ("3", "changed"), ("2", "better")]
+    assert (flips[0].before, flips[0].now) == (1.0, 0.0)
+    assert (comparison.test, comparison.worse, comparison.better) == ("bootstrap", 1, 1)
 
 
 @pytest.mark.parametrize(

@@ -320,13 +320,18 @@ def compare_benchmark(
     after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
     flips: list[Flip] = []
     numeric = all(isinstance(v, int | float) for v in [*before, *after])
+    aggregation = now.aggregation.get(metric, "mean")
+    combine = None if numeric and aggregation == "mean" else _aggregation_function(aggregation)
     for key, b, a in zip(keys, before, after, strict=True):
         old_answer = str(baseline.items[key]["answer"])
         new_answer = now.items[key].answer
-        if numeric:
-            if abs(float(a) - float(b)) < 1e-12:
-                continue
-            got_worse = float(a) < float(b) if higher_is_better else float(a) > float(b)
+        # A corpus metric's items are pairs: an item's own score is the metric of it alone
+        # (sentence BLEU, one answer's field F1), which says which way it moved.
+        old_score, new_score = (
+            (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
+        )
+        if abs(new_score - old_score) >= 1e-12:
+            got_worse = new_score < old_score if higher_is_better else new_score > old_score
             direction = "worse" if got_worse else "better"
         elif old_answer == new_answer:
             continue
@@ -336,8 +341,8 @@ def compare_benchmark(
             Flip(
                 key,
                 direction,
-                float(b) if numeric else math.nan,
-                float(a) if numeric else math.nan,
+                old_score,
+                new_score,
                 old_answer,
                 new_answer,
                 now.items[key].target,
@@ -346,8 +351,7 @@ def compare_benchmark(
     flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
     worse = sum(1 for flip in flips if flip.direction == "worse")
     better = sum(1 for flip in flips if flip.direction == "better")
-    aggregation = now.aggregation.get(metric, "mean")
-    if numeric and aggregation == "mean":
+    if combine is None:
         comparison = compare_per_item(
             [float(v) for v in before],
             [float(v) for v in after],
@@ -359,7 +363,6 @@ def compare_benchmark(
             better=better,
         )
         return comparison, flips
-    combine = _aggregation_function(aggregation)
     return (
         paired_bootstrap(
             lambda picked: float(combine([before[i] for i in picked])),
@@ -374,6 +377,17 @@ def compare_benchmark(
         ),
         flips,
     )
+
+
+def _alone(combine: Callable[[list[Any]], float] | None, item: Any) -> float:
+    """The metric of one item by itself; NaN where it has none (the item is then only marked
+    as changed when its answer changed)."""
+    if combine is None:
+        return math.nan
+    try:
+        return float(combine([item]))
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+        return math.nan
 
 
 def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
