@@ -3,6 +3,7 @@ comparison with a baseline and its refusals, and the project's metrics for priva
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -302,6 +303,18 @@ def test_flips_carry_both_answers_and_the_expected_one() -> None:
     assert (comparison.worse, comparison.better) == (1, 1)
     assert [(f.item, f.direction) for f in flips] == [("0", "worse"), ("2", "better")]
     assert (flips[0].before_answer, flips[0].now_answer, flips[0].expected) == ("A", "B", "A")
+
+
+def test_an_accuracys_wrong_answer_turned_another_wrong_one_is_no_flip() -> None:
+    before = result_of([True, False])
+    wrong = before.items["1"]
+    now = dataclasses.replace(
+        before, items={**before.items, "1": dataclasses.replace(wrong, answer="C")}
+    )
+    comparison, flips = compare_benchmark(
+        "acc", now, baseline_of(before), higher_is_better=True, samples=200, confidence=0.9
+    )
+    assert flips == [] and (comparison.worse, comparison.better) == (0, 0)
 
 
 def test_a_corpus_metrics_items_flip_by_their_own_score() -> None:

@@ -333,8 +333,8 @@ def compare_benchmark(
         if abs(new_score - old_score) >= 1e-12:
             got_worse = new_score < old_score if higher_is_better else new_score > old_score
             direction = "worse" if got_worse else "better"
-        elif old_answer == new_answer:
-            continue
+        elif numeric or old_answer == new_answer:
+            continue  # an accuracy's wrong answer that became another wrong one did not flip
         else:
             direction = "changed"
         flips.append(
