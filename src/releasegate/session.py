@@ -12,7 +12,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -240,18 +240,9 @@ class ReleaseSession:
 
     @cached_property
     def endpoint_spec(self) -> EndpointSpec:
-        s = self.settings
-        return EndpointSpec(
-            base_url=s.base_url,
-            api=s.api,
-            served_model=s.served_model,
-            api_key_env=s.api_key_env,
-            concurrency=s.concurrency,
-            request_timeout=s.request_timeout,
-            run_timeout=s.run_timeout,
-            max_retries=s.max_retries,
-            fingerprint=s.fingerprint,
-        )
+        # Every endpoint setting is a [tool.releasegate] key of the same name.
+        names = [f.name for f in fields(EndpointSpec)]
+        return EndpointSpec(**{name: getattr(self.settings, name) for name in names})
 
     def check_model(self) -> None:
         """Cheap checks (no torch import) that the configured model can be found."""
