@@ -128,3 +128,27 @@ def test_embedded_endpoint_fixture_reuses_the_given_base_url(project: pytest.Pyt
         "http://serving.example:8000/v1/",
     )
     result.assert_outcomes(passed=1)
+
+
+def test_benchmarks_against_a_dead_endpoint_are_errors_naming_the_url(
+    project: pytest.Pytester,
+) -> None:
+    """The benchmarks cannot run without the server: each is an ERROR (not a failed gate) with
+    the one message, not a traceback."""
+    with (project.path / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n[tool.releasegate.general]\n"
+            'tasks = [{name = "anything", metrics = ["exact_match"]}]\n'
+        )
+    project.path.joinpath("model_tests", "test_general.py").write_text(
+        "def test_benchmark(general_benchmark):\n    general_benchmark.assert_passes()\n"
+    )
+    result = project.runpytest_subprocess(
+        "model_tests/test_general.py", "-p", "no:cacheprovider",
+        "--base-url", "http://127.0.0.1:9/v1",
+    )  # fmt: skip
+    result.assert_outcomes(errors=1, skipped=1)  # the no-drop test: no baseline recorded
+    result.stdout.fnmatch_lines(["*cannot connect to http://127.0.0.1:9/v1/models*"])
+    shown = result.stdout.str()
+    assert shown.count("cannot connect") == 1  # the message once: no chained repeat
+    assert "Traceback" not in shown and "raise BackendError" not in shown

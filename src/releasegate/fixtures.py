@@ -17,7 +17,7 @@ when given, else ``transformers serve`` on the model, once per process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -116,15 +116,24 @@ def model_backend(releasegate_session: ReleaseSession) -> Iterator[Backend]:
     yield releasegate_session.backend
 
 
+def _in_setup(step: Callable[[], object]) -> None:
+    """Runs a fixture's *step*: a releasegate error (a server down, a bad file) makes the test an
+    ERROR carrying its message alone, not a failure and not a traceback."""
+    try:
+        step()
+    except ReleasegateError as exc:
+        message = str(exc)
+    else:
+        return
+    pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
+
+
 @pytest.fixture
 def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
     """One golden case (parametrised by the plugin: ``<suite>/<case_id>``)."""
     param: Any = request.param
     session = _session(request)
-    try:
-        session.answer(param)
-    except ReleasegateError as exc:
-        pytest.fail(str(exc), pytrace=False)  # in setup: the test is an ERROR, not a failure
+    _in_setup(lambda: session.answer(param))
     return CaseUnderTest(session, param, request.node)
 
 
@@ -133,10 +142,7 @@ def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest:
     """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``)."""
     param: Any = request.param
     session = _session(request)
-    try:
-        session.scored_suite(session.suites[param.suite])
-    except ReleasegateError as exc:
-        pytest.fail(str(exc), pytrace=False)  # in setup: the test is an ERROR, not a failure
+    _in_setup(lambda: session.scored_suite(session.suites[param.suite]))
     return MetricUnderTest(session, param, request.node)
 
 
@@ -192,4 +198,6 @@ class BenchmarkUnderTest:
 def general_benchmark(request: pytest.FixtureRequest) -> BenchmarkUnderTest:
     """One benchmark test (parametrised by the plugin: ``general/<task>::<metric>[::no_drop]``)."""
     param: Any = request.param
-    return BenchmarkUnderTest(_session(request), param, request.node)
+    session = _session(request)
+    _in_setup(session.benchmark_results)
+    return BenchmarkUnderTest(session, param, request.node)
