@@ -122,6 +122,17 @@ def test_threads_are_the_cores_shared_out(
     workers: int,
     expected: int,
 ) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(devices.os, "sched_getaffinity", lambda pid: set(range(cores)))
     assert configure_torch_threads(workers) == expected
+    assert torch.get_num_threads() == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), ("0", 4), ("", 4), ("x", 4)])
+def test_an_explicit_omp_num_threads_wins_when_it_is_a_positive_count(
+    monkeypatch: pytest.MonkeyPatch, restore_threads: None, value: str, expected: int
+) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    monkeypatch.setattr(devices.os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert configure_torch_threads(2) == expected
     assert torch.get_num_threads() == expected

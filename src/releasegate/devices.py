@@ -37,6 +37,7 @@ __all__ = [
     "cpu_count",
     "cuda_device_count",
     "device_for_worker",
+    "explicit_threads",
     "mps_available",
 ]
 
@@ -137,12 +138,22 @@ def cpu_count() -> int:
 
 def configure_torch_threads(num_workers: int) -> int:
     """Give this process its share of the cores when *num_workers* processes run side by side;
-    returns the thread count set."""
+    returns the thread count set.
+
+    An explicit ``OMP_NUM_THREADS`` (a positive whole number) wins: whoever set it knows what
+    else runs on the machine (several pytest sessions, a server beside the tests).
+    """
     import torch
 
-    threads = max(1, cpu_count() // max(1, num_workers))
+    threads = explicit_threads() or max(1, cpu_count() // max(1, num_workers))
     torch.set_num_threads(threads)
     return threads
+
+
+def explicit_threads() -> int | None:
+    """``OMP_NUM_THREADS`` when it is set to a positive whole number, else None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def _worker_number(worker_id: str | None) -> int:
