@@ -14,39 +14,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from perf_project import LOCUSTFILE, write_config
 from releasegate.perf.runner import LoadResult, locust_command, run_load
 from releasegate.perf.samples import RequestSample, read_samples
 from releasegate.perf.timed_server import TimedServerSpec, timed_server
-
-ROOT = Path(__file__).resolve().parents[1]
-LOCUSTFILE = ROOT / "perf" / "locustfile.py"
 
 # Timing against a known truth: make test runs these alone, not beside other tests on 2 cores.
 pytestmark = pytest.mark.timing
 
 
-def write_config(tmp_path: Path, perf: str) -> Path:
-    path = tmp_path / "pyproject.toml"
-    path.write_text(
-        f"""[tool.releasegate]
-golden_dir = "{ROOT / "fixtures" / "golden"}"
-schemas_dir = "{ROOT / "fixtures" / "schemas"}"
-reports_dir = "{tmp_path / "reports"}"
-
-[tool.releasegate.perf]
-suites = ["shop_faq"]
-{perf}
-""",
-        encoding="utf-8",
-    )
-    return path
+SHOP_FAQ = 'suites = ["shop_faq"]'
 
 
 def run(
     tmp_path: Path, url: str, *, users: int, seconds: float, perf: str = "",
     extra: tuple[str, ...] = (),
 ) -> tuple[LoadResult, list[RequestSample]]:
-    config = write_config(tmp_path, perf)
+    config = write_config(tmp_path, f"{SHOP_FAQ}\n{perf}")
     report_dir = tmp_path / "report"
     command = locust_command(
         LOCUSTFILE, host=url, users=users, run_time_s=seconds, report_dir=report_dir,
@@ -135,7 +119,7 @@ def free_port() -> int:
 
 
 def test_master_and_worker_write_one_report_with_every_sample(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "warmup = 1\ncheck_answers = false")
+    config = write_config(tmp_path, f"{SHOP_FAQ}\nwarmup = 1\ncheck_answers = false")
     report_dir = tmp_path / "report"
     port = free_port()
     spec = TimedServerSpec(ttft_s=0.05, interval_s=0.01, tokens=10)

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from perf_project import LOCUSTFILE, ROOT, write_config
 from releasegate.config import load_settings
 from releasegate.exceptions import PerfError
 from releasegate.perf.config import load_perf_config
 from releasegate.perf.runner import locust_command, preflight, run_load
 from releasegate.serving import EmbeddedServer, embedded_server
-
-ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
@@ -28,23 +27,13 @@ def server() -> Iterator[EmbeddedServer]:
 def test_a_short_load_measures_the_real_server(tmp_path: Path, server: EmbeddedServer) -> None:
     # 20 s and no warm-up: under `pytest -n 2` the other worker shares the two cores, and one
     # answer of the server then took more than the 8 s a 10 s load with 2 s warm-up measured.
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(
-        f"""[tool.releasegate]
-golden_dir = "{ROOT / "fixtures" / "golden"}"
-schemas_dir = "{ROOT / "fixtures" / "schemas"}"
-
-[tool.releasegate.perf]
-suites = ["intents"]
-warmup = 0
-[tool.releasegate.perf.objectives]
-max_error_rate = 0
-""",
-        encoding="utf-8",
+    pyproject = write_config(
+        tmp_path,
+        'suites = ["intents"]\nwarmup = 0\n[tool.releasegate.perf.objectives]\nmax_error_rate = 0',
     )
     report_dir = tmp_path / "report"
     command = locust_command(
-        ROOT / "perf" / "locustfile.py", host=server.base_url, users=1, run_time_s=20,
+        LOCUSTFILE, host=server.base_url, users=1, run_time_s=20,
         report_dir=report_dir, pyproject=pyproject, model=server.model, extra=("--perf-gate",),
     )
     result = run_load(command, report_dir, timeout=120, cwd=tmp_path)
