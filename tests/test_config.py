@@ -12,6 +12,7 @@ from releasegate.config import (
     DEFAULT_MODEL_ALIAS,
     Settings,
     default_cache_dir,
+    find_pyproject,
     load_settings,
     read_table,
 )
@@ -231,3 +232,42 @@ def test_every_endpoint_setting_is_a_key_with_the_same_default() -> None:
     for spec_field in fields(EndpointSpec):
         assert spec_field.name in settings, spec_field.name
         assert settings[spec_field.name] == spec_field.default, spec_field.name
+
+
+def test_find_pyproject_prefers_pytests_own_file_when_it_holds_the_table(tmp_path: Path) -> None:
+    outer = write_pyproject(tmp_path, '[tool.releasegate]\nmodel = "outer"\n')
+    (tmp_path / "sub").mkdir()
+    write_pyproject(tmp_path / "sub", "[tool.releasegate]\n")
+    found = find_pyproject([tmp_path / "sub" / "model_tests"], rootdir=tmp_path, inifile=outer)
+    assert found == outer
+
+
+def test_find_pyproject_looks_up_from_the_test_paths(tmp_path: Path) -> None:
+    """pytest chose an outer file that only configures pytest: the project's own file, nearest
+    to the test paths, holds [tool.releasegate]."""
+    outer = write_pyproject(tmp_path, "[tool.pytest.ini_options]\naddopts = '-ra'\n")
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    inner = write_pyproject(tmp_path / "a", "[tool.releasegate]\n")
+    tests = tmp_path / "a" / "b" / "model_tests"
+    assert find_pyproject([tests], rootdir=tmp_path, inifile=outer) == inner
+    assert find_pyproject([tests / "test_golden.py"], rootdir=tmp_path, inifile=outer) == inner
+    assert find_pyproject([tmp_path / "other"], rootdir=tmp_path, inifile=outer) is None
+    assert find_pyproject([], rootdir=tmp_path, inifile=None) is None
+
+
+def test_find_pyproject_stops_at_the_rootdir(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.releasegate]\n")
+    (tmp_path / "repo").mkdir()
+    found = find_pyproject([tmp_path / "repo" / "t"], rootdir=tmp_path / "repo", inifile=None)
+    assert found is None
+
+
+def test_find_pyproject_refuses_test_paths_of_two_projects(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        write_pyproject(tmp_path / name, "[tool.releasegate]\n")
+    paths = [tmp_path / "one" / "model_tests", tmp_path / "two" / "model_tests"]
+    with pytest.raises(ConfigError, match="belong to different projects") as caught:
+        find_pyproject(paths, rootdir=tmp_path, inifile=None)
+    assert str(tmp_path / "one" / "pyproject.toml") in str(caught.value)
+    assert str(tmp_path / "two" / "pyproject.toml") in str(caught.value)

@@ -10,6 +10,8 @@
   given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
 - ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
   catches a real regression.
+- ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
+  ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
 """
 
 from __future__ import annotations
@@ -113,6 +115,15 @@ def _damage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from .scaffold import init_project, next_steps
+
+    folder = args.dir if args.dir is not None else args.root
+    result = init_project(folder, args.format)
+    print(next_steps(result, cwd=Path.cwd()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -134,6 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     damage.add_argument("--std", type=float, default=0.1, help="noise, relative to each tensor")
     damage.add_argument("--layers", default="", help="decoder layers, e.g. 0-7 (default all)")
     damage.add_argument("--seed", type=int, default=0)
+    init = sub.add_parser(
+        "init", help="write what a new project needs: config, model_tests/, an example suite"
+    )
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=None, help="project folder (default: --root)"
+    )
+    init.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "xlsx"),
+        default="jsonl",
+        help="case file format of the example suite (default: jsonl)",
+    )
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "baseline":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -143,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _baseline(args.root.resolve(), rest)
         if args.command == "damage":
             return _damage(args)
+        if args.command == "init":
+            return _init(args)
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

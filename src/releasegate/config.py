@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,14 @@ from typing import Any
 from .exceptions import ConfigError
 from .schemas import first_error
 
-__all__ = ["DEFAULT_MODEL_ALIAS", "Settings", "default_cache_dir", "load_settings", "read_table"]
+__all__ = [
+    "DEFAULT_MODEL_ALIAS",
+    "Settings",
+    "default_cache_dir",
+    "find_pyproject",
+    "load_settings",
+    "read_table",
+]
 
 DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
 
@@ -127,14 +134,56 @@ def read_table(pyproject: Path | None) -> dict[str, Any]:
     """The ``[tool.releasegate]`` table of *pyproject*, or ``{}`` when there is none."""
     if pyproject is None or not pyproject.is_file():
         return {}
+    table = _tool_table(pyproject).get("releasegate", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.releasegate] must be a table")
+    return table
+
+
+def find_pyproject(
+    test_paths: Iterable[Path], *, rootdir: Path, inifile: Path | None
+) -> Path | None:
+    """The ``pyproject.toml`` whose ``[tool.releasegate]`` configures a run, or None.
+
+    pytest settles on one configuration file, and it need not be the project's: in a folder
+    inside a larger repository (``releasegate init`` in a subfolder), pytest takes the outer
+    repository's file that configures pytest, which has no ``[tool.releasegate]``. So: the
+    file pytest chose, if it holds the table; else the nearest ``pyproject.toml`` holding it,
+    looking upward from each of *test_paths* (absolute) to *rootdir* (or to the top of the file
+    system, for a path outside it). Test paths of two different projects are refused: their
+    settings cannot both hold.
+    """
+    if inifile is not None and inifile.name == "pyproject.toml" and _has_table(inifile):
+        return inifile
+    found: dict[Path, list[Path]] = {}
+    for path in test_paths:
+        for folder in (path, *path.parents):
+            candidate = folder / "pyproject.toml"
+            if _has_table(candidate):
+                found.setdefault(candidate, []).append(path)
+                break
+            if folder == rootdir:
+                break
+    if len(found) > 1:
+        shown = "; ".join(f"{p} (for {', '.join(map(str, paths))})" for p, paths in found.items())
+        raise ConfigError(
+            f"the test paths belong to different projects, each with its own [tool.releasegate]: "
+            f"{shown}. Run each project's model_tests separately"
+        )
+    return next(iter(found), None)
+
+
+def _has_table(pyproject: Path) -> bool:
+    return pyproject.is_file() and "releasegate" in _tool_table(pyproject)
+
+
+def _tool_table(pyproject: Path) -> Mapping[str, Any]:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("releasegate", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.releasegate] must be a table")
-    return table
+    tool = data.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
 
 
 def load_settings(

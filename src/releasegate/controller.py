@@ -54,7 +54,7 @@ class Controller:
             return
         if self._session.update_baseline:
             self._baseline_results = self._write_baselines()
-        self._report.write(settings=self._session.settings.public(), root=self._config.rootpath)
+        self._report.write(settings=self._session.settings.public(), root=self._session.root)
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""

@@ -20,6 +20,7 @@ __all__ = [
     "PartialBatchError",
     "PerfError",
     "ReleasegateError",
+    "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
 ]
@@ -31,6 +32,10 @@ class ReleasegateError(Exception):
 
 class ConfigError(ReleasegateError):
     """``[tool.releasegate]`` or a command-line option has a wrong key, type or value."""
+
+
+class ScaffoldError(ReleasegateError):
+    """``releasegate init`` would overwrite a file (it lists them) or cannot extend the folder."""
 
 
 class GoldenFileError(ReleasegateError):

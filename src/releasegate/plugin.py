@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .config import load_settings, read_table
+from .config import find_pyproject, load_settings, read_table
 from .controller import Controller
 from .exceptions import ReleasegateError
 from .fixtures import (
@@ -90,10 +90,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _pyproject(config: pytest.Config) -> Path:
-    if config.inipath is not None and config.inipath.name == "pyproject.toml":
-        return config.inipath
-    return config.rootpath / "pyproject.toml"
+def _test_paths(config: pytest.Config) -> list[Path]:
+    """The folders and files this run collects from, absolute (node ids cut to their path)."""
+    here = config.invocation_params.dir
+    return [(here / arg.split("::")[0]).resolve() for arg in config.args]
+
+
+def _project(config: pytest.Config) -> tuple[dict[str, Any], Path]:
+    """``[tool.releasegate]`` and the folder its relative paths start from: the folder of the
+    pyproject.toml holding it (:func:`find_pyproject`), else pytest's rootdir."""
+    pyproject = find_pyproject(_test_paths(config), rootdir=config.rootpath, inifile=config.inipath)
+    if pyproject is None:
+        return {}, config.rootpath
+    return read_table(pyproject), pyproject.parent
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -110,7 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if schema.get("type") != "object"
     }
     try:
-        settings = load_settings(read_table(_pyproject(config)), overrides, root=config.rootpath)
+        table, root = _project(config)
+        settings = load_settings(table, overrides, root=root)
     except ReleasegateError as exc:
         raise pytest.UsageError(str(exc)) from None
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
@@ -122,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = ReleaseSession(
         settings=settings,
         run_id=run_id,
-        root=config.rootpath,
+        root=root,
         worker_id=worker_id,
         worker_count=worker_count,
         update_baseline=config.getoption("releasegate_update_baseline"),
@@ -247,13 +257,28 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
     return params
 
 
+_NO_BENCHMARKS = pytest.param(
+    None,
+    id="general",
+    marks=[
+        pytest.mark.general,
+        pytest.mark.skip(
+            reason="no general benchmarks configured: add [tool.releasegate.general] (lm-eval "
+            "tasks, e.g. MMLU subjects) to gate on general capability"
+        ),
+    ],
+)
+"""``test_benchmark`` where no benchmarks are configured: one skip that says why, rather than
+pytest's "got empty parameter set"."""
+
+
 def _benchmark_params(session: ReleaseSession) -> list[Any]:
     """``general/<task>::<metric>`` and its ``::no_drop`` comparison, for every configured
     benchmark metric; a bad configuration or baseline stops collection with one message."""
     try:
         general = session.general
         if general is None:
-            return []
+            return [_NO_BENCHMARKS]
         # Convert and read MMLU's CSV files (once, into the cache) before anything runs: a bad
         # row stops collection with one message naming the file and row.
         session.benchmark_runner.include_paths  # noqa: B018
