@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import io
@@ -327,8 +328,8 @@ def test_integral_float_id_is_an_integer(tmp_path: Path) -> None:
 def test_unsupported_extension(tmp_path: Path) -> None:
     path = write(tmp_path / "faq.json", "[]")
     assert str(raises(path)) == (
-        f"{path}: unsupported case file type '.json': use one of .jsonl, .csv, .xlsx (a .json "
-        "file? write one case object per line and name it .jsonl)"
+        f"{path}: unsupported case file type '.json': use one of .jsonl, .csv, .tsv, .txt, .xlsx "
+        "(a .json file? write one case object per line and name it .jsonl)"
     )
 
 
@@ -489,6 +490,89 @@ def test_csv_neither_utf8_nor_gb18030(tmp_path: Path) -> None:
         "nor GB18030/GBK: save it from Excel as 'CSV UTF-8', or set 'encoding:' in the manifest "
         "to its encoding"
     )
+
+
+def excel_unicode_text() -> str:
+    """zh_faq.csv as Excel's "Unicode Text" export lays it out: tab-separated, CRLF between rows,
+    a cell holding a line break (LF) or a quote in quotes."""
+    import csv
+
+    with (DATA / "zh_faq.csv").open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows(table)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["faq.txt", "faq.csv", "faq.tsv", "FAQ.TXT"])
+def test_excel_unicode_text_export(tmp_path: Path, name: str) -> None:
+    text = excel_unicode_text()
+    assert "\t" in text and "\r\n" in text and "\n1. " in text
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")  # what Excel writes, byte for byte
+    path = write(tmp_path / name, data)
+    cases = load_cases(path, suite="zh")
+    assert without_source(cases) == without_source(load_cases(DATA / "zh_faq.csv", suite="zh"))
+    assert [c.source.rsplit(":", 1)[1] for c in cases] == ["2", "3", "6"]
+    assert cases[1].input == "退货需要：\n1. 小票\n2. 原包装"
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+    ],
+)
+@pytest.mark.parametrize("separator", ["\t", ","])
+def test_text_tables_with_any_byte_order_mark(
+    tmp_path: Path, bom: bytes, codec: str, separator: str
+) -> None:
+    text = f"id{separator}input{separator}expected\r\nq1{separator}营业时间？{separator}九点\r\n"
+    path = write(tmp_path / "faq.csv", bom + text.encode(codec))
+    (case,) = load_cases(path, suite="zh")
+    assert (case.id, case.input, case.expected, case.source) == (
+        "q1",
+        "营业时间？",
+        "九点",
+        f"{path}:2",
+    )
+
+
+def test_tab_separated_files_without_a_byte_order_mark(tmp_path: Path) -> None:
+    # Excel's "Text (Tab delimited)" in a Chinese locale: GBK, tabs, commas inside cells
+    text = "id\tinput\texpected\ttags\r\nq1\t你好，在吗？\t在, 您好\tsmoke, zh\r\n"
+    for name, data in (("a.txt", text.encode("gbk")), ("b.tsv", text.encode("utf-8"))):
+        (case,) = load_cases(write(tmp_path / name, data), suite="zh")
+        assert (case.input, case.expected, case.tags) == (
+            "你好，在吗？",
+            "在, 您好",
+            ("smoke", "zh"),
+        )
+    # a .txt file that is comma-separated after all is still read by its header
+    (case,) = load_cases(write(tmp_path / "c.txt", "id,input,expected\nq1,a\tb,c\n"), suite="x")
+    assert (case.input, case.expected) == ("a\tb", "c")
+
+
+def test_a_damaged_utf16_file_is_one_clear_error(tmp_path: Path) -> None:
+    text = "id\tinput\texpected\r\nq1\ta\tb\r\nq2\tc\td\r\n"
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    path = write(tmp_path / "faq.csv", data[:-5])  # cut short inside line 3: an odd length
+    assert str(raises(path)) == (
+        f"{path}, line 3: cannot be decoded (byte 0x64 is not valid utf-16): the file starts "
+        "with a utf-16 byte order mark but is not valid text in that encoding (is it cut short "
+        "or damaged?): save it again from its program, e.g. from Excel as 'CSV UTF-8' or "
+        "'Unicode Text', or set 'encoding:' in the manifest to its encoding"
+    )
+    # a declared encoding that does not fit points at the one the byte order mark names
+    path = write(tmp_path / "whole.csv", data)
+    assert str(raises(path, encoding="utf-8")) == (
+        f"{path}, line 1: cannot be read as utf-8 (byte 0xff is not valid utf-8): the file looks "
+        "like utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does): "
+        "set 'encoding: utf-16' (or 'encoding: auto') in the manifest"
+    )
+    assert load_cases(path, suite="x", encoding="utf-16")[1].id == "q2"
 
 
 def test_multiline_quoted_cell_keeps_line_numbers(tmp_path: Path) -> None:
@@ -748,7 +832,7 @@ def load_or_error(path: Path, **kwargs: Any) -> None:
     assert_well_formed(cases, path)
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".tsv", ".xlsx"])
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes(tmp_path: Path, suffix: str, data: bytes) -> None:
@@ -852,9 +936,17 @@ _ROW_KEYS = st.sampled_from(["id", "input", "expected", "tags", "check", "role",
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.dictionaries(_ROW_KEYS, _ROW_VALUES | st.lists(
-        st.fixed_dictionaries({"role": st.sampled_from(["user", "system", "bot"]),
-                               "content": st.text(max_size=5)}), max_size=2), max_size=5)
+    st.dictionaries(
+        _ROW_KEYS,
+        _ROW_VALUES
+        | st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "system", "bot"]), "content": st.text(max_size=5)}
+            ),
+            max_size=2,
+        ),
+        max_size=5,
+    )
 )
 def test_fast_row_check_never_accepts_what_the_schema_rejects(row: dict[str, Any]) -> None:
     from releasegate.loaders import _plainly_valid, _validator

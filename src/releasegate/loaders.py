@@ -1,4 +1,4 @@
-"""Reading golden case files: JSONL, CSV as Excel writes it, and XLSX workbooks.
+"""Reading golden case files: JSONL, CSV and tab-separated text as Excel writes them, and XLSX.
 
 :func:`read_rows` turns a file into rows (line number + the row as parsed); :func:`load_cases`
 checks every row against ``schemas/case.schema.json`` and turns it into a
@@ -9,7 +9,13 @@ Whatever the file holds, both raise nothing but
 row number for workbooks) and the field, and says what to do. Neither returns part of a file:
 either every case is read, or an error is raised.
 
-Spreadsheet (CSV/XLSX) cell conventions:
+Text tables (``.csv``, ``.tsv``, ``.txt``) are decoded by their byte order mark when they have
+one (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM, tab-separated,
+and is often renamed ``.csv``), else as UTF-8 or GB18030. The delimiter is the one (comma,
+semicolon or tab) that splits the header into the most known column names; on a tie, a tab for
+``.tsv``/``.txt`` files and for UTF-16/UTF-32 text, else a comma.
+
+Spreadsheet (CSV/TSV/XLSX) cell conventions:
 
 * the first non-blank row is the header; column names are stripped and ``id``, ``input``,
   ``expected``, ``tags`` and ``check`` are matched case-insensitively; other columns go to
@@ -46,7 +52,7 @@ from releasegate.exceptions import GoldenFileError
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
 
-SUPPORTED_SUFFIXES = (".jsonl", ".csv", ".xlsx")
+SUPPORTED_SUFFIXES = (".jsonl", ".csv", ".tsv", ".txt", ".xlsx")
 """The case file types :func:`read_rows` understands (matched case-insensitively)."""
 
 KNOWN_FIELDS = ("id", "input", "expected", "tags", "check")
@@ -59,6 +65,14 @@ _ID_FORBIDDEN = "/[]"
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITERS = (",", ";", "\t")
+_TAB_SUFFIXES = (".tsv", ".txt")
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _EXAMPLE_ROW = '{"id": "q1", "input": "...", "expected": "..."}'
 _EXAMPLE_MESSAGE = '{"role": "user", "content": "..."}'
 
@@ -83,7 +97,8 @@ def read_rows(
 ) -> list[CaseRow]:
     """Read a case file into rows, without validating them.
 
-    ``encoding`` applies to text files (CSV, JSONL): ``"auto"`` or a codec name used strictly.
+    ``encoding`` applies to text files (CSV, TSV, TXT, JSONL): ``"auto"`` or a codec name used
+    strictly.
     ``sheet`` applies to workbooks: the sheet to read (default: the first worksheet).
     Raises :class:`GoldenFileError` for anything that cannot be read.
     """
@@ -103,7 +118,7 @@ def read_rows(
     data = _read_bytes(path)
     if suffix == ".jsonl":
         return _read_jsonl(path, data, encoding)
-    if suffix == ".csv":
+    if suffix in (".csv", *_TAB_SUFFIXES):
         return _read_csv(path, data, encoding)
     return _read_xlsx(path, data, None if sheet is None else str(sheet))
 
@@ -165,7 +180,7 @@ def _resolve_encoding(encoding: object, path: Path) -> str | None:
         info = codecs.lookup(name)
         if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, ...
             raise LookupError(name)
-        b"a".decode(info.name)
+        b"".decode(info.name)  # empty: "a" is not whole UTF-16 or UTF-32
     except Exception:  # LookupError, and whatever an odd codec or name raises
         raise GoldenFileError(
             f"unknown encoding '{encoding}': use auto, utf-8, utf-8-sig, gb18030 or gbk",
@@ -198,10 +213,19 @@ def _try_decode(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _bom_encoding(data: bytes) -> str | None:
+    """The codec the file's byte order mark names (it decodes and drops the mark), or None."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
 def _guess_encoding(data: bytes) -> str | None:
     """What ``auto`` would read the bytes as, or None."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig" if _try_decode(data, "utf-8-sig") is not None else None
+    named = _bom_encoding(data)
+    if named is not None:
+        return named if _try_decode(data, named) is not None else None
     for candidate in ("utf-8", "gb18030"):
         if _try_decode(data, candidate) is not None:
             return candidate
@@ -211,6 +235,8 @@ def _guess_encoding(data: bytes) -> str | None:
 def _describe_encoding(name: str) -> str:
     if name == "gb18030":
         return "gb18030 (GBK, as Chinese-locale Excel saves CSV)"
+    if name == "utf-16":
+        return "utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does)"
     return name
 
 
@@ -235,10 +261,21 @@ def _decode(data: bytes, encoding: str, path: Path, *, gb18030_fallback: bool) -
             ) from None
         return text.removeprefix("\ufeff")
 
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"] if gb18030_fallback else ["utf-8"]
+    named = _bom_encoding(data)
+    if named is not None:
+        try:
+            return data.decode(named).removeprefix("\ufeff")
+        except Exception as exc:
+            line, what = _decode_failure(data, named, exc)
+            raise GoldenFileError(
+                f"cannot be decoded ({what}): the file starts with a {named.removesuffix('-sig')} "
+                "byte order mark but is not valid text in that encoding (is it cut short or "
+                "damaged?): save it again from its program, e.g. from Excel as 'CSV UTF-8' or "
+                "'Unicode Text', or set 'encoding:' in the manifest to its encoding",
+                path=path,
+                line=line,
+            ) from None
+    candidates = ["utf-8", "gb18030"] if gb18030_fallback else ["utf-8"]
     first_failure: tuple[int | None, str] | None = None
     for candidate in candidates:
         try:
@@ -457,11 +494,12 @@ def _table_rows(
     return rows
 
 
-def _sniff_delimiter(text: str) -> str:
-    """Comma, unless the header line names more known columns when split on ';' or a tab."""
+def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
+    """*prefer*, unless the header line names more known columns when split on another of
+    comma, semicolon and tab."""
     header_line = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
-    best, best_score = ",", -1
-    for delimiter in _DELIMITERS:
+    best, best_score = prefer, -1
+    for delimiter in (prefer, *(d for d in _DELIMITERS if d != prefer)):
         try:
             cells = next(csv.reader([header_line], delimiter=delimiter), [])
         except csv.Error:
@@ -490,10 +528,12 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
+    """A delimited text table: ``.csv``, or ``.tsv``/``.txt`` (tab-separated, as Excel's "Text"
+    and "Unicode Text" exports write them)."""
     text = _decode(data, encoding, path, gb18030_fallback=True)
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text), strict=True
-    )
+    tab_first = path.suffix.lower() in _TAB_SUFFIXES or _bom_encoding(data) in ("utf-16", "utf-32")
+    delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     consumed = 0
     while True:
