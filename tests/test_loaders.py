@@ -761,6 +761,78 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
     )
 
 
+def save_formula_results(path: Path, results: Mapping[str, str]) -> None:
+    """Store a result beside each formula of the first sheet, as Excel does when it saves
+    (``<c r="C2" t="str"><f>...</f><v>result</v></c>``); openpyxl itself stores none."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode("utf-8")
+    for cell, result in results.items():
+        sheet, count = re.subn(
+            rf'<c r="{cell}"><f>(.*?)</f><v\s*>\s*</v>',
+            lambda m, c=cell, r=result: f'<c r="{c}" t="str"><f>{m[1]}</f><v>{escape(r)}</v>',
+            sheet,
+        )
+        assert count == 1, cell
+    members["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def formula_workbook(path: Path) -> Path:
+    """Cases whose expected answers are formulas, as a script writes them with openpyxl."""
+    rows: list[list[Any]] = [["id", "input", "expected", "notes"]]
+    rows += [[f"q{n}", f"Say {n}", f'=B{n + 1}&"!"', None] for n in range(1, 7)]
+    path = make_workbook(path, {"Cases": rows})
+    workbook = openpyxl.load_workbook(path)
+    text = workbook["Cases"].cell(row=3, column=4, value="=keep this text")
+    text.data_type = "s"  # typed text that starts with '=': not a formula
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_formula_without_a_saved_result(tmp_path: Path) -> None:
+    path = formula_workbook(tmp_path / "faq.xlsx")
+    error = raises(path)
+    assert str(error) == (
+        f"{path}, line 2, field 'expected': sheet 'Cases', cell C2 holds a formula "
+        '(=B2&"!") without a saved result: the workbook was saved by a program that does not '
+        "calculate formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice "
+        "and save it, or replace the formulas by their values (copy, then paste values only)"
+    )
+    assert (error.line, error.field) == (2, "expected")
+    # results saved for the first rows only: the first row without one is named
+    save_formula_results(path, {"C2": "Say 1!", "C3": "Say 2!", "C4": "Say 3!"})
+    error = raises(path)
+    assert "sheet 'Cases', cell C5 holds a formula (=B5&\"!\") without a saved result" in str(error)
+    assert (error.line, error.field) == (5, "expected")
+
+
+def test_xlsx_formulas_with_saved_results_read_as_their_results(tmp_path: Path) -> None:
+    path = formula_workbook(tmp_path / "faq.xlsx")
+    save_formula_results(path, {f"C{n + 1}": f"Say {n}!" for n in range(1, 7)})
+    cases = load_cases(path, suite="demo")
+    assert [case.expected for case in cases] == [f"Say {n}!" for n in range(1, 7)]
+    assert cases[1].extra == {"notes": "=keep this text"}
+
+
+def test_xlsx_unsaved_formula_outside_the_named_columns(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["id", "input", "expected"], ["q1", "a", "b"], [None] * 4]
+    path = make_workbook(tmp_path / "faq.xlsx", {"Cases": rows})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Cases"]["D4"] = "=COUNTA(A:A)"  # a total below the table, in no named column
+    workbook.save(path)
+    error = raises(path)
+    assert str(error).startswith(
+        f"{path}, line 4: sheet 'Cases', cell D4 holds a formula (=COUNTA(A:A)) without a saved "
+        "result"
+    )
+
+
 def test_xlsx_cell_types(tmp_path: Path) -> None:
     path = make_workbook(
         tmp_path / "faq.xlsx",

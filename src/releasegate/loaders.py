@@ -466,10 +466,15 @@ def _table_rows(
     *,
     path: Path,
     column: Callable[[int], str],
+    unsaved: Mapping[int, _UnsavedFormula] | None = None,
 ) -> list[CaseRow]:
+    """Rows by the header and cell conventions; *unsaved* (workbooks) holds, by row number, the
+    first cell of a row that has a formula without a saved result."""
     header: _Header | None = None
     rows: list[CaseRow] = []
     for line, cells in records:
+        if unsaved and line in unsaved:
+            raise _unsaved_formula_error(unsaved[line], header, path=path, line=line)
         if _is_blank(cells):
             continue
         if header is None:
@@ -492,6 +497,23 @@ def _table_rows(
                 data[name] = value
         rows.append(CaseRow(line=line, data=data))
     return rows
+
+
+def _unsaved_formula_error(
+    found: _UnsavedFormula, header: _Header | None, *, path: Path, line: int
+) -> GoldenFileError:
+    field = None
+    if header is not None and found.column < len(header.names):
+        field = header.names[found.column]
+    return GoldenFileError(
+        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({_short(found.formula, 60)}) "
+        "without a saved result: the workbook was saved by a program that does not calculate "
+        "formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice and save "
+        "it, or replace the formulas by their values (copy, then paste values only)",
+        path=path,
+        line=line,
+        field=field,
+    )
 
 
 def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
@@ -576,21 +598,57 @@ def _cell_text(value: object) -> str | None:
 
 
 def _column_letter(index: int) -> str:
-    letters = ""
-    number = index + 1
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return f"column {letters}"
+    from openpyxl.utils import get_column_letter
+
+    return f"column {get_column_letter(index + 1)}"
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
+@dataclass(frozen=True)
+class _UnsavedFormula:
+    """A workbook cell that holds a formula but no saved result.
+
+    Excel and LibreOffice store each formula's result beside it when they save; a workbook
+    written by a script (openpyxl, pandas) stores only the formula, and a reader that does not
+    calculate sees an empty cell. Reading it as empty would lose data silently, so it is an error
+    of its own.
+    """
+
+    sheet: str
+    cell: str
+    """The cell's reference, like ``B7``."""
+    column: int
+    """0-based column index."""
+    formula: str
+
+
+def _formula_text(value: object) -> str | None:
+    """The formula a cell read without ``data_only`` holds, or None for a plain value.
+
+    A text cell that starts with ``=`` looks the same here; the caller tells the two apart by
+    the saved results (a text cell always has one).
+    """
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    if isinstance(value, str) and value.startswith("="):
+        return value
+    if isinstance(value, ArrayFormula):
+        return str(value.text)
+    if isinstance(value, DataTableFormula):
+        return "a data table formula"
+    return None
+
+
+def _load_sheet(
+    path: Path, data: bytes, sheet: str | None, *, data_only: bool
+) -> tuple[str, list[list[Any]]]:
+    """The chosen sheet's title and cell values, every row (formulas as their text unless
+    *data_only*, which gives the results Excel saved)."""
     import openpyxl  # imported here: only workbooks need it
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
         except Exception as exc:
             raise GoldenFileError(
                 f"not a valid .xlsx workbook ({type(exc).__name__}: {_short(str(exc), 80)}): "
@@ -609,14 +667,38 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
                     "save it again",
                     path=path,
                 ) from None
+            return str(worksheet.title), raw_rows
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
+    # Read once with formulas visible; only a sheet that has formulas is read a second time for
+    # the results Excel saved with them (most case sheets have none, so this costs nothing).
+    title, raw_rows = _load_sheet(path, data, sheet, data_only=False)
+    formulas = {
+        (number, index): text
+        for number, row in enumerate(raw_rows, start=1)
+        for index, value in enumerate(row)
+        if (text := _formula_text(value)) is not None
+    }
+    unsaved: dict[int, _UnsavedFormula] = {}
+    if formulas:
+        _, raw_rows = _load_sheet(path, data, title, data_only=True)
+        from openpyxl.utils import get_column_letter
+
+        for (number, index), text in sorted(formulas.items()):
+            row = raw_rows[number - 1] if number <= len(raw_rows) else []
+            saved = row[index] if index < len(row) else None
+            if saved is None and number not in unsaved:
+                cell = f"{get_column_letter(index + 1)}{number}"
+                unsaved[number] = _UnsavedFormula(title, cell, index, text)
     records = [
         (number, [_cell_text(value) for value in row])
         for number, row in enumerate(raw_rows, start=1)
     ]
-    return _table_rows(records, path=path, column=_column_letter)
+    return _table_rows(records, path=path, column=_column_letter, unsaved=unsaved)
 
 
 def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
