@@ -745,6 +745,49 @@ def test_xlsx_named_sheet(tmp_path: Path) -> None:
     assert "has no 'id' column" in str(raises(path))
 
 
+def test_xlsx_cases_on_another_sheet_than_the_first(tmp_path: Path) -> None:
+    cases = [["id", "input", "expected"], ["q1", "Hello?", "Hi"]]
+    path = make_workbook(
+        tmp_path / "faq.xlsx",
+        {"Read me": [["How to fill in this workbook"], ["One case a row"]], "Cases": cases},
+    )
+    error = raises(path)
+    assert str(error) == (
+        f"{path}, line 1, field 'id': the header row has no 'id' column (it has 'How to fill in "
+        "this workbook'): the first row must name the columns id, input and expected (tags, "
+        "check and others are optional); the workbook's first sheet, 'Read me', is read unless "
+        "the manifest names another; its other sheets are 'Cases': if the cases are on one of "
+        "them, set it in the manifest, like sheet: 'Cases'"
+    )
+    assert load_cases(path, suite="demo", sheet="Cases")[0].id == "q1"
+    # an empty first sheet (a new workbook's 'Sheet1' left in front) names the others too
+    path = make_workbook(
+        tmp_path / "empty_first.xlsx", {"Sheet1": [], "Cases": cases, "Team's notes": [["x"]]}
+    )
+    assert str(raises(path)) == (
+        f"{path}: no cases on the first sheet: the workbook's first sheet, 'Sheet1', is read "
+        "unless the manifest names another; its other sheets are 'Cases', 'Team's notes': if "
+        "the cases are on one of them, set it in the manifest, like sheet: 'Cases'"
+    )
+
+
+def test_xlsx_header_problems_on_a_named_or_only_sheet_name_no_other_sheets(
+    tmp_path: Path,
+) -> None:
+    path = make_workbook(tmp_path / "one.xlsx", {"Cases": [["question", "answer"], ["a", "b"]]})
+    assert str(raises(path)).endswith(
+        "the first row must name the columns id, input and expected (tags, check and others "
+        "are optional)"
+    )
+    # a header that names some case columns is on the right sheet: no hint about others
+    path = make_workbook(
+        tmp_path / "two.xlsx",
+        {"Cases": [["id", "input", "answer"], ["q1", "a", "b"]], "Notes": [["x"]]},
+    )
+    assert str(raises(path)).endswith("(tags, check and others are optional)")
+    assert str(raises(path, sheet="Notes")).endswith("(tags, check and others are optional)")
+
+
 def test_xlsx_missing_sheet(tmp_path: Path) -> None:
     path = make_workbook(
         tmp_path / "faq.xlsx",

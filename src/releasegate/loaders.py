@@ -393,7 +393,12 @@ class _Header:
 
 
 def _parse_header(
-    cells: Sequence[str | None], *, path: Path, line: int, column: Callable[[int], str]
+    cells: Sequence[str | None],
+    *,
+    path: Path,
+    line: int,
+    column: Callable[[int], str],
+    other_sheets: str = "",
 ) -> _Header:
     names: list[str | None] = []
     seen: dict[str, int] = {}
@@ -417,10 +422,15 @@ def _parse_header(
     for required in _REQUIRED_FIELDS:
         if required not in seen:
             found = ", ".join(f"'{_short(n)}'" for n in names if n is not None)
-            raise GoldenFileError(
+            message = (
                 f"the header row has no '{required}' column (it has {found}): the first row "
                 "must name the columns id, input and expected (tags, check and others are "
-                "optional)",
+                "optional)"
+            )
+            if other_sheets and not any(name in seen for name in _REQUIRED_FIELDS):
+                message += f"; {other_sheets}"
+            raise GoldenFileError(
+                message,
                 path=path,
                 line=line,
                 field=required,
@@ -467,9 +477,11 @@ def _table_rows(
     path: Path,
     column: Callable[[int], str],
     unsaved: Mapping[int, _UnsavedFormula] | None = None,
+    other_sheets: str = "",
 ) -> list[CaseRow]:
     """Rows by the header and cell conventions; *unsaved* (workbooks) holds, by row number, the
-    first cell of a row that has a formula without a saved result."""
+    first cell of a row that has a formula without a saved result; *other_sheets* (workbooks)
+    is added to a header that names no case columns."""
     header: _Header | None = None
     rows: list[CaseRow] = []
     for line, cells in records:
@@ -478,7 +490,9 @@ def _table_rows(
         if _is_blank(cells):
             continue
         if header is None:
-            header = _parse_header(cells, path=path, line=line, column=column)
+            header = _parse_header(
+                cells, path=path, line=line, column=column, other_sheets=other_sheets
+            )
             continue
         data: dict[str, Any] = {}
         for index, raw in enumerate(cells):
@@ -638,11 +652,20 @@ def _formula_text(value: object) -> str | None:
     return None
 
 
-def _load_sheet(
-    path: Path, data: bytes, sheet: str | None, *, data_only: bool
-) -> tuple[str, list[list[Any]]]:
-    """The chosen sheet's title and cell values, every row (formulas as their text unless
-    *data_only*, which gives the results Excel saved)."""
+@dataclass(frozen=True)
+class _Sheet:
+    """One worksheet as read, and the names of the workbook's other worksheets."""
+
+    title: str
+    rows: list[list[Any]]
+    """Cell values, every row (formulas as their text, or the results saved with them)."""
+    others: tuple[str, ...]
+    """The workbook's other worksheets, in tab order."""
+
+
+def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) -> _Sheet:
+    """The chosen sheet (formulas as their text unless *data_only*, which gives the results
+    Excel saved)."""
     import openpyxl  # imported here: only workbooks need it
 
     with warnings.catch_warnings():
@@ -667,7 +690,9 @@ def _load_sheet(
                     "save it again",
                     path=path,
                 ) from None
-            return str(worksheet.title), raw_rows
+            title = str(worksheet.title)
+            others = tuple(str(w.title) for w in workbook.worksheets if str(w.title) != title)
+            return _Sheet(title, raw_rows, others)
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
@@ -676,7 +701,8 @@ def _load_sheet(
 def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
     # Read once with formulas visible; only a sheet that has formulas is read a second time for
     # the results Excel saved with them (most case sheets have none, so this costs nothing).
-    title, raw_rows = _load_sheet(path, data, sheet, data_only=False)
+    loaded = _load_sheet(path, data, sheet, data_only=False)
+    title, raw_rows = loaded.title, loaded.rows
     formulas = {
         (number, index): text
         for number, row in enumerate(raw_rows, start=1)
@@ -685,7 +711,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
     }
     unsaved: dict[int, _UnsavedFormula] = {}
     if formulas:
-        _, raw_rows = _load_sheet(path, data, title, data_only=True)
+        raw_rows = _load_sheet(path, data, title, data_only=True).rows
         from openpyxl.utils import get_column_letter
 
         for (number, index), text in sorted(formulas.items()):
@@ -698,7 +724,22 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
         (number, [_cell_text(value) for value in row])
         for number, row in enumerate(raw_rows, start=1)
     ]
-    return _table_rows(records, path=path, column=_column_letter, unsaved=unsaved)
+    other_sheets = ""
+    if sheet is None and loaded.others:
+        # the first sheet is read by default; the cases may well be on another one
+        listed = ", ".join(f"'{name}'" for name in loaded.others)
+        example = loaded.others[0].replace("'", "''")
+        other_sheets = (
+            f"the workbook's first sheet, '{title}', is read unless the manifest names another; "
+            f"its other sheets are {listed}: if the cases are on one of them, set it in the "
+            f"manifest, like sheet: '{example}'"
+        )
+    rows = _table_rows(
+        records, path=path, column=_column_letter, unsaved=unsaved, other_sheets=other_sheets
+    )
+    if not rows and other_sheets:
+        raise GoldenFileError(f"no cases on the first sheet: {other_sheets}", path=path)
+    return rows
 
 
 def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
