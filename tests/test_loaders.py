@@ -63,11 +63,13 @@ def assert_well_formed(cases: Sequence[GoldenCase], path: Path) -> None:
     assert cases, "load_cases returned no cases instead of raising"
     ids = [case.id for case in cases]
     assert len(set(ids)) == len(ids)
+    assert len({case.test_id for case in cases}) == len(ids)
     for case in cases:
         assert isinstance(case, GoldenCase)
         assert case.suite == "demo"
         assert isinstance(case.id, str) and case.id
-        assert not any(c.isspace() or c in "/[]" for c in case.id)
+        assert case.id.strip() and case.test_id
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", case.test_id), case.test_id
         if isinstance(case.input, str):
             assert case.input.strip()
         else:
@@ -254,22 +256,60 @@ def test_empty_workbook(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("case_id", "shown", "what"),
-    [
-        ("a b", '"a b"', "white space"),
-        ("smoke/1", '"smoke/1"', "'/'"),
-        ("x[1]", '"x[1]"', "'['"),
-        ("tab\there", '"tab\\there"', "white space"),
-    ],
-)
-def test_ids_that_break_pytest_ids(tmp_path: Path, case_id: str, shown: str, what: str) -> None:
+SPREADSHEET_IDS = ["退款 问题/1", "a::b[1]", "a b", "smoke/1", "x[1]", "tab\there", "退款-1", "q1"]
+
+
+def test_any_non_empty_id_is_kept_as_written(tmp_path: Path) -> None:
+    rows = [{"id": case_id, "input": "x", "expected": "y"} for case_id in SPREADSHEET_IDS]
+    path = write(tmp_path / "faq.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
+    cases = load_cases(path, suite="demo")
+    assert [case.id for case in cases] == SPREADSHEET_IDS
+    assert [case.key for case in cases] == [f"demo/{case_id}" for case_id in SPREADSHEET_IDS]
+    test_ids = [case.test_id for case in cases]
+    assert len(set(test_ids)) == len(test_ids)
+    for test_id in test_ids:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", test_id), test_id
+    assert test_ids[-1] == "q1"  # an id that is already safe is its own test id
+    assert test_ids[0].endswith(cases[0].test_id[-8:]) and test_ids[1].startswith("a_b_1-")
+    # the same file read again (another run, another worker) gives the same test ids
+    assert [case.test_id for case in load_cases(path, suite="demo")] == test_ids
+
+
+def test_spreadsheet_ids_from_a_workbook(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["id", "input", "expected"]]
+    rows += [[case_id, "x", "y"] for case_id in SPREADSHEET_IDS if "\t" not in case_id]
+    cases = load_cases(make_workbook(tmp_path / "faq.xlsx", {"Cases": rows}), suite="demo")
+    assert [case.id for case in cases] == [row[0] for row in rows[1:]]
+
+
+def test_ids_whose_safe_forms_meet_stay_unique(tmp_path: Path) -> None:
+    # "a b" and "a/b" have the same words; a third id is written as "a b"'s derived test id
+    derived = load_cases(
+        write(tmp_path / "one.jsonl", '{"id": "a b", "input": "x", "expected": "y"}\n'),
+        suite="demo",
+    )[0].test_id
+    ids = [derived, "a b", "a/b", "a_b"]
+    rows = [{"id": case_id, "input": "x", "expected": "y"} for case_id in ids]
+    path = write(tmp_path / "faq.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
+    cases = load_cases(path, suite="demo")
+    test_ids = [case.test_id for case in cases]
+    assert len(set(test_ids)) == 4
+    assert test_ids[0] == derived and test_ids[3] == "a_b"  # safe ids keep their own
+    assert test_ids[1].startswith(derived) and len(test_ids[1]) > len(derived)
+
+
+def test_id_with_a_control_character(tmp_path: Path) -> None:
     path = write(
-        tmp_path / "faq.jsonl", json.dumps({"id": case_id, "input": "x", "expected": "y"}) + "\n"
+        tmp_path / "faq.jsonl", json.dumps({"id": "a\u001bb", "input": "x", "expected": "y"})
     )
     assert str(raises(path)) == (
-        f"{path}, line 1, field 'id': id {shown} contains {what}: ids become pytest ids "
-        "'<suite>/<id>', so use letters, digits, '-', '_' or '.' (no white space, '/', '[' or ']')"
+        f"{path}, line 1, field 'id': id \"a\\u001bb\" contains the control character U+001B: "
+        "remove it (ids are shown in reports and terminals)"
+    )
+    path = write(tmp_path / "lone.jsonl", '{"id": "a\\ud800", "input": "x", "expected": "y"}')
+    assert str(raises(path)) == (
+        f"{path}, line 1, field 'id': id \"a\\ud800\" contains U+D800, half of a UTF-16 "
+        "surrogate pair and not a character: fix the id"
     )
 
 

@@ -374,7 +374,7 @@ def test_bad_case_row_stops_the_whole_suite(golden: Path) -> None:
         "s",
         rows=[
             {"id": "q1", "input": "x", "expected": "y"},
-            {"id": "q 2", "input": "x", "expected": "y"},
+            {"id": " ", "input": "x", "expected": "y"},
         ],
     )
     with pytest.raises(GoldenFileError) as info:

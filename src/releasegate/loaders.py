@@ -35,10 +35,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
 import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +49,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from releasegate.cases import ChatMessage, Expected, GoldenCase
+from releasegate.cases import ChatMessage, Expected, GoldenCase, unique_test_ids
 from releasegate.exceptions import GoldenFileError
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
@@ -61,7 +63,6 @@ KNOWN_FIELDS = ("id", "input", "expected", "tags", "check")
 _REQUIRED_FIELDS = ("id", "input", "expected")
 _JSON_CELL_FIELDS = ("input", "expected", "check")
 _CHAT_ROLES = ("system", "user", "assistant")
-_ID_FORBIDDEN = "/[]"
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITERS = (",", ";", "\t")
@@ -148,7 +149,11 @@ def load_cases(
                 field="id",
             )
         first_line[case.id] = row.line
-    return cases
+    test_ids = unique_test_ids(case.id for case in cases)
+    return [
+        case if case.test_id == test_id else dataclasses.replace(case, test_id=test_id)
+        for case, test_id in zip(cases, test_ids, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -804,14 +809,19 @@ def _id_problem(value: object) -> str | None:
     if isinstance(value, float) and not value.is_integer():
         return f'id must be text or a whole number, not {_show(value)}: use a name like "refund-1"'
     text = _id_text(value)
-    if not text:
+    if not text.strip():
         return 'id is empty: give every case a short unique id, like "refund-1"'
     for char in text:
-        if char.isspace() or char in _ID_FORBIDDEN or not char.isprintable():
-            what = "white space" if char.isspace() else repr(char)
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in "\t\n\r":
             return (
-                f"id {_show(text)} contains {what}: ids become pytest ids '<suite>/<id>', so use "
-                "letters, digits, '-', '_' or '.' (no white space, '/', '[' or ']')"
+                f"id {_show(text)} contains the control character U+{ord(char):04X}: remove it "
+                "(ids are shown in reports and terminals)"
+            )
+        if category == "Cs":
+            return (
+                f"id {_short(json.dumps(text), 60)} contains U+{ord(char):04X}, half of a "
+                "UTF-16 surrogate pair and not a character: fix the id"
             )
     return None
 
@@ -947,7 +957,6 @@ def _validation_error(
     )
 
 
-_ID_TEXT = re.compile(r"[^\s/\[\]]+")
 _ROLES = frozenset({"system", "user", "assistant"})
 
 
@@ -960,7 +969,7 @@ def _plainly_valid(data: Mapping[str, Any]) -> bool:
     case_id = data.get("id")
     if type(case_id) is int:
         pass
-    elif not (isinstance(case_id, str) and _ID_TEXT.fullmatch(case_id)):
+    elif not (isinstance(case_id, str) and case_id.isprintable() and case_id.strip()):
         return False
     value = data.get("input")
     if isinstance(value, str):
