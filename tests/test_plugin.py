@@ -322,9 +322,24 @@ CHUNKS_CONFTEST = textwrap.dedent(
 
 
 def test_case_ids_as_spreadsheets_hold_them_under_two_workers(project: pytest.Pytester) -> None:
-    """Ids with spaces, slashes, brackets, '::' and Chinese keep their text in baselines and
-    reports, get ASCII test ids that pytest, -k and xdist handle, and are selectable as written."""
-    write_cases(project.path / "fixtures" / "golden" / "tiny.jsonl", SPREADSHEET_CASES)
+    """Ids with spaces, slashes, brackets, '::' and Chinese, from a workbook, keep their text in
+    baselines and reports, get ASCII test ids that pytest, -k and xdist handle, and are
+    selectable as written."""
+    import openpyxl
+
+    golden = project.path / "fixtures" / "golden"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["ID", "Input", "Expected", "Check"])
+    for case in SPREADSHEET_CASES:
+        check = json.dumps(case["check"]) if "check" in case else None
+        sheet.append([case["id"], case["input"], case["expected"], check])
+    workbook.save(golden / "tiny.xlsx")
+    (golden / "tiny.jsonl").unlink()
+    manifest = golden / "tiny.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("cases: tiny.jsonl", "cases: tiny.xlsx"), "utf-8"
+    )
     (project.path / "model_tests" / "conftest.py").write_text(CHUNKS_CONFTEST, encoding="utf-8")
     raw_ids = [str(case["id"]) for case in SPREADSHEET_CASES]
 
