@@ -640,21 +640,27 @@ class _UnsavedFormula:
     formula: str
 
 
-def _formula_text(value: object) -> str | None:
-    """The formula a cell read without ``data_only`` holds, or None for a plain value.
+def _formulas(rows: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """The formulas of a sheet read without ``data_only``, by (row number, column index).
 
     A text cell that starts with ``=`` looks the same here; the caller tells the two apart by
     the saved results (a text cell always has one).
     """
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-    if isinstance(value, str) and value.startswith("="):
-        return value
-    if isinstance(value, ArrayFormula):
-        return str(value.text)
-    if isinstance(value, DataTableFormula):
-        return "a data table formula"
-    return None
+    found: dict[tuple[int, int], str] = {}
+    for number, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            if value is None or type(value) in (int, float, bool):
+                continue
+            if isinstance(value, str):
+                if value.startswith("="):
+                    found[number, index] = value
+            elif isinstance(value, ArrayFormula):
+                found[number, index] = str(value.text)
+            elif isinstance(value, DataTableFormula):
+                found[number, index] = "a data table formula"
+    return found
 
 
 @dataclass(frozen=True)
@@ -708,12 +714,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
     # the results Excel saved with them (most case sheets have none, so this costs nothing).
     loaded = _load_sheet(path, data, sheet, data_only=False)
     title, raw_rows = loaded.title, loaded.rows
-    formulas = {
-        (number, index): text
-        for number, row in enumerate(raw_rows, start=1)
-        for index, value in enumerate(row)
-        if (text := _formula_text(value)) is not None
-    }
+    formulas = _formulas(raw_rows)
     unsaved: dict[int, _UnsavedFormula] = {}
     if formulas:
         raw_rows = _load_sheet(path, data, title, data_only=True).rows
