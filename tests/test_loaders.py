@@ -845,8 +845,9 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
 
 
 def save_formula_results(path: Path, results: Mapping[str, str]) -> None:
-    """Store a result beside each formula of the first sheet, as Excel does when it saves
-    (``<c r="C2" t="str"><f>...</f><v>result</v></c>``); openpyxl itself stores none."""
+    """Store a text result beside each formula of the first sheet, as Excel and LibreOffice do
+    when they save (``<c r="C2" t="str"><f>...</f><v>result</v></c>``, an empty result as
+    ``<v></v>``); openpyxl itself stores an empty value without a type."""
     import zipfile
     from xml.sax.saxutils import escape
 
@@ -897,9 +898,13 @@ def test_xlsx_formula_without_a_saved_result(tmp_path: Path) -> None:
 
 def test_xlsx_formulas_with_saved_results_read_as_their_results(tmp_path: Path) -> None:
     path = formula_workbook(tmp_path / "faq.xlsx")
-    save_formula_results(path, {f"C{n + 1}": f"Say {n}!" for n in range(1, 7)})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Cases"]["D2"] = '=IF(B2="Say 1","","check")'  # its saved result: empty text
+    workbook.save(path)
+    save_formula_results(path, {f"C{n + 1}": f"Say {n}!" for n in range(1, 7)} | {"D2": ""})
     cases = load_cases(path, suite="demo")
     assert [case.expected for case in cases] == [f"Say {n}!" for n in range(1, 7)]
+    assert cases[0].extra == {}
     assert cases[1].extra == {"notes": "=keep this text"}
 
 

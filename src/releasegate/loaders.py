@@ -663,6 +663,16 @@ def _formulas(rows: list[list[Any]]) -> dict[tuple[int, int], str]:
     return found
 
 
+def _saved_results(cells: Sequence[Any]) -> list[Any]:
+    """Cell values as saved, with an empty text result (``=IF(A2="", "", ...)``, stored by Excel
+    and LibreOffice as an empty value of type ``str``) as ``""`` rather than None, which is left
+    for a formula that has no saved result at all."""
+    return [
+        "" if cell.value is None and getattr(cell, "data_type", None) == "str" else cell.value
+        for cell in cells
+    ]
+
+
 @dataclass(frozen=True)
 class _Sheet:
     """One worksheet as read, and the names of the workbook's other worksheets."""
@@ -693,7 +703,10 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
             worksheet = _pick_sheet(workbook, sheet, path)
             try:
                 worksheet.reset_dimensions()  # the stored size can be wrong: read every row
-                raw_rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
+                if data_only:
+                    raw_rows = [_saved_results(row) for row in worksheet.iter_rows()]
+                else:
+                    raw_rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
             except Exception as exc:
                 raise GoldenFileError(
                     f"cannot read sheet '{worksheet.title}' ({type(exc).__name__}: "
