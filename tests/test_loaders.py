@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import io
@@ -62,11 +63,13 @@ def assert_well_formed(cases: Sequence[GoldenCase], path: Path) -> None:
     assert cases, "load_cases returned no cases instead of raising"
     ids = [case.id for case in cases]
     assert len(set(ids)) == len(ids)
+    assert len({case.test_id for case in cases}) == len(ids)
     for case in cases:
         assert isinstance(case, GoldenCase)
         assert case.suite == "demo"
         assert isinstance(case.id, str) and case.id
-        assert not any(c.isspace() or c in "/[]" for c in case.id)
+        assert case.id.strip() and case.test_id
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", case.test_id), case.test_id
         if isinstance(case.input, str):
             assert case.input.strip()
         else:
@@ -253,22 +256,60 @@ def test_empty_workbook(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("case_id", "shown", "what"),
-    [
-        ("a b", '"a b"', "white space"),
-        ("smoke/1", '"smoke/1"', "'/'"),
-        ("x[1]", '"x[1]"', "'['"),
-        ("tab\there", '"tab\\there"', "white space"),
-    ],
-)
-def test_ids_that_break_pytest_ids(tmp_path: Path, case_id: str, shown: str, what: str) -> None:
+SPREADSHEET_IDS = ["退款 问题/1", "a::b[1]", "a b", "smoke/1", "x[1]", "tab\there", "退款-1", "q1"]
+
+
+def test_any_non_empty_id_is_kept_as_written(tmp_path: Path) -> None:
+    rows = [{"id": case_id, "input": "x", "expected": "y"} for case_id in SPREADSHEET_IDS]
+    path = write(tmp_path / "faq.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
+    cases = load_cases(path, suite="demo")
+    assert [case.id for case in cases] == SPREADSHEET_IDS
+    assert [case.key for case in cases] == [f"demo/{case_id}" for case_id in SPREADSHEET_IDS]
+    test_ids = [case.test_id for case in cases]
+    assert len(set(test_ids)) == len(test_ids)
+    for test_id in test_ids:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", test_id), test_id
+    assert test_ids[-1] == "q1"  # an id that is already safe is its own test id
+    assert test_ids[0].endswith(cases[0].test_id[-8:]) and test_ids[1].startswith("a_b_1-")
+    # the same file read again (another run, another worker) gives the same test ids
+    assert [case.test_id for case in load_cases(path, suite="demo")] == test_ids
+
+
+def test_spreadsheet_ids_from_a_workbook(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["id", "input", "expected"]]
+    rows += [[case_id, "x", "y"] for case_id in SPREADSHEET_IDS if "\t" not in case_id]
+    cases = load_cases(make_workbook(tmp_path / "faq.xlsx", {"Cases": rows}), suite="demo")
+    assert [case.id for case in cases] == [row[0] for row in rows[1:]]
+
+
+def test_ids_whose_safe_forms_meet_stay_unique(tmp_path: Path) -> None:
+    # "a b" and "a/b" have the same words; a third id is written as "a b"'s derived test id
+    derived = load_cases(
+        write(tmp_path / "one.jsonl", '{"id": "a b", "input": "x", "expected": "y"}\n'),
+        suite="demo",
+    )[0].test_id
+    ids = [derived, "a b", "a/b", "a_b"]
+    rows = [{"id": case_id, "input": "x", "expected": "y"} for case_id in ids]
+    path = write(tmp_path / "faq.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
+    cases = load_cases(path, suite="demo")
+    test_ids = [case.test_id for case in cases]
+    assert len(set(test_ids)) == 4
+    assert test_ids[0] == derived and test_ids[3] == "a_b"  # safe ids keep their own
+    assert test_ids[1].startswith(derived) and len(test_ids[1]) > len(derived)
+
+
+def test_id_with_a_control_character(tmp_path: Path) -> None:
     path = write(
-        tmp_path / "faq.jsonl", json.dumps({"id": case_id, "input": "x", "expected": "y"}) + "\n"
+        tmp_path / "faq.jsonl", json.dumps({"id": "a\u001bb", "input": "x", "expected": "y"})
     )
     assert str(raises(path)) == (
-        f"{path}, line 1, field 'id': id {shown} contains {what}: ids become pytest ids "
-        "'<suite>/<id>', so use letters, digits, '-', '_' or '.' (no white space, '/', '[' or ']')"
+        f"{path}, line 1, field 'id': id \"a\\u001bb\" contains the control character U+001B: "
+        "remove it (ids are shown in reports and terminals)"
+    )
+    path = write(tmp_path / "lone.jsonl", '{"id": "a\\ud800", "input": "x", "expected": "y"}')
+    assert str(raises(path)) == (
+        f"{path}, line 1, field 'id': id \"a\\ud800\" contains U+D800, half of a UTF-16 "
+        "surrogate pair and not a character: fix the id"
     )
 
 
@@ -327,8 +368,8 @@ def test_integral_float_id_is_an_integer(tmp_path: Path) -> None:
 def test_unsupported_extension(tmp_path: Path) -> None:
     path = write(tmp_path / "faq.json", "[]")
     assert str(raises(path)) == (
-        f"{path}: unsupported case file type '.json': use one of .jsonl, .csv, .xlsx (a .json "
-        "file? write one case object per line and name it .jsonl)"
+        f"{path}: unsupported case file type '.json': use one of .jsonl, .csv, .tsv, .txt, .xlsx "
+        "(a .json file? write one case object per line and name it .jsonl)"
     )
 
 
@@ -489,6 +530,89 @@ def test_csv_neither_utf8_nor_gb18030(tmp_path: Path) -> None:
         "nor GB18030/GBK: save it from Excel as 'CSV UTF-8', or set 'encoding:' in the manifest "
         "to its encoding"
     )
+
+
+def excel_unicode_text() -> str:
+    """zh_faq.csv as Excel's "Unicode Text" export lays it out: tab-separated, CRLF between rows,
+    a cell holding a line break (LF) or a quote in quotes."""
+    import csv
+
+    with (DATA / "zh_faq.csv").open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows(table)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["faq.txt", "faq.csv", "faq.tsv", "FAQ.TXT"])
+def test_excel_unicode_text_export(tmp_path: Path, name: str) -> None:
+    text = excel_unicode_text()
+    assert "\t" in text and "\r\n" in text and "\n1. " in text
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")  # what Excel writes, byte for byte
+    path = write(tmp_path / name, data)
+    cases = load_cases(path, suite="zh")
+    assert without_source(cases) == without_source(load_cases(DATA / "zh_faq.csv", suite="zh"))
+    assert [c.source.rsplit(":", 1)[1] for c in cases] == ["2", "3", "6"]
+    assert cases[1].input == "退货需要：\n1. 小票\n2. 原包装"
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+    ],
+)
+@pytest.mark.parametrize("separator", ["\t", ","])
+def test_text_tables_with_any_byte_order_mark(
+    tmp_path: Path, bom: bytes, codec: str, separator: str
+) -> None:
+    text = f"id{separator}input{separator}expected\r\nq1{separator}营业时间？{separator}九点\r\n"
+    path = write(tmp_path / "faq.csv", bom + text.encode(codec))
+    (case,) = load_cases(path, suite="zh")
+    assert (case.id, case.input, case.expected, case.source) == (
+        "q1",
+        "营业时间？",
+        "九点",
+        f"{path}:2",
+    )
+
+
+def test_tab_separated_files_without_a_byte_order_mark(tmp_path: Path) -> None:
+    # Excel's "Text (Tab delimited)" in a Chinese locale: GBK, tabs, commas inside cells
+    text = "id\tinput\texpected\ttags\r\nq1\t你好，在吗？\t在, 您好\tsmoke, zh\r\n"
+    for name, data in (("a.txt", text.encode("gbk")), ("b.tsv", text.encode("utf-8"))):
+        (case,) = load_cases(write(tmp_path / name, data), suite="zh")
+        assert (case.input, case.expected, case.tags) == (
+            "你好，在吗？",
+            "在, 您好",
+            ("smoke", "zh"),
+        )
+    # a .txt file that is comma-separated after all is still read by its header
+    (case,) = load_cases(write(tmp_path / "c.txt", "id,input,expected\nq1,a\tb,c\n"), suite="x")
+    assert (case.input, case.expected) == ("a\tb", "c")
+
+
+def test_a_damaged_utf16_file_is_one_clear_error(tmp_path: Path) -> None:
+    text = "id\tinput\texpected\r\nq1\ta\tb\r\nq2\tc\td\r\n"
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    path = write(tmp_path / "faq.csv", data[:-5])  # cut short inside line 3: an odd length
+    assert str(raises(path)) == (
+        f"{path}, line 3: cannot be decoded (byte 0x64 is not valid utf-16): the file starts "
+        "with a utf-16 byte order mark but is not valid text in that encoding (is it cut short "
+        "or damaged?): save it again from its program, e.g. from Excel as 'CSV UTF-8' or "
+        "'Unicode Text', or set 'encoding:' in the manifest to its encoding"
+    )
+    # a declared encoding that does not fit points at the one the byte order mark names
+    path = write(tmp_path / "whole.csv", data)
+    assert str(raises(path, encoding="utf-8")) == (
+        f"{path}, line 1: cannot be read as utf-8 (byte 0xff is not valid utf-8): the file looks "
+        "like utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does): "
+        "set 'encoding: utf-16' (or 'encoding: auto') in the manifest"
+    )
+    assert load_cases(path, suite="x", encoding="utf-16")[1].id == "q2"
 
 
 def test_multiline_quoted_cell_keeps_line_numbers(tmp_path: Path) -> None:
@@ -661,6 +785,49 @@ def test_xlsx_named_sheet(tmp_path: Path) -> None:
     assert "has no 'id' column" in str(raises(path))
 
 
+def test_xlsx_cases_on_another_sheet_than_the_first(tmp_path: Path) -> None:
+    cases = [["id", "input", "expected"], ["q1", "Hello?", "Hi"]]
+    path = make_workbook(
+        tmp_path / "faq.xlsx",
+        {"Read me": [["How to fill in this workbook"], ["One case a row"]], "Cases": cases},
+    )
+    error = raises(path)
+    assert str(error) == (
+        f"{path}, line 1, field 'id': the header row has no 'id' column (it has 'How to fill in "
+        "this workbook'): the first row must name the columns id, input and expected (tags, "
+        "check and others are optional); the workbook's first sheet, 'Read me', is read unless "
+        "the manifest names another; its other sheets are 'Cases': if the cases are on one of "
+        "them, set it in the manifest, like sheet: 'Cases'"
+    )
+    assert load_cases(path, suite="demo", sheet="Cases")[0].id == "q1"
+    # an empty first sheet (a new workbook's 'Sheet1' left in front) names the others too
+    path = make_workbook(
+        tmp_path / "empty_first.xlsx", {"Sheet1": [], "Cases": cases, "Team's notes": [["x"]]}
+    )
+    assert str(raises(path)) == (
+        f"{path}: no cases on the first sheet: the workbook's first sheet, 'Sheet1', is read "
+        "unless the manifest names another; its other sheets are 'Cases', 'Team's notes': if "
+        "the cases are on one of them, set it in the manifest, like sheet: 'Cases'"
+    )
+
+
+def test_xlsx_header_problems_on_a_named_or_only_sheet_name_no_other_sheets(
+    tmp_path: Path,
+) -> None:
+    path = make_workbook(tmp_path / "one.xlsx", {"Cases": [["question", "answer"], ["a", "b"]]})
+    assert str(raises(path)).endswith(
+        "the first row must name the columns id, input and expected (tags, check and others "
+        "are optional)"
+    )
+    # a header that names some case columns is on the right sheet: no hint about others
+    path = make_workbook(
+        tmp_path / "two.xlsx",
+        {"Cases": [["id", "input", "answer"], ["q1", "a", "b"]], "Notes": [["x"]]},
+    )
+    assert str(raises(path)).endswith("(tags, check and others are optional)")
+    assert str(raises(path, sheet="Notes")).endswith("(tags, check and others are optional)")
+
+
 def test_xlsx_missing_sheet(tmp_path: Path) -> None:
     path = make_workbook(
         tmp_path / "faq.xlsx",
@@ -674,6 +841,83 @@ def test_xlsx_missing_sheet(tmp_path: Path) -> None:
     assert str(raises(path, sheet="Tests")) == (
         f"{path}: no sheet named 'Tests' in the workbook (its sheets: 'Notes', 'Cases'): set "
         "'sheet:' in the manifest to one of them"
+    )
+
+
+def save_formula_results(path: Path, results: Mapping[str, str]) -> None:
+    """Store a text result beside each formula of the first sheet, as Excel and LibreOffice do
+    when they save (``<c r="C2" t="str"><f>...</f><v>result</v></c>``, an empty result as
+    ``<v></v>``); openpyxl itself stores an empty value without a type."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode("utf-8")
+    for cell, result in results.items():
+        sheet, count = re.subn(
+            rf'<c r="{cell}"><f>(.*?)</f><v\s*>\s*</v>',
+            lambda m, c=cell, r=result: f'<c r="{c}" t="str"><f>{m[1]}</f><v>{escape(r)}</v>',
+            sheet,
+        )
+        assert count == 1, cell
+    members["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def formula_workbook(path: Path) -> Path:
+    """Cases whose expected answers are formulas, as a script writes them with openpyxl."""
+    rows: list[list[Any]] = [["id", "input", "expected", "notes"]]
+    rows += [[f"q{n}", f"Say {n}", f'=B{n + 1}&"!"', None] for n in range(1, 7)]
+    path = make_workbook(path, {"Cases": rows})
+    workbook = openpyxl.load_workbook(path)
+    text = workbook["Cases"].cell(row=3, column=4, value="=keep this text")
+    text.data_type = "s"  # typed text that starts with '=': not a formula
+    workbook.save(path)
+    return path
+
+
+def test_xlsx_formula_without_a_saved_result(tmp_path: Path) -> None:
+    path = formula_workbook(tmp_path / "faq.xlsx")
+    error = raises(path)
+    assert str(error) == (
+        f"{path}, line 2, field 'expected': sheet 'Cases', cell C2 holds a formula "
+        '(=B2&"!") without a saved result: the workbook was saved by a program that does not '
+        "calculate formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice "
+        "and save it, or replace the formulas by their values (copy, then paste values only)"
+    )
+    assert (error.line, error.field) == (2, "expected")
+    # results saved for the first rows only: the first row without one is named
+    save_formula_results(path, {"C2": "Say 1!", "C3": "Say 2!", "C4": "Say 3!"})
+    error = raises(path)
+    assert "sheet 'Cases', cell C5 holds a formula (=B5&\"!\") without a saved result" in str(error)
+    assert (error.line, error.field) == (5, "expected")
+
+
+def test_xlsx_formulas_with_saved_results_read_as_their_results(tmp_path: Path) -> None:
+    path = formula_workbook(tmp_path / "faq.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["Cases"]["D2"] = '=IF(B2="Say 1","","check")'  # its saved result: empty text
+    workbook.save(path)
+    save_formula_results(path, {f"C{n + 1}": f"Say {n}!" for n in range(1, 7)} | {"D2": ""})
+    cases = load_cases(path, suite="demo")
+    assert [case.expected for case in cases] == [f"Say {n}!" for n in range(1, 7)]
+    assert cases[0].extra == {}
+    assert cases[1].extra == {"notes": "=keep this text"}
+
+
+def test_xlsx_unsaved_formula_outside_the_named_columns(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [["id", "input", "expected"], ["q1", "a", "b"], [None] * 4]
+    path = make_workbook(tmp_path / "faq.xlsx", {"Cases": rows})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Cases"]["D4"] = "=COUNTA(A:A)"  # a total below the table, in no named column
+    workbook.save(path)
+    error = raises(path)
+    assert str(error).startswith(
+        f"{path}, line 4: sheet 'Cases', cell D4 holds a formula (=COUNTA(A:A)) without a saved "
+        "result"
     )
 
 
@@ -748,7 +992,7 @@ def load_or_error(path: Path, **kwargs: Any) -> None:
     assert_well_formed(cases, path)
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".tsv", ".xlsx"])
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes(tmp_path: Path, suffix: str, data: bytes) -> None:
@@ -852,9 +1096,17 @@ _ROW_KEYS = st.sampled_from(["id", "input", "expected", "tags", "check", "role",
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.dictionaries(_ROW_KEYS, _ROW_VALUES | st.lists(
-        st.fixed_dictionaries({"role": st.sampled_from(["user", "system", "bot"]),
-                               "content": st.text(max_size=5)}), max_size=2), max_size=5)
+    st.dictionaries(
+        _ROW_KEYS,
+        _ROW_VALUES
+        | st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "system", "bot"]), "content": st.text(max_size=5)}
+            ),
+            max_size=2,
+        ),
+        max_size=5,
+    )
 )
 def test_fast_row_check_never_accepts_what_the_schema_rejects(row: dict[str, Any]) -> None:
     from releasegate.loaders import _plainly_valid, _validator

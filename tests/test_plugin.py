@@ -284,3 +284,98 @@ def test_retrained_checkpoint_at_the_same_path_is_not_served_stale_answers(
     assert second.ret in (0, 1)
     assert not any(c["cached"] for c in after.values())
     assert any(after[k]["answer"] != before[k]["answer"] for k in before)
+
+
+SPREADSHEET_CASES = [
+    {
+        "id": "退款 问题/1",
+        "input": "Say hello to the customer.",
+        "expected": "hello",
+        "check": {"name": "regex", "pattern": "\\S"},
+    },
+    {
+        "id": "a::b[1]",
+        "input": "What is your return policy?",
+        "expected": "returns",
+        "check": {"name": "regex", "pattern": "\\S"},
+    },
+    {"id": "a b", "input": "Reply with the code word.", "expected": "ZQXJ-never-said"},
+    {"id": "a/b", "input": "Reply with the secret.", "expected": "QQQZ-never-said"},
+]
+
+CHUNKS_CONFTEST = textwrap.dedent(
+    """
+    import json, os
+    from pathlib import Path
+
+    def pytest_collection_finish(session):
+        # which cases each process generates together (what the chunk scheduler decided)
+        from releasegate.stash import SESSION_KEY
+
+        chunks = session.config.stash[SESSION_KEY].chunk_of
+        name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        Path(session.config.rootpath, f"chunks-{name}.json").write_text(
+            json.dumps(chunks, ensure_ascii=False), encoding="utf-8"
+        )
+    """
+)
+
+
+def test_case_ids_as_spreadsheets_hold_them_under_two_workers(project: pytest.Pytester) -> None:
+    """Ids with spaces, slashes, brackets, '::' and Chinese, from a workbook, keep their text in
+    baselines and reports, get ASCII test ids that pytest, -k and xdist handle, and are
+    selectable as written."""
+    import openpyxl
+
+    golden = project.path / "fixtures" / "golden"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["ID", "Input", "Expected", "Check"])
+    for case in SPREADSHEET_CASES:
+        check = json.dumps(case["check"]) if "check" in case else None
+        sheet.append([case["id"], case["input"], case["expected"], check])
+    workbook.save(golden / "tiny.xlsx")
+    (golden / "tiny.jsonl").unlink()
+    manifest = golden / "tiny.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("cases: tiny.jsonl", "cases: tiny.xlsx"), "utf-8"
+    )
+    (project.path / "model_tests" / "conftest.py").write_text(CHUNKS_CONFTEST, encoding="utf-8")
+    raw_ids = [str(case["id"]) for case in SPREADSHEET_CASES]
+
+    first = run(project, "-n", "2", "--update-baseline")
+    first.assert_outcomes(passed=4, xfailed=2, skipped=1)
+    stored = json.loads((project.path / "fixtures/baselines/tiny.json").read_text("utf-8"))
+    assert set(stored["cases"]) == set(raw_ids)
+    assert stored["cases"]["a b"]["outcome"] == "failed"
+    assert stored["cases"]["退款 问题/1"]["outcome"] == "passed"
+    assert set(stored["metrics"]["accuracy"]["per_item"]) == set(raw_ids)
+
+    second = run(project, "-n", "2")
+    second.assert_outcomes(passed=5, xfailed=2)  # the baseline is found by the ids as written
+    assert second.ret == 0
+    results = latest_results(project)
+    cases = {c["key"]: c for c in results["cases"]}  # type: ignore[attr-defined]
+    assert set(cases) == {f"tiny/{case_id}" for case_id in raw_ids}
+    assert all(c["cached"] for c in cases.values())
+    assert cases["tiny/a/b"]["status"] == "known failure"
+    nodeids = [c["nodeid"] for c in cases.values()]
+    assert len(set(nodeids)) == 4
+    for nodeid in nodeids:
+        assert nodeid.isascii() and nodeid.count("::") == 1 and nodeid.count("[") == 1, nodeid
+    no_drop = next(m for m in results["metrics"] if m["test"] == "no_drop")  # type: ignore[attr-defined]
+    assert no_drop["outcome"] == "passed" and not no_drop["flips"]
+    # both workers cut the same chunks, and every case is in one
+    chunk_files = sorted(project.path.glob("chunks-gw*.json"))
+    assert len(chunk_files) == 2
+    chunks = [json.loads(path.read_text("utf-8")) for path in chunk_files]
+    assert chunks[0] == chunks[1]
+    assert set(chunks[0]) == {f"tiny/{case_id}" for case_id in raw_ids}
+
+    # -k matches the ids as written, and the test ids themselves
+    run(project, "-k", "退款").assert_outcomes(passed=1)
+    run(project, "-k", "a::b[1]").assert_outcomes(passed=1)
+    run(project, "-k", "test_case and a_b").assert_outcomes(passed=1, xfailed=2)
+    # a node id as pytest printed it runs that one test
+    again = project.runpytest_subprocess(cases["tiny/a b"]["nodeid"], "-p", "no:cacheprovider")
+    again.assert_outcomes(xfailed=1)

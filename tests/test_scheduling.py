@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from releasegate.scheduling import chunk_groups, metric_group
@@ -133,3 +135,23 @@ def test_foreign_ids_that_look_like_case_keys_are_absent() -> None:
     assert foreign not in groups
     assert metric_like not in groups
     assert list(members(groups).values()) == list(members(chunk_groups(golden, 2)).values())
+
+
+def test_cases_whose_ids_are_not_their_test_ids_are_chunked_by_their_test_keys(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from releasegate.loaders import load_cases
+
+    ids = ["退款 问题/1", "a::b[1]", "a b", "a/b", "q5"]
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": i, "input": "x", "expected": "y"}) + "\n" for i in ids),
+        encoding="utf-8",
+    )
+    cases = load_cases(path, suite="odd")
+    nodeids = [case("odd", c.test_id) for c in cases]
+    golden = {c.test_key for c in cases}
+    groups = chunk_groups(nodeids, 2, golden)
+    assert list(members(groups).values()) == [nodeids[0:2], nodeids[2:4], nodeids[4:5]]

@@ -192,6 +192,29 @@ def test_manifest_not_utf8(golden: Path) -> None:
         load(path)
 
 
+def test_workbook_with_the_cases_on_a_later_sheet(golden: Path) -> None:
+    import openpyxl
+
+    golden.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Instructions"
+    workbook.active.append(["Write one case a row on the sheet 'Cases'"])
+    cases = workbook.create_sheet("Cases")
+    cases.append(["id", "input", "expected"])
+    cases.append(["q1", "Where is my order?", "tracking"])
+    workbook.save(golden / "faq.xlsx")
+    manifest = golden / "faq.yaml"
+    manifest.write_text("cases: faq.xlsx\n", encoding="utf-8")
+    with pytest.raises(GoldenFileError) as info:
+        load(manifest)
+    message = str(info.value)
+    assert message.startswith(f"{(golden / 'faq.xlsx').resolve()}, line 1, field 'id': ")
+    assert "its other sheets are 'Cases'" in message
+    assert "set it in the manifest, like sheet: 'Cases'" in message
+    manifest.write_text("cases: faq.xlsx\nsheet: 'Cases'\n", encoding="utf-8")
+    assert [case.id for case in load(manifest).cases] == ["q1"]
+
+
 def test_missing_case_file(golden: Path) -> None:
     golden.mkdir()
     path = golden / "s.yaml"
@@ -351,7 +374,7 @@ def test_bad_case_row_stops_the_whole_suite(golden: Path) -> None:
         "s",
         rows=[
             {"id": "q1", "input": "x", "expected": "y"},
-            {"id": "q 2", "input": "x", "expected": "y"},
+            {"id": " ", "input": "x", "expected": "y"},
         ],
     )
     with pytest.raises(GoldenFileError) as info:

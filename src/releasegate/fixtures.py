@@ -130,7 +130,7 @@ def _in_setup(step: Callable[[], object]) -> None:
 
 @pytest.fixture
 def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
-    """One golden case (parametrised by the plugin: ``<suite>/<case_id>``)."""
+    """One golden case (parametrised by the plugin: ``<suite>/<test id>``, see ``GoldenCase``)."""
     param: Any = request.param
     session = _session(request)
     _in_setup(lambda: session.answer(param))

@@ -1,4 +1,4 @@
-"""Reading golden case files: JSONL, CSV as Excel writes it, and XLSX workbooks.
+"""Reading golden case files: JSONL, CSV and tab-separated text as Excel writes them, and XLSX.
 
 :func:`read_rows` turns a file into rows (line number + the row as parsed); :func:`load_cases`
 checks every row against ``schemas/case.schema.json`` and turns it into a
@@ -9,7 +9,13 @@ Whatever the file holds, both raise nothing but
 row number for workbooks) and the field, and says what to do. Neither returns part of a file:
 either every case is read, or an error is raised.
 
-Spreadsheet (CSV/XLSX) cell conventions:
+Text tables (``.csv``, ``.tsv``, ``.txt``) are decoded by their byte order mark when they have
+one (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM, tab-separated,
+and is often renamed ``.csv``), else as UTF-8 or GB18030. The delimiter is the one (comma,
+semicolon or tab) that splits the header into the most known column names; on a tie, a tab for
+``.tsv``/``.txt`` files and for UTF-16/UTF-32 text, else a comma.
+
+Spreadsheet (CSV/TSV/XLSX) cell conventions:
 
 * the first non-blank row is the header; column names are stripped and ``id``, ``input``,
   ``expected``, ``tags`` and ``check`` are matched case-insensitively; other columns go to
@@ -29,10 +35,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
 import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,12 +49,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from releasegate.cases import ChatMessage, Expected, GoldenCase
+from releasegate.cases import ChatMessage, Expected, GoldenCase, unique_test_ids
 from releasegate.exceptions import GoldenFileError
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
 
-SUPPORTED_SUFFIXES = (".jsonl", ".csv", ".xlsx")
+SUPPORTED_SUFFIXES = (".jsonl", ".csv", ".tsv", ".txt", ".xlsx")
 """The case file types :func:`read_rows` understands (matched case-insensitively)."""
 
 KNOWN_FIELDS = ("id", "input", "expected", "tags", "check")
@@ -55,10 +63,17 @@ KNOWN_FIELDS = ("id", "input", "expected", "tags", "check")
 _REQUIRED_FIELDS = ("id", "input", "expected")
 _JSON_CELL_FIELDS = ("input", "expected", "check")
 _CHAT_ROLES = ("system", "user", "assistant")
-_ID_FORBIDDEN = "/[]"
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITERS = (",", ";", "\t")
+_TAB_SUFFIXES = (".tsv", ".txt")
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _EXAMPLE_ROW = '{"id": "q1", "input": "...", "expected": "..."}'
 _EXAMPLE_MESSAGE = '{"role": "user", "content": "..."}'
 
@@ -83,7 +98,8 @@ def read_rows(
 ) -> list[CaseRow]:
     """Read a case file into rows, without validating them.
 
-    ``encoding`` applies to text files (CSV, JSONL): ``"auto"`` or a codec name used strictly.
+    ``encoding`` applies to text files (CSV, TSV, TXT, JSONL): ``"auto"`` or a codec name used
+    strictly.
     ``sheet`` applies to workbooks: the sheet to read (default: the first worksheet).
     Raises :class:`GoldenFileError` for anything that cannot be read.
     """
@@ -103,7 +119,7 @@ def read_rows(
     data = _read_bytes(path)
     if suffix == ".jsonl":
         return _read_jsonl(path, data, encoding)
-    if suffix == ".csv":
+    if suffix in (".csv", *_TAB_SUFFIXES):
         return _read_csv(path, data, encoding)
     return _read_xlsx(path, data, None if sheet is None else str(sheet))
 
@@ -133,7 +149,11 @@ def load_cases(
                 field="id",
             )
         first_line[case.id] = row.line
-    return cases
+    test_ids = unique_test_ids(case.id for case in cases)
+    return [
+        case if case.test_id == test_id else dataclasses.replace(case, test_id=test_id)
+        for case, test_id in zip(cases, test_ids, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,7 +185,7 @@ def _resolve_encoding(encoding: object, path: Path) -> str | None:
         info = codecs.lookup(name)
         if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, ...
             raise LookupError(name)
-        b"a".decode(info.name)
+        b"".decode(info.name)  # empty: "a" is not whole UTF-16 or UTF-32
     except Exception:  # LookupError, and whatever an odd codec or name raises
         raise GoldenFileError(
             f"unknown encoding '{encoding}': use auto, utf-8, utf-8-sig, gb18030 or gbk",
@@ -198,10 +218,19 @@ def _try_decode(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _bom_encoding(data: bytes) -> str | None:
+    """The codec the file's byte order mark names (it decodes and drops the mark), or None."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
 def _guess_encoding(data: bytes) -> str | None:
     """What ``auto`` would read the bytes as, or None."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig" if _try_decode(data, "utf-8-sig") is not None else None
+    named = _bom_encoding(data)
+    if named is not None:
+        return named if _try_decode(data, named) is not None else None
     for candidate in ("utf-8", "gb18030"):
         if _try_decode(data, candidate) is not None:
             return candidate
@@ -211,6 +240,8 @@ def _guess_encoding(data: bytes) -> str | None:
 def _describe_encoding(name: str) -> str:
     if name == "gb18030":
         return "gb18030 (GBK, as Chinese-locale Excel saves CSV)"
+    if name == "utf-16":
+        return "utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does)"
     return name
 
 
@@ -235,10 +266,21 @@ def _decode(data: bytes, encoding: str, path: Path, *, gb18030_fallback: bool) -
             ) from None
         return text.removeprefix("\ufeff")
 
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    else:
-        candidates = ["utf-8", "gb18030"] if gb18030_fallback else ["utf-8"]
+    named = _bom_encoding(data)
+    if named is not None:
+        try:
+            return data.decode(named).removeprefix("\ufeff")
+        except Exception as exc:
+            line, what = _decode_failure(data, named, exc)
+            raise GoldenFileError(
+                f"cannot be decoded ({what}): the file starts with a {named.removesuffix('-sig')} "
+                "byte order mark but is not valid text in that encoding (is it cut short or "
+                "damaged?): save it again from its program, e.g. from Excel as 'CSV UTF-8' or "
+                "'Unicode Text', or set 'encoding:' in the manifest to its encoding",
+                path=path,
+                line=line,
+            ) from None
+    candidates = ["utf-8", "gb18030"] if gb18030_fallback else ["utf-8"]
     first_failure: tuple[int | None, str] | None = None
     for candidate in candidates:
         try:
@@ -356,7 +398,12 @@ class _Header:
 
 
 def _parse_header(
-    cells: Sequence[str | None], *, path: Path, line: int, column: Callable[[int], str]
+    cells: Sequence[str | None],
+    *,
+    path: Path,
+    line: int,
+    column: Callable[[int], str],
+    other_sheets: str = "",
 ) -> _Header:
     names: list[str | None] = []
     seen: dict[str, int] = {}
@@ -380,10 +427,15 @@ def _parse_header(
     for required in _REQUIRED_FIELDS:
         if required not in seen:
             found = ", ".join(f"'{_short(n)}'" for n in names if n is not None)
-            raise GoldenFileError(
+            message = (
                 f"the header row has no '{required}' column (it has {found}): the first row "
                 "must name the columns id, input and expected (tags, check and others are "
-                "optional)",
+                "optional)"
+            )
+            if other_sheets and not any(name in seen for name in _REQUIRED_FIELDS):
+                message += f"; {other_sheets}"
+            raise GoldenFileError(
+                message,
                 path=path,
                 line=line,
                 field=required,
@@ -429,14 +481,23 @@ def _table_rows(
     *,
     path: Path,
     column: Callable[[int], str],
+    unsaved: Mapping[int, _UnsavedFormula] | None = None,
+    other_sheets: str = "",
 ) -> list[CaseRow]:
+    """Rows by the header and cell conventions; *unsaved* (workbooks) holds, by row number, the
+    first cell of a row that has a formula without a saved result; *other_sheets* (workbooks)
+    is added to a header that names no case columns."""
     header: _Header | None = None
     rows: list[CaseRow] = []
     for line, cells in records:
+        if unsaved and line in unsaved:
+            raise _unsaved_formula_error(unsaved[line], header, path=path, line=line)
         if _is_blank(cells):
             continue
         if header is None:
-            header = _parse_header(cells, path=path, line=line, column=column)
+            header = _parse_header(
+                cells, path=path, line=line, column=column, other_sheets=other_sheets
+            )
             continue
         data: dict[str, Any] = {}
         for index, raw in enumerate(cells):
@@ -457,11 +518,29 @@ def _table_rows(
     return rows
 
 
-def _sniff_delimiter(text: str) -> str:
-    """Comma, unless the header line names more known columns when split on ';' or a tab."""
+def _unsaved_formula_error(
+    found: _UnsavedFormula, header: _Header | None, *, path: Path, line: int
+) -> GoldenFileError:
+    field = None
+    if header is not None and found.column < len(header.names):
+        field = header.names[found.column]
+    return GoldenFileError(
+        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({_short(found.formula, 60)}) "
+        "without a saved result: the workbook was saved by a program that does not calculate "
+        "formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice and save "
+        "it, or replace the formulas by their values (copy, then paste values only)",
+        path=path,
+        line=line,
+        field=field,
+    )
+
+
+def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
+    """*prefer*, unless the header line names more known columns when split on another of
+    comma, semicolon and tab."""
     header_line = next((line for line in _LINE_BREAK.split(text) if line.strip()), "")
-    best, best_score = ",", -1
-    for delimiter in _DELIMITERS:
+    best, best_score = prefer, -1
+    for delimiter in (prefer, *(d for d in _DELIMITERS if d != prefer)):
         try:
             cells = next(csv.reader([header_line], delimiter=delimiter), [])
         except csv.Error:
@@ -490,10 +569,12 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 def _read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
+    """A delimited text table: ``.csv``, or ``.tsv``/``.txt`` (tab-separated, as Excel's "Text"
+    and "Unicode Text" exports write them)."""
     text = _decode(data, encoding, path, gb18030_fallback=True)
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text), strict=True
-    )
+    tab_first = path.suffix.lower() in _TAB_SUFFIXES or _bom_encoding(data) in ("utf-16", "utf-32")
+    delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     consumed = 0
     while True:
@@ -536,21 +617,82 @@ def _cell_text(value: object) -> str | None:
 
 
 def _column_letter(index: int) -> str:
-    letters = ""
-    number = index + 1
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return f"column {letters}"
+    from openpyxl.utils import get_column_letter
+
+    return f"column {get_column_letter(index + 1)}"
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
+@dataclass(frozen=True)
+class _UnsavedFormula:
+    """A workbook cell that holds a formula but no saved result.
+
+    Excel and LibreOffice store each formula's result beside it when they save; a workbook
+    written by a script (openpyxl, pandas) stores only the formula, and a reader that does not
+    calculate sees an empty cell. Reading it as empty would lose data silently, so it is an error
+    of its own.
+    """
+
+    sheet: str
+    cell: str
+    """The cell's reference, like ``B7``."""
+    column: int
+    """0-based column index."""
+    formula: str
+
+
+def _formulas(rows: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """The formulas of a sheet read without ``data_only``, by (row number, column index).
+
+    A text cell that starts with ``=`` looks the same here; the caller tells the two apart by
+    the saved results (a text cell always has one).
+    """
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    found: dict[tuple[int, int], str] = {}
+    for number, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            if value is None or type(value) in (int, float, bool):
+                continue
+            if isinstance(value, str):
+                if value.startswith("="):
+                    found[number, index] = value
+            elif isinstance(value, ArrayFormula):
+                found[number, index] = str(value.text)
+            elif isinstance(value, DataTableFormula):
+                found[number, index] = "a data table formula"
+    return found
+
+
+def _saved_results(cells: Sequence[Any]) -> list[Any]:
+    """Cell values as saved, with an empty text result (``=IF(A2="", "", ...)``, stored by Excel
+    and LibreOffice as an empty value of type ``str``) as ``""`` rather than None, which is left
+    for a formula that has no saved result at all."""
+    return [
+        "" if cell.value is None and getattr(cell, "data_type", None) == "str" else cell.value
+        for cell in cells
+    ]
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """One worksheet as read, and the names of the workbook's other worksheets."""
+
+    title: str
+    rows: list[list[Any]]
+    """Cell values, every row (formulas as their text, or the results saved with them)."""
+    others: tuple[str, ...]
+    """The workbook's other worksheets, in tab order."""
+
+
+def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) -> _Sheet:
+    """The chosen sheet (formulas as their text unless *data_only*, which gives the results
+    Excel saved)."""
     import openpyxl  # imported here: only workbooks need it
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
         except Exception as exc:
             raise GoldenFileError(
                 f"not a valid .xlsx workbook ({type(exc).__name__}: {_short(str(exc), 80)}): "
@@ -561,7 +703,10 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
             worksheet = _pick_sheet(workbook, sheet, path)
             try:
                 worksheet.reset_dimensions()  # the stored size can be wrong: read every row
-                raw_rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
+                if data_only:
+                    raw_rows = [_saved_results(row) for row in worksheet.iter_rows()]
+                else:
+                    raw_rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
             except Exception as exc:
                 raise GoldenFileError(
                     f"cannot read sheet '{worksheet.title}' ({type(exc).__name__}: "
@@ -569,14 +714,51 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
                     "save it again",
                     path=path,
                 ) from None
+            title = str(worksheet.title)
+            others = tuple(str(w.title) for w in workbook.worksheets if str(w.title) != title)
+            return _Sheet(title, raw_rows, others)
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
+    # Read once with formulas visible; only a sheet that has formulas is read a second time for
+    # the results Excel saved with them (most case sheets have none, so this costs nothing).
+    loaded = _load_sheet(path, data, sheet, data_only=False)
+    title, raw_rows = loaded.title, loaded.rows
+    formulas = _formulas(raw_rows)
+    unsaved: dict[int, _UnsavedFormula] = {}
+    if formulas:
+        raw_rows = _load_sheet(path, data, title, data_only=True).rows
+        from openpyxl.utils import get_column_letter
+
+        for (number, index), text in sorted(formulas.items()):
+            row = raw_rows[number - 1] if number <= len(raw_rows) else []
+            saved = row[index] if index < len(row) else None
+            if saved is None and number not in unsaved:
+                cell = f"{get_column_letter(index + 1)}{number}"
+                unsaved[number] = _UnsavedFormula(title, cell, index, text)
     records = [
         (number, [_cell_text(value) for value in row])
         for number, row in enumerate(raw_rows, start=1)
     ]
-    return _table_rows(records, path=path, column=_column_letter)
+    other_sheets = ""
+    if sheet is None and loaded.others:
+        # the first sheet is read by default; the cases may well be on another one
+        listed = ", ".join(f"'{name}'" for name in loaded.others)
+        example = loaded.others[0].replace("'", "''")
+        other_sheets = (
+            f"the workbook's first sheet, '{title}', is read unless the manifest names another; "
+            f"its other sheets are {listed}: if the cases are on one of them, set it in the "
+            f"manifest, like sheet: '{example}'"
+        )
+    rows = _table_rows(
+        records, path=path, column=_column_letter, unsaved=unsaved, other_sheets=other_sheets
+    )
+    if not rows and other_sheets:
+        raise GoldenFileError(f"no cases on the first sheet: {other_sheets}", path=path)
+    return rows
 
 
 def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
@@ -641,14 +823,19 @@ def _id_problem(value: object) -> str | None:
     if isinstance(value, float) and not value.is_integer():
         return f'id must be text or a whole number, not {_show(value)}: use a name like "refund-1"'
     text = _id_text(value)
-    if not text:
+    if not text.strip():
         return 'id is empty: give every case a short unique id, like "refund-1"'
     for char in text:
-        if char.isspace() or char in _ID_FORBIDDEN or not char.isprintable():
-            what = "white space" if char.isspace() else repr(char)
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in "\t\n\r":
             return (
-                f"id {_show(text)} contains {what}: ids become pytest ids '<suite>/<id>', so use "
-                "letters, digits, '-', '_' or '.' (no white space, '/', '[' or ']')"
+                f"id {_show(text)} contains the control character U+{ord(char):04X}: remove it "
+                "(ids are shown in reports and terminals)"
+            )
+        if category == "Cs":
+            return (
+                f"id {_short(json.dumps(text), 60)} contains U+{ord(char):04X}, half of a "
+                "UTF-16 surrogate pair and not a character: fix the id"
             )
     return None
 
@@ -784,7 +971,6 @@ def _validation_error(
     )
 
 
-_ID_TEXT = re.compile(r"[^\s/\[\]]+")
 _ROLES = frozenset({"system", "user", "assistant"})
 
 
@@ -797,7 +983,7 @@ def _plainly_valid(data: Mapping[str, Any]) -> bool:
     case_id = data.get("id")
     if type(case_id) is int:
         pass
-    elif not (isinstance(case_id, str) and _ID_TEXT.fullmatch(case_id)):
+    elif not (isinstance(case_id, str) and case_id.isprintable() and case_id.strip()):
         return False
     value = data.get("input")
     if isinstance(value, str):

@@ -35,9 +35,9 @@ def chunk_groups(
     nodeids: Sequence[str], chunk_size: int, golden: Collection[str] | None = None
 ) -> dict[str, str]:
     """The scheduling group of every golden node id (case chunks and metric groups); other
-    node ids are absent. *golden* holds the run's case keys (``suite/id``) and metric keys
-    (``suite::metric``); a test of the project's own whose id merely looks like one is left
-    alone. None accepts every id of the golden shape."""
+    node ids are absent. *golden* holds the run's case test keys (``suite/test id``, as in the
+    node ids) and metric keys (``suite::metric``); a test of the project's own whose id merely
+    looks like one is left alone. None accepts every id of the golden shape."""
     groups: dict[str, str] = {}
     seen: defaultdict[str, int] = defaultdict(int)
     for nodeid in nodeids:

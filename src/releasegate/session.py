@@ -402,10 +402,11 @@ class ReleaseSession:
     # -- collection ------------------------------------------------------------------------
 
     def golden_keys(self) -> frozenset[str]:
-        """Case keys (``suite/id``) and metric keys (``suite::metric``) of the selected suites."""
+        """Case test keys (``suite/test id``, as in node ids) and metric keys
+        (``suite::metric``) of the selected suites."""
         keys: set[str] = set()
         for suite in self.suites.values():
-            keys.update(case.key for case in suite.cases)
+            keys.update(case.test_key for case in suite.cases)
             keys.update(f"{suite.name}::{spec.name}" for spec in suite.metrics)
         return frozenset(keys)
 
