@@ -10,9 +10,11 @@ Faults are told apart because they call for different answers. A refused connect
 server: every request fails at once with the URL, no backoff ladder. 429 (honouring
 ``Retry-After``), 5xx, a time-out and a dropped connection are retried with exponential backoff
 and jitter, up to ``max_retries``. Other 4xx and a malformed answer are not retried: asking again
-gives the same. A prompt whose request failed is reported alone (:class:`PartialBatchError`), so
-the batch's other answers are kept; its case is then an error, never a wrong answer, and is not
-cached. Messages name the URL and never contain the API key.
+gives the same. A URL that answers but is not an OpenAI-compatible API (a web server: 404 on
+``GET /models``, 405 or 501 to a POST, a page that is not JSON) is told at once, with the URL,
+never retried: nothing there will ever answer. A prompt whose request failed is reported alone
+(:class:`PartialBatchError`), so the batch's other answers are kept; its case is then an error,
+never a wrong answer, and is not cached. Messages name the URL and never contain the API key.
 
 There are no weights to hash, so the fingerprint (part of the prediction-cache key) is the URL,
 the model name and the model's stable facts from ``GET /models`` where the server lists them
@@ -29,6 +31,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.request
@@ -58,6 +61,10 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 """Seconds to open a connection; failing that is "no server", not retried."""
 PROBE_TIMEOUT_SECONDS = 10.0
 """Seconds the start-up ``GET /models`` may take."""
+
+NOT_AN_API_STATUSES = (404, 405, 501)
+"""Statuses of ``GET /models`` (every OpenAI-compatible server lists its models there) that mean
+no such API is at the URL; 405 and 501 to a POST mean the same for the generation routes."""
 
 _STABLE_MODEL_FIELDS = ("id", "root", "parent", "owned_by", "max_model_len")
 """Facts of a ``/models`` entry that identify what is served (``created`` is left out: it is
@@ -349,6 +356,8 @@ class OpenAIBackend:
                 if status == 200:
                     return self._parse(url, route, raw)
                 detail = self._detail(raw)
+                if status in (405, 501):
+                    return _Failure(self._not_an_api(url, f"HTTP {status} to a POST"))
                 if status != 429 and status < 500:
                     hint = self._hint(status)
                     return _Failure(self._redact(f"{url}: HTTP {status}{detail}; {hint}"))
@@ -415,6 +424,8 @@ class OpenAIBackend:
 
     def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
         """The answer in a 200 response, or why the response is not one."""
+        if _looks_like_html(raw):
+            return _Failure(self._not_an_api(url, "it answered with an HTML page, not JSON"))
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -442,6 +453,13 @@ class OpenAIBackend:
                 f"{url}: malformed response: {what}; body: {self._snippet(raw)}. Is base_url an "
                 "OpenAI-compatible endpoint (ending in /v1)? The server's log may say more"
             )
+        )
+
+    def _not_an_api(self, url: str, why: str) -> str:
+        return self._redact(
+            f"{url}: {why}: this URL is not an OpenAI-compatible API. Point base_url "
+            "(--base-url) at the API root of the server (vLLM, TGI, Ollama, transformers "
+            "serve ...), which usually ends in /v1"
         )
 
     def _no_server(self, url: str, reason: str) -> str:
@@ -477,7 +495,11 @@ class OpenAIBackend:
 
     @staticmethod
     def _snippet(raw: bytes, limit: int = 300) -> str:
+        """The body as a message can quote it: an HTML error page (a proxy's 502) by its text
+        alone, whitespace collapsed; the markup says nothing and floods the terminal."""
         text = raw.decode("utf-8", errors="replace").strip()
+        if _looks_like_html(raw):
+            text = "HTML page: " + " ".join(re.sub(r"<[^>]*>", " ", text).split())
         return text if len(text) <= limit else text[:limit] + "..."
 
     def _redact(self, text: str) -> str:
@@ -499,14 +521,18 @@ class OpenAIBackend:
             if exc.code in (401, 403):
                 hint = self._hint(exc.code)
                 raise BackendError(self._redact(f"{url}: HTTP {exc.code}; {hint}")) from None
+            if exc.code in NOT_AN_API_STATUSES:
+                raise BackendError(self._not_an_api(url, f"HTTP {exc.code}")) from None
             return {"models": f"unavailable (HTTP {exc.code})"}
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise BackendError(self._no_server(url, str(reason))) from None
         try:
-            listed = json.loads(raw).get("data", [])
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            return {"models": "unavailable (not JSON)"}
+            document = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            what = "an HTML page" if _looks_like_html(raw) else "an answer that is not JSON"
+            raise BackendError(self._not_an_api(url, f"HTTP 200 with {what}")) from None
+        listed = document.get("data", []) if isinstance(document, dict) else []
         for entry in listed if isinstance(listed, list) else []:
             if isinstance(entry, dict) and entry.get("id") == self.model_name:
                 return {"models": {k: entry[k] for k in _STABLE_MODEL_FIELDS if k in entry}}
@@ -524,6 +550,11 @@ class OpenAIBackend:
             )
         identity = {"base_url": self.base_url, "model": self.model_name, **self.server_info}
         return _digest(identity), "endpoint (URL, model name, /models entry)"
+
+
+def _looks_like_html(raw: bytes) -> bool:
+    """A web page where an API would answer JSON: a web server, a proxy's or a login page."""
+    return raw.lstrip()[:1] == b"<"
 
 
 def _digest(document: Mapping[str, Any]) -> str:
