@@ -461,3 +461,19 @@ def test_an_html_error_page_is_quoted_by_its_text(tmp_path: Path) -> None:
     reason = raised.value.failures[0]
     assert "HTTP 502: HTML page: 502 Bad Gateway 502 Bad Gateway" in reason
     assert "<" not in reason and len(fake.received) == 2
+
+
+def test_an_echoed_key_is_redacted_in_answers_but_a_placeholder_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def echo(n: int, request: Received) -> Reply:
+        return Reply(text=f"EMPTY box; you sent {request.headers.get('Authorization')}")
+
+    monkeypatch.setenv("SHOP_LLM_KEY", "sk-test-0123456789abcdef")
+    with backend_for(echo, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, _):
+        [answer] = backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    assert answer.text == "EMPTY box; you sent Bearer ***"
+    monkeypatch.setenv("SHOP_LLM_KEY", "EMPTY")  # vLLM's placeholder: no secret to hide
+    with backend_for(echo, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, _):
+        [answer] = backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    assert answer.text == "EMPTY box; you sent Bearer EMPTY"

@@ -14,7 +14,11 @@ gives the same. A URL that answers but is not an OpenAI-compatible API (a web se
 ``GET /models``, 405 or 501 to a POST, a page that is not JSON) is told at once, with the URL,
 never retried: nothing there will ever answer. A prompt whose request failed is reported alone
 (:class:`PartialBatchError`), so the batch's other answers are kept; its case is then an error,
-never a wrong answer, and is not cached. Messages name the URL and never contain the API key.
+never a wrong answer, and is not cached. Messages name the URL.
+
+The API key never leaves this module: a server may echo it (in an error, or in an answer: "your
+key is Bearer sk-..."), so every answer text and every message is redacted here, at the source,
+before anything downstream (the prediction cache, reports, the terminal) can see it.
 
 There are no weights to hash, so the fingerprint (part of the prediction-cache key) is the URL,
 the model name and the model's stable facts from ``GET /models`` where the server lists them
@@ -44,7 +48,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from ..exceptions import BackendError, PartialBatchError
+from ..exceptions import BackendError, PartialBatchError, ServerStartError
 from ..fingerprint import weights_fingerprint
 from ..serving import EmbeddedServer, embedded_server
 from . import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
@@ -61,6 +65,11 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 """Seconds to open a connection; failing that is "no server", not retried."""
 PROBE_TIMEOUT_SECONDS = 10.0
 """Seconds the start-up ``GET /models`` may take."""
+REDACTED = "***"
+"""What stands where the API key was in an answer or a message."""
+MIN_SECRET_LENGTH = 8
+"""A shorter key is a placeholder (``EMPTY``, ``none``), no secret: looking for it would rewrite
+ordinary words in the answers being judged."""
 
 NOT_AN_API_STATUSES = (404, 405, 501)
 """Statuses of ``GET /models`` (every OpenAI-compatible server lists its models there) that mean
@@ -159,17 +168,22 @@ class OpenAIBackend:
         self._embedded: EmbeddedServer | None = None
         self._closed = False
         self._deadline: float | None = None
+        self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         if self.endpoint.base_url is None:
             check_model_source(spec)
             dtype = "float32" if spec.dtype == "auto" else spec.dtype  # as the hf backend on CPU
-            self._embedded = self._stack.enter_context(
-                embedded_server(spec.model, cache_dir=spec.cache_dir, extra_args=("--dtype", dtype))
-            )
+            try:
+                self._embedded = self._stack.enter_context(
+                    embedded_server(
+                        spec.model, cache_dir=spec.cache_dir, extra_args=("--dtype", dtype)
+                    )
+                )
+            except ServerStartError as exc:  # its log's tail, which may hold what it was sent
+                raise ServerStartError(self._redact(str(exc))) from None
             self.base_url, self.model_name = self._embedded.base_url, self._embedded.model
         else:
             self.base_url = self.endpoint.base_url.rstrip("/")
             self.model_name = self.endpoint.served_model or spec.model
-        self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         try:
             self.server_info = self._probe()
             self.fingerprint, self.fingerprint_source = self._fingerprint()
@@ -258,6 +272,7 @@ class OpenAIBackend:
         from lm_eval.models.openai_completions import LocalChatCompletion, LocalCompletionsAPI
 
         key_env = self.endpoint.api_key_env
+        redact = self._redact
         chat = self.endpoint.api == "chat"
         base: Any = LocalChatCompletion if chat else LocalCompletionsAPI
 
@@ -271,7 +286,7 @@ class OpenAIBackend:
                 # serve) return it. Cut there, as the in-process HFLM does.
                 answers = super().generate_until(requests, disable_tqdm=disable_tqdm)
                 return [
-                    cut_at_stop(answer, request.args[1].get("until"))
+                    redact(cut_at_stop(answer, request.args[1].get("until")))
                     for answer, request in zip(answers, requests, strict=True)
                 ]
 
@@ -445,7 +460,9 @@ class OpenAIBackend:
             return self._malformed(url, f"no string at {field}", raw)
         usage = document.get("usage")
         tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
-        return _Answer(text=text, output_tokens=tokens if isinstance(tokens, int) else 0)
+        return _Answer(
+            text=self._redact(text), output_tokens=tokens if isinstance(tokens, int) else 0
+        )
 
     def _malformed(self, url: str, what: str, raw: bytes) -> _Failure:
         return _Failure(
@@ -503,8 +520,12 @@ class OpenAIBackend:
         return text if len(text) <= limit else text[:limit] + "..."
 
     def _redact(self, text: str) -> str:
-        """Servers may echo the key they refused; it never reaches a message."""
-        return text.replace(self._api_key, "***") if self._api_key else text
+        """*text* with the API key replaced: servers echo the key they refused, and a model may
+        be made to repeat what it was sent."""
+        key = self._api_key
+        if not key or len(key) < MIN_SECRET_LENGTH:
+            return text
+        return text.replace(key, REDACTED)
 
     # -- identity -----------------------------------------------------------------------------
 
