@@ -48,7 +48,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from ..exceptions import BackendError, PartialBatchError, ServerStartError
+from ..exceptions import (
+    BackendError,
+    GenerationInterrupted,
+    PartialBatchError,
+    ServerStartError,
+)
 from ..fingerprint import weights_fingerprint
 from ..serving import EmbeddedServer, embedded_server
 from . import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
@@ -243,13 +248,13 @@ class OpenAIBackend:
             self._deadline = time.monotonic() + self.endpoint.run_timeout
         requests = [self._request(text, settings) for text in rendered]
         started = time.perf_counter()
-        outcomes = _run(self._send_all(requests))
-        seconds = (time.perf_counter() - started) / len(rendered)
-        answered = {
-            i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=seconds)
-            for i, o in enumerate(outcomes)
-            if isinstance(o, _Answer)
-        }
+        outcomes: list[_Answer | _Failure | None] = [None] * len(requests)
+        try:
+            _run(self._send_all(requests, outcomes))
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM made one: keep what came back
+            answered = _generations(outcomes, time.perf_counter() - started)
+            raise GenerationInterrupted(answered, str(interrupt)) from interrupt
+        answered = _generations(outcomes, time.perf_counter() - started)
         failures = {i: o.reason for i, o in enumerate(outcomes) if isinstance(o, _Failure)}
         if failures:
             first = failures[min(failures)]
@@ -334,15 +339,21 @@ class OpenAIBackend:
         return headers
 
     async def _send_all(
-        self, requests: Sequence[tuple[str, dict[str, Any]]]
-    ) -> list[_Answer | _Failure]:
+        self,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        outcomes: list[_Answer | _Failure | None],
+    ) -> None:
+        """Each request's outcome into its slot of *outcomes* as soon as it is known, so that
+        an interrupted batch still shows what had come back."""
         slots = asyncio.Semaphore(self.endpoint.concurrency)
         connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency)
+
+        async def send(index: int, route: str, body: dict[str, Any]) -> None:
+            outcomes[index] = await self._send(session, slots, route, body)
+
         async with aiohttp.ClientSession(connector=connector, headers=self._headers()) as session:
-            return list(
-                await asyncio.gather(
-                    *(self._send(session, slots, route, body) for route, body in requests)
-                )
+            await asyncio.gather(
+                *(send(i, route, body) for i, (route, body) in enumerate(requests))
             )
 
     def _remaining(self) -> float | None:
@@ -571,6 +582,18 @@ class OpenAIBackend:
             )
         identity = {"base_url": self.base_url, "model": self.model_name, **self.server_info}
         return _digest(identity), "endpoint (URL, model name, /models entry)"
+
+
+def _generations(
+    outcomes: Sequence[_Answer | _Failure | None], seconds: float
+) -> dict[int, Generation]:
+    """The answers among *outcomes* by index, each with its share of the batch's *seconds*."""
+    share = seconds / len(outcomes)
+    return {
+        i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=share)
+        for i, o in enumerate(outcomes)
+        if isinstance(o, _Answer)
+    }
 
 
 def _looks_like_html(raw: bytes) -> bool:
