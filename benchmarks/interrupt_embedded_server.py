@@ -108,8 +108,11 @@ def main() -> None:
             servers_ended = now
         time.sleep(0.05)
     alive = [s for s in servers if not _gone(s)]
-    print(f"SIG{args.signal}, -n {args.workers}: pytest ended after {pytest_ended} s "
-          f"(exit status {run.returncode}); its servers after {servers_ended} s; "
+    def seconds(value: float | None) -> str:
+        return "not within 120 s" if value is None else f"after {value:.1f} s"
+
+    print(f"SIG{args.signal}, -n {args.workers}: pytest ended {seconds(pytest_ended)} "
+          f"(exit status {run.returncode}); its servers ended {seconds(servers_ended)}; "
           f"still alive: {alive or 'none'}")  # fmt: skip
     for server in alive:  # leave nothing behind
         os.killpg(server, signal.SIGKILL)
