@@ -59,7 +59,7 @@ class FakeServer:
 
     def __init__(self, script: Callable[[int, Received], Reply], models: Reply | None = None):
         self.script = script
-        self.models = models or Reply(status=404, body=b'{"error": "no /models here"}')
+        self.models = models or Reply(body=b'{"object": "list", "data": []}')
         self.received: list[Received] = []
         self.in_flight = 0
         self.max_in_flight = 0

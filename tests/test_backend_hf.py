@@ -21,7 +21,13 @@ from releasegate.backends import (
 )
 from releasegate.config import default_cache_dir
 from releasegate.default_model import INSTALL_COMMAND
-from releasegate.exceptions import BackendError, ConfigError, ModelLoadError, UnknownNameError
+from releasegate.exceptions import (
+    BackendError,
+    ConfigError,
+    GenerationInterrupted,
+    ModelLoadError,
+    UnknownNameError,
+)
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -282,3 +288,26 @@ def test_shared_system_prompt_is_computed_once_with_the_same_answers(
     one_by_one = backend.generate(rendered, settings, batch_size=1)
     assert len(calls) == 1  # a batch of one has nothing to share
     assert [a.text for a in batched] == [a.text for a in one_by_one]
+
+
+def test_an_interrupt_keeps_the_answers_of_the_sub_batches_done(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a SIGTERM made one) while the third sub-batch runs: the first two answers
+    come with the interrupt, so the prediction service caches them."""
+    real = backend._generate_batch  # type: ignore[attr-defined]
+    calls: list[int] = []
+
+    def interrupted_on_the_third(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("SIGTERM received: ending the run as Ctrl-C does")
+        return real(*args)
+
+    monkeypatch.setattr(backend, "_generate_batch", interrupted_on_the_third)
+    rendered = [backend.render(chat(q)) for q in QUESTIONS[:4]]
+    with pytest.raises(GenerationInterrupted, match=r"SIGTERM received.*2 answer") as raised:
+        backend.generate(rendered, GenerationSettings(max_new_tokens=8), batch_size=1)
+    assert isinstance(raised.value, KeyboardInterrupt)
+    assert len(raised.value.answered) == 2
+    assert all(answer.text.strip() for answer in raised.value.answered.values())

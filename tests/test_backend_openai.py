@@ -7,6 +7,9 @@ fake_openai.py); the backend's behaviour against the real server is in tests/tes
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -364,3 +367,113 @@ def test_a_stop_sequence_a_server_returned_is_cut_off_for_benchmarks() -> None:
     assert cut_at_stop("a. b\n\nc", ["\n\n", "."]) == "a"
     assert cut_at_stop("no stop here", "\n\n") == "no stop here"
     assert cut_at_stop("kept", None) == cut_at_stop("kept", [""]) == "kept"
+
+
+@contextmanager
+def web_server(root: Path) -> Iterator[str]:
+    """A real ``python -m http.server`` serving *root* on loopback: a URL that answers HTTP but
+    is no OpenAI-compatible API (404 for what is missing, 501 to every POST, HTML pages)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert process.poll() is None and time.monotonic() < deadline, "http.server failed"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.parametrize(
+    ("models_file", "why"),
+    [
+        (None, "HTTP 404"),
+        ("<!DOCTYPE html><html><title>Shop</title><body>Welcome</body></html>", "an HTML page"),
+        ("models: none", "not JSON"),
+    ],
+    ids=["404", "html", "not-json"],
+)
+def test_a_web_server_is_not_an_api_said_at_once(
+    tmp_path: Path, models_file: str | None, why: str
+) -> None:
+    """``GET /models`` that is missing or is not JSON: no OpenAI-compatible API at the URL."""
+    site = tmp_path / "site"
+    (site / "v1").mkdir(parents=True)
+    if models_file is not None:
+        (site / "v1" / "models").write_text(models_file, encoding="utf-8")
+    with web_server(site) as url:
+        spec = ModelSpec(model="m", cache_dir=tmp_path, endpoint=EndpointSpec(base_url=url))
+        started = time.monotonic()
+        with pytest.raises(BackendError) as raised:
+            load_backend("openai", spec)
+        elapsed = time.monotonic() - started
+    message = str(raised.value)
+    assert f"{url}/models: " in message and why in message
+    assert "this URL is not an OpenAI-compatible API" in message and "--base-url" in message
+    assert "<" not in message and "max_retries" not in message
+    assert elapsed < 5
+
+
+def test_a_web_server_refusing_posts_is_not_an_api_without_retries(tmp_path: Path) -> None:
+    """``/models`` answers (a static file), but the generation route is a 501 HTML page."""
+    site = tmp_path / "site"
+    (site / "v1").mkdir(parents=True)
+    (site / "v1" / "models").write_text('{"object": "list", "data": []}', encoding="utf-8")
+    with web_server(site) as url:
+        spec = ModelSpec(
+            model="m", cache_dir=tmp_path, endpoint=EndpointSpec(base_url=url, max_retries=5)
+        )
+        backend = load_backend("openai", spec)
+        started = time.monotonic()
+        try:
+            with pytest.raises(PartialBatchError) as raised:
+                backend.generate([backend.render(CHAT)] * 2, GREEDY, batch_size=2)
+        finally:
+            backend.close()
+        elapsed = time.monotonic() - started
+    for reason in raised.value.failures.values():
+        assert f"{url}/chat/completions: HTTP 501 to a POST" in reason
+        assert "this URL is not an OpenAI-compatible API" in reason
+        assert "<" not in reason and "max_retries" not in reason and "attempt" not in reason
+    assert elapsed < 3  # no backoff ladder: five retries would take seconds
+
+
+def test_an_html_error_page_is_quoted_by_its_text(tmp_path: Path) -> None:
+    """A proxy's 502 page while the model server restarts: retried, and quoted without markup."""
+    page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+    with (
+        backend_for(lambda n, r: Reply(status=502, body=page), tmp_path, max_retries=1) as (
+            backend,
+            fake,
+        ),
+        pytest.raises(PartialBatchError) as raised,
+    ):
+        backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    reason = raised.value.failures[0]
+    assert "HTTP 502: HTML page: 502 Bad Gateway 502 Bad Gateway" in reason
+    assert "<" not in reason and len(fake.received) == 2
+
+
+def test_an_echoed_key_is_redacted_in_answers_but_a_placeholder_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def echo(n: int, request: Received) -> Reply:
+        return Reply(text=f"EMPTY box; you sent {request.headers.get('Authorization')}")
+
+    monkeypatch.setenv("SHOP_LLM_KEY", "sk-test-0123456789abcdef")
+    with backend_for(echo, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, _):
+        [answer] = backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    assert answer.text == "EMPTY box; you sent Bearer ***"
+    monkeypatch.setenv("SHOP_LLM_KEY", "EMPTY")  # vLLM's placeholder: no secret to hide
+    with backend_for(echo, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, _):
+        [answer] = backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    assert answer.text == "EMPTY box; you sent Bearer EMPTY"

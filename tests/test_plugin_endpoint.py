@@ -154,3 +154,38 @@ def test_benchmarks_against_a_dead_endpoint_are_errors_naming_the_url(
     report = result.stdout.str().split("short test summary info")[0]
     assert report.count("cannot connect") == 1
     assert "Traceback" not in report and "raise BackendError" not in report
+
+
+def test_an_api_key_echoed_back_is_written_nowhere(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that repeats the Authorization header in its answers (a fake: no real server
+    does, but a model can be made to): the key is in no file the run wrote, nor on the
+    terminal; the redaction marker stands in its place."""
+    secret = "sk-live-4f9a2c7e1b8d6053aa"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    manifest = MANIFEST.replace('check: {name: regex, pattern: "\\\\S"}', "check: contains")
+    (project.path / "fixtures" / "golden" / "tiny.yaml").write_text(manifest, encoding="utf-8")
+
+    def echo(n: int, request: Received) -> Reply:
+        return Reply(text=f"Hello! Your key is {request.headers['Authorization']}.")
+
+    fake = FakeServer(echo)
+    with fake.running() as url:
+        result = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url, "-rA"
+        )
+    assert {r.headers["Authorization"] for r in fake.received} == {f"Bearer {secret}"}
+    result.assert_outcomes(passed=1, failed=3)  # the answers were judged, with the key out
+    terminal = result.stdout.str() + result.stderr.str()
+    assert "Your key is Bearer ***." in terminal and secret not in terminal
+    written = {p.relative_to(project.path).as_posix(): p for p in project.path.rglob("*")}
+    kinds = {name.rsplit("/", 1)[-1] for name in written}
+    assert {"results.json", "summary.md", "junit.xml"} <= kinds
+    assert any(name.startswith("cache/") and p.is_file() for name, p in written.items())
+    leaks = [
+        name for name, p in written.items() if p.is_file() and secret.encode() in p.read_bytes()
+    ]
+    assert leaks == []
+    results = next(p for name, p in written.items() if name.endswith("/results.json"))
+    assert "Your key is Bearer ***." in results.read_text(encoding="utf-8")

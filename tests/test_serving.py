@@ -8,11 +8,18 @@ Greedy answers through the server are held to be identical to the in-process hf 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +255,161 @@ def _parent(pid: int) -> int:
     except (OSError, IndexError, ValueError):
         return -1
 
+
+def _servers_under(pid: int) -> set[int]:
+    """Live ``transformers serve`` processes descended from *pid* (an xdist worker's too)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"transformers.cli.transformers import main" not in command or _gone(int(entry.name)):
+            continue
+        ancestor = int(entry.name)
+        while ancestor > 1:
+            ancestor = _parent(ancestor)
+            if ancestor == pid:
+                found.add(int(entry.name))
+                break
+    return found
+
+
+def _answered(server: int) -> int:
+    """Completions the server has returned so far, from its log (its stdout)."""
+    try:
+        log = Path(os.readlink(f"/proc/{server}/fd/1")).read_text(errors="replace")
+    except OSError:
+        return 0
+    return log.count('/completions HTTP/1.1" 200')
+
+
+def _port_of(server: int) -> int:
+    command = Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0")
+    return int(command[command.index(b"--port") + 1])
+
+
+@dataclass(frozen=True)
+class _Interrupted:
+    """How an interrupted ``pytest model_tests --backend openai`` run ended."""
+
+    seconds: float
+    """From the interrupt to the end of the pytest process."""
+    servers: frozenset[int]
+    """The embedded servers it had started."""
+    alive: frozenset[int]
+    """Those of them still alive a second after it ended."""
+    listening: frozenset[int]
+    """Their ports still accepting connections then."""
+    cached: int
+    """Answers of this run in the prediction cache."""
+    output: str
+
+
+def _interrupted_run(
+    tmp_path: Path, interrupt: Callable[[subprocess.Popen[bytes]], None], *options: str
+) -> _Interrupted:
+    """``pytest model_tests --backend openai`` (starting its own servers), interrupted by
+    *interrupt* once its servers have returned two answers of the first chunk (16 cases)."""
+    run_id = f"interrupted-{os.getpid()}-{time.monotonic_ns()}"
+    log = tmp_path / "pytest.out"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "model_tests", "--suite", "intents", "-k", "test_case",
+             "--backend", "openai", "--no-prediction-cache", "--run-id", run_id,
+             "--reports-dir", str(tmp_path / "reports"), "-p", "no:cacheprovider", *options],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    servers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 400
+        while sum(_answered(s) for s in servers) < 2:
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "no answers within 400 s"
+            servers |= _servers_under(process.pid)
+            time.sleep(0.2)
+        ports = {_port_of(s) for s in servers}
+        interrupt(process)
+        interrupted = time.monotonic()
+        process.wait(timeout=120)
+        seconds = time.monotonic() - interrupted
+        time.sleep(1.0)
+        return _Interrupted(
+            seconds=seconds,
+            servers=frozenset(servers),
+            alive=frozenset(s for s in servers if not _gone(s)),
+            listening=frozenset(p for p in ports if _listening(f"http://127.0.0.1:{p}/v1")),
+            cached=_cached_for(run_id),
+            output=log.read_text(errors="replace"),
+        )
+    finally:  # whatever the outcome, nothing of this test outlives it
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for server in servers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server, signal.SIGKILL)
+
+
+def _cached_for(run_id: str) -> int:
+    db = sqlite3.connect(default_cache_dir() / "predictions.sqlite")
+    try:
+        (count,) = db.execute(
+            "SELECT count(*) FROM predictions WHERE run_id = ?", (run_id,)
+        ).fetchone()
+    finally:
+        db.close()
+    return int(count)
+
+
+def test_sigterm_ends_the_run_in_order_and_stops_its_server(tmp_path: Path) -> None:
+    """``timeout 600 pytest ...`` or a CI job cancelled: the run ends as Ctrl-C ends it, its
+    server goes with it, and the answers of the interrupted chunk are kept."""
+    ended = _interrupted_run(tmp_path, lambda p: p.send_signal(signal.SIGTERM), "-n", "0")
+    assert len(ended.servers) == 1
+    assert ended.alive == frozenset() and ended.listening == frozenset(), ended.output[-3000:]
+    assert ended.seconds < 30, ended.output[-3000:]  # 10 s measured at a load of 11 on 2 cores
+    assert "SIGTERM received" in ended.output  # ended as interrupted, not killed silently
+    assert ended.cached >= 2  # the chunk's answers that came back before the signal
+
+
+def test_ctrl_c_with_workers_leaves_no_server(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal signals the whole foreground group: controller and xdist workers."""
+    ended = _interrupted_run(tmp_path, lambda p: os.killpg(p.pid, signal.SIGINT), "-n", "2")
+    assert ended.alive == frozenset() and ended.listening == frozenset(), ended.output[-3000:]
+    assert ended.seconds < 60, ended.output[-3000:]  # 17 s measured at a load of 11 on 2 cores
+    assert ended.cached >= 2
+
+
+def test_a_killed_owner_takes_its_server_along(tmp_path: Path) -> None:
+    """SIGKILL (an OOM kill, a torn-down worker) runs no handler, no ``finally``: the server's
+    watchdog sees its starter gone and ends it."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(
+            """
+            import sys, time
+            from releasegate.config import default_cache_dir
+            from releasegate.serving import embedded_server
+            with embedded_server(cache_dir=default_cache_dir()) as server:
+                print(server.pid, server.base_url, flush=True)
+                time.sleep(600)
+            """
+        )],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert owner.stdout is not None
+    pid, base_url = owner.stdout.readline().split()
+    try:
+        assert _listening(base_url)
+        owner.kill()
+        owner.wait()
+        killed = time.monotonic()
+        while not _gone(int(pid)) and time.monotonic() - killed < 5:
+            time.sleep(0.05)
+        assert _gone(int(pid)) and not _listening(base_url)
+        assert time.monotonic() - killed < 2
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int(pid), signal.SIGKILL)

@@ -15,6 +15,7 @@ __all__ = [
     "BackendError",
     "BaselineError",
     "ConfigError",
+    "GenerationInterrupted",
     "GoldenFileError",
     "ModelLoadError",
     "PartialBatchError",
@@ -99,6 +100,23 @@ class PartialBatchError(BackendError):
         self.failures = dict(failures)
         """Index in the batch -> why that prompt got no answer (names the URL, says what to do)."""
         super().__init__(message)
+
+
+class GenerationInterrupted(KeyboardInterrupt):
+    """A batch's generation was interrupted (Ctrl-C, or SIGTERM made one), with the answers
+    that had come back before it.
+
+    Still a :class:`KeyboardInterrupt`, so the run ends as interrupted; it carries what the model
+    had already answered so that the prediction service caches it and a re-run does not ask
+    again. Not a :class:`ReleasegateError`: nothing is wrong with the user's input.
+    """
+
+    def __init__(self, answered: Mapping[int, Any], reason: str = "") -> None:
+        self.answered = dict(answered)
+        """Index in the batch -> its :class:`~releasegate.backends.Generation`."""
+        super().__init__(
+            f"{reason or 'interrupted'}; {len(self.answered)} answer(s) of the batch kept"
+        )
 
 
 class ServerStartError(ReleasegateError):

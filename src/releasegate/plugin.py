@@ -25,6 +25,7 @@ from .fixtures import (
     releasegate_session,
     suite_metric,
 )
+from .interrupts import end_orderly_on_signals, restore_signals
 from .reports import RunReport
 from .schemas import describe_keys
 from .session import (
@@ -138,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         update_baseline=config.getoption("releasegate_update_baseline"),
     )
     config.stash[SESSION_KEY] = session
+    end_orderly_on_signals()  # SIGTERM, SIGHUP: teardown runs, no server outlives the run
     if session.is_controller:
         report = RunReport(run_id=run_id, directory=settings.reports_dir / run_id)
         owns_junit = not config.option.xmlpath
@@ -147,6 +149,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(
             Controller(config, session, report, owns_junit=owns_junit), "releasegate-controller"
         )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore_signals()
 
 
 @pytest.hookimpl(optionalhook=True)

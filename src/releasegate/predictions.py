@@ -7,7 +7,8 @@ memory. A metric test asks for a whole suite and gets the same answers.
 
 A case whose request failed (a backend raising :class:`PartialBatchError` for it, or failing its
 whole batch) has no answer: it is remembered as failed for the rest of this process, so its test
-is an error with the reason, and it is not cached, so the next run asks again.
+is an error with the reason, and it is not cached, so the next run asks again. An interrupted
+chunk (Ctrl-C, SIGTERM) caches the answers that had come back before the interrupt goes on.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .backends import Backend, GenerationSettings
+from .backends import Backend, Generation, GenerationSettings
 from .cache import CachedAnswer, PredictionCache, prediction_key
 from .cases import GoldenCase
-from .exceptions import BackendError, PartialBatchError, ReleasegateError
+from .exceptions import BackendError, GenerationInterrupted, PartialBatchError, ReleasegateError
 from .prompting import build_prompt
 from .suites import Suite
 
@@ -187,10 +188,22 @@ class PredictionService:
             generations, failures = exc.answered, exc.failures
         except BackendError as exc:
             generations, failures = {}, dict.fromkeys(range(len(cases)), str(exc))
+        except GenerationInterrupted as interrupted:
+            self._cache.put_many(self._to_cache(cases, keys, interrupted.answered))
+            raise
         self.generate_seconds += time.perf_counter() - started
         self.generated_cases += len(generations)
         for index, reason in failures.items():
             self._failed[cases[index].key] = CaseNotAnswered(cases[index], reason)
+        return self._to_cache(cases, keys, generations)
+
+    def _to_cache(
+        self,
+        cases: Sequence[GoldenCase],
+        keys: Mapping[str, str],
+        generations: Mapping[int, Generation],
+    ) -> dict[str, CachedAnswer]:
+        """The batch's *generations* (by index into *cases*) as the cache stores them."""
         return {
             keys[cases[index].key]: CachedAnswer(
                 answer=generation.text,

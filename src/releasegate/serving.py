@@ -5,10 +5,16 @@ real OpenAI-compatible server all the same: this module starts ``transformers se
 model folder (the default model unless told otherwise), on CPU, on a free port of 127.0.0.1,
 waits until ``GET /health`` answers, and stops it afterwards.
 
-Stopping is the point of the design: the server runs in its own process group, which is sent
-SIGTERM and, after a grace period, SIGKILL, when the ``with`` block ends for whatever reason (a
-failing test, Ctrl-C); an ``atexit`` hook stops any that a crashed caller left running. A server
-that dies while starting, or never becomes healthy, is one error with the last lines of its log.
+Stopping is the point of the design: no server outlives the process that started it, however
+that process ends. The server runs in its own process group, which is sent SIGTERM and, after a
+short grace, SIGKILL, when the ``with`` block ends for whatever reason (a failing test, Ctrl-C,
+a SIGTERM that :mod:`releasegate.interrupts` turned into one); an ``atexit`` hook stops any that
+a crashed caller left running. Neither runs when the starter is killed outright (SIGKILL, an
+xdist worker torn down, SIGTERM without the handler): for that the server carries a watchdog
+thread that kills its own process group the moment its starter is gone, seen as the end of a
+pipe only the starter holds open, or, should a fork have inherited that pipe, as a new parent
+pid. A server that dies while starting, or never becomes healthy, is one error with the last
+lines of its log.
 """
 
 from __future__ import annotations
@@ -35,17 +41,43 @@ from .exceptions import ServerStartError
 
 __all__ = ["EmbeddedServer", "ServingEndpoint", "embedded_server", "free_port"]
 
-STOP_GRACE_SECONDS = 10.0
-"""How long a server may take to exit after SIGTERM before it is killed."""
+STOP_GRACE_SECONDS = 2.0
+"""How long a server may take to exit after SIGTERM before it is killed. It has nothing to save,
+and while a generation is under way uvicorn waits for it to finish: a long grace only delays the
+end of an interrupted run."""
+
+WATCH_INTERVAL_SECONDS = 0.5
+"""How often the server's watchdog checks its parent pid (the pipe's end is seen at once)."""
 
 LOG_TAIL_LINES = 30
 """Lines of the server's log quoted in a start-up error."""
 
-_LAUNCH = "from transformers.cli.transformers import main; main()"
-"""The ``transformers`` console script, run by this interpreter: works without the venv's
-``bin/`` on PATH and always uses the transformers this process imports."""
+_LAUNCH = f"""\
+import os, select, signal, sys, threading
+def watch(fd, starter):
+    while True:
+        ready = select.select([fd], [], [], {WATCH_INTERVAL_SECONDS})[0]
+        if ready or os.getppid() != starter:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+fd, starter = int(sys.argv.pop(1)), int(sys.argv.pop(1))
+threading.Thread(target=watch, args=(fd, starter), daemon=True).start()
+from transformers.cli.transformers import main; main()
+"""
+"""The ``transformers`` console script, run by this interpreter (works without the venv's
+``bin/`` on PATH, always uses the transformers this process imports), behind the watchdog: its
+first two arguments are the read end of the starter's pipe and the starter's pid."""
 
-_running: dict[int, subprocess.Popen[bytes]] = {}
+
+@dataclass(frozen=True)
+class _Started:
+    """A server this process started and has not stopped yet."""
+
+    process: subprocess.Popen[bytes]
+    lifeline: int
+    """The write end of the watchdog's pipe: open while this process lives."""
+
+
+_running: dict[int, _Started] = {}
 """Servers started by this process and not yet stopped, by pid (for the atexit hook)."""
 
 
@@ -111,10 +143,13 @@ def embedded_server(
     port = free_port() if port is None else port
     log_dir = Path(tempfile.mkdtemp(prefix="releasegate-serve-"))
     log_path = log_dir / "transformers-serve.log"
+    watched, lifeline = os.pipe()  # both ends close on exec: only *watched* is passed on
     command = [
         sys.executable,
         "-c",
         _LAUNCH,
+        str(watched),
+        str(os.getpid()),
         "serve",
         served,
         "--device",
@@ -126,23 +161,31 @@ def embedded_server(
         *extra_args,
     ]
     with log_path.open("wb") as log:
-        log.write(("$ transformers " + " ".join(command[3:]) + "\n").encode())
+        log.write(("$ transformers " + " ".join(command[5:]) + "\n").encode())
         log.flush()
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped as a whole
-        )
-    _running[process.pid] = process
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(watched,),
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
+        except BaseException:
+            os.close(lifeline)
+            raise
+        finally:
+            os.close(watched)
+    started = _Started(process, lifeline)
+    _running[process.pid] = started
     try:
         _wait_until_healthy(process, f"http://127.0.0.1:{port}", log_path, startup_timeout)
         yield EmbeddedServer(
             base_url=f"http://127.0.0.1:{port}/v1", model=served, pid=process.pid, log_path=log_path
         )
     finally:
-        _stop(process)
+        _stop(started)
 
 
 def _wait_until_healthy(
@@ -179,17 +222,24 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join("    " + line for line in text.splitlines()[-lines:]) or "    (empty)"
 
 
-def _stop(process: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECONDS) -> None:
+def _stop(started: _Started, grace: float = STOP_GRACE_SECONDS) -> None:
     """SIGTERM to the server's process group, SIGKILL after *grace* seconds; reaps it."""
-    _running.pop(process.pid, None)
-    _signal_group(process.pid, signal.SIGTERM)
+    process = started.process
+    if _running.pop(process.pid, None) is None:
+        return  # stopped already (a second Ctrl-C while the first stop ran, then atexit)
     try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+    finally:
+        # Anything the server forked and left in its group goes too; and should this stop be
+        # cut short (a second Ctrl-C), the closed lifeline makes the watchdog finish the job.
         _signal_group(process.pid, signal.SIGKILL)
-        process.wait()
-    # Anything the server forked and left in its group goes too.
-    _signal_group(process.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(started.lifeline)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -200,5 +250,5 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 @atexit.register
 def _stop_leftovers() -> None:
     """Servers whose ``with`` block never ended (the interpreter is exiting): stop them now."""
-    for process in list(_running.values()):
-        _stop(process, grace=2.0)
+    for started in list(_running.values()):
+        _stop(started, grace=1.0)

@@ -212,7 +212,9 @@ class Backend(Protocol):
 
         A backend whose prompts succeed or fail one by one (a server, one request each) raises
         :class:`~releasegate.exceptions.PartialBatchError` with the answers it got and why the
-        others failed; any other :class:`~releasegate.exceptions.BackendError` fails the batch."""
+        others failed; any other :class:`~releasegate.exceptions.BackendError` fails the batch.
+        Interrupted (Ctrl-C), it raises :class:`~releasegate.exceptions.GenerationInterrupted`
+        with the answers it already has, which are cached."""
         ...
 
     def close(self) -> None:

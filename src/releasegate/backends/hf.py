@@ -22,7 +22,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..default_model import ensure_default_model, is_default_model
 from ..devices import device_for_worker
-from ..exceptions import BackendError, ConfigError, ModelLoadError
+from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
 from ..fingerprint import hub_snapshot_dir, weights_fingerprint
 from . import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
 
@@ -122,10 +122,13 @@ class HFBackend:
         # Longest first: similar lengths share a batch, and running out of memory shows at once.
         order = sorted(range(len(rendered)), key=lambda i: -len(token_ids[i]))
         results: dict[int, Generation] = {}
-        for number, start in enumerate(range(0, len(order), batch_size)):
-            indices = order[start : start + batch_size]
-            answers = self._generate_batch([token_ids[i] for i in indices], settings, number)
-            results.update(zip(indices, answers, strict=True))
+        try:
+            for number, start in enumerate(range(0, len(order), batch_size)):
+                indices = order[start : start + batch_size]
+                answers = self._generate_batch([token_ids[i] for i in indices], settings, number)
+                results.update(zip(indices, answers, strict=True))
+        except KeyboardInterrupt as interrupt:  # the sub-batches done so far are kept
+            raise GenerationInterrupted(results, str(interrupt)) from interrupt
         return [results[i] for i in range(len(rendered))]
 
     def _generate_batch(

@@ -10,9 +10,15 @@ Faults are told apart because they call for different answers. A refused connect
 server: every request fails at once with the URL, no backoff ladder. 429 (honouring
 ``Retry-After``), 5xx, a time-out and a dropped connection are retried with exponential backoff
 and jitter, up to ``max_retries``. Other 4xx and a malformed answer are not retried: asking again
-gives the same. A prompt whose request failed is reported alone (:class:`PartialBatchError`), so
-the batch's other answers are kept; its case is then an error, never a wrong answer, and is not
-cached. Messages name the URL and never contain the API key.
+gives the same. A URL that answers but is not an OpenAI-compatible API (a web server: 404 on
+``GET /models``, 405 or 501 to a POST, a page that is not JSON) is told at once, with the URL,
+never retried: nothing there will ever answer. A prompt whose request failed is reported alone
+(:class:`PartialBatchError`), so the batch's other answers are kept; its case is then an error,
+never a wrong answer, and is not cached. Messages name the URL.
+
+The API key never leaves this module: a server may echo it (in an error, or in an answer: "your
+key is Bearer sk-..."), so every answer text and every message is redacted here, at the source,
+before anything downstream (the prediction cache, reports, the terminal) can see it.
 
 There are no weights to hash, so the fingerprint (part of the prediction-cache key) is the URL,
 the model name and the model's stable facts from ``GET /models`` where the server lists them
@@ -29,6 +35,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.request
@@ -41,7 +48,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from ..exceptions import BackendError, PartialBatchError
+from ..exceptions import (
+    BackendError,
+    GenerationInterrupted,
+    PartialBatchError,
+    ServerStartError,
+)
 from ..fingerprint import weights_fingerprint
 from ..serving import EmbeddedServer, embedded_server
 from . import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
@@ -58,6 +70,15 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 """Seconds to open a connection; failing that is "no server", not retried."""
 PROBE_TIMEOUT_SECONDS = 10.0
 """Seconds the start-up ``GET /models`` may take."""
+REDACTED = "***"
+"""What stands where the API key was in an answer or a message."""
+MIN_SECRET_LENGTH = 8
+"""A shorter key is a placeholder (``EMPTY``, ``none``), no secret: looking for it would rewrite
+ordinary words in the answers being judged."""
+
+NOT_AN_API_STATUSES = (404, 405, 501)
+"""Statuses of ``GET /models`` (every OpenAI-compatible server lists its models there) that mean
+no such API is at the URL; 405 and 501 to a POST mean the same for the generation routes."""
 
 _STABLE_MODEL_FIELDS = ("id", "root", "parent", "owned_by", "max_model_len")
 """Facts of a ``/models`` entry that identify what is served (``created`` is left out: it is
@@ -152,17 +173,22 @@ class OpenAIBackend:
         self._embedded: EmbeddedServer | None = None
         self._closed = False
         self._deadline: float | None = None
+        self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         if self.endpoint.base_url is None:
             check_model_source(spec)
             dtype = "float32" if spec.dtype == "auto" else spec.dtype  # as the hf backend on CPU
-            self._embedded = self._stack.enter_context(
-                embedded_server(spec.model, cache_dir=spec.cache_dir, extra_args=("--dtype", dtype))
-            )
+            try:
+                self._embedded = self._stack.enter_context(
+                    embedded_server(
+                        spec.model, cache_dir=spec.cache_dir, extra_args=("--dtype", dtype)
+                    )
+                )
+            except ServerStartError as exc:  # its log's tail, which may hold what it was sent
+                raise ServerStartError(self._redact(str(exc))) from None
             self.base_url, self.model_name = self._embedded.base_url, self._embedded.model
         else:
             self.base_url = self.endpoint.base_url.rstrip("/")
             self.model_name = self.endpoint.served_model or spec.model
-        self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         try:
             self.server_info = self._probe()
             self.fingerprint, self.fingerprint_source = self._fingerprint()
@@ -222,13 +248,13 @@ class OpenAIBackend:
             self._deadline = time.monotonic() + self.endpoint.run_timeout
         requests = [self._request(text, settings) for text in rendered]
         started = time.perf_counter()
-        outcomes = _run(self._send_all(requests))
-        seconds = (time.perf_counter() - started) / len(rendered)
-        answered = {
-            i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=seconds)
-            for i, o in enumerate(outcomes)
-            if isinstance(o, _Answer)
-        }
+        outcomes: list[_Answer | _Failure | None] = [None] * len(requests)
+        try:
+            _run(self._send_all(requests, outcomes))
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM made one: keep what came back
+            answered = _generations(outcomes, time.perf_counter() - started)
+            raise GenerationInterrupted(answered, str(interrupt)) from interrupt
+        answered = _generations(outcomes, time.perf_counter() - started)
         failures = {i: o.reason for i, o in enumerate(outcomes) if isinstance(o, _Failure)}
         if failures:
             first = failures[min(failures)]
@@ -251,6 +277,7 @@ class OpenAIBackend:
         from lm_eval.models.openai_completions import LocalChatCompletion, LocalCompletionsAPI
 
         key_env = self.endpoint.api_key_env
+        redact = self._redact
         chat = self.endpoint.api == "chat"
         base: Any = LocalChatCompletion if chat else LocalCompletionsAPI
 
@@ -264,7 +291,7 @@ class OpenAIBackend:
                 # serve) return it. Cut there, as the in-process HFLM does.
                 answers = super().generate_until(requests, disable_tqdm=disable_tqdm)
                 return [
-                    cut_at_stop(answer, request.args[1].get("until"))
+                    redact(cut_at_stop(answer, request.args[1].get("until")))
                     for answer, request in zip(answers, requests, strict=True)
                 ]
 
@@ -312,15 +339,21 @@ class OpenAIBackend:
         return headers
 
     async def _send_all(
-        self, requests: Sequence[tuple[str, dict[str, Any]]]
-    ) -> list[_Answer | _Failure]:
+        self,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        outcomes: list[_Answer | _Failure | None],
+    ) -> None:
+        """Each request's outcome into its slot of *outcomes* as soon as it is known, so that
+        an interrupted batch still shows what had come back."""
         slots = asyncio.Semaphore(self.endpoint.concurrency)
         connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency)
+
+        async def send(index: int, route: str, body: dict[str, Any]) -> None:
+            outcomes[index] = await self._send(session, slots, route, body)
+
         async with aiohttp.ClientSession(connector=connector, headers=self._headers()) as session:
-            return list(
-                await asyncio.gather(
-                    *(self._send(session, slots, route, body) for route, body in requests)
-                )
+            await asyncio.gather(
+                *(send(i, route, body) for i, (route, body) in enumerate(requests))
             )
 
     def _remaining(self) -> float | None:
@@ -349,6 +382,8 @@ class OpenAIBackend:
                 if status == 200:
                     return self._parse(url, route, raw)
                 detail = self._detail(raw)
+                if status in (405, 501):
+                    return _Failure(self._not_an_api(url, f"HTTP {status} to a POST"))
                 if status != 429 and status < 500:
                     hint = self._hint(status)
                     return _Failure(self._redact(f"{url}: HTTP {status}{detail}; {hint}"))
@@ -415,6 +450,8 @@ class OpenAIBackend:
 
     def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
         """The answer in a 200 response, or why the response is not one."""
+        if _looks_like_html(raw):
+            return _Failure(self._not_an_api(url, "it answered with an HTML page, not JSON"))
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -434,7 +471,9 @@ class OpenAIBackend:
             return self._malformed(url, f"no string at {field}", raw)
         usage = document.get("usage")
         tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
-        return _Answer(text=text, output_tokens=tokens if isinstance(tokens, int) else 0)
+        return _Answer(
+            text=self._redact(text), output_tokens=tokens if isinstance(tokens, int) else 0
+        )
 
     def _malformed(self, url: str, what: str, raw: bytes) -> _Failure:
         return _Failure(
@@ -442,6 +481,13 @@ class OpenAIBackend:
                 f"{url}: malformed response: {what}; body: {self._snippet(raw)}. Is base_url an "
                 "OpenAI-compatible endpoint (ending in /v1)? The server's log may say more"
             )
+        )
+
+    def _not_an_api(self, url: str, why: str) -> str:
+        return self._redact(
+            f"{url}: {why}: this URL is not an OpenAI-compatible API. Point base_url "
+            "(--base-url) at the API root of the server (vLLM, TGI, Ollama, transformers "
+            "serve ...), which usually ends in /v1"
         )
 
     def _no_server(self, url: str, reason: str) -> str:
@@ -477,12 +523,20 @@ class OpenAIBackend:
 
     @staticmethod
     def _snippet(raw: bytes, limit: int = 300) -> str:
+        """The body as a message can quote it: an HTML error page (a proxy's 502) by its text
+        alone, whitespace collapsed; the markup says nothing and floods the terminal."""
         text = raw.decode("utf-8", errors="replace").strip()
+        if _looks_like_html(raw):
+            text = "HTML page: " + " ".join(re.sub(r"<[^>]*>", " ", text).split())
         return text if len(text) <= limit else text[:limit] + "..."
 
     def _redact(self, text: str) -> str:
-        """Servers may echo the key they refused; it never reaches a message."""
-        return text.replace(self._api_key, "***") if self._api_key else text
+        """*text* with the API key replaced: servers echo the key they refused, and a model may
+        be made to repeat what it was sent."""
+        key = self._api_key
+        if not key or len(key) < MIN_SECRET_LENGTH:
+            return text
+        return text.replace(key, REDACTED)
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -499,14 +553,18 @@ class OpenAIBackend:
             if exc.code in (401, 403):
                 hint = self._hint(exc.code)
                 raise BackendError(self._redact(f"{url}: HTTP {exc.code}; {hint}")) from None
+            if exc.code in NOT_AN_API_STATUSES:
+                raise BackendError(self._not_an_api(url, f"HTTP {exc.code}")) from None
             return {"models": f"unavailable (HTTP {exc.code})"}
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise BackendError(self._no_server(url, str(reason))) from None
         try:
-            listed = json.loads(raw).get("data", [])
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            return {"models": "unavailable (not JSON)"}
+            document = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            what = "an HTML page" if _looks_like_html(raw) else "an answer that is not JSON"
+            raise BackendError(self._not_an_api(url, f"HTTP 200 with {what}")) from None
+        listed = document.get("data", []) if isinstance(document, dict) else []
         for entry in listed if isinstance(listed, list) else []:
             if isinstance(entry, dict) and entry.get("id") == self.model_name:
                 return {"models": {k: entry[k] for k in _STABLE_MODEL_FIELDS if k in entry}}
@@ -524,6 +582,23 @@ class OpenAIBackend:
             )
         identity = {"base_url": self.base_url, "model": self.model_name, **self.server_info}
         return _digest(identity), "endpoint (URL, model name, /models entry)"
+
+
+def _generations(
+    outcomes: Sequence[_Answer | _Failure | None], seconds: float
+) -> dict[int, Generation]:
+    """The answers among *outcomes* by index, each with its share of the batch's *seconds*."""
+    share = seconds / len(outcomes)
+    return {
+        i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=share)
+        for i, o in enumerate(outcomes)
+        if isinstance(o, _Answer)
+    }
+
+
+def _looks_like_html(raw: bytes) -> bool:
+    """A web page where an API would answer JSON: a web server, a proxy's or a login page."""
+    return raw.lstrip()[:1] == b"<"
 
 
 def _digest(document: Mapping[str, Any]) -> str:
