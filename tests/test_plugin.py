@@ -284,3 +284,90 @@ def test_retrained_checkpoint_at_the_same_path_is_not_served_stale_answers(
     assert second.ret in (0, 1)
     assert not any(c["cached"] for c in after.values())
     assert any(after[k]["answer"] != before[k]["answer"] for k in before)
+
+
+UNCHANGED_TEXT = textwrap.dedent(
+    """
+    name: text
+    cases: text.jsonl
+    prompt:
+      system: You are a shop assistant. Answer in one short sentence.
+    generation:
+      max_new_tokens: 8
+    check: {name: regex, pattern: "\\\\S"}
+    metrics:
+      - {name: accuracy, max_drop: 0.0}
+      - {name: bleu, max_drop: 0.0}
+      - {name: chrf, max_drop: 0.0}
+      - {name: rougeL, max_drop: 0.0}
+      - {name: field_f1, max_drop: 0.0}
+    """
+)
+
+UNCHANGED_LABELS = textwrap.dedent(
+    """
+    name: labels
+    cases: labels.jsonl
+    labels: [refund, shipping, greeting]
+    prompt:
+      system: "Reply with one label: refund, shipping or greeting."
+    generation:
+      max_new_tokens: 4
+    check: label
+    metrics:
+      - {name: f1, average: macro, max_drop: 0.0}
+    """
+)
+
+
+def test_the_same_model_run_twice_from_its_own_baseline_lists_no_flips(
+    project: pytest.Pytester,
+) -> None:
+    """Every answer is the baseline's (the second run is served from the cache), so no metric,
+    whatever its kind, lists a flip or counts a case as worse or better."""
+    golden = project.path / "fixtures" / "golden"
+    (golden / "text.yaml").write_text(UNCHANGED_TEXT, encoding="utf-8")
+    questions = [
+        ("ship", "How long does delivery take?", "Delivery takes three to five days."),
+        ("refund", "When do I get my refund?", "Your refund arrives within five working days."),
+        ("hours", "When is customer service open?", "We are open from nine to six."),
+        ("city", 'Reply with JSON {"city": ...}: I live in Leeds.', '{"city": "Leeds"}'),
+    ]
+    write_cases(
+        golden / "text.jsonl",
+        [
+            {"id": i, "input": q, "expected": json.loads(e) if e.startswith("{") else e}
+            for i, q, e in questions
+        ],
+    )
+    (golden / "labels.yaml").write_text(UNCHANGED_LABELS, encoding="utf-8")
+    messages = [
+        ("l1", "I want my money back", "refund"),
+        ("l2", "Where is my parcel?", "shipping"),
+        ("l3", "Hello there!", "greeting"),
+        ("l4", "Refund me please", "refund"),
+        ("l5", "Thanks a lot", "greeting"),
+    ]
+    write_cases(
+        golden / "labels.jsonl", [{"id": i, "input": q, "expected": e} for i, q, e in messages]
+    )
+    first = run(project, "--update-baseline")
+    assert "baseline created" in first.stdout.str(), first.stdout.str()
+    second = run(project)
+    results = latest_results(project)
+    no_drop = [m for m in results["metrics"] if m["test"] == "no_drop"]  # type: ignore[union-attr,index]
+    assert {(m["suite"], m["metric"]) for m in no_drop} >= {
+        ("text", "bleu"),
+        ("text", "chrf"),
+        ("text", "rougeL"),
+        ("text", "field_f1"),
+        ("labels", "f1_macro"),
+        ("tiny", "accuracy"),
+    }
+    for record in no_drop:
+        label = f"{record['suite']}::{record['metric']}"
+        assert record["flips"] == [], label
+        assert (record["comparison"]["worse"], record["comparison"]["better"]) == (0, 0), label
+        assert record["comparison"]["difference"] == 0.0, label
+    assert "Flips" not in (project.path / "reports" / "latest" / "summary.md").read_text()
+    assert "worse" not in second.stdout.str().replace("0 worse", "")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .baselines import BenchmarkBaseline, MetricBaseline
+from .baselines import BenchmarkBaseline, MetricBaseline, same_as_stored
 from .general import TaskResult
 from .metrics import MetricValue
 from .stats import PairedComparison, compare_per_item, paired_bootstrap
@@ -163,13 +163,17 @@ def suite_flips(
     answers: Mapping[str, str],
     baseline_answers: Mapping[str, str],
 ) -> list[Flip]:
-    """Cases whose contribution to a suite metric moved, worse first, in suite order."""
+    """Cases whose contribution to a suite metric moved, worse first, in suite order.
+
+    A case whose answer is the baseline's did not move, whatever its stored value says; any
+    other moved only when its value differs at the precision the baseline stores
+    (:func:`~releasegate.baselines.same_as_stored`)."""
     flips: list[Flip] = []
     if not value.per_item or not baseline.per_item:
         return flips
     for case_id, now in zip(case_ids, value.per_item, strict=True):
         before = baseline.per_item.get(case_id)
-        if before is None or abs(now - before) < 1e-9:
+        if before is None or _unchanged(case_id, before, now, answers, baseline_answers):
             continue
         got_worse = now < before if higher_is_better else now > before
         flips.append(
@@ -185,6 +189,21 @@ def suite_flips(
     return sorted(flips, key=lambda flip: flip.direction != "worse")
 
 
+def _unchanged(
+    case_id: str,
+    before: float,
+    now: float,
+    answers: Mapping[str, str],
+    baseline_answers: Mapping[str, str],
+) -> bool:
+    """An item is unchanged when its answer is the baseline's (the one rule for flips, their
+    counts and the paired values), or its value is the stored one at the stored precision."""
+    known = case_id in answers and case_id in baseline_answers
+    if known and answers[case_id] == baseline_answers[case_id]:
+        return True
+    return same_as_stored(before, now)
+
+
 def compare_suite_metric(
     spec: MetricSpec,
     value: MetricValue,
@@ -195,6 +214,8 @@ def compare_suite_metric(
     samples: int,
     confidence: float,
     seed: int = 0,
+    answers: Mapping[str, str] | None = None,
+    baseline_answers: Mapping[str, str] | None = None,
 ) -> PairedComparison:
     """Pair a suite metric with its baseline on the cases both runs have.
 
@@ -202,14 +223,32 @@ def compare_suite_metric(
     additive one (value = mean of per-case values) a paired bootstrap of those values; any other
     (corpus BLEU, chrF, macro F1) a paired bootstrap that *recompute*s the metric of both runs
     on each resample (``recompute(indices) -> (baseline value, new value)``).
+
+    With *answers* and *baseline_answers* (case id -> answer), a case answered as in the
+    baseline is unchanged: its baseline value is taken to be its value now, not the stored,
+    rounded one. Which cases moved, and which way, is :func:`suite_flips`' rule.
     """
     higher = spec.metric.higher_is_better
+    answers = answers or {}
+    baseline_answers = baseline_answers or {}
     positions = [i for i, case_id in enumerate(case_ids) if case_id in baseline.per_item]
-    before = [baseline.per_item[case_ids[i]] for i in positions]
     now = [value.per_item[i] for i in positions] if value.per_item else []
-    moved = [(b, n) for b, n in zip(before, now, strict=True) if abs(b - n) > 1e-9]
-    worse = sum(1 for b, n in moved if (n < b if higher else n > b))
-    better = len(moved) - worse
+    before = [baseline.per_item[case_ids[i]] for i in positions]
+    if now:
+        before = [
+            n if _unchanged(case_ids[i], b, n, answers, baseline_answers) else b
+            for i, b, n in zip(positions, before, now, strict=True)
+        ]
+    flips = suite_flips(
+        value,
+        baseline,
+        case_ids,
+        higher_is_better=higher,
+        answers=answers,
+        baseline_answers=baseline_answers,
+    )
+    worse = sum(1 for flip in flips if flip.direction == "worse")
+    better = len(flips) - worse
     if not positions:
         # A baseline without per-case values: compare the values alone, without a test.
         return PairedComparison(
@@ -330,7 +369,9 @@ def compare_benchmark(
         old_score, new_score = (
             (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
         )
-        if abs(new_score - old_score) >= 1e-12:
+        if old_answer == new_answer and same_as_stored(old_score, new_score):
+            continue  # an unchanged answer is never a flip
+        if not same_as_stored(old_score, new_score):
             got_worse = new_score < old_score if higher_is_better else new_score > old_score
             direction = "worse" if got_worse else "better"
         elif numeric or old_answer == new_answer:

@@ -519,6 +519,8 @@ class ReleaseSession:
                 recompute=self._recompute(suite, spec, scored, baseline_answers),
                 samples=self.settings.bootstrap_samples,
                 confidence=1 - 2 * self.settings.alpha,
+                answers=answers,
+                baseline_answers=baseline_answers,
             )
             flips = suite_flips(
                 value,
