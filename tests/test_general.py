@@ -290,7 +290,7 @@ def test_identical_run_compares_clean() -> None:
     comparison, flips = compare_benchmark(
         "acc", result, baseline, higher_is_better=True, samples=200, confidence=0.9
     )
-    assert comparison.test == "mcnemar" and comparison.p_value == 1.0
+    assert comparison.test == "unchanged" and comparison.p_value == 1.0
     assert flips == []
 
 

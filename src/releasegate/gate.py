@@ -13,15 +13,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .baselines import BenchmarkBaseline, MetricBaseline, same_as_stored
 from .general import TaskResult
 from .metrics import MetricValue
-from .stats import PairedComparison, compare_per_item, paired_bootstrap
+from .stats import (
+    PairedComparison,
+    SummedStatistic,
+    compare_per_item,
+    compare_summed,
+    paired_bootstrap,
+    unchanged,
+)
 from .suites import MetricSpec
 
 __all__ = [
     "Flip",
     "MetricOutcome",
+    "PairedStatistics",
     "benchmark_mismatch",
     "compare_benchmark",
     "compare_suite_metric",
@@ -29,6 +39,10 @@ __all__ = [
     "judge_comparison",
     "suite_flips",
 ]
+
+
+PairedStatistics = Callable[[Sequence[int]], tuple[SummedStatistic, SummedStatistic]]
+"""Case positions -> the per-case counts of the baseline's answers and of this run's there."""
 
 
 @dataclass(frozen=True)
@@ -216,13 +230,17 @@ def compare_suite_metric(
     seed: int = 0,
     answers: Mapping[str, str] | None = None,
     baseline_answers: Mapping[str, str] | None = None,
+    paired: PairedStatistics | None = None,
 ) -> PairedComparison:
     """Pair a suite metric with its baseline on the cases both runs have.
 
     An accuracy-like metric (per-case 1/0, value = their mean) gets the exact McNemar test; an
     additive one (value = mean of per-case values) a paired bootstrap of those values; any other
-    (corpus BLEU, chrF, macro F1) a paired bootstrap that *recompute*s the metric of both runs
-    on each resample (``recompute(indices) -> (baseline value, new value)``).
+    (corpus BLEU, chrF, macro F1) is resampled through the per-case counts it sums, given by
+    *paired* (``paired(indices) -> (baseline statistic, new statistic)``), or, for a metric
+    without them, a paired bootstrap that *recompute*s the metric of both runs on each resample
+    (``recompute(indices) -> (baseline value, new value)``). When every case is answered as in
+    the baseline the comparison is exact: nothing moved, difference 0, p = 1.
 
     With *answers* and *baseline_answers* (case id -> answer), a case answered as in the
     baseline is unchanged: its baseline value is taken to be its value now, not the stored,
@@ -254,10 +272,31 @@ def compare_suite_metric(
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
         )
+    same = bool(answers) and all(
+        answers.get(case_ids[i]) == baseline_answers.get(case_ids[i], object()) for i in positions
+    )
     if now and getattr(spec.metric, "additive", False):
+        if same:
+            return unchanged(math.fsum(now) / len(now), len(now), confidence=confidence)
         return compare_per_item(
             before,
             now,
+            higher_is_better=higher,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+    if paired is not None:
+        before_stat, now_stat = paired(positions)
+        if same:
+            return unchanged(
+                now_stat(np.arange(len(positions))), len(positions), confidence=confidence
+            )
+        return compare_summed(
+            before_stat,
+            now_stat,
             higher_is_better=higher,
             samples=samples,
             seed=seed,
@@ -270,6 +309,8 @@ def compare_suite_metric(
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, worse, better
         )
+    if same:
+        return unchanged(recompute(positions)[1], len(positions), confidence=confidence)
     index = list(positions)
     # Both statistics of one resample come from a single recompute call.
     cache: dict[bytes, tuple[float, float]] = {}
@@ -392,6 +433,18 @@ def compare_benchmark(
     flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
     worse = sum(1 for flip in flips if flip.direction == "worse")
     better = sum(1 for flip in flips if flip.direction == "better")
+    if (
+        keys
+        and not flips
+        and all(str(baseline.items[key]["answer"]) == now.items[key].answer for key in keys)
+    ):
+        # Every answer as in the baseline: exact, nothing to resample.
+        value = (
+            math.fsum(float(v) for v in after) / len(after)
+            if combine is None
+            else float(combine(after))
+        )
+        return unchanged(value, len(keys), confidence=confidence), flips
     if combine is None:
         comparison = compare_per_item(
             [float(v) for v in before],

@@ -34,6 +34,7 @@ from .exceptions import BackendError, ConfigError
 from .gate import (
     Flip,
     MetricOutcome,
+    PairedStatistics,
     benchmark_mismatch,
     compare_benchmark,
     compare_suite_metric,
@@ -43,10 +44,10 @@ from .gate import (
 )
 from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from .judging import CaseVerdict, judge_case
-from .metrics import MetricValue, ScoredCase
+from .metrics import Decomposable, MetricValue, ScoredCase
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
-from .stats import PairedComparison
+from .stats import PairedComparison, SummedStatistic
 from .suites import MetricSpec, Suite, discover_suites
 
 __all__ = [
@@ -521,6 +522,7 @@ class ReleaseSession:
                 confidence=1 - 2 * self.settings.alpha,
                 answers=answers,
                 baseline_answers=baseline_answers,
+                paired=self._paired_statistics(suite, spec, scored, baseline_answers),
             )
             flips = suite_flips(
                 value,
@@ -551,6 +553,36 @@ class ReleaseSession:
             tuple(flips),
         )
 
+    def _paired_statistics(
+        self,
+        suite: Suite,
+        spec: MetricSpec,
+        scored: Sequence[ScoredCase],
+        baseline_answers: Mapping[str, str],
+    ) -> PairedStatistics | None:
+        """For a metric computed from per-case counts: the counts of the baseline's answers and
+        of this run's, on the same cases (what the paired test resamples)."""
+        metric = spec.metric
+        if not isinstance(metric, Decomposable):
+            return None
+        if any(item.case_id not in baseline_answers for item in scored):
+            return None
+
+        def paired(indices: Sequence[int]) -> tuple[SummedStatistic, SummedStatistic]:
+            now = [scored[i] for i in indices]
+            before = [self._rescored(suite, item, baseline_answers[item.case_id]) for item in now]
+            return metric.paired_statistics(before, now)
+
+        return paired
+
+    @staticmethod
+    def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:
+        """*item* as the baseline answered it, checked as this run checks it."""
+        case = suite.case(item.case_id)
+        return ScoredCase(
+            case.id, answer, case.expected, suite.check_for(case)(answer, case.expected)
+        )
+
     def _recompute(
         self,
         suite: Suite,
@@ -560,7 +592,7 @@ class ReleaseSession:
     ) -> Callable[[Sequence[int]], tuple[float, float]] | None:
         """For a metric that is not a mean of per-case values: the metric of the baseline's
         answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
-        if getattr(spec.metric, "additive", False):
+        if getattr(spec.metric, "additive", False) or isinstance(spec.metric, Decomposable):
             return None
         if any(item.case_id not in baseline_answers for item in scored):
             return None
