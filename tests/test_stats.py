@@ -280,3 +280,33 @@ def test_unchanged_answers_compare_exactly_without_resampling() -> None:
     assert (comparison.difference, comparison.p_value) == (0.0, 1.0)
     assert "every answer as in the baseline" in comparison.describe()
     assert "0 worse, 0 better of 40" in comparison.describe()
+
+
+def test_three_flips_of_fifty_one_are_not_significant_for_macro_f1() -> None:
+    """Three of 51 intents got worse and none better: an exact test on three flips cannot go
+    below p = 1/8. The paired bootstrap said p = 0.05 and failed the gate; the permutation
+    test the gate now uses for count-based metrics gives about 1/8 and says so."""
+    from releasegate.checks import CheckResult
+    from releasegate.metrics import MetricContext, ScoredCase, build_metric
+    from releasegate.stats import compare_summed
+
+    labels = ("refund", "tracking", "return", "greeting", "cancel")
+    truth = [labels[min(i % 9, 4)] for i in range(51)]  # imbalanced: "refund" most
+
+    def run(wrong: set[int]) -> list[ScoredCase]:
+        said = [labels[(labels.index(t) + 1) % 5] if i in wrong else t for i, t in enumerate(truth)]
+        return [
+            ScoredCase(f"c{i}", s, t, CheckResult(s == t, "", None, s))
+            for i, (s, t) in enumerate(zip(said, truth, strict=True))
+        ]
+
+    before, now = run({0, 9, 18, 40}), run({0, 9, 18, 40, 3, 12, 22})
+    metric = build_metric("f1", MetricContext("en", Path("."), labels), where="test")
+    stats = metric.paired_statistics(before, now)  # type: ignore[attr-defined]
+    result = compare_summed(
+        *stats, higher_is_better=True, samples=2000, confidence=0.9, worse=3, better=0
+    )
+    assert result.test == "permutation"
+    assert result.p_value == pytest.approx(1 / 8, abs=0.03)
+    assert "paired permutation, one-sided" in result.describe()
+    assert result.ci_low < result.difference < 0
