@@ -12,7 +12,13 @@ import pytest
 
 from releasegate.baselines import BaselineStore, CaseBaseline, MetricBaseline, SuiteBaseline
 from releasegate.checks import CheckResult
-from releasegate.gate import compare_suite_metric, judge_bar, judge_comparison, suite_flips
+from releasegate.gate import (
+    compare_suite_metric,
+    judge_bar,
+    judge_comparison,
+    suite_flips,
+    suite_mismatch,
+)
 from releasegate.metrics import MetricContext, MetricValue, ScoredCase, build_metric
 from releasegate.suites import MetricSpec
 
@@ -390,3 +396,61 @@ def test_a_changed_answer_with_a_changed_value_still_flips() -> None:
         baseline_answers={"a": "x", "b": "z"},
     )
     assert [(f.item, f.direction) for f in flips] == [("b", "worse")]
+
+
+# ---------------------------------------------------------------------------------------------
+# A suite changed since its baseline: paired on the cases both have, refused when too few
+
+
+def test_cases_added_and_removed_are_counted_and_left_out_of_the_pairing() -> None:
+    before = {f"q{i}": 1.0 if i % 2 else 0.0 for i in range(12)}  # q0..q11
+    ids = [f"q{i}" for i in range(2, 12)] + ["new1", "new2", "new3"]  # q0, q1 removed
+    now = [before.get(i, 1.0) for i in ids]
+    baseline = MetricBaseline(0.5, before)
+    comparison = compare_suite_metric(
+        mean_spec(), value(now), baseline, ids, recompute=None, samples=200, confidence=0.9
+    )
+    assert (comparison.items, comparison.added, comparison.removed) == (10, 3, 2)
+    assert not math.isnan(comparison.ci_low)
+    described = comparison.describe()
+    assert "0 worse, 0 better of 10" in described
+    assert "3 case(s) added and 2 removed since the baseline, not compared" in described
+    assert suite_mismatch("shop", "score", ids, baseline) is None
+
+
+def test_a_corpus_metric_is_recomputed_on_the_cases_the_baseline_answered() -> None:
+    """The baseline has no answer for the added cases: the corpus metric is paired on the others
+    instead of falling back to bare values ("of 0", CI nan)."""
+    seen: list[list[int]] = []
+
+    def recompute(indices: Sequence[int]) -> tuple[float, float]:
+        seen.append(list(indices))
+        return 1.0, 1.0
+
+    ids = [*IDS, "added"]
+    comparison = compare_suite_metric(
+        spec(max_drop=0.1),
+        value([1.0] * len(ids)),
+        MetricBaseline(1.0, dict.fromkeys(IDS, 1.0)),
+        ids,
+        recompute=recompute,
+        samples=20,
+        confidence=0.9,
+        answers={**ANSWERS, "added": "x"},
+        baseline_answers={k: f"old {v}" for k, v in ANSWERS.items()},
+    )
+    assert comparison.items == len(IDS) and comparison.added == 1
+    assert not math.isnan(comparison.ci_low)
+    assert all(len(ids) - 1 not in picked for picked in seen)
+
+
+def test_too_few_cases_left_to_pair_is_refused_with_the_update_command() -> None:
+    baseline = MetricBaseline(0.5, {f"old{i}": 1.0 for i in range(10)})
+    ids = ["old0", "old1", "new0", "new1", "new2"]  # 2 of 5 in the baseline
+    refused = suite_mismatch("shop", "bleu", ids, baseline)
+    assert refused is not None
+    assert "shop::bleu: the suite changed since its baseline: 2 of its 5 cases" in refused
+    assert "(3 added, 8 removed)" in refused
+    assert "pytest model_tests --suite shop --update-baseline" in refused
+    assert suite_mismatch("shop", "bleu", ["old0", "new0"], baseline) is None  # half is enough
+    assert suite_mismatch("shop", "bleu", ids, MetricBaseline(0.5, {})) is None  # values alone

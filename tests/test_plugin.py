@@ -371,3 +371,55 @@ def test_the_same_model_run_twice_from_its_own_baseline_lists_no_flips(
         assert record["comparison"]["difference"] == 0.0, label
     assert "Flips" not in (project.path / "reports" / "latest" / "summary.md").read_text()
     assert "worse" not in second.stdout.str().replace("0 worse", "")
+
+
+CHANGED_SUITE = textwrap.dedent(
+    """
+    name: text
+    cases: text.jsonl
+    prompt:
+      system: You are a shop assistant. Answer in one short sentence.
+    generation:
+      max_new_tokens: 6
+    check: {name: regex, pattern: "\\\\S"}
+    metrics:
+      - {name: bleu, max_drop: 100.0}
+    """
+)
+
+
+def test_a_suite_changed_since_its_baseline_is_paired_on_the_cases_both_have(
+    project: pytest.Pytester,
+) -> None:
+    """Cases added since the baseline are counted and left out of the corpus metric's paired
+    test; when fewer than half the suite's cases are in the baseline, the comparison is refused
+    with the command that re-records it."""
+    golden = project.path / "fixtures" / "golden"
+    (golden / "tiny.yaml").unlink()
+    (golden / "text.yaml").write_text(CHANGED_SUITE, encoding="utf-8")
+    questions = ["How long is delivery?", "Can I return shoes?", "Do you ship abroad?"]
+    cases = [
+        {"id": f"q{i}", "input": q, "expected": "Delivery takes three days."}
+        for i, q in enumerate(questions)
+    ]
+    write_cases(golden / "text.jsonl", cases)
+    run(project, "--update-baseline").assert_outcomes(passed=4, skipped=1)
+    added = {"id": "q-new", "input": "Is gift wrap free?", "expected": "Gift wrap is free."}
+    write_cases(golden / "text.jsonl", [*cases, added])
+    grown = run(project, "-k", "no_drop")
+    grown.assert_outcomes(passed=1)
+    message = next(m for m in latest_results(project)["metrics"] if m["test"] == "no_drop")[
+        "message"
+    ]  # type: ignore[index]
+    assert "of 3 (1 case(s) added and 0 removed since the baseline, not compared)" in message
+    assert "nan" not in message
+    renamed = [{**c, "id": f"r{i}"} for i, c in enumerate([*cases, added])]
+    write_cases(golden / "text.jsonl", renamed)
+    refused = run(project, "-k", "no_drop")
+    refused.assert_outcomes(failed=1)
+    out = refused.stdout.str()
+    assert (
+        "text::bleu: the suite changed since its baseline: 0 of its 4 cases are in the "
+        "baseline (4 added, 3 removed)" in out
+    )
+    assert "pytest model_tests --suite text --update-baseline" in out

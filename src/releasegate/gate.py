@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,13 @@ __all__ = [
     "judge_bar",
     "judge_comparison",
     "suite_flips",
+    "suite_mismatch",
 ]
+
+MIN_PAIRED_SHARE = 0.5
+"""A suite metric is compared with its baseline on the cases both runs have, as long as they are
+at least this share of the suite's cases now: with fewer, the comparison would speak for less
+than half of the suite, and the baseline is refused (re-record it with ``--update-baseline``)."""
 
 
 PairedStatistics = Callable[[Sequence[int]], tuple[SummedStatistic, SummedStatistic]]
@@ -218,6 +224,27 @@ def _unchanged(
     return same_as_stored(before, now)
 
 
+def suite_mismatch(
+    suite: str, metric: str, case_ids: Sequence[str], baseline: MetricBaseline
+) -> str | None:
+    """Why a suite metric cannot be compared with its baseline (None when it can): too few of
+    the suite's cases are in it (:data:`MIN_PAIRED_SHARE`). A baseline without per-case values
+    is compared by value alone and never refused here."""
+    if not baseline.per_item or not case_ids:
+        return None
+    common = sum(1 for case_id in case_ids if case_id in baseline.per_item)
+    if common >= MIN_PAIRED_SHARE * len(case_ids) and common > 0:
+        return None
+    added = len(case_ids) - common
+    removed = len(set(baseline.per_item) - set(case_ids))
+    return (
+        f"{suite}::{metric}: the suite changed since its baseline: {common} of its "
+        f"{len(case_ids)} cases are in the baseline ({added} added, {removed} removed), fewer than "
+        f"{MIN_PAIRED_SHARE:.0%} needed to compare; review the cases and re-record the baseline: "
+        f"pytest model_tests --suite {suite} --update-baseline"
+    )
+
+
 def compare_suite_metric(
     spec: MetricSpec,
     value: MetricValue,
@@ -244,12 +271,53 @@ def compare_suite_metric(
 
     With *answers* and *baseline_answers* (case id -> answer), a case answered as in the
     baseline is unchanged: its baseline value is taken to be its value now, not the stored,
-    rounded one. Which cases moved, and which way, is :func:`suite_flips`' rule.
+    rounded one. Which cases moved, and which way, is :func:`suite_flips`' rule. Cases added
+    to the suite or removed from it since the baseline are counted (``added``, ``removed``) and
+    left out; :func:`suite_mismatch` says when too few remain.
     """
+    comparison = _compare_suite_metric(
+        spec,
+        value,
+        baseline,
+        case_ids,
+        recompute=recompute,
+        samples=samples,
+        confidence=confidence,
+        seed=seed,
+        answers=answers or {},
+        baseline_answers=baseline_answers or {},
+        paired=paired,
+    )
+    if not baseline.per_item:
+        return comparison
+    return replace(
+        comparison,
+        added=len(case_ids) - comparison.items if comparison.items else len(case_ids),
+        removed=len(set(baseline.per_item) - set(case_ids)),
+    )
+
+
+def _compare_suite_metric(
+    spec: MetricSpec,
+    value: MetricValue,
+    baseline: MetricBaseline,
+    case_ids: Sequence[str],
+    *,
+    recompute: Callable[[Sequence[int]], tuple[float, float]] | None,
+    samples: int,
+    confidence: float,
+    seed: int,
+    answers: Mapping[str, str],
+    baseline_answers: Mapping[str, str],
+    paired: PairedStatistics | None,
+) -> PairedComparison:
     higher = spec.metric.higher_is_better
-    answers = answers or {}
-    baseline_answers = baseline_answers or {}
-    positions = [i for i, case_id in enumerate(case_ids) if case_id in baseline.per_item]
+    # Paired on the cases both runs have (their answers too, where the metric needs them).
+    positions = [
+        i
+        for i, case_id in enumerate(case_ids)
+        if case_id in baseline.per_item and (not baseline_answers or case_id in baseline_answers)
+    ]
     now = [value.per_item[i] for i in positions] if value.per_item else []
     before = [baseline.per_item[case_ids[i]] for i in positions]
     if now:

@@ -41,6 +41,7 @@ from .gate import (
     judge_bar,
     judge_comparison,
     suite_flips,
+    suite_mismatch,
 )
 from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from .judging import CaseVerdict, judge_case
@@ -512,6 +513,11 @@ class ReleaseSession:
             assert spec.max_drop is not None
             answers = {item.case_id: item.answer for item in scored}
             baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+            refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
+            if refused is not None:
+                return MetricResult(
+                    ref, spec, value, MetricOutcome(False, refused), metric_baseline.value
+                )
             comparison = compare_suite_metric(
                 spec,
                 value,
@@ -565,8 +571,6 @@ class ReleaseSession:
         metric = spec.metric
         if not isinstance(metric, Decomposable):
             return None
-        if any(item.case_id not in baseline_answers for item in scored):
-            return None
 
         def paired(indices: Sequence[int]) -> tuple[SummedStatistic, SummedStatistic]:
             now = [scored[i] for i in indices]
@@ -594,14 +598,12 @@ class ReleaseSession:
         answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
         if getattr(spec.metric, "additive", False) or isinstance(spec.metric, Decomposable):
             return None
-        if any(item.case_id not in baseline_answers for item in scored):
-            return None
-        before: list[ScoredCase] = []
-        for item in scored:
-            case = suite.case(item.case_id)
-            answer = baseline_answers[item.case_id]
-            result = suite.check_for(case)(answer, case.expected)
-            before.append(ScoredCase(case.id, answer, case.expected, result))
+        # The cases the baseline answered (the comparison is paired on those alone).
+        before = {
+            i: self._rescored(suite, item, baseline_answers[item.case_id])
+            for i, item in enumerate(scored)
+            if item.case_id in baseline_answers
+        }
 
         def recompute(indices: Sequence[int]) -> tuple[float, float]:
             return (

@@ -64,6 +64,10 @@ class PairedComparison:
     better: int
     """Items that got better."""
     confidence: float = 0.95
+    added: int = 0
+    """Cases the suite has now and the baseline has not (not compared)."""
+    removed: int = 0
+    """Cases the baseline has and the suite no longer has (not compared)."""
 
     @property
     def difference(self) -> float:
@@ -76,11 +80,17 @@ class PairedComparison:
         test = _TEST_NAMES.get(self.test, self.test)
         test += "" if self.test == "unchanged" else ", one-sided"
         direction = "" if higher_is_better else " (lower is better)"
+        changed = ""
+        if self.added or self.removed:
+            changed = (
+                f" ({self.added} case(s) added and {self.removed} removed since the baseline, "
+                "not compared)"
+            )
         return (
             f"baseline {self.baseline:.4g}, now {self.now:.4g}, diff {self.difference:+.4g}"
             f"{direction} [{self.confidence:.0%} CI {self.ci_low:+.4g}, {self.ci_high:+.4g}], "
             f"p={_p(self.p_value)} ({test}), "
-            f"{self.worse} worse, {self.better} better of {self.items}"
+            f"{self.worse} worse, {self.better} better of {self.items}{changed}"
         )
 
 
