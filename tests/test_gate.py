@@ -5,12 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from releasegate.baselines import MetricBaseline
-from releasegate.gate import compare_suite_metric, judge_bar, judge_comparison, suite_flips
-from releasegate.metrics import MetricValue, ScoredCase
+from releasegate.baselines import BaselineStore, CaseBaseline, MetricBaseline, SuiteBaseline
+from releasegate.checks import CheckResult
+from releasegate.gate import (
+    compare_suite_metric,
+    judge_bar,
+    judge_comparison,
+    suite_flips,
+    suite_mismatch,
+)
+from releasegate.metrics import MetricContext, MetricValue, ScoredCase, build_metric
 from releasegate.suites import MetricSpec
 
 
@@ -261,3 +270,187 @@ def test_corpus_metric_recomputes_both_runs_on_each_resample() -> None:
     assert comparison.baseline == 1.0 and comparison.now == 0.5
     assert comparison.p_value < 0.01
     assert len(calls) == 201 and set(calls) == {len(IDS)}
+
+
+# ---------------------------------------------------------------------------------------------
+# An unchanged answer is never a flip, whatever the metric (values stored at 6 decimals)
+
+
+def _scored(answer: str, expected: Any, prediction: Any = None, case_id: str = "c") -> ScoredCase:
+    return ScoredCase(case_id, answer, expected, CheckResult(True, "", None, prediction))
+
+
+_TEXTS = [
+    ("the parcel ships in three days from the warehouse", "your parcel ships within three days"),
+    ("refunds take five working days", "a refund reaches you in 3-5 working days"),
+    ("we deliver to the mainland only", "we only deliver to the mainland, not abroad"),
+    ("call us from nine to six", "our hotline is open nine to six, Monday to Saturday"),
+    ("points are worth five yuan per hundred", "100 points are worth 5 yuan"),
+    ("sorry, I do not know", "please contact customer service"),
+]
+_TEXT_CASES = [_scored(a, e, case_id=f"t{i}") for i, (a, e) in enumerate(_TEXTS)]
+_LABEL_CASES = [
+    _scored(label, want, label, f"l{i}")
+    for i, (label, want) in enumerate(
+        [("refund", "refund"), ("refund", "shipping"), ("shipping", "shipping"),
+         ("order_status", "refund"), ("order_status", "order_status"), ("shipping", "shipping"),
+         ("refund", "refund")]
+    )
+]  # fmt: skip
+_FIELDS = {"city": "Leeds", "postcode": "LS1 4AP", "street": "2 Park Row"}
+_FIELD_CASES = [
+    _scored("{}", _FIELDS, {**_FIELDS, "city": "York", "postcode": "YO1"}, "f0"),
+    _scored("{}", _FIELDS, {**_FIELDS, "street": None}, "f1"),
+    _scored("{}", _FIELDS, dict(_FIELDS), "f2"),
+    _scored("{}", _FIELDS, {"city": "Leeds", "postcode": "X", "street": "Y"}, "f3"),
+]
+
+
+@pytest.mark.parametrize(
+    ("metric_name", "language", "cases"),
+    [
+        ("accuracy", "en", _TEXT_CASES),
+        ("bleu", "en", _TEXT_CASES),
+        ("chrf", "en", _TEXT_CASES),
+        ("rougeL", "en", _TEXT_CASES),
+        ("rouge1", "en", _TEXT_CASES),
+        ("f1", "en", _LABEL_CASES),
+        ("field_f1", "en", _FIELD_CASES),
+    ],
+)
+@pytest.mark.parametrize("answers_known", [True, False])
+def test_the_same_answers_read_back_from_a_baseline_file_never_flip(
+    tmp_path: Path, metric_name: str, language: str, cases: list[ScoredCase], answers_known: bool
+) -> None:
+    """The baseline is written and read back (values rounded to its 6 decimals), then compared
+    with the full-precision values of the very same answers: 0 worse, 0 better, no flips; with
+    the answers (the session's case) and without them (a value compared with its stored copy)."""
+    metric = build_metric(
+        metric_name,
+        MetricContext(
+            language=language, base_dir=tmp_path, labels=("refund", "shipping", "order_status")
+        ),
+        where="test",
+    )
+    now = metric(cases)
+    ids = [case.case_id for case in cases]
+    assert any(round(v, 6) != v for v in now.per_item) or metric_name in ("accuracy", "f1")
+    BaselineStore(tmp_path).write(
+        SuiteBaseline(
+            "s",
+            cases={c.case_id: CaseBaseline("passed", c.answer) for c in cases},
+            metrics={
+                metric.name: MetricBaseline(now.value, dict(zip(ids, now.per_item, strict=True)))
+            },
+        )
+    )
+    stored = BaselineStore(tmp_path).load("s")
+    assert stored is not None
+    baseline = stored.metrics[metric.name]
+    answers = {c.case_id: c.answer for c in cases} if answers_known else {}
+    before_answers = {k: v.answer for k, v in stored.cases.items()} if answers_known else {}
+
+    def recompute(indices: Sequence[int]) -> tuple[float, float]:
+        again = metric([cases[i] for i in indices]).value
+        return again, again
+
+    comparison = compare_suite_metric(
+        MetricSpec(metric, max_drop=0.0),
+        now,
+        baseline,
+        ids,
+        recompute=None if getattr(metric, "additive", False) else recompute,
+        samples=50,
+        confidence=0.9,
+        answers=answers,
+        baseline_answers=before_answers,
+    )
+    flips = suite_flips(
+        now,
+        baseline,
+        ids,
+        higher_is_better=True,
+        answers=answers,
+        baseline_answers=before_answers,
+    )
+    assert flips == []
+    assert (comparison.worse, comparison.better, comparison.items) == (0, 0, len(cases))
+    outcome = judge_comparison(
+        f"s::{metric.name}", comparison, max_drop=0.0, alpha=0.05, higher_is_better=True
+    )
+    assert outcome.passed, outcome.message
+    assert f"0 worse, 0 better of {len(cases)}" in outcome.message
+
+
+def test_a_changed_answer_with_a_changed_value_still_flips() -> None:
+    """The stored-precision rule hides nothing real: a value that moved beyond the sixth decimal
+    is a flip even when stored rounded."""
+    baseline = MetricBaseline(0.5, {"a": 0.333333, "b": 0.666667})
+    now = MetricValue(0.5, (1 / 3, 0.666))
+    flips = suite_flips(
+        now,
+        baseline,
+        ["a", "b"],
+        higher_is_better=True,
+        answers={"a": "x", "b": "y"},
+        baseline_answers={"a": "x", "b": "z"},
+    )
+    assert [(f.item, f.direction) for f in flips] == [("b", "worse")]
+
+
+# ---------------------------------------------------------------------------------------------
+# A suite changed since its baseline: paired on the cases both have, refused when too few
+
+
+def test_cases_added_and_removed_are_counted_and_left_out_of_the_pairing() -> None:
+    before = {f"q{i}": 1.0 if i % 2 else 0.0 for i in range(12)}  # q0..q11
+    ids = [f"q{i}" for i in range(2, 12)] + ["new1", "new2", "new3"]  # q0, q1 removed
+    now = [before.get(i, 1.0) for i in ids]
+    baseline = MetricBaseline(0.5, before)
+    comparison = compare_suite_metric(
+        mean_spec(), value(now), baseline, ids, recompute=None, samples=200, confidence=0.9
+    )
+    assert (comparison.items, comparison.added, comparison.removed) == (10, 3, 2)
+    assert not math.isnan(comparison.ci_low)
+    described = comparison.describe()
+    assert "0 worse, 0 better of 10" in described
+    assert "3 case(s) added and 2 removed since the baseline, not compared" in described
+    assert suite_mismatch("shop", "score", ids, baseline) is None
+
+
+def test_a_corpus_metric_is_recomputed_on_the_cases_the_baseline_answered() -> None:
+    """The baseline has no answer for the added cases: the corpus metric is paired on the others
+    instead of falling back to bare values ("of 0", CI nan)."""
+    seen: list[list[int]] = []
+
+    def recompute(indices: Sequence[int]) -> tuple[float, float]:
+        seen.append(list(indices))
+        return 1.0, 1.0
+
+    ids = [*IDS, "added"]
+    comparison = compare_suite_metric(
+        spec(max_drop=0.1),
+        value([1.0] * len(ids)),
+        MetricBaseline(1.0, dict.fromkeys(IDS, 1.0)),
+        ids,
+        recompute=recompute,
+        samples=20,
+        confidence=0.9,
+        answers={**ANSWERS, "added": "x"},
+        baseline_answers={k: f"old {v}" for k, v in ANSWERS.items()},
+    )
+    assert comparison.items == len(IDS) and comparison.added == 1
+    assert not math.isnan(comparison.ci_low)
+    assert all(len(ids) - 1 not in picked for picked in seen)
+
+
+def test_too_few_cases_left_to_pair_is_refused_with_the_update_command() -> None:
+    baseline = MetricBaseline(0.5, {f"old{i}": 1.0 for i in range(10)})
+    ids = ["old0", "old1", "new0", "new1", "new2"]  # 2 of 5 in the baseline
+    refused = suite_mismatch("shop", "bleu", ids, baseline)
+    assert refused is not None
+    assert "shop::bleu: the suite changed since its baseline: 2 of its 5 cases" in refused
+    assert "(3 added, 8 removed)" in refused
+    assert "pytest model_tests --suite shop --update-baseline" in refused
+    assert suite_mismatch("shop", "bleu", ["old0", "new0"], baseline) is None  # half is enough
+    assert suite_mismatch("shop", "bleu", ids, MetricBaseline(0.5, {})) is None  # values alone

@@ -290,7 +290,7 @@ def test_identical_run_compares_clean() -> None:
     comparison, flips = compare_benchmark(
         "acc", result, baseline, higher_is_better=True, samples=200, confidence=0.9
     )
-    assert comparison.test == "mcnemar" and comparison.p_value == 1.0
+    assert comparison.test == "unchanged" and comparison.p_value == 1.0
     assert flips == []
 
 
@@ -343,6 +343,29 @@ def test_a_corpus_metrics_items_flip_by_their_own_score() -> None:
     assert directions == [("0", "worse"), ("3", "changed"), ("2", "better")]
     assert (flips[0].before, flips[0].now) == (1.0, 0.0)
     assert (comparison.test, comparison.worse, comparison.better) == ("bootstrap", 1, 1)
+
+
+def test_an_unchanged_answer_whose_stored_score_was_rounded_is_no_flip() -> None:
+    """A per-question score that is not 1/0 (a similarity, a log-likelihood ratio), stored at a
+    baseline's 6 decimals and compared with the full-precision score of the same answer, did not
+    move: no flip, 0 worse, 0 better."""
+    result = result_of([True, False, True, True])
+    scored = {
+        key: dataclasses.replace(item, scores={"score": (int(key) + 1) / 7})
+        for key, item in result.items.items()
+    }
+    now = dataclasses.replace(
+        result, items=scored, metrics={"score": sum(i.scores["score"] for i in scored.values()) / 4}
+    )
+    document = json.loads(json.dumps(now.to_json()))
+    for item in document["items"].values():
+        item["scores"]["score"] = round(item["scores"]["score"], 6)
+    comparison, flips = compare_benchmark(
+        "score", now, BenchmarkBaseline(document), higher_is_better=True, samples=200,
+        confidence=0.9,
+    )  # fmt: skip
+    assert flips == []
+    assert (comparison.worse, comparison.better) == (0, 0)
 
 
 @pytest.mark.parametrize(

@@ -320,6 +320,39 @@ CHUNKS_CONFTEST = textwrap.dedent(
     """
 )
 
+UNCHANGED_TEXT = textwrap.dedent(
+    """
+    name: text
+    cases: text.jsonl
+    prompt:
+      system: You are a shop assistant. Answer in one short sentence.
+    generation:
+      max_new_tokens: 8
+    check: {name: regex, pattern: "\\\\S"}
+    metrics:
+      - {name: accuracy, max_drop: 0.0}
+      - {name: bleu, max_drop: 0.0}
+      - {name: chrf, max_drop: 0.0}
+      - {name: rougeL, max_drop: 0.0}
+      - {name: field_f1, max_drop: 0.0}
+    """
+)
+
+UNCHANGED_LABELS = textwrap.dedent(
+    """
+    name: labels
+    cases: labels.jsonl
+    labels: [refund, shipping, greeting]
+    prompt:
+      system: "Reply with one label: refund, shipping or greeting."
+    generation:
+      max_new_tokens: 4
+    check: label
+    metrics:
+      - {name: f1, average: macro, max_drop: 0.0}
+    """
+)
+
 
 def test_case_ids_as_spreadsheets_hold_them_under_two_workers(project: pytest.Pytester) -> None:
     """Ids with spaces, slashes, brackets, '::' and Chinese, from a workbook, keep their text in
@@ -379,3 +412,108 @@ def test_case_ids_as_spreadsheets_hold_them_under_two_workers(project: pytest.Py
     # a node id as pytest printed it runs that one test
     again = project.runpytest_subprocess(cases["tiny/a b"]["nodeid"], "-p", "no:cacheprovider")
     again.assert_outcomes(xfailed=1)
+
+
+def test_the_same_model_run_twice_from_its_own_baseline_lists_no_flips(
+    project: pytest.Pytester,
+) -> None:
+    """Every answer is the baseline's (the second run is served from the cache), so no metric,
+    whatever its kind, lists a flip or counts a case as worse or better."""
+    golden = project.path / "fixtures" / "golden"
+    (golden / "text.yaml").write_text(UNCHANGED_TEXT, encoding="utf-8")
+    questions = [
+        ("ship", "How long does delivery take?", "Delivery takes three to five days."),
+        ("refund", "When do I get my refund?", "Your refund arrives within five working days."),
+        ("hours", "When is customer service open?", "We are open from nine to six."),
+        ("city", 'Reply with JSON {"city": ...}: I live in Leeds.', '{"city": "Leeds"}'),
+    ]
+    write_cases(
+        golden / "text.jsonl",
+        [
+            {"id": i, "input": q, "expected": json.loads(e) if e.startswith("{") else e}
+            for i, q, e in questions
+        ],
+    )
+    (golden / "labels.yaml").write_text(UNCHANGED_LABELS, encoding="utf-8")
+    messages = [
+        ("l1", "I want my money back", "refund"),
+        ("l2", "Where is my parcel?", "shipping"),
+        ("l3", "Hello there!", "greeting"),
+        ("l4", "Refund me please", "refund"),
+        ("l5", "Thanks a lot", "greeting"),
+    ]
+    write_cases(
+        golden / "labels.jsonl", [{"id": i, "input": q, "expected": e} for i, q, e in messages]
+    )
+    first = run(project, "--update-baseline")
+    assert "baseline created" in first.stdout.str(), first.stdout.str()
+    second = run(project)
+    results = latest_results(project)
+    no_drop = [m for m in results["metrics"] if m["test"] == "no_drop"]  # type: ignore[union-attr,index]
+    assert {(m["suite"], m["metric"]) for m in no_drop} >= {
+        ("text", "bleu"),
+        ("text", "chrf"),
+        ("text", "rougeL"),
+        ("text", "field_f1"),
+        ("labels", "f1_macro"),
+        ("tiny", "accuracy"),
+    }
+    for record in no_drop:
+        label = f"{record['suite']}::{record['metric']}"
+        assert record["flips"] == [], label
+        assert (record["comparison"]["worse"], record["comparison"]["better"]) == (0, 0), label
+        assert record["comparison"]["difference"] == 0.0, label
+    assert "Flips" not in (project.path / "reports" / "latest" / "summary.md").read_text()
+    assert "worse" not in second.stdout.str().replace("0 worse", "")
+
+
+CHANGED_SUITE = textwrap.dedent(
+    """
+    name: text
+    cases: text.jsonl
+    prompt:
+      system: You are a shop assistant. Answer in one short sentence.
+    generation:
+      max_new_tokens: 6
+    check: {name: regex, pattern: "\\\\S"}
+    metrics:
+      - {name: bleu, max_drop: 100.0}
+    """
+)
+
+
+def test_a_suite_changed_since_its_baseline_is_paired_on_the_cases_both_have(
+    project: pytest.Pytester,
+) -> None:
+    """Cases added since the baseline are counted and left out of the corpus metric's paired
+    test; when fewer than half the suite's cases are in the baseline, the comparison is refused
+    with the command that re-records it."""
+    golden = project.path / "fixtures" / "golden"
+    (golden / "tiny.yaml").unlink()
+    (golden / "text.yaml").write_text(CHANGED_SUITE, encoding="utf-8")
+    questions = ["How long is delivery?", "Can I return shoes?", "Do you ship abroad?"]
+    cases = [
+        {"id": f"q{i}", "input": q, "expected": "Delivery takes three days."}
+        for i, q in enumerate(questions)
+    ]
+    write_cases(golden / "text.jsonl", cases)
+    run(project, "--update-baseline").assert_outcomes(passed=4, skipped=1)
+    added = {"id": "q-new", "input": "Is gift wrap free?", "expected": "Gift wrap is free."}
+    write_cases(golden / "text.jsonl", [*cases, added])
+    grown = run(project, "-k", "no_drop")
+    grown.assert_outcomes(passed=1)
+    message = next(m for m in latest_results(project)["metrics"] if m["test"] == "no_drop")[
+        "message"
+    ]  # type: ignore[index]
+    assert "of 3 (1 case(s) added and 0 removed since the baseline, not compared)" in message
+    assert "nan" not in message
+    renamed = [{**c, "id": f"r{i}"} for i, c in enumerate([*cases, added])]
+    write_cases(golden / "text.jsonl", renamed)
+    refused = run(project, "-k", "no_drop")
+    refused.assert_outcomes(failed=1)
+    out = refused.stdout.str()
+    assert (
+        "text::bleu: the suite changed since its baseline: 0 of its 4 cases are in the "
+        "baseline (4 added, 3 removed)" in out
+    )
+    assert "pytest model_tests --suite text --update-baseline" in out

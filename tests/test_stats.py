@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from releasegate.stats import (
     mcnemar,
     mean_statistic,
     paired_bootstrap,
+    unchanged,
 )
 
 
@@ -136,3 +140,173 @@ def test_a_real_drop_is_detected_nearly_always() -> None:
         after = np.where(lost, 0.0, before)
         found += mcnemar(before.tolist(), after.tolist()).p_value < 0.05
     assert found >= 95
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus metrics resampled through their per-item counts
+
+
+def _scored_texts(seed: int, items: int, *, labelled: bool = False) -> tuple[list[Any], list[Any]]:
+    """Two runs of answers to the same *items* questions: the second changes about a third."""
+    from releasegate.checks import CheckResult
+    from releasegate.metrics import ScoredCase
+
+    rng = random.Random(seed)
+    words = [
+        "the",
+        "parcel",
+        "ships",
+        "in",
+        "three",
+        "five",
+        "days",
+        "refund",
+        "money",
+        "back",
+        "order",
+        "tracking",
+    ]
+    refs = [" ".join(rng.choices(words, k=8)) for _ in range(items)]
+
+    def answer(ref: str) -> str:
+        kept = [w if rng.random() < 0.6 else rng.choice(words) for w in ref.split()]
+        return " ".join(kept[: rng.randint(4, 9)])
+
+    before = [answer(ref) for ref in refs]
+    now = [answer(ref) if rng.random() < 0.35 else b for ref, b in zip(refs, before, strict=True)]
+    labels = ["refund", "refund", "refund", "tracking", "tracking", "greeting"]
+    truth = [labels[i % len(labels)] for i in range(items)]
+
+    def guess(i: int) -> str:
+        return truth[i] if rng.random() < 0.6 else rng.choice(labels)
+
+    said = [guess(i) for i in range(items)]
+    said_now = [guess(i) if now[i] != before[i] else said[i] for i in range(items)]
+
+    def case(i: int, text: str, label: str, labelled: bool) -> ScoredCase:
+        expected = truth[i] if labelled else refs[i]
+        return ScoredCase(f"c{i}", text, expected, CheckResult(False, "", None, label))
+
+    return (
+        [case(i, t, said[i], labelled) for i, t in enumerate(before)],
+        [case(i, t, said_now[i], labelled) for i, t in enumerate(now)],
+    )
+
+
+@pytest.mark.slow  # the old way, recomputing the metric 1600 times, takes 10-40 s
+@pytest.mark.parametrize("name", ["bleu", "chrf", "f1"])
+def test_resampling_counts_agrees_with_recomputing_the_metric(name: str) -> None:
+    """The vectorised bootstrap of per-item counts and the old one that recomputes the metric
+    from the answers on every resample give the same p-value and interval within Monte Carlo
+    error (different seeds, so the draws differ)."""
+    from releasegate.metrics import MetricContext, build_metric
+
+    metric = build_metric(
+        name, MetricContext("en", Path("."), ("refund", "tracking", "greeting")), where="test"
+    )
+    items, samples = 50, 800
+    before, now = _scored_texts(3, items, labelled=name == "f1")
+    assert metric(before).value != metric(now).value
+    summed = metric.paired_statistics(before, now)  # type: ignore[attr-defined]
+    fast = paired_bootstrap(*summed, items, samples=samples, seed=1)
+    slow = paired_bootstrap(
+        lambda picked: metric([before[i] for i in picked]).value,
+        lambda picked: metric([now[i] for i in picked]).value,
+        items,
+        samples=samples,
+        seed=2,
+    )
+    assert fast.baseline == pytest.approx(metric(before).value)
+    assert fast.now == pytest.approx(metric(now).value)
+    p = min(max(slow.p_value, 0.01), 0.99)
+    assert abs(fast.p_value - slow.p_value) <= 4 * math.sqrt(2 * p * (1 - p) / samples)
+    width = slow.ci_high - slow.ci_low
+    assert abs(fast.ci_low - slow.ci_low) < 0.15 * width
+    assert abs(fast.ci_high - slow.ci_high) < 0.15 * width
+
+
+def test_counts_of_a_resample_score_as_the_metric_recomputed() -> None:
+    """Each decomposable metric scores any subset of its per-item counts exactly as it scores
+    those cases' answers (labels the suite does not declare included)."""
+    from releasegate.metrics import MetricContext, build_metric
+
+    rng = np.random.default_rng(0)
+    for labels in [("refund", "tracking", "greeting"), ()]:
+        context = MetricContext("en", Path("."), labels)
+        for spec in [
+            "bleu",
+            "chrf",
+            "f1",
+            {"name": "f1", "average": "micro"},
+            {"name": "f1", "average": "weighted"},
+            {"name": "precision", "label": "greeting"},
+            {"name": "recall", "label": "absent"} if not labels else "recall",
+        ]:
+            metric = build_metric(spec, context, where="test")
+            before, now = _scored_texts(5, 30, labelled=spec not in ("bleu", "chrf"))
+            stats = metric.paired_statistics(before, now)  # type: ignore[attr-defined]
+            for _ in range(10):
+                picked = rng.integers(0, 30, size=rng.integers(1, 30))
+                for run, stat in zip((before, now), stats, strict=True):
+                    want = metric([run[i] for i in picked]).value
+                    assert stat(picked) == pytest.approx(want, abs=1e-9), spec
+
+
+def test_field_counts_score_as_the_metric_recomputed() -> None:
+    from releasegate.checks import CheckResult
+    from releasegate.metrics import MetricContext, ScoredCase, build_metric
+
+    expected = {"city": "Leeds", "postcode": "LS1", "street": None}
+    predictions = [
+        {"city": "Leeds", "postcode": "LS1", "street": None},
+        {"city": "York", "postcode": None, "street": None},
+        {"city": None, "postcode": None, "street": None},
+        {"city": "Leeds", "postcode": "X", "street": "1 Road"},
+    ]
+    cases = [
+        ScoredCase(f"c{i}", "{}", expected, CheckResult(False, "", None, p))
+        for i, p in enumerate(predictions)
+    ]
+    for name in ("field_f1", "field_precision", "field_recall"):
+        metric = build_metric(name, MetricContext("en", Path(".")), where="test")
+        stats = metric.paired_statistics(cases, cases)  # type: ignore[attr-defined]
+        for picked in ([0], [2], [2, 2], [1, 3], [0, 1, 2, 3]):
+            want = metric([cases[i] for i in picked]).value
+            assert stats[0](np.array(picked)) == pytest.approx(want), (name, picked)
+
+
+def test_unchanged_answers_compare_exactly_without_resampling() -> None:
+    comparison = unchanged(12.5, 40, confidence=0.9)
+    assert (comparison.difference, comparison.p_value) == (0.0, 1.0)
+    assert "every answer as in the baseline" in comparison.describe()
+    assert "0 worse, 0 better of 40" in comparison.describe()
+
+
+def test_three_flips_of_fifty_one_are_not_significant_for_macro_f1() -> None:
+    """Three of 51 intents got worse and none better: an exact test on three flips cannot go
+    below p = 1/8. The paired bootstrap said p = 0.05 and failed the gate; the permutation
+    test the gate now uses for count-based metrics gives about 1/8 and says so."""
+    from releasegate.checks import CheckResult
+    from releasegate.metrics import MetricContext, ScoredCase, build_metric
+    from releasegate.stats import compare_summed
+
+    labels = ("refund", "tracking", "return", "greeting", "cancel")
+    truth = [labels[min(i % 9, 4)] for i in range(51)]  # imbalanced: "refund" most
+
+    def run(wrong: set[int]) -> list[ScoredCase]:
+        said = [labels[(labels.index(t) + 1) % 5] if i in wrong else t for i, t in enumerate(truth)]
+        return [
+            ScoredCase(f"c{i}", s, t, CheckResult(s == t, "", None, s))
+            for i, (s, t) in enumerate(zip(said, truth, strict=True))
+        ]
+
+    before, now = run({0, 9, 18, 40}), run({0, 9, 18, 40, 3, 12, 22})
+    metric = build_metric("f1", MetricContext("en", Path("."), labels), where="test")
+    stats = metric.paired_statistics(before, now)  # type: ignore[attr-defined]
+    result = compare_summed(
+        *stats, higher_is_better=True, samples=2000, confidence=0.9, worse=3, better=0
+    )
+    assert result.test == "permutation"
+    assert result.p_value == pytest.approx(1 / 8, abs=0.03)
+    assert "paired permutation, one-sided" in result.describe()
+    assert result.ci_low < result.difference < 0

@@ -9,6 +9,7 @@ once, at the end of the session; workers only read them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +19,31 @@ from .exceptions import BaselineError, GoldenFileError
 from .schemas import validate_document
 
 __all__ = [
+    "STORED_DECIMALS",
     "BaselineStore",
     "BenchmarkBaseline",
     "CaseBaseline",
     "MetricBaseline",
     "SuiteBaseline",
     "WriteResult",
+    "same_as_stored",
 ]
 
 Outcome = Literal["passed", "failed"]
+
+STORED_DECIMALS = 6
+"""Decimals a baseline keeps of each value: a value read back equals the one computed only to
+this precision, so every comparison with a stored value is made at it (:func:`same_as_stored`)."""
+
+
+def same_as_stored(before: float, now: float) -> bool:
+    """Whether *now* equals *before* at the precision a baseline stores (NaN equals NaN).
+
+    A value compared with its own stored copy must never look moved: 0.6666667 is stored as
+    0.666667, and an exact comparison would call an unchanged answer a flip."""
+    if math.isnan(before) or math.isnan(now):
+        return math.isnan(before) and math.isnan(now)
+    return round(before, STORED_DECIMALS) == round(now, STORED_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -67,15 +84,15 @@ class SuiteBaseline:
             case = self.cases[case_id]
             entry: dict[str, Any] = {"outcome": case.outcome, "answer": case.answer}
             if case.score is not None:
-                entry["score"] = round(case.score, 6)
+                entry["score"] = round(case.score, STORED_DECIMALS)
             cases[case_id] = entry
         metrics: dict[str, Any] = {}
         for name in sorted(self.metrics):
             metric = self.metrics[name]
-            metrics[name] = {"value": round(metric.value, 6)}
+            metrics[name] = {"value": round(metric.value, STORED_DECIMALS)}
             if metric.per_item:
                 metrics[name]["per_item"] = {
-                    k: round(v, 6) for k, v in sorted(metric.per_item.items())
+                    k: round(v, STORED_DECIMALS) for k, v in sorted(metric.per_item.items())
                 }
         return {
             "suite": self.suite,

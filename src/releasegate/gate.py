@@ -10,25 +10,45 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .baselines import BenchmarkBaseline, MetricBaseline
+import numpy as np
+
+from .baselines import BenchmarkBaseline, MetricBaseline, same_as_stored
 from .general import TaskResult
 from .metrics import MetricValue
-from .stats import PairedComparison, compare_per_item, paired_bootstrap
+from .stats import (
+    PairedComparison,
+    SummedStatistic,
+    compare_per_item,
+    compare_summed,
+    paired_bootstrap,
+    unchanged,
+)
 from .suites import MetricSpec
 
 __all__ = [
     "Flip",
     "MetricOutcome",
+    "PairedStatistics",
     "benchmark_mismatch",
     "compare_benchmark",
     "compare_suite_metric",
     "judge_bar",
     "judge_comparison",
     "suite_flips",
+    "suite_mismatch",
 ]
+
+MIN_PAIRED_SHARE = 0.5
+"""A suite metric is compared with its baseline on the cases both runs have, as long as they are
+at least this share of the suite's cases now: with fewer, the comparison would speak for less
+than half of the suite, and the baseline is refused (re-record it with ``--update-baseline``)."""
+
+
+PairedStatistics = Callable[[Sequence[int]], tuple[SummedStatistic, SummedStatistic]]
+"""Case positions -> the per-case counts of the baseline's answers and of this run's there."""
 
 
 @dataclass(frozen=True)
@@ -163,13 +183,17 @@ def suite_flips(
     answers: Mapping[str, str],
     baseline_answers: Mapping[str, str],
 ) -> list[Flip]:
-    """Cases whose contribution to a suite metric moved, worse first, in suite order."""
+    """Cases whose contribution to a suite metric moved, worse first, in suite order.
+
+    A case whose answer is the baseline's did not move, whatever its stored value says; any
+    other moved only when its value differs at the precision the baseline stores
+    (:func:`~releasegate.baselines.same_as_stored`)."""
     flips: list[Flip] = []
     if not value.per_item or not baseline.per_item:
         return flips
     for case_id, now in zip(case_ids, value.per_item, strict=True):
         before = baseline.per_item.get(case_id)
-        if before is None or abs(now - before) < 1e-9:
+        if before is None or _unchanged(case_id, before, now, answers, baseline_answers):
             continue
         got_worse = now < before if higher_is_better else now > before
         flips.append(
@@ -185,6 +209,42 @@ def suite_flips(
     return sorted(flips, key=lambda flip: flip.direction != "worse")
 
 
+def _unchanged(
+    case_id: str,
+    before: float,
+    now: float,
+    answers: Mapping[str, str],
+    baseline_answers: Mapping[str, str],
+) -> bool:
+    """An item is unchanged when its answer is the baseline's (the one rule for flips, their
+    counts and the paired values), or its value is the stored one at the stored precision."""
+    known = case_id in answers and case_id in baseline_answers
+    if known and answers[case_id] == baseline_answers[case_id]:
+        return True
+    return same_as_stored(before, now)
+
+
+def suite_mismatch(
+    suite: str, metric: str, case_ids: Sequence[str], baseline: MetricBaseline
+) -> str | None:
+    """Why a suite metric cannot be compared with its baseline (None when it can): too few of
+    the suite's cases are in it (:data:`MIN_PAIRED_SHARE`). A baseline without per-case values
+    is compared by value alone and never refused here."""
+    if not baseline.per_item or not case_ids:
+        return None
+    common = sum(1 for case_id in case_ids if case_id in baseline.per_item)
+    if common >= MIN_PAIRED_SHARE * len(case_ids) and common > 0:
+        return None
+    added = len(case_ids) - common
+    removed = len(set(baseline.per_item) - set(case_ids))
+    return (
+        f"{suite}::{metric}: the suite changed since its baseline: {common} of its "
+        f"{len(case_ids)} cases are in the baseline ({added} added, {removed} removed), fewer than "
+        f"{MIN_PAIRED_SHARE:.0%} needed to compare; review the cases and re-record the baseline: "
+        f"pytest model_tests --suite {suite} --update-baseline"
+    )
+
+
 def compare_suite_metric(
     spec: MetricSpec,
     value: MetricValue,
@@ -195,30 +255,116 @@ def compare_suite_metric(
     samples: int,
     confidence: float,
     seed: int = 0,
+    answers: Mapping[str, str] | None = None,
+    baseline_answers: Mapping[str, str] | None = None,
+    paired: PairedStatistics | None = None,
 ) -> PairedComparison:
     """Pair a suite metric with its baseline on the cases both runs have.
 
     An accuracy-like metric (per-case 1/0, value = their mean) gets the exact McNemar test; an
     additive one (value = mean of per-case values) a paired bootstrap of those values; any other
-    (corpus BLEU, chrF, macro F1) a paired bootstrap that *recompute*s the metric of both runs
-    on each resample (``recompute(indices) -> (baseline value, new value)``).
+    (corpus BLEU, chrF, macro F1) is resampled through the per-case counts it sums, given by
+    *paired* (``paired(indices) -> (baseline statistic, new statistic)``), or, for a metric
+    without them, a paired bootstrap that *recompute*s the metric of both runs on each resample
+    (``recompute(indices) -> (baseline value, new value)``). When every case is answered as in
+    the baseline the comparison is exact: nothing moved, difference 0, p = 1.
+
+    With *answers* and *baseline_answers* (case id -> answer), a case answered as in the
+    baseline is unchanged: its baseline value is taken to be its value now, not the stored,
+    rounded one. Which cases moved, and which way, is :func:`suite_flips`' rule. Cases added
+    to the suite or removed from it since the baseline are counted (``added``, ``removed``) and
+    left out; :func:`suite_mismatch` says when too few remain.
     """
+    comparison = _compare_suite_metric(
+        spec,
+        value,
+        baseline,
+        case_ids,
+        recompute=recompute,
+        samples=samples,
+        confidence=confidence,
+        seed=seed,
+        answers=answers or {},
+        baseline_answers=baseline_answers or {},
+        paired=paired,
+    )
+    if not baseline.per_item:
+        return comparison
+    return replace(
+        comparison,
+        added=len(case_ids) - comparison.items if comparison.items else len(case_ids),
+        removed=len(set(baseline.per_item) - set(case_ids)),
+    )
+
+
+def _compare_suite_metric(
+    spec: MetricSpec,
+    value: MetricValue,
+    baseline: MetricBaseline,
+    case_ids: Sequence[str],
+    *,
+    recompute: Callable[[Sequence[int]], tuple[float, float]] | None,
+    samples: int,
+    confidence: float,
+    seed: int,
+    answers: Mapping[str, str],
+    baseline_answers: Mapping[str, str],
+    paired: PairedStatistics | None,
+) -> PairedComparison:
     higher = spec.metric.higher_is_better
-    positions = [i for i, case_id in enumerate(case_ids) if case_id in baseline.per_item]
-    before = [baseline.per_item[case_ids[i]] for i in positions]
+    # Paired on the cases both runs have (their answers too, where the metric needs them).
+    positions = [
+        i
+        for i, case_id in enumerate(case_ids)
+        if case_id in baseline.per_item and (not baseline_answers or case_id in baseline_answers)
+    ]
     now = [value.per_item[i] for i in positions] if value.per_item else []
-    moved = [(b, n) for b, n in zip(before, now, strict=True) if abs(b - n) > 1e-9]
-    worse = sum(1 for b, n in moved if (n < b if higher else n > b))
-    better = len(moved) - worse
+    before = [baseline.per_item[case_ids[i]] for i in positions]
+    if now:
+        before = [
+            n if _unchanged(case_ids[i], b, n, answers, baseline_answers) else b
+            for i, b, n in zip(positions, before, now, strict=True)
+        ]
+    flips = suite_flips(
+        value,
+        baseline,
+        case_ids,
+        higher_is_better=higher,
+        answers=answers,
+        baseline_answers=baseline_answers,
+    )
+    worse = sum(1 for flip in flips if flip.direction == "worse")
+    better = len(flips) - worse
     if not positions:
         # A baseline without per-case values: compare the values alone, without a test.
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
         )
+    same = bool(answers) and all(
+        answers.get(case_ids[i]) == baseline_answers.get(case_ids[i], object()) for i in positions
+    )
     if now and getattr(spec.metric, "additive", False):
+        if same:
+            return unchanged(math.fsum(now) / len(now), len(now), confidence=confidence)
         return compare_per_item(
             before,
             now,
+            higher_is_better=higher,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+    if paired is not None:
+        before_stat, now_stat = paired(positions)
+        if same:
+            return unchanged(
+                now_stat(np.arange(len(positions))), len(positions), confidence=confidence
+            )
+        return compare_summed(
+            before_stat,
+            now_stat,
             higher_is_better=higher,
             samples=samples,
             seed=seed,
@@ -231,6 +377,8 @@ def compare_suite_metric(
         return PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, worse, better
         )
+    if same:
+        return unchanged(recompute(positions)[1], len(positions), confidence=confidence)
     index = list(positions)
     # Both statistics of one resample come from a single recompute call.
     cache: dict[bytes, tuple[float, float]] = {}
@@ -330,7 +478,9 @@ def compare_benchmark(
         old_score, new_score = (
             (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
         )
-        if abs(new_score - old_score) >= 1e-12:
+        if old_answer == new_answer and same_as_stored(old_score, new_score):
+            continue  # an unchanged answer is never a flip
+        if not same_as_stored(old_score, new_score):
             got_worse = new_score < old_score if higher_is_better else new_score > old_score
             direction = "worse" if got_worse else "better"
         elif numeric or old_answer == new_answer:
@@ -351,6 +501,18 @@ def compare_benchmark(
     flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
     worse = sum(1 for flip in flips if flip.direction == "worse")
     better = sum(1 for flip in flips if flip.direction == "better")
+    if (
+        keys
+        and not flips
+        and all(str(baseline.items[key]["answer"]) == now.items[key].answer for key in keys)
+    ):
+        # Every answer as in the baseline: exact, nothing to resample.
+        value = (
+            math.fsum(float(v) for v in after) / len(after)
+            if combine is None
+            else float(combine(after))
+        )
+        return unchanged(value, len(keys), confidence=confidence), flips
     if combine is None:
         comparison = compare_per_item(
             [float(v) for v in before],

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from releasegate.cases import Expected
 from releasegate.checks import (
@@ -33,8 +35,13 @@ from releasegate.checks import (
 )
 from releasegate.exceptions import ConfigError, UnknownNameError
 from releasegate.normalize import normalize_text, normalized_equal
+from releasegate.stats import SummedStatistic
 from releasegate.textsim import (
     ROUGE_TYPES,
+    bleu_from_statistics,
+    bleu_statistics,
+    chrf_from_statistics,
+    chrf_statistics,
     corpus_bleu,
     corpus_chrf,
     rouge_scores,
@@ -45,6 +52,7 @@ from releasegate.textsim import (
 __all__ = [
     "METRICS",
     "THRESHOLD_KEYS",
+    "Decomposable",
     "Metric",
     "MetricContext",
     "MetricValue",
@@ -111,6 +119,20 @@ class Metric(Protocol):
         ...
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue: ...
+
+
+@runtime_checkable
+class Decomposable(Protocol):
+    """A metric that is a function of per-case counts summed over the cases (corpus BLEU and
+    chrF, precision/recall/F1, field scores): a paired test resamples the counts
+    (:class:`~releasegate.stats.SummedStatistic`) instead of recomputing the metric."""
+
+    def paired_statistics(
+        self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]
+    ) -> tuple[SummedStatistic, SummedStatistic]:
+        """Per-case counts of two runs on the same cases, scored by one and the same rule (so
+        counts mixed from both runs are scored as either run's would be)."""
+        ...
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -222,6 +244,84 @@ class Classification:
             value = float(averaged[("precision", "recall", "f1").index(self.score)])
         return MetricValue(value, per_item, MappingProxyType(details))
 
+    def _labels_of(self, cases: Sequence[ScoredCase]) -> tuple[list[str], list[str]]:
+        y_true = [_true_label(case) for case in cases]
+        y_pred = [
+            str(case.result.prediction) if case.result.prediction is not None else NO_LABEL
+            for case in cases
+        ]
+        return y_true, y_pred
+
+    def paired_statistics(
+        self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]
+    ) -> tuple[SummedStatistic, SummedStatistic]:
+        """Per case and label: true positive, predicted, true (one-hot), over the suite's labels
+        or, without them, every label either run uses. A label counts in an average where
+        scikit-learn's would count it: always when the suite names its labels, else where it
+        is predicted or true in the counts scored (so a resample is scored as if recomputed)."""
+        runs = [self._labels_of(run) for run in (before, now)]
+        declared = bool(self.labels)
+        labels = list(self.labels) or sorted(
+            {label for y_true, y_pred in runs for label in (*y_true, *y_pred)} - {NO_LABEL}
+        )
+        position = {label: i for i, label in enumerate(labels)}
+        k = len(labels)
+        score_index = ("precision", "recall", "f1").index(self.score)
+
+        def counts(y_true: list[str], y_pred: list[str]) -> np.ndarray:
+            rows = np.zeros((len(y_true), 3 * k))
+            for row, (t, p) in enumerate(zip(y_true, y_pred, strict=True)):
+                if t == p and t in position:
+                    rows[row, position[t]] = 1.0
+                if p in position:
+                    rows[row, k + position[p]] = 1.0
+                if t in position:
+                    rows[row, 2 * k + position[t]] = 1.0
+            return rows
+
+        def score(totals: np.ndarray) -> np.ndarray:
+            tp, predicted, true = totals[:, :k], totals[:, k : 2 * k], totals[:, 2 * k :]
+            present = np.ones_like(tp, dtype=bool) if declared else (predicted + true) > 0
+            if self.label is not None:
+                if self.label not in position:
+                    return np.zeros(len(totals))
+                j = position[self.label]
+                tp, predicted, true = tp[:, [j]], predicted[:, [j]], true[:, [j]]
+                present = np.ones_like(tp, dtype=bool)
+            elif self.average == "micro":
+                keep = np.where(present, 1.0, 0.0)
+                tp, predicted, true = (
+                    (part * keep).sum(axis=1, keepdims=True) for part in (tp, predicted, true)
+                )
+                present = present.any(axis=1, keepdims=True)
+            prf = _prf_arrays(tp, predicted, true)[score_index]
+            if self.label is not None or self.average == "micro":
+                return np.where(present[:, 0], prf[:, 0], 0.0)
+            if self.average == "weighted":
+                weight = np.where(present, true, 0.0)
+                total = weight.sum(axis=1)
+                weighted = np.zeros(len(totals))
+                np.divide((prf * weight).sum(axis=1), total, out=weighted, where=total > 0)
+                return weighted
+            used = present.sum(axis=1)
+            macro = np.zeros(len(totals))
+            np.divide(np.where(present, prf, 0.0).sum(axis=1), used, out=macro, where=used > 0)
+            return macro
+
+        return SummedStatistic(counts(*runs[0]), score), SummedStatistic(counts(*runs[1]), score)
+
+
+def _prf_arrays(
+    tp: np.ndarray, predicted: np.ndarray, true: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 of count arrays, 0 where undefined (scikit-learn's
+    ``zero_division=0``)."""
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, true, out=np.zeros_like(tp), where=true > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(tp), where=both > 0)
+    return precision, recall, f1
+
 
 @dataclass(frozen=True)
 class CorpusBleu:
@@ -240,6 +340,22 @@ class CorpusBleu:
         )
         return MetricValue(corpus_bleu(answers, refs, language=self.language), per_item)
 
+    def paired_statistics(
+        self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]
+    ) -> tuple[SummedStatistic, SummedStatistic]:
+        def score(totals: np.ndarray) -> np.ndarray:
+            return bleu_from_statistics(totals, language=self.language)
+
+        return tuple(  # type: ignore[return-value]  # two runs, two statistics
+            SummedStatistic(
+                bleu_statistics(
+                    [c.answer for c in run], [_references(c) for c in run], language=self.language
+                ),
+                score,
+            )
+            for run in (before, now)
+        )
+
 
 @dataclass(frozen=True)
 class CorpusChrf:
@@ -254,6 +370,17 @@ class CorpusChrf:
         refs = [_references(case) for case in cases]
         per_item = tuple(sentence_chrf(a, r) for a, r in zip(answers, refs, strict=True))
         return MetricValue(corpus_chrf(answers, refs), per_item)
+
+    def paired_statistics(
+        self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]
+    ) -> tuple[SummedStatistic, SummedStatistic]:
+        return tuple(  # type: ignore[return-value]  # two runs, two statistics
+            SummedStatistic(
+                chrf_statistics([c.answer for c in run], [_references(c) for c in run]),
+                chrf_from_statistics,
+            )
+            for run in (before, now)
+        )
 
 
 @dataclass(frozen=True)
@@ -332,6 +459,23 @@ class FieldScore:
             "fields_expected": float(gold),
         }
         return MetricValue(value, per_item, MappingProxyType(details))
+
+    def paired_statistics(
+        self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]
+    ) -> tuple[SummedStatistic, SummedStatistic]:
+        """Per case: fields right, predicted and expected; scored as :func:`_prf` scores them
+        (nothing to find and nothing found scores 1)."""
+        score_index = ("precision", "recall", "f1").index(self.score)
+
+        def score(totals: np.ndarray) -> np.ndarray:
+            correct, predicted, gold = totals[:, 0], totals[:, 1], totals[:, 2]
+            value = _prf_arrays(correct, predicted, gold)[score_index]
+            return np.where((predicted == 0) & (gold == 0), 1.0, value)
+
+        return tuple(  # type: ignore[return-value]  # two runs, two statistics
+            SummedStatistic(np.array([self._counts(c) for c in run], float).reshape(-1, 3), score)
+            for run in (before, now)
+        )
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,21 @@ from .exceptions import BackendError, ConfigError
 from .gate import (
     Flip,
     MetricOutcome,
+    PairedStatistics,
     benchmark_mismatch,
     compare_benchmark,
     compare_suite_metric,
     judge_bar,
     judge_comparison,
     suite_flips,
+    suite_mismatch,
 )
 from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from .judging import CaseVerdict, judge_case
-from .metrics import MetricValue, ScoredCase
+from .metrics import Decomposable, MetricValue, ScoredCase
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
-from .stats import PairedComparison
+from .stats import PairedComparison, SummedStatistic
 from .suites import MetricSpec, Suite, discover_suites
 
 __all__ = [
@@ -512,6 +514,11 @@ class ReleaseSession:
             assert spec.max_drop is not None
             answers = {item.case_id: item.answer for item in scored}
             baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+            refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
+            if refused is not None:
+                return MetricResult(
+                    ref, spec, value, MetricOutcome(False, refused), metric_baseline.value
+                )
             comparison = compare_suite_metric(
                 spec,
                 value,
@@ -520,6 +527,9 @@ class ReleaseSession:
                 recompute=self._recompute(suite, spec, scored, baseline_answers),
                 samples=self.settings.bootstrap_samples,
                 confidence=1 - 2 * self.settings.alpha,
+                answers=answers,
+                baseline_answers=baseline_answers,
+                paired=self._paired_statistics(suite, spec, scored, baseline_answers),
             )
             flips = suite_flips(
                 value,
@@ -550,6 +560,34 @@ class ReleaseSession:
             tuple(flips),
         )
 
+    def _paired_statistics(
+        self,
+        suite: Suite,
+        spec: MetricSpec,
+        scored: Sequence[ScoredCase],
+        baseline_answers: Mapping[str, str],
+    ) -> PairedStatistics | None:
+        """For a metric computed from per-case counts: the counts of the baseline's answers and
+        of this run's, on the same cases (what the paired test resamples)."""
+        metric = spec.metric
+        if not isinstance(metric, Decomposable):
+            return None
+
+        def paired(indices: Sequence[int]) -> tuple[SummedStatistic, SummedStatistic]:
+            now = [scored[i] for i in indices]
+            before = [self._rescored(suite, item, baseline_answers[item.case_id]) for item in now]
+            return metric.paired_statistics(before, now)
+
+        return paired
+
+    @staticmethod
+    def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:
+        """*item* as the baseline answered it, checked as this run checks it."""
+        case = suite.case(item.case_id)
+        return ScoredCase(
+            case.id, answer, case.expected, suite.check_for(case)(answer, case.expected)
+        )
+
     def _recompute(
         self,
         suite: Suite,
@@ -559,16 +597,14 @@ class ReleaseSession:
     ) -> Callable[[Sequence[int]], tuple[float, float]] | None:
         """For a metric that is not a mean of per-case values: the metric of the baseline's
         answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
-        if getattr(spec.metric, "additive", False):
+        if getattr(spec.metric, "additive", False) or isinstance(spec.metric, Decomposable):
             return None
-        if any(item.case_id not in baseline_answers for item in scored):
-            return None
-        before: list[ScoredCase] = []
-        for item in scored:
-            case = suite.case(item.case_id)
-            answer = baseline_answers[item.case_id]
-            result = suite.check_for(case)(answer, case.expected)
-            before.append(ScoredCase(case.id, answer, case.expected, result))
+        # The cases the baseline answered (the comparison is paired on those alone).
+        before = {
+            i: self._rescored(suite, item, baseline_answers[item.case_id])
+            for i, item in enumerate(scored)
+            if item.case_id in baseline_answers
+        }
 
         def recompute(indices: Sequence[int]) -> tuple[float, float]:
             return (

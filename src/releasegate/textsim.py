@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from releasegate.normalize import cjk_tokens
 
 if TYPE_CHECKING:
@@ -25,7 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ROUGE_TYPES",
+    "bleu_from_statistics",
+    "bleu_statistics",
     "bleu_tokenizer",
+    "chrf_from_statistics",
+    "chrf_statistics",
     "cjk_tokens",
     "corpus_bleu",
     "corpus_chrf",
@@ -136,3 +142,39 @@ def corpus_chrf(predictions: Sequence[str], references: Sequence[References]) ->
         return 0.0
     streams = _reference_streams(predictions, references)
     return float(_chrf().corpus_score(list(predictions), streams).score)
+
+
+# Sufficient statistics: a corpus score is a function of per-sentence counts summed over the
+# corpus (n-gram matches and totals, lengths), so a resample of sentences is a weighted sum of
+# rows and a score from it; this is how sacrebleu's own paired bootstrap resamples.
+
+
+def bleu_statistics(
+    predictions: Sequence[str], references: Sequence[References], *, language: str
+) -> np.ndarray:
+    """sacrebleu's per-sentence BLEU statistics (hypothesis and reference length, then matches
+    and totals per n-gram order): one row per item, summing to the corpus's."""
+    streams = _reference_streams(predictions, references)
+    bleu = _bleu(bleu_tokenizer(language), sentence=False)
+    rows = bleu._extract_corpus_statistics(list(predictions), streams) if predictions else []
+    return np.asarray(rows, dtype=float).reshape(len(predictions), -1)
+
+
+def bleu_from_statistics(totals: np.ndarray, *, language: str) -> np.ndarray:
+    """Corpus BLEU of each row of summed :func:`bleu_statistics`, by sacrebleu."""
+    bleu = _bleu(bleu_tokenizer(language), sentence=False)
+    return np.array([bleu._compute_score_from_stats(row).score for row in totals.tolist()])
+
+
+def chrf_statistics(predictions: Sequence[str], references: Sequence[References]) -> np.ndarray:
+    """sacrebleu's per-sentence chrF statistics (hypothesis, reference and matching n-grams per
+    order; the best reference per sentence): one row per item, summing to the corpus's."""
+    streams = _reference_streams(predictions, references)
+    rows = _chrf()._extract_corpus_statistics(list(predictions), streams) if predictions else []
+    return np.asarray(rows, dtype=float).reshape(len(predictions), -1)
+
+
+def chrf_from_statistics(totals: np.ndarray) -> np.ndarray:
+    """Corpus chrF of each row of summed :func:`chrf_statistics`, by sacrebleu."""
+    chrf = _chrf()
+    return np.array([chrf._compute_score_from_stats(row).score for row in totals.tolist()])
