@@ -154,3 +154,70 @@ def test_benchmarks_against_a_dead_endpoint_are_errors_naming_the_url(
     report = result.stdout.str().split("short test summary info")[0]
     assert report.count("cannot connect") == 1
     assert "Traceback" not in report and "raise BackendError" not in report
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_unanswered_known_failures_are_errors_not_xfails_and_lf_reruns_them(
+    project: pytest.Pytester,
+) -> None:
+    """A case that failed on the baseline is a known failure only when it got a wrong answer:
+    with nothing listening it got none, so it is an ERROR showing why, and the gate is red."""
+    baselines = project.path / "fixtures" / "baselines"
+    baselines.mkdir()
+    (baselines / "tiny.json").write_text(
+        json.dumps(
+            {
+                "suite": "tiny",
+                "cases": {c["id"]: {"outcome": "failed", "answer": "no"} for c in CASES},
+                "metrics": {"accuracy": {"value": 0.0}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    first = project.runpytest_subprocess("model_tests", "-k", "test_case", "--base-url", url)
+    first.assert_outcomes(errors=3)
+    assert first.ret != 0
+    out = first.stdout.str()
+    assert " xfailed" not in out and "XFAIL" not in out
+    assert "ERROR at setup of test_case[tiny/unlucky]" in out
+    assert f"cannot connect to {url}" in out
+    again = project.runpytest_subprocess(
+        "model_tests", "-k", "test_case", "--lf", "--base-url", url
+    )
+    again.assert_outcomes(errors=3)
+    assert "rerun previous 3 failures" in again.stdout.str()
+
+
+def test_a_wrong_answer_to_a_known_failure_is_still_an_xfail(project: pytest.Pytester) -> None:
+    """The other side of the rule above: the answered, wrong known failure stays XFAIL (and an
+    answered, right one XPASSes), so the mark narrows to wrong answers without losing them."""
+    baselines = project.path / "fixtures" / "baselines"
+    baselines.mkdir()
+    (baselines / "tiny.json").write_text(
+        json.dumps(
+            {
+                "suite": "tiny",
+                "cases": {c["id"]: {"outcome": "failed", "answer": "no"} for c in CASES},
+                "metrics": {},
+            }
+        ),
+        encoding="utf-8",
+    )
+    # The regex check of the manifest passes any non-empty answer: an empty one is wrong.
+    fake = FakeServer(lambda n, request: Reply(text="" if n == 0 else "Hello!"))
+    with fake.running() as url:
+        result = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "-k", "test_case", "--base-url", url,
+            "--batch-size", "1", "--chunk-size", "1",
+        )  # fmt: skip
+    result.assert_outcomes(xfailed=1, xpassed=2)
+    assert result.ret == 0

@@ -10,7 +10,9 @@ metric bar and per no-drop comparison); a test module only says what to assert::
         suite_metric.assert_meets_bar()
 
 The answers are fetched while the fixtures are set up: a case whose request failed (a server
-down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer.
+down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer. A wrong
+answer is raised as :class:`WrongAnswer`, the one exception a known failure's ``xfail`` mark
+accepts: anything else that goes wrong in a known failure's test stays an ERROR or a FAILURE.
 ``embedded_endpoint`` gives tests (and perf) an OpenAI-compatible endpoint: ``--base-url``
 when given, else ``transformers serve`` on the model, once per process.
 """
@@ -22,6 +24,7 @@ from functools import cached_property
 from typing import Any
 
 import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
 
 from .backends import Backend
 from .exceptions import ReleasegateError
@@ -41,6 +44,7 @@ __all__ = [
     "BenchmarkUnderTest",
     "CaseUnderTest",
     "MetricUnderTest",
+    "WrongAnswer",
     "embedded_endpoint",
     "general_benchmark",
     "golden_case",
@@ -48,6 +52,18 @@ __all__ = [
     "releasegate_session",
     "suite_metric",
 ]
+
+
+class WrongAnswer(Failed):
+    """A golden case was answered, and the answer fails its check.
+
+    The ``xfail`` mark of a case that failed on the baseline names this type (``raises=``), so
+    only a wrong answer is a known failure: a case that got no answer (a server down, a model
+    without a chat template) is an ERROR whatever the baseline says, and ``--lf`` reruns it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
 
 
 class CaseUnderTest:
@@ -73,7 +89,7 @@ class CaseUnderTest:
         message = failure_message(verdict)
         if self._session.update_baseline and not verdict.case.critical:
             pytest.xfail("recorded as a known failure in the new baseline")
-        pytest.fail(message, pytrace=False)
+        raise WrongAnswer(message)
 
 
 class MetricUnderTest:
