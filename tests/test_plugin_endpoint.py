@@ -221,3 +221,89 @@ def test_a_wrong_answer_to_a_known_failure_is_still_an_xfail(project: pytest.Pyt
         )  # fmt: skip
     result.assert_outcomes(xfailed=1, xpassed=2)
     assert result.ret == 0
+
+
+def pytest_counts(result: pytest.RunResult) -> dict[str, int]:
+    """The outcome counts of pytest's last line, in the report's words (``error``, ...)."""
+    return {
+        {"errors": "error", "warnings": "warning"}.get(k, k): v
+        for k, v in result.parseoutcomes().items()
+        if k not in ("warnings", "deselected")
+    }
+
+
+def test_a_run_where_every_test_errored_writes_its_report_and_moves_latest(
+    project: pytest.Pytester,
+) -> None:
+    """``reports/latest`` is the run that just finished, even when nothing got an answer; its
+    counts are pytest's, errors included, and it says why."""
+    fake = FakeServer(lambda n, request: Reply(text="Hello! Happy to help."))
+    with fake.running() as url:
+        good = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url, "--run-id", "good"
+        )
+    good.assert_outcomes(passed=4)
+    reports = project.path / "reports"
+    assert (reports / "latest" / "results.json").is_file()
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    bad = project.runpytest_subprocess(
+        "model_tests", "-p", "no:cacheprovider", "--no-prediction-cache", "--base-url", dead,
+        "--run-id", "dead",
+    )  # fmt: skip
+    bad.assert_outcomes(errors=4)
+    latest = reports / "latest"
+    assert latest.resolve() == (reports / "dead").resolve()
+    document = json.loads((latest / "results.json").read_text(encoding="utf-8"))
+    assert document["run_id"] == "dead"
+    assert document["totals"] == pytest_counts(bad) == {"error": 4}
+    assert document["summary"] == {"tiny": {"error": 3}}
+    assert {(u["key"], u["outcome"], u["when"]) for u in document["unjudged"]} == {
+        ("tiny/hello", "error", "setup"),
+        ("tiny/refund", "error", "setup"),
+        ("tiny/unlucky", "error", "setup"),
+        ("tiny::accuracy", "error", "setup"),
+    }
+    assert all(f"cannot connect to {dead}" in u["message"] for u in document["unjudged"])
+    summary = (latest / "summary.md").read_text(encoding="utf-8")
+    assert "tests: 4 errors" in summary
+    assert "| tiny | 0 | 0 | 0 | 0 | 0 | 3 |" in summary
+    assert "## Errors (no verdict)" in summary and f"cannot connect to {dead}" in summary
+    assert (latest / "junit.xml").is_file()
+
+
+def test_the_report_counts_setup_errors_beside_known_failures_as_pytest_does(
+    project: pytest.Pytester,
+) -> None:
+    """One case's request fails, the others are wrong answers to known failures: the report
+    counts the XFAILs and the ERRORs (the case's and the suite metric's) exactly as pytest."""
+    baselines = project.path / "fixtures" / "baselines"
+    baselines.mkdir()
+    (baselines / "tiny.json").write_text(
+        json.dumps(
+            {
+                "suite": "tiny",
+                "cases": {c["id"]: {"outcome": "failed", "answer": "no"} for c in CASES},
+                "metrics": {},
+            }
+        ),
+        encoding="utf-8",
+    )
+
+    def script(n: int, request: Received) -> Reply:
+        if "breaks the server" in json.dumps(request.body):
+            return Reply(status=500, body=b'{"error": "overloaded"}')
+        return Reply(text="")  # wrong: the check wants a non-empty answer
+
+    with FakeServer(script).running() as url:
+        result = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url
+        )
+    result.assert_outcomes(xfailed=2, errors=2)
+    document = json.loads(
+        (project.path / "reports" / "latest" / "results.json").read_text(encoding="utf-8")
+    )
+    assert document["totals"] == pytest_counts(result) == {"xfailed": 2, "error": 2}
+    assert document["summary"] == {"tiny": {"xfailed": 2, "error": 1}}
+    summary = (project.path / "reports" / "latest" / "summary.md").read_text(encoding="utf-8")
+    assert "tests: 2 xfailed, 2 errors" in summary

@@ -34,6 +34,7 @@ from .session import (
     MetricRef,
     ReleaseSession,
     default_run_id,
+    test_identity,
     worker_identity,
 )
 from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
@@ -316,6 +317,13 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    callspec = getattr(item, "callspec", None)
+    for param in callspec.params.values() if callspec is not None else ():
+        identity = test_identity(param)
+        if identity is not None:
+            # Reports carry extra attributes as plain data (xdist serialises __dict__).
+            report.releasegate_test = identity  # type: ignore[attr-defined]
+            break
     if call.when == "call" and RECORD_KEY in item.stash:
         report.releasegate = item.stash[RECORD_KEY]  # type: ignore[attr-defined]
     return report

@@ -3,8 +3,10 @@
 Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
 record (plain data) to its test report; the controller gathers them here, adds the pytest
 outcome, and writes ``results.json`` (every case and metric), ``summary.md`` (for CI step
-summaries) and the ``reports/latest`` pointer. ``junit.xml`` is pytest's own, written to the same
-folder, with metric values as test properties.
+summaries) and the ``reports/latest`` pointer. A test that ended without a verdict (an ERROR in
+setup: no answer) is kept as an :class:`UnjudgedTest`, and every test's outcome is counted the
+way pytest counts it, so the report's counts are the ones pytest printed. ``junit.xml`` is
+pytest's own, written to the same folder, with metric values as test properties.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunReport", "git_commit", "summary_table"]
+__all__ = ["RunReport", "UnjudgedTest", "git_commit", "summary_table"]
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 
@@ -34,6 +36,30 @@ def git_commit(root: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+@dataclass(frozen=True)
+class UnjudgedTest:
+    """A releasegate test that ended without a verdict: an ERROR in setup (its answer, or its
+    suite's answers, could not be had), a test that broke before judging, or one skipped."""
+
+    kind: str
+    """``case``, ``metric`` or ``benchmark``."""
+    suite: str
+    """The suite (``general/<task>`` for a benchmark)."""
+    key: str
+    """``suite/case_id``, ``suite::metric[::no_drop]`` or ``general/<task>::<metric>[...]``."""
+    nodeid: str
+    """pytest's node id."""
+    outcome: str
+    """As pytest counts it: ``error``, ``failed``, ``skipped``..."""
+    when: str
+    """The phase that ended it: ``setup``, ``call`` or ``teardown``."""
+    message: str
+    """Why (pytest's report text: the error's message)."""
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class RunReport:
     """Records of one run, gathered on the controller."""
@@ -45,6 +71,19 @@ class RunReport:
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Model description by worker (``main`` without xdist)."""
+    unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
+    """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
+    totals: Counter[str] = field(default_factory=Counter)
+    """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
+    own count, the line it prints at the end."""
+
+    def count(self, outcome: str) -> None:
+        """Count one test report under pytest's outcome for it."""
+        self.totals[outcome] += 1
+
+    def add_unjudged(self, test: UnjudgedTest) -> None:
+        key = test.key if test.when != "teardown" else f"{test.key} (teardown)"
+        self.unjudged[key] = test
 
     def add(self, nodeid: str, record: Mapping[str, Any], outcome: str) -> None:
         entry = {**record, "outcome": outcome, "nodeid": nodeid}
@@ -58,13 +97,25 @@ class RunReport:
 
     @property
     def empty(self) -> bool:
-        return not self.cases and not self.metrics
+        """No releasegate test reported anything (a run of a project's own unit tests)."""
+        return not self.cases and not self.metrics and not self.unjudged
 
     def counts_by_suite(self) -> dict[str, Counter[str]]:
+        """Case tests by suite and outcome, those without a verdict (errors) included."""
         out: dict[str, Counter[str]] = {}
         for case in self.cases.values():
             out.setdefault(case["suite"], Counter())[case["outcome"]] += 1
+        for test in self.unjudged.values():
+            if test.kind == "case":
+                out.setdefault(test.suite, Counter())[test.outcome] += 1
         return out
+
+    def errors(self) -> list[UnjudgedTest]:
+        """Tests that ended in an error (or broke) without a verdict, in key order."""
+        return sorted(
+            (t for t in self.unjudged.values() if t.outcome in ("error", "failed")),
+            key=lambda t: (t.key, t.when),
+        )
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
         """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
@@ -77,6 +128,7 @@ class RunReport:
             "git_commit": git_commit(root),
             "settings": dict(settings),
             "models": self.models,
+            "totals": {o: self.totals[o] for o in _ordered(self.totals)},
             "summary": {
                 suite: dict(counter) for suite, counter in sorted(self.counts_by_suite().items())
             },
@@ -85,6 +137,7 @@ class RunReport:
                 for key in sorted(self.metrics)
             ],
             "cases": [self.cases[k] for k in sorted(self.cases)],
+            "unjudged": [self.unjudged[k].record() for k in sorted(self.unjudged)],
         }
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -110,6 +163,8 @@ class RunReport:
 
     def markdown(self) -> str:
         lines = [f"# releasegate run {self.run_id}", ""]
+        if self.totals:
+            lines += [f"tests: {describe_counts(self.totals)}", ""]
         counts = self.counts_by_suite()
         if counts:
             lines += [
@@ -131,7 +186,30 @@ class RunReport:
             for case in sorted(regressions, key=lambda c: c["key"]):
                 lines.append(f"- `{case['key']}` ({case['status']}): {case['reason']}")
             lines.append("")
+        errors = self.errors()
+        if errors:
+            lines += ["## Errors (no verdict)", ""]
+            for test in errors:
+                why = _cell(test.message, 300)
+                lines.append(f"- `{test.key}` ({test.outcome} at {test.when}): {why}")
+            lines.append("")
         return "\n".join(lines)
+
+
+def _ordered(counts: Mapping[str, int]) -> list[str]:
+    """The outcomes in *counts*, the known ones in OUTCOMES order, then any other."""
+    return [o for o in OUTCOMES if counts.get(o)] + sorted(
+        o for o in counts if o not in OUTCOMES and counts[o]
+    )
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """``8 xfailed, 2 errors``: the counts as pytest's last line words them."""
+    parts = []
+    for outcome in _ordered(counts):
+        n = counts[outcome]
+        parts.append(f"{n} {outcome}s" if outcome == "error" and n != 1 else f"{n} {outcome}")
+    return ", ".join(parts) or "no tests ran"
 
 
 def _cell(text: Any, width: int = 80) -> str:

@@ -56,6 +56,7 @@ __all__ = [
     "MetricRef",
     "MetricResult",
     "ReleaseSession",
+    "test_identity",
 ]
 
 
@@ -576,6 +577,20 @@ class ReleaseSession:
             )
 
         return recompute
+
+
+def test_identity(param: object) -> dict[str, str] | None:
+    """Which releasegate test a test parameter names (``kind``, ``suite``, ``key``), as plain
+    data that travels on every phase's report (setup, call, teardown) from a worker to the
+    controller, so a test that ends without a verdict (an ERROR in setup) is still reported
+    under its case or metric; None for any other test's parameter."""
+    if isinstance(param, CaseRef):
+        return {"kind": "case", "suite": param.suite, "key": param.key}
+    if isinstance(param, MetricRef):
+        return {"kind": "metric", "suite": param.suite, "key": param.test_id}
+    if isinstance(param, BenchmarkRef):
+        return {"kind": "benchmark", "suite": f"general/{param.task}", "key": param.test_id}
+    return None
 
 
 def worker_identity(workerinput: Mapping[str, Any] | None) -> tuple[str | None, int]:
