@@ -307,3 +307,44 @@ def test_the_report_counts_setup_errors_beside_known_failures_as_pytest_does(
     assert document["summary"] == {"tiny": {"xfailed": 2, "error": 1}}
     summary = (project.path / "reports" / "latest" / "summary.md").read_text(encoding="utf-8")
     assert "tests: 2 xfailed, 2 errors" in summary
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_reports_folder_that_cannot_be_written_is_one_usage_error_before_anything_runs(
+    project: pytest.Pytester, where: str
+) -> None:
+    """Not a traceback from the JUnit writer after every answer was fetched: the run stops at
+    once with one message naming the folder and what to do."""
+    blocker = project.path / "not-a-folder"
+    blocker.write_text("a file where the reports should go\n", encoding="utf-8")
+    folder = blocker if where == "a file" else blocker / "reports"
+    fake = FakeServer(lambda n, request: Reply(text="Hello!"))
+    with fake.running() as url:
+        result = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url, "--reports-dir", str(folder)
+        )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert f"reports folder {folder} cannot be written" in err
+    assert f"{blocker} is a file" in err and "--reports-dir" in err
+    assert "Traceback" not in err + result.stdout.str()
+    assert fake.received == []  # nothing ran
+
+
+def test_a_read_only_reports_folder_is_one_usage_error(project: pytest.Pytester) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip(
+            "root writes through a read-only mode, so chmod cannot make the folder unwritable "
+            "here; the path-under-a-file variants above test the same check"
+        )
+    reports = project.path / "reports"
+    reports.mkdir()
+    reports.chmod(0o555)
+    try:
+        result = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider")
+    finally:
+        reports.chmod(0o755)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"reports folder {reports} cannot be written" in result.stderr.str()

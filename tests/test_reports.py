@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from releasegate.reports import RunReport, UnjudgedTest, describe_counts, summary_table
+from releasegate.exceptions import ConfigError
+from releasegate.reports import (
+    RunReport,
+    UnjudgedTest,
+    check_writable,
+    describe_counts,
+    summary_table,
+)
 
 
 def case_record(suite: str, case_id: str, *, passed: bool = True, **changes: Any) -> dict[str, Any]:
@@ -213,3 +220,14 @@ def test_describe_counts_words_them_as_pytest() -> None:
     assert describe_counts({"error": 1}) == "1 error"
     assert describe_counts({"xfailed": 8, "error": 2, "passed": 0}) == "8 xfailed, 2 errors"
     assert describe_counts({}) == "no tests ran"
+
+
+def test_check_writable_creates_nothing_and_names_the_file_in_the_way(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    check_writable(reports / "run-1", reports_dir=reports)  # not there yet: creatable
+    assert list(tmp_path.iterdir()) == []  # the probe left nothing behind
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"reports folder .*file/reports cannot be written"):
+        check_writable(
+            tmp_path / "file" / "reports" / "r", reports_dir=tmp_path / "file" / "reports"
+        )

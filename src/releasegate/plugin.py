@@ -26,7 +26,7 @@ from .fixtures import (
     releasegate_session,
     suite_metric,
 )
-from .reports import RunReport
+from .reports import RunReport, check_writable
 from .schemas import describe_keys
 from .session import (
     BenchmarkRef,
@@ -132,6 +132,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     if session.is_controller:
         report = RunReport(run_id=run_id, directory=settings.reports_dir / run_id)
+        try:
+            check_writable(report.directory, reports_dir=settings.reports_dir)
+        except ReleasegateError as exc:
+            raise pytest.UsageError(str(exc)) from None
         owns_junit = not config.option.xmlpath
         if owns_junit:
             config.option.xmlpath = str(report.directory / "junit.xml")

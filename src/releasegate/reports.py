@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -20,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunReport", "UnjudgedTest", "git_commit", "summary_table"]
+from .exceptions import ConfigError
+
+__all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 
@@ -34,6 +37,29 @@ def git_commit(root: Path) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def check_writable(directory: Path, *, reports_dir: Path) -> None:
+    """Raise :class:`ConfigError` unless the run's folder *directory* (under *reports_dir*) can
+    be created and written, so a run that could not leave its report stops before it starts,
+    not after every answer was generated. Writes (and removes) one probe file: a mode bit says
+    nothing on a read-only file system, or to root."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        reason = f"{existing} is a file, not a folder"
+    else:
+        try:
+            with tempfile.TemporaryFile(dir=existing, prefix=".releasegate-probe-"):
+                return
+        except OSError as exc:
+            reason = f"{existing}: {exc.strerror or exc}"
+    raise ConfigError(
+        f"reports folder {reports_dir} cannot be written ({reason}); make it a writable "
+        "folder, or write the reports elsewhere with --reports-dir (reports_dir in "
+        "[tool.releasegate])"
+    )
 
 
 @dataclass(frozen=True)
