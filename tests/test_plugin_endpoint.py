@@ -8,6 +8,7 @@ tests/test_serving.py.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -348,3 +349,67 @@ def test_a_read_only_reports_folder_is_one_usage_error(project: pytest.Pytester)
         reports.chmod(0o755)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert f"reports folder {reports} cannot be written" in result.stderr.str()
+
+
+CRAFTED_ANSWER = (
+    "Sure! a|b\nnext <script>alert('x')</script><img src=x onerror=alert(1)> \x00nul "
+    "\x1b[2J\x1b[31mred \x07bell"
+)
+
+
+def test_an_answer_with_markup_and_control_bytes_is_shown_as_text_everywhere(
+    project: pytest.Pytester,
+) -> None:
+    """The fake answers every case with HTML, NUL, ESC, BEL, a pipe and a newline (a real model
+    cannot be made to emit these bytes on demand). The terminal shows the bytes as escapes,
+    summary.md shows the markup as text in intact table rows (the expected answer filled in),
+    junit.xml stays valid XML, and results.json keeps the answer exactly as it came."""
+    import xml.etree.ElementTree as ElementTree
+
+    (project.path / "fixtures" / "golden" / "tiny.yaml").write_text(
+        MANIFEST.replace('{name: regex, pattern: "\\\\S"}', "exact").replace(
+            "{name: accuracy, min: 0.5}", "{name: accuracy, max_drop: 0.1}"
+        ),
+        encoding="utf-8",
+    )
+    baselines = project.path / "fixtures" / "baselines"
+    baselines.mkdir()
+    ids = [c["id"] for c in CASES]
+    (baselines / "tiny.json").write_text(
+        json.dumps(
+            {
+                "suite": "tiny",
+                "cases": {i: {"outcome": "passed", "answer": "<b>fine</b>"} for i in ids},
+                "metrics": {"accuracy": {"value": 1.0, "per_item": {i: 1.0 for i in ids}}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    with FakeServer(lambda n, request: Reply(text=CRAFTED_ANSWER)).running() as url:
+        result = project.runpytest_subprocess(
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url, "--run-id", "crafted"
+        )
+    result.assert_outcomes(failed=4, passed=1)  # three regressions, the accuracy drop
+    terminal = "\n".join(result.outlines + result.errlines)
+    assert not any(byte in terminal for byte in "\x00\x1b\x07")
+    assert "\\x1b[2J\\x1b[31mred \\x07bell" in terminal and "\\x00nul" in terminal
+
+    folder = project.path / "reports" / "crafted"
+    summary = (folder / "summary.md").read_text(encoding="utf-8")
+    assert not any(byte in summary for byte in "\x00\x1b\x07")
+    assert "<script" not in summary and "<img" not in summary and "<b>" not in summary
+    assert "&lt;script&gt;" in summary and "&lt;img src=x onerror=alert(1)&gt;" in summary
+    flips = summary.split("## Flips: tiny::accuracy")[1].split("\n\n")[2].splitlines()
+    assert flips[0] == "| item | direction | expected | baseline answer | answer now |"
+    rows = flips[2:]
+    assert len(rows) == 3  # the answer's newline split no row
+    for row, case in zip(rows, CASES, strict=True):
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+        assert cells[:3] == [case["id"], "worse", case["expected"]]  # the expected answer shown
+        assert cells[3] == "&lt;b&gt;fine&lt;/b&gt;"
+        assert cells[4].startswith("Sure! a\\|b next &lt;script&gt;alert('x')&lt;/script&gt;")
+    assert "## Failing cases" in summary
+
+    ElementTree.parse(folder / "junit.xml")  # valid XML
+    document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert {case["answer"] for case in document["cases"]} == {CRAFTED_ANSWER}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from .baselines import CaseBaseline, MetricBaseline, SuiteBaseline, WriteResult
+from .display import for_terminal
 from .reports import RunReport, UnjudgedTest, summary_table
 from .session import ReleaseSession
 
@@ -148,7 +149,10 @@ class Controller:
         report = self._report
         if report.empty:
             return
-        write = terminalreporter.write_line
+
+        def write(line: str, **markup: bool) -> None:
+            terminalreporter.write_line(for_terminal(line), **markup)  # names come from files
+
         terminalreporter.write_sep("=", "releasegate")
         for suite, counts in sorted(report.counts_by_suite().items()):
             parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
 
 from .backends import Backend
+from .display import for_terminal
 from .exceptions import ReleasegateError
 from .judging import CaseVerdict, failure_message
 from .serving import ServingEndpoint
@@ -62,8 +63,10 @@ class WrongAnswer(Failed):
     without a chat template) is an ERROR whatever the baseline says, and ``--lf`` reruns it.
     """
 
+    __module__ = "builtins"  # as pytest's Failed: the short summary says "WrongAnswer: ..."
+
     def __init__(self, message: str) -> None:
-        super().__init__(message, pytrace=False)
+        super().__init__(for_terminal(message), pytrace=False)
 
 
 class CaseUnderTest:
@@ -113,7 +116,13 @@ class MetricUnderTest:
     def assert_meets_bar(self) -> None:
         outcome = self.result.outcome
         if not outcome.passed:
-            pytest.fail(outcome.message, pytrace=False)
+            _fail(outcome.message)
+
+
+def _fail(message: str) -> NoReturn:
+    """Fail the test with *message* alone (no traceback); answers and server replies in it are
+    untrusted, so their control characters are shown as escapes, not sent to the terminal."""
+    pytest.fail(for_terminal(message), pytrace=False)
 
 
 def _session(request: pytest.FixtureRequest) -> ReleaseSession:
@@ -141,7 +150,7 @@ def _in_setup(step: Callable[[], object]) -> None:
         message = str(exc)
     else:
         return
-    pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
+    _fail(message)  # outside the except: no "during handling" chain
 
 
 @pytest.fixture
@@ -184,7 +193,7 @@ def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEn
         with server as started:
             yield started
     except ReleasegateError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        _fail(str(exc))
 
 
 class BenchmarkUnderTest:
@@ -207,7 +216,7 @@ class BenchmarkUnderTest:
 
     def assert_passes(self) -> None:
         if not self.verdict.passed:
-            pytest.fail(self.verdict.message, pytrace=False)
+            _fail(self.verdict.message)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .display import for_markdown, for_markdown_code
 from .exceptions import ConfigError
 
 __all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
@@ -188,7 +189,7 @@ class RunReport:
             )
 
     def markdown(self) -> str:
-        lines = [f"# releasegate run {self.run_id}", ""]
+        lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
         counts = self.counts_by_suite()
@@ -198,26 +199,28 @@ class RunReport:
                 "|---" * (len(OUTCOMES) + 1) + "|",
             ]
             for suite, counter in sorted(counts.items()):
-                lines.append(f"| {suite} | " + " | ".join(str(counter[o]) for o in OUTCOMES) + " |")
+                counted = " | ".join(str(counter[o]) for o in OUTCOMES)
+                lines.append(f"| {for_markdown(suite)} | {counted} |")
             lines.append("")
         if self.metrics:
             lines += ["| suite | metric | value | bar | baseline | verdict |", "|---" * 6 + "|"]
             for row in summary_table(self.metrics.values()):
-                lines.append("| " + " | ".join(row) + " |")
+                lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
         lines += _flips_markdown(self.metrics.values())
         regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
         if regressions:
             lines += ["## Failing cases", ""]
             for case in sorted(regressions, key=lambda c: c["key"]):
-                lines.append(f"- `{case['key']}` ({case['status']}): {case['reason']}")
+                key, reason = for_markdown_code(case["key"]), for_markdown(case["reason"], 300)
+                lines.append(f"- {key} ({for_markdown(case['status'])}): {reason}")
             lines.append("")
         errors = self.errors()
         if errors:
             lines += ["## Errors (no verdict)", ""]
             for test in errors:
-                why = _cell(test.message, 300)
-                lines.append(f"- `{test.key}` ({test.outcome} at {test.when}): {why}")
+                key, why = for_markdown_code(test.key), for_markdown(test.message, 300)
+                lines.append(f"- {key} ({test.outcome} at {test.when}): {why}")
             lines.append("")
         return "\n".join(lines)
 
@@ -238,11 +241,6 @@ def describe_counts(counts: Mapping[str, int]) -> str:
     return ", ".join(parts) or "no tests ran"
 
 
-def _cell(text: Any, width: int = 80) -> str:
-    flat = str(text).replace("\n", " ").replace("|", "\\|")
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
-
-
 def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
     """Per suite and benchmark, the items that flipped since the baseline, answers side by
     side (from the no-drop tests' records)."""
@@ -255,18 +253,21 @@ def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
         worse = sum(1 for f in flips if f["direction"] == "worse")
         better = sum(1 for f in flips if f["direction"] == "better")
         lines += [
-            f"## Flips: {m['suite']}::{m['metric']}",
+            f"## Flips: {for_markdown(m['suite'])}::{for_markdown(m['metric'])}",
             "",
             f"{worse} worse, {better} better, {len(flips) - worse - better} changed; "
-            f"p={comparison.get('p_value', float('nan')):.3g} ({comparison.get('test', '-')})",
+            f"p={comparison.get('p_value', float('nan')):.3g} "
+            f"({for_markdown(comparison.get('test', '-'))})",
             "",
             "| item | direction | expected | baseline answer | answer now |",
             "|---|---|---|---|---|",
         ]
         for flip in flips[:most]:
             lines.append(
-                f"| {_cell(flip['item'], 40)} | {flip['direction']} | {_cell(flip['expected'])} "
-                f"| {_cell(flip['before_answer'])} | {_cell(flip['now_answer'])} |"
+                f"| {for_markdown(flip['item'], 40)} | {flip['direction']} "
+                f"| {for_markdown(flip['expected'], 80)} "
+                f"| {for_markdown(flip['before_answer'], 80)} "
+                f"| {for_markdown(flip['now_answer'], 80)} |"
             )
         if len(flips) > most:
             lines.append(f"\n... and {len(flips) - most} more in results.json")

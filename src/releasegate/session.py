@@ -42,7 +42,7 @@ from .gate import (
     suite_flips,
 )
 from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
-from .judging import CaseVerdict, judge_case
+from .judging import CaseVerdict, judge_case, show_expected
 from .metrics import MetricValue, ScoredCase
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
@@ -528,6 +528,7 @@ class ReleaseSession:
                 higher_is_better=spec.metric.higher_is_better,
                 answers=answers,
                 baseline_answers=baseline_answers,
+                expected={item.case_id: show_expected(item.expected) for item in scored},
             )
             outcome = judge_comparison(
                 f"{suite.name}::{spec.name}",
