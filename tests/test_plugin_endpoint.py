@@ -253,6 +253,7 @@ def test_a_run_where_every_test_errored_writes_its_report_and_moves_latest(
         "--run-id", "dead",
     )  # fmt: skip
     bad.assert_outcomes(errors=4)
+    assert "tiny: 3 errors" in bad.stdout.str()  # the terminal's releasegate section
     latest = reports / "latest"
     assert latest.resolve() == (reports / "dead").resolve()
     document = json.loads((latest / "results.json").read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ import pytest
 
 from .baselines import CaseBaseline, MetricBaseline, SuiteBaseline, WriteResult
 from .display import for_terminal
-from .reports import RunReport, UnjudgedTest, summary_table
+from .reports import RunReport, UnjudgedTest, describe_counts, summary_table
 from .session import ReleaseSession
 
 __all__ = ["Controller"]
@@ -155,8 +155,7 @@ class Controller:
 
         terminalreporter.write_sep("=", "releasegate")
         for suite, counts in sorted(report.counts_by_suite().items()):
-            parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-            write(f"{suite}: {parts}")
+            write(f"{suite}: {describe_counts(counts)}")
         rows = summary_table(report.metrics.values())
         if rows:
             header = ["suite", "metric", "value", "bar", "baseline", "verdict"]
