@@ -284,3 +284,21 @@ def test_retrained_checkpoint_at_the_same_path_is_not_served_stale_answers(
     assert second.ret in (0, 1)
     assert not any(c["cached"] for c in after.values())
     assert any(after[k]["answer"] != before[k]["answer"] for k in before)
+
+
+def test_a_model_without_a_chat_template_errors_its_known_failures_too(
+    project: pytest.Pytester, shared_models: Path
+) -> None:
+    """The real model with its chat template removed cannot be prompted: every case is an
+    ERROR saying so, the ones that failed on the baseline included (not a green "xfailed")."""
+    source = next(p for p in shared_models.iterdir() if (p / "config.json").is_file())
+    checkpoint = project.path / "no-template"
+    checkpoint.mkdir()
+    for path in source.iterdir():
+        if path.name != "chat_template.jinja":
+            (checkpoint / path.name).symlink_to(path)
+    write_baseline(project, {case["id"]: "failed" for case in CASES}, accuracy=0.0)
+    result = run(project, "--model", str(checkpoint), "-k", "test_case")
+    result.assert_outcomes(errors=4)
+    assert result.ret != 0
+    assert result.stdout.str().count("has no chat template") >= 4
