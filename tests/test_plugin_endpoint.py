@@ -274,11 +274,13 @@ def test_a_run_where_every_test_errored_writes_its_report_and_moves_latest(
     assert (latest / "junit.xml").is_file()
 
 
+@pytest.mark.parametrize("workers", ["0", "2"])
 def test_the_report_counts_setup_errors_beside_known_failures_as_pytest_does(
-    project: pytest.Pytester,
+    project: pytest.Pytester, workers: str
 ) -> None:
     """One case's request fails, the others are wrong answers to known failures: the report
-    counts the XFAILs and the ERRORs (the case's and the suite metric's) exactly as pytest."""
+    counts the XFAILs and the ERRORs (the case's and the suite metric's) exactly as pytest,
+    also when the errors happen on pytest-xdist workers."""
     baselines = project.path / "fixtures" / "baselines"
     baselines.mkdir()
     (baselines / "tiny.json").write_text(
@@ -299,7 +301,7 @@ def test_the_report_counts_setup_errors_beside_known_failures_as_pytest_does(
 
     with FakeServer(script).running() as url:
         result = project.runpytest_subprocess(
-            "model_tests", "-p", "no:cacheprovider", "--base-url", url
+            "model_tests", "-p", "no:cacheprovider", "--base-url", url, "-n", workers
         )
     result.assert_outcomes(xfailed=2, errors=2)
     document = json.loads(
