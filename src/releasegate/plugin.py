@@ -34,7 +34,7 @@ from .session import (
     MetricRef,
     ReleaseSession,
     default_run_id,
-    test_identity,
+    identify_test,
     worker_identity,
 )
 from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
@@ -323,7 +323,7 @@ def pytest_runtest_makereport(
     report = yield
     callspec = getattr(item, "callspec", None)
     for param in callspec.params.values() if callspec is not None else ():
-        identity = test_identity(param)
+        identity = identify_test(param)
         if identity is not None:
             # Reports carry extra attributes as plain data (xdist serialises __dict__).
             report.releasegate_test = identity  # type: ignore[attr-defined]

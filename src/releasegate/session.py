@@ -56,7 +56,7 @@ __all__ = [
     "MetricRef",
     "MetricResult",
     "ReleaseSession",
-    "test_identity",
+    "identify_test",
 ]
 
 
@@ -580,7 +580,7 @@ class ReleaseSession:
         return recompute
 
 
-def test_identity(param: object) -> dict[str, str] | None:
+def identify_test(param: object) -> dict[str, str] | None:
     """Which releasegate test a test parameter names (``kind``, ``suite``, ``key``), as plain
     data that travels on every phase's report (setup, call, teardown) from a worker to the
     controller, so a test that ends without a verdict (an ERROR in setup) is still reported
