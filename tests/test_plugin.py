@@ -517,3 +517,21 @@ def test_a_suite_changed_since_its_baseline_is_paired_on_the_cases_both_have(
         "baseline (4 added, 3 removed)" in out
     )
     assert "pytest model_tests --suite text --update-baseline" in out
+
+
+def test_a_model_without_a_chat_template_errors_its_known_failures_too(
+    project: pytest.Pytester, shared_models: Path
+) -> None:
+    """The real model with its chat template removed cannot be prompted: every case is an
+    ERROR saying so, the ones that failed on the baseline included (not a green "xfailed")."""
+    source = next(p for p in shared_models.iterdir() if (p / "config.json").is_file())
+    checkpoint = project.path / "no-template"
+    checkpoint.mkdir()
+    for path in source.iterdir():
+        if path.name != "chat_template.jinja":
+            (checkpoint / path.name).symlink_to(path)
+    write_baseline(project, {case["id"]: "failed" for case in CASES}, accuracy=0.0)
+    result = run(project, "--model", str(checkpoint), "-k", "test_case")
+    result.assert_outcomes(errors=4)
+    assert result.ret != 0
+    assert result.stdout.str().count("has no chat template") >= 4

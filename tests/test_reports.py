@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from releasegate.reports import RunReport, summary_table
+from releasegate.exceptions import ConfigError
+from releasegate.reports import (
+    RunReport,
+    UnjudgedTest,
+    check_writable,
+    describe_counts,
+    summary_table,
+)
 
 
 def case_record(suite: str, case_id: str, *, passed: bool = True, **changes: Any) -> dict[str, Any]:
@@ -183,3 +190,44 @@ def test_summary_table_rows() -> None:
 
 def test_summary_table_of_nothing() -> None:
     assert summary_table([]) == []
+
+
+def test_unjudged_tests_are_counted_listed_and_keep_the_report_alive(tmp_path: Path) -> None:
+    run = RunReport(run_id="r", directory=tmp_path / "reports" / "r")
+    run.add_unjudged(
+        UnjudgedTest("case", "shop", "shop/q1", node("shop/q1"), "error", "setup", "no answer")
+    )
+    run.add_unjudged(
+        UnjudgedTest(
+            "metric", "shop", "shop::accuracy", "m[shop::accuracy]", "error", "setup", "none"
+        )
+    )
+    run.add(node("shop/q2"), case_record("shop", "q2"), "passed")
+    for outcome in ("error", "error", "passed"):
+        run.count(outcome)
+    assert not run.empty
+    assert run.counts_by_suite() == {"shop": {"error": 1, "passed": 1}}
+    assert [t.key for t in run.errors()] == ["shop/q1", "shop::accuracy"]
+    document = json.loads((run.write(settings={}, root=tmp_path) / "results.json").read_text())
+    assert document["totals"] == {"passed": 1, "error": 2}
+    assert [u["key"] for u in document["unjudged"]] == ["shop/q1", "shop::accuracy"]
+    summary = (run.directory / "summary.md").read_text(encoding="utf-8")
+    assert "tests: 1 passed, 2 errors" in summary
+    assert "- `shop/q1` (error at setup): no answer" in summary
+
+
+def test_describe_counts_words_them_as_pytest() -> None:
+    assert describe_counts({"error": 1}) == "1 error"
+    assert describe_counts({"xfailed": 8, "error": 2, "passed": 0}) == "8 xfailed, 2 errors"
+    assert describe_counts({}) == "no tests ran"
+
+
+def test_check_writable_creates_nothing_and_names_the_file_in_the_way(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    check_writable(reports / "run-1", reports_dir=reports)  # not there yet: creatable
+    assert list(tmp_path.iterdir()) == []  # the probe left nothing behind
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"reports folder .*file/reports cannot be written"):
+        check_writable(
+            tmp_path / "file" / "reports" / "r", reports_dir=tmp_path / "file" / "reports"
+        )

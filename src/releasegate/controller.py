@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from .baselines import CaseBaseline, MetricBaseline, SuiteBaseline, WriteResult
-from .reports import RunReport, summary_table
+from .display import for_terminal
+from .reports import RunReport, UnjudgedTest, describe_counts, summary_table
 from .session import ReleaseSession
 
 __all__ = ["Controller"]
@@ -32,14 +33,35 @@ class Controller:
         self._baseline_results: list[WriteResult] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "releasegate", None)
-        if record is None or report.when != "call":
+        # pytest's own word for the report (as its terminal counts it): "error" for a failed
+        # setup, "xfailed", ...; "" for a setup or teardown that passed.
+        status = self._config.hook.pytest_report_teststatus(report=report, config=self._config)
+        outcome = status[0] if status else report.outcome
+        if not outcome:
             return
-        if hasattr(report, "wasxfail"):
-            outcome = "xpassed" if report.passed else "xfailed"
-        else:
-            outcome = report.outcome
-        self._report.add(report.nodeid, record, outcome)
+        self._report.count(outcome)
+        test = getattr(report, "releasegate_test", None)
+        if test is None:
+            return  # not a releasegate test: counted, nothing more
+        record = getattr(report, "releasegate", None)
+        if record is not None and report.when == "call":
+            self._report.add(report.nodeid, record, outcome)
+            return
+        self._report.add_unjudged(
+            UnjudgedTest(
+                kind=test["kind"],
+                suite=test["suite"],
+                key=test["key"],
+                nodeid=report.nodeid,
+                outcome=outcome,
+                when=report.when,
+                message=_message(report),
+            )
+        )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._report.count("error")  # pytest counts a collection error as an error too
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -127,11 +149,13 @@ class Controller:
         report = self._report
         if report.empty:
             return
-        write = terminalreporter.write_line
+
+        def write(line: str, **markup: bool) -> None:
+            terminalreporter.write_line(for_terminal(line), **markup)  # names come from files
+
         terminalreporter.write_sep("=", "releasegate")
         for suite, counts in sorted(report.counts_by_suite().items()):
-            parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-            write(f"{suite}: {parts}")
+            write(f"{suite}: {describe_counts(counts)}")
         rows = summary_table(report.metrics.values())
         if rows:
             header = ["suite", "metric", "value", "bar", "baseline", "verdict"]
@@ -157,3 +181,10 @@ class Controller:
                     line += f" ({len(result.removed_cases)} unused case entries removed)"
                 write(line)
         write(f"reports: {report.directory}", bold=True)
+
+
+def _message(report: pytest.TestReport) -> str:
+    """Why a test ended without a verdict: the skip reason, or the error's text."""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return report.longreprtext.strip()

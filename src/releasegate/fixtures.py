@@ -10,7 +10,9 @@ metric bar and per no-drop comparison); a test module only says what to assert::
         suite_metric.assert_meets_bar()
 
 The answers are fetched while the fixtures are set up: a case whose request failed (a server
-down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer.
+down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer. A wrong
+answer is raised as :class:`WrongAnswer`, the one exception a known failure's ``xfail`` mark
+accepts: anything else that goes wrong in a known failure's test stays an ERROR or a FAILURE.
 ``embedded_endpoint`` gives tests (and perf) an OpenAI-compatible endpoint: ``--base-url``
 when given, else ``transformers serve`` on the model, once per process.
 """
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
 
 from .backends import Backend
+from .display import for_terminal
 from .exceptions import ReleasegateError
 from .judging import CaseVerdict, failure_message
 from .serving import ServingEndpoint
@@ -41,6 +45,7 @@ __all__ = [
     "BenchmarkUnderTest",
     "CaseUnderTest",
     "MetricUnderTest",
+    "WrongAnswer",
     "embedded_endpoint",
     "general_benchmark",
     "golden_case",
@@ -48,6 +53,20 @@ __all__ = [
     "releasegate_session",
     "suite_metric",
 ]
+
+
+class WrongAnswer(Failed):
+    """A golden case was answered, and the answer fails its check.
+
+    The ``xfail`` mark of a case that failed on the baseline names this type (``raises=``), so
+    only a wrong answer is a known failure: a case that got no answer (a server down, a model
+    without a chat template) is an ERROR whatever the baseline says, and ``--lf`` reruns it.
+    """
+
+    __module__ = "builtins"  # as pytest's Failed: the short summary says "WrongAnswer: ..."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
 
 
 class CaseUnderTest:
@@ -73,7 +92,7 @@ class CaseUnderTest:
         message = failure_message(verdict)
         if self._session.update_baseline and not verdict.case.critical:
             pytest.xfail("recorded as a known failure in the new baseline")
-        pytest.fail(message, pytrace=False)
+        raise WrongAnswer(message)
 
 
 class MetricUnderTest:
@@ -97,7 +116,13 @@ class MetricUnderTest:
     def assert_meets_bar(self) -> None:
         outcome = self.result.outcome
         if not outcome.passed:
-            pytest.fail(outcome.message, pytrace=False)
+            _fail(outcome.message)
+
+
+def _fail(message: str) -> NoReturn:
+    """Fail the test with *message* alone (no traceback); answers and server replies in it are
+    untrusted, so their control characters are shown as escapes, not sent to the terminal."""
+    pytest.fail(for_terminal(message), pytrace=False)
 
 
 def _session(request: pytest.FixtureRequest) -> ReleaseSession:
@@ -125,7 +150,7 @@ def _in_setup(step: Callable[[], object]) -> None:
         message = str(exc)
     else:
         return
-    pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
+    _fail(message)  # outside the except: no "during handling" chain
 
 
 @pytest.fixture
@@ -168,7 +193,7 @@ def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEn
         with server as started:
             yield started
     except ReleasegateError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        _fail(str(exc))
 
 
 class BenchmarkUnderTest:
@@ -191,7 +216,7 @@ class BenchmarkUnderTest:
 
     def assert_passes(self) -> None:
         if not self.verdict.passed:
-            pytest.fail(self.verdict.message, pytrace=False)
+            _fail(self.verdict.message)
 
 
 @pytest.fixture

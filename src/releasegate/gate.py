@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .baselines import BenchmarkBaseline, MetricBaseline, same_as_stored
+from .display import shorten
 from .general import TaskResult
 from .metrics import MetricValue
 from .stats import (
@@ -101,9 +102,7 @@ def _costliest(
     )[:worst]
     lines = ["  cases that cost most:"]
     for case_id, item in ranked:
-        answer = answers.get(case_id, "").replace("\n", " ")
-        if len(answer) > 80:
-            answer = answer[:77] + "..."
+        answer = shorten(answers.get(case_id, ""), 80)
         lines.append(f"    {case_id:<28} {item:8.4g}  {answer}")
     return lines
 
@@ -162,16 +161,11 @@ def judge_comparison(
     if problems and worse:
         lines.append(f"  got worse ({len(worse)}):")
         for flip in worse[:worst]:
-            before, now = _short(flip.before_answer), _short(flip.now_answer)
+            before, now = shorten(flip.before_answer, 60), shorten(flip.now_answer, 60)
             lines.append(f"    {flip.item:<28} {before!r} -> {now!r}")
         if len(worse) > worst:
             lines.append(f"    ... and {len(worse) - worst} more (see the run's report)")
     return MetricOutcome(not problems, "\n".join(lines))
-
-
-def _short(text: str, width: int = 60) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def suite_flips(
@@ -182,8 +176,10 @@ def suite_flips(
     higher_is_better: bool,
     answers: Mapping[str, str],
     baseline_answers: Mapping[str, str],
+    expected: Mapping[str, str] | None = None,
 ) -> list[Flip]:
-    """Cases whose contribution to a suite metric moved, worse first, in suite order.
+    """Cases whose contribution to a suite metric moved, worse first, in suite order, each with
+    its expected answer (as shown in the report) when *expected* has it.
 
     A case whose answer is the baseline's did not move, whatever its stored value says; any
     other moved only when its value differs at the precision the baseline stores
@@ -204,6 +200,7 @@ def suite_flips(
                 now,
                 baseline_answers.get(case_id, ""),
                 answers.get(case_id, ""),
+                (expected or {}).get(case_id, ""),
             )
         )
     return sorted(flips, key=lambda flip: flip.direction != "worse")

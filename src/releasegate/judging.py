@@ -18,7 +18,7 @@ from .cases import Expected, GoldenCase
 from .checks import CheckResult
 from .predictions import Prediction
 
-__all__ = ["CaseVerdict", "failure_message", "judge_case"]
+__all__ = ["CaseVerdict", "failure_message", "judge_case", "show_expected"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
     lines = [
         f"{case.key} {headline}",
         f"  check:    {verdict.check_name}: {verdict.result.reason}",
-        f"  expected: {_show_expected(case.expected)}",
+        f"  expected: {_indent(show_expected(case.expected))}",
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
     if verdict.baseline is not None and verdict.baseline.answer:
@@ -122,9 +122,11 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
     return "\n".join(lines)
 
 
-def _show_expected(expected: Expected) -> str:
+def show_expected(expected: Expected) -> str:
+    """A case's expected answer as text: the string itself, else its JSON (several acceptable
+    answers, a JSON object)."""
     if isinstance(expected, str):
-        return _indent(expected)
+        return expected
     return json.dumps(_plain(expected), ensure_ascii=False)
 
 

@@ -18,6 +18,7 @@ from .config import find_pyproject, load_settings, read_table
 from .controller import Controller
 from .exceptions import ReleasegateError
 from .fixtures import (
+    WrongAnswer,
     embedded_endpoint,
     general_benchmark,
     golden_case,
@@ -26,7 +27,7 @@ from .fixtures import (
     suite_metric,
 )
 from .interrupts import end_orderly_on_signals, restore_signals
-from .reports import RunReport
+from .reports import RunReport, check_writable
 from .schemas import describe_keys
 from .session import (
     BenchmarkRef,
@@ -34,6 +35,7 @@ from .session import (
     MetricRef,
     ReleaseSession,
     default_run_id,
+    identify_test,
     worker_identity,
 )
 from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
@@ -142,6 +144,10 @@ def pytest_configure(config: pytest.Config) -> None:
     end_orderly_on_signals()  # SIGTERM, SIGHUP: teardown runs, no server outlives the run
     if session.is_controller:
         report = RunReport(run_id=run_id, directory=settings.reports_dir / run_id)
+        try:
+            check_writable(report.directory, reports_dir=settings.reports_dir)
+        except ReleasegateError as exc:
+            raise pytest.UsageError(str(exc)) from None
         owns_junit = not config.option.xmlpath
         if owns_junit:
             config.option.xmlpath = str(report.directory / "junit.xml")
@@ -232,8 +238,14 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
                 marks.append(getattr(pytest.mark, name))
             before = baseline.cases.get(case.id) if baseline else None
             if before is not None and before.outcome == "failed" and not case.critical:
+                # raises=: only a wrong answer is the known failure; an unanswered case (its
+                # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
                 marks.append(
-                    pytest.mark.xfail(reason="known failure: failed on the baseline", strict=False)
+                    pytest.mark.xfail(
+                        reason="known failure: failed on the baseline",
+                        raises=WrongAnswer,
+                        strict=False,
+                    )
                 )
             ref = CaseRef(suite.name, case.id)
             params.append(pytest.param(ref, id=case.test_key, marks=marks))
@@ -350,6 +362,13 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    callspec = getattr(item, "callspec", None)
+    for param in callspec.params.values() if callspec is not None else ():
+        identity = identify_test(param)
+        if identity is not None:
+            # Reports carry extra attributes as plain data (xdist serialises __dict__).
+            report.releasegate_test = identity  # type: ignore[attr-defined]
+            break
     if call.when == "call" and RECORD_KEY in item.stash:
         report.releasegate = item.stash[RECORD_KEY]  # type: ignore[attr-defined]
     return report

@@ -44,7 +44,7 @@ from .gate import (
     suite_mismatch,
 )
 from .general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
-from .judging import CaseVerdict, judge_case
+from .judging import CaseVerdict, judge_case, show_expected
 from .metrics import Decomposable, MetricValue, ScoredCase
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
@@ -58,6 +58,7 @@ __all__ = [
     "MetricRef",
     "MetricResult",
     "ReleaseSession",
+    "identify_test",
 ]
 
 
@@ -538,6 +539,7 @@ class ReleaseSession:
                 higher_is_better=spec.metric.higher_is_better,
                 answers=answers,
                 baseline_answers=baseline_answers,
+                expected={item.case_id: show_expected(item.expected) for item in scored},
             )
             outcome = judge_comparison(
                 f"{suite.name}::{spec.name}",
@@ -613,6 +615,20 @@ class ReleaseSession:
             )
 
         return recompute
+
+
+def identify_test(param: object) -> dict[str, str] | None:
+    """Which releasegate test a test parameter names (``kind``, ``suite``, ``key``), as plain
+    data that travels on every phase's report (setup, call, teardown) from a worker to the
+    controller, so a test that ends without a verdict (an ERROR in setup) is still reported
+    under its case or metric; None for any other test's parameter."""
+    if isinstance(param, CaseRef):
+        return {"kind": "case", "suite": param.suite, "key": param.key}
+    if isinstance(param, MetricRef):
+        return {"kind": "metric", "suite": param.suite, "key": param.test_id}
+    if isinstance(param, BenchmarkRef):
+        return {"kind": "benchmark", "suite": f"general/{param.task}", "key": param.test_id}
+    return None
 
 
 def worker_identity(workerinput: Mapping[str, Any] | None) -> tuple[str | None, int]:
