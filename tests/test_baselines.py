@@ -211,3 +211,34 @@ def test_update_regenerates_a_malformed_file(store: BaselineStore) -> None:
     result = store.write(baseline())
     assert result.action in {"created", "updated"}
     assert BaselineStore(store.directory).load("shop_faq") == baseline()
+
+
+def test_whole_write_replaces_the_file_instead_of_merging(store: BaselineStore) -> None:
+    store.write(
+        baseline(
+            cases={"q1": CaseBaseline("passed", "a"), "gone": CaseBaseline("failed", "b")},
+            metrics={"bleu": MetricBaseline(0.3)},
+            model={"fingerprint": "old"},
+        )
+    )
+    result = store.write(baseline(model={"fingerprint": "new"}), whole=True)
+    assert result.action == "updated"
+    assert result.removed_cases == ("gone",)
+    loaded = BaselineStore(store.directory).load("shop_faq")
+    assert loaded == baseline(model={"fingerprint": "new"})  # no "gone", no "bleu"
+
+
+def test_partial_run_of_another_model_is_not_merged(store: BaselineStore) -> None:
+    store.write(baseline(model={"model": "org/base", "fingerprint": "old"}))
+    before = store.path_for("shop_faq").read_bytes()
+    with pytest.raises(BaselineError) as info:
+        store.plan(
+            baseline(
+                cases={"q1": CaseBaseline("failed", "x")},
+                model={"model": "org/tuned", "fingerprint": "new"},
+            )
+        )
+    assert str(store.path_for("shop_faq")) in str(info.value)
+    assert "org/base" in str(info.value) and "org/tuned" in str(info.value)
+    assert "run the whole suite" in str(info.value)
+    assert store.path_for("shop_faq").read_bytes() == before

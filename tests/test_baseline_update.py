@@ -1,0 +1,91 @@
+"""``--update-baseline`` end to end, with pytester, on the real default model: a session that
+does not run to its end writes no baseline; one that does replaces each file whole."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import test_plugin
+from test_plugin import CASES, run
+
+pytestmark = pytest.mark.slow
+
+# The test project of test_plugin (the tiny suite, the shared converted model).
+project = test_plugin.project
+shared_models = test_plugin.shared_models
+
+OLD_BASELINE = {
+    "suite": "tiny",
+    "model": {"model": "org/old-model", "fingerprint": "old-fingerprint"},
+    "generation": {},
+    "metrics": {
+        "accuracy": {"value": 0.75, "per_item": {c["id"]: 1.0 for c in CASES}},
+        "bleu": {"value": 12.5},
+    },
+    "cases": {
+        **{c["id"]: {"outcome": "passed", "answer": f"old answer to {c['id']}"} for c in CASES},
+        "gone": {"outcome": "failed", "answer": "a case the suite no longer has"},
+    },
+}
+
+
+def baseline_path(project: pytest.Pytester) -> Path:
+    return project.path / "fixtures" / "baselines" / "tiny.json"
+
+
+def write_old_baseline(project: pytest.Pytester) -> bytes:
+    path = baseline_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(OLD_BASELINE, indent=2) + "\n", encoding="utf-8")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "stop",
+    ["raise KeyboardInterrupt", 'pytest.exit("stopped after two cases", returncode=0)'],
+    ids=["ctrl-c", "pytest-exit-status-0"],
+)
+def test_interrupted_update_writes_no_baseline(project: pytest.Pytester, stop: str) -> None:
+    before = write_old_baseline(project)
+    project.makeconftest(
+        textwrap.dedent(
+            f"""
+            import pytest
+
+            finished = []
+
+            def pytest_runtest_logreport(report):
+                if report.when == "call" and "test_case[" in report.nodeid:
+                    finished.append(report.nodeid)
+                    if len(finished) == 2:
+                        {stop}
+            """
+        )
+    )
+    result = run(project, "--update-baseline")
+    assert baseline_path(project).read_bytes() == before
+    assert [p.name for p in baseline_path(project).parent.iterdir()] == ["tiny.json"]
+    out = result.stdout.str()
+    assert "baselines not updated, no file written: the session was interrupted" in out
+    assert "baseline updated" not in out
+
+
+def test_complete_update_replaces_the_file_whole(project: pytest.Pytester) -> None:
+    write_old_baseline(project)
+    result = run(project, "--update-baseline")
+    result.stdout.fnmatch_lines(
+        [
+            "*baseline updated: *tiny.json (1 unused case entries removed)",
+            "1 baseline file(s) replaced whole (written atomically)",
+        ]
+    )
+    document = json.loads(baseline_path(project).read_text(encoding="utf-8"))
+    assert set(document["cases"]) == {c["id"] for c in CASES}  # "gone" is gone
+    assert set(document["metrics"]) == {"accuracy", "rougeL"}  # "bleu" is not kept
+    assert document["model"]["fingerprint"] != "old-fingerprint"
+    assert not any(c["answer"].startswith("old answer") for c in document["cases"].values())
+    assert [p.name for p in baseline_path(project).parent.iterdir()] == ["tiny.json"]
