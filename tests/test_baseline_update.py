@@ -1,5 +1,6 @@
 """``--update-baseline`` end to end, with pytester, on the real default model: a session that
-does not run to its end writes no baseline; one that does replaces each file whole."""
+does not run to its end writes no baseline; one that does replaces each file whole; a broken
+baseline is named and replaced, never read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import test_plugin
+from releasegate.baselines import BaselineStore
 from test_plugin import CASES, run
 
 pytestmark = pytest.mark.slow
@@ -89,3 +91,32 @@ def test_complete_update_replaces_the_file_whole(project: pytest.Pytester) -> No
     assert document["model"]["fingerprint"] != "old-fingerprint"
     assert not any(c["answer"].startswith("old answer") for c in document["cases"].values())
     assert [p.name for p in baseline_path(project).parent.iterdir()] == ["tiny.json"]
+
+
+BROKEN = {
+    "conflict-markers": "<<<<<<< HEAD\n"
+    + json.dumps(OLD_BASELINE, indent=2)
+    + "\n=======\n"
+    + json.dumps(OLD_BASELINE, indent=2)
+    + "\n>>>>>>> tuned\n",
+    "truncated": json.dumps(OLD_BASELINE, indent=2)[:200],
+    "schema-invalid": json.dumps({**OLD_BASELINE, "cases": {"speaks": {"outcome": "maybe"}}}),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN))
+def test_update_repairs_a_broken_baseline(project: pytest.Pytester, broken: str) -> None:
+    path = baseline_path(project)
+    path.parent.mkdir(parents=True)
+    path.write_text(BROKEN[broken], encoding="utf-8")
+    result = run(project, "--update-baseline")
+    out = result.stdout.str()
+    assert "BaselineError" not in out
+    result.assert_outcomes(passed=4, xfailed=1, failed=1, skipped=1)  # never-critical must pass
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, warnings
+    assert str(path) in warnings[0]
+    result.stdout.fnmatch_lines(["*baseline updated: *tiny.json*"])
+    loaded = BaselineStore(path.parent).load("tiny")
+    assert loaded is not None
+    assert set(loaded.cases) == {c["id"] for c in CASES}

@@ -242,3 +242,33 @@ def test_partial_run_of_another_model_is_not_merged(store: BaselineStore) -> Non
     assert "org/base" in str(info.value) and "org/tuned" in str(info.value)
     assert "run the whole suite" in str(info.value)
     assert store.path_for("shop_faq").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<<<<<<< HEAD\n{"suite": "shop_faq"}\n=======\n{}\n>>>>>>> other\n',
+        '{"suite": "shop_faq", "cases": {"q1": {"outcome": "pas',
+        '{"suite": "shop_faq", "cases": {"q1": {"outcome": "maybe"}}, "metrics": {}}',
+    ],
+    ids=["conflict-markers", "truncated", "schema-invalid"],
+)
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "partial"])
+def test_broken_file_is_named_and_replaced_not_read(
+    store: BaselineStore, content: str, whole: bool
+) -> None:
+    path = store.path_for("shop_faq")
+    path.parent.mkdir(parents=True)
+    path.write_text(content, encoding="utf-8")
+    planned = store.plan(baseline(), whole=whole)
+    assert path.read_text(encoding="utf-8") == content  # planning writes nothing
+    assert planned.result.action == "updated"
+    assert str(path) in planned.result.replaced_broken
+    assert "--update-baseline" not in planned.result.replaced_broken  # it is being run
+    store.commit(planned)
+    assert BaselineStore(store.directory).load("shop_faq") == baseline()
+
+
+def test_readable_file_is_not_reported_broken(store: BaselineStore) -> None:
+    store.write(baseline())
+    assert store.write(baseline(model={"fingerprint": "x"}), whole=True).replaced_broken == ""

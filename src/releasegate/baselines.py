@@ -32,6 +32,8 @@ __all__ = [
 
 Outcome = Literal["passed", "failed"]
 
+_UPDATE_HINT = "fix it or regenerate it with --update-baseline"
+
 
 @dataclass(frozen=True)
 class CaseBaseline:
@@ -99,6 +101,9 @@ class WriteResult:
     action: Literal["created", "updated", "unchanged"]
     removed_cases: tuple[str, ...] = ()
     """Case entries dropped because the suite no longer has those cases."""
+    replaced_broken: str = ""
+    """Why the file it replaces could not be read (empty when it could): a broken baseline is
+    overwritten with this run's, never merged, and the user is told which file it was."""
 
 
 @dataclass(frozen=True)
@@ -134,13 +139,11 @@ class BaselineStore:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BaselineError(
-                f"{path}: not valid JSON ({exc}); fix it or regenerate it with --update-baseline"
-            ) from exc
+            raise BaselineError(f"{path}: not valid JSON ({exc}); {_UPDATE_HINT}") from exc
         try:
             validate_document("baseline", document, path=path)
         except GoldenFileError as exc:
-            raise BaselineError(f"{exc}; fix it or regenerate it with --update-baseline") from exc
+            raise BaselineError(f"{exc}; {_UPDATE_HINT}") from exc
         if document["suite"] != suite:
             raise BaselineError(
                 f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
@@ -174,10 +177,11 @@ class BaselineStore:
         of another: the file would then claim the new model for answers the old one gave.
         """
         path = self.path_for(new.suite)
+        broken = ""
         try:
             old = self._read(new.suite)
-        except BaselineError:
-            old = None  # a broken file is what --update-baseline is asked to replace
+        except BaselineError as exc:
+            old, broken = None, str(exc).removesuffix(f"; {_UPDATE_HINT}")
         removed: tuple[str, ...] = ()
         if whole:
             merged = new
@@ -200,7 +204,7 @@ class BaselineStore:
             )
         text = json.dumps(merged.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         action = _action(path, text)
-        return PlannedWrite(WriteResult(new.suite, path, action, removed), text)
+        return PlannedWrite(WriteResult(new.suite, path, action, removed, broken), text)
 
     def commit(self, planned: PlannedWrite) -> WriteResult:
         """Replace the planned file whole and atomically (an unchanged one is not touched)."""

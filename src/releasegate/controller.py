@@ -194,6 +194,13 @@ class Controller:
             return
         write("")
         for result in self._baseline_results:
+            if result.replaced_broken:
+                write(
+                    f"warning: the old baseline could not be read, so it is replaced whole: "
+                    f"{result.replaced_broken}",
+                    yellow=True,
+                )
+        for result in self._baseline_results:
             line = f"baseline {result.action}: {result.path}"
             if result.removed_cases:
                 line += f" ({len(result.removed_cases)} unused case entries removed)"
