@@ -11,7 +11,7 @@ before the first is written, so an update that cannot be made writes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from .exceptions import BaselineError, GoldenFileError
 from .schemas import validate_document
 
 __all__ = [
+    "BaselineDrift",
     "BaselineStore",
     "BenchmarkBaseline",
     "CaseBaseline",
@@ -67,6 +68,14 @@ class SuiteBaseline:
     model: Mapping[str, Any] = field(default_factory=dict)
     generation: Mapping[str, Any] = field(default_factory=dict)
 
+    def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
+        """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
+        current = set(case_ids)
+        return BaselineDrift(
+            added=tuple(sorted(current - set(self.cases))),
+            stale=tuple(sorted(set(self.cases) - current)),
+        )
+
     def to_json(self) -> dict[str, Any]:
         cases: dict[str, Any] = {}
         for case_id in sorted(self.cases):
@@ -90,6 +99,19 @@ class SuiteBaseline:
             "metrics": metrics,
             "cases": cases,
         }
+
+
+@dataclass(frozen=True)
+class BaselineDrift:
+    """A suite changed since its baseline was recorded: cases added to it, cases removed."""
+
+    added: tuple[str, ...]
+    """Case ids the suite has and the baseline lacks (sorted): nothing to compare them with."""
+    stale: tuple[str, ...]
+    """Case ids the baseline holds and the suite no longer has (sorted)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.stale)
 
 
 @dataclass(frozen=True)
