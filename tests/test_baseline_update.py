@@ -76,6 +76,29 @@ def test_interrupted_update_writes_no_baseline(project: pytest.Pytester, stop: s
     assert "baseline updated" not in out
 
 
+def test_a_crashed_worker_means_no_baseline(project: pytest.Pytester) -> None:
+    before = write_old_baseline(project)
+    project.makeconftest(
+        textwrap.dedent(
+            """
+            import os
+
+            def pytest_runtest_call(item):
+                if "tiny/answers" in item.nodeid and os.environ.get("PYTEST_XDIST_WORKER"):
+                    os._exit(3)  # the worker process dies, as on a segfault or OOM kill
+            """
+        )
+    )
+    result = run(project, "--update-baseline", "-n", "2")
+    assert baseline_path(project).read_bytes() == before
+    out = result.stdout.str()
+    assert "crashed while running" in out
+    result.stdout.fnmatch_lines(
+        ["baselines not updated, no file written: *test(s) errored (*tiny/answers*"]
+    )
+    assert "baseline updated" not in out
+
+
 def test_complete_update_replaces_the_file_whole(project: pytest.Pytester) -> None:
     write_old_baseline(project)
     result = run(project, "--update-baseline")
