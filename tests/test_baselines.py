@@ -272,3 +272,15 @@ def test_broken_file_is_named_and_replaced_not_read(
 def test_readable_file_is_not_reported_broken(store: BaselineStore) -> None:
     store.write(baseline())
     assert store.write(baseline(model={"fingerprint": "x"}), whole=True).replaced_broken == ""
+
+
+def test_merge_conflict_markers_are_named_as_such(store: BaselineStore) -> None:
+    store.write(baseline())
+    path = store.path_for("shop_faq")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> tuned\n", encoding="utf-8")
+    with pytest.raises(BaselineError) as info:
+        BaselineStore(store.directory).load("shop_faq")
+    assert "merge-conflict markers (line 1: '<<<<<<< HEAD')" in str(info.value)
+    assert str(path) in str(info.value)
+    assert "--update-baseline" in str(info.value)

@@ -159,9 +159,12 @@ class BaselineStore:
         if not path.is_file():
             return None
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BaselineError(f"{path}: not valid JSON ({exc}); {_UPDATE_HINT}") from exc
+            text = path.read_text(encoding="utf-8")
+            document = json.loads(text)
+        except UnicodeDecodeError as exc:
+            raise BaselineError(f"{path}: not UTF-8 text ({exc}); {_UPDATE_HINT}") from exc
+        except json.JSONDecodeError as exc:
+            raise BaselineError(f"{path}: {_json_fault(text, exc)}; {_UPDATE_HINT}") from exc
         try:
             validate_document("baseline", document, path=path)
         except GoldenFileError as exc:
@@ -284,6 +287,15 @@ class BaselineStore:
     def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
         """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
         return self.commit(self.plan_benchmark(result, model))
+
+
+def _json_fault(text: str, exc: json.JSONDecodeError) -> str:
+    """A botched git merge is the usual way a baseline breaks: say so rather than "Expecting
+    value: line 1 column 1"."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            return f"holds merge-conflict markers (line {number}: {line[:20]!r})"
+    return f"not valid JSON ({exc})"
 
 
 def _action(path: Path, text: str) -> Literal["created", "updated", "unchanged"]:
