@@ -211,3 +211,76 @@ def test_update_regenerates_a_malformed_file(store: BaselineStore) -> None:
     result = store.write(baseline())
     assert result.action in {"created", "updated"}
     assert BaselineStore(store.directory).load("shop_faq") == baseline()
+
+
+def test_whole_write_replaces_the_file_instead_of_merging(store: BaselineStore) -> None:
+    store.write(
+        baseline(
+            cases={"q1": CaseBaseline("passed", "a"), "gone": CaseBaseline("failed", "b")},
+            metrics={"bleu": MetricBaseline(0.3)},
+            model={"fingerprint": "old"},
+        )
+    )
+    result = store.write(baseline(model={"fingerprint": "new"}), whole=True)
+    assert result.action == "updated"
+    assert result.removed_cases == ("gone",)
+    loaded = BaselineStore(store.directory).load("shop_faq")
+    assert loaded == baseline(model={"fingerprint": "new"})  # no "gone", no "bleu"
+
+
+def test_partial_run_of_another_model_is_not_merged(store: BaselineStore) -> None:
+    store.write(baseline(model={"model": "org/base", "fingerprint": "old"}))
+    before = store.path_for("shop_faq").read_bytes()
+    with pytest.raises(BaselineError) as info:
+        store.plan(
+            baseline(
+                cases={"q1": CaseBaseline("failed", "x")},
+                model={"model": "org/tuned", "fingerprint": "new"},
+            )
+        )
+    assert str(store.path_for("shop_faq")) in str(info.value)
+    assert "org/base" in str(info.value) and "org/tuned" in str(info.value)
+    assert "run the whole suite" in str(info.value)
+    assert store.path_for("shop_faq").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<<<<<<< HEAD\n{"suite": "shop_faq"}\n=======\n{}\n>>>>>>> other\n',
+        '{"suite": "shop_faq", "cases": {"q1": {"outcome": "pas',
+        '{"suite": "shop_faq", "cases": {"q1": {"outcome": "maybe"}}, "metrics": {}}',
+    ],
+    ids=["conflict-markers", "truncated", "schema-invalid"],
+)
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "partial"])
+def test_broken_file_is_named_and_replaced_not_read(
+    store: BaselineStore, content: str, whole: bool
+) -> None:
+    path = store.path_for("shop_faq")
+    path.parent.mkdir(parents=True)
+    path.write_text(content, encoding="utf-8")
+    planned = store.plan(baseline(), whole=whole)
+    assert path.read_text(encoding="utf-8") == content  # planning writes nothing
+    assert planned.result.action == "updated"
+    assert str(path) in planned.result.replaced_broken
+    assert "--update-baseline" not in planned.result.replaced_broken  # it is being run
+    store.commit(planned)
+    assert BaselineStore(store.directory).load("shop_faq") == baseline()
+
+
+def test_readable_file_is_not_reported_broken(store: BaselineStore) -> None:
+    store.write(baseline())
+    assert store.write(baseline(model={"fingerprint": "x"}), whole=True).replaced_broken == ""
+
+
+def test_merge_conflict_markers_are_named_as_such(store: BaselineStore) -> None:
+    store.write(baseline())
+    path = store.path_for("shop_faq")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> tuned\n", encoding="utf-8")
+    with pytest.raises(BaselineError) as info:
+        BaselineStore(store.directory).load("shop_faq")
+    assert "merge-conflict markers (line 1: '<<<<<<< HEAD')" in str(info.value)
+    assert str(path) in str(info.value)
+    assert "--update-baseline" in str(info.value)

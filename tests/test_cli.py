@@ -178,3 +178,40 @@ def test_output_into_a_closed_pipe_is_quiet(project: Path) -> None:
         os.close(write_end)
     _, err = process.communicate(timeout=60)
     assert "BrokenPipeError" not in err
+
+
+def test_validate_reports_cases_missing_from_and_stale_in_each_baseline(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{"id": f"q{i}", "input": f"question {i}", "expected": ["x"]} for i in range(1, 10)]
+    (project / "golden" / "shop_faq.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    (project / "baselines").mkdir()
+    stored = {f"q{i}": {"outcome": "passed"} for i in (1, 2)} | {
+        name: {"outcome": "failed"} for name in ("old_a", "old_b")
+    }
+    (project / "baselines" / "shop_faq.json").write_text(
+        json.dumps({"suite": "shop_faq", "cases": stored, "metrics": {}}), encoding="utf-8"
+    )
+    (project / "baselines" / "intents.json").write_text(
+        json.dumps({"suite": "intents", "cases": {"i1": {"outcome": "passed"}}, "metrics": {}}),
+        encoding="utf-8",
+    )
+    assert run_main(project, "validate") == 0
+    lines = capsys.readouterr().out.splitlines()
+    faq = lines.index("ok  shop_faq: 9 cases, 2 metrics, baseline: 4 cases")
+    assert lines[faq + 1] == (
+        "    7 case(s) missing from the baseline (added since): q3, q4, q5, q6, q7, ..."
+    )
+    assert lines[faq + 2] == (
+        "    2 case(s) stale in the baseline (no longer in the suite): old_a, old_b"
+    )
+    assert lines[faq + 3].startswith("    update ")
+    assert (
+        "shop_faq.json with: pytest model_tests --suite shop_faq --update-baseline"
+        in lines[faq + 3]
+    )
+    intents = lines.index("ok  intents: 1 cases, 0 metrics, baseline: 1 cases")
+    assert lines[intents + 1].startswith("ok  ")  # in step with its suite: nothing more said
+    assert lines[-1] == "2 suites valid; 1 baseline(s) out of date with their suite"

@@ -3,27 +3,32 @@
 A baseline keeps each case's outcome (and the reference answer, so a reviewer sees what changed)
 and each metric's value with its per-case contributions, so later comparisons can be paired on
 the same items. Files are written only with ``--update-baseline``, by the pytest-xdist controller,
-once, at the end of the session; workers only read them.
+once, at the end of a session that ran to its end; workers only read them. Each file is replaced
+whole and atomically (:mod:`releasegate.atomic`), and all of a session's files are prepared
+before the first is written, so an update that cannot be made writes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .atomic import write_text_atomic
 from .exceptions import BaselineError, GoldenFileError
 from .schemas import validate_document
 
 __all__ = [
     "STORED_DECIMALS",
+    "BaselineDrift",
     "BaselineStore",
     "BenchmarkBaseline",
     "CaseBaseline",
     "MetricBaseline",
+    "PlannedWrite",
     "SuiteBaseline",
     "WriteResult",
     "same_as_stored",
@@ -44,6 +49,7 @@ def same_as_stored(before: float, now: float) -> bool:
     if math.isnan(before) or math.isnan(now):
         return math.isnan(before) and math.isnan(now)
     return round(before, STORED_DECIMALS) == round(now, STORED_DECIMALS)
+_UPDATE_HINT = "fix it or regenerate it with --update-baseline"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,14 @@ class SuiteBaseline:
     model: Mapping[str, Any] = field(default_factory=dict)
     generation: Mapping[str, Any] = field(default_factory=dict)
 
+    def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
+        """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
+        current = set(case_ids)
+        return BaselineDrift(
+            added=tuple(sorted(current - set(self.cases))),
+            stale=tuple(sorted(set(self.cases) - current)),
+        )
+
     def to_json(self) -> dict[str, Any]:
         cases: dict[str, Any] = {}
         for case_id in sorted(self.cases):
@@ -104,14 +118,39 @@ class SuiteBaseline:
 
 
 @dataclass(frozen=True)
+class BaselineDrift:
+    """A suite changed since its baseline was recorded: cases added to it, cases removed."""
+
+    added: tuple[str, ...]
+    """Case ids the suite has and the baseline lacks (sorted): nothing to compare them with."""
+    stale: tuple[str, ...]
+    """Case ids the baseline holds and the suite no longer has (sorted)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.stale)
+
+
+@dataclass(frozen=True)
 class WriteResult:
-    """What an update did to one suite's file."""
+    """What an update did (or is about to do) to one baseline file."""
 
     suite: str
     path: Path
     action: Literal["created", "updated", "unchanged"]
     removed_cases: tuple[str, ...] = ()
     """Case entries dropped because the suite no longer has those cases."""
+    replaced_broken: str = ""
+    """Why the file it replaces could not be read (empty when it could): a broken baseline is
+    overwritten with this run's, never merged, and the user is told which file it was."""
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """A baseline file's new content, prepared before any file is written, so that an update
+    that cannot be made for one file writes none (see :meth:`BaselineStore.commit`)."""
+
+    result: WriteResult
+    text: str
 
 
 class BaselineStore:
@@ -136,15 +175,16 @@ class BaselineStore:
         if not path.is_file():
             return None
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BaselineError(
-                f"{path}: not valid JSON ({exc}); fix it or regenerate it with --update-baseline"
-            ) from exc
+            text = path.read_text(encoding="utf-8")
+            document = json.loads(text)
+        except UnicodeDecodeError as exc:
+            raise BaselineError(f"{path}: not UTF-8 text ({exc}); {_UPDATE_HINT}") from exc
+        except json.JSONDecodeError as exc:
+            raise BaselineError(f"{path}: {_json_fault(text, exc)}; {_UPDATE_HINT}") from exc
         try:
             validate_document("baseline", document, path=path)
         except GoldenFileError as exc:
-            raise BaselineError(f"{exc}; fix it or regenerate it with --update-baseline") from exc
+            raise BaselineError(f"{exc}; {_UPDATE_HINT}") from exc
         if document["suite"] != suite:
             raise BaselineError(
                 f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
@@ -161,25 +201,38 @@ class BaselineStore:
             generation=document.get("generation", {}),
         )
 
-    def write(
+    def plan(
         self,
         new: SuiteBaseline,
         *,
+        whole: bool = False,
         all_case_ids: frozenset[str] | None = None,
-    ) -> WriteResult:
-        """Merge *new* into the suite's file. Entries for cases that did not run are kept,
-        unless *all_case_ids* (the suite's complete case list) says they no longer exist."""
+    ) -> PlannedWrite:
+        """The suite's new file. With *whole* (this run judged every case and every metric of
+        the suite) it is *new* alone: the old file is read only to say what changed, and a broken
+        one is simply replaced. Otherwise *new* is merged into the old file: entries for cases
+        that did not run are kept, unless *all_case_ids* (the suite's complete case list) says
+        they no longer exist.
+
+        Raises BaselineError when a partial run of one model would be merged into the baseline
+        of another: the file would then claim the new model for answers the old one gave.
+        """
         path = self.path_for(new.suite)
+        broken = ""
         try:
             old = self._read(new.suite)
-        except BaselineError:
-            old = None  # a broken file is what --update-baseline is asked to replace
-        if old is None:
+        except BaselineError as exc:
+            old, broken = None, str(exc).removesuffix(f"; {_UPDATE_HINT}")
+        removed: tuple[str, ...] = ()
+        if whole:
             merged = new
-            removed: tuple[str, ...] = ()
+            if old is not None:
+                removed = tuple(sorted(k for k in old.cases if k not in new.cases))
+        elif old is None:
+            merged = new
         else:
+            _refuse_mixed_models(path, old, new)
             cases = {**old.cases, **new.cases}
-            removed = ()
             if all_case_ids is not None:
                 removed = tuple(sorted(k for k in cases if k not in all_case_ids))
                 cases = {k: v for k, v in cases.items() if k in all_case_ids}
@@ -191,14 +244,26 @@ class BaselineStore:
                 generation=new.generation or old.generation,
             )
         text = json.dumps(merged.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            return WriteResult(new.suite, path, "unchanged", removed)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        self._loaded.pop(new.suite, None)
-        return WriteResult(new.suite, path, "created" if old is None else "updated", removed)
+        action = _action(path, text)
+        return PlannedWrite(WriteResult(new.suite, path, action, removed, broken), text)
+
+    def commit(self, planned: PlannedWrite) -> WriteResult:
+        """Replace the planned file whole and atomically (an unchanged one is not touched)."""
+        result = planned.result
+        if result.action != "unchanged":
+            write_text_atomic(result.path, planned.text)
+        self._loaded.pop(result.suite, None)
+        return result
+
+    def write(
+        self,
+        new: SuiteBaseline,
+        *,
+        whole: bool = False,
+        all_case_ids: frozenset[str] | None = None,
+    ) -> WriteResult:
+        """:meth:`plan` and :meth:`commit` in one step (one file)."""
+        return self.commit(self.plan(new, whole=whole, all_case_ids=all_case_ids))
 
     # -- general benchmarks: <baselines_dir>/general/<task>.json ------------------------------
 
@@ -225,21 +290,49 @@ class BaselineStore:
             )
         return BenchmarkBaseline(document)
 
-    def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
-        """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
+    def plan_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> PlannedWrite:
+        """A benchmark's result (``TaskResult.to_json()``) as its new baseline file: always the
+        whole file (one run scores every question of the task), never read first."""
         task = str(result["task"])
         path = self.benchmark_path(task)
         document = {"task": task, "model": dict(model)}
         document.update({k: v for k, v in result.items() if k not in ("task", "seconds")})
         text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-        existed = path.is_file()
-        if existed and path.read_text(encoding="utf-8") == text:
-            return WriteResult(f"general/{task}", path, "unchanged")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        return WriteResult(f"general/{task}", path, "updated" if existed else "created")
+        return PlannedWrite(WriteResult(f"general/{task}", path, _action(path, text)), text)
+
+    def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
+        """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
+        return self.commit(self.plan_benchmark(result, model))
+
+
+def _json_fault(text: str, exc: json.JSONDecodeError) -> str:
+    """A botched git merge is the usual way a baseline breaks: say so rather than "Expecting
+    value: line 1 column 1"."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            return f"holds merge-conflict markers (line {number}: {line[:20]!r})"
+    return f"not valid JSON ({exc})"
+
+
+def _action(path: Path, text: str) -> Literal["created", "updated", "unchanged"]:
+    """Compares bytes, not documents: a file that cannot be parsed is simply "updated"."""
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        return "created"
+    return "unchanged" if old == text.encode("utf-8") else "updated"
+
+
+def _refuse_mixed_models(path: Path, old: SuiteBaseline, new: SuiteBaseline) -> None:
+    before, now = old.model.get("fingerprint"), new.model.get("fingerprint")
+    if before and now and before != now:
+        raise BaselineError(
+            f"{path}: recorded from model {old.model.get('model', '?')} (fingerprint "
+            f"{before}); this run of {new.model.get('model', '?')} (fingerprint {now}) judged "
+            f"{len(new.cases)} case(s), not the whole suite, so merging would mix two models' "
+            f"answers in one baseline; run the whole suite (no -k/-m/--lf) with "
+            f"--update-baseline to record it anew"
+        )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .baselines import BaselineStore
+from .baselines import BaselineDrift, BaselineStore
 from .config import Settings, load_settings, read_table
 from .exceptions import ReleasegateError
 from .suites import discover_suites
@@ -38,12 +38,46 @@ def _validate(root: Path) -> int:
     settings = _settings(root)
     suites = discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir)
     store = BaselineStore(settings.baselines_dir)
+    drifted = 0
     for suite in suites:
         baseline = store.load(suite.name)
         state = "no baseline" if baseline is None else f"baseline: {len(baseline.cases)} cases"
         print(f"ok  {suite.name}: {len(suite.cases)} cases, {len(suite.metrics)} metrics, {state}")
-    print(f"{len(suites)} suites valid")
+        if baseline is not None:
+            drift = baseline.drift(case.id for case in suite.cases)
+            drifted += bool(drift)
+            _print_drift(suite.name, store.path_for(suite.name), drift)
+    if drifted:
+        print(f"{len(suites)} suites valid; {drifted} baseline(s) out of date with their suite")
+    else:
+        print(f"{len(suites)} suites valid")
     return 0
+
+
+def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5) -> None:
+    """Cases added since the baseline are compared with nothing; stale entries are dead weight.
+    Neither makes the files invalid, so this informs (exit 0) and says how to bring it up to
+    date."""
+    if not drift:
+        return
+
+    def first(ids: tuple[str, ...]) -> str:
+        return ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
+
+    if drift.added:
+        print(
+            f"    {len(drift.added)} case(s) missing from the baseline (added since): "
+            + first(drift.added)
+        )
+    if drift.stale:
+        print(
+            f"    {len(drift.stale)} case(s) stale in the baseline (no longer in the suite): "
+            + first(drift.stale)
+        )
+    print(
+        f"    update {path} with: pytest model_tests --suite {suite} --update-baseline "
+        "--model <reference model>"
+    )
 
 
 def _suites(root: Path) -> int:

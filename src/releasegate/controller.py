@@ -2,7 +2,8 @@
 
 It gathers the records that tests attach to their reports, writes ``reports/<run-id>/`` and,
 with ``--update-baseline``, the baselines: once, at the end of the session, so no two processes
-ever write the same file.
+ever write the same file; and only after a session that ran to its end, so a baseline is never
+half of one run and half of another (see :meth:`Controller._update_baselines`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from .baselines import CaseBaseline, MetricBaseline, SuiteBaseline, WriteResult
+from .baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from .display import for_terminal
+from .exceptions import BaselineError
 from .reports import RunReport, UnjudgedTest, describe_counts, summary_table
 from .session import ReleaseSession
 
@@ -31,8 +33,17 @@ class Controller:
         self._report = report
         self._owns_junit = owns_junit
         self._baseline_results: list[WriteResult] = []
+        self._incomplete: list[str] = []
+        """Why this session is not a whole reference run (interrupted, crashed, errored)."""
+        self._errored: list[str] = []
+        """Node ids of tests that errored (setup, teardown, a crashed worker) or failed to
+        collect."""
+        self._baselines_refused = ""
+        """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and report.when != "call":
+            self._errored.append(report.nodeid)  # "???" is xdist's report of a crashed worker
         # pytest's own word for the report (as its terminal counts it): "error" for a failed
         # setup, "xfailed", ...; "" for a setup or teardown that passed.
         status = self._config.hook.pytest_report_teststatus(report=report, config=self._config)
@@ -62,20 +73,32 @@ class Controller:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self._report.count("error")  # pytest counts a collection error as an error too
+            self._errored.append(report.nodeid or "<collection>")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self._incomplete.append("the session was interrupted")  # Ctrl-C or pytest.exit()
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> None:
+        self._incomplete.append("pytest stopped on an internal error")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        if error is not None:
+            self._incomplete.append(f"worker {node.gateway.id} went down ({error})")
         model = getattr(node, "workeroutput", {}).get("releasegate_model")
         if model is not None:
             self._report.models[str(node.gateway.id)] = model
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._report.empty:
             self._drop_unused_junit()
             return
         if self._session.update_baseline:
-            self._baseline_results = self._write_baselines()
+            self._update_baselines(session, exitstatus)
+            reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+            if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
+                self._summarise_baselines(reporter.write_line)  # no terminal summary follows
         self._report.write(settings=self._session.settings.public(), root=self._session.root)
 
     def _drop_unused_junit(self) -> None:
@@ -90,7 +113,38 @@ class Controller:
             del self._config.stash[xml_key]
         shutil.rmtree(self._report.directory, ignore_errors=True)
 
-    def _write_baselines(self) -> list[WriteResult]:
+    def _update_baselines(self, session: pytest.Session, exitstatus: int) -> None:
+        """All or nothing: a session that did not run to its end, or in which a test errored
+        (no answer, a crashed worker), is not a reference run and writes no baseline at all;
+        one that did replaces each file whole, atomically. Failed cases are no reason to
+        refuse: a baseline records the reference model's failures as known ones."""
+        reasons = list(dict.fromkeys(self._incomplete))
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not reasons:
+            reasons.append(f"pytest exited with status {int(exitstatus)}")
+        if session.shouldfail or session.shouldstop:
+            reasons.append(
+                f"the session stopped early ({session.shouldfail or session.shouldstop})"
+            )
+        if self._errored:
+            errored = list(dict.fromkeys(self._errored))
+            reasons.append(
+                f"{len(errored)} test(s) errored ("
+                + ", ".join(errored[:3])
+                + (", ..." if len(errored) > 3 else "")
+                + ")"
+            )
+        if reasons:
+            self._baselines_refused = "; ".join(reasons)
+            return
+        try:
+            planned = self._plan_baselines()
+        except BaselineError as exc:
+            self._baselines_refused = str(exc)
+            return
+        self._baseline_results = [self._session.baselines.commit(p) for p in planned]
+
+    def _plan_baselines(self) -> list[PlannedWrite]:
+        """Every baseline file this session writes, prepared before the first is written."""
         rg = self._session
         results = []
         models = list(self._report.models.values())
@@ -105,7 +159,7 @@ class Controller:
             if record.get("outcome") not in ("passed", "failed"):
                 continue
             written.add(result["task"])
-            results.append(rg.baselines.write_benchmark(result, model))
+            results.append(rg.baselines.plan_benchmark(result, model))
         for name, suite in rg.suites.items():
             cases = {
                 r["id"]: CaseBaseline(
@@ -129,9 +183,10 @@ class Controller:
             }
             if not cases and not metrics:
                 continue
-            complete = len(cases) == len(suite.cases)
+            all_cases = len(cases) == len(suite.cases)
+            whole = all_cases and len(metrics) == len(suite.metrics)
             results.append(
-                rg.baselines.write(
+                rg.baselines.plan(
                     SuiteBaseline(
                         suite=name,
                         cases=cases,
@@ -139,10 +194,39 @@ class Controller:
                         model=model,
                         generation=rg.generation_for(suite).as_key(),
                     ),
-                    all_case_ids=frozenset(case_ids) if complete else None,
+                    whole=whole,
+                    all_case_ids=frozenset(case_ids) if all_cases else None,
                 )
             )
         return results
+
+    def _summarise_baselines(self, write: Any) -> None:
+        if self._baselines_refused:
+            write("")
+            write(
+                f"baselines not updated, no file written: {self._baselines_refused}; "
+                "rerun with --update-baseline once the whole suite runs without errors",
+                red=True,
+                bold=True,
+            )
+        if not self._baseline_results:
+            return
+        write("")
+        for result in self._baseline_results:
+            if result.replaced_broken:
+                write(
+                    f"warning: the old baseline could not be read, so it is replaced whole: "
+                    f"{result.replaced_broken}",
+                    yellow=True,
+                )
+        for result in self._baseline_results:
+            line = f"baseline {result.action}: {result.path}"
+            if result.removed_cases:
+                line += f" ({len(result.removed_cases)} unused case entries removed)"
+            write(line)
+        written = sum(result.action != "unchanged" for result in self._baseline_results)
+        if written:
+            write(f"{written} baseline file(s) replaced whole (written atomically)")
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -173,13 +257,7 @@ class Controller:
             )
             if not self._session.update_baseline:
                 write("record them with --update-baseline once reviewed")
-        if self._baseline_results:
-            write("")
-            for result in self._baseline_results:
-                line = f"baseline {result.action}: {result.path}"
-                if result.removed_cases:
-                    line += f" ({len(result.removed_cases)} unused case entries removed)"
-                write(line)
+        self._summarise_baselines(write)
         write(f"reports: {report.directory}", bold=True)
 
 

@@ -14,13 +14,14 @@ written long before they are evaluated, so in practice every file is read once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .config import default_cache_dir
 from .exceptions import ModelLoadError
 
@@ -164,18 +165,7 @@ class _Memo:
         if not self.changed:
             return
         entries = list(self.entries.items())[-_MEMO_MAX_ENTRIES:]
-        tmp: str | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".fingerprints-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(dict(entries), handle, indent=0)
-            os.replace(tmp, self.path)
-            tmp = None
-        except OSError:
-            # The memo only saves time: a read-only cache folder costs a re-hash, not a failure.
-            pass
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        # The memo only saves time: a read-only cache folder costs a re-hash, not a failure.
+        with contextlib.suppress(OSError):
+            write_text_atomic(self.path, json.dumps(dict(entries), indent=0))
         self.changed = False

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from .atomic import write_text_atomic
 from .exceptions import ConfigError, GoldenFileError
 from .schemas import first_error
 
@@ -509,9 +510,7 @@ class BenchmarkRunner:
         for name, document in documents.items():
             path = folder / f"{name}.yaml"
             if not path.is_file():
-                tmp = path.with_suffix(".yaml.tmp")
-                tmp.write_text(yaml.safe_dump(document, sort_keys=True), encoding="utf-8")
-                tmp.replace(path)
+                write_text_atomic(path, yaml.safe_dump(document, sort_keys=True))
         return folder
 
     def task_manager(self) -> Any:
@@ -573,10 +572,7 @@ class BenchmarkRunner:
                 for result in self._evaluate(model, manager, group):
                     self._results[result.task] = result
                     path = self._cache_path(self.config.task(result.task), model_key)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(".json.tmp")
-                    tmp.write_text(json.dumps(result.to_json()), encoding="utf-8")
-                    tmp.replace(path)
+                    write_text_atomic(path, json.dumps(result.to_json()))
         return dict(self._results)
 
     def _evaluate(
@@ -628,7 +624,7 @@ def _explain_unsupported(model: Any, tasks: Sequence[BenchmarkTask]) -> Iterator
         raise ConfigError(
             f"general benchmarks {names}: {type(model).__name__} cannot run them ({exc}). "
             "Multiple-choice tasks such as MMLU need log-probabilities of the prompt: through an "
-            "endpoint use `api = \"completions\"` on a server that returns them (vLLM), or run "
+            'endpoint use `api = "completions"` on a server that returns them (vLLM), or run '
             "them with the hf backend; generation tasks work over chat completions."
         ) from exc
 

@@ -227,7 +227,7 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
     params = []
     registered: set[str] = set()
     for suite in session.suites.values():
-        baseline = None if session.update_baseline else session.baselines.load(suite.name)
+        baseline = session.baseline_of(suite.name)
         for case in suite.cases:
             marks: list[Any] = []
             for tag in case.tags:
@@ -255,7 +255,7 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
 def _metric_params(session: ReleaseSession) -> list[Any]:
     params = []
     for suite in session.suites.values():
-        baseline = None if session.update_baseline else session.baselines.load(suite.name)
+        baseline = session.baseline_of(suite.name)
         for spec in suite.metrics:
             ref = MetricRef(suite.name, spec.name, "value")
             params.append(pytest.param(ref, id=ref.test_id))

@@ -25,7 +25,7 @@ from .backends import (
     check_model_source,
     load_backend,
 )
-from .baselines import BaselineStore
+from .baselines import BaselineStore, SuiteBaseline
 from .cache import PredictionCache
 from .cases import GoldenCase
 from .config import Settings
@@ -453,7 +453,7 @@ class ReleaseSession:
         case = suite.case(ref.case_id)
         prediction = self.answer(ref)
         check = suite.check_for(case)
-        baseline = self.baselines.load(suite.name)
+        baseline = self.baseline_of(suite.name)
         return judge_case(
             case,
             check_name=check.name,
@@ -461,6 +461,11 @@ class ReleaseSession:
             prediction=prediction,
             baseline=baseline.cases.get(case.id) if baseline else None,
         )
+
+    def baseline_of(self, suite: str) -> SuiteBaseline | None:
+        """The baseline cases and metrics are judged against; none with ``--update-baseline``,
+        which records a new one and must not need to read (or be stopped by a broken) old one."""
+        return None if self.update_baseline else self.baselines.load(suite)
 
     def scored_suite(self, suite: Suite) -> list[ScoredCase]:
         """Every case of *suite* answered and checked (generating what no one has yet)."""
@@ -506,7 +511,7 @@ class ReleaseSession:
         scored = self.scored_suite(suite)
         value = spec.metric(scored)
         case_ids = [item.case_id for item in scored]
-        baseline = self.baselines.load(suite.name)
+        baseline = self.baseline_of(suite.name)
         metric_baseline = baseline.metrics.get(spec.name) if baseline else None
         flips: list[Flip] = []
         comparison: PairedComparison | None = None
