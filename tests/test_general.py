@@ -6,12 +6,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from at_once import first_failure, run_at_once
 from releasegate.baselines import BaselineStore, BenchmarkBaseline
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate import benchmark_mismatch, compare_benchmark
@@ -33,7 +36,7 @@ from releasegate.lmeval import (
     local_dataset,
     rouge_l_cjk,
 )
-from releasegate.mmlu import prepare_mmlu, read_csv
+from releasegate.mmlu import MmluSource, prepare_mmlu, read_csv
 
 SHARED_MMLU = Path(__file__).resolve().parents[2] / "shared" / "data" / "mmlu"
 
@@ -160,6 +163,59 @@ def test_conversion_is_done_once_and_redone_when_the_source_changes(tmp_path: Pa
     second = prepare_mmlu(source, tmp_path / "cache")
     assert second != first
     assert len((second / "data" / "marketing_test.jsonl").read_text().splitlines()) == 2
+
+
+def test_workers_converting_mmlu_together_convert_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xdist workers start together on a fresh cache: one converts, the others wait for it."""
+    from releasegate import mmlu
+
+    source = make_mmlu(tmp_path / "mmlu")
+    leftover = tmp_path / "cache" / "mmlu" / f".{MmluSource(source).digest()}.tmp-killed"
+    leftover.mkdir(parents=True)  # what a conversion killed half way leaves
+    reads: list[Path] = []
+    real_read = mmlu.read_csv
+
+    def slow_read(path: Path, subject: str) -> list[dict[str, Any]]:
+        reads.append(path)
+        time.sleep(0.1)  # long enough for every other worker to reach the lock
+        return real_read(path, subject)
+
+    monkeypatch.setattr(mmlu, "read_csv", slow_read)
+    results: list[Path] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        start.wait()
+        results.append(prepare_mmlu(source, tmp_path / "cache"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and len(set(results)) == 1
+    assert len(reads) == 3  # dev, val and test of the one subject, read once
+    assert (results[0] / "DONE").is_file() and not leftover.exists()
+
+
+GROUPS = {f"shop_{n}": ["mmlu_marketing", "mmlu_management"] for n in range(40)}
+
+
+def _write_groups(folder: Path, number: int, me: int) -> str:
+    config = load_general({"groups": GROUPS, "tasks": ["shop_0"]}, root=folder)
+    assert config is not None
+    (written,) = BenchmarkRunner(config, cache_dir=folder / "cache", batch_size=4).include_paths
+    return f"{len(list(written.glob('*.yaml')))} groups"
+
+
+def test_workers_writing_groups_together_all_succeed(tmp_path: Path) -> None:
+    """Before, two workers wrote each group through the same temporary file: the second rename
+    found it gone (FileNotFoundError in about one round of three)."""
+    outcomes = run_at_once(_write_groups, tmp_path, processes=6, rounds=10)
+    assert not first_failure(outcomes), first_failure(outcomes)
+    assert [o.said for o in outcomes] == [f"{len(GROUPS)} groups"] * 60
 
 
 @pytest.mark.parametrize(

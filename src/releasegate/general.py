@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from .exceptions import ConfigError, GoldenFileError
+from .locks import exclusive_lock
 from .schemas import first_error
 
 __all__ = [
@@ -505,13 +506,16 @@ class BenchmarkRunner:
         }
         text = json.dumps(documents, sort_keys=True)
         folder = self.cache_dir / "groups" / hashlib.sha256(text.encode()).hexdigest()[:16]
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, document in documents.items():
-            path = folder / f"{name}.yaml"
-            if not path.is_file():
-                tmp = path.with_suffix(".yaml.tmp")
-                tmp.write_text(yaml.safe_dump(document, sort_keys=True), encoding="utf-8")
-                tmp.replace(path)
+        # xdist workers write the same files at the same moment: one at a time, or one's
+        # rename finds the temporary file already renamed by the other.
+        with exclusive_lock(folder, what=f"writing lm-eval groups into {folder}", timeout=60):
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, document in documents.items():
+                path = folder / f"{name}.yaml"
+                if not path.is_file():
+                    tmp = path.with_suffix(".yaml.tmp")
+                    tmp.write_text(yaml.safe_dump(document, sort_keys=True), encoding="utf-8")
+                    tmp.replace(path)
         return folder
 
     def task_manager(self) -> Any:
@@ -573,10 +577,11 @@ class BenchmarkRunner:
                 for result in self._evaluate(model, manager, group):
                     self._results[result.task] = result
                     path = self._cache_path(self.config.task(result.task), model_key)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(".json.tmp")
-                    tmp.write_text(json.dumps(result.to_json()), encoding="utf-8")
-                    tmp.replace(path)
+                    with exclusive_lock(path.parent, what=f"writing {path}", timeout=60):
+                        path.parent.mkdir(exist_ok=True)
+                        tmp = path.with_suffix(".json.tmp")
+                        tmp.write_text(json.dumps(result.to_json()), encoding="utf-8")
+                        tmp.replace(path)
         return dict(self._results)
 
     def _evaluate(
