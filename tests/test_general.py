@@ -16,6 +16,7 @@ import yaml
 
 from at_once import first_failure, run_at_once
 from releasegate.baselines import BaselineStore, BenchmarkBaseline
+from releasegate.config import load_settings, read_table
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate import benchmark_mismatch, compare_benchmark
 from releasegate.general import (
@@ -38,7 +39,10 @@ from releasegate.lmeval import (
 )
 from releasegate.mmlu import MmluSource, prepare_mmlu, read_csv
 
-SHARED_MMLU = Path(__file__).resolve().parents[2] / "shared" / "data" / "mmlu"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MMLU = REPO.parent / "shared" / "data" / "mmlu"
+"""All 57 subjects, beside the repository on the project's machines and CI, not in a user's clone
+(the subjects the default manifest uses are in fixtures/data/mmlu)."""
 
 # --------------------------------------------------------------------------------------------
 # Configuration
@@ -234,7 +238,9 @@ def test_a_folder_not_in_mmlu_layout_is_refused(tmp_path: Path) -> None:
         prepare_mmlu(tmp_path, tmp_path / "cache")
 
 
-@pytest.mark.skipif(not SHARED_MMLU.is_dir(), reason="the shared MMLU copy is not beside the repo")
+@pytest.mark.skipif(
+    not SHARED_MMLU.is_dir(), reason=f"needs all 57 MMLU subjects at {SHARED_MMLU} (not in a clone)"
+)
 def test_the_shared_copy_converts_every_subject(tmp_path: Path) -> None:
     folder = prepare_mmlu(SHARED_MMLU, tmp_path)
     assert len(list(folder.glob("mmlu_*.yaml"))) == 57
@@ -500,6 +506,43 @@ def test_the_shipped_private_task_is_found_by_lm_eval() -> None:
     assert len(docs) == 33
     assert json.loads(task.doc_to_target(docs[0]))["city"] == "London"
     assert textwrap.dedent(task.doc_to_text(docs[0])).startswith("Customer message:")
+
+
+def test_the_default_manifest_needs_nothing_outside_the_repository(tmp_path: Path) -> None:
+    """A user's clone has nothing beside it: before, the manifest read MMLU from ../shared."""
+    from lm_eval.tasks import TaskManager
+
+    settings = load_settings(read_table(REPO / "pyproject.toml"), {}, root=REPO)
+    config = load_general(settings.general, root=REPO)
+    assert config is not None and config.mmlu_dir is not None
+    needed = {
+        "golden_dir": settings.golden_dir,
+        "baselines_dir": settings.baselines_dir,
+        "schemas_dir": settings.schemas_dir,
+        "general manifest": Path(config.source),
+        "mmlu_dir": config.mmlu_dir,
+        **{f"include {path.name}": path for path in config.include},
+    }
+    for what, path in needed.items():
+        assert path.resolve().is_relative_to(REPO), f"{what} {path} is outside {REPO}"
+        assert path.exists(), f"{what} {path} does not exist"
+    assert config.mmlu_dir.resolve() == REPO / "fixtures" / "data" / "mmlu"
+    assert (config.mmlu_dir / "LICENSE").is_file()
+
+    folder = prepare_mmlu(config.mmlu_dir, tmp_path)
+    assert (folder / "SOURCE").read_text(encoding="utf-8").strip() == str(config.mmlu_dir)
+    subjects = [t.name for t in config.tasks if t.name.startswith("mmlu_")]
+    assert subjects == ["mmlu_marketing", "mmlu_management", "mmlu_business_ethics"]
+    manager = TaskManager(include_path=str(folder), include_defaults=False)
+    loaded = manager.load(subjects)
+    tasks = loaded.get("tasks", loaded)
+    for name in subjects:
+        subject = name.removeprefix("mmlu_")
+        rows = read_csv(config.mmlu_dir / "test" / f"{subject}_test.csv", subject)
+        docs = list(tasks[name].test_docs())
+        assert len(docs) == len(rows) > 0
+        assert docs[0]["question"] == rows[0]["question"]
+        assert len(list(tasks[name].fewshot_docs())) == 5  # dev/, the few-shot pool
 
 
 def test_a_bad_mmlu_row_stops_collection_naming_file_and_row(pytester: pytest.Pytester) -> None:
