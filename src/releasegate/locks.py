@@ -39,6 +39,8 @@ def exclusive_lock(guarded: Path, *, what: str, timeout: float | None = None) ->
     """
     path = lock_path(guarded)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # filelock polls for a held lock; its default of 50 ms per try made eight workers opening
+    # one cache at once wait up to 0.4 s each for opens that take a millisecond.
     lock = FileLock(
         path, timeout=-1 if timeout is None else timeout, thread_local=False, poll_interval=0.005
     )
