@@ -97,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.memory_only:
         time_against_lm_eval(args.repeats)
-    mmlu = str((ROOT.parent / "shared" / "data" / "mmlu").resolve())
+    mmlu = str(ROOT / "fixtures" / "data" / "mmlu")
     for mode in ("shared", "second-copy"):
         _, output = timed([sys.executable, "-c", MEMORY_PROBE, mode, mmlu])
         print(f"memory, model {mode}: {output.strip().splitlines()[-1]}")

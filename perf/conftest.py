@@ -88,7 +88,10 @@ def load_result(pytestconfig: pytest.Config, endpoint: ServingEndpoint) -> LoadR
     )
     try:
         result = run_load(
-            command, report_dir, timeout=config.load.duration + 180, cwd=pytestconfig.rootpath
+            command,
+            report_dir,
+            timeout=config.load.wall_limit(config.timeout),
+            cwd=pytestconfig.rootpath,
         )
     except ReleasegateError as exc:
         pytest.fail(str(exc), pytrace=False)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from at_once import first_failure, run_at_once
 from releasegate.cache import CachedAnswer, PredictionCache, prediction_key
 
 SETTINGS = {"max_new_tokens": 64, "temperature": 0.0, "top_p": 1.0, "seed": 0}
@@ -308,3 +309,34 @@ def test_wait_for_answers_of_reuse_false_run_from_another_process(db: Path) -> N
         child.join(30)
         fresh.close()
     assert {k: v.answer for k, v in found.items()} == answers
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening one cache from many processes at once (pytest-xdist workers starting together)
+
+OPENERS = 8
+
+
+def _open_fresh_then_existing(folder: Path, number: int, me: int) -> str:
+    """Open the round's new cache and store one answer; when every process has, reopen the
+    existing cache and read them all."""
+    db = folder / "cache" / "predictions.sqlite"
+    fresh = PredictionCache(db, run_id="run-1")
+    fresh.put_many({key(prompt=str(me)): answer(f"answer of {me}")})
+    fresh.close()
+    deadline = time.monotonic() + 20
+    while True:
+        existing = PredictionCache(db, run_id="run-1")
+        found = existing.get_many([key(prompt=str(n)) for n in range(OPENERS)])
+        existing.close()
+        if len(found) == OPENERS or time.monotonic() > deadline:
+            return f"found {len(found)}"
+        time.sleep(0.01)
+
+
+def test_many_processes_open_one_fresh_cache_at_once(tmp_path: Path) -> None:
+    """Issue: the second of two xdist workers opening a new cache got "database is locked" at
+    the switch to WAL, at once (SQLite's busy timeout does not cover it)."""
+    outcomes = run_at_once(_open_fresh_then_existing, tmp_path, processes=OPENERS, rounds=30)
+    assert not first_failure(outcomes), first_failure(outcomes)
+    assert [o.said for o in outcomes] == [f"found {OPENERS}"] * (OPENERS * 30)

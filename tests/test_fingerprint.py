@@ -136,6 +136,24 @@ def test_corrupt_or_unwritable_memo_only_costs_time(
     assert weights_fingerprint(folder, cache_dir=blocked / "cache") == expected
 
 
+def test_workers_saving_the_memo_together_keep_each_others_entries(
+    tmp_path: Path, memo_dir: Path, hash_calls: list[Path], no_racy_window: None
+) -> None:
+    """Two xdist workers load the memo of a fresh cache at the same time, each hashes its own
+    checkpoint, each saves: before, the later save dropped the earlier one's entries."""
+    one = write_checkpoint(tmp_path / "one", 1.0) / "model.safetensors"
+    two = write_checkpoint(tmp_path / "two", 2.0) / "model.safetensors"
+    first, second = fingerprint._Memo(memo_dir), fingerprint._Memo(memo_dir)
+    first.sha256(one)
+    second.sha256(two)
+    first.save()
+    second.save()
+    hash_calls.clear()
+    assert file_sha256(one, cache_dir=memo_dir) == file_sha256(one, cache_dir=tmp_path / "x")
+    assert file_sha256(two, cache_dir=memo_dir) == file_sha256(two, cache_dir=tmp_path / "x")
+    assert hash_calls.count(one) == 1 and hash_calls.count(two) == 1  # only the "x" reads
+
+
 def test_file_sha256_matches_hashlib(tmp_path: Path, memo_dir: Path) -> None:
     import hashlib
 

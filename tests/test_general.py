@@ -6,13 +6,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from at_once import first_failure, run_at_once
 from releasegate.baselines import BaselineStore, BenchmarkBaseline
+from releasegate.config import load_settings, read_table
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate import benchmark_mismatch, compare_benchmark
 from releasegate.general import (
@@ -33,9 +37,12 @@ from releasegate.lmeval import (
     local_dataset,
     rouge_l_cjk,
 )
-from releasegate.mmlu import prepare_mmlu, read_csv
+from releasegate.mmlu import MmluSource, prepare_mmlu, read_csv
 
-SHARED_MMLU = Path(__file__).resolve().parents[2] / "shared" / "data" / "mmlu"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MMLU = REPO.parent / "shared" / "data" / "mmlu"
+"""All 57 subjects, beside the repository on the project's machines and CI, not in a user's clone
+(the subjects the default manifest uses are in fixtures/data/mmlu)."""
 
 # --------------------------------------------------------------------------------------------
 # Configuration
@@ -162,6 +169,59 @@ def test_conversion_is_done_once_and_redone_when_the_source_changes(tmp_path: Pa
     assert len((second / "data" / "marketing_test.jsonl").read_text().splitlines()) == 2
 
 
+def test_workers_converting_mmlu_together_convert_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xdist workers start together on a fresh cache: one converts, the others wait for it."""
+    from releasegate import mmlu
+
+    source = make_mmlu(tmp_path / "mmlu")
+    leftover = tmp_path / "cache" / "mmlu" / f".{MmluSource(source).digest()}.tmp-killed"
+    leftover.mkdir(parents=True)  # what a conversion killed half way leaves
+    reads: list[Path] = []
+    real_read = mmlu.read_csv
+
+    def slow_read(path: Path, subject: str) -> list[dict[str, Any]]:
+        reads.append(path)
+        time.sleep(0.1)  # long enough for every other worker to reach the lock
+        return real_read(path, subject)
+
+    monkeypatch.setattr(mmlu, "read_csv", slow_read)
+    results: list[Path] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        start.wait()
+        results.append(prepare_mmlu(source, tmp_path / "cache"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and len(set(results)) == 1
+    assert len(reads) == 3  # dev, val and test of the one subject, read once
+    assert (results[0] / "DONE").is_file() and not leftover.exists()
+
+
+GROUPS = {f"shop_{n}": ["mmlu_marketing", "mmlu_management"] for n in range(40)}
+
+
+def _write_groups(folder: Path, number: int, me: int) -> str:
+    config = load_general({"groups": GROUPS, "tasks": ["shop_0"]}, root=folder)
+    assert config is not None
+    (written,) = BenchmarkRunner(config, cache_dir=folder / "cache", batch_size=4).include_paths
+    return f"{len(list(written.glob('*.yaml')))} groups"
+
+
+def test_workers_writing_groups_together_all_succeed(tmp_path: Path) -> None:
+    """Before, two workers wrote each group through the same temporary file: the second rename
+    found it gone (FileNotFoundError in about one round of three)."""
+    outcomes = run_at_once(_write_groups, tmp_path, processes=6, rounds=10)
+    assert not first_failure(outcomes), first_failure(outcomes)
+    assert [o.said for o in outcomes] == [f"{len(GROUPS)} groups"] * 60
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [("Q?,a,b,c,D\n", r"line 1: has 5 columns"), ("Q?,a,b,c,d,E\n", r"line 1, field 'answer'")],
@@ -178,7 +238,9 @@ def test_a_folder_not_in_mmlu_layout_is_refused(tmp_path: Path) -> None:
         prepare_mmlu(tmp_path, tmp_path / "cache")
 
 
-@pytest.mark.skipif(not SHARED_MMLU.is_dir(), reason="the shared MMLU copy is not beside the repo")
+@pytest.mark.skipif(
+    not SHARED_MMLU.is_dir(), reason=f"needs all 57 MMLU subjects at {SHARED_MMLU} (not in a clone)"
+)
 def test_the_shared_copy_converts_every_subject(tmp_path: Path) -> None:
     folder = prepare_mmlu(SHARED_MMLU, tmp_path)
     assert len(list(folder.glob("mmlu_*.yaml"))) == 57
@@ -467,6 +529,43 @@ def test_the_shipped_private_task_is_found_by_lm_eval() -> None:
     assert len(docs) == 33
     assert json.loads(task.doc_to_target(docs[0]))["city"] == "London"
     assert textwrap.dedent(task.doc_to_text(docs[0])).startswith("Customer message:")
+
+
+def test_the_default_manifest_needs_nothing_outside_the_repository(tmp_path: Path) -> None:
+    """A user's clone has nothing beside it: before, the manifest read MMLU from ../shared."""
+    from lm_eval.tasks import TaskManager
+
+    settings = load_settings(read_table(REPO / "pyproject.toml"), {}, root=REPO)
+    config = load_general(settings.general, root=REPO)
+    assert config is not None and config.mmlu_dir is not None
+    needed = {
+        "golden_dir": settings.golden_dir,
+        "baselines_dir": settings.baselines_dir,
+        "schemas_dir": settings.schemas_dir,
+        "general manifest": Path(config.source),
+        "mmlu_dir": config.mmlu_dir,
+        **{f"include {path.name}": path for path in config.include},
+    }
+    for what, path in needed.items():
+        assert path.resolve().is_relative_to(REPO), f"{what} {path} is outside {REPO}"
+        assert path.exists(), f"{what} {path} does not exist"
+    assert config.mmlu_dir.resolve() == REPO / "fixtures" / "data" / "mmlu"
+    assert (config.mmlu_dir / "LICENSE").is_file()
+
+    folder = prepare_mmlu(config.mmlu_dir, tmp_path)
+    assert (folder / "SOURCE").read_text(encoding="utf-8").strip() == str(config.mmlu_dir)
+    subjects = [t.name for t in config.tasks if t.name.startswith("mmlu_")]
+    assert subjects == ["mmlu_marketing", "mmlu_management", "mmlu_business_ethics"]
+    manager = TaskManager(include_path=str(folder), include_defaults=False)
+    loaded = manager.load(subjects)
+    tasks = loaded.get("tasks", loaded)
+    for name in subjects:
+        subject = name.removeprefix("mmlu_")
+        rows = read_csv(config.mmlu_dir / "test" / f"{subject}_test.csv", subject)
+        docs = list(tasks[name].test_docs())
+        assert len(docs) == len(rows) > 0
+        assert docs[0]["question"] == rows[0]["question"]
+        assert len(list(tasks[name].fewshot_docs())) == 5  # dev/, the few-shot pool
 
 
 def test_a_bad_mmlu_row_stops_collection_naming_file_and_row(pytester: pytest.Pytester) -> None:

@@ -63,6 +63,8 @@ def test_command_line_overrides_the_table_and_none_means_not_given() -> None:
         ({"objectives": {"ttft_p95": 500}}, ["'objectives'", "ttft_p95_ms", "e.g. ttft_p95_ms"]),
         ({"objectives": {"ttft_p95_ms": "fast"}}, ["'objectives.ttft_p95_ms'", "number"]),
         ({"objectives": {"max_error_rate": 2}}, ["'objectives.max_error_rate'", "maximum"]),
+        ({"requests": 0}, ["'requests'", "minimum"]),
+        ({"requests": 2.5}, ["'requests'", "not of type 'integer'"]),
     ],
 )
 def test_a_bad_table_is_one_error_naming_the_key(
@@ -112,3 +114,17 @@ def test_objectives_compare_in_their_direction() -> None:
 def test_an_unbounded_run_is_described_without_a_length() -> None:
     spec = LoadSpec(users=3, duration=math.inf, warmup=5)
     assert spec.describe() == "3 users (closed loop), 5 s warm-up"
+
+
+def test_a_load_bounded_by_requests_has_no_time_limit_unless_one_is_given() -> None:
+    bounded = load_perf_config({"users": 1, "requests": 20, "warmup": 1, "timeout": 30}).load
+    assert bounded.requests == 20 and not math.isfinite(bounded.duration)
+    assert bounded.describe() == "1 users (closed loop), 20 requests, 1 s warm-up"
+    assert bounded.wall_limit(30.0) == 1 + 20 * 30 + 180  # every request at its time-out
+    both = load_perf_config({"requests": 20, "duration": 60, "warmup": 1}).load
+    assert both.duration == 60.0
+    assert both.describe() == "2 users (closed loop), 20 requests, at most 60 s, 1 s warm-up"
+    assert both.wall_limit(30.0) == 60 + 180
+    assert load_perf_config({}).load.requests is None
+    overridden = load_perf_config({"requests": 20}, {"requests": 5})
+    assert overridden.load.requests == 5 and overridden.public()["load"]["requests"] == 5

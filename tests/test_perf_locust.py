@@ -5,6 +5,7 @@ samples reach the master, ``--perf-gate`` turns a missed objective into exit sta
 from __future__ import annotations
 
 import csv
+import math
 import socket
 import subprocess
 import sys
@@ -19,8 +20,9 @@ from releasegate.perf.runner import LoadResult, locust_command, run_load
 from releasegate.perf.samples import RequestSample, read_samples
 from releasegate.perf.timed_server import TimedServerSpec, timed_server
 
-# Timing against a known truth: make test runs these alone, not beside other tests on 2 cores.
-pytestmark = pytest.mark.timing
+# Tests marked timing measure against a known truth: make test runs them alone, not beside other
+# tests on 2 cores. The others bound their load by requests, so the machine's load cannot change
+# their verdict.
 
 
 SHOP_FAQ = 'suites = ["shop_faq"]'
@@ -45,6 +47,7 @@ def near(measured: float, true: float) -> bool:
     return abs(measured - true) <= max(0.05 * true, 2.0)
 
 
+@pytest.mark.timing
 def test_measured_ttft_and_tpot_match_the_true_timing_at_low_load(tmp_path: Path) -> None:
     spec = TimedServerSpec(ttft_s=0.2, interval_s=0.025, tokens=12)
     with timed_server(spec) as url:
@@ -70,6 +73,7 @@ def test_measured_ttft_and_tpot_match_the_true_timing_at_low_load(tmp_path: Path
     assert result.returncode == 1
 
 
+@pytest.mark.timing
 def test_open_loop_keeps_a_poisson_rate_whatever_the_latency(tmp_path: Path) -> None:
     # each answer takes ~0.3 s: a closed loop of 1 user could not exceed ~3 requests/s
     spec = TimedServerSpec(ttft_s=0.1, interval_s=0.02, tokens=10)
@@ -88,6 +92,7 @@ def test_open_loop_keeps_a_poisson_rate_whatever_the_latency(tmp_path: Path) -> 
     assert all("late_ms" in s.extra for s in samples)
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
@@ -119,13 +124,18 @@ def free_port() -> int:
 
 
 def test_master_and_worker_write_one_report_with_every_sample(tmp_path: Path) -> None:
-    config = write_config(tmp_path, f"{SHOP_FAQ}\nwarmup = 1\ncheck_answers = false")
+    """Bounded by requests counted on the master (they arrive in the workers' reports), not by
+    seconds: a busy machine makes the run longer, not its verdict different."""
+    config = write_config(
+        tmp_path, f"{SHOP_FAQ}\nwarmup = 1\ncheck_answers = false\nrequests = 12"
+    )
     report_dir = tmp_path / "report"
     port = free_port()
     spec = TimedServerSpec(ttft_s=0.05, interval_s=0.01, tokens=10)
     with timed_server(spec) as url:
         master = locust_command(
-            LOCUSTFILE, host=url, users=2, run_time_s=5, report_dir=report_dir, pyproject=config,
+            LOCUSTFILE, host=url, users=2, run_time_s=math.inf, report_dir=report_dir,
+            pyproject=config,
             extra=("--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
                    "--master-bind-port", str(port), "--csv", str(tmp_path / "locust")),
         )
@@ -136,7 +146,7 @@ def test_master_and_worker_write_one_report_with_every_sample(tmp_path: Path) ->
         )
         try:
             time.sleep(0.5)
-            result = run_load(master, report_dir, timeout=90, cwd=tmp_path)
+            result = run_load(master, report_dir, timeout=300, cwd=tmp_path)
         finally:
             try:
                 worker_process.wait(timeout=30)
@@ -147,7 +157,7 @@ def test_master_and_worker_write_one_report_with_every_sample(tmp_path: Path) ->
     workers = {s.worker for s in samples}
     assert len(workers) == 1 and "local" not in workers
     assert result.summary["workers"] == sorted(workers)
-    assert result.summary["failures"] == 0 and result.summary["requests"] > 10
+    assert result.summary["failures"] == 0 and result.summary["requests"] >= 12
     # every request locust counted on the master arrived as a raw sample
     with open(tmp_path / "locust_stats.csv", newline="") as stats:
         total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")

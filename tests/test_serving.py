@@ -172,9 +172,7 @@ def test_a_multiple_choice_benchmark_over_chat_is_one_clear_error(
     embedded_endpoint: ServingEndpoint, tmp_path: Path
 ) -> None:
     """MMLU needs log-probabilities of the prompt, which a chat route does not return."""
-    mmlu = ROOT.parent / "shared" / "data" / "mmlu"
-    if not mmlu.is_dir():
-        pytest.skip(f"no MMLU copy at {mmlu}")
+    mmlu = ROOT / "fixtures" / "data" / "mmlu"
     config = GeneralConfig(tasks=(BenchmarkTask("mmlu_marketing", limit=2),), mmlu_dir=mmlu)
     backend = _endpoint_backend(embedded_endpoint)
     try:

@@ -5,9 +5,10 @@ backend, the generation settings and the exact rendered prompt. Re-runs and ``--
 answers; a killed run resumes because each chunk is written as soon as it is generated; a
 retrained checkpoint at the same path has a new fingerprint and so never meets its old answers.
 
-pytest-xdist workers share the file (SQLite in WAL mode). A worker about to generate a chunk
-first *claims* it; another worker that needs the same answers waits for them instead of
-generating them twice, unless the claimant's process has died.
+pytest-xdist workers share the file (SQLite in WAL mode); they open it one at a time, under the
+cache folder's file lock, so workers starting together on a fresh machine do not collide. A
+worker about to generate a chunk first *claims* it; another worker that needs the same answers
+waits for them instead of generating them twice, unless the claimant's process has died.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CachedAnswer", "PredictionCache", "prediction_key"]
+from .locks import exclusive_lock
+
+__all__ = ["OPEN_WAIT", "CachedAnswer", "PredictionCache", "prediction_key"]
+
+OPEN_WAIT = 60.0
+"""Seconds to wait for another process that is opening the cache or writing to it."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
@@ -80,10 +86,20 @@ class PredictionCache:
         self.run_id = run_id
         self.reuse = reuse
         self._host = os.uname().nodename
-        self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        # SQLite's busy timeout does not cover the switch of a new file to WAL: a second process
+        # doing it at the same moment gets "database is locked" at once. So opening, the switch
+        # and the schema run under a cross-process lock; later reads and writes need none.
+        with exclusive_lock(path, what=f"opening the prediction cache {path}", timeout=OPEN_WAIT):
+            self._db = sqlite3.connect(path, timeout=OPEN_WAIT, isolation_level=None)
+            try:
+                (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() != "wal":
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+            except BaseException:
+                self._db.close()
+                raise
 
     def close(self) -> None:
         self._db.close()

@@ -6,13 +6,13 @@ it once into an ordinary safetensors folder (model, tokenizer, chat template) un
 GGUF's size and sha256 prefix, so a different GGUF never meets a stale conversion.
 
 Several pytest-xdist workers may ask for it at the same moment on a fresh machine: one converts
-under a file lock into a temporary folder and renames it into place atomically; the others wait
-for the lock and find the finished folder. A half-written folder is never used.
+under the cache folder's file lock (:mod:`releasegate.locks`) into a temporary folder and renames
+it into place atomically; the others wait for the lock and find the finished folder. A
+half-written folder is never used.
 """
 
 from __future__ import annotations
 
-import fcntl
 import importlib.metadata as metadata
 import importlib.util
 import json
@@ -21,12 +21,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from .exceptions import ModelLoadError
 from .fingerprint import file_sha256
+from .locks import exclusive_lock
 
 __all__ = [
     "DEFAULT_MODEL_ALIASES",
@@ -116,7 +115,7 @@ def ensure_default_model(cache_dir: Path) -> Path:
         return target
     _require_gguf_reader()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(target.parent / f".{target.name}.lock"):
+    with exclusive_lock(target, what=f"the conversion of the default model into {target}"):
         if is_converted(target):  # another process converted it while this one waited
             return target
         _remove_leftovers(target)
@@ -136,16 +135,6 @@ def _require_gguf_reader() -> None:
             "the default model must be converted once from its GGUF file, which needs the "
             f"'gguf' package: {INSTALL_COMMAND}"
         )
-
-
-@contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _remove_leftovers(target: Path) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "GenerationInterrupted",
     "GoldenFileError",
+    "LockTimeoutError",
     "ModelLoadError",
     "PartialBatchError",
     "PerfError",
@@ -76,6 +77,10 @@ class UnknownNameError(ReleasegateError):
         super().__init__(
             f"{prefix}unknown {kind} '{name}'.{hint} Known {kind}s: {', '.join(known_sorted)}."
         )
+
+
+class LockTimeoutError(ReleasegateError):
+    """A cache file stayed locked by another live process longer than the wait allowed."""
 
 
 class ModelLoadError(ReleasegateError):

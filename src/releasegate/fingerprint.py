@@ -14,7 +14,6 @@ written long before they are evaluated, so in practice every file is read once.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -23,7 +22,8 @@ from pathlib import Path
 
 from .atomic import write_text_atomic
 from .config import default_cache_dir
-from .exceptions import ModelLoadError
+from .exceptions import LockTimeoutError, ModelLoadError
+from .locks import exclusive_lock
 
 __all__ = [
     "RACY_SECONDS",
@@ -125,9 +125,9 @@ def _hash_file(path: Path) -> str:
 class _Memo:
     """File digests by (path, size, mtime_ns, ctime_ns, inode), in one JSON file.
 
-    Several pytest-xdist workers may update it at once: each write replaces the file atomically,
-    so a reader sees one writer's whole file; an entry lost to a concurrent write is simply
-    recomputed next time.
+    Several pytest-xdist workers may update it at once: each saves under the cache folder's file
+    lock, merging its new entries into what is on disk then, and replaces the file atomically, so
+    a reader sees one writer's whole file and no writer drops another's entries.
     """
 
     def __init__(self, cache_dir: Path) -> None:
@@ -164,8 +164,14 @@ class _Memo:
     def save(self) -> None:
         if not self.changed:
             return
-        entries = list(self.entries.items())[-_MEMO_MAX_ENTRIES:]
-        # The memo only saves time: a read-only cache folder costs a re-hash, not a failure.
-        with contextlib.suppress(OSError):
-            write_text_atomic(self.path, json.dumps(dict(entries), indent=0))
+        try:
+            with exclusive_lock(self.path, what=f"the fingerprint memo {self.path}", timeout=30):
+                # Another process may have saved since this one loaded: keep its entries.
+                merged = {**self._load(), **self.entries}
+                entries = list(merged.items())[-_MEMO_MAX_ENTRIES:]
+                write_text_atomic(self.path, json.dumps(dict(entries), indent=0))
+        except (OSError, LockTimeoutError):
+            # The memo only saves time: a read-only cache folder, or a lock held past the wait,
+            # costs a re-hash next time, not a failure.
+            pass
         self.changed = False

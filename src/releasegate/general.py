@@ -34,6 +34,7 @@ import yaml
 
 from .atomic import write_text_atomic
 from .exceptions import ConfigError, GoldenFileError
+from .locks import exclusive_lock
 from .schemas import first_error
 
 __all__ = [
@@ -506,11 +507,14 @@ class BenchmarkRunner:
         }
         text = json.dumps(documents, sort_keys=True)
         folder = self.cache_dir / "groups" / hashlib.sha256(text.encode()).hexdigest()[:16]
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, document in documents.items():
-            path = folder / f"{name}.yaml"
-            if not path.is_file():
-                write_text_atomic(path, yaml.safe_dump(document, sort_keys=True))
+        # xdist workers write the same files at the same moment: one at a time, so each file
+        # is written once.
+        with exclusive_lock(folder, what=f"writing lm-eval groups into {folder}", timeout=60):
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, document in documents.items():
+                path = folder / f"{name}.yaml"
+                if not path.is_file():
+                    write_text_atomic(path, yaml.safe_dump(document, sort_keys=True))
         return folder
 
     def task_manager(self) -> Any:
@@ -572,7 +576,8 @@ class BenchmarkRunner:
                 for result in self._evaluate(model, manager, group):
                     self._results[result.task] = result
                     path = self._cache_path(self.config.task(result.task), model_key)
-                    write_text_atomic(path, json.dumps(result.to_json()))
+                    with exclusive_lock(path.parent, what=f"writing {path}", timeout=60):
+                        write_text_atomic(path, json.dumps(result.to_json()))
         return dict(self._results)
 
     def _evaluate(

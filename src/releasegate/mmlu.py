@@ -15,7 +15,8 @@ then run on the local data too. Online, without ``mmlu_dir``, the built-in tasks
 
 The converted folder lives in the cache, named by a digest of the source files and the lm-eval
 version; it is built in a temporary folder and renamed into place, so a half-written conversion
-is never used.
+is never used, and under the cache folder's file lock, so xdist workers starting together on a
+fresh cache convert it once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import yaml
 
 from .exceptions import ConfigError, GoldenFileError
+from .locks import exclusive_lock
 
 __all__ = ["CONVERTER_VERSION", "MmluSource", "prepare_mmlu"]
 
@@ -171,34 +173,48 @@ def prepare_mmlu(source_dir: Path, cache_dir: Path) -> Path:
     target = cache_dir / "mmlu" / source.digest()
     if (target / "DONE").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mmlu-", dir=target.parent))
-    try:
-        data_dir = staging / "data"
-        data_dir.mkdir()
-        for subject in source.subjects:
-            files = {}
-            for split, csv_path in source.files(subject).items():
-                jsonl = data_dir / f"{subject}_{split}.jsonl"
-                _write_jsonl(jsonl, read_csv(csv_path, subject))
-                files[split] = str(target / "data" / jsonl.name)
-            config = _lm_eval_task_config(subject)
-            config.pop("dataset_name", None)
-            config["dataset_path"] = "json"
-            config["dataset_kwargs"] = {"data_files": files}
-            if "dev" not in files:
-                config.pop("fewshot_split", None)
-            (staging / f"mmlu_{subject}.yaml").write_text(
-                yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8"
-            )
-        (staging / "SOURCE").write_text(f"{source.root}\n", encoding="utf-8")
-        (staging / "DONE").write_text("", encoding="utf-8")
+    with exclusive_lock(target, what=f"the conversion of MMLU from {source.root} into {target}"):
+        if (target / "DONE").is_file():  # another process converted it while this one waited
+            return target
+        _remove_leftovers(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         try:
+            _convert(source, staging, target)
             os.replace(staging, target)
-        except OSError:
-            if not (target / "DONE").is_file():  # not another process's finished copy
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Under the lock: remove what a killed conversion left (its staging folder, or a target
+    without ``DONE``), so the rename into place cannot meet it."""
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if target.exists():
+        shutil.rmtree(target)
+
+
+def _convert(source: MmluSource, staging: Path, target: Path) -> None:
+    """Write every subject's JSONL and task YAML into *staging*, naming files under *target*
+    (where *staging* is renamed to when complete); ``DONE`` last."""
+    data_dir = staging / "data"
+    data_dir.mkdir()
+    for subject in source.subjects:
+        files = {}
+        for split, csv_path in source.files(subject).items():
+            jsonl = data_dir / f"{subject}_{split}.jsonl"
+            _write_jsonl(jsonl, read_csv(csv_path, subject))
+            files[split] = str(target / "data" / jsonl.name)
+        config = _lm_eval_task_config(subject)
+        config.pop("dataset_name", None)
+        config["dataset_path"] = "json"
+        config["dataset_kwargs"] = {"data_files": files}
+        if "dev" not in files:
+            config.pop("fewshot_split", None)
+        (staging / f"mmlu_{subject}.yaml").write_text(
+            yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8"
+        )
+    (staging / "SOURCE").write_text(f"{source.root}\n", encoding="utf-8")
+    (staging / "DONE").write_text("", encoding="utf-8")

@@ -105,11 +105,16 @@ class LoadSpec:
     rate: float | None = None
     """Open loop: requests per second over all users; None means closed loop."""
     duration: float = 15.0
-    """Seconds of load, warm-up included."""
+    """Seconds of load, warm-up included; with ``requests`` and no duration given, unbounded."""
     warmup: float = 3.0
     """Seconds at the start left out of the figures."""
     max_in_flight: int = 64
     """Open loop: requests in flight per user before an arrival is counted as dropped."""
+    requests: int | None = None
+    """Stop once this many requests have completed after the warm-up (failed ones included).
+    A load bounded by work rather than seconds measures as many requests on a busy machine as on
+    an idle one, only more slowly: what a test that judges figures, not speed, needs. With a
+    ``duration`` too, the run ends at whichever comes first."""
 
     def __post_init__(self) -> None:
         if self.warmup >= self.duration:
@@ -123,13 +128,25 @@ class LoadSpec:
         return self.rate is not None
 
     def describe(self) -> str:
-        """``2 users (closed loop), 15 s, 3 s warm-up`` or ``1.5 requests/s (open loop, ...)``."""
+        """``2 users (closed loop), 15 s, 3 s warm-up``, ``1 users (closed loop), 20 requests,
+        1 s warm-up`` or ``1.5 requests/s (open loop, ...)``."""
         if self.rate is not None:
             head = f"{self.rate:g} requests/s (open loop, Poisson arrivals, {self.users} user(s))"
         else:
             head = f"{self.users} users (closed loop)"
         length = f"{self.duration:g} s, " if math.isfinite(self.duration) else ""
+        if self.requests is not None:
+            at_most = f"at most {length.removesuffix(', ')}, " if length else ""
+            length = f"{self.requests} requests, {at_most}"
         return f"{head}, {length}{self.warmup:g} s warm-up"
+
+    def wall_limit(self, request_timeout: float) -> float:
+        """Seconds after which a run of this load is hung rather than slow: its duration, or,
+        bounded by requests alone, the warm-up and every request taking its full time-out in
+        turn; plus three minutes for locust to start and write its report."""
+        if math.isfinite(self.duration) or self.requests is None:
+            return self.duration + 180
+        return self.warmup + self.requests * request_timeout + 180
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class PerfConfig:
                 "duration": self.load.duration,
                 "warmup": self.load.warmup,
                 "max_in_flight": self.load.max_in_flight,
+                "requests": self.load.requests,
                 "description": self.load.describe(),
             },
             "base_url": self.base_url,
@@ -228,15 +246,18 @@ def load_perf_config(
     given = {key: value for key, value in (overrides or {}).items() if value is not None}
     _validate(given, "command line")
     merged: dict[str, Any] = {**table, **given}
-    load_keys = {"users", "rate", "duration", "warmup", "max_in_flight"}
+    load_keys = {"users", "rate", "duration", "warmup", "max_in_flight", "requests"}
     defaults = LoadSpec()
-    rate = merged.get("rate")
+    rate, requests = merged.get("rate"), merged.get("requests")
+    # A load bounded by requests runs until they are done, unless a duration is given as well.
+    duration = defaults.duration if requests is None else math.inf
     load = LoadSpec(
         users=int(merged.get("users", defaults.users)),
         rate=None if rate is None else float(rate),
-        duration=float(merged.get("duration", defaults.duration)),
+        duration=float(merged.get("duration", duration)),
         warmup=float(merged.get("warmup", defaults.warmup)),
         max_in_flight=int(merged.get("max_in_flight", defaults.max_in_flight)),
+        requests=None if requests is None else int(requests),
     )
     objectives = tuple(
         Objective(key=key, bar=float(value))

@@ -19,6 +19,8 @@ Load: closed loop by default (each user sends its next request when the last one
 with ``--perf-rate R`` (or ``rate`` in the table) each user becomes a Poisson arrival process at
 ``R / users`` requests per second that does not wait for answers, so ``users`` only spreads the
 arrivals (one user per worker suffices) and the sum over users is a Poisson process at ``R``.
+The load ends after ``--run-time``, or once ``--perf-requests N`` (``requests``) requests have
+completed after the warm-up, whichever comes first.
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ class PerfRun:
     _next_prompt: itertools.count[int] = field(default_factory=itertools.count)
     arrival_streams: itertools.count[int] = field(default_factory=itertools.count)
     """Numbers the open-loop users of this process, so each has its own seeded arrivals."""
+    measured: int = 0
+    """Samples kept here that were sent after the warm-up (what ``requests`` bounds)."""
+    stopping: bool = False
+    """The request bound was reached and the stop is under way."""
 
     def next_prompt(self) -> PerfPrompt:
         return self.prompts[next(self._next_prompt) % len(self.prompts)]
@@ -104,7 +110,17 @@ class PerfRun:
         if forward:
             self.pending.append(sample.as_dict())
         else:
-            self.samples.append(sample)
+            self.add([sample])
+
+    def add(self, samples: list[RequestSample]) -> None:
+        """Keep *samples* for the report (the local process's, or the master's from workers)."""
+        self.samples.extend(samples)
+        self.measured += sum(1 for sample in samples if not sample.warmup)
+
+    def bound_reached(self) -> bool:
+        """Whether the load's ``requests`` bound is reached (never, without one)."""
+        bound = self.config.load.requests
+        return bound is not None and self.measured >= bound
 
 
 _RUNS: weakref.WeakKeyDictionary[Environment, PerfRun] = weakref.WeakKeyDictionary()
@@ -131,6 +147,8 @@ def add_arguments(parser: Any) -> None:
                        help="open loop: requests/s with Poisson arrivals, over all users")
     group.add_argument("--perf-warmup", type=float, default=None,
                        help="seconds at the start left out of the figures")
+    group.add_argument("--perf-requests", type=int, default=None,
+                       help="stop once this many requests completed after the warm-up")
     group.add_argument("--perf-prompts", choices=["golden", "synthetic"], default=None)
     group.add_argument("--perf-suites", default=None, help="golden suites, comma-separated")
     group.add_argument("--perf-max-tokens", type=int, default=None)
@@ -172,6 +190,7 @@ def _overrides(options: Namespace) -> dict[str, Any]:
     return {
         "rate": options.perf_rate,
         "warmup": options.perf_warmup,
+        "requests": options.perf_requests,
         "prompts": options.perf_prompts,
         "suites": [s for s in suites.split(",") if s] if suites else None,
         "max_tokens": options.perf_max_tokens,
@@ -204,6 +223,7 @@ def _load(environment: Environment) -> tuple[Settings, PerfConfig, Path | None]:
         duration=duration,
         warmup=load.warmup,
         max_in_flight=load.max_in_flight,
+        requests=load.requests,
     )
     return settings, replace(config, load=applied), pyproject
 
@@ -294,7 +314,10 @@ class ChatCompletionsUser(User):
     def record(self, state: PerfRun, sample: RequestSample) -> RequestSample:
         sample = sample.with_(warmup=sample.start_s < state.config.load.warmup,
                               worker=state.worker)
-        state.keep(sample, forward=isinstance(self.environment.runner, WorkerRunner))
+        is_worker = isinstance(self.environment.runner, WorkerRunner)
+        state.keep(sample, forward=is_worker)
+        if not is_worker:
+            _stop_at_request_bound(self.environment, state)
         self.environment.events.request.fire(
             request_type="POST",
             name="/chat/completions (stream)",
@@ -368,7 +391,24 @@ def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
         return
     for environment, state in list(_RUNS.items()):
         if isinstance(environment.runner, MasterRunner):
-            state.samples.extend(RequestSample.from_dict(item) for item in received)
+            state.add([RequestSample.from_dict(item) for item in received])
+            _stop_at_request_bound(environment, state)
+
+
+def _stop_at_request_bound(environment: Environment, state: PerfRun) -> None:
+    """End the run once ``requests`` measured requests are in (where the samples are counted:
+    the local process, or the master), as ``--run-time`` would: headless, locust quits and the
+    report is written; with the web UI, the load stops and the UI stays."""
+    if state.stopping or not state.bound_reached():
+        return
+    state.stopping = True
+    runner, options = environment.runner, environment.parsed_options
+    if runner is None:
+        return
+    log.info("releasegate perf: %d requests measured, stopping", state.measured)
+    headless = options is None or bool(getattr(options, "headless", True))
+    # A greenlet of its own: quitting kills the users, and this may run inside one of them.
+    gevent.spawn_later(0, runner.quit if headless else runner.stop)
 
 
 def finish_run(environment: Environment) -> PerfReport | None:

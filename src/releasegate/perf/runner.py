@@ -69,7 +69,9 @@ def locust_command(
     model: str | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """The ``locust --headless`` command line for one bounded run (all users spawned at once)."""
+    """The ``locust --headless`` command line for one bounded run (all users spawned at once).
+
+    An infinite *run_time_s* gives no ``--run-time``: the load's ``requests`` bound ends it."""
     command = [
         sys.executable,
         "-m",
@@ -84,13 +86,10 @@ def locust_command(
         str(users),
         "-r",
         str(users),
-        "-t",
-        f"{math.ceil(run_time_s)}s",
-        "--stop-timeout",
-        "0",
-        "--perf-report-dir",
-        str(report_dir),
     ]
+    if math.isfinite(run_time_s):
+        command += ["-t", f"{math.ceil(run_time_s)}s"]
+    command += ["--stop-timeout", "0", "--perf-report-dir", str(report_dir)]
     if pyproject is not None:
         command += ["--perf-config", str(pyproject)]
     if model is not None:
