@@ -30,6 +30,8 @@ class Controller:
         self._report = report
         self._owns_junit = owns_junit
         self._baseline_results: list[WriteResult] = []
+        self._loaded_by: list[str] = []
+        """The xdist workers that loaded the model's weights."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "releasegate", None)
@@ -46,6 +48,8 @@ class Controller:
         model = getattr(node, "workeroutput", {}).get("releasegate_model")
         if model is not None:
             self._report.models[str(node.gateway.id)] = model
+        if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
+            self._loaded_by.append(str(node.gateway.id))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -156,4 +160,10 @@ class Controller:
                 if result.removed_cases:
                     line += f" ({len(result.removed_cases)} unused case entries removed)"
                 write(line)
+        loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
+        write(
+            "model weights loaded by: " + ", ".join(loaded_by)
+            if loaded_by
+            else "model weights: not loaded (every answer and benchmark result was cached)"
+        )
         write(f"reports: {report.directory}", bold=True)
