@@ -192,6 +192,39 @@ def test_rouge_on_chinese_is_not_zero_and_identical_text_scores_one() -> None:
         assert value.value == pytest.approx(sum(value.per_item) / 2)
 
 
+_WORDS = st.sampled_from(["refund", "the", "order", "7", "days", "退", "款", "七天", "，", "Ship"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prediction=st.lists(_WORDS, max_size=12).map(" ".join),
+    references=st.lists(st.lists(_WORDS, max_size=12).map(" ".join), min_size=1, max_size=3),
+)
+def test_rouge_equals_rouge_score_exactly(prediction: str, references: list[str]) -> None:
+    """ROUGE is computed without importing rouge-score (it imports nltk and scipy); it must
+    give rouge-score's own F-measures, best reference included, to the last bit."""
+    from rouge_score.rouge_scorer import RougeScorer
+
+    class Tokenizer:
+        def tokenize(self, text: str) -> list[str]:
+            return cjk_tokens(text)
+
+    scorer = RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=Tokenizer())
+    expected = scorer.score_multi(references, prediction)
+    got = rouge_scores(prediction, references, language="en")
+    assert got == {name: float(score.fmeasure) for name, score in expected.items()}
+
+
+def test_scoring_rouge_imports_neither_nltk_nor_scipy() -> None:
+    code = (
+        "import sys; from releasegate.textsim import rouge_scores; "
+        "rouge_scores('a b', 'a c', language='en'); "
+        "print(sorted(m for m in ('nltk', 'scipy', 'rouge_score') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_bleu_uses_the_zh_tokenizer_for_chinese() -> None:
     cases = [case("我喜欢吃苹果", "我喜欢吃香蕉"), case("今天天气很好", "今天天气很好")]
     zh = metric("bleu", ZH)(cases)

@@ -517,3 +517,58 @@ def test_a_suite_changed_since_its_baseline_is_paired_on_the_cases_both_have(
         "baseline (4 added, 3 removed)" in out
     )
     assert "pytest model_tests --suite text --update-baseline" in out
+
+
+TORCH_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+
+    def pytest_sessionfinish(session):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        heavy = sorted(m for m in ("torch", "transformers", "lm_eval") if m in sys.modules)
+        with open(f"imported-{worker}.json", "w") as handle:
+            json.dump(heavy, handle)
+    """
+)
+
+
+def test_a_fully_cached_rerun_loads_no_weights_and_reports_the_same(
+    project: pytest.Pytester,
+) -> None:
+    """Issue 9 item 4: with every answer cached, no process loads the weights or imports torch,
+    and the report carries the same verdicts, prompts and model description as the first run."""
+    project.makeconftest(TORCH_PROBE)
+    first_run = run(project, "-n", "2")
+    first_run.assert_outcomes(passed=4, failed=2, skipped=1)
+    first_run.stdout.fnmatch_lines(["model weights loaded by: gw*"])
+    first = latest_results(project)
+    second_run = run(project, "-n", "2")
+    second_run.assert_outcomes(passed=4, failed=2, skipped=1)
+    second_run.stdout.fnmatch_lines(
+        ["model weights: not loaded (every answer and benchmark result was cached)"]
+    )
+    second = latest_results(project)
+    for worker in ("gw0", "gw1"):
+        imported = json.loads((project.path / f"imported-{worker}.json").read_text())
+        assert imported == [], f"{worker} imported {imported} on a fully cached run"
+
+    def verdicts(results: dict[str, object]) -> dict[str, tuple[object, ...]]:
+        cases = results["cases"]
+        assert isinstance(cases, list)
+        return {c["key"]: (c["outcome"], c["answer"], c["prompt"]) for c in cases}
+
+    assert verdicts(second) == verdicts(first)
+
+    def metric_verdicts(results: dict[str, object]) -> dict[tuple[str, ...], object]:
+        metrics = results["metrics"]
+        assert isinstance(metrics, list)
+        return {(m["suite"], m["metric"], m["test"]): (m["value"], m["passed"]) for m in metrics}
+
+    assert metric_verdicts(second) == metric_verdicts(first)
+    described = list(first["models"].values())  # type: ignore[attr-defined]
+    assert described and all(m == described[0] for m in described)
+    models = second["models"]
+    # Which workers ran golden tests depends on scheduling; each describes the same model.
+    assert isinstance(models, dict) and models
+    assert all(m == described[0] for m in models.values())
+    assert described[0]["parameters"] > 0 and described[0]["device"] == "cpu"
