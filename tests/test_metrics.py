@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -164,6 +165,48 @@ def test_classification_without_suite_labels_uses_the_labels_seen() -> None:
     )
     # 退款: P=R=F=1; 物流: never predicted, F=0 -> macro 0.5.
     assert value.value == pytest.approx(0.5)
+
+
+_LABELS = st.sampled_from(["refund", "shipping", "other", "<none>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(_LABELS, _LABELS), min_size=1, max_size=30),
+    declared=st.sampled_from([(), ("refund", "shipping"), ("refund", "shipping", "other", "x")]),
+    average=st.sampled_from([None, "macro", "micro", "weighted"]),
+)
+def test_precision_recall_f1_equal_scikit_learn_exactly(
+    pairs: list[tuple[str, str]], declared: tuple[str, ...], average: str | None
+) -> None:
+    """F1 and friends are computed without importing scikit-learn (two seconds); they must be
+    its numbers to the last bit, for every average, with labels declared or seen."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from releasegate.metrics import _precision_recall_f1
+
+    y_true = [t for t, _ in pairs if t != "<none>"] or ["refund"]
+    y_pred = [p for _, p in pairs][: len(y_true)]
+    y_pred += ["<none>"] * (len(y_true) - len(y_pred))
+    labels = list(declared) or sorted((set(y_true) | set(y_pred)) - {"<none>"})
+    got = _precision_recall_f1(y_true, y_pred, labels, average=average)
+    expected = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, average=average, zero_division=0
+    )
+    for mine, theirs in zip(got[:3], expected[:3], strict=True):
+        assert [float(x) for x in mine] == [float(x) for x in np.atleast_1d(theirs)]
+    if average is None:
+        assert list(got[3]) == list(expected[3])
+
+
+def test_scoring_f1_does_not_import_scikit_learn() -> None:
+    code = (
+        "import sys; from releasegate.metrics import _precision_recall_f1; "
+        "_precision_recall_f1(['a', 'b'], ['a', 'a'], ['a', 'b'], average='macro'); "
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_classification_params_are_checked() -> None:
