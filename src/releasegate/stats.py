@@ -134,6 +134,7 @@ def mcnemar(
     if flips == 0:
         return PairedComparison("mcnemar", old, new, 0.0, 0.0, 1.0, n, 0, 0, confidence)
     from scipy.stats import beta, binomtest  # 0.7 s to import: only when a case flipped
+
     p_value = binomtest(worse, flips, 0.5, alternative="greater").pvalue
     tail = (1 - confidence) / 2
     # Clopper-Pearson interval of the share of flips that were improvements.
