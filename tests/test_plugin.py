@@ -572,3 +572,15 @@ def test_a_fully_cached_rerun_loads_no_weights_and_reports_the_same(
     assert isinstance(models, dict) and models
     assert all(m == described[0] for m in models.values())
     assert described[0]["parameters"] > 0 and described[0]["device"] == "cpu"
+
+
+def test_the_model_backend_fixture_is_the_loaded_model(project: pytest.Pytester) -> None:
+    """Weights load lazily for golden tests; a user's own test asking for ``model_backend``
+    still gets the backend itself, weights and tokenizer loaded."""
+    (project.path / "model_tests" / "test_own.py").write_text(
+        "def test_own(model_backend):\n"
+        "    assert model_backend.model is not None and model_backend.tokenizer is not None\n",
+        encoding="utf-8",
+    )
+    result = project.runpytest_subprocess("model_tests/test_own.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
