@@ -65,7 +65,8 @@ def timed_run(folder: Path, cache: Path, workers: str) -> tuple[float, float, in
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    tail = "\n".join(done.stdout.splitlines()[-3:])
+    lines = done.stdout.splitlines()
+    tail = "\n".join([line for line in lines if line.startswith("model weights")] + lines[-1:])
     return wall, cpu, done.returncode, tail
 
 
