@@ -291,9 +291,14 @@ def lazy_backend(
 
     def placement() -> dict[str, str]:
         from ..devices import device_for_worker
-        from .hf import resolve_dtype
 
         device = device_for_worker(spec.device, worker_id)
+        if spec.dtype != "auto":
+            return {"device": device, "dtype": spec.dtype}
+        if not device.startswith("cuda"):
+            return {"device": device, "dtype": "float32"}  # resolve_dtype's choice off CUDA
+        from .hf import resolve_dtype  # bfloat16 or float16: asks the GPU
+
         return {
             "device": device,
             "dtype": str(resolve_dtype(spec.dtype, device)).removeprefix("torch."),
