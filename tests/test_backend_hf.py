@@ -270,8 +270,14 @@ def test_shared_system_prompt_is_computed_once_with_the_same_answers(
     from releasegate.backends import hf
 
     rendered = [
-        backend.render(Prompt(messages=({"role": "system", "content": SHOP_POLICY},
-                                        {"role": "user", "content": q})))
+        backend.render(
+            Prompt(
+                messages=(
+                    {"role": "system", "content": SHOP_POLICY},
+                    {"role": "user", "content": q},
+                )
+            )
+        )
         for q in QUESTIONS
     ]
     calls: list[int] = []
@@ -311,3 +317,53 @@ def test_an_interrupt_keeps_the_answers_of_the_sub_batches_done(
     assert isinstance(raised.value, KeyboardInterrupt)
     assert len(raised.value.answered) == 2
     assert all(answer.text.strip() for answer in raised.value.answered.values())
+
+
+# Lazy loading: a fully cached run needs the rendered prompts and description, not the weights.
+
+
+@pytest.mark.slow
+def test_lazy_backend_renders_and_describes_as_the_loaded_one_until_the_template_changes(
+    tmp_path: Path,
+) -> None:
+    """Rendered prompts and the description are remembered per tokenizer files and weights: a
+    second process gets the same text and description without loading the weights, and an
+    edited chat template is rendered anew by the loaded model, never served stale."""
+    from releasegate.backends import lazy_backend
+    from releasegate.default_model import ensure_default_model
+
+    source = ensure_default_model(default_cache_dir())
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for path in source.iterdir():
+        if path.name == "model.safetensors":
+            (folder / path.name).symlink_to(path)
+        else:
+            (folder / path.name).write_bytes(path.read_bytes())
+    spec = ModelSpec(model=str(folder), device="cpu", dtype="auto", cache_dir=tmp_path / "cache")
+    prompts = [chat(q) for q in QUESTIONS[:3]] + [Prompt(text="plain text")]
+
+    def lazy() -> Backend:
+        return lazy_backend("hf", spec, worker_id=None, load=lambda: load_backend("hf", spec))
+
+    first = lazy()
+    rendered = [first.render(p) for p in prompts]
+    described = first.describe()
+    assert first.weights_loaded  # type: ignore[attr-defined]
+    real = first.real()  # type: ignore[attr-defined]
+    assert rendered == [real.render(p) for p in prompts] and described == real.describe()
+    first.close()
+
+    second = lazy()
+    assert [second.render(p) for p in prompts] == rendered
+    assert second.describe() == described and second.fingerprint == real.fingerprint
+    assert not second.weights_loaded  # type: ignore[attr-defined]
+    second.close()
+
+    template = folder / "chat_template.jinja"
+    template.write_text("EDITED " + template.read_text(encoding="utf-8"), encoding="utf-8")
+    third = lazy()
+    again = third.render(prompts[0])
+    assert third.weights_loaded and again.startswith("EDITED ")  # type: ignore[attr-defined]
+    assert again == "EDITED " + rendered[0]
+    third.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -75,6 +77,21 @@ def test_mps_needs_an_apple_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_real_cuda_count_matches_torch() -> None:
     expected = torch.cuda.device_count() if torch.cuda.is_available() else 0
     assert devices.cuda_device_count() == expected
+
+
+@pytest.mark.skipif(
+    devices._gpu_driver_present() or not sys.platform.startswith("linux"),
+    reason="needs a Linux machine without a GPU driver",
+)
+def test_no_gpu_driver_means_no_cuda_device_without_importing_torch() -> None:
+    """``-n auto`` on a CPU machine is resolved without the second that importing torch takes
+    (torch agrees: see the test above)."""
+    code = (
+        "import sys; from releasegate.devices import auto_num_workers, device_for_worker; "
+        "auto_num_workers(); print(device_for_worker('auto', 'gw1'), 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["cpu", "False"]
 
 
 def test_auto_num_workers_is_one_per_gpu(gpus: list[int]) -> None:

@@ -535,3 +535,72 @@ def test_a_model_without_a_chat_template_errors_its_known_failures_too(
     result.assert_outcomes(errors=4)
     assert result.ret != 0
     assert result.stdout.str().count("has no chat template") >= 4
+
+
+TORCH_PROBE = textwrap.dedent(
+    """
+    import json, os, sys
+
+    def pytest_sessionfinish(session):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        heavy = sorted(m for m in ("torch", "transformers", "lm_eval") if m in sys.modules)
+        with open(f"imported-{worker}.json", "w") as handle:
+            json.dump(heavy, handle)
+    """
+)
+
+
+def test_a_fully_cached_rerun_loads_no_weights_and_reports_the_same(
+    project: pytest.Pytester,
+) -> None:
+    """With every answer cached, no process loads the weights or imports torch, and the report
+    carries the same verdicts, prompts and model description as the first run."""
+    project.makeconftest(TORCH_PROBE)
+    # The first run in one process, the cached one under two workers: what a process learnt
+    # (rendered prompts, the description) serves processes laid out differently.
+    first_run = run(project, "-n", "0")
+    first_run.assert_outcomes(passed=4, failed=2, skipped=1)
+    first_run.stdout.fnmatch_lines(["model weights loaded by: main"])
+    first = latest_results(project)
+    second_run = run(project, "-n", "2")
+    second_run.assert_outcomes(passed=4, failed=2, skipped=1)
+    second_run.stdout.fnmatch_lines(
+        ["model weights: not loaded (every answer and benchmark result was cached)"]
+    )
+    second = latest_results(project)
+    for worker in ("main", "gw0", "gw1"):  # main: the controller of the second run
+        imported = json.loads((project.path / f"imported-{worker}.json").read_text())
+        assert imported == [], f"{worker} imported {imported} on a fully cached run"
+
+    def verdicts(results: dict[str, object]) -> dict[str, tuple[object, ...]]:
+        cases = results["cases"]
+        assert isinstance(cases, list)
+        return {c["key"]: (c["outcome"], c["answer"], c["prompt"]) for c in cases}
+
+    assert verdicts(second) == verdicts(first)
+
+    def metric_verdicts(results: dict[str, object]) -> dict[tuple[str, ...], object]:
+        metrics = results["metrics"]
+        assert isinstance(metrics, list)
+        return {(m["suite"], m["metric"], m["test"]): (m["value"], m["passed"]) for m in metrics}
+
+    assert metric_verdicts(second) == metric_verdicts(first)
+    described = list(first["models"].values())  # type: ignore[attr-defined]
+    assert described and all(m == described[0] for m in described)
+    models = second["models"]
+    # Which workers ran golden tests depends on scheduling; each describes the same model.
+    assert isinstance(models, dict) and models
+    assert all(m == described[0] for m in models.values())
+    assert described[0]["parameters"] > 0 and described[0]["device"] == "cpu"
+
+
+def test_the_model_backend_fixture_is_the_loaded_model(project: pytest.Pytester) -> None:
+    """Weights load lazily for golden tests; a user's own test asking for ``model_backend``
+    still gets the backend itself, weights and tokenizer loaded."""
+    (project.path / "model_tests" / "test_own.py").write_text(
+        "def test_own(model_backend):\n"
+        "    assert model_backend.model is not None and model_backend.tokenizer is not None\n",
+        encoding="utf-8",
+    )
+    result = project.runpytest_subprocess("model_tests/test_own.py", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

@@ -40,6 +40,8 @@ class Controller:
         collect."""
         self._baselines_refused = ""
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
+        self._loaded_by: list[str] = []
+        """The xdist workers that loaded the model's weights."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and report.when != "call":
@@ -88,6 +90,8 @@ class Controller:
         model = getattr(node, "workeroutput", {}).get("releasegate_model")
         if model is not None:
             self._report.models[str(node.gateway.id)] = model
+        if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
+            self._loaded_by.append(str(node.gateway.id))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -258,6 +262,19 @@ class Controller:
             if not self._session.update_baseline:
                 write("record them with --update-baseline once reviewed")
         self._summarise_baselines(write)
+        if self._baseline_results:
+            write("")
+            for result in self._baseline_results:
+                line = f"baseline {result.action}: {result.path}"
+                if result.removed_cases:
+                    line += f" ({len(result.removed_cases)} unused case entries removed)"
+                write(line)
+        loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
+        write(
+            "model weights loaded by: " + ", ".join(loaded_by)
+            if loaded_by
+            else "model weights: not loaded (every answer and benchmark result was cached)"
+        )
         write(f"reports: {report.directory}", bold=True)
 
 

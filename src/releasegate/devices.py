@@ -24,8 +24,10 @@ descheduled. So on a CPU ``-n auto`` means one single-threaded worker per core, 
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import sys
 
 from .exceptions import ConfigError
 
@@ -54,12 +56,25 @@ _WORKER = re.compile(r"gw(\d+)")
 
 def cuda_device_count() -> int:
     """GPUs torch can see; 0 without CUDA. Does not create a CUDA context (the controller
-    process stays fork-safe): torch answers from NVML or the driver's device count."""
+    process stays fork-safe): torch answers from NVML or the driver's device count.
+
+    On Linux without a GPU kernel driver (no NVIDIA, ROCm or WSL device node) torch can see no
+    device, so the answer is 0 without importing torch: a second saved wherever ``-n auto`` or
+    ``device = "auto"`` is resolved on a CPU machine (a fully cached re-run imports no torch)."""
+    if sys.platform.startswith("linux") and not _gpu_driver_present():
+        return 0
     import torch
 
     if not torch.cuda.is_available():
         return 0
     return int(torch.cuda.device_count())
+
+
+def _gpu_driver_present() -> bool:
+    """Whether a GPU driver's device node exists (NVIDIA, AMD ROCm's ``/dev/kfd``, WSL's
+    ``/dev/dxg``); without one, CUDA and ROCm builds of torch see no device."""
+    nodes = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd", "/dev/dxg")
+    return any(os.path.exists(node) for node in nodes) or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
 def mps_available() -> bool:

@@ -137,8 +137,13 @@ def releasegate_session(request: pytest.FixtureRequest) -> ReleaseSession:
 
 @pytest.fixture(scope="session")
 def model_backend(releasegate_session: ReleaseSession) -> Iterator[Backend]:
-    """The model, loaded once per process: once per device under ``pytest -n auto``."""
-    yield releasegate_session.backend
+    """The model, loaded once per process: once per device under ``pytest -n auto``.
+
+    Asking for it loads the weights (the backend's own object, e.g. ``HFBackend`` with its
+    ``model`` and ``tokenizer``), even when every golden answer is cached."""
+    backend = releasegate_session.backend
+    real = getattr(backend, "real", None)
+    yield real() if callable(real) else backend
 
 
 def _in_setup(step: Callable[[], object]) -> None:

@@ -380,6 +380,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     rg = config.stash[SESSION_KEY]
     workeroutput = getattr(config, "workeroutput", None)
     description = rg.model_description()
+    if workeroutput is not None:
+        workeroutput["releasegate_weights_loaded"] = rg.weights_loaded
     if description is not None:
         if workeroutput is not None:
             workeroutput["releasegate_model"] = description

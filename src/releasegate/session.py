@@ -23,6 +23,7 @@ from .backends import (
     GenerationSettings,
     ModelSpec,
     check_model_source,
+    lazy_backend,
     load_backend,
 )
 from .baselines import BaselineStore, SuiteBaseline
@@ -184,6 +185,8 @@ class ReleaseSession:
     chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
     """Chunk name -> its cases, in collection order."""
     _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+    weights_loaded: bool = False
+    """Whether this process loaded the model's weights (a fully cached re-run does not)."""
 
     @property
     def is_controller(self) -> bool:
@@ -259,8 +262,19 @@ class ReleaseSession:
         check_model_source(self.model_spec)
 
     def _load_backend(self) -> Backend:
+        """The model's backend; for ``hf``, its weights are loaded only when an answer must be
+        generated (a re-run whose answers are all cached imports neither torch nor transformers)."""
+        return lazy_backend(
+            self.settings.backend,
+            self.model_spec,
+            worker_id=self.worker_id,
+            load=self._load_weights,
+        )
+
+    def _load_weights(self) -> Backend:
         configure_torch_threads(self.worker_count)
         device = device_for_worker(self.settings.device, self.worker_id)
+        self.weights_loaded = True
         return load_backend(self.settings.backend, replace(self.model_spec, device=device))
 
     @property

@@ -131,10 +131,10 @@ def mcnemar(
     old = sum(before) / n if n else math.nan
     new = sum(after) / n if n else math.nan
     flips = worse + better
-    from scipy.stats import beta, binomtest  # 0.7 s to import: only when a gate compares
-
     if flips == 0:
         return PairedComparison("mcnemar", old, new, 0.0, 0.0, 1.0, n, 0, 0, confidence)
+    from scipy.stats import beta, binomtest  # 0.7 s to import: only when a case flipped
+
     p_value = binomtest(worse, flips, 0.5, alternative="greater").pvalue
     tail = (1 - confidence) / 2
     # Clopper-Pearson interval of the share of flips that were improvements.

@@ -31,7 +31,9 @@ __all__ = [
     "ModelSpec",
     "Prompt",
     "check_model_source",
+    "hf_source",
     "known_backends",
+    "lazy_backend",
     "load_backend",
 ]
 
@@ -246,6 +248,79 @@ def load_backend(name: str, spec: ModelSpec) -> Backend:
         importlib.import_module(module_name), attribute
     )
     return factory(spec)
+
+
+def lazy_backend(
+    name: str, spec: ModelSpec, *, worker_id: str | None, load: Callable[[], Backend]
+) -> Backend:
+    """The backend *name* for *spec*, its weights loaded (by *load*) only when an answer must
+    be generated or something about the model is not yet remembered in the cache folder (see
+    :mod:`releasegate.backends.lazy`). Backends other than ``hf`` are loaded at once."""
+    if name != "hf":
+        return load()
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..fingerprint import WEIGHT_PATTERNS, file_sha256, weights_fingerprint
+    from .lazy import BackendIdentity, LazyBackend, digest
+
+    try:
+        source, path, folder = hf_source(spec)
+        fingerprint = weights_fingerprint(folder, cache_dir=spec.cache_dir)
+        libraries = {lib: version(lib) for lib in ("torch", "transformers")}
+    except (ModelLoadError, PackageNotFoundError):
+        return load()  # not on this machine yet (a hub model to download): load as before
+    others = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not any(p.match(pattern) for pattern in WEIGHT_PATTERNS)
+    )
+    files = {p.name: file_sha256(p, cache_dir=spec.cache_dir) for p in others}
+    identity = BackendIdentity(
+        name=name,
+        fingerprint=fingerprint,
+        description_key=digest(name, fingerprint, spec.model, source, path, libraries),
+        placement_key=digest(
+            spec.device,
+            spec.dtype,
+            worker_id,
+            os.environ.get("CUDA_VISIBLE_DEVICES"),
+            libraries["torch"],
+        ),
+        render_key=digest(name, files, libraries["transformers"]),
+    )
+
+    def placement() -> dict[str, str]:
+        from ..devices import device_for_worker
+
+        device = device_for_worker(spec.device, worker_id)
+        if spec.dtype != "auto":
+            return {"device": device, "dtype": spec.dtype}
+        if not device.startswith("cuda"):
+            return {"device": device, "dtype": "float32"}  # resolve_dtype's choice off CUDA
+        from .hf import resolve_dtype  # bfloat16 or float16: asks the GPU
+
+        return {
+            "device": device,
+            "dtype": str(resolve_dtype(spec.dtype, device)).removeprefix("torch."),
+        }
+
+    memo_dir = spec.cache_dir / "backends"
+    return LazyBackend(identity, load, memo_dir=memo_dir, placement=placement)
+
+
+def hf_source(spec: ModelSpec) -> tuple[str, str, Path]:
+    """``(source, path, folder)`` of an ``hf`` model: ``default`` (converted here first if
+    needed), a local ``folder``, or a ``hub`` id with its local snapshot folder."""
+    from ..default_model import ensure_default_model
+    from ..fingerprint import hub_snapshot_dir
+
+    if is_default_model(spec.model):
+        folder = ensure_default_model(spec.cache_dir)
+        return "default", str(folder), folder
+    local = Path(spec.model).expanduser()
+    if local.is_dir():
+        return "folder", str(local.resolve()), local.resolve()
+    return "hub", spec.model, hub_snapshot_dir(spec.model)
 
 
 def check_model_source(spec: ModelSpec) -> None:
