@@ -197,7 +197,7 @@ def _true_label(case: ScoredCase) -> str:
 
 @dataclass(frozen=True)
 class Classification:
-    """Precision, recall or F1 of the label a check predicted, as scikit-learn computes them.
+    """Precision, recall or F1 of the label a check predicted, by scikit-learn.
 
     An answer that names no label is the class ``<none>``: never a true label, so it costs recall
     and never counts as a prediction of a real class.
@@ -224,7 +224,11 @@ class Classification:
         if not cases or not labels:
             return MetricValue(0.0, per_item)
 
-        p, r, f, support = _precision_recall_f1(y_true, y_pred, labels, average=None)
+        from sklearn.metrics import precision_recall_fscore_support
+
+        p, r, f, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=None, zero_division=0
+        )
         details: dict[str, float] = {}
         for i, label in enumerate(labels):
             details[f"precision[{label}]"] = float(p[i])
@@ -234,8 +238,10 @@ class Classification:
         if self.label is not None:
             value = details[f"{self.score}[{self.label}]"] if self.label in labels else 0.0
         else:
-            averaged = _precision_recall_f1(y_true, y_pred, labels, average=self.average)
-            value = float(averaged[("precision", "recall", "f1").index(self.score)][0])
+            averaged = precision_recall_fscore_support(
+                y_true, y_pred, labels=labels, average=self.average, zero_division=0
+            )
+            value = float(averaged[("precision", "recall", "f1").index(self.score)])
         return MetricValue(value, per_item, MappingProxyType(details))
 
     def _labels_of(self, cases: Sequence[ScoredCase]) -> tuple[list[str], list[str]]:
@@ -303,50 +309,6 @@ class Classification:
             return macro
 
         return SummedStatistic(counts(*runs[0]), score), SummedStatistic(counts(*runs[1]), score)
-
-
-def _precision_recall_f1(
-    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str], *, average: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """scikit-learn's ``precision_recall_fscore_support(..., labels=labels, average=average,
-    zero_division=0)``, to the last bit (a test holds them equal), without importing it: the
-    import takes two seconds, most of a cached re-run's time in the worker that scores F1.
-
-    Per label (``average=None``) arrays, else one-element arrays; support is per label."""
-    position = {label: i for i, label in enumerate(labels)}
-    tp = np.zeros(len(labels), dtype=np.int64)
-    predicted = np.zeros(len(labels), dtype=np.int64)
-    true = np.zeros(len(labels), dtype=np.int64)
-    for t, p in zip(y_true, y_pred, strict=True):
-        if t in position:
-            true[position[t]] += 1
-            if t == p:
-                tp[position[t]] += 1
-        if p in position:
-            predicted[position[p]] += 1
-    support = true
-    if average == "micro":
-        tp, predicted, true = (np.array([part.sum()]) for part in (tp, predicted, true))
-
-    def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(numerator), dtype=np.float64)
-        np.divide(numerator, denominator, out=out, where=denominator != 0)
-        return out
-
-    precision = divide(tp.astype(np.float64), predicted.astype(np.float64))
-    recall = divide(tp.astype(np.float64), true.astype(np.float64))
-    f1 = divide(2.0 * tp.astype(np.float64), 1.0 * true.astype(np.float64) + predicted)
-    if average is None:
-        return precision, recall, f1, support
-    if average == "weighted" and true.sum() > 0:
-        weights: np.ndarray | None = true
-    else:
-        weights = None
-    averaged = [
-        np.array([np.average(part, weights=weights) if weights is not None else np.mean(part)])
-        for part in (precision, recall, f1)
-    ]
-    return averaged[0], averaged[1], averaged[2], support
 
 
 def _prf_arrays(

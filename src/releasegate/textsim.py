@@ -1,11 +1,8 @@
 """Similarity of an answer to its references: ROUGE, BLEU and chrF, by the libraries made for them.
 
-ROUGE is rouge-score's, with :func:`~releasegate.normalize.cjk_tokens` as its tokenizer for every
-language (its own tokenizer drops CJK characters and scores Chinese 0); its n-gram and LCS
-formulas are written out here, because importing ``rouge_score.rouge_scorer`` imports nltk and
-scipy (a second per process, most of a cached re-run's scoring time), and a test holds them equal
-to rouge-score's on random texts. BLEU and chrF come from sacrebleu; BLEU uses sacrebleu's ``zh``
-tokenizer for Chinese and ``13a`` otherwise.
+ROUGE comes from rouge-score, with :func:`~releasegate.normalize.cjk_tokens` as its tokenizer for
+every language (its own tokenizer drops CJK characters and scores Chinese 0). BLEU and chrF come
+from sacrebleu; BLEU uses sacrebleu's ``zh`` tokenizer for Chinese and ``13a`` otherwise.
 
 Scales are the libraries' own: ROUGE in [0, 1], BLEU and chrF in [0, 100]. Sentence-level scores
 take the best reference (each reference is one acceptable answer); corpus-level scores are
@@ -15,7 +12,6 @@ this module stays cheap.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
@@ -25,6 +21,7 @@ import numpy as np
 from releasegate.normalize import cjk_tokens
 
 if TYPE_CHECKING:
+    from rouge_score.rouge_scorer import RougeScorer
     from sacrebleu.metrics.bleu import BLEU
     from sacrebleu.metrics.chrf import CHRF
 
@@ -49,44 +46,18 @@ References = str | Sequence[str]
 """One reference, or several acceptable ones."""
 
 
-def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+class _CJKTokenizer:
+    """The tokenizer object rouge-score expects (anything with ``tokenize(text) -> list[str]``)."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return cjk_tokens(text)
 
 
-def _fmeasure(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+@cache
+def _rouge_scorer() -> RougeScorer:
+    from rouge_score.rouge_scorer import RougeScorer
 
-
-def _rouge_n(target: Sequence[str], prediction: Sequence[str], n: int) -> float:
-    """rouge-score's ``_score_ngrams`` F-measure."""
-    target_ngrams, prediction_ngrams = _ngrams(target, n), _ngrams(prediction, n)
-    overlap = sum(min(count, prediction_ngrams[gram]) for gram, count in target_ngrams.items())
-    precision = overlap / max(sum(prediction_ngrams.values()), 1)
-    recall = overlap / max(sum(target_ngrams.values()), 1)
-    return _fmeasure(precision, recall)
-
-
-def _rouge_l(target: Sequence[str], prediction: Sequence[str]) -> float:
-    """rouge-score's ``_score_lcs`` F-measure (longest common subsequence)."""
-    if not target or not prediction:
-        return 0.0
-    previous = [0] * (len(prediction) + 1)
-    for token in target:
-        row = [0]
-        for j, other in enumerate(prediction, start=1):
-            row.append(previous[j - 1] + 1 if token == other else max(previous[j], row[j - 1]))
-        previous = row
-    lcs = previous[-1]
-    return _fmeasure(lcs / len(prediction), lcs / len(target))
-
-
-def _rouge(target: str, prediction: str) -> dict[str, float]:
-    target_tokens, prediction_tokens = cjk_tokens(target), cjk_tokens(prediction)
-    return {
-        "rouge1": _rouge_n(target_tokens, prediction_tokens, 1),
-        "rouge2": _rouge_n(target_tokens, prediction_tokens, 2),
-        "rougeL": _rouge_l(target_tokens, prediction_tokens),
-    }
+    return RougeScorer(list(ROUGE_TYPES), tokenizer=_CJKTokenizer())
 
 
 @cache
@@ -122,9 +93,8 @@ def rouge_scores(prediction: str, references: References, *, language: str) -> d
     *language* is accepted for symmetry with BLEU: the CJK-aware tokenizer suits every language.
     """
     del language
-    # rouge-score's score_multi: per type, the first reference with the highest F-measure.
-    scores = [_rouge(reference, prediction) for reference in _as_list(references)]
-    return {name: max(score[name] for score in scores) for name in ROUGE_TYPES}
+    scores = _rouge_scorer().score_multi(_as_list(references), prediction)
+    return {name: float(scores[name].fmeasure) for name in ROUGE_TYPES}
 
 
 def sentence_bleu(prediction: str, references: References, *, language: str) -> float:
