@@ -27,9 +27,9 @@ from typing import Any
 from perf_common import headless
 
 from releasegate.config import load_settings, read_table
+from releasegate.models.serving import embedded_server
 from releasegate.perf.config import load_perf_config
 from releasegate.perf.prompts import golden_prompts
-from releasegate.serving import embedded_server
 
 ROOT = Path(__file__).resolve().parents[1]
 

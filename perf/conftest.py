@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from releasegate.exceptions import ReleasegateError
+from releasegate.models.serving import ServingEndpoint, embedded_server
 from releasegate.perf.config import PerfConfig, load_perf_config
 from releasegate.perf.report import new_run_dir
 from releasegate.perf.runner import LoadResult, locust_command, preflight, run_load
-from releasegate.serving import ServingEndpoint, embedded_server
-from releasegate.stash import SESSION_KEY
+from releasegate.pytest_plugin.stash import SESSION_KEY
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 RESULT_KEY = pytest.StashKey[LoadResult]()

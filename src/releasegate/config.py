@@ -104,7 +104,7 @@ class Settings:
     bootstrap_samples: int = 1000
     """Resamples of the paired bootstrap for metrics that are not accuracies."""
     general: Mapping[str, Any] = field(default_factory=dict)
-    """``[tool.releasegate.general]`` as written; :mod:`releasegate.general` reads it."""
+    """``[tool.releasegate.general]`` as written; :mod:`releasegate.benchmarks.general` reads it."""
     perf: Mapping[str, Any] = field(default_factory=dict)
     """``[tool.releasegate.perf]`` as written; the ``perf`` package reads it."""
 

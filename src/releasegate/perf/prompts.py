@@ -17,13 +17,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..cases import GoldenCase
-from ..checks import Check
 from ..config import Settings
-from ..default_model import ensure_default_model
 from ..exceptions import ConfigError, ReleasegateError
-from ..prompting import build_prompt
-from ..suites import discover_suites
+from ..golden.cases import GoldenCase
+from ..golden.checks import Check
+from ..golden.prompting import build_prompt
+from ..golden.suites import discover_suites
+from ..models.default_model import ensure_default_model
 from .config import PerfConfig
 from .samples import RequestSample
 
