@@ -542,7 +542,10 @@ TORCH_PROBE = textwrap.dedent(
     import json, os, sys
 
     def pytest_sessionfinish(session):
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        # workerinput, not PYTEST_XDIST_WORKER: this run's controller inherits that variable
+        # when the outer test session runs under xdist itself.
+        workerinput = getattr(session.config, "workerinput", None)
+        worker = workerinput["workerid"] if workerinput else "main"
         heavy = sorted(m for m in ("torch", "transformers", "lm_eval") if m in sys.modules)
         with open(f"imported-{worker}.json", "w") as handle:
             json.dump(heavy, handle)
