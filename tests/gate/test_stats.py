@@ -121,8 +121,9 @@ def test_bootstrap_recomputes_a_non_additive_statistic_on_the_same_items() -> No
 def test_false_alarm_rate_stays_at_or_below_the_level(test: str, items: int) -> None:
     """Nothing changes but noise: the gate's test fires at most about alpha of the time.
 
-    A small simulation (the figures in the README come from benchmarks/false_alarms.py, with
-    many more trials); the bound allows three standard errors of the simulated rate."""
+    A small simulation (the figures in docs/baselines-and-gates.md come from
+    benchmarks/false_alarms.py, with many more trials); the bound allows three standard errors of
+    the simulated rate."""
     trials, alpha = 400, 0.05
     rate = false_alarm_rate(
         test, items=items, flip_rate=0.2, alpha=alpha, trials=trials, bootstrap_samples=400
