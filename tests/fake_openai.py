@@ -49,8 +49,13 @@ def completion(route: str, text: str, tokens: int = 3) -> bytes:
         else {"index": 0, "text": text, "finish_reason": "stop"}
     )
     return json.dumps(
-        {"id": "x", "object": "fake", "model": "fake", "choices": [choice],
-         "usage": {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": 5 + tokens}}
+        {
+            "id": "x",
+            "object": "fake",
+            "model": "fake",
+            "choices": [choice],
+            "usage": {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": 5 + tokens},
+        }
     ).encode()
 
 

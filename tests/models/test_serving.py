@@ -139,9 +139,7 @@ def test_a_generation_benchmark_through_the_endpoint_scores_as_in_process(
     ``local-chat-completions`` on ``transformers serve``, and through HFLM on the model loaded
     in process: the same answers and scores, question by question (greedy)."""
     config = GeneralConfig(
-        tasks=(
-            BenchmarkTask("shop_address", metrics=("field_f1",), chat_template=True, limit=4),
-        ),
+        tasks=(BenchmarkTask("shop_address", metrics=("field_f1",), chat_template=True, limit=4),),
         include=(ROOT / "fixtures" / "tasks",),
     )
     served_backend = _endpoint_backend(embedded_endpoint)

@@ -29,14 +29,24 @@ SHOP_FAQ = 'suites = ["shop_faq"]'
 
 
 def run(
-    tmp_path: Path, url: str, *, users: int, seconds: float, perf: str = "",
+    tmp_path: Path,
+    url: str,
+    *,
+    users: int,
+    seconds: float,
+    perf: str = "",
     extra: tuple[str, ...] = (),
 ) -> tuple[LoadResult, list[RequestSample]]:
     config = write_config(tmp_path, f"{SHOP_FAQ}\n{perf}")
     report_dir = tmp_path / "report"
     command = locust_command(
-        LOCUSTFILE, host=url, users=users, run_time_s=seconds, report_dir=report_dir,
-        pyproject=config, extra=extra,
+        LOCUSTFILE,
+        host=url,
+        users=users,
+        run_time_s=seconds,
+        report_dir=report_dir,
+        pyproject=config,
+        extra=extra,
     )
     result = run_load(command, report_dir, timeout=seconds + 90, cwd=tmp_path)
     return result, list(read_samples(report_dir / "samples.jsonl"))
@@ -52,7 +62,10 @@ def test_measured_ttft_and_tpot_match_the_true_timing_at_low_load(tmp_path: Path
     spec = TimedServerSpec(ttft_s=0.2, interval_s=0.025, tokens=12)
     with timed_server(spec) as url:
         result, samples = run(
-            tmp_path, url, users=1, seconds=5,
+            tmp_path,
+            url,
+            users=1,
+            seconds=5,
             perf="warmup = 1\ncheck_answers = false\n[tool.releasegate.perf.objectives]\n"
             "ttft_p50_ms = 1\ntpot_p50_ms = 1000",
             extra=("--perf-gate",),
@@ -106,7 +119,10 @@ def test_faults_under_load_are_failures_with_reasons(
     spec = TimedServerSpec(ttft_s=0.02, interval_s=0.01, tokens=10, fault=fault, slow_s=2.0)
     with timed_server(spec) as url:
         result, _ = run(
-            tmp_path, url, users=2, seconds=4,
+            tmp_path,
+            url,
+            users=2,
+            seconds=4,
             perf="warmup = 0\ntimeout = 0.5\ncheck_answers = false",
         )
     summary = result.summary
@@ -126,21 +142,42 @@ def free_port() -> int:
 def test_master_and_worker_write_one_report_with_every_sample(tmp_path: Path) -> None:
     """Bounded by requests counted on the master (they arrive in the workers' reports), not by
     seconds: a busy machine makes the run longer, not its verdict different."""
-    config = write_config(
-        tmp_path, f"{SHOP_FAQ}\nwarmup = 1\ncheck_answers = false\nrequests = 12"
-    )
+    config = write_config(tmp_path, f"{SHOP_FAQ}\nwarmup = 1\ncheck_answers = false\nrequests = 12")
     report_dir = tmp_path / "report"
     port = free_port()
     spec = TimedServerSpec(ttft_s=0.05, interval_s=0.01, tokens=10)
     with timed_server(spec) as url:
         master = locust_command(
-            LOCUSTFILE, host=url, users=2, run_time_s=math.inf, report_dir=report_dir,
+            LOCUSTFILE,
+            host=url,
+            users=2,
+            run_time_s=math.inf,
+            report_dir=report_dir,
             pyproject=config,
-            extra=("--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
-                   "--master-bind-port", str(port), "--csv", str(tmp_path / "locust")),
+            extra=(
+                "--master",
+                "--expect-workers",
+                "1",
+                "--master-bind-host",
+                "127.0.0.1",
+                "--master-bind-port",
+                str(port),
+                "--csv",
+                str(tmp_path / "locust"),
+            ),
         )
-        worker = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
-                  "--master-host", "127.0.0.1", "--master-port", str(port)]
+        worker = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--worker",
+            "--master-host",
+            "127.0.0.1",
+            "--master-port",
+            str(port),
+        ]
         worker_process = subprocess.Popen(
             worker, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )

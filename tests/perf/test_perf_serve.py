@@ -33,8 +33,14 @@ def test_a_short_load_measures_the_real_server(tmp_path: Path, server: EmbeddedS
     )
     report_dir = tmp_path / "report"
     command = locust_command(
-        LOCUSTFILE, host=server.base_url, users=1, run_time_s=20,
-        report_dir=report_dir, pyproject=pyproject, model=server.model, extra=("--perf-gate",),
+        LOCUSTFILE,
+        host=server.base_url,
+        users=1,
+        run_time_s=20,
+        report_dir=report_dir,
+        pyproject=pyproject,
+        model=server.model,
+        extra=("--perf-gate",),
     )
     result = run_load(command, report_dir, timeout=120, cwd=tmp_path)
     summary = result.summary
@@ -47,7 +53,10 @@ def test_a_short_load_measures_the_real_server(tmp_path: Path, server: EmbeddedS
     assert summary["checked"] == summary["requests"]  # every golden answer judged
     assert summary["output_tokens_per_s"] > 0
     assert sorted(p.name for p in report_dir.iterdir()) == [
-        "latency.png", "samples.jsonl", "summary.json", "summary.md"
+        "latency.png",
+        "samples.jsonl",
+        "summary.json",
+        "summary.md",
     ]
 
 
@@ -63,8 +72,10 @@ def test_ignore_eos_is_refused_by_transformers_serve_and_the_error_says_what_to_
     assert "set ignore_eos = false in [tool.releasegate.perf]" in message
     # and without it, synthetic prompts run (length bounded by max_tokens only)
     preflight(
-        server.base_url, settings,
-        load_perf_config({"prompts": "synthetic", "input_tokens": 16, "output_tokens": 8,
-                          "ignore_eos": False}),
+        server.base_url,
+        settings,
+        load_perf_config(
+            {"prompts": "synthetic", "input_tokens": 16, "output_tokens": 8, "ignore_eos": False}
+        ),
         model=server.model,
     )

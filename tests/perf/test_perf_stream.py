@@ -71,7 +71,11 @@ def measure(
     url: str, session: requests.Session, *, timeout: float = 5.0, **body: object
 ) -> RequestSample:
     return measure_chat_stream(
-        session, url + "/chat/completions", {**BODY, **body}, prompt_id="p", start_s=0.0,
+        session,
+        url + "/chat/completions",
+        {**BODY, **body},
+        prompt_id="p",
+        start_s=0.0,
         timeout=timeout,
     )
 
@@ -101,12 +105,19 @@ class CountingTokenizer:
 def test_without_usage_a_tokenizer_counts(session: requests.Session) -> None:
     with timed_server(TimedServerSpec(ttft_s=0.01, tokens=5, usage=False)) as url:
         counted = measure_chat_stream(
-            session, url + "/chat/completions", BODY, prompt_id="p", start_s=0.0, timeout=5,
+            session,
+            url + "/chat/completions",
+            BODY,
+            prompt_id="p",
+            start_s=0.0,
+            timeout=5,
             counter=CountingTokenizer(),
         )
         bare = measure(url, session)
     assert (counted.input_tokens, counted.output_tokens, counted.token_source) == (
-        100, 5, "tokenizer"
+        100,
+        5,
+        "tokenizer",
     )
     assert (bare.input_tokens, bare.output_tokens, bare.token_source) == (None, 5, "chunks")
 

@@ -127,12 +127,19 @@ def test_the_report_folder_holds_samples_summary_and_plot(tmp_path: Path) -> Non
     summary = summarize(samples, warmup_s=5.0, load="2 users (closed loop)", objectives=objectives)
     results = judge_objectives(summary, objectives)
     report = write_report(
-        tmp_path / "perf-x", samples, summary, results,
-        context={"endpoint": "http://127.0.0.1:1/v1"}, settings={"users": 2},
+        tmp_path / "perf-x",
+        samples,
+        summary,
+        results,
+        context={"endpoint": "http://127.0.0.1:1/v1"},
+        settings={"users": 2},
     )
     folder = report.directory
     assert sorted(p.name for p in folder.iterdir()) == [
-        "latency.png", "samples.jsonl", "summary.json", "summary.md"
+        "latency.png",
+        "samples.jsonl",
+        "summary.json",
+        "summary.md",
     ]
     back = list(read_samples(folder / "samples.jsonl"))
     assert sorted(back, key=lambda s: s.start_s) == sorted(samples, key=lambda s: s.start_s)

@@ -49,6 +49,8 @@ def same_as_stored(before: float, now: float) -> bool:
     if math.isnan(before) or math.isnan(now):
         return math.isnan(before) and math.isnan(now)
     return round(before, STORED_DECIMALS) == round(now, STORED_DECIMALS)
+
+
 _UPDATE_HINT = "fix it or regenerate it with --update-baseline"
 
 

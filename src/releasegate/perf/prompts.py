@@ -86,7 +86,7 @@ def golden_prompts(settings: Settings, config: PerfConfig) -> list[PerfPrompt]:
     if not prompts:
         raise ConfigError(
             f"[tool.releasegate.perf] 'prompts': no golden cases found in {settings.golden_dir}; "
-            "add a suite or set prompts = \"synthetic\""
+            'add a suite or set prompts = "synthetic"'
         )
     return prompts
 
