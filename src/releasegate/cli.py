@@ -125,7 +125,7 @@ def _benchmarks(root: Path) -> int:
 
         model = str(ensure_default_model(settings.cache_dir))
     print("the same runs with plain lm_eval (one --include_path per command in lm-eval 0.4):")
-    args = f"pretrained={model},dtype={settings.dtype if settings.dtype != 'auto' else 'auto'}"
+    args = f"pretrained={model},dtype={settings.dtype}"
     for command in lm_eval_command(general, runner.include_paths, args, runner.batch_size):
         print(f"  {command}")
     return 0
