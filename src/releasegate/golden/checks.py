@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from ..exceptions import ConfigError, UnknownNameError
+from ..reports.display import shorten
 from .cases import Expected
 from .normalize import is_cjk, normalize_text, normalized_equal
 from .textsim import rouge_scores, sentence_bleu, sentence_chrf
@@ -210,10 +211,7 @@ def _expect_text(expected: Expected, check: str) -> str | None:
 
 def _short(text: str, limit: int = 60) -> str:
     """Quote *text* on one line, cut to *limit* characters, for a reason string."""
-    one_line = " ".join(text.split())
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1] + "…"
-    return repr(one_line)
+    return repr(shorten(text, limit, ellipsis="…"))
 
 
 def _show(items: Iterable[str]) -> str:
