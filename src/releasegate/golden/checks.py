@@ -525,9 +525,7 @@ class JsonCheck:
         score = (len(fields) - len(wrong)) / len(fields) if fields else 1.0
         error = best_match(self.validator.iter_errors(parsed))
         if error is not None:
-            message = " ".join(error.message.split())
-            if len(message) > 200:
-                message = message[:199] + "…"
+            message = shorten(error.message, 200, ellipsis="…")
             reason = f"schema violation at {error.json_path}: {message}"
             return CheckResult(False, reason, score, parsed)
         if wrong:
