@@ -103,6 +103,7 @@ def _prepare_model(root: Path) -> int:
 
 def _benchmarks(root: Path) -> int:
     from .benchmarks.general import BenchmarkRunner, lm_eval_command, load_general
+    from .models.default_model import ensure_default_model, is_default_model
 
     settings = _settings(root)
     general = load_general(settings.general, root=root)
@@ -120,12 +121,10 @@ def _benchmarks(root: Path) -> int:
     for path in runner.include_paths:
         print(f"  {path}")
     model = settings.model
-    if model in ("smollm2-135m-instruct", "default"):
-        from .models.default_model import ensure_default_model
-
+    if is_default_model(model):
         model = str(ensure_default_model(settings.cache_dir))
     print("the same runs with plain lm_eval (one --include_path per command in lm-eval 0.4):")
-    args = f"pretrained={model},dtype={settings.dtype if settings.dtype != 'auto' else 'auto'}"
+    args = f"pretrained={model},dtype={settings.dtype}"
     for command in lm_eval_command(general, runner.include_paths, args, runner.batch_size):
         print(f"  {command}")
     return 0

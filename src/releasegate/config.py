@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
+"""The default model's name, defined here once: settings default to it and
+:mod:`releasegate.models.default_model` (which imports this module) resolves it."""
 
 
 def default_cache_dir() -> Path:

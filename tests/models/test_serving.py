@@ -232,6 +232,25 @@ def test_a_server_not_healthy_in_time_is_stopped(tmp_path: Path) -> None:
     assert _my_servers() == running
 
 
+@pytest.mark.parametrize(("dtype", "flag"), [("auto", "--dtype float32"), (None, None)])
+def test_the_dtype_setting_reaches_the_server_command(dtype: str | None, flag: str | None) -> None:
+    """The plugin's ``embedded_endpoint``, ``pytest perf`` and the openai backend all start the
+    server through ``embedded_server(..., dtype=settings.dtype)``: ``auto`` is float32, as the
+    hf backend loads on CPU (perf once started it without ``--dtype``, so its server differed)."""
+    with (
+        pytest.raises(ServerStartError) as raised,
+        embedded_server(cache_dir=default_cache_dir(), startup_timeout=0.5, dtype=dtype),
+    ):
+        pass
+    log = Path(str(raised.value).split("Its log (", 1)[1].split(")", 1)[0])
+    command = log.read_text(encoding="utf-8").splitlines()[0]
+    assert command.startswith("$ transformers serve ")
+    if flag is None:
+        assert "--dtype" not in command
+    else:
+        assert command.endswith(flag)
+
+
 def _my_servers() -> set[int]:
     """Live ``transformers serve`` processes started by this process."""
     found = subprocess.run(

@@ -37,3 +37,10 @@ def test_nothing_shown_carries_a_control_character_or_markup(text: str) -> None:
         assert not any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in shown)
     assert "<" not in markdown and "\n" not in markdown
     assert "|" not in markdown.replace("\\|", "")
+
+
+def test_shorten_with_another_ellipsis_keeps_the_width() -> None:
+    """Check reasons cut with ``…``: the one helper takes the mark and still ends at *width*."""
+    cut = shorten("word " * 30, 20, ellipsis="…")
+    assert len(cut) == 20 and cut.endswith("…") and "\n" not in cut
+    assert shorten("short", 20, ellipsis="…") == "short"

@@ -13,7 +13,6 @@ chunk (Ctrl-C, SIGTERM) caches the answers that had come back before the interru
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -76,8 +75,6 @@ class PredictionService:
         self._memo: dict[str, Prediction] = {}
         self._rendered: dict[str, str] = {}
         self._failed: dict[str, CaseNotAnswered] = {}
-        self.generated_cases = 0
-        self.generate_seconds = 0.0
 
     @property
     def backend_loaded(self) -> bool:
@@ -174,7 +171,6 @@ class PredictionService:
     ) -> dict[str, CachedAnswer]:
         """Answers of the cases that got one; the others are recorded in ``_failed``."""
         prompts = [self.rendered_prompt(suite, case) for case in cases]
-        started = time.perf_counter()
         try:
             generations = dict(
                 enumerate(
@@ -191,8 +187,6 @@ class PredictionService:
         except GenerationInterrupted as interrupted:
             self._cache.put_many(self._to_cache(cases, keys, interrupted.answered))
             raise
-        self.generate_seconds += time.perf_counter() - started
-        self.generated_cases += len(generations)
         for index, reason in failures.items():
             self._failed[cases[index].key] = CaseNotAnswered(cases[index], reason)
         return self._to_cache(cases, keys, generations)

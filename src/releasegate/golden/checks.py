@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from ..exceptions import ConfigError, UnknownNameError
+from ..reports.display import shorten
 from .cases import Expected
 from .normalize import is_cjk, normalize_text, normalized_equal
 from .textsim import rouge_scores, sentence_bleu, sentence_chrf
@@ -210,10 +211,7 @@ def _expect_text(expected: Expected, check: str) -> str | None:
 
 def _short(text: str, limit: int = 60) -> str:
     """Quote *text* on one line, cut to *limit* characters, for a reason string."""
-    one_line = " ".join(text.split())
-    if len(one_line) > limit:
-        one_line = one_line[: limit - 1] + "…"
-    return repr(one_line)
+    return repr(shorten(text, limit, ellipsis="…"))
 
 
 def _show(items: Iterable[str]) -> str:
@@ -527,9 +525,7 @@ class JsonCheck:
         score = (len(fields) - len(wrong)) / len(fields) if fields else 1.0
         error = best_match(self.validator.iter_errors(parsed))
         if error is not None:
-            message = " ".join(error.message.split())
-            if len(message) > 200:
-                message = message[:199] + "…"
+            message = shorten(error.message, 200, ellipsis="…")
             reason = f"schema violation at {error.json_path}: {message}"
             return CheckResult(False, reason, score, parsed)
         if wrong:

@@ -1,6 +1,6 @@
 """Judging one case: the check's verdict, set against the baseline's, and how to show it.
 
-Regression semantics (DESIGN.md): a case that passed on the baseline and fails now is a
+Regression semantics: a case that passed on the baseline and fails now is a
 regression (FAILED); one that already failed is a known failure (XFAIL, marked at collection);
 one that failed before and passes now XPASSes (an improvement); a ``critical`` case must pass
 whatever the baseline says; with no baseline a case is plain pass/fail.

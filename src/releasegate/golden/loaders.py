@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import GoldenFileError
+from ..reports.display import shorten
 from .cases import ChatMessage, Expected, GoldenCase, unique_test_ids
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
@@ -387,10 +388,6 @@ def _is_blank(cells: Sequence[str | None]) -> bool:
     return all(cell is None or not cell.strip() for cell in cells)
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 @dataclass(frozen=True)
 class _Header:
     names: tuple[str | None, ...]
@@ -426,7 +423,7 @@ def _parse_header(
         names.append(name)
     for required in _REQUIRED_FIELDS:
         if required not in seen:
-            found = ", ".join(f"'{_short(n)}'" for n in names if n is not None)
+            found = ", ".join(f"'{shorten(n, 40)}'" for n in names if n is not None)
             message = (
                 f"the header row has no '{required}' column (it has {found}): the first row "
                 "must name the columns id, input and expected (tags, check and others are "
@@ -505,7 +502,7 @@ def _table_rows(
             if name is None:
                 if raw is not None and raw.strip():
                     raise GoldenFileError(
-                        f"{column(index)} has a value ('{_short(raw.strip())}') but no name in "
+                        f"{column(index)} has a value ('{shorten(raw, 40)}') but no name in "
                         f"the header row (line {header.line}): name the column or clear the cell",
                         path=path,
                         line=line,
@@ -525,7 +522,7 @@ def _unsaved_formula_error(
     if header is not None and found.column < len(header.names):
         field = header.names[found.column]
     return GoldenFileError(
-        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({_short(found.formula, 60)}) "
+        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({shorten(found.formula, 60)}) "
         "without a saved result: the workbook was saved by a program that does not calculate "
         "formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice and save "
         "it, or replace the formulas by their values (copy, then paste values only)",
@@ -695,7 +692,7 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
         except Exception as exc:
             raise GoldenFileError(
-                f"not a valid .xlsx workbook ({type(exc).__name__}: {_short(str(exc), 80)}): "
+                f"not a valid .xlsx workbook ({type(exc).__name__}: {shorten(str(exc), 80)}): "
                 "save it from Excel as 'Excel Workbook (.xlsx)'",
                 path=path,
             ) from None
@@ -710,7 +707,7 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
             except Exception as exc:
                 raise GoldenFileError(
                     f"cannot read sheet '{worksheet.title}' ({type(exc).__name__}: "
-                    f"{_short(str(exc), 80)}): the workbook looks damaged; open it in Excel and "
+                    f"{shorten(str(exc), 80)}): the workbook looks damaged; open it in Excel and "
                     "save it again",
                     path=path,
                 ) from None
@@ -814,7 +811,7 @@ def _show(value: object) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         text = repr(value)
-    return _short(text, 60)
+    return shorten(text, 60)
 
 
 def _id_problem(value: object) -> str | None:
@@ -834,7 +831,7 @@ def _id_problem(value: object) -> str | None:
             )
         if category == "Cs":
             return (
-                f"id {_short(json.dumps(text), 60)} contains U+{ord(char):04X}, half of a "
+                f"id {shorten(json.dumps(text), 60)} contains U+{ord(char):04X}, half of a "
                 "UTF-16 surrogate pair and not a character: fix the id"
             )
     return None

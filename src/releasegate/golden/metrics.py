@@ -61,7 +61,8 @@ __all__ = [
 ]
 
 THRESHOLD_KEYS = frozenset({"min", "max", "max_drop"})
-"""Keys of a metric spec that belong to the gate (releasegate.thresholds), not to the metric."""
+"""Keys of a metric spec that belong to the gate (``MetricSpec.bar``, the no-drop comparison), not
+to the metric."""
 
 NO_LABEL = "<none>"
 """The predicted class of an answer that names no label: never right."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..config import default_cache_dir
+from ..config import DEFAULT_MODEL_ALIAS, default_cache_dir
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
 from .default_model import check_default_model, is_default_model
@@ -170,8 +170,8 @@ class ModelSpec:
     """The model the user configured."""
 
     model: str
-    """A local folder, a hub id, or an alias of the default model (``smollm2-135m-instruct``,
-    ``default``)."""
+    """A local folder, a hub id, or an alias of the default model
+    (``default_model.DEFAULT_MODEL_ALIASES``)."""
     device: str = "auto"
     """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
     dtype: str = "auto"
@@ -341,7 +341,7 @@ def check_model_source(spec: ModelSpec) -> None:
             raise ModelLoadError(
                 f"model folder '{name}' does not exist (resolved to {path.absolute()}); "
                 "give an existing folder saved with save_pretrained, a hub id, or "
-                "'smollm2-135m-instruct' for the default model"
+                f"'{DEFAULT_MODEL_ALIAS}' for the default model"
             )
         if not path.is_dir():
             raise ModelLoadError(

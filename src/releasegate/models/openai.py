@@ -176,12 +176,9 @@ class OpenAIBackend:
         self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         if self.endpoint.base_url is None:
             check_model_source(spec)
-            dtype = "float32" if spec.dtype == "auto" else spec.dtype  # as the hf backend on CPU
             try:
                 self._embedded = self._stack.enter_context(
-                    embedded_server(
-                        spec.model, cache_dir=spec.cache_dir, extra_args=("--dtype", dtype)
-                    )
+                    embedded_server(spec.model, cache_dir=spec.cache_dir, dtype=spec.dtype)
                 )
             except ServerStartError as exc:  # its log's tail, which may hold what it was sent
                 raise ServerStartError(self._redact(str(exc))) from None

@@ -128,14 +128,18 @@ def embedded_server(
     cache_dir: Path | None = None,
     port: int | None = None,
     startup_timeout: float = 120.0,
+    dtype: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> Iterator[EmbeddedServer]:
     """Run ``transformers serve <model> --device cpu`` on 127.0.0.1 for the ``with`` block.
 
     *model* is a model folder, a hub id (served from the local hub cache when offline), or None
     (or the default model's alias) for the default model, converted into *cache_dir* if needed.
-    *port* None picks a free one. *extra_args* go to ``transformers serve`` as they are (e.g.
-    ``["--dtype", "float32"]``, ``["--continuous-batching"]``). Raises
+    *port* None picks a free one. *dtype* is the ``dtype`` setting: given, the server loads the
+    weights as the hf backend would (``auto`` is float32, the hf backend's choice on CPU), so
+    answers served and answers generated in process agree; None leaves ``transformers serve`` its
+    own default. *extra_args* go to ``transformers serve`` as they are (e.g.
+    ``["--continuous-batching"]``). Raises
     :class:`~releasegate.exceptions.ServerStartError` with the log's last lines if the server
     exits or is not healthy within *startup_timeout* seconds.
     """
@@ -158,6 +162,7 @@ def embedded_server(
         "127.0.0.1",
         "--port",
         str(port),
+        *(() if dtype is None else ("--dtype", "float32" if dtype == "auto" else dtype)),
         *extra_args,
     ]
     with log_path.open("wb") as log:

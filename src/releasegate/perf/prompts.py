@@ -14,7 +14,6 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from ..config import Settings
@@ -224,8 +223,3 @@ def build_body(
     body.update(prompt.extra)
     body.update(config.extra_body)
     return body
-
-
-def settings_root(pyproject: Path | None) -> Path:
-    """The folder relative paths of the settings resolve against."""
-    return pyproject.parent if pyproject is not None else Path.cwd()

@@ -191,10 +191,7 @@ def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEn
     from ..models.serving import embedded_server
 
     try:
-        dtype = "float32" if settings.dtype == "auto" else settings.dtype  # as the hf backend
-        server = embedded_server(
-            settings.model, cache_dir=settings.cache_dir, extra_args=("--dtype", dtype)
-        )
+        server = embedded_server(settings.model, cache_dir=settings.cache_dir, dtype=settings.dtype)
         with server as started:
             yield started
     except ReleasegateError as exc:

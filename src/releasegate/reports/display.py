@@ -31,11 +31,12 @@ def for_terminal(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
-def shorten(text: str, width: int) -> str:
+def shorten(text: str, width: int, *, ellipsis: str = "...") -> str:
     """*text* on one line (runs of whitespace, newlines included, become one space), cut to
-    *width* characters with ``...`` at the end when longer."""
+    *width* characters with *ellipsis* at the end when longer. The one shortening helper: reports,
+    check reasons and file errors all cut text here."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: max(width - 3, 0)] + "..."
+    return flat if len(flat) <= width else flat[: max(width - len(ellipsis), 0)] + ellipsis
 
 
 def for_markdown(text: object, width: int | None = None) -> str:
