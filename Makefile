@@ -37,6 +37,7 @@ perf: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests model_tests benchmarks scripts perf
+	$(VENV)/bin/ruff format --check src tests model_tests benchmarks scripts perf
 	$(VENV)/bin/mypy
 
 # Tests marked timing measure latencies against a known truth: they run after the rest, alone.

@@ -14,9 +14,9 @@ import random
 import time
 from pathlib import Path
 
-from releasegate.checks import CheckResult
-from releasegate.metrics import Decomposable, MetricContext, ScoredCase, build_metric
-from releasegate.stats import compare_summed, paired_bootstrap
+from releasegate.gate.stats import compare_summed, paired_bootstrap
+from releasegate.golden.checks import CheckResult
+from releasegate.golden.metrics import Decomposable, MetricContext, ScoredCase, build_metric
 
 WORDS = ("the parcel ships in three to five days " + "and your refund reaches you soon").split()
 LABELS = ("refund", "tracking", "return", "delivery", "greeting")

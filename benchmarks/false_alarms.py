@@ -13,7 +13,7 @@ import argparse
 import math
 import time
 
-from releasegate.stats import false_alarm_rate
+from releasegate.gate.stats import false_alarm_rate
 
 
 def main() -> None:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from releasegate.checks import CheckResult
-from releasegate.metrics import MetricContext, ScoredCase, build_metric
-from releasegate.stats import SummedStatistic, paired_bootstrap, paired_permutation
-from releasegate.textsim import (
+from releasegate.gate.stats import SummedStatistic, paired_bootstrap, paired_permutation
+from releasegate.golden.checks import CheckResult
+from releasegate.golden.metrics import MetricContext, ScoredCase, build_metric
+from releasegate.golden.textsim import (
     bleu_from_statistics,
     bleu_statistics,
     chrf_from_statistics,

@@ -32,8 +32,8 @@ MEMORY_PROBE = """
 import json, resource, sys
 from pathlib import Path
 import torch
-from releasegate.backends import ModelSpec, load_backend
-from releasegate.mmlu import prepare_mmlu
+from releasegate.models.backend import ModelSpec, load_backend
+from releasegate.benchmarks.mmlu import prepare_mmlu
 from releasegate.config import default_cache_dir
 import lm_eval
 from lm_eval.tasks import TaskManager
@@ -54,7 +54,7 @@ def weights_mib(*models):
             seen[storage.data_ptr()] = storage.nbytes()
     return sum(seen.values()) / 2**20
 
-from releasegate.backends import GenerationSettings, Prompt
+from releasegate.models.backend import GenerationSettings, Prompt
 backend = load_backend("hf", ModelSpec("smollm2-135m-instruct", device="cpu", dtype="float32"))
 # The suite answers golden cases with its model, so all of its weights are in memory (a memory
 # map reads them in as they are used); then lm-eval evaluates.

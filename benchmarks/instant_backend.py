@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from releasegate.backends import Generation, GenerationSettings, ModelSpec, Prompt
+from releasegate.models.backend import Generation, GenerationSettings, ModelSpec, Prompt
 
 
 class InstantBackend:

@@ -108,6 +108,7 @@ def main() -> None:
             servers_ended = now
         time.sleep(0.05)
     alive = [s for s in servers if not _gone(s)]
+
     def seconds(value: float | None) -> str:
         return "not within 120 s" if value is None else f"after {value:.1f} s"
 

@@ -33,7 +33,10 @@ def main() -> None:
         spec = TimedServerSpec(ttft_s=ttft / 1000, interval_s=interval / 1000, tokens=16)
         with tempfile.TemporaryDirectory() as tmp, timed_server(spec) as url:
             result = headless(
-                Path(tmp), url, users=1, seconds=args.seconds,
+                Path(tmp),
+                url,
+                users=1,
+                seconds=args.seconds,
                 perf='warmup = 2\nsuites = ["shop_faq"]\ncheck_answers = false',
             )
         lat = result.summary["latencies"]

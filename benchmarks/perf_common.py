@@ -43,7 +43,13 @@ def headless(
     config = write_config(folder, perf)
     report = folder / "report"
     command = locust_command(
-        LOCUSTFILE, host=url, users=users, run_time_s=seconds, report_dir=report,
-        pyproject=config, model=model, extra=extra,
+        LOCUSTFILE,
+        host=url,
+        users=users,
+        run_time_s=seconds,
+        report_dir=report,
+        pyproject=config,
+        model=model,
+        extra=extra,
     )
     return run_load(command, report, timeout=seconds + 300, cwd=folder)

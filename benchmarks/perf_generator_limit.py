@@ -40,8 +40,10 @@ def main() -> None:
     parser.add_argument("--rates", default="10,20,40,60,80,120,160,240")
     args = parser.parse_args()
     spec = TimedServerSpec(ttft_s=TTFT_MS / 1000, interval_s=INTERVAL_MS / 1000, tokens=TOKENS)
-    print("asked req/s | achieved | failures | p50 TTFT | p99 TTFT | p50 TPOT | p50 ITL "
-          "| p99 late | ok")
+    print(
+        "asked req/s | achieved | failures | p50 TTFT | p99 TTFT | p50 TPOT | p50 ITL "
+        "| p99 late | ok"
+    )
     limit = 0.0
     rows: list[dict[str, float | bool]] = []
     reference: tuple[float, float] | None = None
@@ -49,7 +51,10 @@ def main() -> None:
         for rate in [float(r) for r in args.rates.split(",")]:
             with tempfile.TemporaryDirectory() as tmp:
                 result = headless(
-                    Path(tmp), url, users=1, seconds=args.seconds,
+                    Path(tmp),
+                    url,
+                    users=1,
+                    seconds=args.seconds,
                     perf=f'rate = {rate}\nwarmup = 2\nmax_in_flight = 512\nsuites = ["shop_faq"]\n'
                     "check_answers = false",
                 )

@@ -27,9 +27,9 @@ from typing import Any
 from perf_common import headless
 
 from releasegate.config import load_settings, read_table
+from releasegate.models.serving import embedded_server
 from releasegate.perf.config import load_perf_config
 from releasegate.perf.prompts import golden_prompts
-from releasegate.serving import embedded_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,15 +50,41 @@ def evalscope_dataset(path: Path, max_tokens: int | None) -> int:
 
 
 def run_evalscope(
-    evalscope: str, url: str, model: str, dataset: Path, out: Path, args: argparse.Namespace,
+    evalscope: str,
+    url: str,
+    model: str,
+    dataset: Path,
+    out: Path,
+    args: argparse.Namespace,
     warmup_requests: int,
 ) -> dict[str, Any]:
     command = [
-        evalscope, "perf", "--url", f"{url}/chat/completions", "--api", "openai",
-        "--model", model, "--parallel", str(args.users), "--number", "100000",
-        "--duration", str(args.seconds - args.warmup), "--warmup-num", str(warmup_requests),
-        "--dataset", "line_by_line", "--dataset-path", str(dataset), "--stream",
-        "--outputs-dir", str(out), "--no-timestamp", "--temperature", "0",
+        evalscope,
+        "perf",
+        "--url",
+        f"{url}/chat/completions",
+        "--api",
+        "openai",
+        "--model",
+        model,
+        "--parallel",
+        str(args.users),
+        "--number",
+        "100000",
+        "--duration",
+        str(args.seconds - args.warmup),
+        "--warmup-num",
+        str(warmup_requests),
+        "--dataset",
+        "line_by_line",
+        "--dataset-path",
+        str(dataset),
+        "--stream",
+        "--outputs-dir",
+        str(out),
+        "--no-timestamp",
+        "--temperature",
+        "0",
     ]
     print("$ " + " ".join(command), flush=True)
     started = time.time()
@@ -106,19 +132,27 @@ def main() -> None:
         folder = Path(tmp)
         print(f"endpoint {server.base_url}, model {server.model}", flush=True)
         result = headless(
-            folder / "releasegate", server.base_url, users=args.users, seconds=args.seconds,
+            folder / "releasegate",
+            server.base_url,
+            users=args.users,
+            seconds=args.seconds,
             model=server.model,
             perf=f'warmup = {args.warmup}\nsuites = ["shop_faq"]\ncheck_answers = true',
         )
         start = result.output.find("# releasegate perf")
-        print(result.output[start:result.output.find("report:", start)])
+        print(result.output[start : result.output.find("report:", start)])
         ours = result.summary
         if args.evalscope:
             dataset = folder / "golden_bodies.jsonl"
             evalscope_dataset(dataset, None)
             theirs = run_evalscope(
-                args.evalscope, server.base_url, server.model, dataset, folder / "evalscope",
-                args, max(1, ours["warmup_requests"]),
+                args.evalscope,
+                server.base_url,
+                server.model,
+                dataset,
+                folder / "evalscope",
+                args,
+                max(1, ours["warmup_requests"]),
             )
             side_by_side(ours, theirs)
 

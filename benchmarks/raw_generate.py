@@ -55,7 +55,7 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from releasegate.config import default_cache_dir
-    from releasegate.default_model import ensure_default_model
+    from releasegate.models.default_model import ensure_default_model
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -58,7 +58,7 @@ def worker(
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from releasegate.config import default_cache_dir
-    from releasegate.default_model import ensure_default_model
+    from releasegate.models.default_model import ensure_default_model
 
     folder = ensure_default_model(default_cache_dir())
     tokenizer = AutoTokenizer.from_pretrained(folder)

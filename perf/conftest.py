@@ -9,17 +9,16 @@ Each objective of ``[tool.releasegate.perf.objectives]`` is one test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from releasegate.exceptions import ReleasegateError
+from releasegate.models.serving import ServingEndpoint
 from releasegate.perf.config import PerfConfig, load_perf_config
 from releasegate.perf.report import new_run_dir
 from releasegate.perf.runner import LoadResult, locust_command, preflight, run_load
-from releasegate.serving import ServingEndpoint, embedded_server
-from releasegate.stash import SESSION_KEY
+from releasegate.pytest_plugin.stash import SESSION_KEY
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 RESULT_KEY = pytest.StashKey[LoadResult]()
@@ -54,16 +53,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def endpoint(pytestconfig: pytest.Config) -> Iterator[ServingEndpoint]:
-    """The endpoint under load: the configured one, else an embedded ``transformers serve``."""
-    settings = pytestconfig.stash[SESSION_KEY].settings
-    config = perf_config(pytestconfig)
+def endpoint(request: pytest.FixtureRequest) -> ServingEndpoint:
+    """The endpoint under load: the configured one, else the plugin's ``embedded_endpoint``
+    (``transformers serve`` on the model, started as for the model tests: same dtype, and one
+    server for the process when both run)."""
+    settings = request.config.stash[SESSION_KEY].settings
+    config = perf_config(request.config)
     base_url = config.base_url or settings.base_url
     if base_url:
-        yield ServingEndpoint(base_url=base_url, model=config.model or "")
-        return
-    with embedded_server(settings.model, cache_dir=settings.cache_dir) as server:
-        yield server
+        return ServingEndpoint(base_url=base_url, model=config.model or "")
+    served: ServingEndpoint = request.getfixturevalue("embedded_endpoint")
+    return served
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@
     locust -f perf/locustfile.py --host URL --headless -u 1 -t 60s --perf-rate 1.5  # open loop
 
 Settings come from [tool.releasegate.perf] in pyproject.toml; every --perf-* option overrides
-its key (the README lists them). At the end the run writes
+its key (docs/perf.md lists them). At the end the run writes
 reports/perf-<run>/ (raw samples, summary, latency plot); --perf-gate exits 1 when an objective is
 missed. The measuring lives in releasegate.perf; this file only hands the user class to locust.
 """

@@ -23,6 +23,5 @@ def test_load_measured_requests(load_result: LoadResult) -> None:
 def test_objective(objective: Objective, load_result: LoadResult) -> None:
     verdict = next(v for v in load_result.objectives if v["key"] == objective.key)
     assert verdict["met"], (
-        f"{verdict['message']} at {load_result.summary['load']}; "
-        f"report: {load_result.directory}"
+        f"{verdict['message']} at {load_result.summary['load']}; report: {load_result.directory}"
     )

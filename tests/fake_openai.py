@@ -4,7 +4,7 @@
 never cuts a body short or sends broken JSON on demand, and cannot be told to stall before its
 first byte. This server does exactly what a test scripts, on a loopback port, and records what it
 was sent and how many requests it had in flight at once. Everything else is tested against the
-real server (tests/test_serving.py).
+real server (tests/models/test_serving.py).
 """
 
 from __future__ import annotations
@@ -49,8 +49,13 @@ def completion(route: str, text: str, tokens: int = 3) -> bytes:
         else {"index": 0, "text": text, "finish_reason": "stop"}
     )
     return json.dumps(
-        {"id": "x", "object": "fake", "model": "fake", "choices": [choice],
-         "usage": {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": 5 + tokens}}
+        {
+            "id": "x",
+            "object": "fake",
+            "model": "fake",
+            "choices": [choice],
+            "usage": {"prompt_tokens": 5, "completion_tokens": tokens, "total_tokens": 5 + tokens},
+        }
     ).encode()
 
 

@@ -226,7 +226,7 @@ def test_public_is_plain_json_data(tmp_path: Path) -> None:
 def test_every_endpoint_setting_is_a_key_with_the_same_default() -> None:
     """The openai backend's EndpointSpec is filled from the [tool.releasegate] keys of the same
     names: each must exist there, with the default the backend documents."""
-    from releasegate.backends import EndpointSpec
+    from releasegate.models.backend import EndpointSpec
 
     settings = {f.name: f.default for f in fields(Settings)}
     for spec_field in fields(EndpointSpec):

@@ -17,7 +17,8 @@ import pytest
 from releasegate.cli import main
 from releasegate.config import default_cache_dir, load_settings, read_table
 from releasegate.exceptions import ScaffoldError
-from releasegate.loaders import load_cases
+from releasegate.golden.loaders import load_cases
+from releasegate.golden.suites import discover_suites
 from releasegate.scaffold import (
     CASE_FORMATS,
     EXAMPLE_CASES,
@@ -26,7 +27,6 @@ from releasegate.scaffold import (
     TEST_GOLDEN,
     init_project,
 )
-from releasegate.suites import discover_suites
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -282,7 +282,7 @@ def test_without_general_benchmarks_test_general_is_one_skip_saying_why(tmp_path
 @pytest.fixture(scope="module")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A prediction cache of this module's own, beside the converted default model (shared)."""
-    from releasegate.default_model import ensure_default_model
+    from releasegate.models.default_model import ensure_default_model
 
     models = ensure_default_model(default_cache_dir()).parent
     cache = tmp_path_factory.mktemp("cache")

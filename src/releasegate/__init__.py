@@ -8,9 +8,6 @@ to call directly.
 
 from __future__ import annotations
 
-from .baselines import BaselineStore, SuiteBaseline
-from .cases import GoldenCase
-from .checks import CheckResult, build_check
 from .config import Settings, load_settings
 from .exceptions import (
     BackendError,
@@ -21,9 +18,12 @@ from .exceptions import (
     ReleasegateError,
     UnknownNameError,
 )
-from .loaders import load_cases
-from .metrics import MetricValue, build_metric
-from .suites import Suite, discover_suites, load_suite
+from .gate.baselines import BaselineStore, SuiteBaseline
+from .golden.cases import GoldenCase
+from .golden.checks import CheckResult, build_check
+from .golden.loaders import load_cases
+from .golden.metrics import MetricValue, build_metric
+from .golden.suites import Suite, discover_suites, load_suite
 
 __all__ = [
     "BackendError",

@@ -22,10 +22,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .baselines import BaselineDrift, BaselineStore
 from .config import Settings, load_settings, read_table
 from .exceptions import ReleasegateError
-from .suites import discover_suites
+from .gate.baselines import BaselineDrift, BaselineStore
+from .golden.suites import discover_suites
 
 __all__ = ["main"]
 
@@ -94,7 +94,7 @@ def _suites(root: Path) -> int:
 
 
 def _prepare_model(root: Path) -> int:
-    from .default_model import ensure_default_model
+    from .models.default_model import ensure_default_model
 
     folder = ensure_default_model(_settings(root).cache_dir)
     print(folder)
@@ -102,7 +102,8 @@ def _prepare_model(root: Path) -> int:
 
 
 def _benchmarks(root: Path) -> int:
-    from .general import BenchmarkRunner, lm_eval_command, load_general
+    from .benchmarks.general import BenchmarkRunner, lm_eval_command, load_general
+    from .models.default_model import ensure_default_model, is_default_model
 
     settings = _settings(root)
     general = load_general(settings.general, root=root)
@@ -120,12 +121,10 @@ def _benchmarks(root: Path) -> int:
     for path in runner.include_paths:
         print(f"  {path}")
     model = settings.model
-    if model in ("smollm2-135m-instruct", "default"):
-        from .default_model import ensure_default_model
-
+    if is_default_model(model):
         model = str(ensure_default_model(settings.cache_dir))
     print("the same runs with plain lm_eval (one --include_path per command in lm-eval 0.4):")
-    args = f"pretrained={model},dtype={settings.dtype if settings.dtype != 'auto' else 'auto'}"
+    args = f"pretrained={model},dtype={settings.dtype}"
     for command in lm_eval_command(general, runner.include_paths, args, runner.batch_size):
         print(f"  {command}")
     return 0
@@ -138,7 +137,7 @@ def _baseline(root: Path, rest: Sequence[str]) -> int:
 
 
 def _damage(args: argparse.Namespace) -> int:
-    from .damage import damage_model
+    from .models.damage import damage_model
 
     layers = None
     if args.layers:

@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
+"""The default model's name, defined here once: settings default to it and
+:mod:`releasegate.models.default_model` (which imports this module) resolves it."""
 
 
 def default_cache_dir() -> Path:
@@ -104,7 +106,7 @@ class Settings:
     bootstrap_samples: int = 1000
     """Resamples of the paired bootstrap for metrics that are not accuracies."""
     general: Mapping[str, Any] = field(default_factory=dict)
-    """``[tool.releasegate.general]`` as written; :mod:`releasegate.general` reads it."""
+    """``[tool.releasegate.general]`` as written; :mod:`releasegate.benchmarks.general` reads it."""
     perf: Mapping[str, Any] = field(default_factory=dict)
     """``[tool.releasegate.perf]`` as written; the ``perf`` package reads it."""
 

@@ -101,7 +101,7 @@ class PartialBatchError(BackendError):
 
     def __init__(self, message: str, *, answered: Mapping[int, Any], failures: Mapping[int, str]):
         self.answered = dict(answered)
-        """Index in the batch -> its :class:`~releasegate.backends.Generation`."""
+        """Index in the batch -> its :class:`~releasegate.models.backend.Generation`."""
         self.failures = dict(failures)
         """Index in the batch -> why that prompt got no answer (names the URL, says what to do)."""
         super().__init__(message)
@@ -118,7 +118,7 @@ class GenerationInterrupted(KeyboardInterrupt):
 
     def __init__(self, answered: Mapping[int, Any], reason: str = "") -> None:
         self.answered = dict(answered)
-        """Index in the batch -> its :class:`~releasegate.backends.Generation`."""
+        """Index in the batch -> its :class:`~releasegate.models.backend.Generation`."""
         super().__init__(
             f"{reason or 'interrupted'}; {len(self.answered)} answer(s) of the batch kept"
         )

@@ -268,12 +268,10 @@ def load_perf_config(
     ):
         raise ConfigError(
             f"{source} 'objectives.min_pass_rate': a pass rate needs golden prompts whose answers "
-            "are checked; set prompts = \"golden\" and check_answers = true, or drop the objective"
+            'are checked; set prompts = "golden" and check_answers = true, or drop the objective'
         )
     rest = {
-        key: value
-        for key, value in merged.items()
-        if key not in load_keys and key != "objectives"
+        key: value for key, value in merged.items() if key not in load_keys and key != "objectives"
     }
     if "suites" in rest:
         rest["suites"] = tuple(rest["suites"])

@@ -141,14 +141,29 @@ def run_state(environment: Environment) -> PerfRun:
 def add_arguments(parser: Any) -> None:
     """The ``--perf-*`` options; each overrides its key of ``[tool.releasegate.perf]``."""
     group = parser.add_argument_group("releasegate perf")
-    group.add_argument("--perf-config", default=None,
-                       help="pyproject.toml to read [tool.releasegate] from (default: nearest)")
-    group.add_argument("--perf-rate", type=float, default=None,
-                       help="open loop: requests/s with Poisson arrivals, over all users")
-    group.add_argument("--perf-warmup", type=float, default=None,
-                       help="seconds at the start left out of the figures")
-    group.add_argument("--perf-requests", type=int, default=None,
-                       help="stop once this many requests completed after the warm-up")
+    group.add_argument(
+        "--perf-config",
+        default=None,
+        help="pyproject.toml to read [tool.releasegate] from (default: nearest)",
+    )
+    group.add_argument(
+        "--perf-rate",
+        type=float,
+        default=None,
+        help="open loop: requests/s with Poisson arrivals, over all users",
+    )
+    group.add_argument(
+        "--perf-warmup",
+        type=float,
+        default=None,
+        help="seconds at the start left out of the figures",
+    )
+    group.add_argument(
+        "--perf-requests",
+        type=int,
+        default=None,
+        help="stop once this many requests completed after the warm-up",
+    )
     group.add_argument("--perf-prompts", choices=["golden", "synthetic"], default=None)
     group.add_argument("--perf-suites", default=None, help="golden suites, comma-separated")
     group.add_argument("--perf-max-tokens", type=int, default=None)
@@ -157,14 +172,25 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--perf-ignore-eos", choices=["true", "false"], default=None)
     group.add_argument("--perf-check-answers", choices=["true", "false"], default=None)
     group.add_argument("--perf-model", default=None, help="model name sent in each request")
-    group.add_argument("--perf-timeout", type=float, default=None,
-                       help="seconds without data after which a request fails")
+    group.add_argument(
+        "--perf-timeout",
+        type=float,
+        default=None,
+        help="seconds without data after which a request fails",
+    )
     group.add_argument("--perf-tokenizer", default=None)
     group.add_argument("--perf-seed", type=int, default=None)
-    group.add_argument("--perf-report-dir", default=None,
-                       help="folder of the report (default: <reports_dir>/perf-<run>)")
-    group.add_argument("--perf-gate", action="store_true", default=False,
-                       help="exit 1 when an objective of [tool.releasegate.perf] is missed")
+    group.add_argument(
+        "--perf-report-dir",
+        default=None,
+        help="folder of the report (default: <reports_dir>/perf-<run>)",
+    )
+    group.add_argument(
+        "--perf-gate",
+        action="store_true",
+        default=False,
+        help="exit 1 when an objective of [tool.releasegate.perf] is missed",
+    )
     group.add_argument("--perf-total-users", type=int, default=None, help="(set by the master)")
 
 
@@ -283,12 +309,17 @@ class ChatCompletionsUser(User):
                 gevent.sleep(delay)
             prompt = state.next_prompt()
             if self.pool.full():
-                self.record(state, RequestSample(
-                    prompt_id=prompt.id, start_s=state.now(), ok=False,
-                    error=f"arrival dropped: {max_in_flight} requests of this user already in "
-                    "flight (raise max_in_flight, or the server cannot keep up with the rate)",
-                    e2e_ms=0.0,
-                ))
+                self.record(
+                    state,
+                    RequestSample(
+                        prompt_id=prompt.id,
+                        start_s=state.now(),
+                        ok=False,
+                        error=f"arrival dropped: {max_in_flight} requests of this user already in "
+                        "flight (raise max_in_flight, or the server cannot keep up with the rate)",
+                        e2e_ms=0.0,
+                    ),
+                )
                 continue
             self.pool.spawn(self.send, state, prompt, due)
 
@@ -312,8 +343,7 @@ class ChatCompletionsUser(User):
         return self.record(state, sample)
 
     def record(self, state: PerfRun, sample: RequestSample) -> RequestSample:
-        sample = sample.with_(warmup=sample.start_s < state.config.load.warmup,
-                              worker=state.worker)
+        sample = sample.with_(warmup=sample.start_s < state.config.load.warmup, worker=state.worker)
         is_worker = isinstance(self.environment.runner, WorkerRunner)
         state.keep(sample, forward=is_worker)
         if not is_worker:
@@ -338,8 +368,9 @@ def _discover_model(base_url: str | None) -> str | None:
     if not base_url:
         return None
     try:
-        listing = requests.get(chat_url(base_url).removesuffix("/chat/completions") + "/models",
-                               timeout=5).json()
+        listing = requests.get(
+            chat_url(base_url).removesuffix("/chat/completions") + "/models", timeout=5
+        ).json()
         return str(listing["data"][0]["id"])
     except (requests.RequestException, ValueError, KeyError, IndexError, TypeError):
         return None
@@ -435,13 +466,18 @@ def finish_run(environment: Environment) -> PerfReport | None:
         "endpoint": environment.host or config.base_url,
         "model": config.model or state.model,
         "prompts": config.prompts
-        + (f" ({', '.join(config.suites)})" if config.suites and config.prompts == "golden"
-           else ""),
+        + (
+            f" ({', '.join(config.suites)})" if config.suites and config.prompts == "golden" else ""
+        ),
         "locust processes": ", ".join(summary.workers),
     }
     report = write_report(
-        directory, state.samples, summary, results,
-        context=context, settings=config.public(),
+        directory,
+        state.samples,
+        summary,
+        results,
+        context=context,
+        settings=config.public(),
     )
     print(format_summary(summary, results, title="releasegate perf", context=context))
     print(f"report: {directory}")

@@ -34,8 +34,9 @@ def plot_latencies(path: Path, samples: Sequence[RequestSample], summary: PerfSu
         axis.set_title(_TITLES[metric])
         axis.set_xlabel("ms")
         if not values or stats is None:
-            axis.text(0.5, 0.5, "no measured values", ha="center", va="center",
-                      transform=axis.transAxes)
+            axis.text(
+                0.5, 0.5, "no measured values", ha="center", va="center", transform=axis.transAxes
+            )
             continue
         axis.hist(values, bins=min(50, max(5, len(values) // 4)), color="#4c72b0", alpha=0.8)
         for p, style in ((50, "-"), (95, "--"), (99, ":")):

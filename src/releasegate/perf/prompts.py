@@ -14,16 +14,15 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from ..cases import GoldenCase
-from ..checks import Check
 from ..config import Settings
-from ..default_model import ensure_default_model
 from ..exceptions import ConfigError, ReleasegateError
-from ..prompting import build_prompt
-from ..suites import discover_suites
+from ..golden.cases import GoldenCase
+from ..golden.checks import Check
+from ..golden.prompting import build_prompt
+from ..golden.suites import discover_suites
+from ..models.default_model import ensure_default_model
 from .config import PerfConfig
 from .samples import RequestSample
 
@@ -86,7 +85,7 @@ def golden_prompts(settings: Settings, config: PerfConfig) -> list[PerfPrompt]:
     if not prompts:
         raise ConfigError(
             f"[tool.releasegate.perf] 'prompts': no golden cases found in {settings.golden_dir}; "
-            "add a suite or set prompts = \"synthetic\""
+            'add a suite or set prompts = "synthetic"'
         )
     return prompts
 
@@ -224,8 +223,3 @@ def build_body(
     body.update(prompt.extra)
     body.update(config.extra_body)
     return body
-
-
-def settings_root(pyproject: Path | None) -> Path:
-    """The folder relative paths of the settings resolve against."""
-    return pyproject.parent if pyproject is not None else Path.cwd()

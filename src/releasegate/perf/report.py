@@ -94,8 +94,11 @@ def format_summary(
     for metric in LATENCY_METRICS:
         stats = summary.latencies.get(metric)
         if stats is None:
-            lines.append(f"| {_NAMES[metric]} | " + " | ".join("-" * 1 for _ in PERCENTILES)
-                         + " | - | - | 0 |")
+            lines.append(
+                f"| {_NAMES[metric]} | "
+                + " | ".join("-" * 1 for _ in PERCENTILES)
+                + " | - | - | 0 |"
+            )
             continue
         cells = " | ".join(_num(stats.percentile(p)) for p in PERCENTILES)
         lines.append(

@@ -109,7 +109,11 @@ def run_load(
     environment = {**os.environ, **(env or {})}
     try:
         done = subprocess.run(
-            list(command), cwd=cwd, env=environment, capture_output=True, text=True,
+            list(command),
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
@@ -128,9 +132,7 @@ def run_load(
     )
 
 
-def preflight(
-    base_url: str, settings: Settings, config: PerfConfig, *, model: str | None
-) -> None:
+def preflight(base_url: str, settings: Settings, config: PerfConfig, *, model: str | None) -> None:
     """Send one request of the load; raise :class:`PerfError` if the endpoint refuses it."""
     counter = None
     if config.prompts == "synthetic" or config.tokenizer is not None:
@@ -140,7 +142,12 @@ def preflight(
     url = chat_url(base_url)
     with requests.Session() as session:
         sample = measure_chat_stream(
-            session, url, body, prompt_id=prompt.id, start_s=0.0, timeout=config.timeout,
+            session,
+            url,
+            body,
+            prompt_id=prompt.id,
+            start_s=0.0,
+            timeout=config.timeout,
             counter=counter,
         )
     if sample.ok:
@@ -156,4 +163,3 @@ def preflight(
     elif sample.status in (400, 404, 422):
         hint = "the server refused the request: check model (the name it serves) and extra_body"
     raise PerfError(f"{url}: the first request of the load failed ({reason}); {hint}")
-

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import requests
 import urllib3.exceptions
 
+from ..reports.display import shorten
 from .samples import RequestSample, TokenSource
 
 __all__ = ["StreamAccumulator", "TokenCounter", "chat_url", "measure_chat_stream"]
@@ -136,9 +137,7 @@ def _failure_of(response: requests.Response) -> str:
         text = response.text
     except requests.RequestException as exc:
         text = f"(body unreadable: {exc})"
-    text = " ".join(text.split())
-    if len(text) > 200:
-        text = text[:200] + "..."
+    text = shorten(text, 200)
     return f"HTTP {response.status_code}: {text}" if text else f"HTTP {response.status_code}"
 
 
@@ -259,5 +258,4 @@ def _reads(response: requests.Response) -> Iterable[bytes]:
 def _one_line(exc: BaseException) -> str:
     first = exc.args[0] if exc.args else None
     text = first if isinstance(first, str) and len(exc.args) > 1 else str(exc)
-    text = " ".join(text.split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:200] + "..."
+    return shorten(text, 200) or type(exc).__name__

@@ -1,0 +1,367 @@
+"""Baselines: what a reference run produced, per suite, as reviewable JSON under version control.
+
+A baseline keeps each case's outcome (and the reference answer, so a reviewer sees what changed)
+and each metric's value with its per-case contributions, so later comparisons can be paired on
+the same items. Files are written only with ``--update-baseline``, by the pytest-xdist controller,
+once, at the end of a session that ran to its end; workers only read them. Each file is replaced
+whole and atomically (:mod:`releasegate.atomic`), and all of a session's files are prepared
+before the first is written, so an update that cannot be made writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..atomic import write_text_atomic
+from ..exceptions import BaselineError, GoldenFileError
+from ..schemas import validate_document
+
+__all__ = [
+    "STORED_DECIMALS",
+    "BaselineDrift",
+    "BaselineStore",
+    "BenchmarkBaseline",
+    "CaseBaseline",
+    "MetricBaseline",
+    "PlannedWrite",
+    "SuiteBaseline",
+    "WriteResult",
+    "same_as_stored",
+]
+
+Outcome = Literal["passed", "failed"]
+
+STORED_DECIMALS = 6
+"""Decimals a baseline keeps of each value: a value read back equals the one computed only to
+this precision, so every comparison with a stored value is made at it (:func:`same_as_stored`)."""
+
+
+def same_as_stored(before: float, now: float) -> bool:
+    """Whether *now* equals *before* at the precision a baseline stores (NaN equals NaN).
+
+    A value compared with its own stored copy must never look moved: 0.6666667 is stored as
+    0.666667, and an exact comparison would call an unchanged answer a flip."""
+    if math.isnan(before) or math.isnan(now):
+        return math.isnan(before) and math.isnan(now)
+    return round(before, STORED_DECIMALS) == round(now, STORED_DECIMALS)
+
+
+_UPDATE_HINT = "fix it or regenerate it with --update-baseline"
+
+
+@dataclass(frozen=True)
+class CaseBaseline:
+    """A case as the reference run left it."""
+
+    outcome: Outcome
+    """Whether the reference model's answer passed the case's check."""
+    answer: str = ""
+    """The reference model's answer."""
+    score: float | None = None
+    """The check's score (similarity, fraction of JSON fields), where it has one."""
+
+
+@dataclass(frozen=True)
+class MetricBaseline:
+    """A suite metric as the reference run left it."""
+
+    value: float
+    """The metric's value."""
+    per_item: Mapping[str, float] = field(default_factory=dict)
+    """Each case's contribution, by case id (for paired comparisons)."""
+
+
+@dataclass(frozen=True)
+class SuiteBaseline:
+    """The whole baseline of one suite."""
+
+    suite: str
+    cases: Mapping[str, CaseBaseline]
+    metrics: Mapping[str, MetricBaseline]
+    model: Mapping[str, Any] = field(default_factory=dict)
+    generation: Mapping[str, Any] = field(default_factory=dict)
+
+    def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
+        """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
+        current = set(case_ids)
+        return BaselineDrift(
+            added=tuple(sorted(current - set(self.cases))),
+            stale=tuple(sorted(set(self.cases) - current)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        cases: dict[str, Any] = {}
+        for case_id in sorted(self.cases):
+            case = self.cases[case_id]
+            entry: dict[str, Any] = {"outcome": case.outcome, "answer": case.answer}
+            if case.score is not None:
+                entry["score"] = round(case.score, STORED_DECIMALS)
+            cases[case_id] = entry
+        metrics: dict[str, Any] = {}
+        for name in sorted(self.metrics):
+            metric = self.metrics[name]
+            metrics[name] = {"value": round(metric.value, STORED_DECIMALS)}
+            if metric.per_item:
+                metrics[name]["per_item"] = {
+                    k: round(v, STORED_DECIMALS) for k, v in sorted(metric.per_item.items())
+                }
+        return {
+            "suite": self.suite,
+            "model": dict(self.model),
+            "generation": dict(self.generation),
+            "metrics": metrics,
+            "cases": cases,
+        }
+
+
+@dataclass(frozen=True)
+class BaselineDrift:
+    """A suite changed since its baseline was recorded: cases added to it, cases removed."""
+
+    added: tuple[str, ...]
+    """Case ids the suite has and the baseline lacks (sorted): nothing to compare them with."""
+    stale: tuple[str, ...]
+    """Case ids the baseline holds and the suite no longer has (sorted)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.stale)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What an update did (or is about to do) to one baseline file."""
+
+    suite: str
+    path: Path
+    action: Literal["created", "updated", "unchanged"]
+    removed_cases: tuple[str, ...] = ()
+    """Case entries dropped because the suite no longer has those cases."""
+    replaced_broken: str = ""
+    """Why the file it replaces could not be read (empty when it could): a broken baseline is
+    overwritten with this run's, never merged, and the user is told which file it was."""
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """A baseline file's new content, prepared before any file is written, so that an update
+    that cannot be made for one file writes none (see :meth:`BaselineStore.commit`)."""
+
+    result: WriteResult
+    text: str
+
+
+class BaselineStore:
+    """Reads and writes ``<baselines_dir>/<suite>.json``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._loaded: dict[str, SuiteBaseline | None] = {}
+
+    def path_for(self, suite: str) -> Path:
+        return self.directory / f"{suite}.json"
+
+    def load(self, suite: str) -> SuiteBaseline | None:
+        """The suite's baseline, or None when it has none yet (every case is then plain
+        pass/fail)."""
+        if suite not in self._loaded:
+            self._loaded[suite] = self._read(suite)
+        return self._loaded[suite]
+
+    def _read(self, suite: str) -> SuiteBaseline | None:
+        path = self.path_for(suite)
+        if not path.is_file():
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+            document = json.loads(text)
+        except UnicodeDecodeError as exc:
+            raise BaselineError(f"{path}: not UTF-8 text ({exc}); {_UPDATE_HINT}") from exc
+        except json.JSONDecodeError as exc:
+            raise BaselineError(f"{path}: {_json_fault(text, exc)}; {_UPDATE_HINT}") from exc
+        try:
+            validate_document("baseline", document, path=path)
+        except GoldenFileError as exc:
+            raise BaselineError(f"{exc}; {_UPDATE_HINT}") from exc
+        if document["suite"] != suite:
+            raise BaselineError(
+                f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
+                "rename the file or regenerate it with --update-baseline"
+            )
+        return SuiteBaseline(
+            suite=suite,
+            cases={k: CaseBaseline(**v) for k, v in document["cases"].items()},
+            metrics={
+                k: MetricBaseline(value=v["value"], per_item=v.get("per_item", {}))
+                for k, v in document["metrics"].items()
+            },
+            model=document.get("model", {}),
+            generation=document.get("generation", {}),
+        )
+
+    def plan(
+        self,
+        new: SuiteBaseline,
+        *,
+        whole: bool = False,
+        all_case_ids: frozenset[str] | None = None,
+    ) -> PlannedWrite:
+        """The suite's new file. With *whole* (this run judged every case and every metric of
+        the suite) it is *new* alone: the old file is read only to say what changed, and a broken
+        one is simply replaced. Otherwise *new* is merged into the old file: entries for cases
+        that did not run are kept, unless *all_case_ids* (the suite's complete case list) says
+        they no longer exist.
+
+        Raises BaselineError when a partial run of one model would be merged into the baseline
+        of another: the file would then claim the new model for answers the old one gave.
+        """
+        path = self.path_for(new.suite)
+        broken = ""
+        try:
+            old = self._read(new.suite)
+        except BaselineError as exc:
+            old, broken = None, str(exc).removesuffix(f"; {_UPDATE_HINT}")
+        removed: tuple[str, ...] = ()
+        if whole:
+            merged = new
+            if old is not None:
+                removed = tuple(sorted(k for k in old.cases if k not in new.cases))
+        elif old is None:
+            merged = new
+        else:
+            _refuse_mixed_models(path, old, new)
+            cases = {**old.cases, **new.cases}
+            if all_case_ids is not None:
+                removed = tuple(sorted(k for k in cases if k not in all_case_ids))
+                cases = {k: v for k, v in cases.items() if k in all_case_ids}
+            merged = SuiteBaseline(
+                suite=new.suite,
+                cases=cases,
+                metrics={**old.metrics, **new.metrics},
+                model=new.model or old.model,
+                generation=new.generation or old.generation,
+            )
+        text = json.dumps(merged.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        action = _action(path, text)
+        return PlannedWrite(WriteResult(new.suite, path, action, removed, broken), text)
+
+    def commit(self, planned: PlannedWrite) -> WriteResult:
+        """Replace the planned file whole and atomically (an unchanged one is not touched)."""
+        result = planned.result
+        if result.action != "unchanged":
+            write_text_atomic(result.path, planned.text)
+        self._loaded.pop(result.suite, None)
+        return result
+
+    def write(
+        self,
+        new: SuiteBaseline,
+        *,
+        whole: bool = False,
+        all_case_ids: frozenset[str] | None = None,
+    ) -> WriteResult:
+        """:meth:`plan` and :meth:`commit` in one step (one file)."""
+        return self.commit(self.plan(new, whole=whole, all_case_ids=all_case_ids))
+
+    # -- general benchmarks: <baselines_dir>/general/<task>.json ------------------------------
+
+    def benchmark_path(self, task: str) -> Path:
+        return self.directory / "general" / f"{task}.json"
+
+    def load_benchmark(self, task: str) -> BenchmarkBaseline | None:
+        """The stored result of benchmark *task*, or None when none was recorded."""
+        path = self.benchmark_path(task)
+        if not path.is_file():
+            return None
+        hint = "regenerate it with `releasegate baseline --model <reference model>`"
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BaselineError(f"{path}: not valid JSON ({exc}); {hint}") from exc
+        try:
+            validate_document("benchmark_baseline", document, path=path)
+        except GoldenFileError as exc:
+            raise BaselineError(f"{exc}; {hint}") from exc
+        if document["task"] != task:
+            raise BaselineError(
+                f"{path}: holds task '{document['task']}', expected '{task}'; rename it or {hint}"
+            )
+        return BenchmarkBaseline(document)
+
+    def plan_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> PlannedWrite:
+        """A benchmark's result (``TaskResult.to_json()``) as its new baseline file: always the
+        whole file (one run scores every question of the task), never read first."""
+        task = str(result["task"])
+        path = self.benchmark_path(task)
+        document = {"task": task, "model": dict(model)}
+        document.update({k: v for k, v in result.items() if k not in ("task", "seconds")})
+        text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        return PlannedWrite(WriteResult(f"general/{task}", path, _action(path, text)), text)
+
+    def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
+        """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
+        return self.commit(self.plan_benchmark(result, model))
+
+
+def _json_fault(text: str, exc: json.JSONDecodeError) -> str:
+    """A botched git merge is the usual way a baseline breaks: say so rather than "Expecting
+    value: line 1 column 1"."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            return f"holds merge-conflict markers (line {number}: {line[:20]!r})"
+    return f"not valid JSON ({exc})"
+
+
+def _action(path: Path, text: str) -> Literal["created", "updated", "unchanged"]:
+    """Compares bytes, not documents: a file that cannot be parsed is simply "updated"."""
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        return "created"
+    return "unchanged" if old == text.encode("utf-8") else "updated"
+
+
+def _refuse_mixed_models(path: Path, old: SuiteBaseline, new: SuiteBaseline) -> None:
+    before, now = old.model.get("fingerprint"), new.model.get("fingerprint")
+    if before and now and before != now:
+        raise BaselineError(
+            f"{path}: recorded from model {old.model.get('model', '?')} (fingerprint "
+            f"{before}); this run of {new.model.get('model', '?')} (fingerprint {now}) judged "
+            f"{len(new.cases)} case(s), not the whole suite, so merging would mix two models' "
+            f"answers in one baseline; run the whole suite (no -k/-m/--lf) with "
+            f"--update-baseline to record it anew"
+        )
+
+
+@dataclass(frozen=True)
+class BenchmarkBaseline:
+    """A benchmark's stored result: the document as written (see ``TaskResult.to_json``)."""
+
+    document: Mapping[str, Any]
+
+    @property
+    def lm_eval_version(self) -> str:
+        return str(self.document["lm_eval_version"])
+
+    @property
+    def config_hash(self) -> str:
+        return str(self.document["config_hash"])
+
+    @property
+    def limit(self) -> float | None:
+        value = self.document.get("limit")
+        return None if value is None else float(value)
+
+    @property
+    def metrics(self) -> Mapping[str, float]:
+        metrics: Mapping[str, float] = self.document["metrics"]
+        return metrics
+
+    @property
+    def items(self) -> Mapping[str, Mapping[str, Any]]:
+        items: Mapping[str, Mapping[str, Any]] = self.document["items"]
+        return items

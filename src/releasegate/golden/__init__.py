@@ -1,0 +1,24 @@
+"""Golden suites: the case record, reading case files (JSONL, CSV, XLSX) and manifests,
+prompting the model, judging one answer (checks) and a whole suite (metrics), and the
+text normalisation and similarity those rely on.
+"""
+
+from __future__ import annotations
+
+from .cases import GoldenCase
+from .checks import CheckResult, build_check
+from .loaders import load_cases
+from .metrics import MetricValue, build_metric
+from .suites import Suite, discover_suites, load_suite
+
+__all__ = [
+    "CheckResult",
+    "GoldenCase",
+    "MetricValue",
+    "Suite",
+    "build_check",
+    "build_metric",
+    "discover_suites",
+    "load_cases",
+    "load_suite",
+]

@@ -1,0 +1,141 @@
+"""Judging one case: the check's verdict, set against the baseline's, and how to show it.
+
+Regression semantics: a case that passed on the baseline and fails now is a
+regression (FAILED); one that already failed is a known failure (XFAIL, marked at collection);
+one that failed before and passes now XPASSes (an improvement); a ``critical`` case must pass
+whatever the baseline says; with no baseline a case is plain pass/fail.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.predictions import Prediction
+from ..gate.baselines import CaseBaseline
+from .cases import Expected, GoldenCase
+from .checks import CheckResult
+
+__all__ = ["CaseVerdict", "failure_message", "judge_case", "show_expected"]
+
+
+@dataclass(frozen=True)
+class CaseVerdict:
+    """One judged case."""
+
+    case: GoldenCase
+    """The case."""
+    check_name: str
+    """Name of the check that judged it."""
+    prediction: Prediction
+    """The model's answer and the exact prompt it was given."""
+    result: CheckResult
+    """The check's verdict."""
+    baseline: CaseBaseline | None
+    """The case in the baseline, or None (no baseline, or a new case)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.result.passed
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``regression``, ``known failure``, ``improvement``, ``failed``."""
+        before = self.baseline.outcome if self.baseline else None
+        if self.passed:
+            return "improvement" if before == "failed" else "passed"
+        if before == "passed":
+            return "regression"
+        if before == "failed" and not self.case.critical:
+            return "known failure"
+        return "failed"
+
+    def record(self) -> dict[str, Any]:
+        """Plain data for reports and baselines (travels from xdist workers to the controller)."""
+        return {
+            "kind": "case",
+            "suite": self.case.suite,
+            "id": self.case.id,
+            "key": self.case.key,
+            "source": self.case.source,
+            "tags": list(self.case.tags),
+            "critical": self.case.critical,
+            "input": _plain(self.case.input),
+            "expected": _plain(self.case.expected),
+            "prompt": self.prediction.prompt,
+            "answer": self.prediction.answer,
+            "check": self.check_name,
+            "passed": self.passed,
+            "reason": self.result.reason,
+            "score": self.result.score,
+            "prediction": _plain(self.result.prediction),
+            "status": self.status,
+            "baseline": self.baseline.outcome if self.baseline else None,
+            "baseline_answer": self.baseline.answer if self.baseline else None,
+            "output_tokens": self.prediction.output_tokens,
+            "seconds": round(self.prediction.seconds, 4),
+            "cached": self.prediction.cached,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able copy (tuples to lists, mappings to dicts)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def judge_case(
+    case: GoldenCase,
+    *,
+    check_name: str,
+    result: CheckResult,
+    prediction: Prediction,
+    baseline: CaseBaseline | None,
+) -> CaseVerdict:
+    return CaseVerdict(case, check_name, prediction, result, baseline)
+
+
+_HEADLINES = {
+    "regression": "regression: passed on the baseline, fails now",
+    "known failure": "known failure: failed on the baseline too",
+    "failed": "failed",
+}
+
+
+def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
+    """The message of a failing case test: what was asked, expected, answered, and why not."""
+    case = verdict.case
+    headline = _HEADLINES.get(verdict.status, verdict.status)
+    if case.critical:
+        headline += " (critical: must pass whatever the baseline says)"
+    lines = [
+        f"{case.key} {headline}",
+        f"  check:    {verdict.check_name}: {verdict.result.reason}",
+        f"  expected: {_indent(show_expected(case.expected))}",
+        f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
+    ]
+    if verdict.baseline is not None and verdict.baseline.answer:
+        lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
+    lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")
+    lines.append(f"  case:     {case.source}")
+    return "\n".join(lines)
+
+
+def show_expected(expected: Expected) -> str:
+    """A case's expected answer as text: the string itself, else its JSON (several acceptable
+    answers, a JSON object)."""
+    if isinstance(expected, str):
+        return expected
+    return json.dumps(_plain(expected), ensure_ascii=False)
+
+
+def _indent(text: str) -> str:
+    return textwrap.indent(text, " " * 12).lstrip()
+
+
+def _elide(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters ...]\n{text[-half:]}"

@@ -1,0 +1,256 @@
+"""A golden suite: its manifest, its cases, and the checks and metrics built from them.
+
+Loading a suite validates everything up front (manifest schema, every case row, every check and
+metric name and parameter, every case's expected answer against its check), so a run either has
+whole suites or stops with one error that names the file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
+from ..schemas import validate_document
+from .cases import GoldenCase
+from .checks import Check, CheckContext, build_check
+from .loaders import load_cases
+from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
+from .prompting import PromptSpec
+
+__all__ = ["MetricSpec", "Suite", "discover_suites", "load_suite"]
+
+_SUITE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One suite metric with its bars."""
+
+    metric: Metric
+    """The metric itself (its ``name`` includes its variant, e.g. ``f1_macro``)."""
+    min: float | None = None
+    """The value must be at least this."""
+    max: float | None = None
+    """The value must be at most this."""
+    max_drop: float | None = None
+    """Largest allowed move in the worse direction against the baseline's value."""
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
+
+    @property
+    def bar(self) -> str:
+        """``>= 0.5``, ``<= 2``, ``>= 0.5, <= 0.9`` or ``-`` for display."""
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"<= {self.max:g}")
+        return ", ".join(parts) or "-"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A loaded, validated golden suite."""
+
+    name: str
+    """The suite's name (manifest ``name`` or its file stem)."""
+    manifest_path: Path
+    """The manifest file."""
+    cases_path: Path
+    """The case file."""
+    cases: tuple[GoldenCase, ...]
+    """Every case, in file order."""
+    check: Check
+    """The suite's default check."""
+    metrics: tuple[MetricSpec, ...]
+    """Suite metrics in manifest order."""
+    prompt: PromptSpec = field(default_factory=PromptSpec)
+    """How cases become prompts."""
+    language: str = "en"
+    """Language of the expected answers (selects tokenisation)."""
+    labels: tuple[str, ...] = ()
+    """The closed label set of a classification suite."""
+    generation: Mapping[str, Any] = field(default_factory=dict)
+    """Per-suite overrides of the run's generation settings."""
+    description: str = ""
+    """Free text from the manifest."""
+    case_checks: Mapping[str, Check] = field(default_factory=dict)
+    """Per-case check overrides, by case id."""
+
+    def check_for(self, case: GoldenCase) -> Check:
+        """The check that judges *case*: its own override, else the suite's."""
+        return self.case_checks.get(case.id, self.check)
+
+    @cached_property
+    def _by_id(self) -> dict[str, GoldenCase]:
+        return {case.id: case for case in self.cases}
+
+    def case(self, case_id: str) -> GoldenCase:
+        try:
+            return self._by_id[case_id]
+        except KeyError:
+            raise UnknownNameError("case", case_id, self._by_id, where=self.name) from None
+
+    def metric(self, name: str) -> MetricSpec:
+        for spec in self.metrics:
+            if spec.name == name:
+                return spec
+        raise UnknownNameError("metric", name, (m.name for m in self.metrics), where=self.name)
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GoldenFileError(
+            f"not UTF-8 text ({exc.reason}); save it as UTF-8", path=path
+        ) from exc
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            line = mark.line + 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise GoldenFileError(f"not valid YAML: {problem}", path=path, line=line) from exc
+    if not isinstance(document, dict):
+        raise GoldenFileError("a manifest must be a YAML mapping with at least 'cases'", path=path)
+    validate_document("manifest", document, path=path)
+    return document
+
+
+def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
+    """Read and validate one suite; raises :class:`GoldenFileError` (or another
+    :class:`ReleasegateError`) that names the file, line and field at fault."""
+    document = _read_manifest(manifest_path)
+    name: str = document.get("name", manifest_path.stem)
+    if not _SUITE_NAME.fullmatch(name):
+        raise GoldenFileError(
+            f"suite name '{name}' (from the file name) may hold only letters, digits, '_' and '-'; "
+            "rename the file or set 'name' in the manifest",
+            path=manifest_path,
+            field="name",
+        )
+    base_dir = manifest_path.parent
+    cases_path = (base_dir / document["cases"]).resolve()
+    if not cases_path.is_file():
+        raise GoldenFileError(
+            f"case file '{document['cases']}' not found (looked for {cases_path})",
+            path=manifest_path,
+            field="cases",
+        )
+    language: str = document.get("language", "en")
+    labels = tuple(document.get("labels", ()))
+    check_context = CheckContext(
+        language=language, base_dir=base_dir, schemas_dir=schemas_dir, labels=labels
+    )
+    where = f"{manifest_path}"
+    check = build_check(document.get("check", "normalized"), check_context, where=f"{where}: check")
+    metric_context = MetricContext(language=language, base_dir=base_dir, labels=labels)
+    metrics = tuple(
+        _metric_spec(spec, metric_context, where=f"{where}: metrics[{index}]")
+        for index, spec in enumerate(document.get("metrics", ()))
+    )
+    _reject_duplicate_metrics(metrics, manifest_path)
+    cases = tuple(
+        load_cases(
+            cases_path,
+            suite=name,
+            encoding=document.get("encoding", "auto"),
+            sheet=document.get("sheet"),
+        )
+    )
+    case_checks: dict[str, Check] = {}
+    for case in cases:
+        case_check = check
+        line = _line_of(case)
+        if case.check is not None:
+            try:
+                case_check = build_check(case.check, check_context, where=case.source)
+            except ReleasegateError as exc:
+                raise GoldenFileError(str(exc), path=cases_path, line=line, field="check") from exc
+            case_checks[case.id] = case_check
+        problem = case_check.validate_expected(case.expected)
+        if problem is not None:
+            raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
+    prompt_doc = document.get("prompt", {})
+    return Suite(
+        name=name,
+        manifest_path=manifest_path,
+        cases_path=cases_path,
+        cases=cases,
+        check=check,
+        metrics=metrics,
+        prompt=PromptSpec(
+            chat=prompt_doc.get("chat", True),
+            system=prompt_doc.get("system"),
+            template=prompt_doc.get("template"),
+        ),
+        language=language,
+        labels=labels,
+        generation=dict(document.get("generation", {})),
+        description=document.get("description", ""),
+        case_checks=case_checks,
+    )
+
+
+def _metric_spec(spec: Mapping[str, Any], context: MetricContext, *, where: str) -> MetricSpec:
+    metric = build_metric(spec, context, where=where)
+    bars = {key: spec[key] for key in THRESHOLD_KEYS if key in spec}
+    return MetricSpec(metric=metric, **bars)
+
+
+def _reject_duplicate_metrics(metrics: Sequence[MetricSpec], path: Path) -> None:
+    seen: set[str] = set()
+    for spec in metrics:
+        if spec.name in seen:
+            raise GoldenFileError(
+                f"metric '{spec.name}' is listed twice; give each metric once with all its bars",
+                path=path,
+                field="metrics",
+            )
+        seen.add(spec.name)
+
+
+def _line_of(case: GoldenCase) -> int | None:
+    _, _, tail = case.source.rpartition(":")
+    return int(tail) if tail.isdigit() else None
+
+
+def discover_suites(
+    golden_dir: Path, *, schemas_dir: Path, only: Iterable[str] = ()
+) -> list[Suite]:
+    """Every suite in *golden_dir* (``*.yaml`` / ``*.yml``), sorted by name, or only those named."""
+    if not golden_dir.is_dir():
+        raise GoldenFileError(
+            "golden folder not found: create it or set golden_dir in [tool.releasegate]",
+            path=golden_dir,
+        )
+    manifests = sorted([*golden_dir.glob("*.yaml"), *golden_dir.glob("*.yml")])
+    suites = [load_suite(path, schemas_dir=schemas_dir) for path in manifests]
+    by_name: dict[str, Suite] = {}
+    for suite in suites:
+        if suite.name in by_name:
+            raise GoldenFileError(
+                f"suite name '{suite.name}' is also used by {by_name[suite.name].manifest_path}",
+                path=suite.manifest_path,
+                field="name",
+            )
+        by_name[suite.name] = suite
+    wanted = list(only)
+    for name in wanted:
+        if name not in by_name:
+            raise UnknownNameError("suite", name, by_name, where=str(golden_dir))
+    if wanted:
+        return [by_name[name] for name in sorted(set(wanted))]
+    return sorted(suites, key=lambda suite: suite.name)

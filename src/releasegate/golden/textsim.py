@@ -1,0 +1,180 @@
+"""Similarity of an answer to its references: ROUGE, BLEU and chrF, by the libraries made for them.
+
+ROUGE comes from rouge-score, with :func:`~releasegate.golden.normalize.cjk_tokens` as its tokenizer
+for every language (its own tokenizer drops CJK characters and scores Chinese 0). BLEU and chrF come
+from sacrebleu; BLEU uses sacrebleu's ``zh`` tokenizer for Chinese and ``13a`` otherwise.
+
+Scales are the libraries' own: ROUGE in [0, 1], BLEU and chrF in [0, 100]. Sentence-level scores
+take the best reference (each reference is one acceptable answer); corpus-level scores are
+sacrebleu's multi-reference corpus statistics. The libraries are imported on first use: importing
+this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .normalize import cjk_tokens
+
+if TYPE_CHECKING:
+    from rouge_score.rouge_scorer import RougeScorer
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
+
+__all__ = [
+    "ROUGE_TYPES",
+    "bleu_from_statistics",
+    "bleu_statistics",
+    "bleu_tokenizer",
+    "chrf_from_statistics",
+    "chrf_statistics",
+    "cjk_tokens",
+    "corpus_bleu",
+    "corpus_chrf",
+    "rouge_scores",
+    "sentence_bleu",
+    "sentence_chrf",
+]
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+References = str | Sequence[str]
+"""One reference, or several acceptable ones."""
+
+
+class _CJKTokenizer:
+    """The tokenizer object rouge-score expects (anything with ``tokenize(text) -> list[str]``)."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return cjk_tokens(text)
+
+
+@cache
+def _rouge_scorer() -> RougeScorer:
+    from rouge_score.rouge_scorer import RougeScorer
+
+    return RougeScorer(list(ROUGE_TYPES), tokenizer=_CJKTokenizer())
+
+
+@cache
+def _bleu(tokenize: str, *, sentence: bool) -> BLEU:
+    from sacrebleu.metrics.bleu import BLEU
+
+    # effective_order: a short sentence without 4-grams must not score 0 for that alone.
+    return BLEU(tokenize=tokenize, effective_order=sentence)
+
+
+@cache
+def _chrf() -> CHRF:
+    from sacrebleu.metrics.chrf import CHRF
+
+    return CHRF()
+
+
+def bleu_tokenizer(language: str) -> str:
+    """sacrebleu's tokenizer for *language*: ``zh`` for any Chinese (``zh-CN``...), else ``13a``."""
+    return "zh" if language.lower().startswith("zh") else "13a"
+
+
+def _as_list(references: References) -> list[str]:
+    refs = [references] if isinstance(references, str) else list(references)
+    if not refs:
+        raise ValueError("at least one reference is needed")
+    return refs
+
+
+def rouge_scores(prediction: str, references: References, *, language: str) -> dict[str, float]:
+    """ROUGE-1, ROUGE-2 and ROUGE-L F-measure of *prediction*, each the best over *references*.
+
+    *language* is accepted for symmetry with BLEU: the CJK-aware tokenizer suits every language.
+    """
+    del language
+    scores = _rouge_scorer().score_multi(_as_list(references), prediction)
+    return {name: float(scores[name].fmeasure) for name in ROUGE_TYPES}
+
+
+def sentence_bleu(prediction: str, references: References, *, language: str) -> float:
+    """Sentence BLEU (0-100, effective order) of *prediction* against its best reference."""
+    bleu = _bleu(bleu_tokenizer(language), sentence=True)
+    return max(float(bleu.sentence_score(prediction, [ref]).score) for ref in _as_list(references))
+
+
+def sentence_chrf(prediction: str, references: References) -> float:
+    """Sentence chrF (0-100) of *prediction* against its best reference."""
+    chrf = _chrf()
+    return max(float(chrf.sentence_score(prediction, [ref]).score) for ref in _as_list(references))
+
+
+def _reference_streams(
+    predictions: Sequence[str], references: Sequence[References]
+) -> list[list[str]]:
+    """sacrebleu wants one stream per reference position, all as long as *predictions*.
+
+    Items with fewer references are padded with their first one, which changes nothing: BLEU clips
+    n-gram counts by the maximum over references and chrF keeps the best reference.
+    """
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
+    per_item = [_as_list(refs) for refs in references]
+    width = max((len(refs) for refs in per_item), default=1)
+    padded = [refs + [refs[0]] * (width - len(refs)) for refs in per_item]
+    return [[refs[i] for refs in padded] for i in range(width)]
+
+
+def corpus_bleu(
+    predictions: Sequence[str], references: Sequence[References], *, language: str
+) -> float:
+    """Corpus BLEU (0-100) of *predictions*, one reference list per item; 0.0 for no items."""
+    if not predictions:
+        return 0.0
+    streams = _reference_streams(predictions, references)
+    bleu = _bleu(bleu_tokenizer(language), sentence=False)
+    return float(bleu.corpus_score(list(predictions), streams).score)
+
+
+def corpus_chrf(predictions: Sequence[str], references: Sequence[References]) -> float:
+    """Corpus chrF (0-100) of *predictions*, one reference list per item; 0.0 for no items."""
+    if not predictions:
+        return 0.0
+    streams = _reference_streams(predictions, references)
+    return float(_chrf().corpus_score(list(predictions), streams).score)
+
+
+# Sufficient statistics: a corpus score is a function of per-sentence counts summed over the
+# corpus (n-gram matches and totals, lengths), so a resample of sentences is a weighted sum of
+# rows and a score from it; this is how sacrebleu's own paired bootstrap resamples.
+
+
+def bleu_statistics(
+    predictions: Sequence[str], references: Sequence[References], *, language: str
+) -> np.ndarray:
+    """sacrebleu's per-sentence BLEU statistics (hypothesis and reference length, then matches
+    and totals per n-gram order): one row per item, summing to the corpus's."""
+    streams = _reference_streams(predictions, references)
+    bleu = _bleu(bleu_tokenizer(language), sentence=False)
+    rows = bleu._extract_corpus_statistics(list(predictions), streams) if predictions else []
+    return np.asarray(rows, dtype=float).reshape(len(predictions), -1)
+
+
+def bleu_from_statistics(totals: np.ndarray, *, language: str) -> np.ndarray:
+    """Corpus BLEU of each row of summed :func:`bleu_statistics`, by sacrebleu."""
+    bleu = _bleu(bleu_tokenizer(language), sentence=False)
+    return np.array([bleu._compute_score_from_stats(row).score for row in totals.tolist()])
+
+
+def chrf_statistics(predictions: Sequence[str], references: Sequence[References]) -> np.ndarray:
+    """sacrebleu's per-sentence chrF statistics (hypothesis, reference and matching n-grams per
+    order; the best reference per sentence): one row per item, summing to the corpus's."""
+    streams = _reference_streams(predictions, references)
+    rows = _chrf()._extract_corpus_statistics(list(predictions), streams) if predictions else []
+    return np.asarray(rows, dtype=float).reshape(len(predictions), -1)
+
+
+def chrf_from_statistics(totals: np.ndarray) -> np.ndarray:
+    """Corpus chrF of each row of summed :func:`chrf_statistics`, by sacrebleu."""
+    chrf = _chrf()
+    return np.array([chrf._compute_score_from_stats(row).score for row in totals.tolist()])

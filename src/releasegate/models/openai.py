@@ -1,0 +1,603 @@
+"""The ``openai`` backend: a model behind an OpenAI-compatible server (vLLM, TGI, SGLang, Ollama,
+``transformers serve``), one request per prompt, many in flight at once.
+
+The server applies the chat template, so what this backend "renders" is the request's content:
+a chat prompt becomes its messages as JSON (``{"messages": [...]}``, sent to
+``/chat/completions``), a plain-text prompt stays as it is (sent to ``/completions``). That text
+is what reports show as the prompt and what the prediction cache keys on.
+
+Faults are told apart because they call for different answers. A refused connection means no
+server: every request fails at once with the URL, no backoff ladder. 429 (honouring
+``Retry-After``), 5xx, a time-out and a dropped connection are retried with exponential backoff
+and jitter, up to ``max_retries``. Other 4xx and a malformed answer are not retried: asking again
+gives the same. A URL that answers but is not an OpenAI-compatible API (a web server: 404 on
+``GET /models``, 405 or 501 to a POST, a page that is not JSON) is told at once, with the URL,
+never retried: nothing there will ever answer. A prompt whose request failed is reported alone
+(:class:`PartialBatchError`), so the batch's other answers are kept; its case is then an error,
+never a wrong answer, and is not cached. Messages name the URL.
+
+The API key never leaves this module: a server may echo it (in an error, or in an answer: "your
+key is Bearer sk-..."), so every answer text and every message is redacted here, at the source,
+before anything downstream (the prediction cache, reports, the terminal) can see it.
+
+There are no weights to hash, so the fingerprint (part of the prediction-cache key) is the URL,
+the model name and the model's stable facts from ``GET /models`` where the server lists them
+(``transformers serve`` may not). Different weights deployed under the same URL and name get the
+same fingerprint: set ``fingerprint`` (e.g. to the checkpoint's step) or run with
+``--no-prediction-cache``. An embedded server's fingerprint is its weights' fingerprint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import os
+import random
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+
+from ..exceptions import (
+    BackendError,
+    GenerationInterrupted,
+    PartialBatchError,
+    ServerStartError,
+)
+from .backend import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
+from .fingerprint import weights_fingerprint
+from .serving import EmbeddedServer, embedded_server
+
+__all__ = ["OpenAIBackend", "decode_rendered", "retry_after_seconds"]
+
+BACKOFF_BASE_SECONDS = 0.5
+"""First retry waits about this long; each further one twice as long (with jitter)."""
+BACKOFF_MAX_SECONDS = 30.0
+"""No backoff step waits longer than this."""
+RETRY_AFTER_MAX_SECONDS = 120.0
+"""A ``Retry-After`` longer than this fails the request instead of stalling the run."""
+CONNECT_TIMEOUT_SECONDS = 10.0
+"""Seconds to open a connection; failing that is "no server", not retried."""
+PROBE_TIMEOUT_SECONDS = 10.0
+"""Seconds the start-up ``GET /models`` may take."""
+REDACTED = "***"
+"""What stands where the API key was in an answer or a message."""
+MIN_SECRET_LENGTH = 8
+"""A shorter key is a placeholder (``EMPTY``, ``none``), no secret: looking for it would rewrite
+ordinary words in the answers being judged."""
+
+NOT_AN_API_STATUSES = (404, 405, 501)
+"""Statuses of ``GET /models`` (every OpenAI-compatible server lists its models there) that mean
+no such API is at the URL; 405 and 501 to a POST mean the same for the generation routes."""
+
+_STABLE_MODEL_FIELDS = ("id", "root", "parent", "owned_by", "max_model_len")
+"""Facts of a ``/models`` entry that identify what is served (``created`` is left out: it is
+the server's start time on vLLM and would change the fingerprint on every restart)."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    text: str
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class _Failure:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    body: bytes
+    retry_after: str | None
+
+
+def decode_rendered(rendered: str) -> list[dict[str, str]] | None:
+    """The chat messages a rendered prompt carries, or None for plain text."""
+    if not rendered.startswith('{"messages": ['):
+        return None
+    try:
+        document = json.loads(rendered)
+    except json.JSONDecodeError:
+        return None
+    messages = document.get("messages") if isinstance(document, dict) else None
+    if not isinstance(messages, list) or len(document) != 1:
+        return None
+    return messages
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        return None
+    waited: float = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, waited)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: ~0.5 s, 1 s, 2 s ... times a random 0.5-1.0."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run *coroutine* to completion from synchronous code, even inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> str:
+    """*text* up to the first of the *stop* sequences, which is left out (the API's rule)."""
+    stops = [stop] if isinstance(stop, str) else list(stop or ())
+    for sequence in stops:
+        if sequence:
+            text = text.split(sequence, 1)[0]
+    return text
+
+
+class OpenAIBackend:
+    """Answers from an OpenAI-compatible endpoint; without a ``base_url``, from an embedded
+    ``transformers serve`` on the model, started here and stopped by :meth:`close`."""
+
+    name = "openai"
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.endpoint = spec.endpoint
+        self._stack = ExitStack()
+        self._embedded: EmbeddedServer | None = None
+        self._closed = False
+        self._deadline: float | None = None
+        self._api_key = os.environ.get(self.endpoint.api_key_env) or None
+        if self.endpoint.base_url is None:
+            check_model_source(spec)
+            try:
+                self._embedded = self._stack.enter_context(
+                    embedded_server(spec.model, cache_dir=spec.cache_dir, dtype=spec.dtype)
+                )
+            except ServerStartError as exc:  # its log's tail, which may hold what it was sent
+                raise ServerStartError(self._redact(str(exc))) from None
+            self.base_url, self.model_name = self._embedded.base_url, self._embedded.model
+        else:
+            self.base_url = self.endpoint.base_url.rstrip("/")
+            self.model_name = self.endpoint.served_model or spec.model
+        try:
+            self.server_info = self._probe()
+            self.fingerprint, self.fingerprint_source = self._fingerprint()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    # -- what the engine asks -----------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        env = self.endpoint.api_key_env
+        described: dict[str, Any] = {
+            "backend": self.name,
+            "model": self.spec.model,
+            "served_model": self.model_name,
+            "base_url": self.base_url,
+            "api": self.endpoint.api,
+            "fingerprint": self.fingerprint,
+            "fingerprint_source": self.fingerprint_source,
+            "server": self.server_info,
+            "api_key": f"from ${env}" if self._api_key else f"none (${env} is not set)",
+            "concurrency": self.endpoint.concurrency,
+            "request_timeout": self.endpoint.request_timeout,
+            "run_timeout": self.endpoint.run_timeout,
+            "max_retries": self.endpoint.max_retries,
+            "aiohttp": aiohttp.__version__,
+        }
+        if self._embedded is not None:
+            described["embedded"] = {
+                "pid": self._embedded.pid,
+                "log": str(self._embedded.log_path),
+            }
+        return described
+
+    def render(self, prompt: Prompt) -> str:
+        if prompt.messages is None:
+            assert prompt.text is not None
+            return prompt.text
+        if self.endpoint.api == "completions":
+            raise BackendError(
+                f"{self.base_url}: a chat prompt cannot be sent with api = 'completions' (the "
+                "server's /completions route applies no chat template); set 'prompt: {chat: "
+                "false}' in the suite's manifest, or api = 'chat' (--api chat)"
+            )
+        return json.dumps({"messages": [dict(m) for m in prompt.messages]}, ensure_ascii=False)
+
+    def generate(
+        self, rendered: Sequence[str], settings: GenerationSettings, *, batch_size: int
+    ) -> list[Generation]:
+        """One request per prompt, up to ``concurrency`` in flight; *batch_size* is not used
+        (the server batches, if it does, across the requests it has)."""
+        if self._closed:
+            raise BackendError(f"backend for {self.base_url} is closed")
+        if not rendered:
+            return []
+        if self._deadline is None and self.endpoint.run_timeout is not None:
+            self._deadline = time.monotonic() + self.endpoint.run_timeout
+        requests = [self._request(text, settings) for text in rendered]
+        started = time.perf_counter()
+        outcomes: list[_Answer | _Failure | None] = [None] * len(requests)
+        try:
+            _run(self._send_all(requests, outcomes))
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM made one: keep what came back
+            answered = _generations(outcomes, time.perf_counter() - started)
+            raise GenerationInterrupted(answered, str(interrupt)) from interrupt
+        answered = _generations(outcomes, time.perf_counter() - started)
+        failures = {i: o.reason for i, o in enumerate(outcomes) if isinstance(o, _Failure)}
+        if failures:
+            first = failures[min(failures)]
+            raise PartialBatchError(
+                f"{len(failures)} of {len(rendered)} requests to {self.base_url} failed; "
+                f"first: {first}",
+                answered=answered,
+                failures=failures,
+            )
+        return [answered[i] for i in range(len(rendered))]
+
+    def lm_eval_model(self, *, batch_size: int) -> Any:
+        """This endpoint as an lm-eval API model, for general benchmarks.
+
+        ``api: chat`` gives lm-eval's ``local-chat-completions``: generation tasks only, since a
+        chat route returns no log-probabilities of the prompt. ``api: completions`` gives
+        ``local-completions``, which also scores multiple-choice tasks (MMLU) where the server
+        returns prompt log-probabilities (``echo`` with ``logprobs``: vLLM does, ``transformers
+        serve`` does not). The API key is read from the configured variable, never stored."""
+        from lm_eval.models.openai_completions import LocalChatCompletion, LocalCompletionsAPI
+
+        key_env = self.endpoint.api_key_env
+        redact = self._redact
+        chat = self.endpoint.api == "chat"
+        base: Any = LocalChatCompletion if chat else LocalCompletionsAPI
+
+        class _Endpoint(base):  # type: ignore[misc]
+            @property
+            def api_key(self) -> str:
+                return os.environ.get(key_env, "")
+
+            def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+                # The API leaves the stop sequence out of the text; some servers (transformers
+                # serve) return it. Cut there, as the in-process HFLM does.
+                answers = super().generate_until(requests, disable_tqdm=disable_tqdm)
+                return [
+                    redact(cut_at_stop(answer, request.args[1].get("until")))
+                    for answer, request in zip(answers, requests, strict=True)
+                ]
+
+        route = "chat/completions" if chat else "completions"
+        tokenizer = str(getattr(self._embedded, "model", "") or self.spec.model)
+        return _Endpoint(
+            base_url=f"{self.base_url}/{route}",
+            model=self.model_name,
+            num_concurrent=self.endpoint.concurrency,
+            max_retries=self.endpoint.max_retries,
+            timeout=int(self.endpoint.request_timeout),
+            tokenizer_backend=None if chat else "huggingface",
+            tokenizer=None if chat else tokenizer,
+            tokenized_requests=False,
+            batch_size=1 if chat else batch_size,
+        )
+
+    def close(self) -> None:
+        self._closed = True
+        self._stack.close()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _request(self, rendered: str, settings: GenerationSettings) -> tuple[str, dict[str, Any]]:
+        """``(route, body)`` of the request for one rendered prompt."""
+        body: dict[str, Any] = {"model": self.model_name}
+        messages = decode_rendered(rendered)
+        if messages is not None:
+            route = "chat/completions"
+            body["messages"] = messages
+        else:
+            route = "completions"
+            body["prompt"] = rendered
+        body["max_tokens"] = settings.max_new_tokens
+        body["temperature"] = float(settings.temperature)
+        if not settings.greedy:
+            body.update(top_p=settings.top_p, seed=settings.seed)
+        body["stream"] = False
+        return route, body
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    async def _send_all(
+        self,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        outcomes: list[_Answer | _Failure | None],
+    ) -> None:
+        """Each request's outcome into its slot of *outcomes* as soon as it is known, so that
+        an interrupted batch still shows what had come back."""
+        slots = asyncio.Semaphore(self.endpoint.concurrency)
+        connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency)
+
+        async def send(index: int, route: str, body: dict[str, Any]) -> None:
+            outcomes[index] = await self._send(session, slots, route, body)
+
+        async with aiohttp.ClientSession(connector=connector, headers=self._headers()) as session:
+            await asyncio.gather(
+                *(send(i, route, body) for i, (route, body) in enumerate(requests))
+            )
+
+    def _remaining(self) -> float | None:
+        return None if self._deadline is None else self._deadline - time.monotonic()
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        slots: asyncio.Semaphore,
+        route: str,
+        body: Mapping[str, Any],
+    ) -> _Answer | _Failure:
+        """One prompt's request with its retries; never raises for a server's fault."""
+        url = f"{self.base_url}/{route}"
+        attempts = self.endpoint.max_retries + 1
+        last = ""
+        for attempt in range(attempts):
+            outcome = await self._exchange(session, slots, url, body, last)
+            if isinstance(outcome, _Failure):
+                return outcome
+            wait: float | None = None
+            if isinstance(outcome, str):
+                last = outcome
+            else:
+                status, raw, retry_after = outcome.status, outcome.body, outcome.retry_after
+                if status == 200:
+                    return self._parse(url, route, raw)
+                detail = self._detail(raw)
+                if status in (405, 501):
+                    return _Failure(self._not_an_api(url, f"HTTP {status} to a POST"))
+                if status != 429 and status < 500:
+                    hint = self._hint(status)
+                    return _Failure(self._redact(f"{url}: HTTP {status}{detail}; {hint}"))
+                last = f"HTTP {status}{detail}"
+                wait = retry_after_seconds(retry_after)
+                if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
+                    return _Failure(
+                        self._redact(
+                            f"{url}: {last}, and the server asks to retry after {wait:g} s "
+                            f"(Retry-After), more than releasegate waits "
+                            f"({RETRY_AFTER_MAX_SECONDS:g} s); re-run when the server has capacity"
+                        )
+                    )
+            if attempt == attempts - 1:
+                break
+            delay = backoff_seconds(attempt) if wait is None else wait
+            remaining = self._remaining()
+            if remaining is not None and delay >= remaining:
+                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
+            await asyncio.sleep(delay)
+        return _Failure(
+            self._redact(
+                f"{url}: {last}, after {attempts} attempt(s); check the server's health and "
+                "load, or raise max_retries (--max-retries) or request_timeout "
+                "(--request-timeout)"
+            )
+        )
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        slots: asyncio.Semaphore,
+        url: str,
+        body: Mapping[str, Any],
+        last: str,
+    ) -> _Response | _Failure | str:
+        """One attempt, holding one of the ``concurrency`` slots: the server's response, a
+        final failure, or (a string) why this attempt failed in a way worth retrying."""
+        async with slots:
+            remaining = self._remaining()  # measured once the slot is ours: queueing counts
+            if remaining is not None and remaining <= 0:
+                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
+            limit = self.endpoint.request_timeout
+            if remaining is not None:
+                limit = min(limit, remaining)
+            timeout = aiohttp.ClientTimeout(
+                total=limit, sock_connect=min(CONNECT_TIMEOUT_SECONDS, limit)
+            )
+            try:
+                async with session.post(url, json=body, timeout=timeout) as response:
+                    raw = await response.read()
+                    return _Response(response.status, raw, response.headers.get("Retry-After"))
+            except aiohttp.ConnectionTimeoutError:
+                return _Failure(self._no_server(url, f"no connection within {limit:g} s"))
+            except aiohttp.ClientConnectorError as exc:
+                return _Failure(self._no_server(url, str(exc.os_error or exc)))
+            except TimeoutError:
+                return (
+                    f"no complete answer within {limit:g} s (request_timeout "
+                    f"{self.endpoint.request_timeout:g} s)"
+                )
+            except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
+                return f"connection dropped before the answer was complete ({exc or type(exc)})"
+
+    def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
+        """The answer in a 200 response, or why the response is not one."""
+        if _looks_like_html(raw):
+            return _Failure(self._not_an_api(url, "it answered with an HTML page, not JSON"))
+        try:
+            document = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return self._malformed(url, f"not JSON ({exc})", raw)
+        choices = document.get("choices") if isinstance(document, dict) else None
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            return self._malformed(url, "no 'choices' list", raw)
+        choice = choices[0]
+        if route == "chat/completions":
+            message = choice.get("message")
+            text = message.get("content") if isinstance(message, dict) else None
+            field = "choices[0].message.content"
+        else:
+            text = choice.get("text")
+            field = "choices[0].text"
+        if not isinstance(text, str):
+            return self._malformed(url, f"no string at {field}", raw)
+        usage = document.get("usage")
+        tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+        return _Answer(
+            text=self._redact(text), output_tokens=tokens if isinstance(tokens, int) else 0
+        )
+
+    def _malformed(self, url: str, what: str, raw: bytes) -> _Failure:
+        return _Failure(
+            self._redact(
+                f"{url}: malformed response: {what}; body: {self._snippet(raw)}. Is base_url an "
+                "OpenAI-compatible endpoint (ending in /v1)? The server's log may say more"
+            )
+        )
+
+    def _not_an_api(self, url: str, why: str) -> str:
+        return self._redact(
+            f"{url}: {why}: this URL is not an OpenAI-compatible API. Point base_url "
+            "(--base-url) at the API root of the server (vLLM, TGI, Ollama, transformers "
+            "serve ...), which usually ends in /v1"
+        )
+
+    def _no_server(self, url: str, reason: str) -> str:
+        return self._redact(
+            f"cannot connect to {url}: {reason}. Is the server running? Start it, or fix "
+            "base_url (--base-url)"
+        )
+
+    def _run_timeout_over(self, last: str) -> str:
+        before = f" (last attempt: {last})" if last else ""
+        return (
+            f"run_timeout of {self.endpoint.run_timeout:g} s is over, request abandoned{before}; "
+            "raise run_timeout (--run-timeout) or judge fewer cases (--suite, -k)"
+        )
+
+    def _hint(self, status: int) -> str:
+        env = self.endpoint.api_key_env
+        if status in (401, 403):
+            sent = "" if self._api_key else f" (no key was sent: ${env} is not set)"
+            return (
+                f"the server refused the credentials{sent}; put a valid API key in the "
+                f"environment variable {env} (or name another with api_key_env)"
+            )
+        if status == 404:
+            return "check that base_url ends with /v1 and that served_model names a served model"
+        return (
+            f"the server rejected the request; check served_model ('{self.model_name}', "
+            "--served-model) and the generation settings"
+        )
+
+    def _detail(self, raw: bytes) -> str:
+        return f": {self._snippet(raw)}" if raw.strip() else ""
+
+    @staticmethod
+    def _snippet(raw: bytes, limit: int = 300) -> str:
+        """The body as a message can quote it: an HTML error page (a proxy's 502) by its text
+        alone, whitespace collapsed; the markup says nothing and floods the terminal."""
+        text = raw.decode("utf-8", errors="replace").strip()
+        if _looks_like_html(raw):
+            text = "HTML page: " + " ".join(re.sub(r"<[^>]*>", " ", text).split())
+        return text if len(text) <= limit else text[:limit] + "..."
+
+    def _redact(self, text: str) -> str:
+        """*text* with the API key replaced: servers echo the key they refused, and a model may
+        be made to repeat what it was sent."""
+        key = self._api_key
+        if not key or len(key) < MIN_SECRET_LENGTH:
+            return text
+        return text.replace(key, REDACTED)
+
+    # -- identity -----------------------------------------------------------------------------
+
+    def _probe(self) -> dict[str, Any]:
+        """What ``GET /models`` says about the model: fails fast when no server is there or
+        the key is refused; any other failure only means the server does not say."""
+        url = f"{self.base_url}/models"
+        request = urllib.request.Request(url, headers=self._headers())
+        timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                hint = self._hint(exc.code)
+                raise BackendError(self._redact(f"{url}: HTTP {exc.code}; {hint}")) from None
+            if exc.code in NOT_AN_API_STATUSES:
+                raise BackendError(self._not_an_api(url, f"HTTP {exc.code}")) from None
+            return {"models": f"unavailable (HTTP {exc.code})"}
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise BackendError(self._no_server(url, str(reason))) from None
+        try:
+            document = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            what = "an HTML page" if _looks_like_html(raw) else "an answer that is not JSON"
+            raise BackendError(self._not_an_api(url, f"HTTP 200 with {what}")) from None
+        listed = document.get("data", []) if isinstance(document, dict) else []
+        for entry in listed if isinstance(listed, list) else []:
+            if isinstance(entry, dict) and entry.get("id") == self.model_name:
+                return {"models": {k: entry[k] for k in _STABLE_MODEL_FIELDS if k in entry}}
+        return {"models": f"'{self.model_name}' not listed"}
+
+    def _fingerprint(self) -> tuple[str, str]:
+        if self.endpoint.fingerprint is not None:
+            return (
+                _digest({"fingerprint": self.endpoint.fingerprint, "model": self.model_name}),
+                "fingerprint setting",
+            )
+        if self._embedded is not None and Path(self.model_name).is_dir():
+            return weights_fingerprint(Path(self.model_name), cache_dir=self.spec.cache_dir), (
+                "weights"
+            )
+        identity = {"base_url": self.base_url, "model": self.model_name, **self.server_info}
+        return _digest(identity), "endpoint (URL, model name, /models entry)"
+
+
+def _generations(
+    outcomes: Sequence[_Answer | _Failure | None], seconds: float
+) -> dict[int, Generation]:
+    """The answers among *outcomes* by index, each with its share of the batch's *seconds*."""
+    share = seconds / len(outcomes)
+    return {
+        i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=share)
+        for i, o in enumerate(outcomes)
+        if isinstance(o, _Answer)
+    }
+
+
+def _looks_like_html(raw: bytes) -> bool:
+    """A web page where an API would answer JSON: a web server, a proxy's or a login page."""
+    return raw.lstrip()[:1] == b"<"
+
+
+def _digest(document: Mapping[str, Any]) -> str:
+    payload = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -1,0 +1,285 @@
+"""Hooks that run on the controller only (the single process, or the pytest-xdist controller).
+
+It gathers the records that tests attach to their reports, writes ``reports/<run-id>/`` and,
+with ``--update-baseline``, the baselines: once, at the end of the session, so no two processes
+ever write the same file; and only after a session that ran to its end, so a baseline is never
+half of one run and half of another (see :meth:`Controller._update_baselines`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from ..engine.session import ReleaseSession
+from ..exceptions import BaselineError
+from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
+from ..reports.display import for_terminal
+from ..reports.writers import RunReport, UnjudgedTest, describe_counts, summary_table
+
+__all__ = ["Controller"]
+
+
+class Controller:
+    """A plugin object registered by the releasegate plugin on the controller."""
+
+    def __init__(
+        self, config: pytest.Config, session: ReleaseSession, report: RunReport, *, owns_junit: bool
+    ) -> None:
+        self._config = config
+        self._session = session
+        self._report = report
+        self._owns_junit = owns_junit
+        self._baseline_results: list[WriteResult] = []
+        self._incomplete: list[str] = []
+        """Why this session is not a whole reference run (interrupted, crashed, errored)."""
+        self._errored: list[str] = []
+        """Node ids of tests that errored (setup, teardown, a crashed worker) or failed to
+        collect."""
+        self._baselines_refused = ""
+        """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
+        self._loaded_by: list[str] = []
+        """The xdist workers that loaded the model's weights."""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and report.when != "call":
+            self._errored.append(report.nodeid)  # "???" is xdist's report of a crashed worker
+        # pytest's own word for the report (as its terminal counts it): "error" for a failed
+        # setup, "xfailed", ...; "" for a setup or teardown that passed.
+        status = self._config.hook.pytest_report_teststatus(report=report, config=self._config)
+        outcome = status[0] if status else report.outcome
+        if not outcome:
+            return
+        self._report.count(outcome)
+        test = getattr(report, "releasegate_test", None)
+        if test is None:
+            return  # not a releasegate test: counted, nothing more
+        record = getattr(report, "releasegate", None)
+        if record is not None and report.when == "call":
+            self._report.add(report.nodeid, record, outcome)
+            return
+        self._report.add_unjudged(
+            UnjudgedTest(
+                kind=test["kind"],
+                suite=test["suite"],
+                key=test["key"],
+                nodeid=report.nodeid,
+                outcome=outcome,
+                when=report.when,
+                message=_message(report),
+            )
+        )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._report.count("error")  # pytest counts a collection error as an error too
+            self._errored.append(report.nodeid or "<collection>")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self._incomplete.append("the session was interrupted")  # Ctrl-C or pytest.exit()
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> None:
+        self._incomplete.append("pytest stopped on an internal error")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        if error is not None:
+            self._incomplete.append(f"worker {node.gateway.id} went down ({error})")
+        model = getattr(node, "workeroutput", {}).get("releasegate_model")
+        if model is not None:
+            self._report.models[str(node.gateway.id)] = model
+        if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
+            self._loaded_by.append(str(node.gateway.id))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._report.empty:
+            self._drop_unused_junit()
+            return
+        if self._session.update_baseline:
+            self._update_baselines(session, exitstatus)
+            reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+            if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
+                self._summarise_baselines(reporter.write_line)  # no terminal summary follows
+        self._report.write(settings=self._session.settings.public(), root=self._session.root)
+
+    def _drop_unused_junit(self) -> None:
+        """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
+        if not self._owns_junit:
+            return
+        from _pytest.junitxml import xml_key  # the junitxml plugin's own stash key
+
+        xml = self._config.stash.get(xml_key, None)
+        if xml is not None:
+            self._config.pluginmanager.unregister(xml)
+            del self._config.stash[xml_key]
+        shutil.rmtree(self._report.directory, ignore_errors=True)
+
+    def _update_baselines(self, session: pytest.Session, exitstatus: int) -> None:
+        """All or nothing: a session that did not run to its end, or in which a test errored
+        (no answer, a crashed worker), is not a reference run and writes no baseline at all;
+        one that did replaces each file whole, atomically. Failed cases are no reason to
+        refuse: a baseline records the reference model's failures as known ones."""
+        reasons = list(dict.fromkeys(self._incomplete))
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not reasons:
+            reasons.append(f"pytest exited with status {int(exitstatus)}")
+        if session.shouldfail or session.shouldstop:
+            reasons.append(
+                f"the session stopped early ({session.shouldfail or session.shouldstop})"
+            )
+        if self._errored:
+            errored = list(dict.fromkeys(self._errored))
+            reasons.append(
+                f"{len(errored)} test(s) errored ("
+                + ", ".join(errored[:3])
+                + (", ..." if len(errored) > 3 else "")
+                + ")"
+            )
+        if reasons:
+            self._baselines_refused = "; ".join(reasons)
+            return
+        try:
+            planned = self._plan_baselines()
+        except BaselineError as exc:
+            self._baselines_refused = str(exc)
+            return
+        self._baseline_results = [self._session.baselines.commit(p) for p in planned]
+
+    def _plan_baselines(self) -> list[PlannedWrite]:
+        """Every baseline file this session writes, prepared before the first is written."""
+        rg = self._session
+        results = []
+        models = list(self._report.models.values())
+        model: dict[str, Any] = {
+            k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]
+        }
+        written: set[str] = set()
+        for record in self._report.metrics.values():
+            result = record.get("task_result")
+            if record.get("kind") != "benchmark" or result is None or result["task"] in written:
+                continue
+            if record.get("outcome") not in ("passed", "failed"):
+                continue
+            written.add(result["task"])
+            results.append(rg.baselines.plan_benchmark(result, model))
+        for name, suite in rg.suites.items():
+            cases = {
+                r["id"]: CaseBaseline(
+                    outcome="passed" if r["passed"] else "failed",
+                    answer=r["answer"],
+                    score=r["score"],
+                )
+                for r in self._report.cases.values()
+                if r["suite"] == name
+            }
+            case_ids = [case.id for case in suite.cases]
+            metrics = {
+                r["metric"]: MetricBaseline(
+                    value=r["value"],
+                    per_item=dict(zip(case_ids, r["per_item"], strict=True))
+                    if r["per_item"]
+                    else {},
+                )
+                for r in self._report.metrics.values()
+                if r["suite"] == name and r["test"] == "value"
+            }
+            if not cases and not metrics:
+                continue
+            all_cases = len(cases) == len(suite.cases)
+            whole = all_cases and len(metrics) == len(suite.metrics)
+            results.append(
+                rg.baselines.plan(
+                    SuiteBaseline(
+                        suite=name,
+                        cases=cases,
+                        metrics=metrics,
+                        model=model,
+                        generation=rg.generation_for(suite).as_key(),
+                    ),
+                    whole=whole,
+                    all_case_ids=frozenset(case_ids) if all_cases else None,
+                )
+            )
+        return results
+
+    def _summarise_baselines(self, write: Any) -> None:
+        if self._baselines_refused:
+            write("")
+            write(
+                f"baselines not updated, no file written: {self._baselines_refused}; "
+                "rerun with --update-baseline once the whole suite runs without errors",
+                red=True,
+                bold=True,
+            )
+        if not self._baseline_results:
+            return
+        write("")
+        for result in self._baseline_results:
+            if result.replaced_broken:
+                write(
+                    f"warning: the old baseline could not be read, so it is replaced whole: "
+                    f"{result.replaced_broken}",
+                    yellow=True,
+                )
+        for result in self._baseline_results:
+            line = f"baseline {result.action}: {result.path}"
+            if result.removed_cases:
+                line += f" ({len(result.removed_cases)} unused case entries removed)"
+            write(line)
+        written = sum(result.action != "unchanged" for result in self._baseline_results)
+        if written:
+            write(f"{written} baseline file(s) replaced whole (written atomically)")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        report = self._report
+        if report.empty:
+            return
+
+        def write(line: str, **markup: bool) -> None:
+            terminalreporter.write_line(for_terminal(line), **markup)  # names come from files
+
+        terminalreporter.write_sep("=", "releasegate")
+        for suite, counts in sorted(report.counts_by_suite().items()):
+            write(f"{suite}: {describe_counts(counts)}")
+        rows = summary_table(report.metrics.values())
+        if rows:
+            header = ["suite", "metric", "value", "bar", "baseline", "verdict"]
+            widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+            write("")
+            for row in [header, *rows]:
+                line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                write(line.rstrip(), red=row[-1] == "FAIL", bold=row is header)
+        improvements = sorted(k for k, c in report.cases.items() if c["outcome"] == "xpassed")
+        if improvements:
+            write("")
+            write(
+                f"{len(improvements)} improvement(s) over the baseline: " + ", ".join(improvements),
+                green=True,
+            )
+            if not self._session.update_baseline:
+                write("record them with --update-baseline once reviewed")
+        self._summarise_baselines(write)
+        if self._baseline_results:
+            write("")
+            for result in self._baseline_results:
+                line = f"baseline {result.action}: {result.path}"
+                if result.removed_cases:
+                    line += f" ({len(result.removed_cases)} unused case entries removed)"
+                write(line)
+        loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
+        write(
+            "model weights loaded by: " + ", ".join(loaded_by)
+            if loaded_by
+            else "model weights: not loaded (every answer and benchmark result was cached)"
+        )
+        write(f"reports: {report.directory}", bold=True)
+
+
+def _message(report: pytest.TestReport) -> str:
+    """Why a test ended without a verdict: the skip reason, or the error's text."""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return report.longreprtext.strip()

@@ -1,0 +1,230 @@
+"""The fixtures a test module of golden suites uses.
+
+``golden_case`` and ``suite_metric`` are parametrised by the plugin (one test per case, one per
+metric bar and per no-drop comparison); a test module only says what to assert::
+
+    def test_case(golden_case):
+        golden_case.assert_passes()
+
+    def test_metric(suite_metric):
+        suite_metric.assert_meets_bar()
+
+The answers are fetched while the fixtures are set up: a case whose request failed (a server
+down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer. A wrong
+answer is raised as :class:`WrongAnswer`, the one exception a known failure's ``xfail`` mark
+accepts: anything else that goes wrong in a known failure's test stays an ERROR or a FAILURE.
+``embedded_endpoint`` gives tests (and perf) an OpenAI-compatible endpoint: ``--base-url``
+when given, else ``transformers serve`` on the model, once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from typing import Any, NoReturn
+
+import pytest
+from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
+
+from ..engine.session import (
+    BenchmarkRef,
+    BenchmarkVerdict,
+    CaseRef,
+    MetricRef,
+    MetricResult,
+    ReleaseSession,
+)
+from ..exceptions import ReleasegateError
+from ..golden.judging import CaseVerdict, failure_message
+from ..models.backend import Backend
+from ..models.serving import ServingEndpoint
+from ..reports.display import for_terminal
+from .stash import RECORD_KEY, SESSION_KEY
+
+__all__ = [
+    "BenchmarkUnderTest",
+    "CaseUnderTest",
+    "MetricUnderTest",
+    "WrongAnswer",
+    "embedded_endpoint",
+    "general_benchmark",
+    "golden_case",
+    "model_backend",
+    "releasegate_session",
+    "suite_metric",
+]
+
+
+class WrongAnswer(Failed):
+    """A golden case was answered, and the answer fails its check.
+
+    The ``xfail`` mark of a case that failed on the baseline names this type (``raises=``), so
+    only a wrong answer is a known failure: a case that got no answer (a server down, a model
+    without a chat template) is an ERROR whatever the baseline says, and ``--lf`` reruns it.
+    """
+
+    __module__ = "builtins"  # as pytest's Failed: the short summary says "WrongAnswer: ..."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
+
+
+class CaseUnderTest:
+    """One golden case in its test: its answer, its verdict, and the assertion."""
+
+    def __init__(self, session: ReleaseSession, ref: CaseRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def verdict(self) -> CaseVerdict:
+        """Generates (with the rest of its chunk) or fetches the answer, and judges it."""
+        verdict = self._session.judge(self.ref)
+        self._node.stash[RECORD_KEY] = verdict.record()
+        return verdict
+
+    def assert_passes(self) -> None:
+        """Fail with a readable message (prompt, expected, answer, reason) unless it passes."""
+        verdict = self.verdict
+        if verdict.passed:
+            return
+        message = failure_message(verdict)
+        if self._session.update_baseline and not verdict.case.critical:
+            pytest.xfail("recorded as a known failure in the new baseline")
+        raise WrongAnswer(message)
+
+
+class MetricUnderTest:
+    """One suite metric against its bar, or against its baseline value."""
+
+    def __init__(self, session: ReleaseSession, ref: MetricRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def result(self) -> MetricResult:
+        result = self._session.evaluate_metric(self.ref)
+        self._node.stash[RECORD_KEY] = result.record()
+        self._node.user_properties.append(("value", round(result.value.value, 6)))
+        self._node.user_properties.append(("bar", result.spec.bar))
+        if result.baseline_value is not None:
+            self._node.user_properties.append(("baseline", round(result.baseline_value, 6)))
+        return result
+
+    def assert_meets_bar(self) -> None:
+        outcome = self.result.outcome
+        if not outcome.passed:
+            _fail(outcome.message)
+
+
+def _fail(message: str) -> NoReturn:
+    """Fail the test with *message* alone (no traceback); answers and server replies in it are
+    untrusted, so their control characters are shown as escapes, not sent to the terminal."""
+    pytest.fail(for_terminal(message), pytrace=False)
+
+
+def _session(request: pytest.FixtureRequest) -> ReleaseSession:
+    return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def releasegate_session(request: pytest.FixtureRequest) -> ReleaseSession:
+    """This process's releasegate session (settings, suites, predictions)."""
+    return _session(request)
+
+
+@pytest.fixture(scope="session")
+def model_backend(releasegate_session: ReleaseSession) -> Iterator[Backend]:
+    """The model, loaded once per process: once per device under ``pytest -n auto``.
+
+    Asking for it loads the weights (the backend's own object, e.g. ``HFBackend`` with its
+    ``model`` and ``tokenizer``), even when every golden answer is cached."""
+    backend = releasegate_session.backend
+    real = getattr(backend, "real", None)
+    yield real() if callable(real) else backend
+
+
+def _in_setup(step: Callable[[], object]) -> None:
+    """Runs a fixture's *step*: a releasegate error (a server down, a bad file) makes the test an
+    ERROR carrying its message alone, not a failure and not a traceback."""
+    try:
+        step()
+    except ReleasegateError as exc:
+        message = str(exc)
+    else:
+        return
+    _fail(message)  # outside the except: no "during handling" chain
+
+
+@pytest.fixture
+def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
+    """One golden case (parametrised by the plugin: ``<suite>/<test id>``, see ``GoldenCase``)."""
+    param: Any = request.param
+    session = _session(request)
+    _in_setup(lambda: session.answer(param))
+    return CaseUnderTest(session, param, request.node)
+
+
+@pytest.fixture
+def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest:
+    """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``)."""
+    param: Any = request.param
+    session = _session(request)
+    _in_setup(lambda: session.scored_suite(session.suites[param.suite]))
+    return MetricUnderTest(session, param, request.node)
+
+
+@pytest.fixture(scope="session")
+def embedded_endpoint(releasegate_session: ReleaseSession) -> Iterator[ServingEndpoint]:
+    """An OpenAI-compatible endpoint for this test process: ``--base-url`` (with
+    ``--served-model``, else ``--model``) when given; otherwise ``transformers serve`` on the
+    configured model, started once per process on a loopback port and stopped at the end."""
+    settings = releasegate_session.settings
+    if settings.base_url is not None:
+        yield ServingEndpoint(
+            base_url=settings.base_url.rstrip("/"),
+            model=settings.served_model or settings.model,
+        )
+        return
+    from ..models.serving import embedded_server
+
+    try:
+        server = embedded_server(settings.model, cache_dir=settings.cache_dir, dtype=settings.dtype)
+        with server as started:
+            yield started
+    except ReleasegateError as exc:
+        _fail(str(exc))
+
+
+class BenchmarkUnderTest:
+    """One general-benchmark test: a task metric's value, or its comparison with the baseline."""
+
+    def __init__(self, session: ReleaseSession, ref: BenchmarkRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    @cached_property
+    def verdict(self) -> BenchmarkVerdict:
+        """Runs the configured benchmarks (all of them, once per process) and judges this one."""
+        verdict = self._session.evaluate_benchmark(self.ref)
+        self._node.stash[RECORD_KEY] = verdict.record
+        self._node.user_properties.append(("value", round(verdict.record["value"], 6)))
+        if verdict.record.get("baseline") is not None:
+            self._node.user_properties.append(("baseline", round(verdict.record["baseline"], 6)))
+        return verdict
+
+    def assert_passes(self) -> None:
+        if not self.verdict.passed:
+            _fail(self.verdict.message)
+
+
+@pytest.fixture
+def general_benchmark(request: pytest.FixtureRequest) -> BenchmarkUnderTest:
+    """One benchmark test (parametrised by the plugin: ``general/<task>::<metric>[::no_drop]``)."""
+    param: Any = request.param
+    session = _session(request)
+    _in_setup(session.benchmark_results)
+    return BenchmarkUnderTest(session, param, request.node)

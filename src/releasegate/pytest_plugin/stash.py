@@ -1,0 +1,19 @@
+"""Keys of what releasegate keeps in pytest's stashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..engine.session import ReleaseSession
+from ..reports.writers import RunReport
+
+__all__ = ["RECORD_KEY", "REPORT_KEY", "SESSION_KEY"]
+
+SESSION_KEY = pytest.StashKey[ReleaseSession]()
+"""``config.stash``: this process's session."""
+REPORT_KEY = pytest.StashKey[RunReport]()
+"""``config.stash``, controller only: the records gathered for the reports."""
+RECORD_KEY = pytest.StashKey[dict[str, Any]]()
+"""``item.stash``: the record of a golden test, attached to its report."""

@@ -1,0 +1,307 @@
+"""What a run leaves behind: ``reports/<run-id>/`` and the terminal summary.
+
+Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
+record (plain data) to its test report; the controller gathers them here, adds the pytest
+outcome, and writes ``results.json`` (every case and metric), ``summary.md`` (for CI step
+summaries) and the ``reports/latest`` pointer. A test that ended without a verdict (an ERROR in
+setup: no answer) is kept as an :class:`UnjudgedTest`, and every test's outcome is counted the
+way pytest counts it, so the report's counts are the ones pytest printed. ``junit.xml`` is
+pytest's own, written to the same folder, with metric values as test properties.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+from .display import for_markdown, for_markdown_code
+
+__all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
+
+OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
+
+
+def git_commit(root: Path) -> str | None:
+    """The checked-out commit of *root*, or None outside a git work tree."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def check_writable(directory: Path, *, reports_dir: Path) -> None:
+    """Raise :class:`ConfigError` unless the run's folder *directory* (under *reports_dir*) can
+    be created and written, so a run that could not leave its report stops before it starts,
+    not after every answer was generated. Writes (and removes) one probe file: a mode bit says
+    nothing on a read-only file system, or to root."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        reason = f"{existing} is a file, not a folder"
+    else:
+        try:
+            with tempfile.TemporaryFile(dir=existing, prefix=".releasegate-probe-"):
+                return
+        except OSError as exc:
+            reason = f"{existing}: {exc.strerror or exc}"
+    raise ConfigError(
+        f"reports folder {reports_dir} cannot be written ({reason}); make it a writable "
+        "folder, or write the reports elsewhere with --reports-dir (reports_dir in "
+        "[tool.releasegate])"
+    )
+
+
+@dataclass(frozen=True)
+class UnjudgedTest:
+    """A releasegate test that ended without a verdict: an ERROR in setup (its answer, or its
+    suite's answers, could not be had), a test that broke before judging, or one skipped."""
+
+    kind: str
+    """``case``, ``metric`` or ``benchmark``."""
+    suite: str
+    """The suite (``general/<task>`` for a benchmark)."""
+    key: str
+    """``suite/case_id``, ``suite::metric[::no_drop]`` or ``general/<task>::<metric>[...]``."""
+    nodeid: str
+    """pytest's node id."""
+    outcome: str
+    """As pytest counts it: ``error``, ``failed``, ``skipped``..."""
+    when: str
+    """The phase that ended it: ``setup``, ``call`` or ``teardown``."""
+    message: str
+    """Why (pytest's report text: the error's message)."""
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunReport:
+    """Records of one run, gathered on the controller."""
+
+    run_id: str
+    directory: Path
+    started: float = field(default_factory=time.time)
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Model description by worker (``main`` without xdist)."""
+    unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
+    """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
+    totals: Counter[str] = field(default_factory=Counter)
+    """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
+    own count, the line it prints at the end."""
+
+    def count(self, outcome: str) -> None:
+        """Count one test report under pytest's outcome for it."""
+        self.totals[outcome] += 1
+
+    def add_unjudged(self, test: UnjudgedTest) -> None:
+        key = test.key if test.when != "teardown" else f"{test.key} (teardown)"
+        self.unjudged[key] = test
+
+    def add(self, nodeid: str, record: Mapping[str, Any], outcome: str) -> None:
+        entry = {**record, "outcome": outcome, "nodeid": nodeid}
+        if record["kind"] == "case":
+            self.cases[record["key"]] = entry
+        else:
+            key = f"{record['suite']}::{record['metric']}"
+            if record["test"] == "no_drop":
+                key += "::no_drop"
+            self.metrics[key] = entry
+
+    @property
+    def empty(self) -> bool:
+        """No releasegate test reported anything (a run of a project's own unit tests)."""
+        return not self.cases and not self.metrics and not self.unjudged
+
+    def counts_by_suite(self) -> dict[str, Counter[str]]:
+        """Case tests by suite and outcome, those without a verdict (errors) included."""
+        out: dict[str, Counter[str]] = {}
+        for case in self.cases.values():
+            out.setdefault(case["suite"], Counter())[case["outcome"]] += 1
+        for test in self.unjudged.values():
+            if test.kind == "case":
+                out.setdefault(test.suite, Counter())[test.outcome] += 1
+        return out
+
+    def errors(self) -> list[UnjudgedTest]:
+        """Tests that ended in an error (or broke) without a verdict, in key order."""
+        return sorted(
+            (t for t in self.unjudged.values() if t.outcome in ("error", "failed")),
+            key=lambda t: (t.key, t.when),
+        )
+
+    def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
+        """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        document = {
+            "run_id": self.run_id,
+            "started": _iso(self.started),
+            "finished": _iso(time.time()),
+            "duration_seconds": round(time.time() - self.started, 3),
+            "git_commit": git_commit(root),
+            "settings": dict(settings),
+            "models": self.models,
+            "totals": {o: self.totals[o] for o in _ordered(self.totals)},
+            "summary": {
+                suite: dict(counter) for suite, counter in sorted(self.counts_by_suite().items())
+            },
+            "metrics": [
+                {k: v for k, v in self.metrics[key].items() if k != "task_result"}
+                for key in sorted(self.metrics)
+            ],
+            "cases": [self.cases[k] for k in sorted(self.cases)],
+            "unjudged": [self.unjudged[k].record() for k in sorted(self.unjudged)],
+        }
+        (self.directory / "results.json").write_text(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        self._write_benchmark_samples()
+        (self.directory / "summary.md").write_text(self.markdown(), encoding="utf-8")
+        _point_latest(self.directory)
+        return self.directory
+
+    def _write_benchmark_samples(self) -> None:
+        """``general/<task>.json``: each benchmark question with the model's answer and score."""
+        written: set[str] = set()
+        for record in self.metrics.values():
+            result = record.get("task_result")
+            if result is None or result["task"] in written:
+                continue
+            written.add(result["task"])
+            folder = self.directory / "general"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{result['task']}.json").write_text(
+                json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+
+    def markdown(self) -> str:
+        lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
+        if self.totals:
+            lines += [f"tests: {describe_counts(self.totals)}", ""]
+        counts = self.counts_by_suite()
+        if counts:
+            lines += [
+                "| suite | " + " | ".join(OUTCOMES) + " |",
+                "|---" * (len(OUTCOMES) + 1) + "|",
+            ]
+            for suite, counter in sorted(counts.items()):
+                counted = " | ".join(str(counter[o]) for o in OUTCOMES)
+                lines.append(f"| {for_markdown(suite)} | {counted} |")
+            lines.append("")
+        if self.metrics:
+            lines += ["| suite | metric | value | bar | baseline | verdict |", "|---" * 6 + "|"]
+            for row in summary_table(self.metrics.values()):
+                lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
+            lines.append("")
+        lines += _flips_markdown(self.metrics.values())
+        regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
+        if regressions:
+            lines += ["## Failing cases", ""]
+            for case in sorted(regressions, key=lambda c: c["key"]):
+                key, reason = for_markdown_code(case["key"]), for_markdown(case["reason"], 300)
+                lines.append(f"- {key} ({for_markdown(case['status'])}): {reason}")
+            lines.append("")
+        errors = self.errors()
+        if errors:
+            lines += ["## Errors (no verdict)", ""]
+            for test in errors:
+                key, why = for_markdown_code(test.key), for_markdown(test.message, 300)
+                lines.append(f"- {key} ({test.outcome} at {test.when}): {why}")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _ordered(counts: Mapping[str, int]) -> list[str]:
+    """The outcomes in *counts*, the known ones in OUTCOMES order, then any other."""
+    return [o for o in OUTCOMES if counts.get(o)] + sorted(
+        o for o in counts if o not in OUTCOMES and counts[o]
+    )
+
+
+def describe_counts(counts: Mapping[str, int]) -> str:
+    """``8 xfailed, 2 errors``: the counts as pytest's last line words them."""
+    parts = []
+    for outcome in _ordered(counts):
+        n = counts[outcome]
+        parts.append(f"{n} {outcome}s" if outcome == "error" and n != 1 else f"{n} {outcome}")
+    return ", ".join(parts) or "no tests ran"
+
+
+def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
+    """Per suite and benchmark, the items that flipped since the baseline, answers side by
+    side (from the no-drop tests' records)."""
+    lines: list[str] = []
+    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"])):
+        flips = m.get("flips") or []
+        if m.get("test") != "no_drop" or not flips:
+            continue
+        comparison = m.get("comparison") or {}
+        worse = sum(1 for f in flips if f["direction"] == "worse")
+        better = sum(1 for f in flips if f["direction"] == "better")
+        lines += [
+            f"## Flips: {for_markdown(m['suite'])}::{for_markdown(m['metric'])}",
+            "",
+            f"{worse} worse, {better} better, {len(flips) - worse - better} changed; "
+            f"p={comparison.get('p_value', float('nan')):.3g} "
+            f"({for_markdown(comparison.get('test', '-'))})",
+            "",
+            "| item | direction | expected | baseline answer | answer now |",
+            "|---|---|---|---|---|",
+        ]
+        for flip in flips[:most]:
+            lines.append(
+                f"| {for_markdown(flip['item'], 40)} | {flip['direction']} "
+                f"| {for_markdown(flip['expected'], 80)} "
+                f"| {for_markdown(flip['before_answer'], 80)} "
+                f"| {for_markdown(flip['now_answer'], 80)} |"
+            )
+        if len(flips) > most:
+            lines.append(f"\n... and {len(flips) - most} more in results.json")
+        lines.append("")
+    return lines
+
+
+def summary_table(metrics: Any) -> list[list[str]]:
+    """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
+    rows = []
+    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"] == "no_drop")):
+        name = m["metric"] + (" (no drop)" if m["test"] == "no_drop" else "")
+        if m["test"] != "no_drop":
+            bar = m["bar"]
+        elif m.get("max_drop") is None:
+            bar = "no significant drop"
+        else:
+            bar = f"drop <= {m['max_drop']:g}"
+        baseline = "-" if m["baseline"] is None else f"{m['baseline']:.4g}"
+        verdict = {"passed": "ok", "failed": "FAIL"}.get(m["outcome"], m["outcome"])
+        rows.append([m["suite"], name, f"{m['value']:.4g}", bar, baseline, verdict])
+    return rows
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
+
+
+def _point_latest(directory: Path) -> None:
+    """``reports/latest`` -> this run (a symlink; a text file where links are not allowed)."""
+    latest = directory.parent / "latest"
+    if latest.is_symlink() or latest.is_file():
+        latest.unlink()
+    try:
+        latest.symlink_to(directory.name, target_is_directory=True)
+    except OSError:
+        latest.write_text(directory.name + "\n", encoding="utf-8")
