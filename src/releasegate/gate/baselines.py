@@ -176,17 +176,7 @@ class BaselineStore:
         path = self.path_for(suite)
         if not path.is_file():
             return None
-        try:
-            text = path.read_text(encoding="utf-8")
-            document = json.loads(text)
-        except UnicodeDecodeError as exc:
-            raise BaselineError(f"{path}: not UTF-8 text ({exc}); {_UPDATE_HINT}") from exc
-        except json.JSONDecodeError as exc:
-            raise BaselineError(f"{path}: {_json_fault(text, exc)}; {_UPDATE_HINT}") from exc
-        try:
-            validate_document("baseline", document, path=path)
-        except GoldenFileError as exc:
-            raise BaselineError(f"{exc}; {_UPDATE_HINT}") from exc
+        document = _read_document(path, schema="baseline", hint=_UPDATE_HINT)
         if document["suite"] != suite:
             raise BaselineError(
                 f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
@@ -278,14 +268,7 @@ class BaselineStore:
         if not path.is_file():
             return None
         hint = "regenerate it with `releasegate baseline --model <reference model>`"
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BaselineError(f"{path}: not valid JSON ({exc}); {hint}") from exc
-        try:
-            validate_document("benchmark_baseline", document, path=path)
-        except GoldenFileError as exc:
-            raise BaselineError(f"{exc}; {hint}") from exc
+        document = _read_document(path, schema="benchmark_baseline", hint=hint)
         if document["task"] != task:
             raise BaselineError(
                 f"{path}: holds task '{document['task']}', expected '{task}'; rename it or {hint}"
@@ -305,6 +288,23 @@ class BaselineStore:
     def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
         """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
         return self.commit(self.plan_benchmark(result, model))
+
+
+def _read_document(path: Path, *, schema: str, hint: str) -> Any:
+    """A baseline file read, parsed and checked against *schema*; each fault is one
+    :class:`BaselineError` naming the file and ending with *hint* (what to do)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise BaselineError(f"{path}: not UTF-8 text ({exc}); {hint}") from exc
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}: {_json_fault(text, exc)}; {hint}") from exc
+    try:
+        validate_document(schema, document, path=path)
+    except GoldenFileError as exc:
+        raise BaselineError(f"{exc}; {hint}") from exc
+    return document
 
 
 def _json_fault(text: str, exc: json.JSONDecodeError) -> str:
