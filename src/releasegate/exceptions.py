@@ -22,6 +22,7 @@ __all__ = [
     "PartialBatchError",
     "PerfError",
     "ReleasegateError",
+    "ReportError",
     "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
@@ -134,3 +135,7 @@ class PerfError(ReleasegateError):
 
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class ReportError(ReleasegateError):
+    """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""

@@ -1,0 +1,461 @@
+"""``reports/<run>/report.html``: the page a person opens, built from the run's ``results.json``.
+
+``results.json`` is the contract: the page is made from it alone (plus, where one exists, the
+newest perf run's ``summary.json`` and ``latency.png`` in the same reports folder), so
+``releasegate report RUN`` rewrites the page of any past run without running anything. The
+page is one self-contained file (inline CSS, a little inline JavaScript for filtering, plots as
+inline SVG or base64 PNG, nothing fetched) so it can be attached to a CI run or mailed.
+
+Golden inputs and model answers are untrusted text: the page is rendered by Jinja2 with
+autoescaping, so ``<script>`` or ``<img onerror=...>`` in an answer shows as text; nothing here
+builds HTML by concatenation.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text_atomic
+from ..exceptions import ReportError
+from .display import shorten
+
+__all__ = [
+    "PerfRun",
+    "diff_segments",
+    "find_perf_run",
+    "load_results",
+    "render_page",
+    "resolve_run",
+    "write_page",
+]
+
+# What a case's pytest outcome means to a reader, in the order the filter lists them.
+VERDICTS = {
+    "failed": "regression",
+    "error": "error",
+    "xpassed": "improvement",
+    "xfailed": "known failure",
+    "passed": "passed",
+    "skipped": "skipped",
+}
+
+# Characters compared one by one in a diff: CJK ideographs, kana, hangul and full-width forms
+# (Chinese has no spaces, so a word-level diff would mark the whole sentence). Elsewhere words,
+# runs of spaces and single punctuation marks are the units.
+_DIFF_UNITS = re.compile(
+    r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\w+|\s+|[^\w\s]",
+)
+
+# Shown in the all-cases table; the whole text is in results.json (and in the regressions'
+# and improvements' side-by-side view), so a 10,000-case page stays a few megabytes.
+_CELL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class PerfRun:
+    """A perf run's folder as the page shows it: its figures and its latency plot."""
+
+    name: str
+    summary: Mapping[str, Any]
+    """``summary.json`` of the run (see :mod:`releasegate.perf.report`)."""
+    plot_png: str | None
+    """``latency.png`` as base64, or None when the run has none."""
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One case as a row of the page."""
+
+    key: str
+    suite: str
+    verdict: str
+    """The reader's word for the outcome (``regression``, ``known failure``...)."""
+    outcome: str
+    tags: tuple[str, ...]
+    input: str
+    expected: str
+    answer: str
+    baseline_answer: str | None
+    reason: str
+    check: str
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """A suite metric (or benchmark score): its bar test and its no-drop comparison together."""
+
+    suite: str
+    metric: str
+    value: float | None
+    bar: str
+    baseline: float | None
+    bar_outcome: str | None
+    no_drop_outcome: str | None
+    difference: float | None
+    interval: tuple[float, float] | None
+    p_value: float | None
+    comparison_test: str | None
+    max_drop: float | None
+    message: str
+
+    @property
+    def verdict(self) -> str:
+        outcomes = [o for o in (self.bar_outcome, self.no_drop_outcome) if o is not None]
+        if any(o in ("failed", "error") for o in outcomes):
+            return "failed"
+        return "passed" if outcomes else "-"
+
+
+@dataclass(frozen=True)
+class FlipList:
+    """The items one no-drop comparison found changed since the baseline."""
+
+    suite: str
+    metric: str
+    worse: int
+    better: int
+    p_value: float | None
+    flips: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class TrendPlot:
+    """One suite/metric across runs or checkpoints, laid out for an inline SVG."""
+
+    suite: str
+    metric: str
+    points: tuple[tuple[float, float, str, float], ...]
+    """(x, y) in the plot's pixels, the point's label (step or run) and its value."""
+    polyline: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the template shows, in the order a reader needs it."""
+
+    run_id: str
+    blocked: bool
+    regressions: int
+    failed_bars: int
+    errors: int
+    exit_status: int | None
+    header: Mapping[str, Any]
+    suites: tuple[tuple[str, Mapping[str, int]], ...]
+    metrics: tuple[MetricView, ...]
+    benchmarks: tuple[MetricView, ...]
+    cases: tuple[CaseView, ...]
+    changed: tuple[tuple[CaseView, tuple[tuple[str, str], ...]], ...]
+    """Regressions, then improvements: each with the diff baseline answer -> answer now."""
+    flips: tuple[FlipList, ...]
+    unjudged: tuple[Mapping[str, Any], ...]
+    tags: tuple[str, ...]
+    perf: PerfRun | None
+    review: Mapping[str, Any] | None
+    trends: tuple[TrendPlot, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
+    """*before* -> *now* as ``(kind, text)`` pieces, kind ``same``, ``del`` or ``ins``:
+    character by character for Chinese (and other CJK text), word by word elsewhere."""
+    a, b = _DIFF_UNITS.findall(before), _DIFF_UNITS.findall(now)
+    out: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", "".join(b[j1:j2])))
+    return tuple(out)
+
+
+def load_results(run_dir: Path) -> dict[str, Any]:
+    """The run's ``results.json``, or a :class:`ReportError` that names it and says why."""
+    path = run_dir / "results.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(
+            f"{path} does not exist: name a run folder that a releasegate run wrote "
+            "(reports/<run-id>)"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path} cannot be read as JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
+        raise ReportError(f"{path} is not a releasegate results.json (it has no 'cases' list)")
+    return document
+
+
+def resolve_run(reports_dir: Path, run: str | None) -> Path:
+    """The folder of *run* (a run id under *reports_dir*, or a path), or of the latest run."""
+    if run is None:
+        latest = reports_dir / "latest"
+        if latest.is_file():  # where links are not allowed, a text file names the run
+            return reports_dir / latest.read_text(encoding="utf-8").strip()
+        if not latest.exists():
+            raise ReportError(
+                f"no run in {reports_dir} ({latest} does not exist): run the suite first, "
+                "or name a run folder"
+            )
+        return latest.resolve()
+    candidate = Path(run)
+    if (candidate / "results.json").exists():
+        return candidate
+    return reports_dir / run
+
+
+def find_perf_run(reports_dir: Path) -> PerfRun | None:
+    """The newest ``perf-*`` run under *reports_dir* with a ``summary.json``, or None.
+
+    Perf runs are their own pytest sessions (``pytest perf``), so the page shows the newest one
+    beside the golden run, under its own name."""
+    for folder in sorted(reports_dir.glob("perf-*"), reverse=True):
+        summary_path = folder / "summary.json"
+        if not summary_path.is_file():
+            continue
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{summary_path} cannot be read as JSON: {exc}") from None
+        plot = folder / "latency.png"
+        png = base64.b64encode(plot.read_bytes()).decode("ascii") if plot.is_file() else None
+        return PerfRun(name=folder.name, summary=summary, plot_png=png)
+    return None
+
+
+def _text(value: Any) -> str:
+    """A case field as text: strings as they are, anything else (a label list, a JSON object,
+    chat messages) as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _case(record: Mapping[str, Any]) -> CaseView:
+    outcome = str(record.get("outcome", ""))
+    baseline_answer = record.get("baseline_answer")
+    return CaseView(
+        key=str(record["key"]),
+        suite=str(record.get("suite", "")),
+        verdict=VERDICTS.get(outcome, outcome),
+        outcome=outcome,
+        tags=tuple(str(t) for t in record.get("tags") or ()),
+        input=_text(record.get("input")),
+        expected=_text(record.get("expected")),
+        answer=_text(record.get("answer")),
+        baseline_answer=None if baseline_answer is None else _text(baseline_answer),
+        reason=_text(record.get("reason")),
+        check=_text(record.get("check")),
+    )
+
+
+def _metrics(records: Iterable[Mapping[str, Any]]) -> list[MetricView]:
+    """One view per (suite, metric): the bar test and the no-drop test side by side."""
+    grouped: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+    for record in records:
+        key = (str(record["suite"]), str(record["metric"]))
+        grouped.setdefault(key, {})[str(record.get("test", "value"))] = record
+    views = []
+    for (suite, metric), tests in sorted(grouped.items()):
+        value_test, no_drop = tests.get("value"), tests.get("no_drop")
+        first = value_test or no_drop or {}
+        comparison = (no_drop or {}).get("comparison") or {}
+        ci = comparison.get("ci")
+        views.append(
+            MetricView(
+                suite=suite,
+                metric=metric,
+                value=first.get("value"),
+                bar=str(first.get("bar", "-")),
+                baseline=first.get("baseline"),
+                bar_outcome=None if value_test is None else value_test.get("outcome"),
+                no_drop_outcome=None if no_drop is None else no_drop.get("outcome"),
+                difference=comparison.get("difference"),
+                interval=(float(ci[0]), float(ci[1])) if ci else None,
+                p_value=comparison.get("p_value"),
+                comparison_test=comparison.get("test"),
+                max_drop=first.get("max_drop"),
+                message=str((no_drop or first).get("message", "")),
+            )
+        )
+    return views
+
+
+def _flips(records: Iterable[Mapping[str, Any]]) -> list[FlipList]:
+    out = []
+    for record in sorted(records, key=lambda r: (r["suite"], r["metric"])):
+        flips = record.get("flips") or []
+        if record.get("test") != "no_drop" or not flips:
+            continue
+        out.append(
+            FlipList(
+                suite=str(record["suite"]),
+                metric=str(record["metric"]),
+                worse=sum(1 for f in flips if f.get("direction") == "worse"),
+                better=sum(1 for f in flips if f.get("direction") == "better"),
+                p_value=(record.get("comparison") or {}).get("p_value"),
+                flips=tuple(flips),
+            )
+        )
+    return out
+
+
+def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
+    """A plot per suite/metric of ``history.metrics``, by training step where every point has
+    one, else by time."""
+    if not history:
+        return []
+    series: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for point in history.get("metrics") or ():
+        series.setdefault((str(point["suite"]), str(point["metric"])), []).append(point)
+    plots = []
+    width, height, pad = 560.0, 160.0, 24.0
+    for (suite, metric), points in sorted(series.items()):
+        by_step = all(p.get("step") is not None for p in points)
+        ordered = sorted(points, key=lambda p: (p["step"], p["time"]) if by_step else p["time"])
+        values = [float(p["value"]) for p in ordered]
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        xs = [float(p["step"]) for p in ordered] if by_step else list(range(len(ordered)))
+        x_low, x_span = min(xs), (max(xs) - min(xs)) or 1.0
+        laid = []
+        for p, x, y in zip(ordered, xs, values, strict=True):
+            px = pad + (x - x_low) / x_span * (width - 2 * pad)
+            py = height - pad - (y - low) / span * (height - 2 * pad)
+            label = f"step {p['step']}" if by_step else str(p["run_id"])
+            laid.append((round(px, 1), round(py, 1), f"{label} ({p.get('model', '')})", y))
+        plots.append(
+            TrendPlot(
+                suite=suite,
+                metric=metric,
+                points=tuple(laid),
+                polyline=" ".join(f"{x},{y}" for x, y, _, _ in laid),
+                low=low,
+                high=high,
+            )
+        )
+    return plots
+
+
+def _header(document: Mapping[str, Any]) -> dict[str, Any]:
+    models = document.get("models") or {}
+    first: Mapping[str, Any] = (
+        next(iter(models.values()), {}) if isinstance(models, Mapping) else {}
+    )
+    settings = document.get("settings") or {}
+    return {
+        "model": first.get("model") or settings.get("model", "-"),
+        "fingerprint": first.get("fingerprint", "-"),
+        "backend": first.get("backend") or settings.get("backend", "-"),
+        "device": first.get("device", "-"),
+        "git_commit": document.get("git_commit") or "-",
+        "started": document.get("started", "-"),
+        "duration": document.get("duration_seconds"),
+        "totals": document.get("totals") or {},
+        "workers": len(models) if isinstance(models, Mapping) else 0,
+    }
+
+
+def build_page(
+    document: Mapping[str, Any], *, perf: PerfRun | None = None, exit_status: int | None = None
+) -> Page:
+    """What the page shows, from a ``results.json`` document."""
+    cases = sorted((_case(c) for c in document.get("cases") or ()), key=lambda c: c.key)
+    metric_records = list(document.get("metrics") or ())
+    unjudged = tuple(document.get("unjudged") or ())
+    totals = document.get("totals") or {}
+    regressions = sum(1 for c in cases if c.outcome == "failed")
+    failed_bars = sum(1 for m in metric_records if m.get("outcome") in ("failed", "error"))
+    errors = int(totals.get("error", 0)) + sum(1 for t in unjudged if t.get("outcome") == "failed")
+    blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
+    if exit_status is not None and exit_status != 0:
+        blocked = True
+    changed = [
+        (c, diff_segments(c.baseline_answer or "", c.answer))
+        for outcome in ("failed", "xpassed")  # regressions first, then improvements
+        for c in cases
+        if c.outcome == outcome
+    ]
+    views = _metrics(metric_records)
+    summary = document.get("summary") or {}
+    return Page(
+        run_id=str(document.get("run_id", "")),
+        blocked=blocked,
+        regressions=regressions,
+        failed_bars=failed_bars,
+        errors=errors,
+        exit_status=exit_status,
+        header=_header(document),
+        suites=tuple((str(s), dict(counts)) for s, counts in sorted(summary.items())),
+        metrics=tuple(v for v in views if not v.suite.startswith("general/")),
+        benchmarks=tuple(v for v in views if v.suite.startswith("general/")),
+        cases=tuple(cases),
+        changed=tuple(changed),
+        flips=tuple(_flips(metric_records)),
+        unjudged=unjudged,
+        tags=tuple(sorted({t for c in cases for t in c.tags})),
+        perf=perf,
+        review=document.get("review") or None,
+        trends=tuple(_trends(document.get("history"))),
+        settings=document.get("settings") or {},
+    )
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("releasegate.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(str(text), width)
+    env.filters["num"] = _number
+    env.globals["verdicts"] = VERDICTS
+    return env
+
+
+def _number(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float | int):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def render_page(
+    document: Mapping[str, Any], *, perf: PerfRun | None = None, exit_status: int | None = None
+) -> str:
+    """The page of a ``results.json`` document, as one self-contained HTML text."""
+    page = build_page(document, perf=perf, exit_status=exit_status)
+    text: str = _environment().get_template("report.html.j2").render(page=page)
+    return text
+
+
+def write_page(
+    run_dir: Path, *, exit_status: int | None = None, reports_dir: Path | None = None
+) -> Path:
+    """Write ``report.html`` into *run_dir* from its ``results.json``; return its path.
+
+    *reports_dir* (default: the run folder's parent) is searched for the newest perf run."""
+    document = load_results(run_dir)
+    perf = find_perf_run(reports_dir if reports_dir is not None else run_dir.parent)
+    path = run_dir / "report.html"
+    write_text_atomic(path, render_page(document, perf=perf, exit_status=exit_status))
+    return path

@@ -1,0 +1,359 @@
+"""The run's HTML page, read as HTML: what it shows, in which order, and that untrusted text
+stays text. The page in a real browser is tests/reports/test_html_browser.py."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasegate.cli import main
+from releasegate.exceptions import ReportError
+from releasegate.reports.html import (
+    diff_segments,
+    find_perf_run,
+    load_results,
+    render_page,
+    resolve_run,
+    write_page,
+)
+from releasegate.reports.writers import STEP_SUMMARY_BYTES, RunReport
+
+HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> **bold** [a](b)'
+
+
+def case(suite: str, case_id: str, outcome: str, **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "kind": "case",
+        "suite": suite,
+        "id": case_id,
+        "key": f"{suite}/{case_id}",
+        "tags": [],
+        "input": f"question {case_id}",
+        "expected": f"expected {case_id}",
+        "answer": f"answer {case_id}",
+        "baseline_answer": f"earlier answer {case_id}",
+        "check": "exact",
+        "passed": outcome in ("passed", "xpassed"),
+        "reason": f"reason {case_id}",
+        "status": outcome,
+        "outcome": outcome,
+    }
+    record.update(changes)
+    return record
+
+
+def metric(suite: str, name: str, test: str, outcome: str = "passed", **changes: Any) -> dict:
+    record: dict[str, Any] = {
+        "kind": "metric",
+        "suite": suite,
+        "metric": name,
+        "test": test,
+        "value": 0.5,
+        "bar": ">= 0.4",
+        "max_drop": 0.1,
+        "baseline": 0.75,
+        "message": f"{suite}::{name} {test}",
+        "comparison": None,
+        "flips": [],
+        "outcome": outcome,
+    }
+    record.update(changes)
+    return record
+
+
+def results(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "run_id": "20260101-120000-1",
+        "started": "2026-01-01T12:00:00+0000",
+        "duration_seconds": 12.5,
+        "git_commit": "abc123",
+        "settings": {"model": "m", "max_new_tokens": 8},
+        "models": {"main": {"model": "m", "fingerprint": "f" * 64, "backend": "hf"}},
+        "totals": {"passed": 2, "failed": 1, "xfailed": 1, "xpassed": 1},
+        "summary": {"shop": {"passed": 1, "failed": 1, "xpassed": 1}, "zh": {"xfailed": 1}},
+        "metrics": [
+            metric("shop", "accuracy", "value"),
+            metric(
+                "shop",
+                "accuracy",
+                "no_drop",
+                "failed",
+                comparison={
+                    "test": "exact binomial",
+                    "difference": -0.25,
+                    "ci": [-0.5, -0.05],
+                    "p_value": 0.031,
+                },
+                flips=[
+                    {
+                        "item": "q2",
+                        "direction": "worse",
+                        "expected": "refund",
+                        "before_answer": "refund in 30 days",
+                        "now_answer": HOSTILE,
+                    }
+                ],
+            ),
+        ],
+        "cases": [
+            case("shop", "q1", "passed", tags=["smoke"]),
+            case("shop", "q2", "failed", answer=HOSTILE, tags=["critical"]),
+            case("shop", "q3", "xpassed"),
+            case(
+                "zh", "退款", "xfailed", answer="七天内可以退款", baseline_answer="七天内不能退款"
+            ),
+        ],
+        "unjudged": [],
+    }
+    document.update(changes)
+    return document
+
+
+class Collect(HTMLParser):
+    """Start tags and their attributes, and the text, as a browser's parser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> Collect:
+    parser = Collect()
+    parser.feed(page)
+    return parser
+
+
+def test_hostile_answers_are_text_not_markup() -> None:
+    page = render_page(results())
+    parsed = parse(page)
+    scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
+    assert len(scripts) == 1  # the page's own filter script, nothing from an answer
+    assert not any(tag == "img" for tag, _ in parsed.tags)
+    assert not any(k.startswith("on") for _, attrs in parsed.tags for k in attrs)
+    text = "".join(parsed.text)
+    assert "<script>window.pwned=1</script>" in text  # shown as what the model said
+    assert 'onerror="window.pwned=2"' in text
+
+
+def test_verdict_counts_and_order_of_sections() -> None:
+    page = render_page(results())
+    assert "BLOCKED: 1 regression, 1 failed bar, 0 errors" in page
+    positions = [page.index(f'id="{anchor}"') for anchor in ("verdict", "suites", "changed")]
+    positions += [page.index(f'id="{anchor}"') for anchor in ("cases", "flips")]
+    assert positions == sorted(positions)
+    changed = page[page.index('id="changed"') : page.index('id="cases"')]
+    assert changed.index("shop/q2") < changed.index("shop/q3")  # regressions first
+    assert "zh/退款" not in changed  # a known failure is not a change
+
+
+def test_a_green_run_is_releasable_unless_pytest_said_otherwise() -> None:
+    green = results(
+        totals={"passed": 1},
+        summary={"shop": {"passed": 1}},
+        metrics=[metric("shop", "accuracy", "value")],
+        cases=[case("shop", "q1", "passed")],
+    )
+    assert "Releasable: 0 regressions, 0 failed bars, 0 errors" in render_page(green)
+    assert "BLOCKED" in render_page(green, exit_status=2)  # e.g. an interrupted session
+
+
+def test_metric_row_shows_bar_baseline_difference_interval_and_p_value() -> None:
+    page = render_page(results())
+    row = page[page.index("<td>shop</td><td>accuracy</td>") :]
+    row = row[: row.index("</tr>")]
+    for shown in ("&gt;= 0.4; drop &le; 0.1", "0.75", "-0.25", "[-0.5, -0.05]", "0.031", "failed"):
+        assert shown in row
+
+
+def test_diff_is_per_character_for_chinese_and_per_word_elsewhere() -> None:
+    assert diff_segments("七天内不能退款", "七天内可以退款") == (
+        ("same", "七天内"),
+        ("del", "不能"),
+        ("ins", "可以"),
+        ("same", "退款"),
+    )
+    assert diff_segments("refund in 30 days", "refund in 14 days") == (
+        ("same", "refund in "),
+        ("del", "30"),
+        ("ins", "14"),
+        ("same", " days"),
+    )
+
+
+def test_cases_carry_what_the_filters_match_on() -> None:
+    rows = [attrs for tag, attrs in parse(render_page(results())).tags if "data-verdict" in attrs]
+    by_verdict = {attrs["data-verdict"] for attrs in rows if "data-suite" in attrs}
+    assert by_verdict == {"passed", "regression", "improvement", "known failure"}
+    assert any(attrs.get("data-tags") == "|critical|" for attrs in rows)
+
+
+def test_a_very_long_answer_is_cut_in_the_table_and_whole_where_it_changed() -> None:
+    long = "x" * 5000
+    page = render_page(results(cases=[case("shop", "q2", "failed", answer=long)]))
+    table = page[page.index('id="cases-table"') :]
+    assert long not in table and "x" * 297 + "..." in table
+    assert long in page[: page.index('id="cases"')]
+
+
+def test_optional_sections_are_absent_without_their_data() -> None:
+    page = render_page(results())
+    for anchor in ("perf", "review", "history", "benchmarks"):
+        assert f'id="{anchor}"' not in page
+
+
+def test_review_section_from_its_results_json_block() -> None:
+    review = {
+        "shop": {
+            "reviewed": 40,
+            "pending": 3,
+            "reviewers": ["ana", "<b>bo</b>"],
+            "criteria": {"relevance": 4.25, "fluency": None},
+            "overall": 4.1,
+            "pass_rate": 0.9,
+            "export_command": "releasegate review export --suite shop",
+        }
+    }
+    page = render_page(results(review=review))
+    section = page[page.index('id="review"') :]
+    for shown in ("40", "relevance 4.25", "fluency -", "0.9", "releasegate review export"):
+        assert shown in section
+    assert "&lt;b&gt;bo&lt;/b&gt;" in section
+
+
+def test_history_section_draws_a_trend_per_suite_and_metric() -> None:
+    metrics = [
+        {
+            "run_id": f"r{step}",
+            "step": step,
+            "time": f"2026-01-0{i + 1}T00:00:00",
+            "model": "ckpt",
+            "suite": "shop",
+            "metric": "accuracy",
+            "value": value,
+        }
+        for i, (step, value) in enumerate([(20000, 0.7), (10000, 0.6), (30000, 0.5)])
+    ]
+    metrics.append({**metrics[0], "metric": "rougeL", "step": None, "value": 0.3})
+    page = render_page(results(history={"metrics": metrics}))
+    section = page[page.index('id="history"') :]
+    assert section.count("<svg") == 2
+    accuracy = section[section.index("shop::accuracy") : section.index("shop::rougeL")]
+    titles = [t.split("<")[0] for t in accuracy.split("<title>")[1:]]
+    assert titles == ["step 10000 (ckpt): 0.6", "step 20000 (ckpt): 0.7", "step 30000 (ckpt): 0.5"]
+
+
+def write_perf_run(reports: Path, name: str) -> Path:
+    folder = reports / name
+    folder.mkdir(parents=True)
+    stats = {"count": 9, "mean": 80.0, "min": 50.0, "max": 140.0}
+    stats |= {"p50": 75.0, "p90": 120.0, "p95": 130.0, "p99": 138.0}
+    summary = {
+        "load": "2 users (closed loop), 15 s",
+        "requests": 9,
+        "failures": 0,
+        "requests_per_s": 0.6,
+        "output_tokens_per_s": 21.5,
+        "goodput": 0.6,
+        "pass_rate": 1.0,
+        "latencies": {"ttft": stats, "tpot": stats, "itl": None, "e2e": stats},
+    }
+    objective = {"label": "TTFT p95", "comparison": "max", "bar": 2000, "value": 130.0}
+    document = {"run": name, "summary": summary, "objectives": [objective | {"met": True}]}
+    (folder / "summary.json").write_text(json.dumps(document), encoding="utf-8")
+    (folder / "latency.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a plot")
+    return folder
+
+
+def test_perf_section_embeds_the_newest_perf_run(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    write_perf_run(reports, "perf-20260101-100000-1")
+    write_perf_run(reports, "perf-20260102-100000-1")
+    (reports / "perf-20260103-100000-1").mkdir()  # a perf run that wrote nothing
+    perf = find_perf_run(reports)
+    assert perf is not None and perf.name == "perf-20260102-100000-1"
+    page = render_page(results(), perf=perf)
+    section = page[page.index('id="perf"') :]
+    assert "perf-20260102-100000-1" in section and "TTFT p95" in section and "met" in section
+    assert 'src="data:image/png;base64,iVBORw0KGg' in section
+    assert "not measured" in section  # ITL
+
+
+def test_write_page_and_the_report_command_rewrite_it_from_results_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.releasegate]\n", encoding="utf-8")
+    run = tmp_path / "reports" / "20260101-120000-1"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps(results()), encoding="utf-8")
+    (tmp_path / "reports" / "latest").symlink_to(run.name)
+    assert main(["--root", str(tmp_path), "report"]) == 0
+    assert capsys.readouterr().out.strip() == str(run.resolve() / "report.html")
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "BLOCKED" in page and "shop/q2" in page
+    (run / "report.html").unlink()
+    assert main(["--root", str(tmp_path), "report", run.name]) == 0
+    assert write_page(run) == run / "report.html" and (run / "report.html").exists()
+
+
+def test_a_missing_or_broken_run_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.releasegate]\n", encoding="utf-8")
+    assert main(["--root", str(tmp_path), "report"]) == 2
+    assert "run the suite first" in capsys.readouterr().err
+    run = tmp_path / "reports" / "r1"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text('{"cases": [', encoding="utf-8")
+    with pytest.raises(ReportError, match=r"r1/results.json cannot be read as JSON"):
+        load_results(resolve_run(tmp_path / "reports", "r1"))
+    assert not (run / "report.html").exists()
+
+
+def test_step_summary_stays_within_githubs_limit_and_counts_what_it_left_out(
+    tmp_path: Path,
+) -> None:
+    report = RunReport(run_id="big", directory=tmp_path / "big")
+    flips = [
+        {
+            "item": f"q{i}",
+            "direction": "worse",
+            "expected": "e" * 80,
+            "before_answer": "b" * 80,
+            "now_answer": "n" * 80,
+        }
+        for i in range(60)
+    ]
+    for m in range(400):
+        report.add(
+            f"m{m}",
+            metric(f"suite{m:03d}", "accuracy", "no_drop", flips=flips, per_item=[]),
+            "failed",
+        )
+    for i in range(1000):
+        report.add(f"c{i}", case("shop", f"q{i:04d}", "failed"), "failed")
+    text = report.markdown()
+    assert len(text.encode("utf-8")) <= STEP_SUMMARY_BYTES
+    assert "... and 10 more in results.json" in text  # 60 flips, 50 listed
+    assert text.rstrip().endswith("everything is in results.json and report.html")
+    left = int(text.rstrip().splitlines()[-1].split()[1])
+    assert left > 0
+
+
+def test_step_summary_lists_the_first_failing_cases_and_counts_the_rest(tmp_path: Path) -> None:
+    report = RunReport(run_id="many", directory=tmp_path / "many")
+    for i in range(1000):
+        report.add(f"c{i}", case("shop", f"q{i:04d}", "failed"), "failed")
+    text = report.markdown()
+    assert "`shop/q0199`" in text and "`shop/q0200`" not in text
+    assert "... and 800 more in results.json and report.html" in text
