@@ -357,3 +357,11 @@ def test_step_summary_lists_the_first_failing_cases_and_counts_the_rest(tmp_path
     text = report.markdown()
     assert "`shop/q0199`" in text and "`shop/q0200`" not in text
     assert "... and 800 more in results.json and report.html" in text
+
+
+def test_an_interval_without_bounds_shows_as_a_dash_not_nan() -> None:
+    comparison = {"test": "bootstrap", "difference": 0.0, "ci": [float("nan")] * 2, "p_value": 1}
+    document = results(metrics=[metric("shop", "accuracy", "no_drop", comparison=comparison)])
+    page = render_page(document)
+    assert "nan," not in page
+    assert '<td>-</td><td class="n">1</td><td>bootstrap</td>' in page

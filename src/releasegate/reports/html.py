@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import difflib
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -285,7 +286,7 @@ def _metrics(records: Iterable[Mapping[str, Any]]) -> list[MetricView]:
                 bar_outcome=None if value_test is None else value_test.get("outcome"),
                 no_drop_outcome=None if no_drop is None else no_drop.get("outcome"),
                 difference=comparison.get("difference"),
-                interval=(float(ci[0]), float(ci[1])) if ci else None,
+                interval=_interval(ci),
                 p_value=comparison.get("p_value"),
                 comparison_test=comparison.get("test"),
                 max_drop=first.get("max_drop"),
@@ -293,6 +294,14 @@ def _metrics(records: Iterable[Mapping[str, Any]]) -> list[MetricView]:
             )
         )
     return views
+
+
+def _interval(ci: Any) -> tuple[float, float] | None:
+    """The comparison's interval, or None where there is none (a bootstrap over identical
+    items gives NaN bounds: shown as "-", not as "[nan, nan]")."""
+    if not ci or any(v is None or math.isnan(float(v)) for v in ci):
+        return None
+    return float(ci[0]), float(ci[1])
 
 
 def _flips(records: Iterable[Mapping[str, Any]]) -> list[FlipList]:
