@@ -13,6 +13,9 @@ import pytest
 from releasegate.cli import main
 from releasegate.exceptions import ReportError
 from releasegate.reports.html import (
+    DETAILED,
+    FLIPS_SHOWN,
+    ROWS_SHOWN,
     diff_segments,
     find_perf_run,
     load_results,
@@ -192,17 +195,19 @@ def test_diff_is_per_character_for_chinese_and_per_word_elsewhere() -> None:
 
 
 def test_cases_carry_what_the_filters_match_on() -> None:
-    rows = [attrs for tag, attrs in parse(render_page(results())).tags if "data-verdict" in attrs]
-    by_verdict = {attrs["data-verdict"] for attrs in rows if "data-suite" in attrs}
-    assert by_verdict == {"passed", "regression", "improvement", "known failure"}
-    assert any(attrs.get("data-tags") == "|critical|" for attrs in rows)
+    parsed = parse(render_page(results()))
+    rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and "data-verdict" in attrs]
+    assert {attrs["data-verdict"] for attrs in rows} == {"passed", "failed", "xpassed", "xfailed"}
+    assert [attrs.get("data-tags") for attrs in rows] == ["|smoke|", "|critical|", None, None]
+    options = [attrs.get("value") for tag, attrs in parsed.tags if tag == "option"]
+    assert {"failed", "xpassed", "xfailed", "passed"} <= set(options)
 
 
 def test_a_very_long_answer_is_cut_in_the_table_and_whole_where_it_changed() -> None:
     long = "x" * 5000
     page = render_page(results(cases=[case("shop", "q2", "failed", answer=long)]))
     table = page[page.index('id="cases-table"') :]
-    assert long not in table and "x" * 297 + "..." in table
+    assert long not in table and "x" * 157 + "..." in table
     assert long in page[: page.index('id="cases"')]
 
 
@@ -365,3 +370,22 @@ def test_an_interval_without_bounds_shows_as_a_dash_not_nan() -> None:
     page = render_page(document)
     assert "nan," not in page
     assert '<td>-</td><td class="n">1</td><td>bootstrap</td>' in page
+
+
+def test_a_large_run_details_the_first_changes_and_shows_the_first_rows() -> None:
+    many = [case("shop", f"q{i:04d}", "failed") for i in range(DETAILED + 50)]
+    many += [case("shop", f"r{i:04d}", "passed") for i in range(ROWS_SHOWN)]
+    flip = {"direction": "worse", "expected": "e", "before_answer": "b", "now_answer": "n"}
+    flips = [{**flip, "item": f"q{i}"} for i in range(FLIPS_SHOWN + 7)]
+    document = results(
+        cases=many, metrics=[metric("shop", "accuracy", "no_drop", "failed", flips=flips)]
+    )
+    parsed = parse(render_page(document))
+    details = [attrs for tag, attrs in parsed.tags if tag == "div" and "data-key" in attrs]
+    assert len(details) == DETAILED
+    text = "".join(parsed.text)
+    assert "... and 50 more: filter the table below by verdict" in text
+    assert f"(the first {FLIPS_SHOWN} of {FLIPS_SHOWN + 7} listed; all in results.json)" in text
+    rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and "data-verdict" in attrs]
+    assert len(rows) == len(many)
+    assert sum("hidden" in attrs for attrs in rows) == len(many) - ROWS_SHOWN

@@ -232,7 +232,7 @@ def test_filtering_by_verdict_shows_exactly_those_cases(browser: Any, blocked_ru
     for verdict, keys in expected.items():
         opened.page.select_option("#f-verdict", verdict)
         assert sorted(opened.visible_keys()) == keys
-        assert opened.page.inner_text("#f-count").startswith(f"{len(keys)} of ")
+        assert opened.page.inner_text("#f-count").startswith(f"{len(keys)} matching of ")
     opened.page.select_option("#f-verdict", "")
     opened.page.fill("#f-search", "退款")
     assert opened.visible_keys() == ["tiny/退款"]

@@ -54,9 +54,18 @@ _DIFF_UNITS = re.compile(
     r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\w+|\s+|[^\w\s]",
 )
 
-# Shown in the all-cases table; the whole text is in results.json (and in the regressions'
-# and improvements' side-by-side view), so a 10,000-case page stays a few megabytes.
-_CELL_CHARS = 300
+# What a 10,000-case page holds, so that it stays within 5 MB and is interactive within 2 s
+# (benchmarks/html_report.py): table cells are cut (the whole text is in results.json and in
+# the side-by-side view); the side-by-side view and each flip table show the first ones and
+# count the rest; the table shows its first rows until a filter narrows it (or "show every
+# match" is ticked). Everything stays filterable: every case is a row of the table.
+_CELL_CHARS = 200
+DETAILED = 100
+"""Regressions and improvements shown side by side (regressions first)."""
+FLIPS_SHOWN = 100
+"""Flipped items listed per no-drop comparison."""
+ROWS_SHOWN = 500
+"""Rows of the all-cases table shown at once."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,8 @@ class FlipList:
     better: int
     p_value: float | None
     flips: tuple[Mapping[str, Any], ...]
+    """The first :data:`FLIPS_SHOWN` of them."""
+    total: int
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,9 @@ class Page:
     benchmarks: tuple[MetricView, ...]
     cases: tuple[CaseView, ...]
     changed: tuple[tuple[CaseView, tuple[tuple[str, str], ...]], ...]
-    """Regressions, then improvements: each with the diff baseline answer -> answer now."""
+    """Regressions, then improvements (the first :data:`DETAILED`): each with the diff
+    baseline answer -> answer now."""
+    changed_total: int
     flips: tuple[FlipList, ...]
     unjudged: tuple[Mapping[str, Any], ...]
     tags: tuple[str, ...]
@@ -317,7 +330,8 @@ def _flips(records: Iterable[Mapping[str, Any]]) -> list[FlipList]:
                 worse=sum(1 for f in flips if f.get("direction") == "worse"),
                 better=sum(1 for f in flips if f.get("direction") == "better"),
                 p_value=(record.get("comparison") or {}).get("p_value"),
-                flips=tuple(flips),
+                flips=tuple(flips[:FLIPS_SHOWN]),
+                total=len(flips),
             )
         )
     return out
@@ -394,7 +408,7 @@ def build_page(
     if exit_status is not None and exit_status != 0:
         blocked = True
     changed = [
-        (c, diff_segments(c.baseline_answer or "", c.answer))
+        c
         for outcome in ("failed", "xpassed")  # regressions first, then improvements
         for c in cases
         if c.outcome == outcome
@@ -413,7 +427,10 @@ def build_page(
         metrics=tuple(v for v in views if not v.suite.startswith("general/")),
         benchmarks=tuple(v for v in views if v.suite.startswith("general/")),
         cases=tuple(cases),
-        changed=tuple(changed),
+        changed=tuple(
+            (c, diff_segments(c.baseline_answer or "", c.answer)) for c in changed[:DETAILED]
+        ),
+        changed_total=len(changed),
         flips=tuple(_flips(metric_records)),
         unjudged=unjudged,
         tags=tuple(sorted({t for c in cases for t in c.tags})),
@@ -437,6 +454,7 @@ def _environment() -> Any:
     env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(str(text), width)
     env.filters["num"] = _number
     env.globals["verdicts"] = VERDICTS
+    env.globals["rows_shown"] = ROWS_SHOWN
     return env
 
 
