@@ -24,6 +24,7 @@ import pytest
 
 from releasegate.config import default_cache_dir
 from releasegate.reports.html import write_page
+from report_data import HISTORY, REVIEW, write_perf_run
 
 pytestmark = pytest.mark.slow
 
@@ -259,5 +260,27 @@ def test_a_crafted_answer_shows_as_text_and_runs_nothing(
     # A 400-character word wraps inside its column instead of widening the page.
     width = opened.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280
+    assert opened.console_errors == [] and opened.requests == [opened.url]
+    opened.page.close()
+
+
+def test_perf_review_and_history_sections_render_offline(
+    browser: Any, blocked_run: Run, tmp_path: Path, artifacts: Path
+) -> None:
+    document = {**blocked_run.results, "review": REVIEW, "history": HISTORY}
+    folder = tmp_path / document["run_id"]
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+    write_perf_run(tmp_path, "perf-20260101-120000-1")
+    opened = Opened(browser, write_page(folder))
+    for section in ("#perf", "#review", "#history"):
+        assert opened.page.locator(section).is_visible()
+    plot = opened.page.locator("#perf ~ img").first
+    assert opened.page.evaluate("img => img.naturalWidth", plot.element_handle()) > 500
+    assert opened.page.locator("#history ~ svg polyline").count() == 2
+    opened.page.locator("#perf").scroll_into_view_if_needed()
+    shot = artifacts / "optional-sections.png"
+    opened.page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
     assert opened.console_errors == [] and opened.requests == [opened.url]
     opened.page.close()

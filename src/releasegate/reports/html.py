@@ -66,6 +66,7 @@ FLIPS_SHOWN = 100
 """Flipped items listed per no-drop comparison."""
 ROWS_SHOWN = 500
 """Rows of the all-cases table shown at once."""
+TREND_WIDTH, TREND_HEIGHT = 560.0, 170.0
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ class TrendPlot:
     polyline: str
     low: float
     high: float
+    x_first: str
+    """The first point's step or time, written under the x axis (and the last's)."""
+    x_last: str
 
 
 @dataclass(frozen=True)
@@ -346,21 +350,22 @@ def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
     for point in history.get("metrics") or ():
         series.setdefault((str(point["suite"]), str(point["metric"])), []).append(point)
     plots = []
-    width, height, pad = 560.0, 160.0, 24.0
+    left, right, top, bottom = 56.0, TREND_WIDTH - 16.0, 12.0, TREND_HEIGHT - 28.0
     for (suite, metric), points in sorted(series.items()):
         by_step = all(p.get("step") is not None for p in points)
         ordered = sorted(points, key=lambda p: (p["step"], p["time"]) if by_step else p["time"])
         values = [float(p["value"]) for p in ordered]
         low, high = min(values), max(values)
-        span = (high - low) or 1.0
         xs = [float(p["step"]) for p in ordered] if by_step else list(range(len(ordered)))
-        x_low, x_span = min(xs), (max(xs) - min(xs)) or 1.0
+        x_low, x_span = min(xs), (max(xs) - min(xs))
         laid = []
         for p, x, y in zip(ordered, xs, values, strict=True):
-            px = pad + (x - x_low) / x_span * (width - 2 * pad)
-            py = height - pad - (y - low) / span * (height - 2 * pad)
-            label = f"step {p['step']}" if by_step else str(p["run_id"])
+            # One point, or one value throughout: in the middle, not on an edge.
+            px = left + ((x - x_low) / x_span if x_span else 0.5) * (right - left)
+            py = bottom - ((y - low) / (high - low) if high > low else 0.5) * (bottom - top)
+            label = f"step {p['step']}" if by_step else f"{p['run_id']}, {p['time']}"
             laid.append((round(px, 1), round(py, 1), f"{label} ({p.get('model', '')})", y))
+        first, last = ordered[0], ordered[-1]
         plots.append(
             TrendPlot(
                 suite=suite,
@@ -369,6 +374,8 @@ def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
                 polyline=" ".join(f"{x},{y}" for x, y, _, _ in laid),
                 low=low,
                 high=high,
+                x_first=f"step {first['step']}" if by_step else str(first["time"])[:16],
+                x_last=f"step {last['step']}" if by_step else str(last["time"])[:16],
             )
         )
     return plots
