@@ -145,6 +145,7 @@ def _run(root: Path, *args: str) -> Run:
     )
     folder = (root / "reports" / "latest").resolve()
     assert (folder / "report.html").exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"page: {root / 'reports' / folder.name / 'report.html'}" in done.stdout
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     return Run(folder=folder, exit_status=done.returncode, results=results)
 
