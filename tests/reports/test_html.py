@@ -348,3 +348,17 @@ def test_a_large_run_details_the_first_changes_and_shows_the_first_rows() -> Non
     rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and "data-verdict" in attrs]
     assert len(rows) == len(many)
     assert sum("hidden" in attrs for attrs in rows) == len(many) - ROWS_SHOWN
+
+
+def test_a_failed_case_reads_as_a_regression_only_when_it_passed_on_the_baseline() -> None:
+    document = results(
+        cases=[
+            case("shop", "q1", "failed", status="regression"),
+            case("shop", "q2", "failed", status="failed", tags=["critical"]),
+        ]
+    )
+    page = render_page(document)
+    table = page[page.index('id="cases-table"') :]
+    assert "<td>shop/q1<td>regression<td>" in table
+    assert "<td>shop/q2<td>failed<td>critical" in table
+    assert '<option value="failed">regression / failed</option>' in page

@@ -37,9 +37,11 @@ __all__ = [
     "write_page",
 ]
 
-# What a case's pytest outcome means to a reader, in the order the filter lists them.
+# What a case's pytest outcome means to a reader, in the order the filter lists them. A
+# FAILED case is a regression (passed on the baseline) or a plain failure (no baseline, or a
+# critical case): its row says which, the filter takes both.
 VERDICTS = {
-    "failed": "regression",
+    "failed": "regression / failed",
     "error": "error",
     "xpassed": "improvement",
     "xfailed": "known failure",
@@ -263,13 +265,19 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _verdict(outcome: str, status: str) -> str:
+    if outcome == "failed":
+        return "failed" if status == "failed" else "regression"
+    return VERDICTS.get(outcome, outcome)
+
+
 def _case(record: Mapping[str, Any]) -> CaseView:
     outcome = str(record.get("outcome", ""))
     baseline_answer = record.get("baseline_answer")
     return CaseView(
         key=str(record["key"]),
         suite=str(record.get("suite", "")),
-        verdict=VERDICTS.get(outcome, outcome),
+        verdict=_verdict(outcome, str(record.get("status", ""))),
         outcome=outcome,
         tags=tuple(str(t) for t in record.get("tags") or ()),
         input=_text(record.get("input")),
