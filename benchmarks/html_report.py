@@ -68,7 +68,7 @@ def time_to_interactive(page_path: Path, repeat: int) -> tuple[float, float]:
             page.wait_for_selector("body[data-ready='1']")
             ready.append(time.perf_counter() - start)
             start = time.perf_counter()
-            page.select_option("#f-verdict", "regression")
+            page.select_option("#f-verdict", value="failed")
             page.evaluate("document.getElementById('f-count').textContent")
             filtered.append(time.perf_counter() - start)
             page.close()
