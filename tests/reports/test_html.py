@@ -362,3 +362,13 @@ def test_a_failed_case_reads_as_a_regression_only_when_it_passed_on_the_baseline
     assert "<td>shop/q1<td>regression<td>" in table
     assert "<td>shop/q2<td>failed<td>critical" in table
     assert '<option value="failed">regression / failed</option>' in page
+
+
+def test_a_block_without_a_field_the_page_shows_is_one_clear_error(tmp_path: Path) -> None:
+    review = {"shop": {k: v for k, v in REVIEW["shop"].items() if k != "criteria"}}
+    run = tmp_path / "r1"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps(results(review=review)), encoding="utf-8")
+    with pytest.raises(ReportError, match=r"r1/results.json: a record lacks .*criteria"):
+        write_page(run)
+    assert not (run / "report.html").exists()

@@ -496,8 +496,19 @@ def write_page(
     """Write ``report.html`` into *run_dir* from its ``results.json``; return its path.
 
     *reports_dir* (default: the run folder's parent) is searched for the newest perf run."""
+    import jinja2
+
     document = load_results(run_dir)
     perf = find_perf_run(reports_dir if reports_dir is not None else run_dir.parent)
     path = run_dir / "report.html"
-    write_text_atomic(path, render_page(document, perf=perf, exit_status=exit_status))
+    try:
+        text = render_page(document, perf=perf, exit_status=exit_status)
+    except (KeyError, TypeError, ValueError, jinja2.UndefinedError) as exc:
+        # A block of results.json (or a perf summary) without a field the page shows: say
+        # which, and leave the run's other reports as they are.
+        raise ReportError(
+            f"{run_dir / 'results.json'}: a record lacks a field the page shows ({exc}); "
+            "the run's results.json and summary.md are unaffected"
+        ) from None
+    write_text_atomic(path, text)
     return path
