@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..config import DEFAULT_MODEL_ALIAS, default_cache_dir
+from ..engine.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
 from .default_model import check_default_model, is_default_model
 
 __all__ = [
-    "DEVICE_PATTERN",
     "DTYPES",
     "Backend",
     "EndpointSpec",
@@ -39,9 +39,6 @@ __all__ = [
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 """The dtypes a user may ask for; ``auto`` is float32 on CPU and bfloat16 on CUDA if supported."""
-
-DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-"""The device strings a user may give."""
 
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 """A Hugging Face hub repository id: ``name`` or ``org/name``."""
@@ -173,7 +170,7 @@ class ModelSpec:
     """A local folder, a hub id, or an alias of the default model
     (``default_model.DEFAULT_MODEL_ALIASES``)."""
     device: str = "auto"
-    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
+    """One of :data:`~releasegate.engine.devices.DEVICE_CHOICES`."""
     dtype: str = "auto"
     """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -184,8 +181,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if not self.model.strip():
             raise ConfigError("model must not be empty")
-        if not DEVICE_PATTERN.fullmatch(self.device):
-            raise ConfigError(f"device '{self.device}' is not one of auto, cpu, cuda, cuda:N, mps")
+        parse_device(self.device)
         if self.dtype not in DTYPES:
             raise ConfigError(f"dtype '{self.dtype}' is not one of {', '.join(DTYPES)}")
 
