@@ -15,9 +15,10 @@ from releasegate.config import (
     find_pyproject,
     load_settings,
     read_table,
+    settings_keys,
+    settings_schema,
 )
 from releasegate.exceptions import ConfigError
-from releasegate.schemas import describe_keys
 
 
 def write_pyproject(root: Path, body: str) -> Path:
@@ -57,8 +58,23 @@ def test_chunk_size_defaults_to_batch_size(tmp_path: Path) -> None:
 
 
 def test_every_settings_field_is_a_schema_key_and_back() -> None:
-    # The schema is the one list of keys: the plugin builds its options from it.
-    assert set(describe_keys("config")) == {f.name for f in fields(Settings)}
+    # The schema is derived from Settings, and the plugin builds its options from the schema.
+    assert set(settings_keys()) == {f.name for f in fields(Settings)}
+    assert all(schema["description"] for schema in settings_keys().values())
+
+
+def test_the_derived_schema_is_a_valid_json_schema_with_each_fields_type() -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(dict(settings_schema()))
+    keys = settings_keys()
+    assert keys["max_new_tokens"]["type"] == "integer"
+    assert keys["chunk_size"]["type"] == "integer"  # int | None: may be left out
+    assert keys["golden_dir"]["type"] == "string"  # a Path is written as text
+    assert keys["suites"]["type"] == "array"
+    assert keys["prediction_cache"]["type"] == "boolean"
+    assert keys["general"]["type"] == "object"
+    assert "type" not in keys["dtype"]  # an enum names the choices itself
 
 
 def test_table_is_read_from_pyproject(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -246,9 +246,7 @@ class ReleaseSession:
 
     @cached_property
     def endpoint_spec(self) -> EndpointSpec:
-        # Every endpoint setting is a [tool.releasegate] key of the same name.
-        names = [f.name for f in fields(EndpointSpec)]
-        return EndpointSpec(**{name: getattr(self.settings, name) for name in names})
+        return self.settings.endpoint()
 
     def check_model(self) -> None:
         """Cheap checks (no torch import) that the configured model can be found."""

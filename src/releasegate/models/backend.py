@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..config import DEFAULT_MODEL_ALIAS, default_cache_dir
+from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_dir
 from ..engine.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
@@ -36,9 +36,6 @@ __all__ = [
     "lazy_backend",
     "load_backend",
 ]
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-"""The dtypes a user may ask for; ``auto`` is float32 on CPU and bfloat16 on CUDA if supported."""
 
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 """A Hugging Face hub repository id: ``name`` or ``org/name``."""
@@ -120,46 +117,6 @@ class Generation:
     """Tokens generated, up to and including the first end-of-sequence token."""
     seconds: float
     """Wall time of the batch this answer came from, divided evenly among its answers."""
-
-
-@dataclass(frozen=True)
-class EndpointSpec:
-    """Where and how the ``openai`` backend reaches an OpenAI-compatible server."""
-
-    base_url: str | None = None
-    """``http://host:port/v1``; None starts ``transformers serve`` on the model for the run."""
-    api: str = "chat"
-    """``chat``: chat prompts go to ``/chat/completions``; ``completions``: the server offers
-    ``/completions`` only and chat prompts are refused. Plain text always uses ``/completions``."""
-    served_model: str | None = None
-    """The model name sent in requests; None means :attr:`ModelSpec.model`."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """The environment variable holding the API key; unset means no key is sent."""
-    concurrency: int = 8
-    """Requests in flight at once."""
-    request_timeout: float = 120.0
-    """Seconds one request may take (each retry gets as long again)."""
-    run_timeout: float | None = None
-    """Seconds the whole run may spend on requests, from the first one; None is no limit."""
-    max_retries: int = 4
-    """Retries after 429, 5xx, a time-out or a dropped connection."""
-    fingerprint: str | None = None
-    """The served weights' identity for the prediction cache, if the user states it."""
-
-    def __post_init__(self) -> None:
-        if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
-            raise ConfigError(
-                f"base_url '{self.base_url}' is not an http(s) URL; give the endpoint's base, "
-                "e.g. http://127.0.0.1:8000/v1"
-            )
-        if self.api not in ("chat", "completions"):
-            raise ConfigError(f"api '{self.api}' is not one of chat, completions")
-        if self.concurrency < 1:
-            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
-        if self.request_timeout <= 0 or (self.run_timeout is not None and self.run_timeout <= 0):
-            raise ConfigError("request_timeout and run_timeout must be more than 0 seconds")
-        if self.max_retries < 0:
-            raise ConfigError(f"max_retries must be 0 or more, got {self.max_retries}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ..config import find_pyproject, load_settings, read_table
+from ..config import find_pyproject, load_settings, read_table, settings_keys
 from ..engine.interrupts import end_orderly_on_signals, restore_signals
 from ..engine.session import (
     BenchmarkRef,
@@ -27,7 +27,6 @@ from ..engine.session import (
 )
 from ..exceptions import ReleasegateError
 from ..reports.writers import RunReport, check_writable
-from ..schemas import describe_keys
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -58,7 +57,7 @@ def _option_name(key: str) -> str:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("releasegate", "releasegate: golden suites as a release gate")
-    for key, schema in describe_keys("config").items():
+    for key, schema in settings_keys().items():
         dest = f"releasegate_{key}"
         help_text = f"{schema.get('description', key)} [tool.releasegate] {key}."
         if schema.get("type") == "object":
@@ -118,7 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     overrides = {
         key: config.getoption(f"releasegate_{key}")
-        for key, schema in describe_keys("config").items()
+        for key, schema in settings_keys().items()
         if schema.get("type") != "object"
     }
     try:
