@@ -264,15 +264,15 @@ class Settings(EndpointSpec):
     def public(self) -> dict[str, Any]:
         """The settings as plain JSON-able data, for reports."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in settings_keys():
+            value = getattr(self, name)
             if isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, Mapping):
                 value = dict(value)
-            out[f.name] = value
+            out[name] = value
         return out
 
 
@@ -304,8 +304,10 @@ def settings_schema() -> Mapping[str, Any]:
     """The JSON schema of ``[tool.releasegate]`` (and of the command line's overrides), derived
     from :class:`Settings`."""
     hints = get_type_hints(Settings)
+    endpoint = fields(EndpointSpec)
+    own = [f for f in fields(Settings) if f not in endpoint]
     properties: dict[str, Any] = {}
-    for f in fields(Settings):
+    for f in [*own, *endpoint]:  # the endpoint's keys last, as in --help
         constraints = dict(f.metadata["constraints"])
         # an enum names every value: no type beside it, so the error lists the choices
         typed = {} if "enum" in constraints else _value_schema(hints[f.name])
@@ -320,8 +322,8 @@ def settings_schema() -> Mapping[str, Any]:
 
 
 def settings_keys() -> Mapping[str, Any]:
-    """Each key's schema (``type``, ``description``...), in declaration order: the plugin makes
-    one command-line option of each."""
+    """Each key's schema (``type``, ``description``...): the run's own keys in declaration
+    order, then the endpoint's. The plugin makes one command-line option of each."""
     properties: Mapping[str, Any] = settings_schema()["properties"]
     return properties
 
