@@ -287,3 +287,13 @@ def test_find_pyproject_refuses_test_paths_of_two_projects(tmp_path: Path) -> No
         find_pyproject(paths, rootdir=tmp_path, inifile=None)
     assert str(tmp_path / "one" / "pyproject.toml") in str(caught.value)
     assert str(tmp_path / "two" / "pyproject.toml") in str(caught.value)
+
+
+def test_a_pattern_is_worded_by_what_the_key_accepts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"device": "gpu"}, {}, root=tmp_path)
+    assert str(info.value) == (
+        "[tool.releasegate]: 'device': 'gpu' is not one of auto, cpu, cuda, cuda:N, mps"
+    )
+    with pytest.raises(ConfigError, match="'base_url': 'localhost:8000' is not an http"):
+        load_settings({}, {"base_url": "localhost:8000"}, root=tmp_path)

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from .engine.devices import DEVICE_GRAMMAR
+from .engine.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
 from .exceptions import ConfigError
 from .schemas import first_violation
 
@@ -72,7 +72,7 @@ def setting(
     documentation and its option's help, and JSON-schema *constraints* on the value as written
     (``minimum=1``, ``enum=[...]``, ``pattern=...``). The value's JSON type comes from the field's
     annotation; a field typed ``X | None`` may be left out (None means "not given"). *hint* words
-    a ``pattern`` violation for a Python caller ("is not an http(s) URL; ...")."""
+    a ``pattern`` violation ("is not an http(s) URL; ...") instead of the regular expression."""
     metadata = {"description": description, "constraints": constraints, "hint": hint}
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
@@ -173,6 +173,7 @@ class Settings(EndpointSpec):
         "GPUs.",
         # (?![\\s\\S]): the end of the text; "$" would let a trailing line break through
         pattern=f"^(?:{DEVICE_GRAMMAR})(?![\\s\\S])",
+        hint=f"is not one of {DEVICE_CHOICES}",
     )
     dtype: str = setting(
         "auto",
@@ -438,7 +439,16 @@ def _validate(document: Mapping[str, Any], source: str) -> None:
     found = first_violation(_validator(), dict(document))
     if found is not None:
         field_name, message = found
+        hint = _hints().get(field_name)
+        if hint is not None and "does not match" in message:  # a pattern, worded by its key
+            message = f"{document[field_name]!r} {hint}"
         raise ConfigError(f"{source}: '{field_name}': {message}")
+
+
+@cache
+def _hints() -> Mapping[str, str]:
+    """The keys whose pattern violation :func:`setting` words with a *hint*."""
+    return {f.name: f.metadata["hint"] for f in fields(Settings) if f.metadata.get("hint")}
 
 
 def _absolute(path: Path, root: Path) -> Path:
