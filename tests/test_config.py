@@ -297,3 +297,18 @@ def test_a_pattern_is_worded_by_what_the_key_accepts(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="'base_url': 'localhost:8000' is not an http"):
         load_settings({}, {"base_url": "localhost:8000"}, root=tmp_path)
+
+
+def test_a_list_of_paths_key_is_read_as_absolute_paths(tmp_path: Path) -> None:
+    """What a key typed ``tuple[Path, ...]`` (a list of files, like training data) gets on
+    loading: each item a path, made absolute against the project folder, and plain text again
+    in reports."""
+    from releasegate.config import _holds_paths, _plain, _resolved, _typed
+
+    hint = tuple[Path, ...]
+    typed = _typed(hint, ["data/a.jsonl", "~/b.jsonl"])
+    assert typed == (Path("data/a.jsonl"), Path("~/b.jsonl").expanduser())
+    assert _holds_paths(hint) and _holds_paths(Path | None) and not _holds_paths(tuple[str, ...])
+    resolved = _resolved(typed, tmp_path)
+    assert resolved[0] == tmp_path.resolve() / "data" / "a.jsonl"
+    assert _plain(resolved) == [str(p) for p in resolved]

@@ -264,17 +264,18 @@ class Settings(EndpointSpec):
 
     def public(self) -> dict[str, Any]:
         """The settings as plain JSON-able data, for reports."""
-        out: dict[str, Any] = {}
-        for name in settings_keys():
-            value = getattr(self, name)
-            if isinstance(value, Path):
-                value = str(value)
-            elif isinstance(value, tuple):
-                value = list(value)
-            elif isinstance(value, Mapping):
-                value = dict(value)
-            out[name] = value
-        return out
+        return {name: _plain(getattr(self, name)) for name in settings_keys()}
+
+
+def _plain(value: Any) -> Any:
+    """A setting's value as JSON data: paths as text, tuples as lists."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
 
 
 _JSON_TYPES: Mapping[Any, str] = {
@@ -289,10 +290,8 @@ _JSON_TYPES: Mapping[Any, str] = {
 def _value_schema(annotation: Any) -> dict[str, Any]:
     """The JSON schema of a value of the Python type *annotation*, as TOML or the command line
     gives it (a path as text, a tuple as a list)."""
+    annotation = _inner(annotation)  # X | None: None is "not given", never written
     origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):  # X | None: None is "not given", never written
-        (inner,) = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return _value_schema(inner)
     if origin is tuple:
         return {"type": "array", "items": _value_schema(get_args(annotation)[0])}
     if origin is Mapping or annotation is dict:
@@ -421,18 +420,45 @@ def load_settings(
     _validate(given, "command line")
     merged: dict[str, Any] = {**table, **given}
     hints = get_type_hints(Settings)
-    for key, value in merged.items():  # as written (text, a list) to the field's type
-        if hints[key] is Path:
-            merged[key] = Path(str(value)).expanduser()
-        elif get_origin(hints[key]) is tuple:
-            merged[key] = tuple(value)
-    settings = replace(Settings(), **merged)
-    absolute: dict[str, Any] = {
-        name: _absolute(getattr(settings, name), root)
-        for name, hint in hints.items()
-        if hint is Path
+    settings = replace(Settings(), **{k: _typed(hints[k], v) for k, v in merged.items()})
+    absolute = {
+        name: _resolved(getattr(settings, name), root)
+        for name in hints
+        if _holds_paths(hints[name])
     }
     return replace(settings, **absolute)
+
+
+def _inner(hint: Any) -> Any:
+    """``X`` of ``X | None``; any other type as it is."""
+    if get_origin(hint) in (Union, types.UnionType):
+        (inner,) = [arg for arg in get_args(hint) if arg is not type(None)]
+        return inner
+    return hint
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """A value as written (text, a list) as the field's type: a ``Path``, a tuple (of paths)."""
+    hint = _inner(hint)
+    if value is None:
+        return None
+    if hint is Path:
+        return Path(str(value)).expanduser()
+    if get_origin(hint) is tuple:
+        return tuple(_typed(get_args(hint)[0], item) for item in value)
+    return value
+
+
+def _holds_paths(hint: Any) -> bool:
+    """Whether a field of this type is a path, or a tuple of paths, made absolute on loading."""
+    hint = _inner(hint)
+    return hint is Path or (get_origin(hint) is tuple and _inner(get_args(hint)[0]) is Path)
+
+
+def _resolved(value: Any, root: Path) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_resolved(item, root) for item in value)
+    return None if value is None else _absolute(value, root)
 
 
 def _validate(document: Mapping[str, Any], source: str) -> None:
