@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,6 +276,38 @@ def test_wait_for_stops_when_the_claimant_dies_half_way(cache: PredictionCache, 
     assert time.monotonic() - started < 5
     assert {k: v.answer for k, v in found.items()} == answers
     assert cache.claim("shop#0")
+
+
+def _claim_and_hang(db: str, claimed: Any) -> None:  # pragma: no cover - child process
+    cache = PredictionCache(Path(db), run_id="run-1")
+    if not cache.claim("shop#0"):
+        raise SystemExit(3)
+    claimed.set()
+    time.sleep(60)  # generating, until it is killed
+
+
+def test_claim_held_by_a_killed_process_is_taken_over_at_once(
+    cache: PredictionCache, db: Path
+) -> None:
+    """SIGKILL: no ``finally``, no release; the kernel frees the claim with the process."""
+    claimed = CTX.Event()
+    child = CTX.Process(target=_claim_and_hang, args=(str(db), claimed))
+    child.start()
+    try:
+        assert claimed.wait(30), "child never claimed"
+        assert cache.claimed_elsewhere("shop#0")
+        assert not cache.claim("shop#0")
+        threading.Timer(0.3, os.kill, (child.pid, signal.SIGKILL)).start()
+        started = time.monotonic()
+        found = cache.wait_for([key(prompt="a")], "shop#0", poll=0.05, timeout=20)
+        waited = time.monotonic() - started
+        assert found == {}  # nothing stored; the waiter stops once the claimant is gone
+        assert 0.2 <= waited < 5
+        assert cache.claim("shop#0")
+    finally:
+        child.kill()
+        child.join(30)
+    assert child.exitcode == -signal.SIGKILL
 
 
 def _process_state(pid: int) -> str:
