@@ -374,3 +374,20 @@ def test_many_processes_open_one_fresh_cache_at_once(tmp_path: Path) -> None:
     outcomes = run_at_once(_open_fresh_then_existing, tmp_path, processes=OPENERS, rounds=30)
     assert not first_failure(outcomes), first_failure(outcomes)
     assert [o.said for o in outcomes] == [f"found {OPENERS}"] * (OPENERS * 30)
+
+
+def test_claim_files_of_runs_long_over_are_removed_and_recent_ones_kept(db: Path) -> None:
+    first = PredictionCache(db, run_id="run-old")
+    first.claim("shop#0")
+    first.release("shop#0")
+    first.close()
+    recent = PredictionCache(db, run_id="run-recent")
+    recent.claim("shop#0")
+    claims = db.parent / f".{db.name}.claims"
+    week_ago = time.time() - 8 * 86_400
+    os.utime(claims / "run-old", (week_ago, week_ago))
+    PredictionCache(db, run_id="run-new").close()
+    assert sorted(p.name for p in claims.iterdir()) == ["run-recent"]
+    assert recent.claim("shop#0")  # a live run's claims untouched
+    recent.release("shop#0")
+    recent.close()
