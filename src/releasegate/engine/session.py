@@ -1,9 +1,15 @@
 """The state of one releasegate run in one process (the controller or a pytest-xdist worker).
 
 The plugin module holds pytest hooks only; everything they need lives in a
-:class:`ReleaseSession` kept in ``config.stash``. Suites, baselines, the model and the prediction
-cache are loaded lazily, so ``pytest tests/`` in a project that also has golden suites pays for
-none of them, and a re-run whose answers are all cached never loads the model.
+:class:`ReleaseSession` kept in ``config.stash``. The session coordinates: it loads, schedules
+and fetches answers, and hands the judging to the one place for each kind of test
+(:func:`~releasegate.golden.judging.judge` for a case,
+:func:`~releasegate.gate.verdicts.gate_metric` for a suite metric,
+:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark).
+
+Suites, baselines, the model and the prediction cache are loaded lazily, so ``pytest tests/``
+in a project that also has golden suites pays for none of them, and a re-run whose answers are
+all cached never loads the model.
 """
 
 from __future__ import annotations
@@ -30,11 +36,10 @@ from ..models.backend import (
     Backend,
     EndpointSpec,
     GenerationSettings,
-    LMEvalCapable,
     ModelSpec,
     check_model_source,
     lazy_backend,
-    lm_eval_model_of,
+    lm_eval_capable,
     load_backend,
 )
 from ..reports.records import BenchmarkRecord, TestIdentity
@@ -240,11 +245,10 @@ class ReleaseSession:
     def benchmark_results(self) -> dict[str, TaskResult]:
         """Every configured benchmark run on this process's model (once; then cached)."""
         backend = self.backend
+        capable = lm_eval_capable(backend)
         runner = self.benchmark_runner
-        if not isinstance(backend, LMEvalCapable):
-            lm_eval_model_of(backend, batch_size=runner.batch_size)  # raises: says what to do
         results: dict[str, TaskResult] = runner.results(
-            lambda: lm_eval_model_of(backend, batch_size=runner.batch_size),
+            lambda: capable.lm_eval_model(batch_size=runner.batch_size),
             model_key=f"{backend.name}:{backend.fingerprint}",
         )
         return results

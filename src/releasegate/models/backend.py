@@ -35,7 +35,7 @@ __all__ = [
     "hf_source",
     "known_backends",
     "lazy_backend",
-    "lm_eval_model_of",
+    "lm_eval_capable",
     "load_backend",
 ]
 
@@ -237,15 +237,15 @@ class LMEvalCapable(Protocol):
         ...
 
 
-def lm_eval_model_of(backend: Backend, *, batch_size: int) -> Any:
-    """*backend*'s model as an lm-eval ``LM``; a :class:`ConfigError` saying what to do when
-    the backend cannot run benchmarks."""
+def lm_eval_capable(backend: Backend) -> LMEvalCapable:
+    """*backend* as :class:`LMEvalCapable`; a :class:`ConfigError` saying what to do when it
+    cannot run benchmarks."""
     if not isinstance(backend, LMEvalCapable):
         raise ConfigError(
             f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
             "backend, or remove [tool.releasegate.general] tasks"
         )
-    return backend.lm_eval_model(batch_size=batch_size)
+    return backend
 
 
 _BACKENDS: Mapping[str, str] = {

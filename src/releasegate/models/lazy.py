@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ModelLoadError
-from .backend import Backend, Generation, GenerationSettings, Prompt, lm_eval_model_of
+from .backend import Backend, Generation, GenerationSettings, Prompt, lm_eval_capable
 
 __all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
 
@@ -192,7 +192,7 @@ class LazyBackend:
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
         """The loaded backend's lm-eval model (see :class:`.backend.LMEvalCapable`)."""
-        return lm_eval_model_of(self.real(), batch_size=batch_size)
+        return lm_eval_capable(self.real()).lm_eval_model(batch_size=batch_size)
 
     def save(self) -> None:
         """Write what this process learnt to the memo files."""
