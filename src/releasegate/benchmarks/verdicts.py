@@ -129,7 +129,7 @@ def benchmark_mismatch(
     changed = [
         key
         for key, item in now.items.items()
-        if key in baseline.items and baseline.items[key]["doc_hash"] != item.doc_hash
+        if key in baseline.items and baseline.items[key].doc_hash != item.doc_hash
     ]
     if changed:
         return (
@@ -158,14 +158,14 @@ def compare_benchmark(
     pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation.
     """
     keys = [key for key in now.items if key in baseline.items]
-    before: list[Any] = [baseline.items[key]["scores"].get(metric) for key in keys]
+    before: list[Any] = [baseline.items[key].scores.get(metric) for key in keys]
     after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
     flips: list[Flip] = []
     numeric = all(isinstance(v, int | float) for v in [*before, *after])
     aggregation = now.aggregation.get(metric, "mean")
     combine = None if numeric and aggregation == "mean" else _aggregation_function(aggregation)
     for key, b, a in zip(keys, before, after, strict=True):
-        old_answer = str(baseline.items[key]["answer"])
+        old_answer = str(baseline.items[key].answer)
         new_answer = now.items[key].answer
         # A corpus metric's items are pairs: an item's own score is the metric of it alone
         # (sentence BLEU, one answer's field F1), which says which way it moved.
@@ -198,7 +198,7 @@ def compare_benchmark(
     if (
         keys
         and not flips
-        and all(str(baseline.items[key]["answer"]) == now.items[key].answer for key in keys)
+        and all(str(baseline.items[key].answer) == now.items[key].answer for key in keys)
     ):
         # Every answer as in the baseline: exact, nothing to resample.
         value = (

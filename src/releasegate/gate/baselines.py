@@ -14,12 +14,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from ..atomic import write_text_atomic
 from ..exceptions import BaselineError, GoldenFileError
-from ..reports.records import CaseRecord, MetricRecord
+from ..reports.records import CaseRecord, ItemResult, MetricRecord
 from ..schemas import validate_document
 
 __all__ = [
@@ -378,7 +379,7 @@ class BenchmarkBaseline:
         metrics: Mapping[str, float] = self.document["metrics"]
         return metrics
 
-    @property
-    def items(self) -> Mapping[str, Mapping[str, Any]]:
-        items: Mapping[str, Mapping[str, Any]] = self.document["items"]
-        return items
+    @cached_property
+    def items(self) -> Mapping[str, ItemResult]:
+        """Each question as the reference model answered it."""
+        return {key: ItemResult.from_json(item) for key, item in self.document["items"].items()}
