@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -70,15 +70,24 @@ class JsonRecord:
         return from_json(cls, data)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+Converter = Callable[[Any], Any]
+"""JSON data -> a field's value (None where the data is the value as it is)."""
+
+
 def to_json(value: Any) -> Any:
     """*value* as plain JSON data (records, mappings and sequences all the way down)."""
-    if is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, _PLAIN):
+        return value
+    layout = _layout(type(value)) if is_dataclass(value) else None
+    if layout is not None:
         out: dict[str, Any] = {}
-        for f in fields(value):
-            item = getattr(value, f.name)
-            if item is None and f.metadata.get("omit_none"):
+        for name, omit_none in layout:
+            item = getattr(value, name)
+            if item is None and omit_none:
                 continue
-            out[f.name] = to_json(item)
+            out[name] = item if isinstance(item, _PLAIN) else to_json(item)
         return out
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}
@@ -94,25 +103,45 @@ def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
     :class:`RecordError`."""
     if not isinstance(data, Mapping):
         raise RecordError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
-    hints = _hints(cls)
     values: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]  # cls is a dataclass: a record type
-        if f.name in data:
-            values[f.name] = _convert(hints[f.name], data[f.name], f"{cls.__name__}.{f.name}")
-        elif f.default is MISSING and f.default_factory is MISSING:
-            if not _optional(hints[f.name]):
-                raise RecordError(f"{cls.__name__}: the field '{f.name}' is missing")
-            values[f.name] = None
+    for name, convert, when_missing in _plan(cls):
+        if name in data:
+            value = data[name]
+            values[name] = value if convert is None or value is None else convert(value)
+        elif when_missing == "required":
+            raise RecordError(f"{cls.__name__}: the field '{name}' is missing")
+        elif when_missing == "none":
+            values[name] = None
     return cls(**values)
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_LAYOUTS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_PLANS: dict[type, tuple[tuple[str, Converter | None, str], ...]] = {}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
+def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A record's fields in order, each with whether a None leaves its key out."""
+    if cls not in _LAYOUTS:
+        _LAYOUTS[cls] = tuple((f.name, bool(f.metadata.get("omit_none"))) for f in fields(cls))
+    return _LAYOUTS[cls]
+
+
+def _plan(cls: type) -> tuple[tuple[str, Converter | None, str], ...]:
+    """How to read each field of a record: its converter, and what a missing key means
+    (``default``: the field's default, ``none``: None, ``required``: an error). Worked out once
+    per record type from its type hints."""
+    if cls not in _PLANS:
+        hints = get_type_hints(cls)
+        plan = []
+        for f in fields(cls):
+            tp = hints[f.name]
+            if f.default is not MISSING or f.default_factory is not MISSING:
+                missing = "default"
+            else:
+                missing = "none" if _optional(tp) else "required"
+            plan.append((f.name, _converter(tp, f"{cls.__name__}.{f.name}"), missing))
+        _PLANS[cls] = tuple(plan)
+    return _PLANS[cls]
 
 
 def _optional(tp: Any) -> bool:
@@ -127,40 +156,66 @@ def _kind_of(cls: Any) -> Any:
     return None
 
 
-def _convert(tp: Any, value: Any, where: str) -> Any:
-    if value is None or tp is Any:
-        return value
+def _converter(tp: Any, where: str) -> Converter | None:
+    """The converter of JSON data to type *tp* (None: the data is the value as it is)."""
     origin, args = get_origin(tp), get_args(tp)
+    if tp is Any or tp in (str, int, bool) or origin is Literal:
+        return None
+    if tp is float:
+        return lambda value: float(value) if type(value) is int else value
     if isinstance(tp, type) and is_dataclass(tp):
-        return from_json(tp, value)
+        record = tp
+        return lambda value: from_json(record, value)
     if origin in (Union, types.UnionType):
-        records = [a for a in args if isinstance(a, type) and is_dataclass(a)]
-        if records and isinstance(value, Mapping):
-            if len(records) == 1:
-                return from_json(records[0], value)
-            for record in records:
-                if _kind_of(record) == value.get("kind"):
-                    return from_json(record, value)
-            raise RecordError(f"{where}: unknown kind {value.get('kind')!r}")
+        records = {_kind_of(a): a for a in args if isinstance(a, type) and is_dataclass(a)}
+        if len(records) > 1:
+
+            def by_kind(value: Any) -> Any:
+                kind = value.get("kind") if isinstance(value, Mapping) else None
+                if kind not in records:
+                    raise RecordError(f"{where}: unknown kind {kind!r}")
+                return from_json(records[kind], value)
+
+            return by_kind
         others = [a for a in args if a is not type(None)]
-        return _convert(others[0], value, where) if len(others) == 1 else value
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise RecordError(f"{where}: expected a list, got {type(value).__name__}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], item, where) for item in value)
-        return tuple(_convert(a, item, where) for a, item in zip(args, value, strict=False))
+        return _converter(others[0], where) if len(others) == 1 else None
+    if origin is tuple or origin in (list, Sequence):
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            items = [_converter(a, where) for a in args]
+
+            def fixed(value: Any) -> Any:
+                _expect(value, list | tuple, "a list", where)
+                return tuple(
+                    v if c is None or v is None else c(v)
+                    for c, v in zip(items, value, strict=False)
+                )
+
+            return fixed
+        item = _converter(args[0], where)
+
+        def sequence(value: Any) -> Any:
+            _expect(value, list | tuple, "a list", where)
+            if item is None:
+                return tuple(value)
+            return tuple(v if v is None else item(v) for v in value)
+
+        return sequence
     if origin in (dict, Mapping, typing.Mapping):
-        if not isinstance(value, Mapping):
-            raise RecordError(f"{where}: expected an object, got {type(value).__name__}")
-        return {key: _convert(args[1], item, where) for key, item in value.items()}
-    if origin in (list, Sequence):
-        return tuple(_convert(args[0], item, where) for item in value)
-    if origin is Literal:
-        return value
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+        entry = _converter(args[1], where)
+
+        def mapping(value: Any) -> Any:
+            _expect(value, Mapping, "an object", where)
+            if entry is None:
+                return dict(value)
+            return {k: v if v is None else entry(v) for k, v in value.items()}
+
+        return mapping
+    return None
+
+
+def _expect(value: Any, kind: Any, what: str, where: str) -> None:
+    if not isinstance(value, kind):
+        raise RecordError(f"{where}: expected {what}, got {type(value).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
