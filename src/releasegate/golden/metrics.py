@@ -53,12 +53,14 @@ from .textsim import (
 __all__ = [
     "METRICS",
     "THRESHOLD_KEYS",
+    "Additive",
     "Decomposable",
     "Metric",
     "MetricContext",
     "MetricValue",
     "ScoredCase",
     "build_metric",
+    "is_additive",
 ]
 
 THRESHOLD_KEYS = frozenset({"min", "max", "max_drop"})
@@ -135,6 +137,21 @@ class Decomposable(Protocol):
         """Per-case counts of two runs on the same cases, scored by one and the same rule (so
         counts mixed from both runs are scored as either run's would be)."""
         ...
+
+
+@runtime_checkable
+class Additive(Protocol):
+    """A metric whose value is the mean of its per-case values (accuracy, exact match, ROUGE,
+    a mean score): a paired test resamples those values directly. A metric says so by an
+    ``additive`` attribute that is true."""
+
+    @property
+    def additive(self) -> bool: ...
+
+
+def is_additive(metric: object) -> bool:
+    """Whether *metric* is :class:`Additive` (and says it is)."""
+    return isinstance(metric, Additive) and bool(metric.additive)
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -28,12 +28,14 @@ __all__ = [
     "EndpointSpec",
     "Generation",
     "GenerationSettings",
+    "LMEvalCapable",
     "ModelSpec",
     "Prompt",
     "check_model_source",
     "hf_source",
     "known_backends",
     "lazy_backend",
+    "lm_eval_capable",
     "load_backend",
 ]
 
@@ -175,6 +177,28 @@ class Backend(Protocol):
     def close(self) -> None:
         """Free the model (memory, GPU)."""
         ...
+
+
+@runtime_checkable
+class LMEvalCapable(Protocol):
+    """A backend that can hand its model to lm-evaluation-harness (an optional capability):
+    ``hf`` the weights already in memory (``HFLM``), ``openai`` the endpoint (lm-eval's API
+    model). General benchmarks need it; golden suites do not."""
+
+    def lm_eval_model(self, *, batch_size: int) -> Any:
+        """This model as an lm-eval ``LM``, never loaded a second time."""
+        ...
+
+
+def lm_eval_capable(backend: Backend) -> LMEvalCapable:
+    """*backend* as :class:`LMEvalCapable`; a :class:`ConfigError` saying what to do when it
+    cannot run benchmarks."""
+    if not isinstance(backend, LMEvalCapable):
+        raise ConfigError(
+            f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
+            "backend, or remove [tool.releasegate.general] tasks"
+        )
+    return backend
 
 
 _BACKENDS: Mapping[str, str] = {

@@ -2,7 +2,7 @@
 
 Work is handed to :class:`~releasegate.engine.session.ReleaseSession` (kept in ``config.stash``) and
 to the modules it uses; reports and baselines are written by the controller alone, from plain
-records that workers attach to their test reports.
+typed records that workers attach (as JSON) to their test reports.
 """
 
 from __future__ import annotations
@@ -361,15 +361,16 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    # The worker's edge: records travel on the report as JSON (xdist serialises __dict__);
+    # the controller rebuilds them (Controller.pytest_runtest_logreport).
     callspec = getattr(item, "callspec", None)
     for param in callspec.params.values() if callspec is not None else ():
         identity = identify_test(param)
         if identity is not None:
-            # Reports carry extra attributes as plain data (xdist serialises __dict__).
-            report.releasegate_test = identity  # type: ignore[attr-defined]
+            report.releasegate_test = identity.to_json()  # type: ignore[attr-defined]
             break
     if call.when == "call" and RECORD_KEY in item.stash:
-        report.releasegate = item.stash[RECORD_KEY]  # type: ignore[attr-defined]
+        report.releasegate = item.stash[RECORD_KEY].to_json()  # type: ignore[attr-defined]
     return report
 
 
