@@ -16,6 +16,8 @@ from releasegate.reports.html import (
     DETAILED,
     FLIPS_SHOWN,
     ROWS_SHOWN,
+    OptionalBlocks,
+    PerfRun,
     diff_segments,
     find_perf_run,
     load_results,
@@ -23,6 +25,7 @@ from releasegate.reports.html import (
     resolve_run,
     write_page,
 )
+from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord
 from releasegate.reports.writers import STEP_SUMMARY_BYTES, RunReport
 from report_data import HISTORY, REVIEW, write_perf_run
 
@@ -35,15 +38,24 @@ def case(suite: str, case_id: str, outcome: str, **changes: Any) -> dict[str, An
         "suite": suite,
         "id": case_id,
         "key": f"{suite}/{case_id}",
+        "source": f"{suite}.jsonl:1",
         "tags": [],
+        "critical": False,
         "input": f"question {case_id}",
         "expected": f"expected {case_id}",
+        "prompt": f"question {case_id}",
         "answer": f"answer {case_id}",
-        "baseline_answer": f"earlier answer {case_id}",
         "check": "exact",
         "passed": outcome in ("passed", "xpassed"),
         "reason": f"reason {case_id}",
+        "score": None,
+        "prediction": None,
         "status": outcome,
+        "baseline": "passed",
+        "baseline_answer": f"earlier answer {case_id}",
+        "output_tokens": 4,
+        "seconds": 0.01,
+        "cached": True,
         "outcome": outcome,
     }
     record.update(changes)
@@ -57,13 +69,36 @@ def metric(suite: str, name: str, test: str, outcome: str = "passed", **changes:
         "metric": name,
         "test": test,
         "value": 0.5,
+        "details": {},
         "bar": ">= 0.4",
+        "min": 0.4,
+        "max": None,
         "max_drop": 0.1,
         "baseline": 0.75,
+        "higher_is_better": True,
+        "passed": outcome == "passed",
         "message": f"{suite}::{name} {test}",
+        "per_item": [],
         "comparison": None,
         "flips": [],
         "outcome": outcome,
+    }
+    record.update(changes)
+    return record
+
+
+def comparison(test: str, **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "test": test,
+        "baseline": 0.75,
+        "now": 0.5,
+        "difference": -0.25,
+        "ci": [-0.5, 0.0],
+        "confidence": 0.95,
+        "p_value": 0.05,
+        "items": 4,
+        "worse": 1,
+        "better": 0,
     }
     record.update(changes)
     return record
@@ -73,6 +108,7 @@ def results(**changes: Any) -> dict[str, Any]:
     document: dict[str, Any] = {
         "run_id": "20260101-120000-1",
         "started": "2026-01-01T12:00:00+0000",
+        "finished": "2026-01-01T12:00:12+0000",
         "duration_seconds": 12.5,
         "git_commit": "abc123",
         "settings": {"model": "m", "max_new_tokens": 8},
@@ -86,16 +122,15 @@ def results(**changes: Any) -> dict[str, Any]:
                 "accuracy",
                 "no_drop",
                 "failed",
-                comparison={
-                    "test": "exact binomial",
-                    "difference": -0.25,
-                    "ci": [-0.5, -0.05],
-                    "p_value": 0.031,
-                },
+                comparison=comparison(
+                    "exact binomial", difference=-0.25, ci=[-0.5, -0.05], p_value=0.031
+                ),
                 flips=[
                     {
                         "item": "q2",
                         "direction": "worse",
+                        "before": 1.0,
+                        "now": 0.0,
                         "expected": "refund",
                         "before_answer": "refund in 30 days",
                         "now_answer": HOSTILE,
@@ -115,6 +150,18 @@ def results(**changes: Any) -> dict[str, Any]:
     }
     document.update(changes)
     return document
+
+
+def render(
+    document: dict[str, Any], *, perf: PerfRun | None = None, exit_status: int | None = None
+) -> str:
+    """The page of a ``results.json`` *document*, read as ``releasegate report`` reads one."""
+    return render_page(
+        RunRecord.from_json(document),
+        blocks=OptionalBlocks.of(document),
+        perf=perf,
+        exit_status=exit_status,
+    )
 
 
 class Collect(HTMLParser):
@@ -139,7 +186,7 @@ def parse(page: str) -> Collect:
 
 
 def test_hostile_answers_are_text_not_markup() -> None:
-    page = render_page(results())
+    page = render(results())
     parsed = parse(page)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
     assert len(scripts) == 1  # the page's own filter script, nothing from an answer
@@ -151,7 +198,7 @@ def test_hostile_answers_are_text_not_markup() -> None:
 
 
 def test_verdict_counts_and_order_of_sections() -> None:
-    page = render_page(results())
+    page = render(results())
     assert "BLOCKED: 1 regression, 1 failed bar, 0 errors" in page
     positions = [page.index(f'id="{anchor}"') for anchor in ("verdict", "suites", "changed")]
     positions += [page.index(f'id="{anchor}"') for anchor in ("cases", "flips")]
@@ -168,12 +215,12 @@ def test_a_green_run_is_releasable_unless_pytest_said_otherwise() -> None:
         metrics=[metric("shop", "accuracy", "value")],
         cases=[case("shop", "q1", "passed")],
     )
-    assert "Releasable: 0 regressions, 0 failed bars, 0 errors" in render_page(green)
-    assert "BLOCKED" in render_page(green, exit_status=2)  # e.g. an interrupted session
+    assert "Releasable: 0 regressions, 0 failed bars, 0 errors" in render(green)
+    assert "BLOCKED" in render(green, exit_status=2)  # e.g. an interrupted session
 
 
 def test_metric_row_shows_bar_baseline_difference_interval_and_p_value() -> None:
-    page = render_page(results())
+    page = render(results())
     row = page[page.index("<td>shop</td><td>accuracy</td>") :]
     row = row[: row.index("</tr>")]
     for shown in ("&gt;= 0.4; drop &le; 0.1", "0.75", "-0.25", "[-0.5, -0.05]", "0.031", "failed"):
@@ -196,7 +243,7 @@ def test_diff_is_per_character_for_chinese_and_per_word_elsewhere() -> None:
 
 
 def test_cases_carry_what_the_filters_match_on() -> None:
-    parsed = parse(render_page(results()))
+    parsed = parse(render(results()))
     rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and "data-verdict" in attrs]
     assert {attrs["data-verdict"] for attrs in rows} == {"passed", "failed", "xpassed", "xfailed"}
     assert [attrs.get("data-tags") for attrs in rows] == ["|smoke|", "|critical|", None, None]
@@ -206,20 +253,20 @@ def test_cases_carry_what_the_filters_match_on() -> None:
 
 def test_a_very_long_answer_is_cut_in_the_table_and_whole_where_it_changed() -> None:
     long = "x" * 5000
-    page = render_page(results(cases=[case("shop", "q2", "failed", answer=long)]))
+    page = render(results(cases=[case("shop", "q2", "failed", answer=long)]))
     table = page[page.index('id="cases-table"') :]
     assert long not in table and "x" * 157 + "..." in table
     assert long in page[: page.index('id="cases"')]
 
 
 def test_optional_sections_are_absent_without_their_data() -> None:
-    page = render_page(results())
+    page = render(results())
     for anchor in ("perf", "review", "history", "benchmarks"):
         assert f'id="{anchor}"' not in page
 
 
 def test_review_section_from_its_results_json_block() -> None:
-    page = render_page(results(review=REVIEW))
+    page = render(results(review=REVIEW))
     section = page[page.index('id="review"') :]
     for shown in ("40", "relevance 4.25", "fluency -", "0.9", "releasegate review export"):
         assert shown in section
@@ -227,7 +274,7 @@ def test_review_section_from_its_results_json_block() -> None:
 
 
 def test_history_section_draws_a_trend_per_suite_and_metric() -> None:
-    page = render_page(results(history=HISTORY))
+    page = render(results(history=HISTORY))
     section = page[page.index('id="history"') :]
     assert section.count("<svg") == 2
     accuracy = section[section.index("shop::accuracy") : section.index("shop::rougeL")]
@@ -245,7 +292,7 @@ def test_perf_section_embeds_the_newest_perf_run(tmp_path: Path) -> None:
     (reports / "perf-20260103-100000-1").mkdir(parents=True)  # a perf run that wrote nothing
     perf = find_perf_run(reports)
     assert perf is not None and perf.name == "perf-20260102-100000-1"
-    page = render_page(results(), perf=perf)
+    page = render(results(), perf=perf)
     section = page[page.index('id="perf"') : page.index("<script>")]
     assert "perf-20260102-100000-1" in section and "1 user (closed loop)" in section
     assert '<td>TTFT</td><td class="n">89.5</td>' in section  # p50 of 80..99 ms
@@ -279,8 +326,12 @@ def test_a_missing_or_broken_run_is_one_clear_error(
     run = tmp_path / "reports" / "r1"
     run.mkdir(parents=True)
     (run / "results.json").write_text('{"cases": [', encoding="utf-8")
-    with pytest.raises(ReportError, match=r"r1/results.json cannot be read as JSON"):
+    with pytest.raises(ReportError, match=r"r1/results.json: cannot read the run's results"):
         load_results(resolve_run(tmp_path / "reports", "r1"))
+    document = {k: v for k, v in results().items() if k != "finished"}
+    (run / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ReportError, match=r"r1/results.json: .*'finished' is missing"):
+        write_page(run)
     assert not (run / "report.html").exists()
 
 
@@ -292,6 +343,8 @@ def test_step_summary_stays_within_githubs_limit_and_counts_what_it_left_out(
         {
             "item": f"q{i}",
             "direction": "worse",
+            "before": 1.0,
+            "now": 0.0,
             "expected": "e" * 80,
             "before_answer": "b" * 80,
             "now_answer": "n" * 80,
@@ -301,11 +354,11 @@ def test_step_summary_stays_within_githubs_limit_and_counts_what_it_left_out(
     for m in range(400):
         report.add(
             f"m{m}",
-            metric(f"suite{m:03d}", "accuracy", "no_drop", flips=flips, per_item=[]),
+            MetricRecord.from_json(metric(f"suite{m:03d}", "accuracy", "no_drop", flips=flips)),
             "failed",
         )
     for i in range(1000):
-        report.add(f"c{i}", case("shop", f"q{i:04d}", "failed"), "failed")
+        report.add(f"c{i}", CaseRecord.from_json(case("shop", f"q{i:04d}", "failed")), "failed")
     text = report.markdown()
     assert len(text.encode("utf-8")) <= STEP_SUMMARY_BYTES
     assert "... and 10 more in results.json" in text  # 60 flips, 50 listed
@@ -317,16 +370,16 @@ def test_step_summary_stays_within_githubs_limit_and_counts_what_it_left_out(
 def test_step_summary_lists_the_first_failing_cases_and_counts_the_rest(tmp_path: Path) -> None:
     report = RunReport(run_id="many", directory=tmp_path / "many")
     for i in range(1000):
-        report.add(f"c{i}", case("shop", f"q{i:04d}", "failed"), "failed")
+        report.add(f"c{i}", CaseRecord.from_json(case("shop", f"q{i:04d}", "failed")), "failed")
     text = report.markdown()
     assert "`shop/q0199`" in text and "`shop/q0200`" not in text
     assert "... and 800 more in results.json and report.html" in text
 
 
 def test_an_interval_without_bounds_shows_as_a_dash_not_nan() -> None:
-    comparison = {"test": "bootstrap", "difference": 0.0, "ci": [float("nan")] * 2, "p_value": 1}
-    document = results(metrics=[metric("shop", "accuracy", "no_drop", comparison=comparison)])
-    page = render_page(document)
+    compared = comparison("bootstrap", difference=0.0, ci=[float("nan")] * 2, p_value=1)
+    document = results(metrics=[metric("shop", "accuracy", "no_drop", comparison=compared)])
+    page = render(document)
     assert "nan," not in page
     assert '<td>-</td><td class="n">1</td><td>bootstrap</td>' in page
 
@@ -334,12 +387,13 @@ def test_an_interval_without_bounds_shows_as_a_dash_not_nan() -> None:
 def test_a_large_run_details_the_first_changes_and_shows_the_first_rows() -> None:
     many = [case("shop", f"q{i:04d}", "failed") for i in range(DETAILED + 50)]
     many += [case("shop", f"r{i:04d}", "passed") for i in range(ROWS_SHOWN)]
-    flip = {"direction": "worse", "expected": "e", "before_answer": "b", "now_answer": "n"}
+    flip = {"direction": "worse", "before": 1.0, "now": 0.0}
+    flip |= {"expected": "e", "before_answer": "b", "now_answer": "n"}
     flips = [{**flip, "item": f"q{i}"} for i in range(FLIPS_SHOWN + 7)]
     document = results(
         cases=many, metrics=[metric("shop", "accuracy", "no_drop", "failed", flips=flips)]
     )
-    parsed = parse(render_page(document))
+    parsed = parse(render(document))
     details = [attrs for tag, attrs in parsed.tags if tag == "div" and "data-key" in attrs]
     assert len(details) == DETAILED
     text = "".join(parsed.text)
@@ -357,7 +411,7 @@ def test_a_failed_case_reads_as_a_regression_only_when_it_passed_on_the_baseline
             case("shop", "q2", "failed", status="failed", tags=["critical"]),
         ]
     )
-    page = render_page(document)
+    page = render(document)
     table = page[page.index('id="cases-table"') :]
     assert "<td>shop/q1<td>regression<td>" in table
     assert "<td>shop/q2<td>failed<td>critical" in table

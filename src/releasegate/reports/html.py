@@ -1,8 +1,13 @@
-"""``reports/<run>/report.html``: the page a person opens, built from the run's ``results.json``.
+"""``reports/<run>/report.html``: the page a person opens, built from the run's typed record.
 
-``results.json`` is the contract: the page is made from it alone (plus, where one exists, the
-newest perf run's ``summary.json`` and ``latency.png`` in the same reports folder), so
-``releasegate report RUN`` rewrites the page of any past run without running anything. The
+The page is made from the run's :class:`~releasegate.reports.records.RunRecord` alone (plus,
+where one exists, the newest perf run's ``summary.json`` and ``latency.png`` in the same
+reports folder): the controller hands over the record it has just written as ``results.json``,
+and ``releasegate report RUN`` reads a past run's back with
+:func:`~releasegate.reports.records.load_run`, so any run's page can be rewritten without
+running anything. Fields are read from the records, never from ``results.json`` by key; the
+one exception is :class:`OptionalBlocks` (review and history, which the record has no field
+for yet). The
 page is one self-contained file (inline CSS, a little inline JavaScript for filtering, plots as
 inline SVG or base64 PNG, nothing fetched) so it can be attached to a CI run or mailed.
 
@@ -24,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
-from ..exceptions import ReportError
+from ..exceptions import RecordError, ReportError
 from .display import shorten
+from .records import CaseRecord, Flip, GateRecord, RunRecord, UnjudgedTest, load_run
 
 __all__ = [
+    "OptionalBlocks",
     "PerfRun",
     "diff_segments",
     "find_perf_run",
@@ -135,7 +142,7 @@ class FlipList:
     worse: int
     better: int
     p_value: float | None
-    flips: tuple[Mapping[str, Any], ...]
+    flips: tuple[Flip, ...]
     """The first :data:`FLIPS_SHOWN` of them."""
     total: int
 
@@ -176,7 +183,7 @@ class Page:
     baseline answer -> answer now."""
     changed_total: int
     flips: tuple[FlipList, ...]
-    unjudged: tuple[Mapping[str, Any], ...]
+    unjudged: tuple[UnjudgedTest, ...]
     tags: tuple[str, ...]
     perf: PerfRun | None
     review: Mapping[str, Any] | None
@@ -201,21 +208,58 @@ def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def load_results(run_dir: Path) -> dict[str, Any]:
-    """The run's ``results.json``, or a :class:`ReportError` that names it and says why."""
+@dataclass(frozen=True)
+class OptionalBlocks:
+    """The blocks of ``results.json`` that other features add and :class:`RunRecord` has no
+    field for yet: ``review`` (human-review status by suite) and ``history`` (metric points
+    across runs). Read here and nowhere else, as plain mappings; once the run's record carries
+    them, the page reads them from the record and this goes."""
+
+    review: Mapping[str, Any] | None = None
+    history: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any], *, source: str = "results.json") -> OptionalBlocks:
+        """The blocks of a ``results.json`` *document* (absent or empty ones as None)."""
+        blocks: dict[str, Mapping[str, Any] | None] = {}
+        for name in ("review", "history"):
+            block = document.get(name)
+            if block is not None and not isinstance(block, Mapping):
+                raise ReportError(
+                    f"{source}: the '{name}' block is a {type(block).__name__}, not an object"
+                )
+            blocks[name] = block or None
+        return cls(**blocks)
+
+    @classmethod
+    def read(cls, run_dir: Path) -> OptionalBlocks:
+        """The blocks of *run_dir*'s ``results.json`` (none where the file is absent)."""
+        path = run_dir / "results.json"
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{path} cannot be read as JSON: {exc}") from None
+        if not isinstance(document, Mapping):
+            raise ReportError(f"{path} is not a releasegate results.json (not a JSON object)")
+        return cls.of(document, source=str(path))
+
+
+def load_results(run_dir: Path) -> RunRecord:
+    """The run's record, read back from its ``results.json`` by
+    :func:`~releasegate.reports.records.load_run`, or a :class:`ReportError` that names the
+    file and says why."""
     path = run_dir / "results.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise ReportError(
             f"{path} does not exist: name a run folder that a releasegate run wrote "
             "(reports/<run-id>)"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path} cannot be read as JSON: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
-        raise ReportError(f"{path} is not a releasegate results.json (it has no 'cases' list)")
-    return document
+        )
+    try:
+        return load_run(path)
+    except RecordError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def resolve_run(reports_dir: Path, run: str | None) -> Path:
@@ -271,78 +315,74 @@ def _verdict(outcome: str, status: str) -> str:
     return VERDICTS.get(outcome, outcome)
 
 
-def _case(record: Mapping[str, Any]) -> CaseView:
-    outcome = str(record.get("outcome", ""))
-    baseline_answer = record.get("baseline_answer")
+def _case(record: CaseRecord) -> CaseView:
     return CaseView(
-        key=str(record["key"]),
-        suite=str(record.get("suite", "")),
-        verdict=_verdict(outcome, str(record.get("status", ""))),
-        outcome=outcome,
-        tags=tuple(str(t) for t in record.get("tags") or ()),
-        input=_text(record.get("input")),
-        expected=_text(record.get("expected")),
-        answer=_text(record.get("answer")),
-        baseline_answer=None if baseline_answer is None else _text(baseline_answer),
-        reason=_text(record.get("reason")),
-        check=_text(record.get("check")),
+        key=record.key,
+        suite=record.suite,
+        verdict=_verdict(record.outcome, record.status),
+        outcome=record.outcome,
+        tags=record.tags,
+        input=_text(record.input),
+        expected=_text(record.expected),
+        answer=record.answer,
+        baseline_answer=record.baseline_answer,
+        reason=record.reason,
+        check=record.check,
     )
 
 
-def _metrics(records: Iterable[Mapping[str, Any]]) -> list[MetricView]:
+def _metrics(records: Iterable[GateRecord]) -> list[MetricView]:
     """One view per (suite, metric): the bar test and the no-drop test side by side."""
-    grouped: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+    grouped: dict[tuple[str, str], dict[str, GateRecord]] = {}
     for record in records:
-        key = (str(record["suite"]), str(record["metric"]))
-        grouped.setdefault(key, {})[str(record.get("test", "value"))] = record
+        grouped.setdefault((record.suite, record.metric), {})[record.test] = record
     views = []
     for (suite, metric), tests in sorted(grouped.items()):
         value_test, no_drop = tests.get("value"), tests.get("no_drop")
-        first = value_test or no_drop or {}
-        comparison = (no_drop or {}).get("comparison") or {}
-        ci = comparison.get("ci")
+        first = value_test if value_test is not None else tests["no_drop"]
+        comparison = no_drop.comparison if no_drop is not None else None
         views.append(
             MetricView(
                 suite=suite,
                 metric=metric,
-                value=first.get("value"),
-                bar=str(first.get("bar", "-")),
-                baseline=first.get("baseline"),
-                bar_outcome=None if value_test is None else value_test.get("outcome"),
-                no_drop_outcome=None if no_drop is None else no_drop.get("outcome"),
-                difference=comparison.get("difference"),
-                interval=_interval(ci),
-                p_value=comparison.get("p_value"),
-                comparison_test=comparison.get("test"),
-                max_drop=first.get("max_drop"),
-                message=str((no_drop or first).get("message", "")),
+                value=first.value,
+                bar=first.bar,
+                baseline=first.baseline,
+                bar_outcome=None if value_test is None else value_test.outcome,
+                no_drop_outcome=None if no_drop is None else no_drop.outcome,
+                difference=None if comparison is None else comparison.difference,
+                interval=None if comparison is None else _interval(comparison.ci),
+                p_value=None if comparison is None else comparison.p_value,
+                comparison_test=None if comparison is None else comparison.test,
+                max_drop=first.max_drop,
+                message=(no_drop if no_drop is not None else first).message,
             )
         )
     return views
 
 
-def _interval(ci: Any) -> tuple[float, float] | None:
+def _interval(ci: tuple[float, float]) -> tuple[float, float] | None:
     """The comparison's interval, or None where there is none (a bootstrap over identical
     items gives NaN bounds: shown as "-", not as "[nan, nan]")."""
-    if not ci or any(v is None or math.isnan(float(v)) for v in ci):
+    if len(ci) != 2 or any(v is None or math.isnan(v) for v in ci):
         return None
-    return float(ci[0]), float(ci[1])
+    return ci
 
 
-def _flips(records: Iterable[Mapping[str, Any]]) -> list[FlipList]:
+def _flips(records: Iterable[GateRecord]) -> list[FlipList]:
     out = []
-    for record in sorted(records, key=lambda r: (r["suite"], r["metric"])):
-        flips = record.get("flips") or []
-        if record.get("test") != "no_drop" or not flips:
+    for record in sorted(records, key=lambda r: (r.suite, r.metric)):
+        if record.test != "no_drop" or not record.flips:
             continue
+        flips = record.flips
         out.append(
             FlipList(
-                suite=str(record["suite"]),
-                metric=str(record["metric"]),
-                worse=sum(1 for f in flips if f.get("direction") == "worse"),
-                better=sum(1 for f in flips if f.get("direction") == "better"),
-                p_value=(record.get("comparison") or {}).get("p_value"),
-                flips=tuple(flips[:FLIPS_SHOWN]),
+                suite=record.suite,
+                metric=record.metric,
+                worse=sum(1 for f in flips if f.direction == "worse"),
+                better=sum(1 for f in flips if f.direction == "better"),
+                p_value=None if record.comparison is None else record.comparison.p_value,
+                flips=flips[:FLIPS_SHOWN],
                 total=len(flips),
             )
         )
@@ -389,36 +429,36 @@ def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
     return plots
 
 
-def _header(document: Mapping[str, Any]) -> dict[str, Any]:
-    models = document.get("models") or {}
-    first: Mapping[str, Any] = (
-        next(iter(models.values()), {}) if isinstance(models, Mapping) else {}
-    )
-    settings = document.get("settings") or {}
+def _header(run: RunRecord) -> dict[str, Any]:
+    # A model description is the backend's own mapping (see ReleaseSession.describe_model).
+    first: Mapping[str, Any] = next(iter(run.models.values()), {})
     return {
-        "model": first.get("model") or settings.get("model", "-"),
+        "model": first.get("model") or run.settings.get("model", "-"),
         "fingerprint": first.get("fingerprint", "-"),
-        "backend": first.get("backend") or settings.get("backend", "-"),
+        "backend": first.get("backend") or run.settings.get("backend", "-"),
         "device": first.get("device", "-"),
-        "git_commit": document.get("git_commit") or "-",
-        "started": document.get("started", "-"),
-        "duration": document.get("duration_seconds"),
-        "totals": document.get("totals") or {},
-        "workers": len(models) if isinstance(models, Mapping) else 0,
+        "git_commit": run.git_commit or "-",
+        "started": run.started,
+        "duration": run.duration_seconds,
+        "totals": run.totals,
+        "workers": len(run.models),
     }
 
 
 def build_page(
-    document: Mapping[str, Any], *, perf: PerfRun | None = None, exit_status: int | None = None
+    run: RunRecord,
+    *,
+    blocks: OptionalBlocks | None = None,
+    perf: PerfRun | None = None,
+    exit_status: int | None = None,
 ) -> Page:
-    """What the page shows, from a ``results.json`` document."""
-    cases = sorted((_case(c) for c in document.get("cases") or ()), key=lambda c: c.key)
-    metric_records = list(document.get("metrics") or ())
-    unjudged = tuple(document.get("unjudged") or ())
-    totals = document.get("totals") or {}
+    """What the page shows, from a run's record (and its review and history blocks)."""
+    blocks = blocks or OptionalBlocks()
+    cases = sorted((_case(c) for c in run.cases), key=lambda c: c.key)
+    totals = run.totals
     regressions = sum(1 for c in cases if c.outcome == "failed")
-    failed_bars = sum(1 for m in metric_records if m.get("outcome") in ("failed", "error"))
-    errors = int(totals.get("error", 0)) + sum(1 for t in unjudged if t.get("outcome") == "failed")
+    failed_bars = sum(1 for m in run.metrics if m.outcome in ("failed", "error"))
+    errors = int(totals.get("error", 0)) + sum(1 for t in run.unjudged if t.outcome == "failed")
     blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
     if exit_status is not None and exit_status != 0:
         blocked = True
@@ -428,17 +468,16 @@ def build_page(
         for c in cases
         if c.outcome == outcome
     ]
-    views = _metrics(metric_records)
-    summary = document.get("summary") or {}
+    views = _metrics(run.metrics)
     return Page(
-        run_id=str(document.get("run_id", "")),
+        run_id=run.run_id,
         blocked=blocked,
         regressions=regressions,
         failed_bars=failed_bars,
         errors=errors,
         exit_status=exit_status,
-        header=_header(document),
-        suites=tuple((str(s), dict(counts)) for s, counts in sorted(summary.items())),
+        header=_header(run),
+        suites=tuple((s, dict(counts)) for s, counts in sorted(run.summary.items())),
         metrics=tuple(v for v in views if not v.suite.startswith("general/")),
         benchmarks=tuple(v for v in views if v.suite.startswith("general/")),
         cases=tuple(cases),
@@ -446,13 +485,13 @@ def build_page(
             (c, diff_segments(c.baseline_answer or "", c.answer)) for c in changed[:DETAILED]
         ),
         changed_total=len(changed),
-        flips=tuple(_flips(metric_records)),
-        unjudged=unjudged,
+        flips=tuple(_flips(run.metrics)),
+        unjudged=run.unjudged,
         tags=tuple(sorted({t for c in cases for t in c.tags})),
         perf=perf,
-        review=document.get("review") or None,
-        trends=tuple(_trends(document.get("history"))),
-        settings=document.get("settings") or {},
+        review=blocks.review,
+        trends=tuple(_trends(blocks.history)),
+        settings=run.settings,
     )
 
 
@@ -482,30 +521,43 @@ def _number(value: Any, digits: int = 4) -> str:
 
 
 def render_page(
-    document: Mapping[str, Any], *, perf: PerfRun | None = None, exit_status: int | None = None
+    run: RunRecord,
+    *,
+    blocks: OptionalBlocks | None = None,
+    perf: PerfRun | None = None,
+    exit_status: int | None = None,
 ) -> str:
-    """The page of a ``results.json`` document, as one self-contained HTML text."""
-    page = build_page(document, perf=perf, exit_status=exit_status)
+    """The page of a run's record, as one self-contained HTML text."""
+    page = build_page(run, blocks=blocks, perf=perf, exit_status=exit_status)
     text: str = _environment().get_template("report.html.j2").render(page=page)
     return text
 
 
 def write_page(
-    run_dir: Path, *, exit_status: int | None = None, reports_dir: Path | None = None
+    run_dir: Path,
+    *,
+    run: RunRecord | None = None,
+    exit_status: int | None = None,
+    reports_dir: Path | None = None,
 ) -> Path:
-    """Write ``report.html`` into *run_dir* from its ``results.json``; return its path.
+    """Write ``report.html`` into *run_dir* from the run's record; return its path.
 
+    *run* is the record the controller has just written as ``results.json``; without it the
+    record is read back from *run_dir*'s ``results.json`` (:func:`load_results`). The review
+    and history blocks are read from that file either way (:class:`OptionalBlocks`).
     *reports_dir* (default: the run folder's parent) is searched for the newest perf run."""
     import jinja2
 
-    document = load_results(run_dir)
+    if run is None:
+        run = load_results(run_dir)
+    blocks = OptionalBlocks.read(run_dir)
     perf = find_perf_run(reports_dir if reports_dir is not None else run_dir.parent)
     path = run_dir / "report.html"
     try:
-        text = render_page(document, perf=perf, exit_status=exit_status)
+        text = render_page(run, blocks=blocks, perf=perf, exit_status=exit_status)
     except (KeyError, TypeError, ValueError, jinja2.UndefinedError) as exc:
-        # A block of results.json (or a perf summary) without a field the page shows: say
-        # which, and leave the run's other reports as they are.
+        # A review, history or perf block without a field the page shows: say which, and
+        # leave the run's other reports as they are.
         raise ReportError(
             f"{run_dir / 'results.json'}: a record lacks a field the page shows ({exc}); "
             "the run's results.json and summary.md are unaffected"
