@@ -23,6 +23,7 @@ __all__ = [
     "PerfError",
     "RecordError",
     "ReleasegateError",
+    "ReportError",
     "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
@@ -140,3 +141,7 @@ class RecordError(ReleasegateError):
 
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class ReportError(ReleasegateError):
+    """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""

@@ -10,17 +10,20 @@ half of one run and half of another (see :meth:`Controller._update_baselines`).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..engine.session import ReleaseSession
-from ..exceptions import BaselineError
+from ..exceptions import BaselineError, ReleasegateError
 from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from ..reports.display import for_terminal
+from ..reports.html import write_page
 from ..reports.records import (
     BenchmarkRecord,
     MetricRecord,
+    RunRecord,
     TestIdentity,
     UnjudgedTest,
     read_record,
@@ -50,6 +53,8 @@ class Controller:
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
         self._loaded_by: list[str] = []
         """The xdist workers that loaded the model's weights."""
+        self._page: Path | None = None
+        self._page_problem = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and report.when != "call":
@@ -113,7 +118,18 @@ class Controller:
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
-        self._report.write(settings=self._session.settings.public(), root=self._session.root)
+        run = self._report.record(settings=self._session.settings.public(), root=self._session.root)
+        directory = self._report.write_record(run)
+        self._write_page(directory, run, exitstatus)
+
+    def _write_page(self, directory: Path, run: RunRecord, exitstatus: int) -> None:
+        """``report.html`` from the run's record just written as ``results.json``. A page that
+        cannot be made (an unreadable perf summary beside it) is said in the terminal summary;
+        it does not take the run's other reports with it."""
+        try:
+            self._page = write_page(directory, run=run, exit_status=int(exitstatus))
+        except ReleasegateError as exc:
+            self._page_problem = f"report.html not written: {exc}"
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -274,6 +290,10 @@ class Controller:
             else "model weights: not loaded (every answer and benchmark result was cached)"
         )
         write(f"reports: {report.directory}", bold=True)
+        if self._page is not None:
+            write(f"page: {self._page}")
+        if self._page_problem:
+            write(self._page_problem, red=True)
 
 
 def _message(report: pytest.TestReport) -> str:

@@ -37,6 +37,11 @@ __all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 
+STEP_SUMMARY_BYTES = 1024 * 1024
+"""GitHub's limit on one step summary (``$GITHUB_STEP_SUMMARY``): ``summary.md`` stays within."""
+LISTED = 200
+"""Failing cases and errors listed in ``summary.md``; the rest are counted, and in the page."""
+
 
 def git_commit(root: Path) -> str | None:
     """The checked-out commit of *root*, or None outside a git work tree."""
@@ -154,8 +159,13 @@ class RunReport:
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
         """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
+        return self.write_record(self.record(settings=settings, root=root))
+
+    def write_record(self, run: RunRecord) -> Path:
+        """:meth:`write` of a :meth:`record` already made (the controller keeps it, to build
+        the run's page from the same record)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        document = self.record(settings=settings, root=root).to_json()
+        document = run.to_json()
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -204,18 +214,46 @@ class RunReport:
         regressions = [c for c in self.cases.values() if c.outcome == "failed"]
         if regressions:
             lines += ["## Failing cases", ""]
-            for case in sorted(regressions, key=lambda c: c.key):
+            for case in sorted(regressions, key=lambda c: c.key)[:LISTED]:
                 key, reason = for_markdown_code(case.key), for_markdown(case.reason, 300)
                 lines.append(f"- {key} ({for_markdown(case.status)}): {reason}")
-            lines.append("")
+            lines += _left_out(len(regressions))
         errors = self.errors()
         if errors:
             lines += ["## Errors (no verdict)", ""]
-            for test in errors:
+            for test in errors[:LISTED]:
                 key, why = for_markdown_code(test.key), for_markdown(test.message, 300)
                 lines.append(f"- {key} ({test.outcome} at {test.when}): {why}")
-            lines.append("")
-        return "\n".join(lines)
+            lines += _left_out(len(errors))
+        return _within(lines, STEP_SUMMARY_BYTES)
+
+
+def _left_out(listed: int) -> list[str]:
+    if listed <= LISTED:
+        return [""]
+    return ["", f"... and {listed - LISTED} more in results.json and report.html", ""]
+
+
+def _within(lines: list[str], limit: int) -> str:
+    """*lines* joined, cut at a line so the text (and a last line saying how many were left
+    out) stays within *limit* bytes of UTF-8: many suites' flip tables could pass GitHub's
+    step-summary limit, and GitHub then shows none of it."""
+    text = "\n".join(lines)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    reserve = 200  # the closing line
+    kept, size = [], 0
+    for line in lines:
+        size += len(line.encode("utf-8")) + 1
+        if size > limit - reserve:
+            break
+        kept.append(line)
+    left = len(lines) - len(kept)
+    note = (
+        f"... {left} more lines left out (GitHub's step-summary limit is 1 MiB); "
+        "everything is in results.json and report.html"
+    )
+    return "\n".join([*kept, "", note, ""])
 
 
 def _ordered(counts: Mapping[str, int]) -> list[str]:
