@@ -10,6 +10,8 @@
   given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
 - ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
   catches a real regression.
+- ``releasegate review export|import|disagreements``: human review through a spreadsheet
+  (docs/review.md).
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
 """
@@ -190,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
     )
+    from .review.commands import add_review_parser, run_review
+
+    add_review_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "baseline":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -201,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _damage(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "review":
+            return run_review(args, _settings(args.root.resolve()), args.root.resolve())
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

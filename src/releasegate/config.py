@@ -71,6 +71,8 @@ class Settings:
     """Folder of suite manifests and case files."""
     baselines_dir: Path = Path("fixtures/baselines")
     """Folder of per-suite baseline files."""
+    reviews_dir: Path = Path("fixtures/reviews")
+    """Folder of the review memory, one ``<suite>.jsonl`` per suite."""
     schemas_dir: Path = Path("fixtures/schemas")
     """Folder of JSON schemas that ``json`` checks name."""
     reports_dir: Path = Path("reports")
@@ -129,7 +131,9 @@ class Settings:
         return out
 
 
-_PATH_KEYS = frozenset({"golden_dir", "baselines_dir", "schemas_dir", "reports_dir", "cache_dir"})
+_PATH_KEYS = frozenset(
+    {"golden_dir", "baselines_dir", "reviews_dir", "schemas_dir", "reports_dir", "cache_dir"}
+)
 
 
 def read_table(pyproject: Path | None) -> dict[str, Any]:
@@ -210,6 +214,7 @@ def load_settings(
         settings,
         golden_dir=_absolute(settings.golden_dir, root),
         baselines_dir=_absolute(settings.baselines_dir, root),
+        reviews_dir=_absolute(settings.reviews_dir, root),
         schemas_dir=_absolute(settings.schemas_dir, root),
         reports_dir=_absolute(settings.reports_dir, root),
         cache_dir=_absolute(settings.cache_dir, root),

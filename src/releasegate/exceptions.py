@@ -22,6 +22,8 @@ __all__ = [
     "PartialBatchError",
     "PerfError",
     "ReleasegateError",
+    "ReviewError",
+    "ReviewSheetError",
     "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
@@ -134,3 +136,19 @@ class PerfError(ReleasegateError):
 
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class ReviewError(ReleasegateError):
+    """A review file, a review command's input or a human-review rule cannot be used."""
+
+
+class ReviewSheetError(ReviewError):
+    """A filled review workbook has problems: every one is listed (file, sheet, row, column),
+    and nothing from the workbooks was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the review sheet(s), nothing imported:\n"
+            + "\n".join(f"  {problem}" for problem in self.problems)
+        )

@@ -47,6 +47,9 @@ from ..models.backend import (
     lazy_backend,
     load_backend,
 )
+from ..review.gate import evaluate_human_metric, with_human_verdict
+from ..review.metrics import HumanMetric
+from ..review.store import ReviewStore
 from .cache import PredictionCache
 from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
@@ -205,6 +208,11 @@ class ReleaseSession:
     @cached_property
     def baselines(self) -> BaselineStore:
         return BaselineStore(self.settings.baselines_dir)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """The review memory (human review scores of exact answers)."""
+        return ReviewStore(self.settings.reviews_dir)
 
     @cached_property
     def cache(self) -> PredictionCache:
@@ -468,13 +476,14 @@ class ReleaseSession:
         prediction = self.answer(ref)
         check = suite.check_for(case)
         baseline = self.baseline_of(suite.name)
-        return judge_case(
+        verdict = judge_case(
             case,
             check_name=check.name,
             result=check(prediction.answer, case.expected),
             prediction=prediction,
             baseline=baseline.cases.get(case.id) if baseline else None,
         )
+        return with_human_verdict(verdict, suite, self.reviews, baseline)
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,
@@ -523,6 +532,8 @@ class ReleaseSession:
         suite = self.suites[ref.suite]
         spec = suite.metric(ref.metric)
         scored = self.scored_suite(suite)
+        if isinstance(spec.metric, HumanMetric):
+            return self._human_metric(ref, suite, spec, scored)
         value = spec.metric(scored)
         case_ids = [item.case_id for item in scored]
         baseline = self.baseline_of(suite.name)
@@ -579,6 +590,30 @@ class ReleaseSession:
             metric_baseline.value if metric_baseline else None,
             comparison,
             tuple(flips),
+        )
+
+    def _human_metric(
+        self, ref: MetricRef, suite: Suite, spec: MetricSpec, scored: Sequence[ScoredCase]
+    ) -> MetricResult:
+        """A human review metric (its values come from the review memory)."""
+        human = evaluate_human_metric(
+            suite,
+            spec,
+            ref.kind,
+            scored,
+            store=self.reviews,
+            baseline=self.baseline_of(suite.name),
+            alpha=self.settings.alpha,
+            samples=self.settings.bootstrap_samples,
+        )
+        return MetricResult(
+            ref,
+            spec,
+            human.value,
+            human.outcome,
+            human.baseline_value,
+            human.comparison,
+            human.flips,
         )
 
     def _paired_statistics(

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..engine.predictions import Prediction
 from ..gate.baselines import CaseBaseline
+from ..review.records import HumanVerdict
 from .cases import Expected, GoldenCase
 from .checks import CheckResult
 
@@ -35,10 +36,12 @@ class CaseVerdict:
     """The check's verdict."""
     baseline: CaseBaseline | None
     """The case in the baseline, or None (no baseline, or a new case)."""
+    human: HumanVerdict | None = None
+    """The reviewers' verdict on this exact answer (suites with a ``review:`` rubric)."""
 
     @property
     def passed(self) -> bool:
-        return self.result.passed
+        return self.result.passed and (self.human is None or self.human.passed)
 
     @property
     def status(self) -> str:
@@ -46,6 +49,8 @@ class CaseVerdict:
         before = self.baseline.outcome if self.baseline else None
         if self.passed:
             return "improvement" if before == "failed" else "passed"
+        if self.result.passed and self.human is not None:  # failed on review alone
+            return "regression" if self.human.baseline_passed else "failed"
         if before == "passed":
             return "regression"
         if before == "failed" and not self.case.critical:
@@ -77,6 +82,7 @@ class CaseVerdict:
             "output_tokens": self.prediction.output_tokens,
             "seconds": round(self.prediction.seconds, 4),
             "cached": self.prediction.cached,
+            "human": self.human.record() if self.human else None,
         }
 
 
@@ -115,6 +121,8 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
         f"  expected: {_indent(show_expected(case.expected))}",
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
+    if verdict.human is not None and not verdict.human.passed:
+        lines.insert(2, f"  review:   {verdict.human.message}")
     if verdict.baseline is not None and verdict.baseline.answer:
         lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
     lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from ..engine.session import ReleaseSession
-from ..exceptions import BaselineError
+from ..exceptions import BaselineError, ReleasegateError
 from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from ..reports.display import for_terminal
 from ..reports.writers import RunReport, UnjudgedTest, describe_counts, summary_table
+from ..review.gate import review_summary
+from ..review.summary import answer_counts, review_lines
 
 __all__ = ["Controller"]
 
@@ -103,7 +105,18 @@ class Controller:
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
+        self._report.review = self._review_summary()
         self._report.write(settings=self._session.settings.public(), root=self._session.root)
+
+    def _review_summary(self) -> dict[str, dict[str, Any]]:
+        """Human review of this run's answers, per suite with a rubric (none when reading the
+        suites or reviews fails: the run's report is still written)."""
+        try:
+            return review_summary(
+                self._session.suites, self._session.reviews, list(self._report.cases.values())
+            )
+        except ReleasegateError:
+            return {}
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -252,6 +265,13 @@ class Controller:
             for row in [header, *rows]:
                 line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                 write(line.rstrip(), red=row[-1] == "FAIL", bold=row is header)
+        if report.review:
+            write("")
+            for line in review_lines(report.review, report.metrics.values()):
+                write(line)
+        if report.cases:
+            generated, cached = answer_counts(report.cases.values())
+            write(f"answers: {generated} generated, {cached} from the cache")
         improvements = sorted(k for k, c in report.cases.items() if c["outcome"] == "xpassed")
         if improvements:
             write("")

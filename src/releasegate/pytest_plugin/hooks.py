@@ -27,6 +27,7 @@ from ..engine.session import (
 )
 from ..exceptions import ReleasegateError
 from ..reports.writers import RunReport, check_writable
+from ..review.metrics import HumanMetric
 from ..schemas import describe_keys
 from .controller import Controller
 from .fixtures import (
@@ -265,7 +266,9 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
             marks: list[Any] = []
             if session.update_baseline:
                 marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None or spec.name not in baseline.metrics:
+            elif baseline is None or (
+                spec.name not in baseline.metrics and not isinstance(spec.metric, HumanMetric)
+            ):  # a human metric pairs the reviews of the baseline's answers instead
                 marks.append(
                     pytest.mark.skip(
                         reason=f"no baseline value for {suite.name}::{spec.name}; "

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..review.summary import answer_counts, review_markdown
 from .display import for_markdown, for_markdown_code
 
 __all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
@@ -100,6 +101,8 @@ class RunReport:
     """Model description by worker (``main`` without xdist)."""
     unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
     """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
+    review: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Human review per suite with a rubric (``releasegate.review.gate.review_summary``)."""
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
@@ -166,6 +169,8 @@ class RunReport:
             "cases": [self.cases[k] for k in sorted(self.cases)],
             "unjudged": [self.unjudged[k].record() for k in sorted(self.unjudged)],
         }
+        if self.review:
+            document["review"] = self.review
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -192,6 +197,9 @@ class RunReport:
         lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
+        if self.cases:
+            generated, cached = answer_counts(self.cases.values())
+            lines += [f"answers: {generated} generated, {cached} from the cache", ""]
         counts = self.counts_by_suite()
         if counts:
             lines += [
@@ -207,6 +215,7 @@ class RunReport:
             for row in summary_table(self.metrics.values()):
                 lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
+        lines += review_markdown(self.review, self.metrics.values())
         lines += _flips_markdown(self.metrics.values())
         regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
         if regressions:

@@ -1,0 +1,54 @@
+"""The human metrics a manifest may name: ``human_score`` and ``human_pass_rate``.
+
+They are declared like every other suite metric (bars ``min``/``max``/``max_drop``, optionally
+one ``criterion``), but their values come from the review memory, not from the answers: the
+session hands them to :func:`releasegate.review.gate.evaluate_human_metric`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..exceptions import ReviewError
+from ..golden.checks import Param, as_str, read_params
+from ..golden.metrics import MetricContext, MetricValue, ScoredCase
+
+__all__ = ["HUMAN_METRICS", "HumanMetric", "human_metric"]
+
+HUMAN_METRICS = ("human_score", "human_pass_rate")
+
+
+@dataclass(frozen=True)
+class HumanMetric:
+    """Mean review score (``score``) or share of answers at or above the pass mark
+    (``pass_rate``), overall or for one criterion."""
+
+    name: str
+    kind: str
+    """``score`` or ``pass_rate``."""
+    criterion: str | None = None
+    higher_is_better: bool = True
+    bounds: tuple[float, float] | None = None
+    additive: bool = True
+    """The value is the mean of its per-case values (the paired test resamples them)."""
+
+    def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
+        raise ReviewError(
+            f"metric '{self.name}' is computed from the review memory, not from answers alone"
+        )
+
+
+def human_metric(name: str, params: Mapping[str, Any], context: MetricContext) -> HumanMetric:
+    """The factory behind both registry names."""
+    values = read_params("metric", name, params, (Param("criterion", as_str),))
+    criterion = values["criterion"]
+    kind = "score" if name == "human_score" else "pass_rate"
+    shown = f"{name}[{criterion}]" if criterion else name
+    return HumanMetric(
+        name=shown,
+        kind=kind,
+        criterion=criterion,
+        bounds=(0.0, 1.0) if kind == "pass_rate" else None,
+    )
