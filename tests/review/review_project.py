@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,69 @@ def make_project(pytester: pytest.Pytester, *, pending: str = "fail") -> pytest.
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return make_project(pytester)
+
+
+def static_project(
+    root: Path, *, project_name: str = "shop-assistant", manifest: str = MANIFEST
+) -> Path:
+    """The same project without a server: its runs are written by :func:`write_run` (the
+    import side only reads a run's results.json, never the model)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{project_name}"\n\n[tool.releasegate]\n'
+        f'cache_dir = "{root / "cache"}"\n',
+        encoding="utf-8",
+    )
+    golden = root / "fixtures" / "golden"
+    golden.mkdir(parents=True, exist_ok=True)
+    (golden / "tiny.yaml").write_text(manifest.replace("PENDING", "fail"), encoding="utf-8")
+    (golden / "tiny.jsonl").write_text(
+        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    )
+    return root
+
+
+def write_run(
+    root: Path,
+    run_id: str,
+    answers: dict[str, str],
+    *,
+    fingerprint: str = "fake-shop-v1",
+    suite: str = "tiny",
+) -> Path:
+    """``reports/<run_id>/results.json`` with the fields a run writes for each case, and
+    ``reports/latest`` pointing at it."""
+    folder = root / "reports" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    by_id = {case["id"]: case for case in CASES}
+    cases = [
+        {
+            "kind": "case",
+            "suite": suite,
+            "id": case_id,
+            "key": f"{suite}/{case_id}",
+            "input": by_id.get(case_id, {}).get("input", case_id),
+            "expected": by_id.get(case_id, {}).get("expected", ""),
+            "answer": answer,
+            "passed": True,
+            "reason": "matched",
+            "status": "passed",
+            "baseline_answer": None,
+            "cached": True,
+        }
+        for case_id, answer in answers.items()
+    ]
+    document = {"run_id": run_id, "models": {"main": {"fingerprint": fingerprint}}, "cases": cases}
+    (folder / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    latest = root / "reports" / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(run_id, target_is_directory=True)
+    return folder
+
+
+FIRST_ANSWERS = {
+    "hello": "Hello! Happy to help.",
+    "refund": "You can return the lamp within 30 days for a refund.",
+    "rude": "Figure it out yourself.",
+}

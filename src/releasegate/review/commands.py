@@ -63,7 +63,7 @@ def _export(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         if name not in suites:
             raise ReviewError(f"no suite '{name}' (suites: {', '.join(sorted(suites))})")
     run = read_run(settings.reports_dir, args.run)
-    out = args.out or run.path.parent / f"review-{run.run_id}.xlsx"
+    out = args.out or settings.reports_dir / run.run_id / f"review-{run.run_id}.xlsx"
     result = export_workbook(
         run,
         suites,
