@@ -73,6 +73,7 @@ class CaseVerdict:
             "answer": self.prediction.answer,
             "check": self.check_name,
             "passed": self.passed,
+            "check_passed": self.result.passed,
             "reason": self.result.reason,
             "score": self.result.score,
             "prediction": _plain(self.result.prediction),

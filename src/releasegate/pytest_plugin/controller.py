@@ -180,7 +180,8 @@ class Controller:
         for name, suite in rg.suites.items():
             cases = {
                 r["id"]: CaseBaseline(
-                    outcome="passed" if r["passed"] else "failed",
+                    # the check's verdict: reviews belong to the answer, not to the baseline
+                    outcome="passed" if r.get("check_passed", r["passed"]) else "failed",
                     answer=r["answer"],
                     score=r["score"],
                 )
