@@ -176,7 +176,8 @@ def evaluate_human_metric(
         )
         if rubric.pending == "skip":
             raise ReviewsPending(message)
-        return HumanMetricResult(shown, MetricOutcome(False, message))
+        # per_item only where it covers every case (a baseline zips it with the case ids)
+        return HumanMetricResult(replace(shown, per_item=()), MetricOutcome(False, message))
     answers = {item.case_id: item.answer for item in scored}
     if kind == "value":
         return HumanMetricResult(shown, judge_bar(suite.name, spec, shown, ids, answers))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ReviewError, ReviewSheetError
+from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
 from ..golden.suites import Suite
 from .records import ReviewRecord, answer_hash
 from .rubric import Rubric
@@ -230,7 +230,11 @@ class _Reader:
             )
             return
         headers = headers_for(rubric, language_of(suite))
-        found = [_cell_text(c.value) for c in sheet[1]][: len(headers)]
+        table = [
+            list(values) + [None] * (len(headers) - len(values))
+            for values in sheet.iter_rows(max_col=len(headers), values_only=True)
+        ]
+        found = [_cell_text(v) for v in table[0]] if table else []
         if found != headers:
             self.problem(
                 path,
@@ -241,19 +245,17 @@ class _Reader:
             )
             return
         last = max(rows)
-        if sheet.max_row < last:
+        if len(table) < last:
             self.problem(
                 path,
-                f"the sheet ends at row {sheet.max_row} but was exported with {last - 1} answer "
+                f"the sheet ends at row {len(table)} but was exported with {last - 1} answer "
                 "rows: rows were deleted; export again (blank rows stay pending, no need to "
                 "delete them)",
                 sheet=title,
             )
             return
         into = self.result.setdefault(suite_name, SuiteImport())
-        for number in range(2, sheet.max_row + 1):
-            values = [c.value for c in sheet[number]][: len(headers)]
-            values += [None] * (len(headers) - len(values))
+        for number, values in enumerate(table[1:], start=2):
             binding = rows.get(number)
             if binding is None:
                 if any(_cell_text(v) for v in values):
@@ -290,8 +292,7 @@ class _Reader:
             )
             return
         suite = self.suites[binding.suite]
-        known = {case.id for case in suite.cases}
-        if binding.case_id not in known:
+        if not _has_case(suite, binding.case_id):
             self.problem(
                 path,
                 f"case '{binding.case_id}' is no longer in suite '{binding.suite}'",
@@ -422,6 +423,14 @@ class _Reader:
             except ReviewError:
                 self._runs[run_id] = None
         return self._runs[run_id]
+
+
+def _has_case(suite: Suite, case_id: str) -> bool:
+    try:
+        suite.case(case_id)
+    except ReleasegateError:
+        return False
+    return True
 
 
 def _how_to_score(rubric: Rubric) -> str:

@@ -10,6 +10,7 @@ import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,11 @@ class RunAnswers:
         return [a for a in self.answers if a.suite == suite]
 
     def find(self, suite: str, case_id: str) -> RunAnswer | None:
-        for answer in self.answers:
-            if answer.suite == suite and answer.case_id == case_id:
-                return answer
-        return None
+        return self._by_key.get((suite, case_id))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], RunAnswer]:
+        return {(a.suite, a.case_id): a for a in self.answers}
 
 
 def render_input(value: Any) -> str:

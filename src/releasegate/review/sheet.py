@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_bytes_atomic
-from ..gate.baselines import BaselineStore
+from ..gate.baselines import BaselineStore, CaseBaseline
 from ..golden.suites import Suite
 from .records import answer_hash
 from .rubric import DEFAULT_RUBRIC, Rubric
@@ -202,9 +202,9 @@ def _suite_sheet(
     title: str,
     suite: Suite,
     answers: Sequence[RunAnswer],
-    baseline_cases: Mapping[str, object],
+    baseline_cases: Mapping[str, CaseBaseline],
 ) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -215,12 +215,22 @@ def _suite_sheet(
     headers = headers_for(rubric, language)
     sheet.append(headers)
     wrap = Alignment(wrap_text=True, vertical="top")
-    editable = PatternFill("solid", fgColor="FFF2CC")
+    # Named styles: one lookup per cell instead of hashing style objects per cell (1,000 rows).
+    if "releasegate text" not in book.named_styles:
+        book.add_named_style(NamedStyle(name="releasegate text", alignment=wrap))
+        book.add_named_style(
+            NamedStyle(
+                name="releasegate score",
+                alignment=wrap,
+                fill=PatternFill("solid", fgColor="FFF2CC"),
+                protection=Protection(locked=False),
+            )
+        )
     first_score = len(FIXED_COLUMNS) + 1
     last_open = len(headers)
-    for answer in answers:
+    for row, answer in enumerate(answers, start=2):
         before = baseline_cases.get(answer.case_id)
-        baseline_answer = getattr(before, "answer", None) or answer.baseline_answer
+        baseline_answer = before.answer if before is not None else answer.baseline_answer
         shown_baseline = "" if baseline_answer in (None, answer.answer) else str(baseline_answer)
         values = [
             answer.case_id,
@@ -232,15 +242,11 @@ def _suite_sheet(
             answer.reason,
         ]
         sheet.append([_text(v) for v in values] + [None] * (last_open - len(values)))
-        row = sheet.max_row
         for column in range(1, last_open + 1):
             cell = sheet.cell(row=row, column=column)
             if cell.data_type == "f":  # an answer that starts with "=" is text, not a formula
                 cell.data_type = "s"
-            cell.alignment = wrap
-            if column >= first_score:
-                cell.protection = Protection(locked=False)
-                cell.fill = editable
+            cell.style = "releasegate score" if column >= first_score else "releasegate text"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = wrap

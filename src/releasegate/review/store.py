@@ -59,7 +59,9 @@ class ReviewStore:
         return self._index(suite).get((case_id, answer_hash(answer), rubric_hash), [])
 
     def _index(self, suite: str) -> dict[tuple[str, str, str], list[ReviewRecord]]:
-        return self._indexes.setdefault(suite, _index(self.load(suite)))
+        if suite not in self._indexes:
+            self._indexes[suite] = _index(self.load(suite))
+        return self._indexes[suite]
 
     def add(self, suite: str, records: Sequence[ReviewRecord]) -> StoreChange:
         """Merge *records* into the suite's file, under its lock, rewriting it whole."""
