@@ -90,3 +90,18 @@ def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_cau
     assert drop["value"] == pytest.approx(10 / 3)
     assert drop["comparison"]["items"] == 3
     assert [f["item"] for f in drop["flips"]] == ["rude"]
+
+
+def test_a_broken_review_file_stops_collection_naming_file_and_line(
+    project: pytest.Pytester,
+) -> None:
+    reviews = project.path / "fixtures" / "reviews"
+    reviews.mkdir()
+    (reviews / "tiny.jsonl").write_text(
+        '{"suite": "tiny", "case_id": "hello"}\n<<<<<<< HEAD\n', encoding="utf-8"
+    )
+    result = project.runpytest_subprocess("model_tests")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        [f"*{reviews / 'tiny.jsonl'}, line 1: not a review record (missing answer_hash*"]
+    )

@@ -196,6 +196,7 @@ def _loaded(session: ReleaseSession) -> ReleaseSession:
         for suite in session.suites.values():
             if not session.update_baseline:
                 session.baselines.load(suite.name)
+            session.reviews.load(suite.name)
         session.check_model()
     except ReleasegateError as exc:
         raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
