@@ -187,10 +187,21 @@ class _Reader:
             cells = [_cell_text(v) for v in values[: len(BINDING_COLUMNS)]]
             if not any(cells):
                 continue
-            record = dict(zip(BINDING_COLUMNS, cells, strict=False))
+            cells += [""] * (len(BINDING_COLUMNS) - len(cells))
+            sheet_name, row, project, suite, case_id, digest, fingerprint, run_id, rubric = cells
             try:
-                binding = _Binding(**{**record, "row": int(record["row"])})  # type: ignore[arg-type]
-            except (TypeError, ValueError):
+                binding = _Binding(
+                    sheet_name,
+                    int(row),
+                    project,
+                    suite,
+                    case_id,
+                    digest,
+                    fingerprint,
+                    run_id,
+                    rubric,
+                )
+            except ValueError:
                 self.problem(
                     path, "broken binding row; export again", sheet=BINDING_SHEET, row=number
                 )
