@@ -57,6 +57,7 @@ def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_cau
         (project.path / "fixtures" / "baselines" / "tiny.json").read_text(encoding="utf-8")
     )
     assert {c["outcome"] for c in baseline["cases"].values()} == {"passed"}  # the checks'
+    assert set(baseline["metrics"]) == {"accuracy"}  # human metrics pair reviews instead
     first = project.path / "first.xlsx"
     assert cli(project.path, "export", "--out", str(first)) == 0
     fill(first, {"hello": [5, 5], "refund": [4, 4], "rude": [4, 4]}, reviewer="Scripted A")

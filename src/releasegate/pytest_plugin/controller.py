@@ -19,6 +19,7 @@ from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBa
 from ..reports.display import for_terminal
 from ..reports.writers import RunReport, UnjudgedTest, describe_counts, summary_table
 from ..review.gate import review_summary
+from ..review.metrics import HumanMetric
 from ..review.summary import answer_counts, review_lines
 
 __all__ = ["Controller"]
@@ -189,6 +190,9 @@ class Controller:
                 if r["suite"] == name
             }
             case_ids = [case.id for case in suite.cases]
+            # Human metrics store nothing: their no-drop test pairs the reviews of the
+            # baseline's answers (fixtures/reviews/), kept by answer hash.
+            stored = {s.name for s in suite.metrics if not isinstance(s.metric, HumanMetric)}
             metrics = {
                 r["metric"]: MetricBaseline(
                     value=r["value"],
@@ -197,12 +201,12 @@ class Controller:
                     else {},
                 )
                 for r in self._report.metrics.values()
-                if r["suite"] == name and r["test"] == "value"
+                if r["suite"] == name and r["test"] == "value" and r["metric"] in stored
             }
             if not cases and not metrics:
                 continue
             all_cases = len(cases) == len(suite.cases)
-            whole = all_cases and len(metrics) == len(suite.metrics)
+            whole = all_cases and len(metrics) == len(stored)
             results.append(
                 rg.baselines.plan(
                     SuiteBaseline(
