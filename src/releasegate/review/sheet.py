@@ -119,6 +119,9 @@ def select_answers(
                 skipped[name] = skipped.get(name, 0) + 1
                 continue
             chosen.setdefault(name, []).append(answer)
+    for name, answers in chosen.items():  # in the suite's own order, as in its case file
+        order = {case.id: i for i, case in enumerate(suites[name].cases)}
+        answers.sort(key=lambda a: order.get(a.case_id, len(order)))
     return chosen, skipped
 
 
@@ -295,18 +298,24 @@ def _instructions(
 ) -> None:
     from openpyxl.styles import Alignment, Font
 
-    text = TEXTS[language]
     total = sum(len(a) for a in chosen.values())
-    lines: list[str] = [
-        text["intro"].format(n=total, run=run.run_id, model=run.fingerprint or "?"),
-        text["how"],
-        text["pending"],
-        text["name"],
-        text["rows"],
-        "",
-    ]
+    lines: list[str] = []
+    # The general rules in every language of the workbook's suites (the workbook's own first).
+    for each in sorted(
+        {language, *(language_of(suites[name]) for name in chosen)}, key=language.__ne__
+    ):
+        text = TEXTS[each]
+        lines += [
+            text["intro"].format(n=total, run=run.run_id, model=run.fingerprint or "?"),
+            text["how"],
+            text["pending"],
+            text["name"],
+            text["rows"],
+            "",
+        ]
     contacts = set()
     for name, answers in chosen.items():
+        text = TEXTS[language_of(suites[name])]
         rubric = rubric_of(suites[name])
         lines.append(text["sheet"].format(sheet=sheet_names[name], n=len(answers)))
         for criterion in rubric.criteria:
@@ -325,6 +334,7 @@ def _instructions(
         if rubric.contact:
             contacts.add(rubric.contact)
         lines.append("")
+    text = TEXTS[language]
     if contacts:
         lines.append(text["back"].format(contact=", ".join(sorted(contacts))))
     else:

@@ -46,10 +46,14 @@ def review_lines(
     lines = []
     for suite, r in sorted(review.items()):
         rate = "-" if r["pass_rate"] is None else f"{r['pass_rate']:.0%}"
-        who = ", ".join(r["reviewers"]) or "nobody yet"
+        reviewed = (
+            f"{r['reviewed']} reviewed by {', '.join(r['reviewers'])}"
+            if r["reviewed"]
+            else "no answer reviewed yet"
+        )
         line = (
-            f"{suite}: human score {_num(r['overall'])}, pass rate {rate} ({r['reviewed']} "
-            f"reviewed by {who}); automatic: {_automatic(metrics, suite)}"
+            f"{suite}: human score {_num(r['overall'])}, pass rate {rate} ({reviewed}); "
+            f"automatic: {_automatic(metrics, suite)}"
         )
         lines.append(line)
         if r["pending"]:
