@@ -192,6 +192,9 @@ def test_two_reviewers_of_the_same_answers_are_both_kept_and_compared(
     assert cli(exported, "import", str(ann), str(bob)) == 0
     out = capsys.readouterr().out
     assert "reviewers: Scripted reviewer Ann, Scripted reviewer Bob" in out
+    # tone: Ann 5 4 2, Bob 4 4 1: exact agreement on one answer of three
+    assert "tiny tone: Scripted reviewer Ann vs Scripted reviewer Bob on 3 answer(s)" in out
+    assert "exact agreement 33%" in out
     assert len(store_file(exported).read_text(encoding="utf-8").splitlines()) == 6
     assert cli(exported, "disagreements") == 0
     out = capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import Settings
@@ -11,6 +12,8 @@ from ..gate.baselines import BaselineStore
 from ..golden.suites import Suite, discover_suites
 from .agreement import agreement, disagreements
 from .importing import read_workbooks
+from .records import ReviewRecord
+from .rubric import Rubric
 from .runs import RunAnswers, project_name, read_run, run_folder
 from .sheet import export_workbook, rubric_of
 from .store import ReviewStore
@@ -126,6 +129,8 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
             ]
             line += f"; still pending in run {reference.run_id}: {len(waiting)}"
         print(line)
+        if change:
+            _print_agreement(name, store.load(name), rubric_of(suites[name]))
     print("re-gate on the new scores (cached answers, no generation): pytest model_tests")
     return 0
 
@@ -140,16 +145,7 @@ def _disagreements(args: argparse.Namespace, settings: Settings) -> int:
             raise ReviewError(f"no suite '{name}' (suites: {', '.join(sorted(suites))})")
         rubric = rubric_of(suites[name])
         records = store.load(name)
-        pairs = agreement(name, records, rubric)
-        for pair in pairs:
-            kappa = (
-                "undefined (one score throughout)" if pair.kappa is None else f"{pair.kappa:.3f}"
-            )
-            print(
-                f"{name} {pair.criterion}: {pair.reviewers[0]} vs {pair.reviewers[1]} on "
-                f"{pair.items} answer(s): kappa ({pair.weights}) {kappa}, exact agreement "
-                f"{pair.exact:.0%}"
-            )
+        _print_agreement(name, records, rubric)
         rows = disagreements(name, records, rubric)
         found += len(rows)
         for row in rows:
@@ -162,3 +158,14 @@ def _disagreements(args: argparse.Namespace, settings: Settings) -> int:
     if found == 0:
         print("no answer whose reviewers differ by two points or more")
     return 0
+
+
+def _print_agreement(name: str, records: Sequence[ReviewRecord], rubric: Rubric) -> None:
+    """Kappa and exact agreement per criterion, for each pair of reviewers sharing answers."""
+    for pair in agreement(name, records, rubric):
+        kappa = "undefined (one score throughout)" if pair.kappa is None else f"{pair.kappa:.3f}"
+        print(
+            f"{name} {pair.criterion}: {pair.reviewers[0]} vs {pair.reviewers[1]} on "
+            f"{pair.items} answer(s): kappa ({pair.weights}) {kappa}, exact agreement "
+            f"{pair.exact:.0%}"
+        )
