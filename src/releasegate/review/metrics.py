@@ -7,15 +7,16 @@ session hands them to :func:`releasegate.review.gate.evaluate_human_metric`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..exceptions import ReviewError
+from ..exceptions import GoldenFileError, ReviewError
 from ..golden.checks import Param, as_str, read_params
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
 
-__all__ = ["HUMAN_METRICS", "HumanMetric", "human_metric"]
+__all__ = ["HUMAN_METRICS", "HumanMetric", "check_criteria", "human_metric"]
 
 HUMAN_METRICS = ("human_score", "human_pass_rate")
 
@@ -52,3 +53,16 @@ def human_metric(name: str, params: Mapping[str, Any], context: MetricContext) -
         criterion=criterion,
         bounds=(0.0, 1.0) if kind == "pass_rate" else None,
     )
+
+
+def check_criteria(metrics: Iterable[Any], criteria: Sequence[str], *, path: Path) -> None:
+    """A human metric's ``criterion`` must be one of the rubric's (checked when the suite
+    loads, so a typo stops the run before anything is generated)."""
+    for index, metric in enumerate(metrics):
+        if isinstance(metric, HumanMetric) and metric.criterion not in (None, *criteria):
+            raise GoldenFileError(
+                f"criterion '{metric.criterion}' is not one of the review criteria "
+                f"({', '.join(criteria)}); name one of them, or add it under review: criteria",
+                path=path,
+                field=f"metrics[{index}]",
+            )
