@@ -24,6 +24,7 @@ from pathlib import Path
 import openpyxl
 
 from releasegate.cli import main
+from releasegate.reports.records import CaseRecord, RunRecord
 from releasegate.review.agreement import agreement
 from releasegate.review.records import ReviewRecord
 from releasegate.review.rubric import Criterion, Rubric
@@ -53,22 +54,48 @@ def project(root: Path, answers: int) -> None:
     (golden / "bulk.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
     run = root / "reports" / "run-1"
     run.mkdir(parents=True)
-    records = [
-        {
-            "suite": "bulk",
-            "id": c["id"],
-            "input": c["input"],
-            "expected": c["expected"],
-            "answer": " ".join(rng.choices(WORDS, k=60)),
-            "passed": True,
-            "reason": "matched",
-            "status": "passed",
-            "baseline_answer": None,
-        }
+    records = tuple(
+        CaseRecord(
+            suite="bulk",
+            id=c["id"],
+            key=f"bulk/{c['id']}",
+            source="bulk.jsonl",
+            tags=(),
+            critical=False,
+            input=c["input"],
+            expected=c["expected"],
+            prompt=c["input"],
+            answer=" ".join(rng.choices(WORDS, k=60)),
+            check="contains",
+            passed=True,
+            check_passed=True,
+            reason="matched",
+            score=None,
+            prediction=None,
+            status="passed",
+            baseline=None,
+            baseline_answer=None,
+            output_tokens=60,
+            seconds=0.0,
+            cached=True,
+        )
         for c in cases
-    ]
-    document = {"run_id": "run-1", "models": {"main": {"fingerprint": "bench"}}, "cases": records}
-    (run / "results.json").write_text(json.dumps(document))
+    )
+    document = RunRecord(
+        run_id="run-1",
+        started="",
+        finished="",
+        duration_seconds=0.0,
+        git_commit=None,
+        settings={},
+        models={"main": {"fingerprint": "bench"}},
+        totals={},
+        summary={},
+        metrics=(),
+        cases=records,
+        unjudged=(),
+    )
+    (run / "results.json").write_text(json.dumps(document.to_json()))
     (root / "reports" / "latest").symlink_to("run-1", target_is_directory=True)
 
 

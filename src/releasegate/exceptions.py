@@ -21,6 +21,7 @@ __all__ = [
     "ModelLoadError",
     "PartialBatchError",
     "PerfError",
+    "RecordError",
     "ReleasegateError",
     "ReviewError",
     "ReviewSheetError",
@@ -132,6 +133,11 @@ class ServerStartError(ReleasegateError):
 
 class PerfError(ReleasegateError):
     """A load test could not run or measure: the endpoint refused the request, locust failed."""
+
+
+class RecordError(ReleasegateError):
+    """A JSON document does not hold the record it should (a results.json from elsewhere, a
+    test record of an unknown kind)."""
 
 
 class BaselineError(ReleasegateError):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fake_openai import FakeServer, Received, Reply
+from releasegate.reports.records import CaseRecord, RunRecord
 
 GOLDEN_TEST = textwrap.dedent(
     """
@@ -156,25 +157,48 @@ def write_run(
     folder = root / "reports" / run_id
     folder.mkdir(parents=True, exist_ok=True)
     by_id = {case["id"]: case for case in CASES}
-    cases = [
-        {
-            "kind": "case",
-            "suite": suite,
-            "id": case_id,
-            "key": f"{suite}/{case_id}",
-            "input": by_id.get(case_id, {}).get("input", case_id),
-            "expected": by_id.get(case_id, {}).get("expected", ""),
-            "answer": answer,
-            "passed": True,
-            "reason": "matched",
-            "status": "passed",
-            "baseline_answer": None,
-            "cached": True,
-        }
+    cases = tuple(
+        CaseRecord(
+            suite=suite,
+            id=case_id,
+            key=f"{suite}/{case_id}",
+            source=f"{suite}.jsonl",
+            tags=(),
+            critical=False,
+            input=by_id.get(case_id, {}).get("input", case_id),
+            expected=by_id.get(case_id, {}).get("expected", ""),
+            prompt=case_id,
+            answer=answer,
+            check="contains",
+            passed=True,
+            check_passed=True,
+            reason="matched",
+            score=None,
+            prediction=None,
+            status="passed",
+            baseline=None,
+            baseline_answer=None,
+            output_tokens=1,
+            seconds=0.0,
+            cached=True,
+        )
         for case_id, answer in answers.items()
-    ]
-    document = {"run_id": run_id, "models": {"main": {"fingerprint": fingerprint}}, "cases": cases}
-    (folder / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    )
+    run = RunRecord(
+        run_id=run_id,
+        started="",
+        finished="",
+        duration_seconds=0.0,
+        git_commit=None,
+        settings={},
+        models={"main": {"fingerprint": fingerprint}},
+        totals={},
+        summary={},
+        metrics=(),
+        cases=cases,
+        unjudged=(),
+    )
+    (folder / "results.json").write_text(json.dumps(run.to_json()), encoding="utf-8")
     latest = root / "reports" / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()

@@ -49,7 +49,10 @@ class HFBackend:
     def __init__(self, spec: ModelSpec) -> None:
         check_model_source(spec)
         self.spec = spec
-        self.device = device_for_worker(spec.device, os.environ.get("PYTEST_XDIST_WORKER"))
+        # The device is the caller's choice: the session resolves each xdist worker's device
+        # (``gwN`` -> ``cuda:N``) and passes it in the spec; ``auto`` or a bare ``cuda`` from
+        # any other caller is resolved as for a single process.
+        self.device = device_for_worker(spec.device, None)
         self.dtype = resolve_dtype(spec.dtype, self.device)
         offline = _hub_offline()
         if is_default_model(spec.model):

@@ -1,6 +1,7 @@
 """Hooks that run on the controller only (the single process, or the pytest-xdist controller).
 
-It gathers the records that tests attach to their reports, writes ``reports/<run-id>/`` and,
+It gathers the typed records that tests attach to their reports (rebuilt here from the JSON
+they travel as), writes ``reports/<run-id>/`` and,
 with ``--update-baseline``, the baselines: once, at the end of the session, so no two processes
 ever write the same file; and only after a session that ran to its end, so a baseline is never
 half of one run and half of another (see :meth:`Controller._update_baselines`).
@@ -17,7 +18,15 @@ from ..engine.session import ReleaseSession
 from ..exceptions import BaselineError, ReleasegateError
 from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from ..reports.display import for_terminal
-from ..reports.writers import RunReport, UnjudgedTest, describe_counts, summary_table
+from ..reports.records import (
+    BenchmarkRecord,
+    MetricRecord,
+    ReviewSummary,
+    TestIdentity,
+    UnjudgedTest,
+    read_record,
+)
+from ..reports.writers import RunReport, describe_counts, summary_table
 from ..review.gate import review_summary
 from ..review.metrics import HumanMetric
 from ..review.summary import answer_counts, review_lines
@@ -56,18 +65,20 @@ class Controller:
         if not outcome:
             return
         self._report.count(outcome)
-        test = getattr(report, "releasegate_test", None)
-        if test is None:
+        # The controller's edge: the JSON a worker attached becomes the typed record again.
+        identity = getattr(report, "releasegate_test", None)
+        if identity is None:
             return  # not a releasegate test: counted, nothing more
+        test = TestIdentity.from_json(identity)
         record = getattr(report, "releasegate", None)
         if record is not None and report.when == "call":
-            self._report.add(report.nodeid, record, outcome)
+            self._report.add(report.nodeid, read_record(record), outcome)
             return
         self._report.add_unjudged(
             UnjudgedTest(
-                kind=test["kind"],
-                suite=test["suite"],
-                key=test["key"],
+                kind=test.kind,
+                suite=test.suite,
+                key=test.key,
                 nodeid=report.nodeid,
                 outcome=outcome,
                 when=report.when,
@@ -109,7 +120,7 @@ class Controller:
         self._report.review = self._review_summary()
         self._report.write(settings=self._session.settings.public(), root=self._session.root)
 
-    def _review_summary(self) -> dict[str, dict[str, Any]]:
+    def _review_summary(self) -> dict[str, ReviewSummary]:
         """Human review of this run's answers, per suite with a rubric (none when reading the
         suites or reviews fails: the run's report is still written)."""
         try:
@@ -171,37 +182,27 @@ class Controller:
         }
         written: set[str] = set()
         for record in self._report.metrics.values():
-            result = record.get("task_result")
-            if record.get("kind") != "benchmark" or result is None or result["task"] in written:
+            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
                 continue
-            if record.get("outcome") not in ("passed", "failed"):
+            if record.task_result.task in written or record.outcome not in ("passed", "failed"):
                 continue
-            written.add(result["task"])
-            results.append(rg.baselines.plan_benchmark(result, model))
+            written.add(record.task_result.task)
+            results.append(rg.baselines.plan_benchmark(record.task_result.to_json(), model))
         for name, suite in rg.suites.items():
-            cases = {
-                r["id"]: CaseBaseline(
-                    # the check's verdict: reviews belong to the answer, not to the baseline
-                    outcome="passed" if r.get("check_passed", r["passed"]) else "failed",
-                    answer=r["answer"],
-                    score=r["score"],
-                )
-                for r in self._report.cases.values()
-                if r["suite"] == name
-            }
             case_ids = [case.id for case in suite.cases]
+            cases = {
+                r.id: CaseBaseline.of(r) for r in self._report.cases.values() if r.suite == name
+            }
             # Human metrics store nothing: their no-drop test pairs the reviews of the
             # baseline's answers (fixtures/reviews/), kept by answer hash.
             stored = {s.name for s in suite.metrics if not isinstance(s.metric, HumanMetric)}
             metrics = {
-                r["metric"]: MetricBaseline(
-                    value=r["value"],
-                    per_item=dict(zip(case_ids, r["per_item"], strict=True))
-                    if r["per_item"]
-                    else {},
-                )
+                r.metric: MetricBaseline.of(r, case_ids)
                 for r in self._report.metrics.values()
-                if r["suite"] == name and r["test"] == "value" and r["metric"] in stored
+                if isinstance(r, MetricRecord)
+                and r.suite == name
+                and r.test == "value"
+                and r.metric in stored
             }
             if not cases and not metrics:
                 continue
@@ -277,7 +278,7 @@ class Controller:
         if report.cases:
             generated, cached = answer_counts(report.cases.values())
             write(f"answers: {generated} generated, {cached} from the cache")
-        improvements = sorted(k for k, c in report.cases.items() if c["outcome"] == "xpassed")
+        improvements = sorted(k for k, c in report.cases.items() if c.outcome == "xpassed")
         if improvements:
             write("")
             write(

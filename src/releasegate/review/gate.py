@@ -1,4 +1,5 @@
-"""Reviewers' scores in the gate: a case's human verdict, the human metrics, a run's summary.
+"""Reviewers' scores in the gate: the human metrics and a run's summary (a case's human verdict
+is :mod:`.verdicts`', joined to the case by :func:`releasegate.golden.judging.judge`).
 
 Everything is looked up by the exact answer (case id + answer hash + rubric hash), so a re-run
 from cached answers judges newly imported scores without the model, and a changed answer is
@@ -12,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..exceptions import ReviewError
 from ..gate.baselines import MetricBaseline, SuiteBaseline
@@ -25,22 +25,22 @@ from ..gate.comparisons import (
     suite_flips,
 )
 from ..gate.stats import PairedComparison
-from ..golden.judging import CaseVerdict, show_expected
+from ..golden.judging import show_expected
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
+from ..reports.records import CaseRecord, ReviewSummary
 from .metrics import HumanMetric
-from .records import HumanVerdict, ReviewRecord
+from .records import ReviewRecord
 from .rubric import Rubric
 from .sheet import rubric_of
 from .store import ReviewStore
+from .verdicts import case_score, export_command
 
 __all__ = [
     "HumanMetricResult",
     "ReviewsPending",
     "evaluate_human_metric",
-    "export_command",
     "review_summary",
-    "with_human_verdict",
 ]
 
 
@@ -49,64 +49,8 @@ class ReviewsPending(ReviewError):
     skipped with this message."""
 
 
-def export_command(suite: str) -> str:
-    return f"releasegate review export --suite {suite}"
-
-
 def _first(ids: Sequence[str], shown: int = 5) -> str:
     return ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
-
-
-def case_score(reviews: Sequence[ReviewRecord], criterion: str | None = None) -> float:
-    """Mean over reviewers of their overall score (or of one criterion)."""
-    values = [r.scores[criterion] if criterion else r.overall for r in reviews]
-    return math.fsum(values) / len(values)
-
-
-def with_human_verdict(
-    verdict: CaseVerdict, suite: Suite, store: ReviewStore, baseline: SuiteBaseline | None
-) -> CaseVerdict:
-    """*verdict* with the reviewers' verdict on its answer joined (suites with ``review:``)."""
-    rubric = suite.review
-    if rubric is None:
-        return verdict
-    case = verdict.case
-    reviews = store.reviews_of(suite.name, case.id, verdict.prediction.answer, rubric.hash)
-    if not reviews:
-        skip = rubric.pending == "skip"
-        message = (
-            f"awaiting human review (review: pending: {rubric.pending}); export it with: "
-            + export_command(suite.name)
-        )
-        human = HumanVerdict(passed=skip, pending=True, score=None, reviewers=(), message=message)
-        return replace(verdict, human=human)
-    score = case_score(reviews)
-    before = baseline.cases.get(case.id) if baseline else None
-    baseline_passed = None
-    if before is not None:
-        earlier = store.reviews_of(suite.name, case.id, before.answer, rubric.hash)
-        if earlier:
-            baseline_passed = case_score(earlier) >= rubric.pass_mark
-    reviewers = tuple(sorted({r.reviewer for r in reviews}))
-    passed = score >= rubric.pass_mark
-    comments = "; ".join(f"{r.reviewer}: {r.comment}" for r in reviews if r.comment)
-    message = (
-        f"reviewers ({', '.join(reviewers)}) scored {score:.3g} on {rubric.scale.text}, "
-        + ("at or above" if passed else "below")
-        + f" the pass mark {rubric.pass_mark:g}"
-        + (f"; {comments}" if comments else "")
-    )
-    if not passed and baseline_passed:
-        message += " (the baseline's answer passed review)"
-    human = HumanVerdict(
-        passed=passed,
-        pending=False,
-        score=score,
-        reviewers=reviewers,
-        message=message,
-        baseline_passed=baseline_passed,
-    )
-    return replace(verdict, human=human)
 
 
 @dataclass(frozen=True)
@@ -230,11 +174,11 @@ def evaluate_human_metric(
 
 
 def review_summary(
-    suites: Mapping[str, Suite], store: ReviewStore, cases: Sequence[Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
+    suites: Mapping[str, Suite], store: ReviewStore, cases: Sequence[CaseRecord]
+) -> dict[str, ReviewSummary]:
     """results.json's ``review`` key: per suite with a rubric, what this run's answers have of
     reviews (absent suites: no rubric)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, ReviewSummary] = {}
     for name, suite in sorted(suites.items()):
         rubric = suite.review
         if rubric is None:
@@ -242,11 +186,9 @@ def review_summary(
         reviewed: list[list[ReviewRecord]] = []
         pending = 0
         for case in cases:
-            if case.get("suite") != name:
+            if case.suite != name:
                 continue
-            reviews = store.reviews_of(
-                name, str(case["id"]), str(case.get("answer") or ""), rubric.hash
-            )
+            reviews = store.reviews_of(name, case.id, case.answer, rubric.hash)
             if reviews:
                 reviewed.append(reviews)
             else:
@@ -256,15 +198,15 @@ def review_summary(
             values = [case_score(r, criterion.name) for r in reviewed]
             criteria[criterion.name] = math.fsum(values) / len(values) if values else None
         overall = [case_score(r) for r in reviewed]
-        out[name] = {
-            "reviewed": len(reviewed),
-            "pending": pending,
-            "reviewers": sorted({r.reviewer for rs in reviewed for r in rs}),
-            "criteria": criteria,
-            "overall": math.fsum(overall) / len(overall) if overall else None,
-            "pass_rate": (
+        out[name] = ReviewSummary(
+            reviewed=len(reviewed),
+            pending=pending,
+            reviewers=tuple(sorted({r.reviewer for rs in reviewed for r in rs})),
+            criteria=criteria,
+            overall=math.fsum(overall) / len(overall) if overall else None,
+            pass_rate=(
                 sum(1 for s in overall if s >= rubric.pass_mark) / len(overall) if overall else None
             ),
-            "export_command": export_command(name),
-        }
+            export_command=export_command(name),
+        )
     return out

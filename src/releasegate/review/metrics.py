@@ -2,7 +2,8 @@
 
 They are declared like every other suite metric (bars ``min``/``max``/``max_drop``, optionally
 one ``criterion``), but their values come from the review memory, not from the answers: the
-session hands them to :func:`releasegate.review.gate.evaluate_human_metric`.
+metric gate (:func:`releasegate.gate.verdicts.gate_metric`) hands them to
+:func:`releasegate.review.gate.evaluate_human_metric`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import GoldenFileError, ReviewError
-from ..golden.checks import Param, as_str, read_params
+from ..golden.checks import as_str, param, params_of, read_params
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
 
 __all__ = ["HUMAN_METRICS", "HumanMetric", "check_criteria", "human_metric"]
@@ -29,7 +30,8 @@ class HumanMetric:
     name: str
     kind: str
     """``score`` or ``pass_rate``."""
-    criterion: str | None = None
+    criterion: str | None = param(as_str)
+    """The rubric criterion scored (the manifest's ``criterion``); None: the overall score."""
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = None
     additive: bool = True
@@ -43,7 +45,7 @@ class HumanMetric:
 
 def human_metric(name: str, params: Mapping[str, Any], context: MetricContext) -> HumanMetric:
     """The factory behind both registry names."""
-    values = read_params("metric", name, params, (Param("criterion", as_str),))
+    values = read_params("metric", name, params, params_of(HumanMetric))
     criterion = values["criterion"]
     kind = "score" if name == "human_score" else "pass_rate"
     shown = f"{name}[{criterion}]" if criterion else name

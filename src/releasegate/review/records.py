@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["HumanVerdict", "ReviewRecord", "answer_hash"]
+__all__ = ["ReviewRecord", "answer_hash"]
 
 
 def answer_hash(answer: str) -> str:
@@ -75,30 +75,3 @@ class ReviewRecord:
             fingerprint=str(data.get("fingerprint", "")),
             extra={k: v for k, v in data.items() if k not in known},
         )
-
-
-@dataclass(frozen=True)
-class HumanVerdict:
-    """What reviewers said of one case's answer (suites with a ``review:`` rubric)."""
-
-    passed: bool
-    """Scored at or above the pass mark; a pending answer passes only under ``pending: skip``."""
-    pending: bool
-    """No review of this exact answer yet."""
-    score: float | None
-    """Mean overall score over its reviewers; None while pending."""
-    reviewers: tuple[str, ...]
-    message: str
-    """One line for the test report."""
-    baseline_passed: bool | None = None
-    """Whether the baseline's answer passed review (None: not reviewed, or no baseline)."""
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "pending": self.pending,
-            "score": self.score,
-            "reviewers": list(self.reviewers),
-            "message": self.message,
-            "baseline_passed": self.baseline_passed,
-        }

@@ -14,7 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ReviewError
+from ..exceptions import RecordError, ReviewError
+from ..reports.records import load_run
 
 __all__ = ["RunAnswer", "RunAnswers", "project_name", "read_run", "render_input"]
 
@@ -86,32 +87,27 @@ def read_run(reports_dir: Path, run: str | None) -> RunAnswers:
             "name a run folder under reports/ with --run"
         )
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        fingerprint = next(
-            (
-                str(m["fingerprint"])
-                for m in document.get("models", {}).values()
-                if "fingerprint" in m
-            ),
-            "",
+        run_record = load_run(path)
+    except RecordError as exc:
+        raise ReviewError(f"{exc}; not a releasegate results file") from None
+    fingerprint = next(
+        (str(m["fingerprint"]) for m in run_record.models.values() if "fingerprint" in m), ""
+    )
+    answers = tuple(
+        RunAnswer(
+            suite=case.suite,
+            case_id=case.id,
+            question=render_input(case.input),
+            expected=_show(case.expected),
+            answer=case.answer,
+            passed=case.check_passed,
+            status=case.status,
+            reason=case.reason,
+            baseline_answer=case.baseline_answer,
         )
-        answers = tuple(
-            RunAnswer(
-                suite=str(c["suite"]),
-                case_id=str(c["id"]),
-                question=render_input(c.get("input", "")),
-                expected=_show(c.get("expected", "")),
-                answer=str(c.get("answer") or ""),
-                passed=bool(c.get("passed")),
-                status=str(c.get("status", "")),
-                reason=str(c.get("reason", "")),
-                baseline_answer=c.get("baseline_answer"),
-            )
-            for c in document.get("cases", [])
-        )
-        return RunAnswers(str(document["run_id"]), fingerprint, path, answers)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ReviewError(f"{path}: not a releasegate results file ({exc})") from None
+        for case in run_record.cases
+    )
+    return RunAnswers(run_record.run_id, fingerprint, path, answers)
 
 
 def project_name(root: Path) -> str:

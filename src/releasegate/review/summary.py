@@ -7,7 +7,8 @@ should be read in one place: each suite's line carries both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+
+from ..reports.records import CaseRecord, GateRecord, MetricRecord, ReviewSummary
 
 __all__ = ["answer_counts", "review_lines", "review_markdown"]
 
@@ -16,53 +17,55 @@ def _num(value: float | None, fmt: str = ".3g") -> str:
     return "-" if value is None else format(value, fmt)
 
 
-def _automatic(metrics: Iterable[Mapping[str, Any]], suite: str) -> str:
+def _automatic(metrics: Iterable[GateRecord], suite: str) -> str:
     parts = [
-        f"{m['metric']} {m['value']:.3g}"
-        for m in sorted(metrics, key=lambda m: m["metric"])
-        if m.get("suite") == suite
-        and m.get("test") == "value"
-        and not str(m["metric"]).startswith("human_")
+        f"{m.metric} {m.value:.3g}"
+        for m in sorted(metrics, key=lambda m: m.metric)
+        if isinstance(m, MetricRecord)
+        and m.suite == suite
+        and m.test == "value"
+        and not m.metric.startswith("human_")
     ]
     return ", ".join(parts) or "-"
 
 
-def answer_counts(cases: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+def answer_counts(cases: Iterable[CaseRecord]) -> tuple[int, int]:
     """(generated, taken from the cache) over a run's judged cases."""
     generated = cached = 0
     for case in cases:
-        if case.get("cached"):
+        if case.cached:
             cached += 1
         else:
             generated += 1
     return generated, cached
 
 
-def review_lines(
-    review: Mapping[str, Mapping[str, Any]], metrics: Iterable[Mapping[str, Any]]
-) -> list[str]:
+def _rate(summary: ReviewSummary) -> str:
+    return "-" if summary.pass_rate is None else f"{summary.pass_rate:.0%}"
+
+
+def review_lines(review: Mapping[str, ReviewSummary], metrics: Iterable[GateRecord]) -> list[str]:
     """Terminal lines: per suite, its human scores, then its automatic metrics."""
     metrics = list(metrics)
     lines = []
     for suite, r in sorted(review.items()):
-        rate = "-" if r["pass_rate"] is None else f"{r['pass_rate']:.0%}"
         reviewed = (
-            f"{r['reviewed']} reviewed by {', '.join(r['reviewers'])}"
-            if r["reviewed"]
+            f"{r.reviewed} reviewed by {', '.join(r.reviewers)}"
+            if r.reviewed
             else "no answer reviewed yet"
         )
         line = (
-            f"{suite}: human score {_num(r['overall'])}, pass rate {rate} ({reviewed}); "
+            f"{suite}: human score {_num(r.overall)}, pass rate {_rate(r)} ({reviewed}); "
             f"automatic: {_automatic(metrics, suite)}"
         )
         lines.append(line)
-        if r["pending"]:
-            lines.append(f"    {r['pending']} answer(s) await review: {r['export_command']}")
+        if r.pending:
+            lines.append(f"    {r.pending} answer(s) await review: {r.export_command}")
     return lines
 
 
 def review_markdown(
-    review: Mapping[str, Mapping[str, Any]], metrics: Iterable[Mapping[str, Any]]
+    review: Mapping[str, ReviewSummary], metrics: Iterable[GateRecord]
 ) -> list[str]:
     """summary.md's human review section (nothing when no suite has a rubric)."""
     if not review:
@@ -77,18 +80,17 @@ def review_markdown(
         "|---|---|---|---|---|---|---|",
     ]
     for suite, r in sorted(review.items()):
-        rate = "-" if r["pass_rate"] is None else f"{r['pass_rate']:.0%}"
         lines.append(
-            f"| {for_markdown(suite)} | {_num(r['overall'])} | {rate} | {r['reviewed']} "
-            f"| {r['pending']} | {for_markdown(', '.join(r['reviewers']) or '-')} "
+            f"| {for_markdown(suite)} | {_num(r.overall)} | {_rate(r)} | {r.reviewed} "
+            f"| {r.pending} | {for_markdown(', '.join(r.reviewers) or '-')} "
             f"| {for_markdown(_automatic(metrics, suite))} |"
         )
     lines.append("")
     for suite, r in sorted(review.items()):
-        if r["pending"]:
+        if r.pending:
             lines.append(
-                f"- {for_markdown(suite)}: {r['pending']} answer(s) await review: "
-                f"{for_markdown_code(r['export_command'])}"
+                f"- {for_markdown(suite)}: {r.pending} answer(s) await review: "
+                f"{for_markdown_code(r.export_command)}"
             )
     lines.append("")
     return lines
