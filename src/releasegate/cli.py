@@ -10,6 +10,8 @@
   given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
 - ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
   catches a real regression.
+- ``releasegate review export|import|disagreements``: human review through a spreadsheet
+  (docs/review.md).
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
 - ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
@@ -211,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="run id under the reports folder, or a run folder (default: the latest run)",
     )
+    from .review.commands import add_review_parser, run_review
+
+    add_review_parser(sub)
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "baseline":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -224,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "review":
+            return run_review(args, _settings(args.root.resolve()), args.root.resolve())
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

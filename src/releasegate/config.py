@@ -209,6 +209,11 @@ class Settings(EndpointSpec):
         description="Folder of baseline files, one per suite.",
         minLength=1,
     )
+    reviews_dir: Path = setting(
+        Path("fixtures/reviews"),
+        description="Folder of the human review memory, one <suite>.jsonl per suite.",
+        minLength=1,
+    )
     schemas_dir: Path = setting(
         Path("fixtures/schemas"),
         description="Folder of JSON schemas that json checks name.",

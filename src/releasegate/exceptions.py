@@ -24,6 +24,8 @@ __all__ = [
     "RecordError",
     "ReleasegateError",
     "ReportError",
+    "ReviewError",
+    "ReviewSheetError",
     "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
@@ -145,3 +147,17 @@ class BaselineError(ReleasegateError):
 
 class ReportError(ReleasegateError):
     """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""
+class ReviewError(ReleasegateError):
+    """A review file, a review command's input or a human-review rule cannot be used."""
+
+
+class ReviewSheetError(ReviewError):
+    """A filled review workbook has problems: every one is listed (file, sheet, row, column),
+    and nothing from the workbooks was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the review sheet(s), nothing imported:\n"
+            + "\n".join(f"  {problem}" for problem in self.problems)
+        )

@@ -15,8 +15,10 @@ from releasegate.reports.records import (
     CaseRecord,
     ComparisonRecord,
     Flip,
+    HumanRecord,
     ItemResult,
     MetricRecord,
+    ReviewSummary,
     TaskResult,
     TestIdentity,
     UnjudgedTest,
@@ -38,6 +40,7 @@ CASE = CaseRecord(
     answer="七天",
     check="json_fields",
     passed=False,
+    check_passed=False,
     reason="days: 14 != 7",
     score=0.5,
     prediction={"days": 14},
@@ -47,6 +50,29 @@ CASE = CaseRecord(
     output_tokens=3,
     seconds=0.25,
     cached=True,
+)
+
+REVIEWED = replace(
+    CASE,
+    check_passed=True,
+    human=HumanRecord(
+        passed=False,
+        pending=False,
+        score=2.5,
+        reviewers=("ana", "li"),
+        message="reviewers (ana, li) scored 2.5 on 1-5, below the pass mark 4",
+        baseline_passed=True,
+    ),
+)
+
+REVIEW = ReviewSummary(
+    reviewed=1,
+    pending=2,
+    reviewers=("ana", "li"),
+    criteria={"correctness": 3.0, "tone": None},
+    overall=2.5,
+    pass_rate=0.0,
+    export_command="releasegate review export --suite shop",
 )
 
 COMPARISON = ComparisonRecord(
@@ -114,7 +140,11 @@ BENCHMARK = BenchmarkRecord(
 )
 
 
-@pytest.mark.parametrize("record", [CASE, METRIC, BENCHMARK], ids=["case", "metric", "benchmark"])
+@pytest.mark.parametrize(
+    "record",
+    [CASE, REVIEWED, METRIC, BENCHMARK],
+    ids=["case", "reviewed case", "metric", "benchmark"],
+)
 def test_a_record_travels_as_json_and_comes_back_whole(
     record: CaseRecord | MetricRecord | BenchmarkRecord,
 ) -> None:
@@ -155,6 +185,9 @@ def test_load_run_reads_back_what_the_report_wrote(tmp_path: Path) -> None:
     )
     report.count("failed")
     folder = report.write(settings={"model": "m"}, root=tmp_path)
+    assert "review" not in json.loads((folder / "results.json").read_text())  # no rubric
+    report.review = {"shop": REVIEW}
+    folder = report.write(settings={"model": "m"}, root=tmp_path)
 
     run = load_run(folder)
     assert run.run_id == "r1" and run.settings == {"model": "m"} and run.totals == {"failed": 1}
@@ -168,6 +201,7 @@ def test_load_run_reads_back_what_the_report_wrote(tmp_path: Path) -> None:
     assert run.unjudged == (report.unjudged["shop/q9"],)
     assert isinstance(run.unjudged[0], TestIdentity)
     assert load_run(folder / "results.json") == run
+    assert run.review == {"shop": REVIEW}
 
 
 def test_load_run_of_something_else_names_the_file(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ def case_record(suite: str, case_id: str, *, passed: bool = True, **changes: Any
         "answer": f"answer {case_id}",
         "expected": "x",
         "passed": passed,
+        "check_passed": passed,
         "reason": "ok" if passed else f"missing keywords: {case_id}",
         "status": "passed" if passed else "regression",
         "source": f"{suite}.jsonl:1",

@@ -43,6 +43,7 @@ from ..models.backend import (
     load_backend,
 )
 from ..reports.records import BenchmarkRecord, TestIdentity
+from ..review.store import ReviewStore
 from .cache import PredictionCache
 from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
@@ -137,6 +138,11 @@ class ReleaseSession:
     @cached_property
     def baselines(self) -> BaselineStore:
         return BaselineStore(self.settings.baselines_dir)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """The review memory (human review scores of exact answers)."""
+        return ReviewStore(self.settings.reviews_dir)
 
     @cached_property
     def cache(self) -> PredictionCache:
@@ -333,7 +339,7 @@ class ReleaseSession:
         case = suite.case(ref.case_id)
         baseline = self.baseline_of(suite.name)
         before = baseline.cases.get(case.id) if baseline else None
-        return judge(suite, case, self.answer(ref), before)
+        return judge(suite, case, self.answer(ref), before, reviews=self.reviews)
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,
@@ -386,6 +392,7 @@ class ReleaseSession:
             self.baseline_of(suite.name),
             alpha=self.settings.alpha,
             samples=self.settings.bootstrap_samples,
+            reviews=self.reviews,
         )
 
 

@@ -69,9 +69,10 @@ class CaseBaseline:
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseBaseline:
-        """The case as this run leaves it for the next baseline."""
+        """The case as this run leaves it for the next baseline: the check's verdict (reviews
+        belong to the answer and are found again by its hash, not kept in the baseline)."""
         return cls(
-            outcome="passed" if record.passed else "failed",
+            outcome="passed" if record.check_passed else "failed",
             answer=record.answer,
             score=record.score,
         )

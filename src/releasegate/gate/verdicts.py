@@ -3,8 +3,11 @@ with the baseline.
 
 The one place a suite metric is gated (:func:`gate_metric`): the session hands it the suite's
 scored cases and the baseline, and gets back a :class:`MetricResult` whose record goes to the
-report. The pieces it combines (bars, comparisons, flips) are in :mod:`.comparisons`; a case's
-verdict (FAILED / XFAIL / XPASS) is :mod:`releasegate.golden.judging`'s.
+report. A human review metric (``human_score``, ``human_pass_rate``) takes its values from the
+review memory instead of the answers: :func:`gate_metric` hands it to
+:func:`releasegate.review.gate.evaluate_human_metric`. The pieces it combines (bars,
+comparisons, flips) are in :mod:`.comparisons`; a case's verdict (FAILED / XFAIL / XPASS) is
+:mod:`releasegate.golden.judging`'s.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from ..golden.judging import score_case, show_expected
 from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
 from ..golden.suites import MetricSpec, Suite
 from ..reports.records import Flip, MetricRecord
+from ..review.gate import evaluate_human_metric
+from ..review.metrics import HumanMetric
+from ..review.store import ReviewStore
 from .baselines import SuiteBaseline
 from .comparisons import (
     MetricOutcome,
@@ -78,10 +84,15 @@ def gate_metric(
     *,
     alpha: float,
     samples: int,
+    reviews: ReviewStore | None = None,
 ) -> MetricResult:
     """The metric *spec* of *suite* over its *scored* cases, held to its bar (``test="value"``)
     or compared with *baseline* (``test="no_drop"``: a paired test on the same cases, failed by
-    a drop beyond ``max_drop`` or a significant one)."""
+    a drop beyond ``max_drop`` or a significant one). A human metric reads *reviews* (the
+    review memory); it raises :class:`~releasegate.review.gate.ReviewsPending` while answers
+    await review and the suite says ``pending: skip``."""
+    if isinstance(spec.metric, HumanMetric):
+        return _gate_human(suite, spec, test, scored, baseline, reviews, alpha, samples)
     value = spec.metric(scored)
     case_ids = [item.case_id for item in scored]
     answers = {item.case_id: item.answer for item in scored}
@@ -125,6 +136,34 @@ def gate_metric(
         flips=flips,
     )
     return MetricResult(suite.name, spec, test, value, outcome, before, comparison, tuple(flips))
+
+
+def _gate_human(
+    suite: Suite,
+    spec: MetricSpec,
+    test: str,
+    scored: Sequence[ScoredCase],
+    baseline: SuiteBaseline | None,
+    reviews: ReviewStore | None,
+    alpha: float,
+    samples: int,
+) -> MetricResult:
+    """A human review metric, from the reviews of this run's (and the baseline's) answers."""
+    if reviews is None:
+        raise ValueError(f"{suite.name}::{spec.name}: a human metric needs the review memory")
+    human = evaluate_human_metric(
+        suite, spec, test, scored, store=reviews, baseline=baseline, alpha=alpha, samples=samples
+    )
+    return MetricResult(
+        suite.name,
+        spec,
+        test,
+        human.value,
+        human.outcome,
+        human.baseline_value,
+        human.comparison,
+        human.flips,
+    )
 
 
 def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:

@@ -7,6 +7,10 @@ Regression semantics: a case that passed on the baseline and fails now is a
 regression (FAILED); one that already failed is a known failure (XFAIL, marked at collection);
 one that failed before and passes now XPASSes (an improvement); a ``critical`` case must pass
 whatever the baseline says; with no baseline a case is plain pass/fail.
+
+Human review: in a suite with a ``review:`` rubric, :func:`judge` joins the reviewers' verdict on
+the exact answer (:func:`releasegate.review.verdicts.human_verdict`); an answer scored below the
+pass mark fails its test, a regression when the baseline's answer passed review.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from typing import Any
 
 from ..engine.predictions import Prediction
 from ..gate.baselines import CaseBaseline
-from ..reports.records import CaseRecord
+from ..reports.records import CaseRecord, HumanRecord
+from ..review.store import ReviewStore
+from ..review.verdicts import human_verdict
 from .cases import Expected, GoldenCase
 from .checks import CheckResult
 from .metrics import ScoredCase
@@ -50,10 +56,12 @@ class CaseVerdict:
     """The check's verdict."""
     baseline: CaseBaseline | None
     """The case in the baseline, or None (no baseline, or a new case)."""
+    human: HumanRecord | None = None
+    """The reviewers' verdict on this exact answer (suites with a ``review:`` rubric)."""
 
     @property
     def passed(self) -> bool:
-        return self.result.passed
+        return self.result.passed and (self.human is None or self.human.passed)
 
     @property
     def status(self) -> str:
@@ -61,6 +69,8 @@ class CaseVerdict:
         before = self.baseline.outcome if self.baseline else None
         if self.passed:
             return "improvement" if before == "failed" else "passed"
+        if self.result.passed and self.human is not None:  # failed on review alone
+            return "regression" if self.human.baseline_passed else "failed"
         if before == "passed":
             return "regression"
         if before == "failed" and not self.case.critical:
@@ -82,6 +92,7 @@ class CaseVerdict:
             answer=self.prediction.answer,
             check=self.check_name,
             passed=self.passed,
+            check_passed=self.result.passed,
             reason=self.result.reason,
             score=self.result.score,
             prediction=_plain(self.result.prediction),
@@ -91,6 +102,7 @@ class CaseVerdict:
             output_tokens=self.prediction.output_tokens,
             seconds=round(self.prediction.seconds, 4),
             cached=self.prediction.cached,
+            human=self.human,
         )
 
     def record(self) -> dict[str, Any]:
@@ -115,16 +127,29 @@ def score_suite(suite: Suite, answers: Mapping[str, str]) -> list[ScoredCase]:
 
 
 def judge(
-    suite: Suite, case: GoldenCase, prediction: Prediction, baseline: CaseBaseline | None
+    suite: Suite,
+    case: GoldenCase,
+    prediction: Prediction,
+    baseline: CaseBaseline | None,
+    *,
+    reviews: ReviewStore | None = None,
 ) -> CaseVerdict:
-    """A case test's verdict: *prediction* checked, set against the case in the *baseline*."""
+    """A case test's verdict: *prediction* checked, set against the case in the *baseline*;
+    with *reviews* (the review memory), the reviewers' verdict on the answer joined where the
+    suite has a ``review:`` rubric."""
     scored = score_case(suite, case, prediction.answer)
+    human = None
+    if reviews is not None and suite.review is not None:
+        human = human_verdict(
+            suite.name, suite.review, case.id, prediction.answer, reviews, baseline
+        )
     return judge_case(
         case,
         check_name=suite.check_for(case).name,
         result=scored.result,
         prediction=prediction,
         baseline=baseline,
+        human=human,
     )
 
 
@@ -135,8 +160,9 @@ def judge_case(
     result: CheckResult,
     prediction: Prediction,
     baseline: CaseBaseline | None,
+    human: HumanRecord | None = None,
 ) -> CaseVerdict:
-    return CaseVerdict(case, check_name, prediction, result, baseline)
+    return CaseVerdict(case, check_name, prediction, result, baseline, human)
 
 
 _HEADLINES = {
@@ -158,6 +184,8 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
         f"  expected: {_indent(show_expected(case.expected))}",
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
+    if verdict.human is not None and not verdict.human.passed:
+        lines.insert(2, f"  review:   {verdict.human.message}")
     if verdict.baseline is not None and verdict.baseline.answer:
         lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
     lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")

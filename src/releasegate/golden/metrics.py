@@ -651,6 +651,17 @@ def _rouge(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     return _simple(name, lambda context: Rouge(name=name, language=context.language))
 
 
+def _human(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
+    """Human review metrics: their values come from the review memory (releasegate.review)."""
+
+    def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
+        from ..review.metrics import human_metric  # review builds on this module
+
+        return human_metric(name, params, context)
+
+    return factory
+
+
 METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = MappingProxyType(
     {
         "accuracy": _simple("accuracy", lambda context: Accuracy()),
@@ -667,6 +678,8 @@ METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = Ma
         "field_recall": _field("recall"),
         "mean_score": _simple("mean_score", lambda context: MeanScore()),
         "evaluate": _evaluate,
+        "human_score": _human("human_score"),
+        "human_pass_rate": _human("human_pass_rate"),
     }
 )
 """Every metric by name: a factory taking the metric's params and the suite's context."""

@@ -23,12 +23,16 @@ from ..reports.html import write_page
 from ..reports.records import (
     BenchmarkRecord,
     MetricRecord,
+    ReviewSummary,
     RunRecord,
     TestIdentity,
     UnjudgedTest,
     read_record,
 )
 from ..reports.writers import RunReport, describe_counts, summary_table
+from ..review.gate import review_summary
+from ..review.metrics import HumanMetric
+from ..review.summary import answer_counts, review_lines
 
 __all__ = ["Controller"]
 
@@ -118,6 +122,7 @@ class Controller:
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
+        self._report.review = self._review_summary()
         run = self._report.record(settings=self._session.settings.public(), root=self._session.root)
         directory = self._report.write_record(run)
         self._write_page(directory, run, exitstatus)
@@ -130,6 +135,16 @@ class Controller:
             self._page = write_page(directory, run=run, exit_status=int(exitstatus))
         except ReleasegateError as exc:
             self._page_problem = f"report.html not written: {exc}"
+
+    def _review_summary(self) -> dict[str, ReviewSummary]:
+        """Human review of this run's answers, per suite with a rubric (none when reading the
+        suites or reviews fails: the run's report is still written)."""
+        try:
+            return review_summary(
+                self._session.suites, self._session.reviews, list(self._report.cases.values())
+            )
+        except ReleasegateError:
+            return {}
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -194,15 +209,21 @@ class Controller:
             cases = {
                 r.id: CaseBaseline.of(r) for r in self._report.cases.values() if r.suite == name
             }
+            # Human metrics store nothing: their no-drop test pairs the reviews of the
+            # baseline's answers (fixtures/reviews/), kept by answer hash.
+            stored = {s.name for s in suite.metrics if not isinstance(s.metric, HumanMetric)}
             metrics = {
                 r.metric: MetricBaseline.of(r, case_ids)
                 for r in self._report.metrics.values()
-                if isinstance(r, MetricRecord) and r.suite == name and r.test == "value"
+                if isinstance(r, MetricRecord)
+                and r.suite == name
+                and r.test == "value"
+                and r.metric in stored
             }
             if not cases and not metrics:
                 continue
             all_cases = len(cases) == len(suite.cases)
-            whole = all_cases and len(metrics) == len(suite.metrics)
+            whole = all_cases and len(metrics) == len(stored)
             results.append(
                 rg.baselines.plan(
                     SuiteBaseline(
@@ -266,6 +287,13 @@ class Controller:
             for row in [header, *rows]:
                 line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                 write(line.rstrip(), red=row[-1] == "FAIL", bold=row is header)
+        if report.review:
+            write("")
+            for line in review_lines(report.review, report.metrics.values()):
+                write(line)
+        if report.cases:
+            generated, cached = answer_counts(report.cases.values())
+            write(f"answers: {generated} generated, {cached} from the cache")
         improvements = sorted(k for k, c in report.cases.items() if c.outcome == "xpassed")
         if improvements:
             write("")

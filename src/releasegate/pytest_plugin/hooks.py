@@ -27,6 +27,7 @@ from ..engine.session import (
 )
 from ..exceptions import ReleasegateError
 from ..reports.writers import RunReport, check_writable
+from ..review.metrics import HumanMetric
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -194,6 +195,7 @@ def _loaded(session: ReleaseSession) -> ReleaseSession:
         for suite in session.suites.values():
             if not session.update_baseline:
                 session.baselines.load(suite.name)
+            session.reviews.load(suite.name)
         session.check_model()
     except ReleasegateError as exc:
         raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
@@ -264,7 +266,9 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
             marks: list[Any] = []
             if session.update_baseline:
                 marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None or spec.name not in baseline.metrics:
+            elif baseline is None or (
+                spec.name not in baseline.metrics and not isinstance(spec.metric, HumanMetric)
+            ):  # a human metric pairs the reviews of the baseline's answers instead
                 marks.append(
                     pytest.mark.skip(
                         reason=f"no baseline value for {suite.name}::{spec.name}; "

@@ -36,9 +36,11 @@ __all__ = [
     "ComparisonRecord",
     "Flip",
     "GateRecord",
+    "HumanRecord",
     "ItemResult",
     "JsonRecord",
     "MetricRecord",
+    "ReviewSummary",
     "RunRecord",
     "TaskResult",
     "TestIdentity",
@@ -265,6 +267,24 @@ class ComparisonRecord(JsonRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HumanRecord(JsonRecord):
+    """What reviewers said of one case's exact answer (suites with a ``review:`` rubric); built
+    by :mod:`releasegate.review.verdicts`."""
+
+    passed: bool
+    """Scored at or above the pass mark; a pending answer passes only under ``pending: skip``."""
+    pending: bool
+    """No review of this exact answer yet."""
+    score: float | None
+    """Mean overall score over its reviewers; None while pending."""
+    reviewers: tuple[str, ...]
+    message: str
+    """One line for the test report."""
+    baseline_passed: bool | None = None
+    """Whether the baseline's answer passed review (None: not reviewed, or no baseline)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class CaseRecord(JsonRecord):
     """One judged golden case, as the report and the next baseline hold it."""
 
@@ -288,7 +308,10 @@ class CaseRecord(JsonRecord):
     check: str
     """The check that judged it."""
     passed: bool
-    """The check's verdict."""
+    """The case's verdict: the check's, and the reviewers' where the suite has a rubric."""
+    check_passed: bool
+    """The check's verdict alone (what the next baseline records: reviews belong to the
+    answer, not to the baseline)."""
     reason: str
     score: float | None
     prediction: Any
@@ -301,6 +324,8 @@ class CaseRecord(JsonRecord):
     output_tokens: int
     seconds: float
     cached: bool
+    human: HumanRecord | None = None
+    """The reviewers' verdict on this answer (suites with a ``review:`` rubric)."""
     outcome: str = ""
     """pytest's outcome (``passed``, ``failed``, ``xfailed``...), set by the controller."""
     nodeid: str = ""
@@ -460,6 +485,26 @@ def read_record(data: Mapping[str, Any]) -> CaseRecord | MetricRecord | Benchmar
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReviewSummary(JsonRecord):
+    """What one suite's answers in a run have of human reviews (suites with a rubric); built by
+    :func:`releasegate.review.gate.review_summary`."""
+
+    reviewed: int
+    """Answers with at least one review of that exact answer."""
+    pending: int
+    """Answers awaiting review."""
+    reviewers: tuple[str, ...]
+    criteria: Mapping[str, float | None]
+    """Mean score per rubric criterion over the reviewed answers (None: none reviewed)."""
+    overall: float | None
+    """Mean overall score over the reviewed answers."""
+    pass_rate: float | None
+    """Share of reviewed answers at or above the pass mark."""
+    export_command: str
+    """The command that exports the pending answers."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunRecord(JsonRecord):
     """One run as ``reports/<run-id>/results.json`` holds it."""
 
@@ -484,6 +529,8 @@ class RunRecord(JsonRecord):
     """Case tests, by key."""
     unjudged: tuple[UnjudgedTest, ...]
     """Tests without a verdict, by key."""
+    review: Mapping[str, ReviewSummary] | None = field(default=None, metadata=OMIT_NONE)
+    """Human review per suite with a rubric; left out of the file when no suite has one."""
 
 
 def load_run(path: Path) -> RunRecord:

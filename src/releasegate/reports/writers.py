@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..review.summary import answer_counts, review_markdown
 from .display import for_markdown, for_markdown_code
 from .records import (
     BenchmarkRecord,
     CaseRecord,
     GateRecord,
+    ReviewSummary,
     RunRecord,
     UnjudgedTest,
 )
@@ -92,6 +94,8 @@ class RunReport:
     """Model description by worker (``main`` without xdist)."""
     unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
     """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
+    review: dict[str, ReviewSummary] = field(default_factory=dict)
+    """Human review per suite with a rubric (``releasegate.review.gate.review_summary``)."""
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
@@ -155,6 +159,7 @@ class RunReport:
             ),
             cases=tuple(self.cases[k] for k in sorted(self.cases)),
             unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
+            review=dict(self.review) or None,
         )
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
@@ -195,6 +200,9 @@ class RunReport:
         lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
+        if self.cases:
+            generated, cached = answer_counts(self.cases.values())
+            lines += [f"answers: {generated} generated, {cached} from the cache", ""]
         counts = self.counts_by_suite()
         if counts:
             lines += [
@@ -210,6 +218,7 @@ class RunReport:
             for row in summary_table(self.metrics.values()):
                 lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
+        lines += review_markdown(self.review, self.metrics.values())
         lines += _flips_markdown(self.metrics.values())
         regressions = [c for c in self.cases.values() if c.outcome == "failed"]
         if regressions:
