@@ -6,8 +6,7 @@ reports folder): the controller hands over the record it has just written as ``r
 and ``releasegate report RUN`` reads a past run's back with
 :func:`~releasegate.reports.records.load_run`, so any run's page can be rewritten without
 running anything. Fields are read from the records, never from ``results.json`` by key; the
-one exception is :class:`OptionalBlocks` (review and history, which the record has no field
-for yet). The
+one exception is :class:`OptionalBlocks` (history, which the record has no field for yet). The
 page is one self-contained file (inline CSS, a little inline JavaScript for filtering, plots as
 inline SVG or base64 PNG, nothing fetched) so it can be attached to a CI run or mailed.
 
@@ -211,18 +210,17 @@ def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True)
 class OptionalBlocks:
     """The blocks of ``results.json`` that other features add and :class:`RunRecord` has no
-    field for yet: ``review`` (human-review status by suite) and ``history`` (metric points
-    across runs). Read here and nowhere else, as plain mappings; once the run's record carries
-    them, the page reads them from the record and this goes."""
+    field for yet: ``history`` (metric points across runs). Read here and nowhere else, as a
+    plain mapping; once the run's record carries it, the page reads it from the record and this
+    goes."""
 
-    review: Mapping[str, Any] | None = None
     history: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, document: Mapping[str, Any], *, source: str = "results.json") -> OptionalBlocks:
         """The blocks of a ``results.json`` *document* (absent or empty ones as None)."""
         blocks: dict[str, Mapping[str, Any] | None] = {}
-        for name in ("review", "history"):
+        for name in ("history",):
             block = document.get(name)
             if block is not None and not isinstance(block, Mapping):
                 raise ReportError(
@@ -452,7 +450,7 @@ def build_page(
     perf: PerfRun | None = None,
     exit_status: int | None = None,
 ) -> Page:
-    """What the page shows, from a run's record (and its review and history blocks)."""
+    """What the page shows, from a run's record (and its history block)."""
     blocks = blocks or OptionalBlocks()
     cases = sorted((_case(c) for c in run.cases), key=lambda c: c.key)
     totals = run.totals
@@ -489,7 +487,7 @@ def build_page(
         unjudged=run.unjudged,
         tags=tuple(sorted({t for c in cases for t in c.tags})),
         perf=perf,
-        review=blocks.review,
+        review=run.review or None,
         trends=tuple(_trends(blocks.history)),
         settings=run.settings,
     )
@@ -543,8 +541,8 @@ def write_page(
     """Write ``report.html`` into *run_dir* from the run's record; return its path.
 
     *run* is the record the controller has just written as ``results.json``; without it the
-    record is read back from *run_dir*'s ``results.json`` (:func:`load_results`). The review
-    and history blocks are read from that file either way (:class:`OptionalBlocks`).
+    record is read back from *run_dir*'s ``results.json`` (:func:`load_results`). The
+    history block is read from that file either way (:class:`OptionalBlocks`).
     *reports_dir* (default: the run folder's parent) is searched for the newest perf run."""
     import jinja2
 
