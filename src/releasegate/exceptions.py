@@ -147,6 +147,8 @@ class BaselineError(ReleasegateError):
 
 class ReportError(ReleasegateError):
     """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""
+
+
 class ReviewError(ReleasegateError):
     """A review file, a review command's input or a human-review rule cannot be used."""
 
