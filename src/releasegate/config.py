@@ -105,6 +105,13 @@ class Settings:
     """Significance level of no-drop gates (one-sided paired tests)."""
     bootstrap_samples: int = 1000
     """Resamples of the paired bootstrap for metrics that are not accuracies."""
+    train_data: tuple[Path, ...] = ()
+    """Training data the golden cases must not appear in (JSONL, CSV, Parquet, datasets
+    folders); empty means no isolation check (:mod:`releasegate.isolation`)."""
+    train_fields: tuple[str, ...] = ()
+    """The fields of ``train_data`` that hold text; empty means the layout is recognised."""
+    isolation_threshold: float = 0.7
+    """3-gram Jaccard similarity from which a training text is a near-duplicate of a case's."""
     general: Mapping[str, Any] = field(default_factory=dict)
     """``[tool.releasegate.general]`` as written; :mod:`releasegate.benchmarks.general` reads it."""
     perf: Mapping[str, Any] = field(default_factory=dict)
@@ -122,7 +129,7 @@ class Settings:
             if isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [str(v) if isinstance(v, Path) else v for v in value]
             elif isinstance(value, Mapping):
                 value = dict(value)
             out[f.name] = value
@@ -201,8 +208,13 @@ def load_settings(
     given = {key: value for key, value in overrides.items() if value is not None}
     _validate(given, "command line")
     merged: dict[str, Any] = {**table, **given}
-    if "suites" in merged:
-        merged["suites"] = tuple(merged["suites"])
+    for key in ("suites", "train_fields"):
+        if key in merged:
+            merged[key] = tuple(merged[key])
+    if "train_data" in merged:
+        merged["train_data"] = tuple(
+            _absolute(Path(str(p)).expanduser(), root) for p in merged["train_data"]
+        )
     for key in _PATH_KEYS & merged.keys():
         merged[key] = Path(str(merged[key])).expanduser()
     settings = replace(Settings(), **merged)

@@ -38,6 +38,7 @@ from ..golden.cases import GoldenCase
 from ..golden.judging import CaseVerdict, judge_case, show_expected
 from ..golden.metrics import Decomposable, MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite, discover_suites
+from ..isolation.check import IsolationReport
 from ..models.backend import (
     Backend,
     EndpointSpec,
@@ -82,7 +83,8 @@ class MetricRef:
     suite: str
     metric: str
     kind: str
-    """``value`` (its min/max bar, or just reported) or ``no_drop`` (against the baseline)."""
+    """``value`` (its min/max bar, or just reported), ``no_drop`` (against the baseline), or
+    ``isolation`` (the suite's cases looked for in the training data; metric ``isolation``)."""
 
     @property
     def test_id(self) -> str:
@@ -292,6 +294,23 @@ class ReleaseSession:
         # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
         plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
         return plain
+
+    # -- train/eval isolation ----------------------------------------------------------------
+
+    @cached_property
+    def isolation(self) -> IsolationReport:
+        """The golden cases looked for in ``train_data`` (cached on disk by the data's
+        signature, so every worker but the first, and every re-run, reads the result)."""
+        from ..isolation import check_isolation
+
+        return check_isolation(
+            self.suites.values(),
+            self.settings.train_data,
+            fields=self.settings.train_fields,
+            threshold=self.settings.isolation_threshold,
+            cache_dir=self.settings.cache_dir,
+            root=self.root,
+        )
 
     # -- general benchmarks -----------------------------------------------------------------
 
