@@ -7,17 +7,17 @@ Then:
 1. **Exact**: a training text whose normalised form is a golden text's (a hash-set lookup).
 2. **Near-duplicate**: Jaccard similarity of the sets of character 3-grams at least the bar.
    Characters, not words, so Chinese (written without spaces) is compared as fairly as English.
-   Candidates come from MinHash LSH (datasketch) over the golden texts, banded for recall
-   (:func:`lsh_bands`); each candidate's
-   similarity is then computed exactly on the two 3-gram sets, so the similarity reported is the
-   true one, never an estimate.
+   Candidate pairs come from an exact prefix filter (:class:`_GoldenIndex`), and each candidate's
+   similarity is computed exactly on the two 3-gram sets: the similarity reported is the true
+   one, and no pair at or above the bar is missed.
 
-A million training rows must take under a minute on two cores, so the training side is handled
-in bulk with numpy: each 3-gram is packed losslessly into one 64-bit integer (21 bits per code
-point), and a training text goes to MinHash only if enough of its distinct 3-grams occur in some
-golden text at all (Jaccard >= t needs at least ``t * |B|`` of the text's own 3-grams in the
-golden text, hence in the union of all golden 3-grams). That filter is exact (it never drops a
-real near-duplicate), and it leaves MinHash only the few texts that could match.
+Why not MinHash LSH (datasketch), as first planned: it is an estimate (at the bar LSH proposes a
+pair with a chance below one, ~93% with datasketch's own banding), and building one MinHash per
+training text costs about a millisecond in Python: a million rows (two million texts) would take
+over half an hour on two cores. The prefix filter runs in bulk with numpy (each 3-gram packed
+losslessly into one 64-bit integer, 21 bits per code point; the sets deduplicated and ranked by
+sorting), misses nothing, and a million rows take well under a minute
+(``benchmarks/isolation_scale.py``).
 """
 
 from __future__ import annotations
@@ -36,9 +36,6 @@ __all__ = ["NGRAM", "Match", "find_matches", "normalize_many", "shingle_sets"]
 
 NGRAM = 3
 """Characters per shingle."""
-
-NUM_PERM = 128
-"""MinHash permutations (datasketch's default)."""
 
 _BATCH = 200_000
 """Training texts handled together (bounds memory: about 100 MB a batch)."""
@@ -110,36 +107,6 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-def _hash32(code: int) -> int:
-    """A 3-gram code mixed into 32 bits for datasketch (whose permutations work on 32 bits)."""
-    return ((code * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 32
-
-
-def _minhash(shingles: frozenset[int]) -> object:
-    from datasketch import MinHash
-
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_hash32)
-    minhash.update_batch(sorted(shingles))
-    return minhash
-
-
-MIN_RECALL = 0.999
-"""Chance that LSH proposes a pair exactly at the bar (higher above it): candidates are checked
-exactly, so a false candidate costs a set intersection, a missed one a leak unseen."""
-
-
-def lsh_bands(threshold: float) -> tuple[int, int]:
-    """``(bands, rows)`` for datasketch's LSH: the most rows per band (fewest false candidates)
-    whose chance of proposing a pair of similarity *threshold* is at least :data:`MIN_RECALL`
-    (datasketch's own choice balances misses and false candidates, and misses ~7% at the bar)."""
-    best = (NUM_PERM, 1)
-    for rows in range(1, NUM_PERM + 1):
-        bands = NUM_PERM // rows
-        if 1 - (1 - threshold**rows) ** bands >= MIN_RECALL:
-            best = (bands, rows)
-    return best
-
-
 @dataclass(frozen=True)
 class Match:
     """A training text that repeats a golden text."""
@@ -156,56 +123,163 @@ class Match:
 def find_matches(golden: Sequence[str], train: Sequence[str], *, threshold: float) -> list[Match]:
     """Every (golden text, training text) pair that is equal after normalisation or whose 3-gram
     Jaccard similarity is at least *threshold*, in training order."""
-    from datasketch import MinHashLSH
-
     golden_norm = normalize_many(golden)
     by_text: dict[str, list[int]] = {}
-    for index, text in enumerate(golden_norm):
-        by_text.setdefault(text, []).append(index)
+    for position, text in enumerate(golden_norm):
+        by_text.setdefault(text, []).append(position)
     golden_sets = shingle_sets(golden_norm)
-    union = np.unique(np.fromiter((c for s in golden_sets for c in s), dtype=np.uint64))
-    lsh = MinHashLSH(num_perm=NUM_PERM, params=lsh_bands(threshold))
-    for index, shingles in enumerate(golden_sets):
-        if shingles:
-            lsh.insert(index, _minhash(shingles))
+    normalized = [normalize_many(train[i : i + _BATCH]) for i in range(0, len(train), _BATCH)]
+    index = _GoldenIndex(golden_sets, threshold, _frequencies(golden_sets, normalized))
     matches: list[Match] = []
-    for start in range(0, len(train), _BATCH):
-        batch = normalize_many(train[start : start + _BATCH])
+    for number, batch in enumerate(normalized):
+        start = number * _BATCH
+        exact_pairs: set[tuple[int, int]] = set()
         for offset, text in enumerate(batch):
-            for index in by_text.get(text, ()):
-                matches.append(Match(index, start + offset, 1.0, True))
-        for offset in _could_match(batch, union, threshold):
-            shingles = shingle_sets([batch[offset]])[0]
-            exact = set(by_text.get(batch[offset], ()))
-            for index in sorted(lsh.query(_minhash(shingles))):
-                if index in exact:
-                    continue
-                similarity = jaccard(golden_sets[index], shingles)
-                if similarity >= threshold:
-                    matches.append(Match(index, start + offset, similarity, False))
+            for g in by_text.get(text, ()):
+                matches.append(Match(g, start + offset, 1.0, True))
+                exact_pairs.add((offset, g))
+        pairs = [pair for pair in index.candidates(batch, threshold) if pair not in exact_pairs]
+        if not pairs:
+            continue
+        offsets = sorted({offset for offset, _ in pairs})
+        sets = dict(zip(offsets, shingle_sets([batch[o] for o in offsets]), strict=True))
+        for offset, g in pairs:
+            similarity = jaccard(index.sets[g], sets[offset])
+            if similarity >= threshold:
+                matches.append(Match(g, start + offset, similarity, False))
     matches.sort(key=lambda m: (m.train, m.golden))
     return matches
 
 
-def _could_match(texts: Sequence[str], union: np.ndarray, threshold: float) -> list[int]:
-    """Indices of the texts with at least ``threshold`` of their distinct 3-grams among the golden
-    3-grams (*union*, sorted): only those can be near-duplicates of a golden text."""
-    if not texts or union.size == 0:
-        return []
-    codes, owner = _shingle_codes(texts)
-    found = np.searchsorted(union, codes)
-    inside = union[np.minimum(found, union.size - 1)] == codes
-    if not inside.any():
-        return []
-    # Distinct (text, 3-gram) pairs: the 3-gram mixed to 44 bits beside the text's index (one
-    # batch holds fewer than 2**19 texts) and the golden flag, then one sort.
-    mixed = (codes * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(20)
-    keys = (owner.astype(np.uint64) << np.uint64(45)) | (inside.astype(np.uint64) << np.uint64(44))
-    keys |= mixed & np.uint64((1 << 44) - 1)
-    keys = np.unique(keys)
-    text_of = (keys >> np.uint64(45)).astype(np.int64)
-    golden_flag = ((keys >> np.uint64(44)) & np.uint64(1)).astype(np.float64)
-    distinct = np.bincount(text_of, minlength=len(texts))
-    shared = np.bincount(text_of, weights=golden_flag, minlength=len(texts))
-    keep = (shared > 0) & (shared >= threshold * distinct - 1e-9)
-    return np.nonzero(keep)[0].tolist()
+def _frequencies(golden: Sequence[frozenset[int]], batches: Sequence[Sequence[str]]) -> np.ndarray:
+    """How often each golden 3-gram (in sorted order) occurs in the training texts: the order of
+    prefix filtering, rarest first, so prefixes hold the 3-grams that few texts share."""
+    union = np.unique(np.fromiter((c for s in golden for c in s), dtype=np.uint64))
+    counts = np.zeros(union.size, dtype=np.int64)
+    if union.size == 0:
+        return counts
+    for batch in batches:
+        codes, _ = _shingle_codes(batch)
+        found = np.minimum(np.searchsorted(union, codes), union.size - 1)
+        counts += np.bincount(found[union[found] == codes], minlength=union.size)
+    return counts
+
+
+class _GoldenIndex:
+    """The golden texts' 3-grams, ordered rarest first, with the texts holding each.
+
+    Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007): if ``J(x, y) >= t`` then
+    ``|x & y| >= a >= ceil(t |x|), ceil(t |y|)``, and under any one order of all 3-grams the
+    first ``|x| - ceil(t |x|) + 1`` of x and the first ``|y| - ceil(t |y|) + 1`` of y share
+    one. The order puts 3-grams in no golden text first, then by how often the training and
+    golden texts hold them (rarest first), so each golden text is indexed by its rarest 3-grams
+    alone and a training text proposes only the golden texts whose prefix shares one of its own
+    prefix's; a text whose prefix holds no golden 3-gram proposes none. Exact: no pair at or
+    above the bar is left out. The proposed pairs' similarities are then counted in bulk (one
+    sorted membership array).
+    """
+
+    def __init__(
+        self, sets: Sequence[frozenset[int]], threshold: float, frequency: np.ndarray
+    ) -> None:
+        self.sets = list(sets)
+        owner = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+        codes = np.fromiter((c for s in sets for c in s), dtype=np.uint64, count=len(owner))
+        self.union, position, df = np.unique(codes, return_inverse=True, return_counts=True)
+        order = np.lexsort((self.union, frequency + df))  # rarest first, ties by code
+        self.rank = np.empty(len(order), dtype=np.int64)
+        self.rank[order] = np.arange(len(order))
+        self.by_rank = order
+        by_code = np.argsort(position, kind="stable")
+        self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        # Each golden text's prefix: its rarest |y| - ceil(t |y|) + 1 3-grams.
+        entry = np.lexsort((self.rank[position], owner))
+        first = np.searchsorted(owner[entry], owner[entry], side="left")
+        lengths = self.sizes - np.ceil(threshold * self.sizes - 1e-9).astype(np.int64) + 1
+        kept = entry[(np.arange(entry.size) - first) < lengths[owner[entry]]]
+        by_position = kept[np.argsort(position[kept], kind="stable")]
+        self.postings = owner[by_position]
+        """Golden texts by the 3-grams of their prefixes (grouped by union position)."""
+        counts = np.bincount(position[kept], minlength=len(self.union))
+        self.starts = np.concatenate(([0], np.cumsum(counts)))
+        membership = (owner[by_code].astype(np.uint64) << np.uint64(32)) | np.repeat(
+            np.arange(len(self.union), dtype=np.uint64), df
+        )
+        self.membership = np.sort(membership)
+        """(golden text, union position) of every golden 3-gram, sorted: set membership."""
+
+    def candidates(self, texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
+        """(text index, golden index) pairs that reach *threshold*, in order, as counted here in
+        bulk (distinct 3-grams counted through a 45-bit hash: the caller recomputes each pair's
+        similarity exactly, and a margin keeps a pair a hash collision would push below)."""
+        if not texts or self.union.size == 0:
+            return []
+        codes, owner = _shingle_codes(texts)
+        found = np.searchsorted(self.union, codes)
+        inside = self.union[np.minimum(found, self.union.size - 1)] == codes
+        distinct = _distinct_counts(codes, owner, len(texts))
+        # Distinct golden 3-grams of each text, as (text, rank), sorted: text, then rarest first.
+        keys = _unique(
+            (owner[inside].astype(np.uint64) << np.uint64(32))
+            | self.rank[found[inside]].astype(np.uint64)
+        )
+        if keys.size == 0:
+            return []
+        key_text = (keys >> np.uint64(32)).astype(np.int64)
+        text_of = key_text
+        rank = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        shared = np.bincount(text_of, minlength=len(texts))
+        needed = np.ceil(threshold * distinct - 1e-9).astype(np.int64)
+        prefix = distinct - needed + 1 - (distinct - shared)  # golden 3-grams in the prefix
+        first = np.searchsorted(text_of, text_of, side="left")
+        in_prefix = (np.arange(keys.size) - first) < prefix[text_of]
+        in_prefix &= shared[text_of] >= needed[text_of]
+        text_of, position = text_of[in_prefix], self.by_rank[rank[in_prefix]]
+        counts = self.starts[position + 1] - self.starts[position]
+        total = int(counts.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        golden = self.postings[np.repeat(self.starts[position], counts) + offsets]
+        texts_rep = np.repeat(text_of, counts)
+        size, other = distinct[texts_rep], self.sizes[golden]
+        fits = (other >= threshold * size - 1e-9) & (size >= threshold * other - 1e-9)
+        pair = _unique(
+            (texts_rep[fits].astype(np.uint64) << np.uint64(32)) | golden[fits].astype(np.uint64)
+        )
+        pair_text = (pair >> np.uint64(32)).astype(np.int64)
+        pair_golden = (pair & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        # |x & y| of each pair: each of x's golden 3-grams looked up in y's (one sorted array).
+        all_first = np.searchsorted(key_text, pair_text, side="left")
+        lengths = shared[pair_text]
+        which = np.repeat(np.arange(pair.size), lengths)
+        at = np.repeat(all_first, lengths) + (
+            np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        )
+        upos = self.by_rank[(keys[at] & np.uint64(0xFFFFFFFF)).astype(np.int64)]
+        probe = (pair_golden[which].astype(np.uint64) << np.uint64(32)) | upos.astype(np.uint64)
+        slot = np.minimum(np.searchsorted(self.membership, probe), self.membership.size - 1)
+        common = np.bincount(which, weights=self.membership[slot] == probe, minlength=pair.size)
+        union = distinct[pair_text] + self.sizes[pair_golden] - common
+        similar = common >= (threshold - _MARGIN) * union
+        return list(zip(pair_text[similar].tolist(), pair_golden[similar].tolist(), strict=True))
+
+
+def _distinct_counts(codes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """Distinct 3-grams of each text: (text, 3-gram mixed to 45 bits) pairs, one sort."""
+    mixed = (codes * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(19)
+    keys = _unique((owner.astype(np.uint64) << np.uint64(45)) | mixed)
+    return np.bincount((keys >> np.uint64(45)).astype(np.int64), minlength=count)
+
+
+_MARGIN = 0.02
+"""Bulk similarities below the bar by less than this are recomputed exactly too."""
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a comparison: faster than ``np.unique`` on uint64)."""
+    ordered = np.sort(values)
+    if ordered.size == 0:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
