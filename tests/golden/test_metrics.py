@@ -71,6 +71,8 @@ def test_registry_holds_the_manifest_names() -> None:
         "field_recall",
         "mean_score",
         "evaluate",
+        "perplexity",
+        "log_likelihood",
     }
     assert frozenset({"min", "max", "max_drop"}) == THRESHOLD_KEYS
 

@@ -48,6 +48,7 @@ from ..models.backend import (
     lazy_backend,
     load_backend,
 )
+from ..perplexity.scoring import TokenLikelihood
 from .cache import PredictionCache
 from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
@@ -187,6 +188,7 @@ class ReleaseSession:
     chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
     """Chunk name -> its cases, in collection order."""
     _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+    _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
 
@@ -538,9 +540,59 @@ class ReleaseSession:
             chunks[f"{suite.name}#rest{start // size}"] = rest[start : start + size]
         return list(chunks.items())
 
+    def model_scored(self, ref: MetricRef) -> bool:
+        """Whether the metric is computed from the model's scores (perplexity), not answers."""
+        from ..perplexity.metrics import ModelScored
+
+        return isinstance(self.suites[ref.suite].metric(ref.metric).metric, ModelScored)
+
+    def likelihoods(self, suite: Suite) -> list[TokenLikelihood]:
+        """Each case's log-likelihood of its reference answer after its prompt (as the model
+        sees it), from the cache where scored before, else from the model in batches."""
+        from ..perplexity.metrics import reference_text
+        from ..perplexity.scoring import LikelihoodBackend, LikelihoodCache
+
+        backend = self.backend
+        requests = [
+            (self.predictions.rendered_prompt(suite, case), reference_text(case.expected))
+            for case in suite.cases
+        ]
+        cache = LikelihoodCache(self.settings.cache_dir, backend.fingerprint)
+        found = [cache.get(*request) for request in requests]
+        missing = [i for i, score in enumerate(found) if score is None]
+        if missing:
+            if not isinstance(backend, LikelihoodBackend):
+                raise ConfigError(
+                    f"{suite.name}: metric perplexity needs log-likelihoods, and backend "
+                    f"'{backend.name}' cannot compute them; use the hf backend, or an endpoint "
+                    "whose /completions route returns prompt log-probabilities (echo + logprobs, "
+                    "as vLLM does)"
+                )
+            scores = backend.log_likelihoods(
+                [requests[i] for i in missing], batch_size=self.settings.batch_size
+            )
+            for i, score in zip(missing, scores, strict=True):
+                found[i] = score
+                cache.put(*requests[i], score)
+            cache.save()
+        return [score for score in found if score is not None]
+
+    def _model_scored_value(self, suite: Suite, spec: MetricSpec) -> MetricValue:
+        from ..perplexity.metrics import ModelScored
+
+        assert isinstance(spec.metric, ModelScored)
+        key = f"{suite.name}::likelihoods"
+        if key not in self._likelihoods:
+            self._likelihoods[key] = self.likelihoods(suite)
+        return spec.metric.from_likelihoods(self._likelihoods[key])
+
     def evaluate_metric(self, ref: MetricRef) -> MetricResult:
+        from ..perplexity.metrics import ModelScored
+
         suite = self.suites[ref.suite]
         spec = suite.metric(ref.metric)
+        if isinstance(spec.metric, ModelScored):
+            return self._evaluate_model_scored(ref, suite, spec)
         scored = self.scored_suite(suite)
         value = spec.metric(scored)
         case_ids = [item.case_id for item in scored]
@@ -598,6 +650,55 @@ class ReleaseSession:
             metric_baseline.value if metric_baseline else None,
             comparison,
             tuple(flips),
+        )
+
+    def _evaluate_model_scored(
+        self, ref: MetricRef, suite: Suite, spec: MetricSpec
+    ) -> MetricResult:
+        """A metric of the model's scores (perplexity): no answers involved, so a case is
+        compared by its value alone (an unchanged answer says nothing about its perplexity)."""
+        value = self._model_scored_value(suite, spec)
+        case_ids = [case.id for case in suite.cases]
+        baseline = self.baseline_of(suite.name)
+        metric_baseline = baseline.metrics.get(spec.name) if baseline else None
+        if ref.kind != "no_drop":
+            outcome = judge_bar(suite.name, spec, value, case_ids, {})
+            return MetricResult(
+                ref, spec, value, outcome, metric_baseline.value if metric_baseline else None
+            )
+        assert metric_baseline is not None and spec.max_drop is not None
+        refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
+        if refused is not None:
+            return MetricResult(
+                ref, spec, value, MetricOutcome(False, refused), metric_baseline.value
+            )
+        comparison = compare_suite_metric(
+            spec,
+            value,
+            metric_baseline,
+            case_ids,
+            recompute=None,
+            samples=self.settings.bootstrap_samples,
+            confidence=1 - 2 * self.settings.alpha,
+        )
+        flips = suite_flips(
+            value,
+            metric_baseline,
+            case_ids,
+            higher_is_better=spec.metric.higher_is_better,
+            answers={},
+            baseline_answers={},
+        )
+        outcome = judge_comparison(
+            f"{suite.name}::{spec.name}",
+            comparison,
+            max_drop=spec.max_drop,
+            alpha=self.settings.alpha,
+            higher_is_better=spec.metric.higher_is_better,
+            flips=flips,
+        )
+        return MetricResult(
+            ref, spec, value, outcome, metric_baseline.value, comparison, tuple(flips)
         )
 
     def _paired_statistics(

@@ -649,6 +649,18 @@ def _rouge(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     return _simple(name, lambda context: Rouge(name=name, language=context.language))
 
 
+def _model_scored(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
+    """``perplexity`` and ``log_likelihood`` (:mod:`releasegate.perplexity`), imported on use."""
+
+    def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
+        from ..perplexity.metrics import build
+
+        metric: Metric = build(name, params, context)
+        return metric
+
+    return factory
+
+
 METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = MappingProxyType(
     {
         "accuracy": _simple("accuracy", lambda context: Accuracy()),
@@ -665,6 +677,8 @@ METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = Ma
         "field_recall": _field("recall"),
         "mean_score": _simple("mean_score", lambda context: MeanScore()),
         "evaluate": _evaluate,
+        "perplexity": _model_scored("perplexity"),
+        "log_likelihood": _model_scored("log_likelihood"),
     }
 )
 """Every metric by name: a factory taking the metric's params and the suite's context."""

@@ -190,6 +190,15 @@ class LazyBackend:
     ) -> list[Generation]:
         return self.real().generate(rendered, settings, batch_size=batch_size)
 
+    def log_likelihoods(self, requests: Sequence[tuple[str, str]], *, batch_size: int) -> list[Any]:
+        """The loaded backend's scores (loading it now): only for what no cache holds."""
+        from ..perplexity.scoring import LikelihoodBackend
+
+        real = self.real()
+        if not isinstance(real, LikelihoodBackend):
+            raise ModelLoadError(f"backend '{self.name}' cannot score log-likelihoods")
+        return real.log_likelihoods(requests, batch_size=batch_size)
+
     def lm_eval_model(self, *, batch_size: int) -> Any:
         make = getattr(self.real(), "lm_eval_model", None)
         if make is None:

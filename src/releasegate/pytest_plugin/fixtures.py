@@ -192,6 +192,8 @@ def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest | IsolationU
     if param.kind == "isolation":
         _in_setup(lambda: session.isolation)
         return IsolationUnderTest(session, param, request.node)
+    if session.model_scored(param):
+        return MetricUnderTest(session, param, request.node)  # scores, not answers
     _in_setup(lambda: session.scored_suite(session.suites[param.suite]))
     return MetricUnderTest(session, param, request.node)
 
