@@ -560,6 +560,22 @@ class ReleaseSession:
         cache = LikelihoodCache(self.settings.cache_dir, backend.fingerprint)
         found = [cache.get(*request) for request in requests]
         missing = [i for i, score in enumerate(found) if score is None]
+        if missing and backend.name == "openai" and not isinstance(backend, LikelihoodBackend):
+            from ..perplexity.endpoint import endpoint_log_likelihoods
+
+            described = backend.describe()
+            scores = endpoint_log_likelihoods(
+                str(described["base_url"]),
+                str(described["served_model"]),
+                [requests[i] for i in missing],
+                api_key=os.environ.get(self.settings.api_key_env),
+                timeout=self.settings.request_timeout,
+            )
+            for i, score in zip(missing, scores, strict=True):
+                found[i] = score
+                cache.put(*requests[i], score)
+            cache.save()
+            missing = []
         if missing:
             if not isinstance(backend, LikelihoodBackend):
                 raise ConfigError(
