@@ -14,6 +14,8 @@
   (exact and near-duplicate) without running a model; exit status 1 when a case leaked.
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
+- ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
+  its ``results.json``, running nothing.
 """
 
 from __future__ import annotations
@@ -190,6 +192,16 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .reports.html import resolve_run, write_page
+
+    root = args.root.resolve()
+    reports_dir = _settings(root).reports_dir
+    page = write_page(resolve_run(reports_dir, args.run), reports_dir=reports_dir)
+    print(page)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -235,6 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
     )
+    report = sub.add_parser(
+        "report", help="rewrite a run's report.html from its results.json (runs nothing)"
+    )
+    report.add_argument(
+        "run",
+        nargs="?",
+        default=None,
+        help="run id under the reports folder, or a run folder (default: the latest run)",
+    )
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "baseline":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -248,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         if args.command == "isolation":
             return _isolation(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

@@ -21,7 +21,9 @@ __all__ = [
     "ModelLoadError",
     "PartialBatchError",
     "PerfError",
+    "RecordError",
     "ReleasegateError",
+    "ReportError",
     "ScaffoldError",
     "ServerStartError",
     "TrainDataError",
@@ -138,5 +140,14 @@ class TrainDataError(ReleasegateError):
     layout, a corrupt file, no rows. The message names the file (and row or field if known)."""
 
 
+class RecordError(ReleasegateError):
+    """A JSON document does not hold the record it should (a results.json from elsewhere, a
+    test record of an unknown kind)."""
+
+
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class ReportError(ReleasegateError):
+    """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from releasegate.golden.suites import Suite, discover_suites
-from releasegate.isolation import check_isolation, golden_texts
+from releasegate.isolation import check_isolation, describe_leak, golden_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "fixtures" / "train" / "shop_policy.jsonl"
@@ -67,7 +67,7 @@ def test_a_near_duplicate_reports_its_similarity(suites: list[Suite], tmp_path: 
     (leak,) = check_isolation(suites, [path], threshold=0.5, cache_dir=None).of_suite("cs_zh")
     assert leak.case_id == "zh-dispatch-time" and not leak.exact
     assert 0.5 <= leak.similarity < 1.0
-    assert f"similarity {leak.similarity:.2f}" in leak.describe()
+    assert f"similarity {leak.similarity:.2f}" in describe_leak(leak)
 
 
 def test_labels_and_short_texts_are_not_looked_for(suites: list[Suite]) -> None:

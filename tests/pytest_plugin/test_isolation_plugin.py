@@ -86,6 +86,13 @@ def test_a_planted_golden_question_fails_the_isolation_test(project: pytest.Pyte
     (record,) = [m for m in results["metrics"] if m["metric"] == "isolation"]
     assert record["outcome"] == "failed" and record["value"] == 1.0
     assert record["leaks"][0]["row"] == 100
+    # the run's page lists the leak: case, training file, row, similarity
+    page = next(project.path.glob("reports/*/report.html")).read_text("utf-8")
+    leaks = page[page.index('<h2 id="leaks">') :]
+    leaks = leaks[: leaks.index("</table>")]
+    assert "cs_zh/zh-support-sunday" in leaks and "train/shop_policy.jsonl" in leaks
+    assert '<td class="n">100</td>' in leaks and "exact" in leaks
+    assert 'href="#leaks"' in page and "cs_zh</td><td>isolation" in page
 
 
 def test_a_missing_training_file_is_an_error_naming_it(project: pytest.Pytester) -> None:

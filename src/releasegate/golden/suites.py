@@ -20,7 +20,7 @@ from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
 from ..schemas import validate_document
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
-from .loaders import load_cases
+from .io import load_cases
 from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
 from .prompting import PromptSpec
 

@@ -7,7 +7,14 @@ pytest plugin turns it into one ``<suite>::isolation`` test per suite, and ``rel
 isolation`` prints it without a model.
 """
 
-from .check import GoldenText, IsolationReport, Leak, check_isolation, golden_texts
+from .check import (
+    GoldenText,
+    IsolationReport,
+    Leak,
+    check_isolation,
+    describe_leak,
+    golden_texts,
+)
 from .readers import LAYOUTS, TrainingFile, read_training_file
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "Leak",
     "TrainingFile",
     "check_isolation",
+    "describe_leak",
     "golden_texts",
     "read_training_file",
 ]

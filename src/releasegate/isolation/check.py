@@ -29,12 +29,21 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..engine.locks import exclusive_lock
+from ..exceptions import RecordError
 from ..golden.suites import Suite
 from ..reports.display import shorten
+from ..reports.records import Leak, MetricRecord
 from .matching import find_matches, normalize_many
 from .readers import TrainingFile, read_training_file
 
-__all__ = ["GoldenText", "IsolationReport", "Leak", "check_isolation", "golden_texts"]
+__all__ = [
+    "GoldenText",
+    "IsolationReport",
+    "Leak",
+    "check_isolation",
+    "describe_leak",
+    "golden_texts",
+]
 
 MIN_CHARS = 4
 """Golden texts shorter than this (normalised) are not looked for."""
@@ -56,32 +65,13 @@ class GoldenText:
     text: str
 
 
-@dataclass(frozen=True)
-class Leak:
-    """A golden text found in the training data."""
-
-    suite: str
-    case_id: str
-    part: str
-    golden_text: str
-    file: str
-    """The training file, as configured (relative to the project root where it is inside)."""
-    row: int
-    """The example's row in the file, 1-based (a JSONL file's line number)."""
-    field: str
-    """Where in the row: ``messages[0].content``, ``prompt``..."""
-    train_text: str
-    similarity: float
-    """1.0 for an exact match (after normalisation), else the 3-gram Jaccard similarity."""
-    exact: bool
-
-    def describe(self) -> str:
-        kind = "exact" if self.exact else f"similarity {self.similarity:.2f}"
-        return (
-            f"{self.suite}/{self.case_id} ({self.part}) {shorten(self.golden_text, 80)!r} "
-            f"~ {self.file} row {self.row} ({self.field}) {shorten(self.train_text, 80)!r}: "
-            f"{kind}"
-        )
+def describe_leak(leak: Leak) -> str:
+    """One leak on one line: the case, the training file's row and text, the similarity."""
+    kind = "exact" if leak.exact else f"similarity {leak.similarity:.2f}"
+    return (
+        f"{leak.suite}/{leak.case_id} ({leak.part}) {shorten(leak.golden_text, 80)!r} "
+        f"~ {leak.file} row {leak.row} ({leak.field}) {shorten(leak.train_text, 80)!r}: {kind}"
+    )
 
 
 @dataclass(frozen=True)
@@ -118,7 +108,7 @@ class IsolationReport:
             return f"{head}: no golden case found in the training data"
         cases = self.leaked_cases(suite)
         lines = [f"{head}: {len(cases)} golden case(s) found in the training data:"]
-        lines += [f"  {leak.describe()}" for leak in leaks[:shown]]
+        lines += [f"  {describe_leak(leak)}" for leak in leaks[:shown]]
         if len(leaks) > shown:
             lines.append(f"  ... and {len(leaks) - shown} more match(es)")
         lines.append(
@@ -127,42 +117,38 @@ class IsolationReport:
         )
         return "\n".join(lines)
 
-    def record(self, suite: str) -> dict[str, Any]:
-        """The ``<suite>::isolation`` test's record for the run's reports (shaped like a
-        metric's: the value is the number of leaked cases, the bar none)."""
+    def record(self, suite: str) -> MetricRecord:
+        """The ``<suite>::isolation`` test's record for the run's reports: a metric record
+        whose value is the number of leaked cases (the bar: none), its leaks typed."""
         leaks = self.of_suite(suite)
-        return {
-            "kind": "isolation",
-            "suite": suite,
-            "metric": "isolation",
-            "test": "isolation",
-            "value": float(len(self.leaked_cases(suite))),
-            "details": {"training_rows": float(self.rows), "matches": float(len(leaks))},
-            "bar": "no leaked case",
-            "min": None,
-            "max": 0.0,
-            "max_drop": None,
-            "baseline": None,
-            "higher_is_better": False,
-            "passed": not leaks,
-            "message": self.message(suite),
-            "per_item": [],
-            "comparison": None,
-            "flips": [],
-            "leaks": [asdict(leak) for leak in leaks],
-            "train_data": list(self.files),
-        }
+        return MetricRecord(
+            suite=suite,
+            metric="isolation",
+            test="isolation",
+            value=float(len(self.leaked_cases(suite))),
+            details={"training_rows": float(self.rows), "matches": float(len(leaks))},
+            bar="no leaked case",
+            min=None,
+            max=0.0,
+            max_drop=None,
+            baseline=None,
+            higher_is_better=False,
+            passed=not leaks,
+            message=self.message(suite),
+            per_item=(),
+            leaks=tuple(leaks),
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["leaks"] = [asdict(leak) for leak in self.leaks]
+        data["leaks"] = [leak.to_json() for leak in self.leaks]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> IsolationReport:
         """The report as :meth:`to_json` wrote it (raises KeyError/TypeError if it is not)."""
         return cls(
-            leaks=tuple(Leak(**leak) for leak in data["leaks"]),
+            leaks=tuple(Leak.from_json(leak) for leak in data["leaks"]),
             files=tuple(data["files"]),
             rows=int(data["rows"]),
             train_texts=int(data["train_texts"]),
@@ -254,7 +240,7 @@ def check_isolation(
 def _read_cached(path: Path) -> IsolationReport | None:
     try:
         return IsolationReport.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecordError):
         return None  # absent or unreadable: the check runs again
 
 

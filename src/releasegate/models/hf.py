@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 import transformers
@@ -22,11 +22,15 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..engine.devices import device_for_worker
 from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
-from .backend import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
+from .backend import (
+    Generation,
+    GenerationSettings,
+    ModelSpec,
+    Prompt,
+    TokenLikelihood,
+    check_model_source,
+)
 from .default_model import ensure_default_model, is_default_model
-
-if TYPE_CHECKING:
-    from ..perplexity.scoring import TokenLikelihood
 from .fingerprint import hub_snapshot_dir, weights_fingerprint
 
 __all__ = ["HFBackend", "resolve_dtype"]
@@ -52,7 +56,10 @@ class HFBackend:
     def __init__(self, spec: ModelSpec) -> None:
         check_model_source(spec)
         self.spec = spec
-        self.device = device_for_worker(spec.device, os.environ.get("PYTEST_XDIST_WORKER"))
+        # The device is the caller's choice: the session resolves each xdist worker's device
+        # (``gwN`` -> ``cuda:N``) and passes it in the spec; ``auto`` or a bare ``cuda`` from
+        # any other caller is resolved as for a single process.
+        self.device = device_for_worker(spec.device, None)
         self.dtype = resolve_dtype(spec.dtype, self.device)
         offline = _hub_offline()
         if is_default_model(spec.model):

@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ModelLoadError
-from .backend import Backend, Generation, GenerationSettings, Prompt
+from .backend import (
+    Backend,
+    Generation,
+    GenerationSettings,
+    Prompt,
+    TokenLikelihood,
+    likelihood_capable,
+    lm_eval_capable,
+)
 
 __all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
 
@@ -190,20 +198,15 @@ class LazyBackend:
     ) -> list[Generation]:
         return self.real().generate(rendered, settings, batch_size=batch_size)
 
-    def log_likelihoods(self, requests: Sequence[tuple[str, str]], *, batch_size: int) -> list[Any]:
+    def log_likelihoods(
+        self, requests: Sequence[tuple[str, str]], *, batch_size: int
+    ) -> list[TokenLikelihood]:
         """The loaded backend's scores (loading it now): only for what no cache holds."""
-        from ..perplexity.scoring import LikelihoodBackend
-
-        real = self.real()
-        if not isinstance(real, LikelihoodBackend):
-            raise ModelLoadError(f"backend '{self.name}' cannot score log-likelihoods")
-        return real.log_likelihoods(requests, batch_size=batch_size)
+        return likelihood_capable(self.real()).log_likelihoods(requests, batch_size=batch_size)
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
-        make = getattr(self.real(), "lm_eval_model", None)
-        if make is None:
-            raise AttributeError("lm_eval_model")
-        return make(batch_size=batch_size)
+        """The loaded backend's lm-eval model (see :class:`.backend.LMEvalCapable`)."""
+        return lm_eval_capable(self.real()).lm_eval_model(batch_size=batch_size)
 
     def save(self) -> None:
         """Write what this process learnt to the memo files."""

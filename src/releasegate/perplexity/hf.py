@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .scoring import TokenLikelihood
+from ..models.backend import TokenLikelihood
 
 __all__ = ["hf_log_likelihoods"]
 

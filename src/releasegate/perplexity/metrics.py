@@ -34,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 from ..exceptions import ConfigError
 from ..golden.cases import Expected
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
-from .scoring import TokenLikelihood
+from ..models.backend import TokenLikelihood
 
 __all__ = ["LogLikelihood", "ModelScored", "Perplexity", "build", "reference_text"]
 

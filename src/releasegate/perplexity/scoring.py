@@ -1,48 +1,25 @@
-"""The contract of a backend that can score text, and the cache of its scores.
+"""Scoring references through a backend that can (``LikelihoodBackend``), and the cache of its
+scores.
 
-A backend that can say how likely a continuation is after a prompt implements
-:class:`LikelihoodBackend` (a runtime-checkable Protocol: the session asks ``isinstance``, not
-``getattr``). Scores are cached per model fingerprint, rendered prompt and continuation, like
-answers, so a re-run does not load the weights to score what it scored before.
+The capability itself is one of the backend's optional Protocols
+(:class:`~releasegate.models.backend.LikelihoodBackend`, beside ``LMEvalCapable``). Scores are
+cached per model fingerprint, rendered prompt and continuation, like answers, so a re-run does
+not load the weights (or call the server) to score what it scored before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
-__all__ = ["LikelihoodBackend", "LikelihoodCache", "TokenLikelihood"]
+from ..models.backend import (
+    Backend,
+    LikelihoodBackend,
+    TokenLikelihood,
+    likelihood_capable,
+)
 
-
-@dataclass(frozen=True)
-class TokenLikelihood:
-    """The log-likelihood of one continuation given its prompt, by teacher forcing."""
-
-    log_likelihood: float
-    """Sum of the natural-log probabilities of the continuation's tokens (prompt masked)."""
-    tokens: int
-    """Tokens in the continuation."""
-
-    @property
-    def perplexity(self) -> float:
-        """``exp(-log_likelihood / tokens)``: the exponentiated mean negative log-likelihood per
-        token, what ``exp(model(input_ids, labels=...).loss)`` gives with the prompt masked."""
-        import math
-
-        return math.exp(-self.log_likelihood / self.tokens) if self.tokens else math.nan
-
-
-@runtime_checkable
-class LikelihoodBackend(Protocol):
-    """A backend that scores continuations: batch in, batch out."""
-
-    def log_likelihoods(
-        self, requests: Sequence[tuple[str, str]], *, batch_size: int
-    ) -> list[TokenLikelihood]:
-        """For each ``(rendered prompt, continuation)``, the continuation's log-likelihood."""
-        ...
+__all__ = ["LikelihoodBackend", "LikelihoodCache", "TokenLikelihood", "cached_log_likelihoods"]
 
 
 class LikelihoodCache:
@@ -71,3 +48,27 @@ class LikelihoodCache:
 
     def save(self) -> None:
         self._memo.save()
+
+
+def cached_log_likelihoods(
+    backend: Backend,
+    requests: Sequence[tuple[str, str]],
+    *,
+    cache_dir: Path,
+    batch_size: int,
+) -> list[TokenLikelihood]:
+    """Each ``(rendered prompt, continuation)``'s log-likelihood: from the cache where scored
+    before, else from *backend* in batches (which must be able to score: a
+    :class:`~releasegate.exceptions.ConfigError` says what to use otherwise)."""
+    cache = LikelihoodCache(cache_dir, backend.fingerprint)
+    found = [cache.get(*request) for request in requests]
+    missing = [i for i, score in enumerate(found) if score is None]
+    if missing:
+        scores = likelihood_capable(backend).log_likelihoods(
+            [requests[i] for i in missing], batch_size=batch_size
+        )
+        for i, score in zip(missing, scores, strict=True):
+            found[i] = score
+            cache.put(*requests[i], score)
+        cache.save()
+    return [score for score in found if score is not None]
