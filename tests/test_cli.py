@@ -215,3 +215,33 @@ def test_validate_reports_cases_missing_from_and_stale_in_each_baseline(
     intents = lines.index("ok  intents: 1 cases, 0 metrics, baseline: 1 cases")
     assert lines[intents + 1].startswith("ok  ")  # in step with its suite: nothing more said
     assert lines[-1] == "2 suites valid; 1 baseline(s) out of date with their suite"
+
+
+def test_isolation_prints_each_suite_and_exits_1_on_a_leak(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "cache"))
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"prompt": "Hello there", "completion": "Hi, how can I help?"}\n', "utf-8")
+    args = ["--root", str(project), "isolation", "--train-data", str(clean)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "shop_faq::isolation:" in out and "no golden case found" in out
+    assert "0 leaked case(s); 1 training rows" in out
+    first = (project / "golden" / "shop_faq.jsonl").read_text("utf-8").splitlines()[0]
+    question = json.loads(first)["input"]
+    leaky = tmp_path / "leaky.jsonl"
+    leaky.write_text(json.dumps({"question": question, "answer": "x"}) + "\n", "utf-8")
+    assert main(["--root", str(project), "isolation", "--train-data", str(leaky)]) == 1
+    out = capsys.readouterr().out
+    assert f"{leaky} row 1 (question)" in out and ": exact" in out
+
+
+def test_isolation_without_training_data_says_how_to_name_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(project), "isolation"]) == 2
+    assert "set train_data in [tool.releasegate]" in capsys.readouterr().out

@@ -12,6 +12,8 @@
   catches a real regression.
 - ``releasegate review export|import|disagreements``: human review through a spreadsheet
   (docs/review.md).
+- ``releasegate isolation [--train-data PATH]``: look for every golden case in the training data
+  (exact and near-duplicate) without running a model; exit status 1 when a case leaked.
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
 - ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
@@ -152,6 +154,37 @@ def _damage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _isolation(args: argparse.Namespace) -> int:
+    from .isolation import check_isolation
+
+    root = args.root.resolve()
+    overrides = {"train_data": args.train_data, "isolation_threshold": args.threshold}
+    settings = load_settings(read_table(root / "pyproject.toml"), overrides, root=root)
+    if not settings.train_data:
+        print("no training data named: set train_data in [tool.releasegate] or give --train-data")
+        return 2
+    suites = discover_suites(
+        settings.golden_dir, schemas_dir=settings.schemas_dir, only=settings.suites
+    )
+    report = check_isolation(
+        suites,
+        settings.train_data,
+        fields=settings.train_fields,
+        threshold=settings.isolation_threshold,
+        cache_dir=settings.cache_dir,
+        root=root,
+    )
+    for suite in suites:
+        print(report.message(suite.name, shown=50))
+    source = "from the cache" if report.cached else f"in {report.seconds:.1f} s"
+    leaked = sum(len(report.leaked_cases(suite.name)) for suite in suites)
+    print(
+        f"{leaked} leaked case(s); {report.rows} training rows, {report.train_texts} texts, "
+        f"checked {source}"
+    )
+    return 1 if leaked else 0
+
+
 def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_project, next_steps
 
@@ -192,6 +225,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     damage.add_argument("--std", type=float, default=0.1, help="noise, relative to each tensor")
     damage.add_argument("--layers", default="", help="decoder layers, e.g. 0-7 (default all)")
     damage.add_argument("--seed", type=int, default=0)
+    isolation = sub.add_parser(
+        "isolation", help="look for the golden cases in the training data (no model needed)"
+    )
+    isolation.add_argument(
+        "--train-data",
+        action="append",
+        default=None,
+        help="training file or datasets folder (repeatable; default: train_data in pyproject)",
+    )
+    isolation.add_argument(
+        "--threshold", type=float, default=None, help="3-gram Jaccard bar (isolation_threshold)"
+    )
     init = sub.add_parser(
         "init", help="write what a new project needs: config, model_tests/, an example suite"
     )
@@ -227,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _damage(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "isolation":
+            return _isolation(args)
         if args.command == "report":
             return _report(args)
         if args.command == "review":

@@ -249,6 +249,25 @@ class Settings(EndpointSpec):
         description="Resamples of the paired bootstrap used for metrics that are not accuracies.",
         minimum=100,
     )
+    train_data: tuple[Path, ...] = setting(
+        (),
+        description="Training data the golden cases must not appear in: JSONL, CSV or Parquet "
+        "files, or datasets folders (save_to_disk); adds one <suite>::isolation test per suite.",
+        items={"type": "string", "minLength": 1},
+    )
+    train_fields: tuple[str, ...] = setting(
+        (),
+        description="Fields of train_data that hold text (default: recognised from the layout: "
+        "messages, prompt/completion, instruction/input/output, question/answer, text).",
+        items={"type": "string", "minLength": 1},
+    )
+    isolation_threshold: float = setting(
+        0.7,
+        description="3-gram Jaccard similarity at which a training text counts as a "
+        "near-duplicate of a golden case's (default 0.7).",
+        exclusiveMinimum=0,
+        maximum=1,
+    )
     general: Mapping[str, Any] = setting(
         factory=dict,
         description="[tool.releasegate.general]: general benchmarks (lm-eval tasks) and their "

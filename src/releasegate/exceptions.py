@@ -28,6 +28,7 @@ __all__ = [
     "ReviewSheetError",
     "ScaffoldError",
     "ServerStartError",
+    "TrainDataError",
     "UnknownNameError",
 ]
 
@@ -134,6 +135,11 @@ class ServerStartError(ReleasegateError):
 
 class PerfError(ReleasegateError):
     """A load test could not run or measure: the endpoint refused the request, locust failed."""
+
+
+class TrainDataError(ReleasegateError):
+    """Training data named in ``train_data`` cannot be read: a missing path, an unknown format or
+    layout, a corrupt file, no rows. The message names the file (and row or field if known)."""
 
 
 class RecordError(ReleasegateError):

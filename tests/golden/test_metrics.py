@@ -73,6 +73,8 @@ def test_registry_holds_the_manifest_names() -> None:
         "evaluate",
         "human_score",
         "human_pass_rate",
+        "perplexity",
+        "log_likelihood",
     }
     assert frozenset({"min", "max", "max_drop"}) == THRESHOLD_KEYS
 

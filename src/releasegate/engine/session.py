@@ -4,8 +4,11 @@ The plugin module holds pytest hooks only; everything they need lives in a
 :class:`ReleaseSession` kept in ``config.stash``. The session coordinates: it loads, schedules
 and fetches answers, and hands the judging to the one place for each kind of test
 (:func:`~releasegate.golden.judging.judge` for a case,
-:func:`~releasegate.gate.verdicts.gate_metric` for a suite metric,
-:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark).
+:func:`~releasegate.gate.verdicts.gate_metric` for a suite metric, perplexity included,
+:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark,
+:class:`~releasegate.isolation.IsolationReport` for a suite's ``::isolation`` test). It fetches
+the model's log-likelihoods of the references (:mod:`releasegate.perplexity`) as it fetches
+answers.
 
 Suites, baselines, the model and the prediction cache are loaded lazily, so ``pytest tests/``
 in a project that also has golden suites pays for none of them, and a re-run whose answers are
@@ -20,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from ..benchmarks.verdicts import gate_benchmark
@@ -30,24 +33,30 @@ from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
 from ..golden.judging import CaseVerdict, judge, score_suite
-from ..golden.metrics import ScoredCase
+from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import Suite, discover_suites
 from ..models.backend import (
     Backend,
     EndpointSpec,
     GenerationSettings,
     ModelSpec,
+    TokenLikelihood,
     check_model_source,
     lazy_backend,
     lm_eval_capable,
     load_backend,
 )
+from ..perplexity.metrics import ModelScored, reference_text
+from ..perplexity.scoring import cached_log_likelihoods
 from ..reports.records import BenchmarkRecord, TestIdentity
 from ..review.store import ReviewStore
 from .cache import PredictionCache
 from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
+
+if TYPE_CHECKING:
+    from ..isolation.check import IsolationReport
 
 __all__ = [
     "BenchmarkRef",
@@ -77,7 +86,8 @@ class MetricRef:
     suite: str
     metric: str
     kind: str
-    """``value`` (its min/max bar, or just reported) or ``no_drop`` (against the baseline)."""
+    """``value`` (its min/max bar, or just reported), ``no_drop`` (against the baseline), or
+    ``isolation`` (the suite's cases looked for in the training data; metric ``isolation``)."""
 
     @property
     def test_id(self) -> str:
@@ -118,6 +128,7 @@ class ReleaseSession:
     chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
     """Chunk name -> its cases, in collection order."""
     _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+    _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
 
@@ -228,6 +239,23 @@ class ReleaseSession:
         # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
         plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
         return plain
+
+    # -- train/eval isolation ----------------------------------------------------------------
+
+    @cached_property
+    def isolation(self) -> IsolationReport:
+        """The golden cases looked for in ``train_data`` (cached on disk by the data's
+        signature, so every worker but the first, and every re-run, reads the result)."""
+        from ..isolation import check_isolation
+
+        return check_isolation(
+            self.suites.values(),
+            self.settings.train_data,
+            fields=self.settings.train_fields,
+            threshold=self.settings.isolation_threshold,
+            cache_dir=self.settings.cache_dir,
+            root=self.root,
+        )
 
     # -- general benchmarks -----------------------------------------------------------------
 
@@ -381,18 +409,45 @@ class ReleaseSession:
             chunks[f"{suite.name}#rest{start // size}"] = rest[start : start + size]
         return list(chunks.items())
 
+    def model_scored(self, ref: MetricRef) -> bool:
+        """Whether the metric is computed from the model's scores (perplexity), not answers."""
+        return isinstance(self.suites[ref.suite].metric(ref.metric).metric, ModelScored)
+
+    def likelihoods(self, suite: Suite) -> list[TokenLikelihood]:
+        """Each case's log-likelihood of its reference answer after its prompt (as the model
+        sees it): from the cache where scored before, else from the model in batches; once
+        per suite and process (``perplexity`` and ``log_likelihood`` share them)."""
+        if suite.name not in self._likelihoods:
+            requests = [
+                (self.predictions.rendered_prompt(suite, case), reference_text(case.expected))
+                for case in suite.cases
+            ]
+            self._likelihoods[suite.name] = cached_log_likelihoods(
+                self.backend,
+                requests,
+                cache_dir=self.settings.cache_dir,
+                batch_size=self.settings.batch_size,
+            )
+        return self._likelihoods[suite.name]
+
     def evaluate_metric(self, ref: MetricRef) -> MetricResult:
-        """The metric test *ref* judged (every case of its suite answered first)."""
+        """The metric test *ref* judged (every case of its suite answered first, or, for a
+        metric of the model's scores, every case's reference scored)."""
         suite = self.suites[ref.suite]
+        spec = suite.metric(ref.metric)
+        model_scored: MetricValue | None = None
+        if isinstance(spec.metric, ModelScored):
+            model_scored = spec.metric.from_likelihoods(self.likelihoods(suite))
         return gate_metric(
             suite,
-            suite.metric(ref.metric),
+            spec,
             ref.kind,
-            self.scored_suite(suite),
+            [] if model_scored is not None else self.scored_suite(suite),
             self.baseline_of(suite.name),
             alpha=self.settings.alpha,
             samples=self.settings.bootstrap_samples,
             reviews=self.reviews,
+            model_scored=model_scored,
         )
 
 

@@ -85,17 +85,26 @@ def gate_metric(
     alpha: float,
     samples: int,
     reviews: ReviewStore | None = None,
+    model_scored: MetricValue | None = None,
 ) -> MetricResult:
     """The metric *spec* of *suite* over its *scored* cases, held to its bar (``test="value"``)
     or compared with *baseline* (``test="no_drop"``: a paired test on the same cases, failed by
     a drop beyond ``max_drop`` or a significant one). A human metric reads *reviews* (the
     review memory); it raises :class:`~releasegate.review.gate.ReviewsPending` while answers
-    await review and the suite says ``pending: skip``."""
+    await review and the suite says ``pending: skip``.
+
+    A metric scored from the model rather than from answers (perplexity,
+    :mod:`releasegate.perplexity`) comes as its *model_scored* value, *scored* empty: its cases
+    are the suite's, and each is compared by its value alone (an unchanged answer says nothing
+    about a perplexity)."""
     if isinstance(spec.metric, HumanMetric):
         return _gate_human(suite, spec, test, scored, baseline, reviews, alpha, samples)
-    value = spec.metric(scored)
-    case_ids = [item.case_id for item in scored]
-    answers = {item.case_id: item.answer for item in scored}
+    if model_scored is None:
+        value = spec.metric(scored)
+        case_ids = [item.case_id for item in scored]
+        answers = {item.case_id: item.answer for item in scored}
+    else:
+        value, case_ids, answers = model_scored, [case.id for case in suite.cases], {}
     metric_baseline = baseline.metrics.get(spec.name) if baseline else None
     before = metric_baseline.value if metric_baseline else None
     if test != "no_drop":
@@ -105,19 +114,32 @@ def gate_metric(
     refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
     if refused is not None:
         return MetricResult(suite.name, spec, test, value, MetricOutcome(False, refused), before)
-    baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
-    comparison = compare_suite_metric(
-        spec,
-        value,
-        metric_baseline,
-        case_ids,
-        recompute=_recompute(suite, spec, scored, baseline_answers),
-        samples=samples,
-        confidence=1 - 2 * alpha,
-        answers=answers,
-        baseline_answers=baseline_answers,
-        paired=_paired_statistics(suite, spec, scored, baseline_answers),
-    )
+    if model_scored is None:
+        baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+        comparison = compare_suite_metric(
+            spec,
+            value,
+            metric_baseline,
+            case_ids,
+            recompute=_recompute(suite, spec, scored, baseline_answers),
+            samples=samples,
+            confidence=1 - 2 * alpha,
+            answers=answers,
+            baseline_answers=baseline_answers,
+            paired=_paired_statistics(suite, spec, scored, baseline_answers),
+        )
+        expected = {item.case_id: show_expected(item.expected) for item in scored}
+    else:
+        baseline_answers, expected = {}, {}
+        comparison = compare_suite_metric(
+            spec,
+            value,
+            metric_baseline,
+            case_ids,
+            recompute=None,
+            samples=samples,
+            confidence=1 - 2 * alpha,
+        )
     flips = suite_flips(
         value,
         metric_baseline,
@@ -125,7 +147,7 @@ def gate_metric(
         higher_is_better=spec.metric.higher_is_better,
         answers=answers,
         baseline_answers=baseline_answers,
-        expected={item.case_id: show_expected(item.expected) for item in scored},
+        expected=expected,
     )
     outcome = judge_comparison(
         f"{suite.name}::{spec.name}",

@@ -662,6 +662,18 @@ def _human(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     return factory
 
 
+def _model_scored(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
+    """``perplexity`` and ``log_likelihood`` (:mod:`releasegate.perplexity`), imported on use."""
+
+    def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
+        from ..perplexity.metrics import build
+
+        metric: Metric = build(name, params, context)
+        return metric
+
+    return factory
+
+
 METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = MappingProxyType(
     {
         "accuracy": _simple("accuracy", lambda context: Accuracy()),
@@ -680,6 +692,8 @@ METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = Ma
         "evaluate": _evaluate,
         "human_score": _human("human_score"),
         "human_pass_rate": _human("human_pass_rate"),
+        "perplexity": _model_scored("perplexity"),
+        "log_likelihood": _model_scored("log_likelihood"),
     }
 )
 """Every metric by name: a factory taking the metric's params and the suite's context."""

@@ -9,6 +9,7 @@ answering ``--help`` never imports torch.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -29,12 +30,15 @@ __all__ = [
     "Generation",
     "GenerationSettings",
     "LMEvalCapable",
+    "LikelihoodBackend",
     "ModelSpec",
     "Prompt",
+    "TokenLikelihood",
     "check_model_source",
     "hf_source",
     "known_backends",
     "lazy_backend",
+    "likelihood_capable",
     "lm_eval_capable",
     "load_backend",
 ]
@@ -122,6 +126,22 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class TokenLikelihood:
+    """The log-likelihood of one continuation given its prompt, by teacher forcing."""
+
+    log_likelihood: float
+    """Sum of the natural-log probabilities of the continuation's tokens (prompt masked)."""
+    tokens: int
+    """Tokens in the continuation."""
+
+    @property
+    def perplexity(self) -> float:
+        """``exp(-log_likelihood / tokens)``: the exponentiated mean negative log-likelihood per
+        token, what ``exp(model(input_ids, labels=...).loss)`` gives with the prompt masked."""
+        return math.exp(-self.log_likelihood / self.tokens) if self.tokens else math.nan
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """The model the user configured."""
 
@@ -197,6 +217,31 @@ def lm_eval_capable(backend: Backend) -> LMEvalCapable:
         raise ConfigError(
             f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
             "backend, or remove [tool.releasegate.general] tasks"
+        )
+    return backend
+
+
+@runtime_checkable
+class LikelihoodBackend(Protocol):
+    """A backend that scores continuations (an optional capability): ``hf`` on the weights
+    in memory, ``openai`` through ``/completions`` with ``echo`` + ``logprobs`` where the
+    server returns the prompt's log-probabilities. The ``perplexity`` metrics need it."""
+
+    def log_likelihoods(
+        self, requests: Sequence[tuple[str, str]], *, batch_size: int
+    ) -> list[TokenLikelihood]:
+        """For each ``(rendered prompt, continuation)``, the continuation's log-likelihood."""
+        ...
+
+
+def likelihood_capable(backend: Backend) -> LikelihoodBackend:
+    """*backend* as :class:`LikelihoodBackend`; a :class:`ConfigError` saying what to do when it
+    cannot score log-likelihoods."""
+    if not isinstance(backend, LikelihoodBackend):
+        raise ConfigError(
+            f"metric perplexity needs log-likelihoods, and backend '{backend.name}' cannot "
+            "compute them; use the hf backend, or an endpoint whose /completions route returns "
+            "prompt log-probabilities (echo + logprobs, as vLLM does)"
         )
     return backend
 

@@ -22,7 +22,14 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..engine.devices import device_for_worker
 from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
-from .backend import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
+from .backend import (
+    Generation,
+    GenerationSettings,
+    ModelSpec,
+    Prompt,
+    TokenLikelihood,
+    check_model_source,
+)
 from .default_model import ensure_default_model, is_default_model
 from .fingerprint import hub_snapshot_dir, weights_fingerprint
 
@@ -212,6 +219,17 @@ class HFBackend:
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             yield
+
+    def log_likelihoods(
+        self, requests: Sequence[tuple[str, str]], *, batch_size: int
+    ) -> list[TokenLikelihood]:
+        """Each continuation's log-likelihood after its rendered prompt, on this loaded model
+        (:mod:`releasegate.perplexity.hf`)."""
+        if self.model is None:
+            raise BackendError(f"backend for '{self.spec.model}' is closed")
+        from ..perplexity.hf import hf_log_likelihoods
+
+        return hf_log_likelihoods(self.model, self.tokenizer, requests, batch_size=batch_size)
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
         """This model, already in memory, as an lm-eval model (``HFLM``): no second copy.

@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ModelLoadError
-from .backend import Backend, Generation, GenerationSettings, Prompt, lm_eval_capable
+from .backend import (
+    Backend,
+    Generation,
+    GenerationSettings,
+    Prompt,
+    TokenLikelihood,
+    likelihood_capable,
+    lm_eval_capable,
+)
 
 __all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
 
@@ -189,6 +197,12 @@ class LazyBackend:
         self, rendered: Sequence[str], settings: GenerationSettings, *, batch_size: int
     ) -> list[Generation]:
         return self.real().generate(rendered, settings, batch_size=batch_size)
+
+    def log_likelihoods(
+        self, requests: Sequence[tuple[str, str]], *, batch_size: int
+    ) -> list[TokenLikelihood]:
+        """The loaded backend's scores (loading it now): only for what no cache holds."""
+        return likelihood_capable(self.real()).log_likelihoods(requests, batch_size=batch_size)
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
         """The loaded backend's lm-eval model (see :class:`.backend.LMEvalCapable`)."""

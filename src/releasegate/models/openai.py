@@ -10,7 +10,7 @@ Requests go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` c
 retry loop decides what is retried (429, 408, 409, 5xx, a time-out, a dropped connection), up to
 ``max_retries``, and sleeps between attempts; this module only sets how long (``Retry-After``
 when the server says, else exponential backoff with jitter) and which answers are final. Every
-kind of request (generation now; scoring a prompt's log-probabilities can join it) is one
+kind of request (generation; scoring a prompt's log-probabilities for perplexity) is one
 :meth:`OpenAIBackend._post` with its own builder and reader, so each gets the same client,
 retries, run deadline, redaction and messages.
 
@@ -69,7 +69,14 @@ from ..exceptions import (
     PartialBatchError,
     ServerStartError,
 )
-from .backend import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
+from .backend import (
+    Generation,
+    GenerationSettings,
+    ModelSpec,
+    Prompt,
+    TokenLikelihood,
+    check_model_source,
+)
 from .fingerprint import weights_fingerprint
 from .serving import EmbeddedServer, embedded_server
 
@@ -333,6 +340,38 @@ class OpenAIBackend:
                 failures=failures,
             )
         return [answered[i] for i in range(len(rendered))]
+
+    def log_likelihoods(
+        self, requests: Sequence[tuple[str, str]], *, batch_size: int
+    ) -> list[TokenLikelihood]:
+        """Each ``(rendered prompt, continuation)``'s log-likelihood: one ``/completions``
+        request with ``echo`` + ``logprobs`` each (:mod:`releasegate.perplexity.endpoint`),
+        through the same client, retries and deadline as answers. A server that returns no
+        prompt log-probabilities (``transformers serve``) is one error naming it; *batch_size*
+        is not used."""
+        from ..perplexity.endpoint import EchoedLogprobs, echo_request, read_echoed
+
+        if self._closed:
+            raise BackendError(f"backend for {self.base_url} is closed")
+        if not requests:
+            return []
+        if self._deadline is None and self.endpoint.run_timeout is not None:
+            self._deadline = time.monotonic() + self.endpoint.run_timeout
+        bodies = [echo_request(self.base_url, self.model_name, p, c) for p, c in requests]
+        outcomes: list[EchoedLogprobs | _Failure | None] = [None] * len(bodies)
+
+        def read(url: str, route: str, raw: bytes) -> EchoedLogprobs | _Failure:
+            echoed = read_echoed(self.base_url, raw)
+            return _Failure(self._redact(echoed)) if isinstance(echoed, str) else echoed
+
+        _run(self._post_all(bodies, outcomes, read))
+        scores = []
+        for (prompt, continuation), outcome in zip(requests, outcomes, strict=True):
+            if not isinstance(outcome, EchoedLogprobs):
+                raise BackendError(outcome.reason if outcome else f"{self.base_url}: no answer")
+            end = len(prompt) + len(continuation)
+            scores.append(outcome.likelihood(self.base_url, len(prompt), end))
+        return scores
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
         """This endpoint as an lm-eval API model, for general benchmarks.

@@ -40,6 +40,7 @@ from .stash import RECORD_KEY, SESSION_KEY
 __all__ = [
     "BenchmarkUnderTest",
     "CaseUnderTest",
+    "IsolationUnderTest",
     "MetricUnderTest",
     "WrongAnswer",
     "embedded_endpoint",
@@ -118,6 +119,21 @@ class MetricUnderTest:
             _fail(outcome.message)
 
 
+class IsolationUnderTest:
+    """A suite's ``::isolation`` test: none of its cases may appear in ``train_data``."""
+
+    def __init__(self, session: ReleaseSession, ref: MetricRef, node: pytest.Item) -> None:
+        self._session = session
+        self.ref = ref
+        self._node = node
+
+    def assert_meets_bar(self) -> None:
+        report = self._session.isolation
+        self._node.stash[RECORD_KEY] = report.record(self.ref.suite)
+        if report.of_suite(self.ref.suite):
+            _fail(report.message(self.ref.suite))
+
+
 def _fail(message: str) -> NoReturn:
     """Fail the test with *message* alone (no traceback); answers and server replies in it are
     untrusted, so their control characters are shown as escapes, not sent to the terminal."""
@@ -168,10 +184,16 @@ def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
 
 
 @pytest.fixture
-def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest:
-    """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``)."""
+def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest | IsolationUnderTest:
+    """One suite metric test (parametrised by the plugin: ``<suite>::<metric>``), or the suite's
+    isolation test (``<suite>::isolation``, where ``train_data`` is set: no model needed)."""
     param: Any = request.param
     session = _session(request)
+    if param.kind == "isolation":
+        _in_setup(lambda: session.isolation)
+        return IsolationUnderTest(session, param, request.node)
+    if session.model_scored(param):
+        return MetricUnderTest(session, param, request.node)  # scores, not answers
     _in_setup(lambda: session.scored_suite(session.suites[param.suite]))
     return MetricUnderTest(session, param, request.node)
 

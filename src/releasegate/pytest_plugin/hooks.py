@@ -256,6 +256,9 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
 def _metric_params(session: ReleaseSession) -> list[Any]:
     params = []
     for suite in session.suites.values():
+        if session.settings.train_data:
+            isolation = MetricRef(suite.name, "isolation", "isolation")
+            params.append(pytest.param(isolation, id=isolation.test_id))
         baseline = session.baseline_of(suite.name)
         for spec in suite.metrics:
             ref = MetricRef(suite.name, spec.name, "value")

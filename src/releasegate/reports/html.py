@@ -30,7 +30,16 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..exceptions import RecordError, ReportError
 from .display import shorten
-from .records import CaseRecord, Flip, GateRecord, RunRecord, UnjudgedTest, load_run
+from .records import (
+    CaseRecord,
+    Flip,
+    GateRecord,
+    Leak,
+    MetricRecord,
+    RunRecord,
+    UnjudgedTest,
+    load_run,
+)
 
 __all__ = [
     "OptionalBlocks",
@@ -188,6 +197,8 @@ class Page:
     review: Mapping[str, Any] | None
     trends: tuple[TrendPlot, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
+    leaks: tuple[Leak, ...] = ()
+    """Golden cases found in the training data (the ``<suite>::isolation`` tests)."""
 
 
 def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
@@ -336,7 +347,9 @@ def _metrics(records: Iterable[GateRecord]) -> list[MetricView]:
         grouped.setdefault((record.suite, record.metric), {})[record.test] = record
     views = []
     for (suite, metric), tests in sorted(grouped.items()):
-        value_test, no_drop = tests.get("value"), tests.get("no_drop")
+        # an isolation test is its suite's bar of "no leaked case"
+        value_test = tests.get("value") or tests.get("isolation")
+        no_drop = tests.get("no_drop")
         first = value_test if value_test is not None else tests["no_drop"]
         comparison = no_drop.comparison if no_drop is not None else None
         views.append(
@@ -490,6 +503,12 @@ def build_page(
         review=run.review or None,
         trends=tuple(_trends(blocks.history)),
         settings=run.settings,
+        leaks=tuple(
+            leak
+            for record in run.metrics
+            if isinstance(record, MetricRecord) and record.leaks
+            for leak in record.leaks
+        ),
     )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "HumanRecord",
     "ItemResult",
     "JsonRecord",
+    "Leak",
     "MetricRecord",
     "ReviewSummary",
     "RunRecord",
@@ -333,6 +334,27 @@ class CaseRecord(JsonRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Leak(JsonRecord):
+    """A golden case's text found in the training data (:mod:`releasegate.isolation`)."""
+
+    suite: str
+    case_id: str
+    part: str
+    """``input`` (a user turn) or ``expected``."""
+    golden_text: str
+    file: str
+    """The training file, as configured (relative to the project root where it is inside)."""
+    row: int
+    """The example's row in the file, 1-based (a JSONL file's line number)."""
+    field: str
+    """Where in the row: ``messages[0].content``, ``prompt``..."""
+    train_text: str
+    similarity: float
+    """1.0 for an exact match (after normalisation), else the 3-gram Jaccard similarity."""
+    exact: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class MetricRecord(JsonRecord):
     """One suite-metric test: its bar (``test="value"``) or its no-drop comparison."""
 
@@ -356,6 +378,8 @@ class MetricRecord(JsonRecord):
     """Each case's contribution, in suite order."""
     comparison: ComparisonRecord | None = None
     flips: tuple[Flip, ...] = ()
+    leaks: tuple[Leak, ...] | None = field(default=None, metadata=OMIT_NONE)
+    """The ``<suite>::isolation`` test's findings (every other metric: None, left out)."""
     outcome: str = ""
     nodeid: str = ""
 

@@ -1,0 +1,119 @@
+"""Time and memory of the isolation check: 1,000,000 training rows against 1,000 golden cases.
+
+Target: at most 60 s on a 2-core machine. The data is generated (deterministic): a JSONL file
+of chat rows in the ``messages`` layout, half Chinese (random ideographs) and half English
+(Zipf-like draws from a 20,000-word made-up vocabulary), question and answer, and a golden
+suite of 1,000 cases of the same kind, five of which are planted in the training file
+(three exactly, two reworded) so the check must find them. The figure is the whole check,
+as ``<suite>::isolation`` runs it with an empty cache: reading and parsing the file, normalising,
+exact matching, prefix-filter candidates and their
+exact similarity. Generation is not timed. Peak memory is the process's maximum resident set.
+
+    .venv/bin/python benchmarks/isolation_scale.py [--rows 1000000] [--cases 1000]
+"""
+
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from releasegate.golden.suites import discover_suites
+from releasegate.isolation import check_isolation
+
+CJK = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+"""Chinese text is drawn from 3,000 ideographs (about the characters in daily use)."""
+
+
+def vocabulary(rng: random.Random, size: int = 20_000) -> list[str]:
+    letters = "etaoinshrdlcumwfgypbvkjxqz"
+    weights = [12, 9, 8, 8, 7, 7, 6, 6, 6, 4, 4, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    return ["".join(rng.choices(letters, weights, k=rng.randint(2, 9))) for _ in range(size)]
+
+
+def sentence(rng: random.Random, words: list[str], zh: bool) -> str:
+    """A Chinese text of 8-30 characters, or an English one of 5-14 words (Zipf-like)."""
+    if zh:
+        return "".join(rng.choices(CJK, k=rng.randint(8, 30))) + "？"
+    picks = [words[min(int(rng.paretovariate(1.0)) - 1, len(words) - 1)] for _ in range(3)]
+    picks += rng.choices(words, k=rng.randint(2, 11))
+    rng.shuffle(picks)
+    return " ".join(picks).capitalize() + "."
+
+
+def generate(folder: Path, rows: int, cases: int) -> tuple[Path, Path, list[str]]:
+    """The training file, the golden folder, and the ids of the cases planted in the file."""
+    rng = random.Random(0)
+    words = vocabulary(rng)
+    golden = folder / "golden"
+    golden.mkdir()
+    case_rows = []
+    for i in range(cases):
+        zh = i % 2 == 0
+        q, a = sentence(rng, words, zh), sentence(rng, words, zh)
+        case_rows.append({"id": f"c{i}", "input": q, "expected": a})
+    (golden / "bench.yaml").write_text("name: bench\ncases: bench.jsonl\n", encoding="utf-8")
+    (golden / "bench.jsonl").write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in case_rows), encoding="utf-8"
+    )
+    planted = {rows // 7: 3, rows // 3: 10, rows // 2: 500, rows - 5: 777, 2 * rows // 3: 901}
+    train = folder / "train.jsonl"
+    with train.open("w", encoding="utf-8") as handle:
+        for row in range(rows):
+            if row in planted:
+                case = case_rows[planted[row]]
+                q = case["input"] if row % 2 else case["input"][:-1] + "谢谢"  # exact, or reworded
+                a = "好的。"
+            else:
+                zh = row % 2 == 0
+                q, a = sentence(rng, words, zh), sentence(rng, words, zh)
+            messages = [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+            handle.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+    return train, golden, [f"c{i}" for i in sorted(planted.values())]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--threshold", type=float, default=0.7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        train, golden, planted = generate(folder, args.rows, args.cases)
+        size = train.stat().st_size / 1e6
+        suites = discover_suites(golden, schemas_dir=folder)
+        load = os.getloadavg()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        cpu = time.process_time()
+        report = check_isolation(
+            suites, [train], threshold=args.threshold, cache_dir=folder / "cache"
+        )
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        again = time.perf_counter()
+        cached = check_isolation(
+            suites, [train], threshold=args.threshold, cache_dir=folder / "cache"
+        )
+        cached_s = time.perf_counter() - again
+    found = report.leaked_cases("bench")
+    print(f"training file: {args.rows} rows, {size:.0f} MB JSONL; golden: {args.cases} cases")
+    print(f"load average before the run (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"isolation check: {wall:.1f} s wall, {cpu:.1f} s CPU, target 60 s")
+    print(f"peak resident memory: {peak:.0f} MB (before the check: {before:.0f} MB)")
+    print(f"re-run on the same data (cache): {cached_s * 1000:.0f} ms, cached={cached.cached}")
+    verdict = "ok" if sorted(found) == sorted(planted) else "MISMATCH"
+    print(f"planted cases {planted}; found {sorted(found)[:20]}: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

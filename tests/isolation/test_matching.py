@@ -1,0 +1,90 @@
+"""Exact and near-duplicate matching: the fast paths agree with the plain definitions."""
+
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from releasegate.golden.normalize import normalize_text
+from releasegate.isolation.matching import (
+    find_matches,
+    jaccard,
+    normalize_many,
+    shingle_sets,
+)
+
+
+@given(st.lists(st.text(max_size=40), max_size=20))
+def test_fast_normalisation_is_normalize_text(texts: list[str]) -> None:
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
+
+
+def test_fast_normalisation_on_mixed_width_and_punctuation() -> None:
+    texts = ["Hello, World!!", "退款：７天，ＯＫ？", "a\u00a0b   c", "10% off", "«Ｑ»"]
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]
+
+
+def naive_shingles(text: str) -> set[str]:
+    if len(text) < 3:
+        return {text} if text else set()
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=8))
+def test_shingle_sets_count_like_string_trigrams(texts: list[str]) -> None:
+    for text, codes in zip(texts, shingle_sets(texts), strict=True):
+        assert len(codes) == len(naive_shingles(text))
+
+
+def test_exact_after_normalisation_and_near_duplicates() -> None:
+    golden = ["怎么申请退货？", "How long does a refund take?", "收到货以后多久内可以退货？"]
+    train = [
+        "怎么申请退货?",  # exact after normalisation (full-width question mark)
+        "HOW LONG does a refund take",  # exact: case and punctuation
+        "请问收到货以后多久内可以退货呢",  # near-duplicate in Chinese
+        "运费多少？",  # unrelated
+    ]
+    matches = find_matches(golden, train, threshold=0.7)
+    found = {(m.golden, m.train): m for m in matches}
+    assert found[(0, 0)].exact and found[(0, 0)].similarity == 1.0
+    assert found[(1, 1)].exact
+    near = found[(2, 2)]
+    assert not near.exact
+    expected = jaccard(*shingle_sets(normalize_many([golden[2], train[2]])))
+    assert near.similarity == expected >= 0.7
+    assert not any(m.train == 3 for m in matches)
+
+
+def test_the_bar_decides_near_duplicates() -> None:
+    golden = ["the order ships within two business days"]
+    train = ["the order ships within three business days"]
+    similarity = jaccard(*shingle_sets(normalize_many(golden + train)))
+    assert find_matches(golden, train, threshold=similarity - 0.01)
+    assert not find_matches(golden, train, threshold=similarity + 0.01)
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.9])
+def test_every_pair_at_the_bar_is_found_as_brute_force_finds_it(threshold: float) -> None:
+    """Against all pairs, on texts from a small alphabet (many partial overlaps, repeats)."""
+    rng = random.Random(7)
+    golden = ["".join(rng.choice("abcde") for _ in range(rng.randint(1, 14))) for _ in range(40)]
+    train = [
+        g[: rng.randint(0, len(g))] + "".join(rng.choice("abcdef") for _ in range(3))
+        for g in golden
+        for _ in range(10)
+    ] + ["".join(rng.choice("ab") for _ in range(20)) for _ in range(20)]
+    golden_sets = shingle_sets(normalize_many(golden))
+    train_sets = shingle_sets(normalize_many(train))
+    expected = {
+        (g, t)
+        for t, ts in enumerate(train_sets)
+        for g, gs in enumerate(golden_sets)
+        if jaccard(gs, ts) >= threshold
+    }
+    found = {(m.golden, m.train) for m in find_matches(golden, train, threshold=threshold)}
+    assert found == expected
