@@ -12,6 +12,8 @@
   catches a real regression.
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
+- ``releasegate history`` and ``releasegate checkpoints RUN_DIR``: the run history, and every
+  checkpoint of a training run scored with the trend rules (:mod:`releasegate.history`).
 """
 
 from __future__ import annotations
@@ -190,8 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
     )
+    from .history.commands import add_parsers, run_checkpoints, run_history
+
+    add_parsers(sub)
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "baseline":
+    if rest and args.command not in ("baseline", "checkpoints"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     commands = {"validate": _validate, "suites": _suites, "prepare-model": _prepare_model}
     try:
@@ -201,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _damage(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "history":
+            return run_history(args, _settings(args.root.resolve()))
+        if args.command == "checkpoints":
+            root = args.root.resolve()
+            return run_checkpoints(args, _settings(root), root, rest)
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

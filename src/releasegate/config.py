@@ -75,6 +75,8 @@ class Settings:
     """Folder of JSON schemas that ``json`` checks name."""
     reports_dir: Path = Path("reports")
     """Folder that each run writes ``<run-id>/`` into."""
+    history_path: Path | None = None
+    """The run history (SQLite) every run appends to; None means ``reports_dir/history.sqlite``."""
     cache_dir: Path = field(default_factory=default_cache_dir)
     """Folder of the converted default model and the prediction cache."""
     suites: tuple[str, ...] = ()
@@ -111,6 +113,10 @@ class Settings:
     """``[tool.releasegate.perf]`` as written; the ``perf`` package reads it."""
 
     @property
+    def effective_history_path(self) -> Path:
+        return self.history_path or self.reports_dir / "history.sqlite"
+
+    @property
     def effective_chunk_size(self) -> int:
         return self.chunk_size or self.batch_size
 
@@ -129,7 +135,9 @@ class Settings:
         return out
 
 
-_PATH_KEYS = frozenset({"golden_dir", "baselines_dir", "schemas_dir", "reports_dir", "cache_dir"})
+_PATH_KEYS = frozenset(
+    {"golden_dir", "baselines_dir", "schemas_dir", "reports_dir", "cache_dir", "history_path"}
+)
 
 
 def read_table(pyproject: Path | None) -> dict[str, Any]:
@@ -213,6 +221,9 @@ def load_settings(
         schemas_dir=_absolute(settings.schemas_dir, root),
         reports_dir=_absolute(settings.reports_dir, root),
         cache_dir=_absolute(settings.cache_dir, root),
+        history_path=(
+            None if settings.history_path is None else _absolute(settings.history_path, root)
+        ),
     )
 
 

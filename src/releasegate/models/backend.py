@@ -347,7 +347,7 @@ def check_model_source(spec: ModelSpec) -> None:
             raise ModelLoadError(
                 f"model '{name}' is a file; give the folder that holds config.json and weights"
             )
-        if not (path / "config.json").is_file():
+        if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
             raise ModelLoadError(
                 f"model folder '{name}' has no config.json; is it the folder save_pretrained "
                 "wrote (for a training checkpoint, the checkpoint-N folder itself)?"

@@ -17,7 +17,13 @@ from ..engine.session import ReleaseSession
 from ..exceptions import BaselineError
 from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from ..reports.display import for_terminal
-from ..reports.writers import RunReport, UnjudgedTest, describe_counts, summary_table
+from ..reports.writers import (
+    RunReport,
+    UnjudgedTest,
+    describe_counts,
+    git_commit,
+    summary_table,
+)
 
 __all__ = ["Controller"]
 
@@ -42,6 +48,8 @@ class Controller:
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
         self._loaded_by: list[str] = []
         """The xdist workers that loaded the model's weights."""
+        self._history: Any = None
+        """What became of the run history (:class:`~releasegate.history.HistoryOutcome`)."""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and report.when != "call":
@@ -103,7 +111,26 @@ class Controller:
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
+        self._record_history()
         self._report.write(settings=self._session.settings.public(), root=self._session.root)
+
+    def _record_history(self) -> None:
+        """Append this run to the run history; results.json gets the metrics' history."""
+        from ..history.reporting import record_finished_run
+
+        rg, report = self._session, self._report
+        self._history = record_finished_run(
+            settings=rg.settings,
+            run_id=rg.run_id,
+            step=self._config.getoption("releasegate_step"),
+            models=report.models,
+            metric_records=report.metrics.values(),
+            case_records=report.cases.values(),
+            suites=rg.suites if report.cases or report.metrics else {},
+            git_commit=git_commit(rg.root),
+            incomplete=list(dict.fromkeys(self._incomplete)),
+        )
+        report.history = self._history.document
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -275,6 +302,8 @@ class Controller:
             if loaded_by
             else "model weights: not loaded (every answer and benchmark result was cached)"
         )
+        if self._history is not None:
+            write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
 
 

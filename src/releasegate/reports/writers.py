@@ -103,6 +103,9 @@ class RunReport:
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
+    history: dict[str, Any] | None = None
+    """results.json's ``history``: this run's metrics in earlier runs and in this one
+    (:mod:`releasegate.history.reporting`); None leaves the key out."""
 
     def count(self, outcome: str) -> None:
         """Count one test report under pytest's outcome for it."""
@@ -166,6 +169,8 @@ class RunReport:
             "cases": [self.cases[k] for k in sorted(self.cases)],
             "unjudged": [self.unjudged[k].record() for k in sorted(self.unjudged)],
         }
+        if self.history is not None:
+            document["history"] = self.history
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
