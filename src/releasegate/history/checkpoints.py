@@ -33,10 +33,16 @@ from ..models.default_model import ensure_default_model, is_default_model
 from ..models.fingerprint import model_fingerprint, weights_fingerprint
 from .plot import plot_trends
 from .steps import step_from_name
-from .store import HistoryStore
+from .store import HistoryStore, SeriesPoint
 from .trends import Finding, check_curve, trend_rows
 
-__all__ = ["Checkpoint", "SweepResult", "find_checkpoints", "score_checkpoints"]
+__all__ = [
+    "Checkpoint",
+    "SweepResult",
+    "find_checkpoints",
+    "score_checkpoints",
+    "selected",
+]
 
 _WEIGHTS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "adapter_model.*")
 
@@ -177,7 +183,7 @@ def score_checkpoints(
             )
         run_ids.append(run_id)
     findings = check_curve(store, run_ids, base_run=run_ids[0], alpha=settings.alpha)
-    points = store.series(run_ids=run_ids, suites=list(suites))
+    points = selected(store.series(run_ids=run_ids), suites)
     # Runs found by fingerprint may carry another step (scored with another layout): plot
     # them at the step this sweep gives them.
     step_of_run = {r: c.step for r, c in zip(run_ids, sweep, strict=True)}
@@ -195,6 +201,12 @@ def score_checkpoints(
     write_text_atomic(table, "\n".join(lines) + "\n")
     plot = plot_trends(points, out / "trend.png", title=f"{run_dir.name}: metrics by step")
     return SweepResult(tuple(run_ids), tuple(findings), table, plot)
+
+
+def selected(points: Sequence[SeriesPoint], suites: Sequence[str]) -> list[SeriesPoint]:
+    """The points of *suites* (all when empty) and of the general benchmarks, which run
+    whatever suites are chosen."""
+    return [p for p in points if not suites or p.suite in suites or p.suite.startswith("general/")]
 
 
 def _markdown(rows: list[list[str]]) -> list[str]:

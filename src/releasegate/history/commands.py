@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import Settings
-from .checkpoints import score_checkpoints
+from .checkpoints import score_checkpoints, selected
 from .store import HistoryStore
 from .trends import trend_rows
 
@@ -65,7 +65,7 @@ def run_checkpoints(
         pytest_args=rest,
     )
     store = HistoryStore(settings.effective_history_path)
-    points = store.series(run_ids=list(result.run_ids), suites=args.suite)
+    points = selected(store.series(run_ids=list(result.run_ids)), args.suite)
     print()
     for line in _table(trend_rows(points)):
         print(line)
