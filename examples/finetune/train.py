@@ -24,7 +24,6 @@ from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
     Trainer,
-    TrainerCallback,
     TrainingArguments,
 )
 
@@ -37,8 +36,8 @@ TRAIN = HERE.parents[1] / "fixtures" / "train" / "shop_policy.jsonl"
 
 def examples(path: Path, tokenizer: object, max_length: int) -> list[dict[str, list[int]]]:
     """Each conversation through the chat template; the loss only on the assistant's answer."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    rows, skipped = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         messages = json.loads(line)["messages"]
@@ -49,9 +48,14 @@ def examples(path: Path, tokenizer: object, max_length: int) -> list[dict[str, l
         prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
         ids = tokenizer(full, add_special_tokens=False)["input_ids"][:max_length]  # type: ignore[operator]
         labels = [-100] * min(len(prompt_ids), len(ids)) + ids[len(prompt_ids) :]
-        if all(label == -100 for label in labels):
-            raise SystemExit(f"{path}:{number}: the answer does not fit in {max_length} tokens")
+        if sum(label != -100 for label in labels) < 8:
+            skipped += 1  # the prompt leaves no room for the answer at this length
+            continue
         rows.append({"input_ids": ids, "labels": labels})
+    if not rows:
+        raise SystemExit(f"{path}: no example fits in {max_length} tokens; raise --max-length")
+    if skipped:
+        print(f"{skipped} example(s) skipped: prompt too long for --max-length {max_length}")
     return rows
 
 
@@ -112,11 +116,6 @@ def main() -> None:
     model = get_peft_model(model, lora)
     model.peft_config["default"].base_model_name_or_path = str(base)  # the local folder
     rows = examples(args.data, tokenizer, args.max_length)
-    callbacks: list[TrainerCallback] = []
-    if args.callback:
-        from releasegate.integrations.transformers import ReleaseGateCallback
-
-        callbacks.append(ReleaseGateCallback(tokenizer=tokenizer, suites=args.callback))
     training = TrainingArguments(
         output_dir=str(args.out),
         max_steps=args.steps,
@@ -139,12 +138,19 @@ def main() -> None:
         args=training,
         train_dataset=rows,  # type: ignore[arg-type]
         data_collator=collate(tokenizer.pad_token_id or 0),
-        callbacks=callbacks,
     )
+    if args.callback:
+        from releasegate.integrations.transformers import ReleaseGateCallback
+
+        ReleaseGateCallback(tokenizer=tokenizer, suites=args.callback).attach(trainer)
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
     print(f"trained {args.steps} steps on {len(rows)} examples in {seconds:.0f} s")
+    # The whole log (the loss, and releasegate's metrics where the callback ran), for reading
+    # after the run: each checkpoint's trainer_state.json holds the log up to its save only.
+    log = args.out / "log_history.json"
+    log.write_text(json.dumps(trainer.state.log_history, indent=1) + "\n", encoding="utf-8")
     print("checkpoints:", ", ".join(sorted(p.name for p in args.out.glob("checkpoint-*"))))
 
 

@@ -26,7 +26,7 @@ from ..exceptions import HistoryError, ReleasegateError
 from ..models.adapters import (
     ADAPTER_BASE_ENV,
     adapter_base,
-    adapter_fingerprint,
+    folder_fingerprint,
     is_adapter_folder,
 )
 from ..models.default_model import ensure_default_model, is_default_model
@@ -114,10 +114,8 @@ def _fingerprint(checkpoint: Checkpoint, cache_dir: Path) -> str:
     if is_default_model(checkpoint.model):
         return weights_fingerprint(ensure_default_model(cache_dir), cache_dir=cache_dir)
     if checkpoint.adapter_base is not None:
-        return adapter_fingerprint(
-            weights_fingerprint(Path(checkpoint.model), cache_dir=cache_dir),
-            weights_fingerprint(checkpoint.adapter_base, cache_dir=cache_dir),
-        )
+        folder = Path(checkpoint.model)
+        return folder_fingerprint(folder, cache_dir=cache_dir, base=str(checkpoint.adapter_base))
     return model_fingerprint(checkpoint.model, cache_dir=cache_dir)
 
 

@@ -18,11 +18,13 @@ from typing import Any
 
 from ..exceptions import ModelLoadError
 from .default_model import ensure_default_model, is_default_model
+from .fingerprint import weights_fingerprint
 
 __all__ = [
     "ADAPTER_BASE_ENV",
     "adapter_base",
     "adapter_fingerprint",
+    "folder_fingerprint",
     "is_adapter_folder",
     "load_adapted_model",
 ]
@@ -70,6 +72,17 @@ def adapter_base(folder: Path, *, cache_dir: Path, override: str | None = None) 
 def adapter_fingerprint(adapter: str, base: str) -> str:
     """The identity of base + adapter: the same adapter on another base is another model."""
     return hashlib.sha256(f"adapter:{adapter}\nbase:{base}".encode()).hexdigest()
+
+
+def folder_fingerprint(folder: Path, *, cache_dir: Path, base: str | None = None) -> str:
+    """A model folder's fingerprint: its weights', or for an adapter, the adapter's together
+    with its base's (what the ``hf`` backend reports once loaded, so a run's identity is known
+    before the weights are read)."""
+    fingerprint = weights_fingerprint(folder, cache_dir=cache_dir)
+    if not is_adapter_folder(folder):
+        return fingerprint
+    base_folder = adapter_base(folder, cache_dir=cache_dir, override=base)
+    return adapter_fingerprint(fingerprint, weights_fingerprint(base_folder, cache_dir=cache_dir))
 
 
 def load_adapted_model(folder: Path, base: Path, *, dtype: Any, offline: bool) -> Any:

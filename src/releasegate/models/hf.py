@@ -22,10 +22,10 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..engine.devices import device_for_worker
 from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
-from .adapters import adapter_base, adapter_fingerprint, is_adapter_folder, load_adapted_model
+from .adapters import adapter_base, folder_fingerprint, is_adapter_folder, load_adapted_model
 from .backend import Generation, GenerationSettings, ModelSpec, Prompt, check_model_source
 from .default_model import ensure_default_model, is_default_model
-from .fingerprint import hub_snapshot_dir, weights_fingerprint
+from .fingerprint import hub_snapshot_dir
 
 __all__ = ["HFBackend", "resolve_dtype"]
 
@@ -79,10 +79,7 @@ class HFBackend:
             hint = " (HF_HUB_OFFLINE is set: only the local cache is used)" if offline else ""
             raise ModelLoadError(f"cannot load model '{spec.model}'{hint}: {exc}") from exc
         folder = Path(self.path) if self.source != "hub" else hub_snapshot_dir(self.path)
-        fingerprint = weights_fingerprint(folder, cache_dir=spec.cache_dir)
-        if base is not None:
-            base_print = weights_fingerprint(base, cache_dir=spec.cache_dir)
-            fingerprint = adapter_fingerprint(fingerprint, base_print)
+        fingerprint = folder_fingerprint(folder, cache_dir=spec.cache_dir)
         self._adopt(model.to(self.device), tokenizer, fingerprint)
 
     @classmethod
