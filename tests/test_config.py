@@ -15,9 +15,10 @@ from releasegate.config import (
     find_pyproject,
     load_settings,
     read_table,
+    settings_keys,
+    settings_schema,
 )
 from releasegate.exceptions import ConfigError
-from releasegate.schemas import describe_keys
 
 
 def write_pyproject(root: Path, body: str) -> Path:
@@ -57,8 +58,23 @@ def test_chunk_size_defaults_to_batch_size(tmp_path: Path) -> None:
 
 
 def test_every_settings_field_is_a_schema_key_and_back() -> None:
-    # The schema is the one list of keys: the plugin builds its options from it.
-    assert set(describe_keys("config")) == {f.name for f in fields(Settings)}
+    # The schema is derived from Settings, and the plugin builds its options from the schema.
+    assert set(settings_keys()) == {f.name for f in fields(Settings)}
+    assert all(schema["description"] for schema in settings_keys().values())
+
+
+def test_the_derived_schema_is_a_valid_json_schema_with_each_fields_type() -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(dict(settings_schema()))
+    keys = settings_keys()
+    assert keys["max_new_tokens"]["type"] == "integer"
+    assert keys["chunk_size"]["type"] == "integer"  # int | None: may be left out
+    assert keys["golden_dir"]["type"] == "string"  # a Path is written as text
+    assert keys["suites"]["type"] == "array"
+    assert keys["prediction_cache"]["type"] == "boolean"
+    assert keys["general"]["type"] == "object"
+    assert "type" not in keys["dtype"]  # an enum names the choices itself
 
 
 def test_table_is_read_from_pyproject(tmp_path: Path) -> None:
@@ -271,3 +287,28 @@ def test_find_pyproject_refuses_test_paths_of_two_projects(tmp_path: Path) -> No
         find_pyproject(paths, rootdir=tmp_path, inifile=None)
     assert str(tmp_path / "one" / "pyproject.toml") in str(caught.value)
     assert str(tmp_path / "two" / "pyproject.toml") in str(caught.value)
+
+
+def test_a_pattern_is_worded_by_what_the_key_accepts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"device": "gpu"}, {}, root=tmp_path)
+    assert str(info.value) == (
+        "[tool.releasegate]: 'device': 'gpu' is not one of auto, cpu, cuda, cuda:N, mps"
+    )
+    with pytest.raises(ConfigError, match="'base_url': 'localhost:8000' is not an http"):
+        load_settings({}, {"base_url": "localhost:8000"}, root=tmp_path)
+
+
+def test_a_list_of_paths_key_is_read_as_absolute_paths(tmp_path: Path) -> None:
+    """What a key typed ``tuple[Path, ...]`` (a list of files, like training data) gets on
+    loading: each item a path, made absolute against the project folder, and plain text again
+    in reports."""
+    from releasegate.config import _holds_paths, _plain, _resolved, _typed
+
+    hint = tuple[Path, ...]
+    typed = _typed(hint, ["data/a.jsonl", "~/b.jsonl"])
+    assert typed == (Path("data/a.jsonl"), Path("~/b.jsonl").expanduser())
+    assert _holds_paths(hint) and _holds_paths(Path | None) and not _holds_paths(tuple[str, ...])
+    resolved = _resolved(typed, tmp_path)
+    assert resolved[0] == tmp_path.resolve() / "data" / "a.jsonl"
+    assert _plain(resolved) == [str(p) for p in resolved]

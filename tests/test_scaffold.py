@@ -17,7 +17,7 @@ import pytest
 from releasegate.cli import main
 from releasegate.config import default_cache_dir, load_settings, read_table
 from releasegate.exceptions import ScaffoldError
-from releasegate.golden.loaders import load_cases
+from releasegate.golden.io import load_cases
 from releasegate.golden.suites import discover_suites
 from releasegate.scaffold import (
     CASE_FORMATS,

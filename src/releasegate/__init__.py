@@ -21,7 +21,7 @@ from .exceptions import (
 from .gate.baselines import BaselineStore, SuiteBaseline
 from .golden.cases import GoldenCase
 from .golden.checks import CheckResult, build_check
-from .golden.loaders import load_cases
+from .golden.io import load_cases
 from .golden.metrics import MetricValue, build_metric
 from .golden.suites import Suite, discover_suites, load_suite
 

@@ -10,8 +10,12 @@
   given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
 - ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
   catches a real regression.
+- ``releasegate review export|import|disagreements``: human review through a spreadsheet
+  (docs/review.md).
 - ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
+- ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
+  its ``results.json``, running nothing.
 - ``releasegate history`` and ``releasegate checkpoints RUN_DIR``: the run history, and every
   checkpoint of a training run scored with the trend rules (:mod:`releasegate.history`).
 """
@@ -159,6 +163,16 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .reports.html import resolve_run, write_page
+
+    root = args.root.resolve()
+    reports_dir = _settings(root).reports_dir
+    page = write_page(resolve_run(reports_dir, args.run), reports_dir=reports_dir)
+    print(page)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -192,6 +206,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
     )
+    report = sub.add_parser(
+        "report", help="rewrite a run's report.html from its results.json (runs nothing)"
+    )
+    report.add_argument(
+        "run",
+        nargs="?",
+        default=None,
+        help="run id under the reports folder, or a run folder (default: the latest run)",
+    )
+    from .review.commands import add_review_parser, run_review
+
+    add_review_parser(sub)
     from .history.commands import add_parsers, run_checkpoints, run_history
 
     add_parsers(sub)
@@ -211,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "checkpoints":
             root = args.root.resolve()
             return run_checkpoints(args, _settings(root), root, rest)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "review":
+            return run_review(args, _settings(args.root.resolve()), args.root.resolve())
         if args.command == "benchmarks":
             return _benchmarks(args.root.resolve())
         return commands[args.command](args.root.resolve())

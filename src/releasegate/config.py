@@ -1,34 +1,52 @@
 """Run settings: ``[tool.releasegate]`` in pyproject.toml, overridden by command-line options.
 
-The schema ``schemas/config.schema.json`` is the one list of keys: it validates the table, and the
-pytest plugin derives one command-line option per key from it (``max_new_tokens`` becomes
-``--max-new-tokens``), so a key can never be settable in one place and not the other.
+:class:`Settings` is the one declaration of every key: each field's type, default, description
+and constraints. From it are derived, at run time, the JSON schema that validates the table and
+the command line (:func:`settings_schema`), the pytest plugin's options (one per key:
+``max_new_tokens`` becomes ``--max-new-tokens``, help text from the description), and the
+``openai`` backend's :class:`EndpointSpec`, whose keys :class:`Settings` extends. So a key can
+never be settable in one place and not the other.
+
+The schema is built when first needed rather than kept as a file: nothing outside the engine reads
+it, building it costs about a millisecond, and a generated file would need a step to regenerate it
+and could go stale.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+import types
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from .engine.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
 from .exceptions import ConfigError
-from .schemas import first_error
+from .schemas import first_violation
 
 __all__ = [
     "DEFAULT_MODEL_ALIAS",
+    "DTYPES",
+    "EndpointSpec",
     "Settings",
     "default_cache_dir",
     "find_pyproject",
     "load_settings",
     "read_table",
+    "setting",
+    "settings_keys",
+    "settings_schema",
 ]
 
 DEFAULT_MODEL_ALIAS = "smollm2-135m-instruct"
 """The default model's name, defined here once: settings default to it and
 :mod:`releasegate.models.default_model` (which imports this module) resolves it."""
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+"""The dtypes a user may ask for; ``auto`` is float32 on CPU and bfloat16 on CUDA if supported."""
 
 
 def default_cache_dir() -> Path:
@@ -42,102 +60,309 @@ def default_cache_dir() -> Path:
     return base / "releasegate"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a run needs to know; paths are absolute (resolved against the root folder)."""
+def setting(
+    default: Any = None,
+    *,
+    description: str,
+    factory: Callable[[], Any] | None = None,
+    hint: str | None = None,
+    **constraints: Any,
+) -> Any:
+    """A settings field: its default (or *factory*), the *description* that is the key's
+    documentation and its option's help, and JSON-schema *constraints* on the value as written
+    (``minimum=1``, ``enum=[...]``, ``pattern=...``). The value's JSON type comes from the field's
+    annotation; a field typed ``X | None`` may be left out (None means "not given"). *hint* words
+    a ``pattern`` violation ("is not an http(s) URL; ...") instead of the regular expression."""
+    metadata = {"description": description, "constraints": constraints, "hint": hint}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
-    model: str = DEFAULT_MODEL_ALIAS
-    """A local model folder, a hub id, or the default model's alias."""
-    backend: str = "hf"
-    """Backend name: ``hf`` (transformers in process) or ``openai`` (an OpenAI-compatible
-    server)."""
-    device: str = "auto"
-    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
-    dtype: str = "auto"
-    """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
-    max_new_tokens: int = 64
-    """Tokens generated per answer at most; a suite may override it."""
-    temperature: float = 0.0
-    """0 is greedy decoding, the default, so runs repeat exactly."""
-    top_p: float = 1.0
-    """Nucleus sampling bar, used only when temperature > 0."""
-    seed: int = 0
-    """Seed for sampling."""
-    batch_size: int = 16
-    """Prompts per batched generate call."""
-    chunk_size: int | None = None
-    """Cases one worker generates together; None means ``batch_size``."""
-    golden_dir: Path = Path("fixtures/golden")
-    """Folder of suite manifests and case files."""
-    baselines_dir: Path = Path("fixtures/baselines")
-    """Folder of per-suite baseline files."""
-    schemas_dir: Path = Path("fixtures/schemas")
-    """Folder of JSON schemas that ``json`` checks name."""
-    reports_dir: Path = Path("reports")
-    """Folder that each run writes ``<run-id>/`` into."""
-    history_path: Path | None = None
-    """The run history (SQLite) every run appends to; None means ``reports_dir/history.sqlite``."""
-    cache_dir: Path = field(default_factory=default_cache_dir)
-    """Folder of the converted default model and the prediction cache."""
-    suites: tuple[str, ...] = ()
-    """Run only these suites; empty means every manifest in ``golden_dir``."""
-    prediction_cache: bool = True
-    """Reuse answers cached for the same model fingerprint, prompt and settings."""
-    base_url: str | None = None
-    """openai backend: the endpoint (``http://host:port/v1``); None starts ``transformers serve``
-    on ``model`` on a loopback port for the run."""
-    api: str = "chat"
-    """openai backend: ``chat`` (chat suites to ``/chat/completions``) or ``completions``."""
-    served_model: str | None = None
-    """openai backend: the model name sent in requests; None means ``model``."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """openai backend: the environment variable holding the API key (never logged or stored)."""
-    concurrency: int = 8
-    """openai backend: requests in flight at once per process."""
-    request_timeout: float = 120.0
-    """openai backend: seconds one request may take."""
-    run_timeout: float | None = None
-    """openai backend: seconds the whole run may spend on requests; None is no limit."""
-    max_retries: int = 4
-    """openai backend: retries after 429, 5xx, a time-out or a dropped connection."""
-    fingerprint: str | None = None
-    """openai backend: the served weights' identity for the prediction cache; None derives it
-    from the URL, the model name and what the server reports."""
-    alpha: float = 0.05
-    """Significance level of no-drop gates (one-sided paired tests)."""
-    bootstrap_samples: int = 1000
-    """Resamples of the paired bootstrap for metrics that are not accuracies."""
-    general: Mapping[str, Any] = field(default_factory=dict)
-    """``[tool.releasegate.general]`` as written; :mod:`releasegate.benchmarks.general` reads it."""
-    perf: Mapping[str, Any] = field(default_factory=dict)
-    """``[tool.releasegate.perf]`` as written; the ``perf`` package reads it."""
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Where and how the ``openai`` backend reaches an OpenAI-compatible server: the
+    ``[tool.releasegate]`` keys of the endpoint, which :class:`Settings` extends."""
+
+    base_url: str | None = setting(
+        description="openai backend: the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 "
+        "(default: start transformers serve on the model, on loopback).",
+        pattern="^https?://[^/\\s]+",
+        hint="is not an http(s) URL; give the endpoint's base, e.g. http://127.0.0.1:8000/v1",
+    )
+    api: str = setting(
+        "chat",
+        description="openai backend: chat suites go to /chat/completions (chat), or the server has "
+        "/completions only (completions: chat suites are refused). Plain-text suites always use "
+        "/completions.",
+        enum=["chat", "completions"],
+    )
+    served_model: str | None = setting(
+        description="openai backend: the model name sent in requests (default: model).",
+        minLength=1,
+    )
+    api_key_env: str = setting(
+        "OPENAI_API_KEY",
+        description="openai backend: the environment variable holding the API key (default "
+        "OPENAI_API_KEY; unset means no key is sent).",
+        pattern="^[A-Za-z_][A-Za-z0-9_]*$",
+    )
+    concurrency: int = setting(
+        8,
+        description="openai backend: requests in flight at once per worker (bounded by "
+        "chunk_size).",
+        minimum=1,
+    )
+    request_timeout: float = setting(
+        120.0,
+        description="openai backend: seconds one request may take, retries not counted.",
+        exclusiveMinimum=0,
+    )
+    run_timeout: float | None = setting(
+        description="openai backend: seconds the whole run may spend on requests, from the first "
+        "one; later cases are errors.",
+        exclusiveMinimum=0,
+    )
+    max_retries: int = setting(
+        4,
+        description="openai backend: retries of a request after 429, 5xx, a time-out or a dropped "
+        "connection (exponential backoff with jitter, Retry-After honoured).",
+        minimum=0,
+    )
+    fingerprint: str | None = setting(
+        description="openai backend: identifies the served weights in the prediction-cache key "
+        "(e.g. a checkpoint's step or commit); set it when new weights are deployed under the "
+        "same URL and name.",
+        minLength=1,
+    )
+
+    def __post_init__(self) -> None:
+        # Built directly (a backend of one's own, a test), the endpoint keys get the same check
+        # as in pyproject.toml, worded for a Python caller.
+        for spec_field in fields(EndpointSpec):
+            value = getattr(self, spec_field.name)
+            if value is None:
+                continue
+            errors = list(_validator().iter_errors({spec_field.name: value}))
+            if errors:
+                raise ConfigError(_word(spec_field.name, value, errors[0], spec_field.metadata))
+
+
+@dataclass(frozen=True)
+class Settings(EndpointSpec):
+    """Everything a run needs to know; paths are absolute (resolved against the root folder).
+
+    To add a key: add a field here with :func:`setting` (default, description, constraints);
+    the schema, the command-line option and :meth:`public` follow from it."""
+
+    model: str = setting(
+        DEFAULT_MODEL_ALIAS,
+        description="A local model folder, a hub id, or 'smollm2-135m-instruct' (the default "
+        "model).",
+        minLength=1,
+    )
+    backend: str = setting(
+        "hf",
+        description="How answers are produced: 'hf' (transformers, in process), 'openai' (an "
+        "OpenAI-compatible server, see base_url), or 'module:Factory' for a backend of your own.",
+        minLength=1,
+    )
+    device: str = setting(
+        "auto",
+        description="auto, cpu, cuda, cuda:N or mps; auto spreads pytest-xdist workers over the "
+        "GPUs.",
+        # (?![\\s\\S]): the end of the text; "$" would let a trailing line break through
+        pattern=f"^(?:{DEVICE_GRAMMAR})(?![\\s\\S])",
+        hint=f"is not one of {DEVICE_CHOICES}",
+    )
+    dtype: str = setting(
+        "auto",
+        description="Weights' dtype; auto is float32 on CPU, bfloat16 on GPU.",
+        enum=list(DTYPES),
+    )
+    max_new_tokens: int = setting(
+        64,
+        description="Tokens generated per answer at most (a suite may override it).",
+        minimum=1,
+    )
+    temperature: float = setting(
+        0.0, description="0 means greedy decoding (repeatable runs).", minimum=0
+    )
+    top_p: float = setting(
+        1.0,
+        description="Nucleus sampling bar, used only when temperature > 0.",
+        exclusiveMinimum=0,
+        maximum=1,
+    )
+    seed: int = setting(0, description="Seed for sampling.", minimum=0)
+    batch_size: int = setting(16, description="Prompts per batched generate call.", minimum=1)
+    chunk_size: int | None = setting(
+        description="Cases generated together on one worker (default: batch_size).", minimum=1
+    )
+    golden_dir: Path = setting(
+        Path("fixtures/golden"),
+        description="Folder of suite manifests (*.yaml) and their case files.",
+        minLength=1,
+    )
+    baselines_dir: Path = setting(
+        Path("fixtures/baselines"),
+        description="Folder of baseline files, one per suite.",
+        minLength=1,
+    )
+    reviews_dir: Path = setting(
+        Path("fixtures/reviews"),
+        description="Folder of the human review memory, one <suite>.jsonl per suite.",
+        minLength=1,
+    )
+    schemas_dir: Path = setting(
+        Path("fixtures/schemas"),
+        description="Folder of JSON schemas that json checks name.",
+        minLength=1,
+    )
+    reports_dir: Path = setting(
+        Path("reports"),
+        description="Folder each run writes reports/<run-id>/ into.",
+        minLength=1,
+    )
+    history_path: Path | None = setting(
+        description="The run history (SQLite) every run appends to (default: "
+        "reports_dir/history.sqlite).",
+        minLength=1,
+    )
+    cache_dir: Path = setting(
+        factory=default_cache_dir,
+        description="Folder of the converted default model and the prediction cache.",
+        minLength=1,
+    )
+    suites: tuple[str, ...] = setting(
+        (),
+        description="Run only these suites (default: every manifest in golden_dir).",
+        items={"type": "string", "minLength": 1},
+    )
+    prediction_cache: bool = setting(
+        True, description="Reuse cached answers of the same model, prompt and settings."
+    )
+    alpha: float = setting(
+        0.05,
+        description="Significance level of no-drop gates: a drop with a one-sided paired p-value "
+        "below it fails, even within max_drop.",
+        exclusiveMinimum=0,
+        exclusiveMaximum=0.5,
+    )
+    bootstrap_samples: int = setting(
+        1000,
+        description="Resamples of the paired bootstrap used for metrics that are not accuracies.",
+        minimum=100,
+    )
+    general: Mapping[str, Any] = setting(
+        factory=dict,
+        description="[tool.releasegate.general]: general benchmarks (lm-eval tasks) and their "
+        "no-drop gates.",
+    )
+    perf: Mapping[str, Any] = setting(
+        factory=dict,
+        description="[tool.releasegate.perf]: load-test settings and serving objectives for perf/.",
+    )
 
     @property
     def effective_history_path(self) -> Path:
+        """Where this run's history is written: ``history_path``, else beside the reports."""
         return self.history_path or self.reports_dir / "history.sqlite"
 
     @property
     def effective_chunk_size(self) -> int:
         return self.chunk_size or self.batch_size
 
+    def endpoint(self) -> EndpointSpec:
+        """The endpoint keys alone, for the ``openai`` backend."""
+        return EndpointSpec(**{f.name: getattr(self, f.name) for f in fields(EndpointSpec)})
+
     def public(self) -> dict[str, Any]:
         """The settings as plain JSON-able data, for reports."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Path):
-                value = str(value)
-            elif isinstance(value, tuple):
-                value = list(value)
-            elif isinstance(value, Mapping):
-                value = dict(value)
-            out[f.name] = value
-        return out
+        return {name: _plain(getattr(self, name)) for name in settings_keys()}
 
 
-_PATH_KEYS = frozenset(
-    {"golden_dir", "baselines_dir", "schemas_dir", "reports_dir", "cache_dir", "history_path"}
-)
+def _plain(value: Any) -> Any:
+    """A setting's value as JSON data: paths as text, tuples as lists."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+_JSON_TYPES: Mapping[Any, str] = {
+    str: "string",
+    Path: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+}
+
+
+def _value_schema(annotation: Any) -> dict[str, Any]:
+    """The JSON schema of a value of the Python type *annotation*, as TOML or the command line
+    gives it (a path as text, a tuple as a list)."""
+    annotation = _inner(annotation)  # X | None: None is "not given", never written
+    origin = get_origin(annotation)
+    if origin is tuple:
+        return {"type": "array", "items": _value_schema(get_args(annotation)[0])}
+    if origin is Mapping or annotation is dict:
+        return {"type": "object"}
+    return {"type": _JSON_TYPES[annotation]}
+
+
+@cache
+def settings_schema() -> Mapping[str, Any]:
+    """The JSON schema of ``[tool.releasegate]`` (and of the command line's overrides), derived
+    from :class:`Settings`."""
+    hints = get_type_hints(Settings)
+    endpoint = fields(EndpointSpec)
+    own = [f for f in fields(Settings) if f not in endpoint]
+    properties: dict[str, Any] = {}
+    for f in [*own, *endpoint]:  # the endpoint's keys last, as in --help
+        constraints = dict(f.metadata["constraints"])
+        # an enum names every value: no type beside it, so the error lists the choices
+        typed = {} if "enum" in constraints else _value_schema(hints[f.name])
+        properties[f.name] = {**typed, **constraints, "description": f.metadata["description"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "[tool.releasegate] in pyproject.toml",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def settings_keys() -> Mapping[str, Any]:
+    """Each key's schema (``type``, ``description``...): the run's own keys in declaration
+    order, then the endpoint's. The plugin makes one command-line option of each."""
+    properties: Mapping[str, Any] = settings_schema()["properties"]
+    return properties
+
+
+def _word(name: str, value: object, error: Any, metadata: Mapping[str, Any]) -> str:
+    """A violation of key *name*'s constraints in words, for a caller that built the spec in
+    Python (pyproject.toml's violations are worded by :func:`_validate`)."""
+    bound = error.validator_value
+    if error.validator == "enum":
+        return f"{name} '{value}' is not one of {', '.join(map(str, bound))}"
+    if error.validator == "minimum":
+        return f"{name} must be at least {bound}, got {value}"
+    if error.validator == "exclusiveMinimum":
+        return f"{name} must be more than {bound}, got {value}"
+    if error.validator == "pattern" and metadata.get("hint"):
+        return f"{name} '{value}' {metadata['hint']}"
+    return f"{name}: {error.message}"
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(settings_schema())
 
 
 def read_table(pyproject: Path | None) -> dict[str, Any]:
@@ -209,29 +434,62 @@ def load_settings(
     given = {key: value for key, value in overrides.items() if value is not None}
     _validate(given, "command line")
     merged: dict[str, Any] = {**table, **given}
-    if "suites" in merged:
-        merged["suites"] = tuple(merged["suites"])
-    for key in _PATH_KEYS & merged.keys():
-        merged[key] = Path(str(merged[key])).expanduser()
-    settings = replace(Settings(), **merged)
-    return replace(
-        settings,
-        golden_dir=_absolute(settings.golden_dir, root),
-        baselines_dir=_absolute(settings.baselines_dir, root),
-        schemas_dir=_absolute(settings.schemas_dir, root),
-        reports_dir=_absolute(settings.reports_dir, root),
-        cache_dir=_absolute(settings.cache_dir, root),
-        history_path=(
-            None if settings.history_path is None else _absolute(settings.history_path, root)
-        ),
-    )
+    hints = get_type_hints(Settings)
+    settings = replace(Settings(), **{k: _typed(hints[k], v) for k, v in merged.items()})
+    absolute = {
+        name: _resolved(getattr(settings, name), root)
+        for name in hints
+        if _holds_paths(hints[name])
+    }
+    return replace(settings, **absolute)
+
+
+def _inner(hint: Any) -> Any:
+    """``X`` of ``X | None``; any other type as it is."""
+    if get_origin(hint) in (Union, types.UnionType):
+        (inner,) = [arg for arg in get_args(hint) if arg is not type(None)]
+        return inner
+    return hint
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """A value as written (text, a list) as the field's type: a ``Path``, a tuple (of paths)."""
+    hint = _inner(hint)
+    if value is None:
+        return None
+    if hint is Path:
+        return Path(str(value)).expanduser()
+    if get_origin(hint) is tuple:
+        return tuple(_typed(get_args(hint)[0], item) for item in value)
+    return value
+
+
+def _holds_paths(hint: Any) -> bool:
+    """Whether a field of this type is a path, or a tuple of paths, made absolute on loading."""
+    hint = _inner(hint)
+    return hint is Path or (get_origin(hint) is tuple and _inner(get_args(hint)[0]) is Path)
+
+
+def _resolved(value: Any, root: Path) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_resolved(item, root) for item in value)
+    return None if value is None else _absolute(value, root)
 
 
 def _validate(document: Mapping[str, Any], source: str) -> None:
-    found = first_error("config", dict(document))
+    found = first_violation(_validator(), dict(document))
     if found is not None:
         field_name, message = found
+        hint = _hints().get(field_name)
+        if hint is not None and "does not match" in message:  # a pattern, worded by its key
+            message = f"{document[field_name]!r} {hint}"
         raise ConfigError(f"{source}: '{field_name}': {message}")
+
+
+@cache
+def _hints() -> Mapping[str, str]:
+    """The keys whose pattern violation :func:`setting` words with a *hint*."""
+    return {f.name: f.metadata["hint"] for f in fields(Settings) if f.metadata.get("hint")}
 
 
 def _absolute(path: Path, root: Path) -> Path:

@@ -22,7 +22,11 @@ __all__ = [
     "ModelLoadError",
     "PartialBatchError",
     "PerfError",
+    "RecordError",
     "ReleasegateError",
+    "ReportError",
+    "ReviewError",
+    "ReviewSheetError",
     "ScaffoldError",
     "ServerStartError",
     "UnknownNameError",
@@ -133,6 +137,11 @@ class PerfError(ReleasegateError):
     """A load test could not run or measure: the endpoint refused the request, locust failed."""
 
 
+class RecordError(ReleasegateError):
+    """A JSON document does not hold the record it should (a results.json from elsewhere, a
+    test record of an unknown kind)."""
+
+
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
 
@@ -140,3 +149,23 @@ class BaselineError(ReleasegateError):
 class HistoryError(ReleasegateError):
     """The run history (an SQLite file) or a training run's checkpoints cannot be read or
     written: a newer schema, a corrupt file, a checkpoint without weights, a missing base."""
+
+
+class ReportError(ReleasegateError):
+    """A run's report cannot be made: its folder or ``results.json`` is missing or unreadable."""
+
+
+class ReviewError(ReleasegateError):
+    """A review file, a review command's input or a human-review rule cannot be used."""
+
+
+class ReviewSheetError(ReviewError):
+    """A filled review workbook has problems: every one is listed (file, sheet, row, column),
+    and nothing from the workbooks was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the review sheet(s), nothing imported:\n"
+            + "\n".join(f"  {problem}" for problem in self.problems)
+        )

@@ -34,10 +34,10 @@ from releasegate.benchmarks.lmeval import (
     rouge_l_cjk,
 )
 from releasegate.benchmarks.mmlu import MmluSource, prepare_mmlu, read_csv
+from releasegate.benchmarks.verdicts import benchmark_mismatch, compare_benchmark
 from releasegate.config import load_settings, read_table
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate.baselines import BaselineStore, BenchmarkBaseline
-from releasegate.gate.comparisons import benchmark_mismatch, compare_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_MMLU = REPO.parent / "shared" / "data" / "mmlu"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,6 +278,38 @@ def test_wait_for_stops_when_the_claimant_dies_half_way(cache: PredictionCache, 
     assert cache.claim("shop#0")
 
 
+def _claim_and_hang(db: str, claimed: Any) -> None:  # pragma: no cover - child process
+    cache = PredictionCache(Path(db), run_id="run-1")
+    if not cache.claim("shop#0"):
+        raise SystemExit(3)
+    claimed.set()
+    time.sleep(60)  # generating, until it is killed
+
+
+def test_claim_held_by_a_killed_process_is_taken_over_at_once(
+    cache: PredictionCache, db: Path
+) -> None:
+    """SIGKILL: no ``finally``, no release; the kernel frees the claim with the process."""
+    claimed = CTX.Event()
+    child = CTX.Process(target=_claim_and_hang, args=(str(db), claimed))
+    child.start()
+    try:
+        assert claimed.wait(30), "child never claimed"
+        assert cache.claimed_elsewhere("shop#0")
+        assert not cache.claim("shop#0")
+        threading.Timer(0.3, os.kill, (child.pid, signal.SIGKILL)).start()
+        started = time.monotonic()
+        found = cache.wait_for([key(prompt="a")], "shop#0", poll=0.05, timeout=20)
+        waited = time.monotonic() - started
+        assert found == {}  # nothing stored; the waiter stops once the claimant is gone
+        assert 0.2 <= waited < 5
+        assert cache.claim("shop#0")
+    finally:
+        child.kill()
+        child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+
+
 def _process_state(pid: int) -> str:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return stat.rpartition(")")[2].split()[0]
@@ -340,3 +374,20 @@ def test_many_processes_open_one_fresh_cache_at_once(tmp_path: Path) -> None:
     outcomes = run_at_once(_open_fresh_then_existing, tmp_path, processes=OPENERS, rounds=30)
     assert not first_failure(outcomes), first_failure(outcomes)
     assert [o.said for o in outcomes] == [f"found {OPENERS}"] * (OPENERS * 30)
+
+
+def test_claim_files_of_runs_long_over_are_removed_and_recent_ones_kept(db: Path) -> None:
+    first = PredictionCache(db, run_id="run-old")
+    first.claim("shop#0")
+    first.release("shop#0")
+    first.close()
+    recent = PredictionCache(db, run_id="run-recent")
+    recent.claim("shop#0")
+    claims = db.parent / f".{db.name}.claims"
+    week_ago = time.time() - 8 * 86_400
+    os.utime(claims / "run-old", (week_ago, week_ago))
+    PredictionCache(db, run_id="run-new").close()
+    assert sorted(p.name for p in claims.iterdir()) == ["run-recent"]
+    assert recent.claim("shop#0")  # a live run's claims untouched
+    recent.release("shop#0")
+    recent.close()

@@ -5,18 +5,22 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
 
+from releasegate.config import load_settings
 from releasegate.engine import devices
 from releasegate.engine.devices import (
     MAX_CPU_WORKERS,
     auto_num_workers,
     configure_torch_threads,
     device_for_worker,
+    parse_device,
 )
 from releasegate.exceptions import ConfigError
+from releasegate.models.backend import ModelSpec
 
 
 @pytest.fixture
@@ -64,6 +68,42 @@ def test_unavailable_or_malformed_devices_are_config_errors(gpus: list[int]) -> 
     for bad in ("gpu", "cuda:x", "cpu:0", "CUDA"):
         with pytest.raises(ConfigError, match="not one of"):
             device_for_worker(bad, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("auto", True),
+        ("cpu", True),
+        ("mps", True),
+        ("cuda", True),
+        ("cuda:0", True),
+        ("cuda:12", True),
+        ("gpu", False),
+        ("cuda:", False),
+        ("cuda:x", False),
+        ("cpu:0", False),
+        ("CUDA", False),
+        (" cpu", False),
+        ("cuda:1\n", False),
+    ],
+)
+def test_settings_model_spec_and_workers_read_devices_alike(
+    tmp_path: Path, text: str, valid: bool
+) -> None:
+    """One grammar: the settings check, the model spec and the worker's device choice accept
+    and refuse the same device strings."""
+    readers = [
+        lambda: parse_device(text),
+        lambda: load_settings({"device": text}, {}, root=tmp_path),
+        lambda: ModelSpec(model="org/m", device=text),
+    ]
+    for read in readers:
+        if valid:
+            read()
+        else:
+            with pytest.raises(ConfigError, match="device"):
+                read()
 
 
 def test_mps_needs_an_apple_gpu(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -142,7 +142,7 @@ def test_cases_whose_ids_are_not_their_test_ids_are_chunked_by_their_test_keys(
 ) -> None:
     import json
 
-    from releasegate.golden.loaders import load_cases
+    from releasegate.golden.io import load_cases
 
     ids = ["退款 问题/1", "a::b[1]", "a b", "a/b", "q5"]
     path = tmp_path / "odd.jsonl"

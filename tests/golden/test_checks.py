@@ -422,3 +422,16 @@ def test_no_check_raises_on_any_answer(context: CheckContext, answer: str) -> No
         assert isinstance(result, CheckResult)
         assert result.reason and "\n" not in result.reason
         assert result.score is None or result.score >= 0.0
+
+
+def test_parameters_are_the_dataclass_fields_declared_with_param(context: CheckContext) -> None:
+    """A check's parameters, their defaults and their rules are declared once, on its fields."""
+    from releasegate.golden.checks import ContainsCheck, SimilarityCheck, params_of
+
+    assert [p.name for p in params_of(SimilarityCheck)] == ["metric", "min"]
+    assert [p.name for p in params_of(ContainsCheck)] == ["keywords", "mode"]
+    built = make({"name": "similarity", "min": 0.5}, context)
+    assert built == SimilarityCheck(min=0.5, language="en")  # metric: the declared default
+    assert make("contains", context) == ContainsCheck()
+    with pytest.raises(ConfigError, match="Accepted parameters: keywords, mode"):
+        make({"name": "contains", "mood": "any"}, context)

@@ -71,6 +71,8 @@ def test_registry_holds_the_manifest_names() -> None:
         "field_recall",
         "mean_score",
         "evaluate",
+        "human_score",
+        "human_pass_rate",
     }
     assert frozenset({"min", "max", "max_drop"}) == THRESHOLD_KEYS
 
@@ -476,3 +478,16 @@ def test_rouge_of_identical_text_is_one(text: str, language: str) -> None:
     assert scores["rougeL"] == pytest.approx(1.0)
     if len(tokens) >= 2:
         assert scores["rouge2"] == pytest.approx(1.0)
+
+
+def test_metric_parameters_are_the_dataclass_fields_declared_with_param() -> None:
+    from releasegate.golden.checks import params_of
+    from releasegate.golden.metrics import Accuracy, Classification, EvaluateMetric
+
+    assert params_of(Accuracy) == ()
+    assert [p.name for p in params_of(Classification)] == ["average", "label"]
+    evaluate = {p.name: p for p in params_of(EvaluateMetric)}
+    assert [name for name, p in evaluate.items() if p.required] == ["module", "key"]
+    assert evaluate["higher_is_better"].default is True
+    with pytest.raises(ConfigError, match="Accepted parameters: none"):
+        build_metric({"name": "accuracy", "average": "macro"}, EN, where="suite.yaml")

@@ -13,7 +13,7 @@ import pytest
 
 from releasegate.exceptions import HistoryError
 from releasegate.history import CaseOutcome, HistoryStore, MetricPoint, RunRecord, step_of
-from releasegate.history.reporting import history_document
+from releasegate.history.reporting import history_block
 
 
 def run(run_id: str, step: int | None, accuracy: float, **extra: object) -> RunRecord:
@@ -41,9 +41,9 @@ def test_a_run_is_read_back_with_its_items_and_cases(tmp_path: Path) -> None:
     assert store.items("r2", "faq", "accuracy")["c5"] == 0.0
     assert sum(c.passed for c in store.cases("r1")) == 8
     assert store.runs_with_fingerprint("fp-r2") == ["r2"]
-    document = history_document(store, run("r2", 20, 0.5))
-    assert [m["value"] for m in document["metrics"]] == [0.8, 0.5]
-    assert set(document["metrics"][0]) == {
+    block = history_block(store, run("r2", 20, 0.5))
+    assert [m.value for m in block.metrics] == [0.8, 0.5]
+    assert set(block.to_json()["metrics"][0]) == {
         "run_id",
         "step",
         "time",

@@ -483,3 +483,37 @@ def test_an_echoed_key_is_redacted_in_answers_but_a_placeholder_is_left_alone(
     with backend_for(echo, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, _):
         [answer] = backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
     assert answer.text == "EMPTY box; you sent Bearer EMPTY"
+
+
+def test_a_retry_after_longer_than_releasegate_waits_fails_at_once_saying_so(
+    tmp_path: Path,
+) -> None:
+    def closed_for_maintenance(n: int, request: Received) -> Reply:
+        return Reply(status=503, body=b'{"error": "maintenance"}', headers={"Retry-After": "600"})
+
+    with (
+        backend_for(closed_for_maintenance, tmp_path, max_retries=3) as (backend, fake),
+        pytest.raises(PartialBatchError) as raised,
+    ):
+        backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    reason = raised.value.failures[0]
+    assert f"{backend.base_url}/chat/completions: HTTP 503" in reason
+    assert "retry after 600 s (Retry-After)" in reason and "re-run when the server" in reason
+    assert len(fake.received) == 1
+
+
+def test_an_openai_account_in_the_environment_is_not_sent_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK reads $OPENAI_API_KEY, $OPENAI_ORG_ID ... by itself; a key for OpenAI must not
+    reach a server that api_key_env does not name it for."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-account-0123456789")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-shop")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-shop")
+    monkeypatch.delenv("SHOP_LLM_KEY", raising=False)
+    with backend_for(ok, tmp_path, api_key_env="SHOP_LLM_KEY") as (backend, fake):
+        backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
+    sent = {name.lower(): value for name, value in fake.received[0].headers.items()}
+    assert "authorization" not in sent
+    assert "openai-organization" not in sent and "openai-project" not in sent
+    assert "sk-openai-account" not in json.dumps(sent)

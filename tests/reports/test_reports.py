@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from releasegate.exceptions import ConfigError
+from releasegate.reports.records import CaseRecord, MetricRecord
 from releasegate.reports.writers import (
     RunReport,
     UnjudgedTest,
@@ -18,20 +19,33 @@ from releasegate.reports.writers import (
 )
 
 
-def case_record(suite: str, case_id: str, *, passed: bool = True, **changes: Any) -> dict[str, Any]:
+def case_record(suite: str, case_id: str, *, passed: bool = True, **changes: Any) -> CaseRecord:
     record: dict[str, Any] = {
-        "kind": "case",
         "suite": suite,
         "id": case_id,
         "key": f"{suite}/{case_id}",
         "answer": f"answer {case_id}",
         "expected": "x",
         "passed": passed,
+        "check_passed": passed,
         "reason": "ok" if passed else f"missing keywords: {case_id}",
         "status": "passed" if passed else "regression",
+        "source": f"{suite}.jsonl:1",
+        "tags": (),
+        "critical": False,
+        "input": "q",
+        "prompt": "q",
+        "check": "contains",
+        "score": None,
+        "prediction": None,
+        "baseline": None,
+        "baseline_answer": None,
+        "output_tokens": 1,
+        "seconds": 0.0,
+        "cached": False,
     }
     record.update(changes)
-    return record
+    return CaseRecord(**record)
 
 
 def metric_record(
@@ -42,9 +56,8 @@ def metric_record(
     value: float = 0.75,
     baseline: float | None = None,
     **changes: Any,
-) -> dict[str, Any]:
+) -> MetricRecord:
     record: dict[str, Any] = {
-        "kind": "metric",
         "suite": suite,
         "metric": metric,
         "test": test,
@@ -57,10 +70,11 @@ def metric_record(
         "higher_is_better": True,
         "passed": True,
         "message": "",
-        "per_item": [1.0, 0.5],
+        "per_item": (1.0, 0.5),
+        "details": {},
     }
     record.update(changes)
-    return record
+    return MetricRecord(**record)
 
 
 def node(key: str) -> str:
@@ -87,16 +101,16 @@ def report(tmp_path: Path) -> RunReport:
 
 def test_add_keys_cases_by_suite_and_id_and_metrics_by_test(report: RunReport) -> None:
     assert set(report.cases) == {"shop/q1", "shop/q2", "shop/q3", "zh/退款"}
-    assert report.cases["shop/q2"]["outcome"] == "failed"
-    assert report.cases["shop/q2"]["nodeid"] == node("shop/q2")
+    assert report.cases["shop/q2"].outcome == "failed"
+    assert report.cases["shop/q2"].nodeid == node("shop/q2")
     assert set(report.metrics) == {"shop::accuracy", "shop::accuracy::no_drop"}
-    assert report.metrics["shop::accuracy::no_drop"]["outcome"] == "failed"
+    assert report.metrics["shop::accuracy::no_drop"].outcome == "failed"
     assert not report.empty
 
 
 def test_add_again_replaces_the_entry(report: RunReport) -> None:
     report.add(node("shop/q2"), case_record("shop", "q2"), "passed")  # e.g. a rerun
-    assert report.cases["shop/q2"]["outcome"] == "passed"
+    assert report.cases["shop/q2"].outcome == "passed"
     assert len(report.cases) == 4
 
 
@@ -173,12 +187,11 @@ def test_latest_points_at_the_newest_run(tmp_path: Path) -> None:
 def test_summary_table_rows() -> None:
     rows = summary_table(
         [
-            {**metric_record("shop", "rougeL", value=0.123456), "outcome": "passed"},
-            {**metric_record("intents", "f1_macro", value=0.5), "outcome": "failed"},
-            {
-                **metric_record("shop", "accuracy", "no_drop", value=0.6, baseline=0.81234),
-                "outcome": "skipped",
-            },
+            metric_record("shop", "rougeL", value=0.123456, outcome="passed"),
+            metric_record("intents", "f1_macro", value=0.5, outcome="failed"),
+            metric_record(
+                "shop", "accuracy", "no_drop", value=0.6, baseline=0.81234, outcome="skipped"
+            ),
         ]
     )
     assert rows == [

@@ -35,6 +35,7 @@ import yaml
 from ..atomic import write_text_atomic
 from ..engine.locks import exclusive_lock
 from ..exceptions import ConfigError, GoldenFileError
+from ..reports.records import ItemResult, TaskResult
 from ..schemas import first_error
 
 __all__ = [
@@ -198,84 +199,6 @@ def _validate(table: Mapping[str, Any], source: str) -> None:
 # Results
 
 
-@dataclass(frozen=True)
-class ItemResult:
-    """One question of a benchmark as the model answered it."""
-
-    doc_hash: str
-    """lm-eval's hash of the document: pairs are only compared when it matches."""
-    target: str
-    answer: str
-    """The chosen choice (multiple choice) or the generated text."""
-    scores: Mapping[str, Any]
-    """Per-item metric values as lm-eval computed them (1/0 for acc; may be a pair for a
-    corpus metric whose aggregation combines items)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "doc_hash": self.doc_hash,
-            "target": self.target,
-            "answer": self.answer,
-            "scores": dict(self.scores),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ItemResult:
-        return cls(data["doc_hash"], data["target"], data["answer"], data["scores"])
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """A configured task's scores and per-item results from one lm-eval run."""
-
-    task: str
-    lm_eval_version: str
-    config_hash: str
-    """Digest of the task configuration as lm-eval ran it (prompt, few-shot, metrics), data
-    paths left out: the data is checked item by item through ``doc_hash``."""
-    num_fewshot: int | None
-    limit: float | None
-    metrics: Mapping[str, float]
-    stderr: Mapping[str, float | None]
-    items: Mapping[str, ItemResult]
-    """Item id (``doc_id``, or ``<subtask>/<doc_id>`` in a group) -> result."""
-    aggregation: Mapping[str, str] = field(default_factory=dict)
-    """Metric -> how lm-eval combines its per-item values (``mean`` or a function's name)."""
-    higher_is_better: Mapping[str, bool] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "task": self.task,
-            "lm_eval_version": self.lm_eval_version,
-            "config_hash": self.config_hash,
-            "num_fewshot": self.num_fewshot,
-            "limit": self.limit,
-            "metrics": dict(self.metrics),
-            "stderr": dict(self.stderr),
-            "aggregation": dict(self.aggregation),
-            "higher_is_better": dict(self.higher_is_better),
-            "seconds": round(self.seconds, 3),
-            "items": {key: item.to_json() for key, item in self.items.items()},
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TaskResult:
-        return cls(
-            task=data["task"],
-            lm_eval_version=data["lm_eval_version"],
-            config_hash=data["config_hash"],
-            num_fewshot=data.get("num_fewshot"),
-            limit=data.get("limit"),
-            metrics=data["metrics"],
-            stderr=data.get("stderr", {}),
-            items={k: ItemResult.from_json(v) for k, v in data["items"].items()},
-            aggregation=data.get("aggregation", {}),
-            higher_is_better=data.get("higher_is_better", {}),
-            seconds=data.get("seconds", 0.0),
-        )
-
-
 def _stable(value: Any) -> Any:
     """*value* as plain JSON data with functions named, not addressed (for hashing)."""
     if isinstance(value, Mapping):
@@ -408,7 +331,7 @@ def task_result_from(
         items=items,
         aggregation=aggregation,
         higher_is_better={m: bool(higher.get(m, True)) for m in metrics},
-        seconds=seconds,
+        seconds=round(seconds, 3),
     )
 
 

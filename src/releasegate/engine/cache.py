@@ -8,14 +8,18 @@ retrained checkpoint at the same path has a new fingerprint and so never meets i
 pytest-xdist workers share the file (SQLite in WAL mode); they open it one at a time, under the
 cache folder's file lock, so workers starting together on a fresh machine do not collide. A
 worker about to generate a chunk first *claims* it; another worker that needs the same answers
-waits for them instead of generating them twice, unless the claimant's process has died.
+waits for them instead of generating them twice. A claim is the same cross-process file lock,
+one per chunk and run (``.predictions.sqlite.claims/<run>/``), taken without waiting: the kernel
+frees it when its process dies, however it dies, so a crashed worker's chunk is taken over at
+once and no process id or process table is ever consulted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,12 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .locks import exclusive_lock
+from filelock import FileLock
+
+from .locks import exclusive_lock, try_exclusive_lock
 
 __all__ = ["OPEN_WAIT", "CachedAnswer", "PredictionCache", "prediction_key"]
 
 OPEN_WAIT = 60.0
 """Seconds to wait for another process that is opening the cache or writing to it."""
+CLAIMS_KEPT = 7 * 86_400.0
+"""Seconds after its last claim that a run's folder of (empty) claim lock files is removed."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
@@ -36,13 +44,6 @@ CREATE TABLE IF NOT EXISTS predictions (
     answer TEXT NOT NULL,
     output_tokens INTEGER NOT NULL,
     seconds REAL NOT NULL,
-    run_id TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS claims (
-    key TEXT PRIMARY KEY,
-    pid INTEGER NOT NULL,
-    host TEXT NOT NULL,
     run_id TEXT NOT NULL,
     created REAL NOT NULL
 );
@@ -85,7 +86,7 @@ class PredictionCache:
         self.path = path
         self.run_id = run_id
         self.reuse = reuse
-        self._host = os.uname().nodename
+        self._claims = path.parent / f".{path.name}.claims" / run_id
         # SQLite's busy timeout does not cover the switch of a new file to WAL: a second process
         # doing it at the same moment gets "database is locked" at once. So opening, the switch
         # and the schema run under a cross-process lock; later reads and writes need none.
@@ -100,6 +101,7 @@ class PredictionCache:
             except BaseException:
                 self._db.close()
                 raise
+            _remove_old_claims(self._claims.parent, keep=run_id)
 
     def close(self) -> None:
         self._db.close()
@@ -133,33 +135,33 @@ class PredictionCache:
             )
 
     def claim(self, claim_key: str) -> bool:
-        """Try to become the one process that generates *claim_key*; True if this one is."""
-        with self._transaction():
-            row = self._db.execute(
-                "SELECT pid, host, run_id FROM claims WHERE key = ?", (claim_key,)
-            ).fetchone()
-            if row is not None and self._claim_alive(*row):
-                return bool(row[0] == os.getpid() and row[1] == self._host)
-            self._db.execute(
-                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
-                (claim_key, os.getpid(), self._host, self.run_id, time.time()),
-            )
+        """Try to become the one process that generates *claim_key*; True if this one is
+        (also when it already was: claims belong to the process, not to this object)."""
+        path = self._claim_path(claim_key)
+        if path in _HELD:
             return True
+        lock = try_exclusive_lock(path)
+        if lock is None:
+            return False
+        _HELD[path] = lock
+        return True
 
     def release(self, claim_key: str) -> None:
-        with self._transaction():
-            self._db.execute(
-                "DELETE FROM claims WHERE key = ? AND pid = ? AND host = ?",
-                (claim_key, os.getpid(), self._host),
-            )
+        """Give up this process's claim on *claim_key*; another process's claim is left alone."""
+        lock = _HELD.pop(self._claim_path(claim_key), None)
+        if lock is not None:
+            lock.release()
 
     def claimed_elsewhere(self, claim_key: str) -> bool:
-        row = self._db.execute(
-            "SELECT pid, host, run_id FROM claims WHERE key = ?", (claim_key,)
-        ).fetchone()
-        if row is None or not self._claim_alive(*row):
+        """Whether another living process of this run holds *claim_key*."""
+        path = self._claim_path(claim_key)
+        if path in _HELD:
             return False
-        return not (row[0] == os.getpid() and row[1] == self._host)
+        lock = try_exclusive_lock(path)
+        if lock is None:
+            return True
+        lock.release()
+        return False
 
     def wait_for(
         self, keys: Sequence[str], claim_key: str, *, poll: float = 0.2, timeout: float = 3600
@@ -173,29 +175,34 @@ class PredictionCache:
             time.sleep(poll)
         return self.get_many(keys)
 
-    def _claim_alive(self, pid: int, host: str, run_id: str) -> bool:
-        if run_id != self.run_id or host != self._host:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return not _is_zombie(pid)
+    def _claim_path(self, claim_key: str) -> Path:
+        """What a claim's lock guards: a name per chunk (readable, made safe for a file name,
+        with a digest so that two keys never share one) in this run's folder."""
+        digest = hashlib.sha256(claim_key.encode("utf-8")).hexdigest()[:12]
+        return self._claims / f"{re.sub(r'[^A-Za-z0-9_-]', '_', claim_key)[:60]}-{digest}"
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
 
-def _is_zombie(pid: int) -> bool:
-    """A crashed worker stays a zombie until its parent reaps it; it holds nothing."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    state: list[str] = stat.rpartition(")")[2].split()[:1]
-    return state == ["Z"]
+_HELD: dict[Path, FileLock] = {}
+"""The claims this process holds, by guarded path: a second lock object on the same file would
+see the first as "somebody else" (``flock`` belongs to an open file), so the process keeps one."""
+
+
+def _remove_old_claims(folder: Path, *, keep: str) -> None:
+    """Remove other runs' claim folders untouched for :data:`CLAIMS_KEPT` seconds: their lock
+    files are empty and free, one per chunk, and would otherwise pile up run after run."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - CLAIMS_KEPT
+    for run in folder.iterdir():
+        try:
+            stale = run.name != keep and run.stat().st_mtime < cutoff
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(run, ignore_errors=True)
 
 
 class _Transaction:

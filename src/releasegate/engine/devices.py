@@ -28,11 +28,15 @@ import glob
 import os
 import re
 import sys
+from dataclasses import dataclass
 
 from ..exceptions import ConfigError
 
 __all__ = [
+    "DEVICE_CHOICES",
+    "DEVICE_GRAMMAR",
     "MAX_CPU_WORKERS",
+    "DeviceRequest",
     "auto_num_workers",
     "available_memory",
     "configure_torch_threads",
@@ -41,6 +45,7 @@ __all__ = [
     "device_for_worker",
     "explicit_threads",
     "mps_available",
+    "parse_device",
 ]
 
 MAX_CPU_WORKERS = 8
@@ -50,7 +55,14 @@ MAX_CPU_WORKERS = 8
 _MEMORY_PER_WEIGHT_BYTE = 1.5
 """Resident memory of a worker per byte of weights (torch, activations, KV cache included)."""
 
-_DEVICE = re.compile(r"(auto|cpu|mps|cuda)(?::(\d+))?")
+DEVICE_GRAMMAR = "auto|cpu|mps|cuda(?::[0-9]+)?"
+"""The devices a user may name, written once: :func:`parse_device` matches it, the settings
+schema uses it as the ``device`` key's pattern (so a bad device is refused before anything runs)
+and the model spec checks its device by it."""
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, mps"
+""":data:`DEVICE_GRAMMAR` in words, for messages and help."""
+
+_DEVICE = re.compile(DEVICE_GRAMMAR)
 _WORKER = re.compile(r"gw(\d+)")
 
 
@@ -83,6 +95,24 @@ def mps_available() -> bool:
     return bool(torch.backends.mps.is_available())
 
 
+@dataclass(frozen=True)
+class DeviceRequest:
+    """A device as the user named it, parsed by :data:`DEVICE_GRAMMAR`."""
+
+    kind: str
+    """``auto``, ``cpu``, ``mps`` or ``cuda``."""
+    index: int | None
+    """N of ``cuda:N``; None for every other kind and for a bare ``cuda``."""
+
+
+def parse_device(requested: str) -> DeviceRequest:
+    """*requested* parsed; anything outside :data:`DEVICE_GRAMMAR` is a :class:`ConfigError`."""
+    if not isinstance(requested, str) or _DEVICE.fullmatch(requested) is None:
+        raise ConfigError(f"device '{requested}' is not one of {DEVICE_CHOICES}")
+    kind, _, index = requested.partition(":")
+    return DeviceRequest(kind=kind, index=int(index) if index else None)
+
+
 def device_for_worker(requested: str, worker_id: str | None) -> str:
     """The concrete device for xdist worker *worker_id* (``gw0``, ``gw1``...; None or
     ``master`` outside xdist).
@@ -90,10 +120,8 @@ def device_for_worker(requested: str, worker_id: str | None) -> str:
     ``auto`` and a bare ``cuda`` spread the workers over the GPUs (``gwN`` -> ``cuda:N mod
     count``); ``auto`` without CUDA is ``cpu``; ``cuda:K``, ``cpu`` and ``mps`` are kept.
     """
-    match = _DEVICE.fullmatch(requested)
-    if match is None or (match.group(2) is not None and match.group(1) != "cuda"):
-        raise ConfigError(f"device '{requested}' is not one of auto, cpu, cuda, cuda:N, mps")
-    kind, index = match.group(1), match.group(2)
+    parsed = parse_device(requested)
+    kind, index = parsed.kind, parsed.index
     if kind == "cpu":
         return kind
     if kind == "mps":
@@ -109,7 +137,7 @@ def device_for_worker(requested: str, worker_id: str | None) -> str:
             f"({_torch_build()}); use device 'auto' or 'cpu'"
         )
     if index is not None:
-        if int(index) >= count:
+        if index >= count:
             raise ConfigError(
                 f"device '{requested}' was asked for, but torch sees {count} CUDA device(s)"
             )

@@ -8,6 +8,8 @@ default model, converting MMLU, writing the fingerprint memo. Each such step run
 
 The lock is ``filelock``'s (``flock`` on POSIX): the kernel drops it when its process dies, so a
 crashed worker never leaves a lock behind, and the lock file itself may stay (it is empty).
+:func:`try_exclusive_lock` is the same lock taken without waiting, for work that one process
+claims while the others do something else (the prediction cache's chunk claims).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from ..exceptions import LockTimeoutError
 
-__all__ = ["exclusive_lock", "lock_path"]
+__all__ = ["exclusive_lock", "lock_path", "try_exclusive_lock"]
 
 
 def lock_path(path: Path) -> Path:
@@ -37,15 +39,10 @@ def exclusive_lock(guarded: Path, *, what: str, timeout: float | None = None) ->
     machine). Threads of one process exclude each other too. Raises :class:`OSError` when the
     lock file cannot be created (a read-only folder); callers decide whether that matters.
     """
-    path = lock_path(guarded)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # filelock polls for a held lock; its default of 50 ms per try made eight workers opening
-    # one cache at once wait up to 0.4 s each for opens that take a millisecond.
-    lock = FileLock(
-        path, timeout=-1 if timeout is None else timeout, thread_local=False, poll_interval=0.005
-    )
+    lock = _file_lock(guarded)
+    path = Path(lock.lock_file)
     try:
-        lock.acquire()
+        lock.acquire(timeout=-1 if timeout is None else timeout)
     except Timeout:
         raise LockTimeoutError(
             f"waited {timeout:g} s for {what}: another process holds its lock {path}. "
@@ -56,3 +53,27 @@ def exclusive_lock(guarded: Path, *, what: str, timeout: float | None = None) ->
         yield
     finally:
         lock.release()
+
+
+def try_exclusive_lock(guarded: Path) -> FileLock | None:
+    """The lock of *guarded*, taken now if nobody holds it; None at once if somebody does.
+
+    The caller releases it (``.release()``) or its process ends. "Somebody" includes another
+    lock object of this same process (``flock`` belongs to an open file, not to a process), so a
+    caller that may ask twice keeps what it holds. Raises :class:`OSError` when the lock file
+    cannot be created, as :func:`exclusive_lock` does.
+    """
+    lock = _file_lock(guarded)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return None
+    return lock
+
+
+def _file_lock(guarded: Path) -> FileLock:
+    path = lock_path(guarded)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # filelock polls for a held lock; its default of 50 ms per try made eight workers opening
+    # one cache at once wait up to 0.4 s each for opens that take a millisecond.
+    return FileLock(path, thread_local=False, poll_interval=0.005)

@@ -1,43 +1,37 @@
 """The state of one releasegate run in one process (the controller or a pytest-xdist worker).
 
 The plugin module holds pytest hooks only; everything they need lives in a
-:class:`ReleaseSession` kept in ``config.stash``. Suites, baselines, the model and the prediction
-cache are loaded lazily, so ``pytest tests/`` in a project that also has golden suites pays for
-none of them, and a re-run whose answers are all cached never loads the model.
+:class:`ReleaseSession` kept in ``config.stash``. The session coordinates: it loads, schedules
+and fetches answers, and hands the judging to the one place for each kind of test
+(:func:`~releasegate.golden.judging.judge` for a case,
+:func:`~releasegate.gate.verdicts.gate_metric` for a suite metric,
+:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark).
+
+Suites, baselines, the model and the prediction cache are loaded lazily, so ``pytest tests/``
+in a project that also has golden suites pays for none of them, and a re-run whose answers are
+all cached never loads the model.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
+from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
 from ..exceptions import BackendError, ConfigError
 from ..gate.baselines import BaselineStore, SuiteBaseline
-from ..gate.comparisons import (
-    Flip,
-    MetricOutcome,
-    PairedStatistics,
-    benchmark_mismatch,
-    compare_benchmark,
-    compare_suite_metric,
-    judge_bar,
-    judge_comparison,
-    suite_flips,
-    suite_mismatch,
-)
-from ..gate.stats import PairedComparison, SummedStatistic
+from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
-from ..golden.judging import CaseVerdict, judge_case, show_expected
-from ..golden.metrics import Decomposable, MetricValue, ScoredCase
-from ..golden.suites import MetricSpec, Suite, discover_suites
+from ..golden.judging import CaseVerdict, judge, score_suite
+from ..golden.metrics import ScoredCase
+from ..golden.suites import Suite, discover_suites
 from ..models.backend import (
     Backend,
     EndpointSpec,
@@ -45,8 +39,11 @@ from ..models.backend import (
     ModelSpec,
     check_model_source,
     lazy_backend,
+    lm_eval_capable,
     load_backend,
 )
+from ..reports.records import BenchmarkRecord, TestIdentity
+from ..review.store import ReviewStore
 from .cache import PredictionCache
 from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
@@ -54,10 +51,8 @@ from .scheduling import chunk_groups
 
 __all__ = [
     "BenchmarkRef",
-    "BenchmarkVerdict",
     "CaseRef",
     "MetricRef",
-    "MetricResult",
     "ReleaseSession",
     "identify_test",
 ]
@@ -106,68 +101,6 @@ class BenchmarkRef:
         )
 
 
-@dataclass(frozen=True)
-class BenchmarkVerdict:
-    """A benchmark test's outcome and its record for the report."""
-
-    passed: bool
-    message: str
-    record: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class MetricResult:
-    """A metric test's value and verdict."""
-
-    ref: MetricRef
-    spec: MetricSpec
-    value: MetricValue
-    outcome: MetricOutcome
-    baseline_value: float | None
-    comparison: PairedComparison | None = None
-    """The paired comparison with the baseline (no-drop tests)."""
-    flips: tuple[Flip, ...] = ()
-    """Cases that moved since the baseline (no-drop tests)."""
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "kind": "metric",
-            "suite": self.ref.suite,
-            "metric": self.ref.metric,
-            "test": self.ref.kind,
-            "value": self.value.value,
-            "details": dict(self.value.details),
-            "bar": self.spec.bar,
-            "min": self.spec.min,
-            "max": self.spec.max,
-            "max_drop": self.spec.max_drop,
-            "baseline": self.baseline_value,
-            "higher_is_better": self.spec.metric.higher_is_better,
-            "passed": self.outcome.passed,
-            "message": self.outcome.message,
-            "per_item": list(self.value.per_item),
-            "comparison": _comparison_record(self.comparison),
-            "flips": [flip.record() for flip in self.flips],
-        }
-
-
-def _comparison_record(comparison: PairedComparison | None) -> dict[str, Any] | None:
-    if comparison is None:
-        return None
-    return {
-        "test": comparison.test,
-        "baseline": comparison.baseline,
-        "now": comparison.now,
-        "difference": comparison.difference,
-        "ci": [comparison.ci_low, comparison.ci_high],
-        "confidence": comparison.confidence,
-        "p_value": comparison.p_value,
-        "items": comparison.items,
-        "worse": comparison.worse,
-        "better": comparison.better,
-    }
-
-
 @dataclass
 class ReleaseSession:
     """Everything a releasegate run holds in one process."""
@@ -187,6 +120,9 @@ class ReleaseSession:
     _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
+    given_backend: Backend | None = None
+    """A backend the caller already holds (the model being trained, in memory): used as it is,
+    nothing is loaded (:mod:`releasegate.integrations.transformers`)."""
 
     @property
     def is_controller(self) -> bool:
@@ -205,6 +141,11 @@ class ReleaseSession:
     @cached_property
     def baselines(self) -> BaselineStore:
         return BaselineStore(self.settings.baselines_dir)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """The review memory (human review scores of exact answers)."""
+        return ReviewStore(self.settings.reviews_dir)
 
     @cached_property
     def cache(self) -> PredictionCache:
@@ -246,9 +187,7 @@ class ReleaseSession:
 
     @cached_property
     def endpoint_spec(self) -> EndpointSpec:
-        # Every endpoint setting is a [tool.releasegate] key of the same name.
-        names = [f.name for f in fields(EndpointSpec)]
-        return EndpointSpec(**{name: getattr(self.settings, name) for name in names})
+        return self.settings.endpoint()
 
     def check_model(self) -> None:
         """Cheap checks (no torch import) that the configured model can be found."""
@@ -264,6 +203,8 @@ class ReleaseSession:
     def _load_backend(self) -> Backend:
         """The model's backend; for ``hf``, its weights are loaded only when an answer must be
         generated (a re-run whose answers are all cached imports neither torch nor transformers)."""
+        if self.given_backend is not None:
+            return self.given_backend
         return lazy_backend(
             self.settings.backend,
             self.model_spec,
@@ -313,15 +254,10 @@ class ReleaseSession:
     def benchmark_results(self) -> dict[str, TaskResult]:
         """Every configured benchmark run on this process's model (once; then cached)."""
         backend = self.backend
+        capable = lm_eval_capable(backend)
         runner = self.benchmark_runner
-        make_lm = getattr(backend, "lm_eval_model", None)
-        if make_lm is None:
-            raise ConfigError(
-                f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
-                "backend, or remove [tool.releasegate.general] tasks"
-            )
         results: dict[str, TaskResult] = runner.results(
-            lambda: make_lm(batch_size=runner.batch_size),
+            lambda: capable.lm_eval_model(batch_size=runner.batch_size),
             model_key=f"{backend.name}:{backend.fingerprint}",
         )
         return results
@@ -336,79 +272,19 @@ class ReleaseSession:
             for metric in task.metrics
         )
 
-    def evaluate_benchmark(self, ref: BenchmarkRef) -> BenchmarkVerdict:
+    def evaluate_benchmark(self, ref: BenchmarkRef) -> BenchmarkRecord:
+        """The benchmark test *ref* judged (running every benchmark first, once per process)."""
         assert self.general is not None
-        task = self.general.task(ref.task)
-        result = self.benchmark_results()[ref.task]
-        value = result.metrics[ref.metric]
-        stderr = result.stderr.get(ref.metric)
-        higher = result.higher_is_better.get(ref.metric, True)
-        label = ref.test_id
-        record: dict[str, Any] = {
-            "kind": "benchmark",
-            "suite": f"general/{ref.task}",
-            "metric": ref.metric,
-            "test": ref.kind,
-            "value": value,
-            "stderr": stderr,
-            "details": {},
-            "bar": "-" if ref.metric not in task.min else f">= {task.min[ref.metric]:g}",
-            "min": task.min.get(ref.metric),
-            "max": None,
-            "max_drop": task.max_drop,
-            "higher_is_better": higher,
-            "items": len(result.items),
-            "lm_eval_version": result.lm_eval_version,
-            "config_hash": result.config_hash,
-            "num_fewshot": result.num_fewshot,
-            "limit": result.limit,
-            "baseline": None,
-            "comparison": None,
-            "flips": [],
-        }
-        err = f" ± {stderr:.3g}" if stderr is not None else ""
-        if ref.kind == "value":
-            record["task_result"] = result.to_json()
-            head = f"{label} = {value:.4g}{err} over {len(result.items)} questions"
-            bar = task.min.get(ref.metric)
-            passed = bar is None or value >= bar
-            message = head if passed else f"{head}: below its minimum {bar:g}"
-            return self._benchmark_verdict(record, passed, message)
-        baseline = self.baselines.load_benchmark(ref.task)
-        assert baseline is not None
-        record["baseline"] = baseline.metrics.get(ref.metric)
-        refused = benchmark_mismatch(
-            label, result, baseline, lm_eval_version=result.lm_eval_version
-        )
-        if refused is not None:
-            record["refused"] = refused
-            return self._benchmark_verdict(record, False, refused)
-        alpha = self.general.alpha or self.settings.alpha
-        comparison, flips = compare_benchmark(
+        return gate_benchmark(
+            ref.test_id,
+            self.general.task(ref.task),
             ref.metric,
-            result,
-            baseline,
-            higher_is_better=higher,
+            ref.kind,
+            self.benchmark_results()[ref.task],
+            None if ref.kind == "value" else self.baselines.load_benchmark(ref.task),
+            alpha=self.general.alpha or self.settings.alpha,
             samples=self.settings.bootstrap_samples,
-            confidence=1 - 2 * alpha,
         )
-        record["comparison"] = _comparison_record(comparison)
-        record["flips"] = [flip.record() for flip in flips]
-        outcome = judge_comparison(
-            label,
-            comparison,
-            max_drop=task.max_drop if task.max_drop is not None else math.inf,
-            alpha=alpha,
-            higher_is_better=higher,
-            flips=flips,
-        )
-        return self._benchmark_verdict(record, outcome.passed, outcome.message)
-
-    @staticmethod
-    def _benchmark_verdict(record: dict[str, Any], passed: bool, message: str) -> BenchmarkVerdict:
-        record["passed"] = passed
-        record["message"] = message
-        return BenchmarkVerdict(passed, message, record)
 
     def close(self) -> None:
         if "predictions" in self.__dict__ and self.predictions.backend_loaded:
@@ -463,18 +339,12 @@ class ReleaseSession:
         return prediction
 
     def judge(self, ref: CaseRef) -> CaseVerdict:
+        """The case test *ref* judged (its answer generated with its chunk if needed)."""
         suite = self.suites[ref.suite]
         case = suite.case(ref.case_id)
-        prediction = self.answer(ref)
-        check = suite.check_for(case)
         baseline = self.baseline_of(suite.name)
-        return judge_case(
-            case,
-            check_name=check.name,
-            result=check(prediction.answer, case.expected),
-            prediction=prediction,
-            baseline=baseline.cases.get(case.id) if baseline else None,
-        )
+        before = baseline.cases.get(case.id) if baseline else None
+        return judge(suite, case, self.answer(ref), before, reviews=self.reviews)
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,
@@ -484,7 +354,7 @@ class ReleaseSession:
     def scored_suite(self, suite: Suite) -> list[ScoredCase]:
         """Every case of *suite* answered and checked (generating what no one has yet)."""
         if suite.name not in self._scored:
-            answers: dict[str, Any] = {}
+            answers: dict[str, Prediction] = {}
             for chunk, cases in self._chunks_of_suite(suite):
                 answers.update(self.predictions.answers(suite, cases, claim_key=chunk))
             unanswered = [case for case in suite.cases if case.key not in answers]
@@ -497,12 +367,9 @@ class ReleaseSession:
                     + (", ..." if len(unanswered) > 5 else "")
                     + f"); first: {first.reason if first else 'unknown'}"
                 )
-            scored = []
-            for case in suite.cases:
-                answer = answers[case.key].answer
-                result = suite.check_for(case)(answer, case.expected)
-                scored.append(ScoredCase(case.id, answer, case.expected, result))
-            self._scored[suite.name] = scored
+            self._scored[suite.name] = score_suite(
+                suite, {key: prediction.answer for key, prediction in answers.items()}
+            )
         return self._scored[suite.name]
 
     def _chunks_of_suite(self, suite: Suite) -> list[tuple[str, list[GoldenCase]]]:
@@ -520,133 +387,31 @@ class ReleaseSession:
         return list(chunks.items())
 
     def evaluate_metric(self, ref: MetricRef) -> MetricResult:
+        """The metric test *ref* judged (every case of its suite answered first)."""
         suite = self.suites[ref.suite]
-        spec = suite.metric(ref.metric)
-        scored = self.scored_suite(suite)
-        value = spec.metric(scored)
-        case_ids = [item.case_id for item in scored]
-        baseline = self.baseline_of(suite.name)
-        metric_baseline = baseline.metrics.get(spec.name) if baseline else None
-        flips: list[Flip] = []
-        comparison: PairedComparison | None = None
-        if ref.kind == "no_drop":
-            assert metric_baseline is not None and baseline is not None
-            assert spec.max_drop is not None
-            answers = {item.case_id: item.answer for item in scored}
-            baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
-            refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
-            if refused is not None:
-                return MetricResult(
-                    ref, spec, value, MetricOutcome(False, refused), metric_baseline.value
-                )
-            comparison = compare_suite_metric(
-                spec,
-                value,
-                metric_baseline,
-                case_ids,
-                recompute=self._recompute(suite, spec, scored, baseline_answers),
-                samples=self.settings.bootstrap_samples,
-                confidence=1 - 2 * self.settings.alpha,
-                answers=answers,
-                baseline_answers=baseline_answers,
-                paired=self._paired_statistics(suite, spec, scored, baseline_answers),
-            )
-            flips = suite_flips(
-                value,
-                metric_baseline,
-                case_ids,
-                higher_is_better=spec.metric.higher_is_better,
-                answers=answers,
-                baseline_answers=baseline_answers,
-                expected={item.case_id: show_expected(item.expected) for item in scored},
-            )
-            outcome = judge_comparison(
-                f"{suite.name}::{spec.name}",
-                comparison,
-                max_drop=spec.max_drop,
-                alpha=self.settings.alpha,
-                higher_is_better=spec.metric.higher_is_better,
-                flips=flips,
-            )
-        else:
-            answers = {item.case_id: item.answer for item in scored}
-            outcome = judge_bar(suite.name, spec, value, case_ids, answers)
-        return MetricResult(
-            ref,
-            spec,
-            value,
-            outcome,
-            metric_baseline.value if metric_baseline else None,
-            comparison,
-            tuple(flips),
+        return gate_metric(
+            suite,
+            suite.metric(ref.metric),
+            ref.kind,
+            self.scored_suite(suite),
+            self.baseline_of(suite.name),
+            alpha=self.settings.alpha,
+            samples=self.settings.bootstrap_samples,
+            reviews=self.reviews,
         )
 
-    def _paired_statistics(
-        self,
-        suite: Suite,
-        spec: MetricSpec,
-        scored: Sequence[ScoredCase],
-        baseline_answers: Mapping[str, str],
-    ) -> PairedStatistics | None:
-        """For a metric computed from per-case counts: the counts of the baseline's answers and
-        of this run's, on the same cases (what the paired test resamples)."""
-        metric = spec.metric
-        if not isinstance(metric, Decomposable):
-            return None
 
-        def paired(indices: Sequence[int]) -> tuple[SummedStatistic, SummedStatistic]:
-            now = [scored[i] for i in indices]
-            before = [self._rescored(suite, item, baseline_answers[item.case_id]) for item in now]
-            return metric.paired_statistics(before, now)
-
-        return paired
-
-    @staticmethod
-    def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:
-        """*item* as the baseline answered it, checked as this run checks it."""
-        case = suite.case(item.case_id)
-        return ScoredCase(
-            case.id, answer, case.expected, suite.check_for(case)(answer, case.expected)
-        )
-
-    def _recompute(
-        self,
-        suite: Suite,
-        spec: MetricSpec,
-        scored: Sequence[ScoredCase],
-        baseline_answers: Mapping[str, str],
-    ) -> Callable[[Sequence[int]], tuple[float, float]] | None:
-        """For a metric that is not a mean of per-case values: the metric of the baseline's
-        answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
-        if getattr(spec.metric, "additive", False) or isinstance(spec.metric, Decomposable):
-            return None
-        # The cases the baseline answered (the comparison is paired on those alone).
-        before = {
-            i: self._rescored(suite, item, baseline_answers[item.case_id])
-            for i, item in enumerate(scored)
-            if item.case_id in baseline_answers
-        }
-
-        def recompute(indices: Sequence[int]) -> tuple[float, float]:
-            return (
-                spec.metric([before[i] for i in indices]).value,
-                spec.metric([scored[i] for i in indices]).value,
-            )
-
-        return recompute
-
-
-def identify_test(param: object) -> dict[str, str] | None:
-    """Which releasegate test a test parameter names (``kind``, ``suite``, ``key``), as plain
-    data that travels on every phase's report (setup, call, teardown) from a worker to the
-    controller, so a test that ends without a verdict (an ERROR in setup) is still reported
-    under its case or metric; None for any other test's parameter."""
+def identify_test(param: object) -> TestIdentity | None:
+    """Which releasegate test a test parameter names; it travels on every phase's report
+    (setup, call, teardown) from a worker to the controller, so a test that ends without a
+    verdict (an ERROR in setup) is still reported under its case or metric; None for any other
+    test's parameter."""
     if isinstance(param, CaseRef):
-        return {"kind": "case", "suite": param.suite, "key": param.key}
+        return TestIdentity("case", param.suite, param.key)
     if isinstance(param, MetricRef):
-        return {"kind": "metric", "suite": param.suite, "key": param.test_id}
+        return TestIdentity("metric", param.suite, param.test_id)
     if isinstance(param, BenchmarkRef):
-        return {"kind": "benchmark", "suite": f"general/{param.task}", "key": param.test_id}
+        return TestIdentity("benchmark", f"general/{param.task}", param.test_id)
     return None
 
 

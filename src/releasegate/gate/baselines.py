@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from ..atomic import write_text_atomic
 from ..exceptions import BaselineError, GoldenFileError
+from ..reports.records import CaseRecord, ItemResult, MetricRecord
 from ..schemas import validate_document
 
 __all__ = [
@@ -65,6 +67,16 @@ class CaseBaseline:
     score: float | None = None
     """The check's score (similarity, fraction of JSON fields), where it has one."""
 
+    @classmethod
+    def of(cls, record: CaseRecord) -> CaseBaseline:
+        """The case as this run leaves it for the next baseline: the check's verdict (reviews
+        belong to the answer and are found again by its hash, not kept in the baseline)."""
+        return cls(
+            outcome="passed" if record.check_passed else "failed",
+            answer=record.answer,
+            score=record.score,
+        )
+
 
 @dataclass(frozen=True)
 class MetricBaseline:
@@ -74,6 +86,13 @@ class MetricBaseline:
     """The metric's value."""
     per_item: Mapping[str, float] = field(default_factory=dict)
     """Each case's contribution, by case id (for paired comparisons)."""
+
+    @classmethod
+    def of(cls, record: MetricRecord, case_ids: Sequence[str]) -> MetricBaseline:
+        """The metric as this run leaves it for the next baseline (*case_ids*: the suite's
+        cases, in the order of the record's ``per_item``)."""
+        per_item = dict(zip(case_ids, record.per_item, strict=True)) if record.per_item else {}
+        return cls(value=record.value, per_item=per_item)
 
 
 @dataclass(frozen=True)
@@ -361,7 +380,7 @@ class BenchmarkBaseline:
         metrics: Mapping[str, float] = self.document["metrics"]
         return metrics
 
-    @property
-    def items(self) -> Mapping[str, Mapping[str, Any]]:
-        items: Mapping[str, Mapping[str, Any]] = self.document["items"]
-        return items
+    @cached_property
+    def items(self) -> Mapping[str, ItemResult]:
+        """Each question as the reference model answered it."""
+        return {key: ItemResult.from_json(item) for key, item in self.document["items"].items()}

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmarks.general import TaskResult
-from ..golden.metrics import MetricValue
+from ..golden.metrics import MetricValue, is_additive
 from ..golden.suites import MetricSpec
 from ..reports.display import shorten
-from .baselines import BenchmarkBaseline, MetricBaseline, same_as_stored
+from ..reports.records import Flip
+from .baselines import MetricBaseline, same_as_stored
 from .stats import (
     PairedComparison,
     SummedStatistic,
@@ -33,8 +33,6 @@ __all__ = [
     "Flip",
     "MetricOutcome",
     "PairedStatistics",
-    "benchmark_mismatch",
-    "compare_benchmark",
     "compare_suite_metric",
     "judge_bar",
     "judge_comparison",
@@ -105,32 +103,6 @@ def _costliest(
         answer = shorten(answers.get(case_id, ""), 80)
         lines.append(f"    {case_id:<28} {item:8.4g}  {answer}")
     return lines
-
-
-@dataclass(frozen=True)
-class Flip:
-    """An item that moved between the baseline and this run."""
-
-    item: str
-    """Case id, or a benchmark's document id."""
-    direction: str
-    """``worse`` (passed before, fails now) or ``better``."""
-    before: float
-    now: float
-    before_answer: str = ""
-    now_answer: str = ""
-    expected: str = ""
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "item": self.item,
-            "direction": self.direction,
-            "before": self.before,
-            "now": self.now,
-            "before_answer": self.before_answer,
-            "now_answer": self.now_answer,
-            "expected": self.expected,
-        }
 
 
 def judge_comparison(
@@ -272,42 +244,8 @@ def compare_suite_metric(
     to the suite or removed from it since the baseline are counted (``added``, ``removed``) and
     left out; :func:`suite_mismatch` says when too few remain.
     """
-    comparison = _compare_suite_metric(
-        spec,
-        value,
-        baseline,
-        case_ids,
-        recompute=recompute,
-        samples=samples,
-        confidence=confidence,
-        seed=seed,
-        answers=answers or {},
-        baseline_answers=baseline_answers or {},
-        paired=paired,
-    )
-    if not baseline.per_item:
-        return comparison
-    return replace(
-        comparison,
-        added=len(case_ids) - comparison.items if comparison.items else len(case_ids),
-        removed=len(set(baseline.per_item) - set(case_ids)),
-    )
-
-
-def _compare_suite_metric(
-    spec: MetricSpec,
-    value: MetricValue,
-    baseline: MetricBaseline,
-    case_ids: Sequence[str],
-    *,
-    recompute: Callable[[Sequence[int]], tuple[float, float]] | None,
-    samples: int,
-    confidence: float,
-    seed: int,
-    answers: Mapping[str, str],
-    baseline_answers: Mapping[str, str],
-    paired: PairedStatistics | None,
-) -> PairedComparison:
+    answers = answers or {}
+    baseline_answers = baseline_answers or {}
     higher = spec.metric.higher_is_better
     # Paired on the cases both runs have (their answers too, where the metric needs them).
     positions = [
@@ -332,50 +270,85 @@ def _compare_suite_metric(
     )
     worse = sum(1 for flip in flips if flip.direction == "worse")
     better = len(flips) - worse
-    if not positions:
-        # A baseline without per-case values: compare the values alone, without a test.
-        return PairedComparison(
-            "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
-        )
     same = bool(answers) and all(
         answers.get(case_ids[i]) == baseline_answers.get(case_ids[i], object()) for i in positions
     )
-    if now and getattr(spec.metric, "additive", False):
-        if same:
-            return unchanged(math.fsum(now) / len(now), len(now), confidence=confidence)
-        return compare_per_item(
-            before,
-            now,
-            higher_is_better=higher,
-            samples=samples,
-            seed=seed,
-            confidence=confidence,
-            worse=worse,
-            better=better,
+    comparison: PairedComparison
+    if not positions:
+        # A baseline without per-case values: compare the values alone, without a test.
+        comparison = PairedComparison(
+            "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, 0, 0
         )
-    if paired is not None:
-        before_stat, now_stat = paired(positions)
-        if same:
-            return unchanged(
-                now_stat(np.arange(len(positions))), len(positions), confidence=confidence
+    elif now and is_additive(spec.metric):
+        comparison = (
+            unchanged(math.fsum(now) / len(now), len(now), confidence=confidence)
+            if same
+            else compare_per_item(
+                before,
+                now,
+                higher_is_better=higher,
+                samples=samples,
+                seed=seed,
+                confidence=confidence,
+                worse=worse,
+                better=better,
             )
-        return compare_summed(
-            before_stat,
-            now_stat,
-            higher_is_better=higher,
-            samples=samples,
-            seed=seed,
-            confidence=confidence,
-            worse=worse,
-            better=better,
         )
-    if recompute is None:
+    elif paired is not None:
+        before_stat, now_stat = paired(positions)
+        comparison = (
+            unchanged(now_stat(np.arange(len(positions))), len(positions), confidence=confidence)
+            if same
+            else compare_summed(
+                before_stat,
+                now_stat,
+                higher_is_better=higher,
+                samples=samples,
+                seed=seed,
+                confidence=confidence,
+                worse=worse,
+                better=better,
+            )
+        )
+    elif recompute is None:
         # Nothing to pair on: compare the values alone, without a test.
-        return PairedComparison(
+        comparison = PairedComparison(
             "bootstrap", baseline.value, value.value, math.nan, math.nan, 1.0, 0, worse, better
         )
-    if same:
-        return unchanged(recompute(positions)[1], len(positions), confidence=confidence)
+    elif same:
+        comparison = unchanged(recompute(positions)[1], len(positions), confidence=confidence)
+    else:
+        comparison = _recomputed_bootstrap(
+            recompute,
+            positions,
+            higher_is_better=higher,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+    if not baseline.per_item:
+        return comparison
+    return replace(
+        comparison,
+        added=len(case_ids) - comparison.items if comparison.items else len(case_ids),
+        removed=len(set(baseline.per_item) - set(case_ids)),
+    )
+
+
+def _recomputed_bootstrap(
+    recompute: Callable[[Sequence[int]], tuple[float, float]],
+    positions: Sequence[int],
+    *,
+    higher_is_better: bool,
+    samples: int,
+    seed: int,
+    confidence: float,
+    worse: int,
+    better: int,
+) -> PairedComparison:
+    """A paired bootstrap that recomputes the metric of both runs on each resample."""
     index = list(positions)
     # Both statistics of one resample come from a single recompute call.
     cache: dict[bytes, tuple[float, float]] = {}
@@ -391,186 +364,10 @@ def _compare_suite_metric(
         lambda picked: memo(picked, 0),
         lambda picked: memo(picked, 1),
         len(positions),
-        higher_is_better=higher,
+        higher_is_better=higher_is_better,
         samples=samples,
         seed=seed,
         confidence=confidence,
         worse=worse,
         better=better,
-    )
-
-
-def benchmark_mismatch(
-    label: str,
-    now: TaskResult,
-    baseline: BenchmarkBaseline,
-    *,
-    lm_eval_version: str,
-) -> str | None:
-    """Why *now* cannot be compared with *baseline* (None when it can): another lm-eval,
-    another task configuration or limit, or other questions under the same ids."""
-    hint = (
-        "re-record the baseline on the reference model (`releasegate baseline --model <base "
-        "model>`) so the comparison is like with like"
-    )
-    if baseline.lm_eval_version != lm_eval_version:
-        return (
-            f"{label}: the baseline was recorded with lm-eval {baseline.lm_eval_version}, this "
-            f"run uses lm-eval {lm_eval_version}; {hint}"
-        )
-    if baseline.config_hash != now.config_hash:
-        return (
-            f"{label}: the task configuration changed since the baseline (config hash "
-            f"{baseline.config_hash} then, {now.config_hash} now: prompt, few-shot or metrics); "
-            f"{hint}"
-        )
-    if baseline.limit != now.limit:
-        return (
-            f"{label}: the baseline ran with limit {baseline.limit}, this run with "
-            f"{now.limit}; {hint}"
-        )
-    changed = [
-        key
-        for key, item in now.items.items()
-        if key in baseline.items and baseline.items[key]["doc_hash"] != item.doc_hash
-    ]
-    if changed:
-        return (
-            f"{label}: {len(changed)} question(s) differ from the baseline's under the same ids "
-            f"(first: {changed[0]}): the data changed; {hint}"
-        )
-    if not any(key in baseline.items for key in now.items):
-        return f"{label}: no question of this run is in the baseline; {hint}"
-    return None
-
-
-def compare_benchmark(
-    metric: str,
-    now: TaskResult,
-    baseline: BenchmarkBaseline,
-    *,
-    higher_is_better: bool,
-    samples: int,
-    confidence: float,
-    seed: int = 0,
-) -> tuple[PairedComparison, list[Flip]]:
-    """Pair a benchmark metric with its baseline, question by question.
-
-    Per-item 1/0 values (accuracy) get the exact McNemar test; per-item numbers aggregated by a
-    mean a paired bootstrap of those numbers; anything else (a corpus metric whose items are
-    pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation.
-    """
-    keys = [key for key in now.items if key in baseline.items]
-    before: list[Any] = [baseline.items[key]["scores"].get(metric) for key in keys]
-    after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
-    flips: list[Flip] = []
-    numeric = all(isinstance(v, int | float) for v in [*before, *after])
-    aggregation = now.aggregation.get(metric, "mean")
-    combine = None if numeric and aggregation == "mean" else _aggregation_function(aggregation)
-    for key, b, a in zip(keys, before, after, strict=True):
-        old_answer = str(baseline.items[key]["answer"])
-        new_answer = now.items[key].answer
-        # A corpus metric's items are pairs: an item's own score is the metric of it alone
-        # (sentence BLEU, one answer's field F1), which says which way it moved.
-        old_score, new_score = (
-            (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
-        )
-        if old_answer == new_answer and same_as_stored(old_score, new_score):
-            continue  # an unchanged answer is never a flip
-        if not same_as_stored(old_score, new_score):
-            got_worse = new_score < old_score if higher_is_better else new_score > old_score
-            direction = "worse" if got_worse else "better"
-        elif numeric or old_answer == new_answer:
-            continue  # an accuracy's wrong answer that became another wrong one did not flip
-        else:
-            direction = "changed"
-        flips.append(
-            Flip(
-                key,
-                direction,
-                old_score,
-                new_score,
-                old_answer,
-                new_answer,
-                now.items[key].target,
-            )
-        )
-    flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
-    worse = sum(1 for flip in flips if flip.direction == "worse")
-    better = sum(1 for flip in flips if flip.direction == "better")
-    if (
-        keys
-        and not flips
-        and all(str(baseline.items[key]["answer"]) == now.items[key].answer for key in keys)
-    ):
-        # Every answer as in the baseline: exact, nothing to resample.
-        value = (
-            math.fsum(float(v) for v in after) / len(after)
-            if combine is None
-            else float(combine(after))
-        )
-        return unchanged(value, len(keys), confidence=confidence), flips
-    if combine is None:
-        comparison = compare_per_item(
-            [float(v) for v in before],
-            [float(v) for v in after],
-            higher_is_better=higher_is_better,
-            samples=samples,
-            seed=seed,
-            confidence=confidence,
-            worse=worse,
-            better=better,
-        )
-        return comparison, flips
-    return (
-        paired_bootstrap(
-            lambda picked: float(combine([before[i] for i in picked])),
-            lambda picked: float(combine([after[i] for i in picked])),
-            len(keys),
-            higher_is_better=higher_is_better,
-            samples=samples,
-            seed=seed,
-            confidence=confidence,
-            worse=worse,
-            better=better,
-        ),
-        flips,
-    )
-
-
-def _alone(combine: Callable[[list[Any]], float] | None, item: Any) -> float:
-    """The metric of one item by itself; NaN where it has none (the item is then only marked
-    as changed when its answer changed)."""
-    if combine is None:
-        return math.nan
-    try:
-        return float(combine([item]))
-    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):
-        return math.nan
-
-
-def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
-    """lm-eval's aggregation *name* (``mean``, ``bleu``...) or ``module.function``."""
-    from lm_eval.api.registry import AGGREGATION_REGISTRY
-
-    if name in AGGREGATION_REGISTRY:
-        function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
-        return function
-    module_name, _, attribute = name.rpartition(".")
-    if not module_name:
-        # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
-        # metrics (re-exported by a task's utils.py) are found here.
-        module_name, attribute = "releasegate.benchmarks.lmeval", name
-    import importlib
-
-    try:
-        found: Callable[[list[Any]], float] = getattr(
-            importlib.import_module(module_name), attribute
-        )
-        return found
-    except (ImportError, AttributeError):
-        pass
-    raise ValueError(
-        f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
-        "`aggregation: !function module.name`"
     )

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..reports.records import ComparisonRecord
+
 __all__ = [
     "PairedComparison",
     "SummedStatistic",
@@ -73,6 +75,23 @@ class PairedComparison:
     def difference(self) -> float:
         """``now - baseline``: negative is worse for a higher-is-better metric."""
         return self.now - self.baseline
+
+    def to_record(self) -> ComparisonRecord:
+        """What the run's report keeps of this comparison."""
+        return ComparisonRecord(
+            test=self.test,
+            baseline=self.baseline,
+            now=self.now,
+            difference=self.difference,
+            ci=(self.ci_low, self.ci_high),
+            confidence=self.confidence,
+            p_value=self.p_value,
+            items=self.items,
+            worse=self.worse,
+            better=self.better,
+            added=self.added,
+            removed=self.removed,
+        )
 
     def describe(self, higher_is_better: bool = True) -> str:
         """``baseline 0.62, now 0.55, diff -0.07 [95% CI -0.11, -0.03], p=0.004 (exact

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .cases import GoldenCase
 from .checks import CheckResult, build_check
-from .loaders import load_cases
+from .io import load_cases
 from .metrics import MetricValue, build_metric
 from .suites import Suite, discover_suites, load_suite
 

@@ -1,6 +1,6 @@
 """Golden cases: one row of a suite's case file, as the rest of the engine sees it.
 
-Loading (JSONL, CSV, XLSX) lives in :mod:`releasegate.golden.loaders`; this module holds the record
+Loading (JSONL, CSV, XLSX) lives in :mod:`releasegate.golden.io`; this module holds the record
 and the rule that turns a case id into a pytest id.
 
 A case id is whatever the team wrote (``"退款 问题/1"``, ``"a::b[1]"``) and stays so in reports,

@@ -13,7 +13,8 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -79,8 +80,8 @@ class Check(Protocol):
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters: declared per check (and per metric, see releasegate.golden.metrics), validated in one
-# place.
+# Parameters: declared once, as fields of the check's (or metric's) dataclass made with
+# :func:`param`; read and validated in one place, :func:`read_params`.
 
 
 class ParamError(ConfigError):
@@ -96,6 +97,34 @@ class Param:
     """Returns the value to use, or raises ValueError saying what the value must be."""
     required: bool = False
     default: Any = None
+
+
+_PARAM = "releasegate.param"
+
+
+def param(read: Callable[[Any], Any], *, default: Any = None, required: bool = False) -> Any:
+    """A dataclass field that is also a parameter a manifest may give, under the field's name.
+
+    *read* returns the value to use or raises ValueError saying what it must be; *default* is the
+    value when the manifest leaves it out (a required parameter has none: declare the class
+    ``kw_only`` when a required one follows one with a default). :func:`params_of` lists them.
+    """
+    declared = Param(name="", read=read, required=required, default=default)
+    metadata = {_PARAM: declared}
+    if required:
+        return field(metadata=metadata)
+    if isinstance(default, dict | list):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@cache
+def params_of(cls: type) -> tuple[Param, ...]:
+    """The parameters *cls* (a check or metric dataclass) declares with :func:`param`, in field
+    order."""
+    return tuple(
+        replace(f.metadata[_PARAM], name=f.name) for f in fields(cls) if _PARAM in f.metadata
+    )
 
 
 def read_params(
@@ -308,8 +337,8 @@ class ContainsCheck:
     is by substring, which is what Chinese text (no spaces between words) needs.
     """
 
-    keywords: tuple[str, ...] | None = None
-    mode: str = "all"
+    keywords: tuple[str, ...] | None = param(as_str_tuple)
+    mode: str = param(one_of("all", "any"), default="all")
     name: str = "contains"
 
     def _keywords(self, expected: Expected) -> tuple[str, ...]:
@@ -346,8 +375,8 @@ def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
 class RegexCheck:
     """``re.search`` in the answer for the ``pattern`` param, else for the expected pattern(s)."""
 
-    pattern: str | None = None
-    ignore_case: bool = False
+    pattern: str | None = param(as_str)
+    ignore_case: bool = param(as_bool, default=False)
     name: str = "regex"
 
     def __call__(self, answer: str, expected: Expected) -> CheckResult:
@@ -419,7 +448,8 @@ def _label_pattern(label: str) -> _LabelPattern:
 class LabelCheck:
     """Finds which of the suite's labels the answer names (earliest wins) and compares it."""
 
-    labels: tuple[str, ...]
+    labels: tuple[str, ...] = param(as_str_tuple, default=())
+    """The labels to find; the suite's ``labels`` when the check gives none."""
     _patterns: tuple[_LabelPattern, ...] = field(repr=False, compare=False, default=())
     name: str = "label"
 
@@ -498,7 +528,7 @@ def _json_text(value: Any) -> str:
     return _short(json.dumps(value, ensure_ascii=False), 30)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JsonCheck:
     """Extract a JSON object from the answer, validate it against a schema, compare fields.
 
@@ -506,9 +536,12 @@ class JsonCheck:
     right when present and equal after normalisation (strings via ``normalize_text``).
     """
 
+    schema: str = param(as_str, required=True)
+    """The schema file as the manifest names it (looked up in the suite's folder, then
+    ``schemas_dir``)."""
+    fields: tuple[str, ...] | None = param(as_str_tuple)
     validator: Any = field(repr=False)
     """A jsonschema Draft 2020-12 validator for the check's schema."""
-    fields: tuple[str, ...] | None = None
     name: str = "json"
 
     def __call__(self, answer: str, expected: Expected) -> CheckResult:
@@ -551,12 +584,12 @@ class JsonCheck:
 _SIMILARITY_BOUNDS = {"rougeL": 1.0, "bleu": 100.0, "chrf": 100.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SimilarityCheck:
     """A sentence similarity (ROUGE-L, BLEU or chrF) to the best reference of at least ``min``."""
 
-    min: float
-    metric: str = "rougeL"
+    metric: str = param(one_of(*_SIMILARITY_BOUNDS), default="rougeL")
+    min: float = param(as_number, required=True)
     language: str = "en"
     name: str = "similarity"
 
@@ -582,35 +615,25 @@ class SimilarityCheck:
 
 
 def _exact(params: Mapping[str, Any], context: CheckContext) -> Check:
-    read_params("check", "exact", params, ())
+    read_params("check", "exact", params, params_of(ExactCheck))
     return ExactCheck()
 
 
 def _normalized(params: Mapping[str, Any], context: CheckContext) -> Check:
-    read_params("check", "normalized", params, ())
+    read_params("check", "normalized", params, params_of(NormalizedCheck))
     return NormalizedCheck()
 
 
 def _contains(params: Mapping[str, Any], context: CheckContext) -> Check:
-    values = read_params(
-        "check",
-        "contains",
-        params,
-        (Param("keywords", as_str_tuple), Param("mode", one_of("all", "any"), default="all")),
-    )
+    values = read_params("check", "contains", params, params_of(ContainsCheck))
     keywords = values["keywords"]
     if keywords is not None and any(not normalize_text(kw) for kw in keywords):
         raise ParamError("check 'contains': a keyword is empty after normalisation")
-    return ContainsCheck(keywords=keywords, mode=values["mode"])
+    return ContainsCheck(**values)
 
 
 def _regex(params: Mapping[str, Any], context: CheckContext) -> Check:
-    values = read_params(
-        "check",
-        "regex",
-        params,
-        (Param("pattern", as_str), Param("ignore_case", as_bool, default=False)),
-    )
+    values = read_params("check", "regex", params, params_of(RegexCheck))
     if values["pattern"] is not None:
         try:
             _compile(values["pattern"], values["ignore_case"])
@@ -619,12 +642,12 @@ def _regex(params: Mapping[str, Any], context: CheckContext) -> Check:
                 f"check 'regex': parameter 'pattern' is not a valid regular expression "
                 f"/{values['pattern']}/: {err}"
             ) from None
-    return RegexCheck(pattern=values["pattern"], ignore_case=values["ignore_case"])
+    return RegexCheck(**values)
 
 
 def _label(params: Mapping[str, Any], context: CheckContext) -> Check:
-    values = read_params("check", "label", params, (Param("labels", as_str_tuple),))
-    labels = values["labels"] if values["labels"] is not None else context.labels
+    values = read_params("check", "label", params, params_of(LabelCheck))
+    labels = values["labels"] or context.labels
     if not labels:
         raise ParamError(
             "check 'label' needs labels: give the suite 'labels: [...]' or the check "
@@ -636,32 +659,19 @@ def _label(params: Mapping[str, Any], context: CheckContext) -> Check:
 
 
 def _json(params: Mapping[str, Any], context: CheckContext) -> Check:
-    values = read_params(
-        "check",
-        "json",
-        params,
-        (Param("schema", as_str, required=True), Param("fields", as_str_tuple)),
-    )
-    return JsonCheck(validator=_load_schema(values["schema"], context), fields=values["fields"])
+    values = read_params("check", "json", params, params_of(JsonCheck))
+    return JsonCheck(**values, validator=_load_schema(values["schema"], context))
 
 
 def _similarity(params: Mapping[str, Any], context: CheckContext) -> Check:
-    values = read_params(
-        "check",
-        "similarity",
-        params,
-        (
-            Param("metric", one_of(*_SIMILARITY_BOUNDS), default="rougeL"),
-            Param("min", as_number, required=True),
-        ),
-    )
+    values = read_params("check", "similarity", params, params_of(SimilarityCheck))
     top = _SIMILARITY_BOUNDS[values["metric"]]
     if not 0 <= values["min"] <= top:
         raise ParamError(
             f"check 'similarity': min {values['min']:g} is outside {values['metric']}'s "
             f"range [0, {top:g}]"
         )
-    return SimilarityCheck(min=values["min"], metric=values["metric"], language=context.language)
+    return SimilarityCheck(**values, language=context.language)
 
 
 CHECKS: Mapping[str, Callable[[Mapping[str, Any], CheckContext], Check]] = MappingProxyType(

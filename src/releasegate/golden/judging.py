@@ -1,24 +1,45 @@
 """Judging one case: the check's verdict, set against the baseline's, and how to show it.
 
+The one place a case's check runs: :func:`score_case` (for a suite's metrics, and for the
+baseline's answers a paired comparison re-checks) and :func:`judge` (for a case test).
+
 Regression semantics: a case that passed on the baseline and fails now is a
 regression (FAILED); one that already failed is a known failure (XFAIL, marked at collection);
 one that failed before and passes now XPASSes (an improvement); a ``critical`` case must pass
 whatever the baseline says; with no baseline a case is plain pass/fail.
+
+Human review: in a suite with a ``review:`` rubric, :func:`judge` joins the reviewers' verdict on
+the exact answer (:func:`releasegate.review.verdicts.human_verdict`); an answer scored below the
+pass mark fails its test, a regression when the baseline's answer passed review.
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine.predictions import Prediction
 from ..gate.baselines import CaseBaseline
+from ..reports.records import CaseRecord, HumanRecord
+from ..review.store import ReviewStore
+from ..review.verdicts import human_verdict
 from .cases import Expected, GoldenCase
 from .checks import CheckResult
+from .metrics import ScoredCase
+from .suites import Suite
 
-__all__ = ["CaseVerdict", "failure_message", "judge_case", "show_expected"]
+__all__ = [
+    "CaseVerdict",
+    "failure_message",
+    "judge",
+    "judge_case",
+    "score_case",
+    "score_suite",
+    "show_expected",
+]
 
 
 @dataclass(frozen=True)
@@ -35,10 +56,12 @@ class CaseVerdict:
     """The check's verdict."""
     baseline: CaseBaseline | None
     """The case in the baseline, or None (no baseline, or a new case)."""
+    human: HumanRecord | None = None
+    """The reviewers' verdict on this exact answer (suites with a ``review:`` rubric)."""
 
     @property
     def passed(self) -> bool:
-        return self.result.passed
+        return self.result.passed and (self.human is None or self.human.passed)
 
     @property
     def status(self) -> str:
@@ -46,43 +69,88 @@ class CaseVerdict:
         before = self.baseline.outcome if self.baseline else None
         if self.passed:
             return "improvement" if before == "failed" else "passed"
+        if self.result.passed and self.human is not None:  # failed on review alone
+            return "regression" if self.human.baseline_passed else "failed"
         if before == "passed":
             return "regression"
         if before == "failed" and not self.case.critical:
             return "known failure"
         return "failed"
 
+    def to_record(self) -> CaseRecord:
+        """What the report and the next baseline keep of this case."""
+        return CaseRecord(
+            suite=self.case.suite,
+            id=self.case.id,
+            key=self.case.key,
+            source=self.case.source,
+            tags=tuple(self.case.tags),
+            critical=self.case.critical,
+            input=_plain(self.case.input),
+            expected=_plain(self.case.expected),
+            prompt=self.prediction.prompt,
+            answer=self.prediction.answer,
+            check=self.check_name,
+            passed=self.passed,
+            check_passed=self.result.passed,
+            reason=self.result.reason,
+            score=self.result.score,
+            prediction=_plain(self.result.prediction),
+            status=self.status,
+            baseline=self.baseline.outcome if self.baseline else None,
+            baseline_answer=self.baseline.answer if self.baseline else None,
+            output_tokens=self.prediction.output_tokens,
+            seconds=round(self.prediction.seconds, 4),
+            cached=self.prediction.cached,
+            human=self.human,
+        )
+
     def record(self) -> dict[str, Any]:
-        """Plain data for reports and baselines (travels from xdist workers to the controller)."""
-        return {
-            "kind": "case",
-            "suite": self.case.suite,
-            "id": self.case.id,
-            "key": self.case.key,
-            "source": self.case.source,
-            "tags": list(self.case.tags),
-            "critical": self.case.critical,
-            "input": _plain(self.case.input),
-            "expected": _plain(self.case.expected),
-            "prompt": self.prediction.prompt,
-            "answer": self.prediction.answer,
-            "check": self.check_name,
-            "passed": self.passed,
-            "reason": self.result.reason,
-            "score": self.result.score,
-            "prediction": _plain(self.result.prediction),
-            "status": self.status,
-            "baseline": self.baseline.outcome if self.baseline else None,
-            "baseline_answer": self.baseline.answer if self.baseline else None,
-            "output_tokens": self.prediction.output_tokens,
-            "seconds": round(self.prediction.seconds, 4),
-            "cached": self.prediction.cached,
-        }
+        """:meth:`to_record` as plain JSON data."""
+        return self.to_record().to_json()
 
 
 def _plain(value: Any) -> Any:
     """JSON-able copy (tuples to lists, mappings to dicts)."""
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def score_case(suite: Suite, case: GoldenCase, answer: str) -> ScoredCase:
+    """*answer* checked as *suite* checks *case*: the one place a case's check runs."""
+    return ScoredCase(case.id, answer, case.expected, suite.check_for(case)(answer, case.expected))
+
+
+def score_suite(suite: Suite, answers: Mapping[str, str]) -> list[ScoredCase]:
+    """Every case of *suite*, in suite order, with its answer (*answers*: case key -> answer)
+    checked: what the suite's metrics are computed from."""
+    return [score_case(suite, case, answers[case.key]) for case in suite.cases]
+
+
+def judge(
+    suite: Suite,
+    case: GoldenCase,
+    prediction: Prediction,
+    baseline: CaseBaseline | None,
+    *,
+    reviews: ReviewStore | None = None,
+) -> CaseVerdict:
+    """A case test's verdict: *prediction* checked, set against the case in the *baseline*;
+    with *reviews* (the review memory), the reviewers' verdict on the answer joined where the
+    suite has a ``review:`` rubric."""
+    scored = score_case(suite, case, prediction.answer)
+    human = None
+    if reviews is not None and suite.review is not None:
+        human = human_verdict(
+            suite.name, suite.review, case.id, prediction.answer, reviews, baseline
+        )
+    return judge_case(
+        case,
+        check_name=suite.check_for(case).name,
+        result=scored.result,
+        prediction=prediction,
+        baseline=baseline,
+        human=human,
+    )
 
 
 def judge_case(
@@ -92,8 +160,9 @@ def judge_case(
     result: CheckResult,
     prediction: Prediction,
     baseline: CaseBaseline | None,
+    human: HumanRecord | None = None,
 ) -> CaseVerdict:
-    return CaseVerdict(case, check_name, prediction, result, baseline)
+    return CaseVerdict(case, check_name, prediction, result, baseline, human)
 
 
 _HEADLINES = {
@@ -115,6 +184,8 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
         f"  expected: {_indent(show_expected(case.expected))}",
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
+    if verdict.human is not None and not verdict.human.passed:
+        lines.insert(2, f"  review:   {verdict.human.message}")
     if verdict.baseline is not None and verdict.baseline.answer:
         lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
     lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")

@@ -23,7 +23,6 @@ from ..gate.stats import SummedStatistic
 from .cases import Expected
 from .checks import (
     CheckResult,
-    Param,
     ParamError,
     as_bool,
     as_mapping,
@@ -32,6 +31,8 @@ from .checks import (
     expected_strings,
     extract_json_object,
     one_of,
+    param,
+    params_of,
     read_params,
     split_spec,
 )
@@ -52,12 +53,14 @@ from .textsim import (
 __all__ = [
     "METRICS",
     "THRESHOLD_KEYS",
+    "Additive",
     "Decomposable",
     "Metric",
     "MetricContext",
     "MetricValue",
     "ScoredCase",
     "build_metric",
+    "is_additive",
 ]
 
 THRESHOLD_KEYS = frozenset({"min", "max", "max_drop"})
@@ -136,6 +139,21 @@ class Decomposable(Protocol):
         ...
 
 
+@runtime_checkable
+class Additive(Protocol):
+    """A metric whose value is the mean of its per-case values (accuracy, exact match, ROUGE,
+    a mean score): a paired test resamples those values directly. A metric says so by an
+    ``additive`` attribute that is true."""
+
+    @property
+    def additive(self) -> bool: ...
+
+
+def is_additive(metric: object) -> bool:
+    """Whether *metric* is :class:`Additive` (and says it is)."""
+    return isinstance(metric, Additive) and bool(metric.additive)
+
+
 def _mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values) if values else 0.0
 
@@ -208,8 +226,11 @@ class Classification:
     """"f1_macro", "precision_micro", "recall[refund]", ..."""
     score: str
     """"precision", "recall" or "f1"."""
-    average: str | None = "macro"
-    label: str | None = None
+    average: str | None = param(one_of("macro", "micro", "weighted"))
+    """How the per-class scores are combined; None with a ``label`` (the manifest's choice, or
+    ``macro`` when it names neither)."""
+    label: str | None = param(as_str)
+    """The one class scored, instead of an average."""
     labels: tuple[str, ...] = ()
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = (0.0, 1.0)
@@ -427,7 +448,7 @@ class FieldScore:
     """"field_f1", "field_precision" or "field_recall"."""
     score: str
     """"precision", "recall" or "f1"."""
-    fields: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = param(as_str_tuple)
     higher_is_better: bool = True
     bounds: tuple[float, float] | None = (0.0, 1.0)
 
@@ -496,6 +517,7 @@ class MeanScore:
         return MetricValue(_mean(per_item), per_item)
 
 
+@dataclass(eq=False, kw_only=True)
 class EvaluateMetric:
     """A Hugging Face ``evaluate`` module, loaded on first use (once), computed over all cases.
 
@@ -503,21 +525,23 @@ class EvaluateMetric:
     against the manifest's folder, or a hub name. Only a local path works offline.
     """
 
+    module: str = param(as_str, required=True)
+    key: str = param(as_str, required=True)
+    """The key of the module's result that is the metric's value."""
+    args: Mapping[str, Any] = param(as_mapping, default={})
+    """Keyword arguments of the module's ``compute``."""
+    higher_is_better: bool = param(as_bool, default=True)
+    base_dir: Path
+    """The manifest's folder, where a local module path is looked for first."""
     bounds: tuple[float, float] | None = None
+    name: str = field(init=False)
+    location: str = field(init=False)
+    _loaded: Any = field(init=False, default=None)
 
-    def __init__(
-        self,
-        module: str,
-        key: str,
-        args: Mapping[str, Any],
-        higher_is_better: bool,
-        base_dir: Path,
-    ) -> None:
-        self.module = module
-        self.key = key
-        self.args = dict(args)
-        self.higher_is_better = higher_is_better
-        local = base_dir / module
+    def __post_init__(self) -> None:
+        module = self.module
+        self.args = dict(self.args)
+        local = self.base_dir / module
         looks_local = module.endswith(".py") or module.startswith(".") or Path(module).is_absolute()
         if local.exists():
             self.location = str(local)
@@ -528,8 +552,8 @@ class EvaluateMetric:
         else:
             self.location = module
         stem = module.rstrip("/").rsplit("/", 1)[-1].removesuffix(".py")
+        key = self.key
         self.name = f"evaluate:{stem}" if key == stem else f"evaluate:{stem}[{key}]"
-        self._loaded: Any = None
 
     def __repr__(self) -> str:
         return f"EvaluateMetric(module={self.module!r}, key={self.key!r})"
@@ -577,25 +601,19 @@ class EvaluateMetric:
 # --------------------------------------------------------------------------------------------
 # The registry.
 
-_AVERAGES = ("macro", "micro", "weighted")
-
 
 def _simple(name: str, make: Callable[[MetricContext], Metric]) -> Callable[..., Metric]:
     def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
-        read_params("metric", name, params, ())
-        return make(context)
+        metric = make(context)
+        read_params("metric", name, params, params_of(type(metric)))
+        return metric
 
     return factory
 
 
 def _classification(score: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
-        values = read_params(
-            "metric",
-            score,
-            params,
-            (Param("average", one_of(*_AVERAGES)), Param("label", as_str)),
-        )
+        values = read_params("metric", score, params, params_of(Classification))
         average, label = values["average"], values["label"]
         if average is not None and label is not None:
             raise ParamError(f"metric '{score}': give either 'average' or 'label', not both")
@@ -618,35 +636,30 @@ def _classification(score: str) -> Callable[[Mapping[str, Any], MetricContext], 
 
 def _field(score: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
-        values = read_params("metric", f"field_{score}", params, (Param("fields", as_str_tuple),))
-        return FieldScore(name=f"field_{score}", score=score, fields=values["fields"])
+        values = read_params("metric", f"field_{score}", params, params_of(FieldScore))
+        return FieldScore(name=f"field_{score}", score=score, **values)
 
     return factory
 
 
 def _evaluate(params: Mapping[str, Any], context: MetricContext) -> Metric:
-    values = read_params(
-        "metric",
-        "evaluate",
-        params,
-        (
-            Param("module", as_str, required=True),
-            Param("key", as_str, required=True),
-            Param("args", as_mapping, default={}),
-            Param("higher_is_better", as_bool, default=True),
-        ),
-    )
-    return EvaluateMetric(
-        module=values["module"],
-        key=values["key"],
-        args=values["args"],
-        higher_is_better=values["higher_is_better"],
-        base_dir=context.base_dir,
-    )
+    values = read_params("metric", "evaluate", params, params_of(EvaluateMetric))
+    return EvaluateMetric(**values, base_dir=context.base_dir)
 
 
 def _rouge(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
     return _simple(name, lambda context: Rouge(name=name, language=context.language))
+
+
+def _human(name: str) -> Callable[[Mapping[str, Any], MetricContext], Metric]:
+    """Human review metrics: their values come from the review memory (releasegate.review)."""
+
+    def factory(params: Mapping[str, Any], context: MetricContext) -> Metric:
+        from ..review.metrics import human_metric  # review builds on this module
+
+        return human_metric(name, params, context)
+
+    return factory
 
 
 METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = MappingProxyType(
@@ -665,6 +678,8 @@ METRICS: Mapping[str, Callable[[Mapping[str, Any], MetricContext], Metric]] = Ma
         "field_recall": _field("recall"),
         "mean_score": _simple("mean_score", lambda context: MeanScore()),
         "evaluate": _evaluate,
+        "human_score": _human("human_score"),
+        "human_pass_rate": _human("human_pass_rate"),
     }
 )
 """Every metric by name: a factory taking the metric's params and the suite's context."""

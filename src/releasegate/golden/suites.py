@@ -17,10 +17,12 @@ from typing import Any
 import yaml
 
 from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
+from ..review.metrics import check_criteria
+from ..review.rubric import Rubric, parse_rubric
 from ..schemas import validate_document
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
-from .loaders import load_cases
+from .io import load_cases
 from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
 from .prompting import PromptSpec
 
@@ -85,6 +87,8 @@ class Suite:
     """Free text from the manifest."""
     case_checks: Mapping[str, Check] = field(default_factory=dict)
     """Per-case check overrides, by case id."""
+    review: Rubric | None = None
+    """The manifest's ``review:`` rubric (human review), or None."""
 
     def check_for(self, case: GoldenCase) -> Check:
         """The check that judges *case*: its own override, else the suite's."""
@@ -183,6 +187,9 @@ def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
         problem = case_check.validate_expected(case.expected)
         if problem is not None:
             raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
+    review = parse_rubric(document.get("review"), where=f"{where}: review")
+    criteria = [c.name for c in review.criteria] if review else ["overall"]
+    check_criteria((spec.metric for spec in metrics), criteria, path=manifest_path)
     prompt_doc = document.get("prompt", {})
     return Suite(
         name=name,
@@ -201,6 +208,7 @@ def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
         generation=dict(document.get("generation", {})),
         description=document.get("description", ""),
         case_checks=case_checks,
+        review=review,
     )
 
 

@@ -1,8 +1,8 @@
 """A run's records (the ones its reports are written from) made into a :class:`RunRecord`.
 
-The pytest controller and the training-loop callback both hand over the same plain records
-(``MetricResult.record()``, the benchmark tests' records, ``CaseVerdict.record()`` with pytest's
-outcome added), so a run is stored the same way whichever of them ran it.
+The pytest controller and the training-loop callback both hand over the same typed records
+(:class:`~releasegate.reports.records.MetricRecord`, ``BenchmarkRecord``, ``CaseRecord`` with
+pytest's outcome set), so a run is stored the same way whichever of them ran it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from ..golden.judging import show_expected
 from ..golden.suites import Suite
+from ..reports.records import BenchmarkRecord, CaseRecord, MetricRecord
 from .store import CaseOutcome, MetricPoint, RunRecord
 
 __all__ = ["iso_now", "run_record"]
@@ -33,50 +34,49 @@ def run_record(
     run_id: str,
     model: Mapping[str, Any],
     step: int | None,
-    metric_records: Iterable[Mapping[str, Any]],
-    case_records: Iterable[Mapping[str, Any]],
+    metric_records: Iterable[MetricRecord | BenchmarkRecord],
+    case_records: Iterable[CaseRecord],
     suites: Mapping[str, Suite],
     git_commit: str | None = None,
     source: str = "pytest",
     finished: str | None = None,
 ) -> RunRecord:
     """The history's record of one run. *model* is the backend's description (``model``,
-    ``path``, ``fingerprint``); only metric values that were measured (``value`` tests with a
-    number) are kept, no-drop tests being comparisons, not measurements."""
+    ``path``, ``fingerprint``); only metric values that were measured (``value`` tests whose
+    test passed or failed, with a number) are kept, no-drop tests being comparisons, not
+    measurements."""
     metrics = []
     for record in metric_records:
-        if record.get("test") != "value" or not isinstance(record.get("value"), int | float):
-            continue
-        if record.get("outcome") not in (None, "passed", "failed"):
-            continue  # skipped or errored: no value was measured
-        value = float(record["value"])
+        if record.test != "value" or record.outcome not in ("", "passed", "failed"):
+            continue  # a comparison, or skipped or errored: no value was measured
+        value = float(record.value)
         if math.isnan(value):
             continue
-        suite_name = str(record["suite"])
-        if record.get("kind") == "benchmark":
+        if isinstance(record, BenchmarkRecord):
             items, chance = _benchmark_items(record)
+            stderr = record.stderr
         else:
-            suite = suites.get(suite_name)
-            items, chance = _suite_items(record, suite)
+            items, chance = _suite_items(record, suites.get(record.suite))
+            stderr = None
         metrics.append(
             MetricPoint(
-                suite=suite_name,
-                metric=str(record["metric"]),
+                suite=record.suite,
+                metric=record.metric,
                 value=value,
-                higher_is_better=bool(record.get("higher_is_better", True)),
-                max_drop=record.get("max_drop"),
+                higher_is_better=record.higher_is_better,
+                max_drop=record.max_drop,
                 chance=chance,
-                stderr=record.get("stderr"),
+                stderr=stderr,
                 items=items,
             )
         )
     cases = tuple(
         CaseOutcome(
-            suite=str(r["suite"]),
-            case_id=str(r["id"]),
-            passed=bool(r["passed"]),
-            outcome=str(r.get("outcome", "passed" if r["passed"] else "failed")),
-            answer=str(r.get("answer", "")),
+            suite=r.suite,
+            case_id=r.id,
+            passed=r.passed,
+            outcome=r.outcome or ("passed" if r.passed else "failed"),
+            answer=r.answer,
         )
         for r in case_records
     )
@@ -95,13 +95,13 @@ def run_record(
 
 
 def _suite_items(
-    record: Mapping[str, Any], suite: Suite | None
+    record: MetricRecord, suite: Suite | None
 ) -> tuple[dict[str, float], float | None]:
     """Per-case values by case id (when they line up with the suite's cases), and the score
     of always answering the majority label for a classifier's accuracy and F1."""
     if suite is None:
         return {}, None
-    per_item = list(record.get("per_item") or [])
+    per_item = record.per_item
     case_ids = [case.id for case in suite.cases]
     items = (
         dict(zip(case_ids, (float(v) for v in per_item), strict=True))
@@ -109,7 +109,7 @@ def _suite_items(
         else {}
     )
     chance = None
-    metric = str(record["metric"])
+    metric = record.metric
     if suite.labels and metric in _LABEL_METRICS and suite.cases:
         counts = Counter(show_expected(case.expected) for case in suite.cases)
         share = counts.most_common(1)[0][1] / len(suite.cases)
@@ -121,19 +121,19 @@ def _suite_items(
     return items, chance
 
 
-def _benchmark_items(record: Mapping[str, Any]) -> tuple[dict[str, float], float | None]:
+def _benchmark_items(record: BenchmarkRecord) -> tuple[dict[str, float], float | None]:
     """Per-question scores of a benchmark metric, and 1/choices for a multiple-choice accuracy
     (the choices counted as the distinct gold answers among its questions: 4 for MMLU)."""
-    result = record.get("task_result")
-    if not isinstance(result, Mapping):
+    result = record.task_result
+    if result is None:
         return {}, None
-    metric = str(record["metric"])
+    metric = record.metric
     items: dict[str, float] = {}
     targets = set()
-    for item_id, item in dict(result.get("items", {})).items():
-        score = dict(item.get("scores", {})).get(metric)
+    for item_id, item in result.items.items():
+        score = item.scores.get(metric)
         if isinstance(score, int | float):  # a bool too: True/False as 1/0
             items[str(item_id)] = float(score)
-        targets.add(str(item.get("target")))
+        targets.add(item.target)
     chance = 1 / len(targets) if metric in _CHOICE_METRICS and len(targets) > 1 else None
     return items, chance

@@ -3,39 +3,40 @@ its ``history`` (this run's metrics in every recorded run, this one included).""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
 from ..exceptions import ReleasegateError
 from ..golden.suites import Suite
+from ..reports.records import BenchmarkRecord, CaseRecord, HistoryBlock, MetricRecord
 from .recording import run_record
 from .steps import step_of
 from .store import HistoryStore, RunRecord
 
-__all__ = ["HistoryOutcome", "history_document", "record_finished_run"]
+__all__ = ["HistoryOutcome", "history_block", "record_finished_run"]
 
 
 @dataclass(frozen=True)
 class HistoryOutcome:
     """What became of the history at the end of a run."""
 
-    document: dict[str, Any] | None
+    block: HistoryBlock | None
     """results.json's ``history``, or None when nothing was recorded."""
     note: str
     """One line for the terminal summary."""
     failed: bool = False
 
 
-def history_document(store: HistoryStore, run: RunRecord) -> dict[str, Any]:
+def history_block(store: HistoryStore, run: RunRecord) -> HistoryBlock:
     """``{"metrics": [...]}``: every recorded value of *run*'s metrics, oldest run first."""
     points = store.series(
         suites=sorted({m.suite for m in run.metrics}),
         metrics=sorted({m.metric for m in run.metrics}),
     )
     wanted = {(m.suite, m.metric) for m in run.metrics}
-    return {"metrics": [p.record() for p in points if (p.suite, p.metric) in wanted]}
+    return HistoryBlock(metrics=tuple(p.point() for p in points if (p.suite, p.metric) in wanted))
 
 
 def record_finished_run(
@@ -44,8 +45,8 @@ def record_finished_run(
     run_id: str,
     step: int | None,
     models: Mapping[str, Mapping[str, Any]],
-    metric_records: Any,
-    case_records: Any,
+    metric_records: Iterable[MetricRecord | BenchmarkRecord],
+    case_records: Iterable[CaseRecord],
     suites: Mapping[str, Suite],
     git_commit: str | None,
     incomplete: list[str],
@@ -70,8 +71,8 @@ def record_finished_run(
         if not run.metrics and not run.cases:
             return HistoryOutcome(None, "history: nothing measured, nothing recorded")
         store.record(run)
-        document = history_document(store, run)
+        block = history_block(store, run)
     except ReleasegateError as exc:
         return HistoryOutcome(None, f"history: run not recorded: {exc}", failed=True)
     at = f" at step {run.step}" if run.step is not None else ""
-    return HistoryOutcome(document, f"history: run {run_id}{at} recorded in {store.path}")
+    return HistoryOutcome(block, f"history: run {run_id}{at} recorded in {store.path}")

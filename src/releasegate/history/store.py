@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..engine.locks import exclusive_lock
 from ..exceptions import HistoryError, LockTimeoutError
+from ..reports.records import HistoryPoint
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -152,17 +153,17 @@ class SeriesPoint:
     stderr: float | None
     item_count: int
 
-    def record(self) -> dict[str, object]:
+    def point(self) -> HistoryPoint:
         """The entry of results.json's ``history.metrics``."""
-        return {
-            "run_id": self.run_id,
-            "step": self.step,
-            "time": self.time,
-            "model": self.model,
-            "suite": self.suite,
-            "metric": self.metric,
-            "value": self.value,
-        }
+        return HistoryPoint(
+            run_id=self.run_id,
+            step=self.step,
+            time=self.time,
+            model=self.model,
+            suite=self.suite,
+            metric=self.metric,
+            value=self.value,
+        )
 
 
 class HistoryStore:

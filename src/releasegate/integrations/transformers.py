@@ -28,7 +28,7 @@ from ..engine.session import CaseRef, MetricRef, ReleaseSession
 from ..history.recording import run_record
 from ..history.store import HistoryStore
 from ..history.trends import Finding, check_curve
-from ..models.backend import Backend
+from ..reports.records import CaseRecord, MetricRecord
 
 __all__ = ["CallbackEvaluation", "ReleaseGateCallback"]
 
@@ -40,17 +40,6 @@ _OUTCOMES = {
     "failed": "failed",
 }
 """A case verdict's status as pytest would count its test."""
-
-
-@dataclass
-class _InMemorySession(ReleaseSession):
-    """A release session whose backend is given (the model in training), never loaded."""
-
-    given_backend: Backend | None = None
-
-    def _load_backend(self) -> Backend:
-        assert self.given_backend is not None
-        return self.given_backend
 
 
 @dataclass(frozen=True)
@@ -151,24 +140,25 @@ class ReleaseGateCallback(TrainerCallback):
         backend = HFBackend.from_loaded(
             model, tokenizer, spec=spec, fingerprint=f"training:{run_id}"
         )
-        session = _InMemorySession(
+        session = ReleaseSession(
             settings=replace(self.settings, prediction_cache=False),
             run_id=run_id,
             root=self.root,
             given_backend=backend,
         )
         try:
-            metric_records, case_records = [], []
+            metric_records: list[MetricRecord] = []
+            case_records: list[CaseRecord] = []
             for suite in session.suites.values():
                 session.scored_suite(suite)  # every answer, generated in batches
                 for case in suite.cases:
                     verdict = session.judge(CaseRef(suite.name, case.id))
                     outcome = _OUTCOMES.get(verdict.status, "failed")
-                    case_records.append({**verdict.record(), "outcome": outcome})
+                    case_records.append(replace(verdict.to_record(), outcome=outcome))
                 for spec_ in suite.metrics:
                     result = session.evaluate_metric(MetricRef(suite.name, spec_.name, "value"))
                     outcome = "passed" if result.outcome.passed else "failed"
-                    metric_records.append({**result.record(), "outcome": outcome})
+                    metric_records.append(replace(result.to_record(), outcome=outcome))
         finally:
             model.train(was_training)
             session.cache.close()

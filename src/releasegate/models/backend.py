@@ -16,32 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..config import DEFAULT_MODEL_ALIAS, default_cache_dir
+from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_dir
+from ..engine.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
 from .default_model import check_default_model, is_default_model
 
 __all__ = [
-    "DEVICE_PATTERN",
     "DTYPES",
     "Backend",
     "EndpointSpec",
     "Generation",
     "GenerationSettings",
+    "LMEvalCapable",
     "ModelSpec",
     "Prompt",
     "check_model_source",
     "hf_source",
     "known_backends",
     "lazy_backend",
+    "lm_eval_capable",
     "load_backend",
 ]
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-"""The dtypes a user may ask for; ``auto`` is float32 on CPU and bfloat16 on CUDA if supported."""
-
-DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-"""The device strings a user may give."""
 
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
 """A Hugging Face hub repository id: ``name`` or ``org/name``."""
@@ -126,46 +122,6 @@ class Generation:
 
 
 @dataclass(frozen=True)
-class EndpointSpec:
-    """Where and how the ``openai`` backend reaches an OpenAI-compatible server."""
-
-    base_url: str | None = None
-    """``http://host:port/v1``; None starts ``transformers serve`` on the model for the run."""
-    api: str = "chat"
-    """``chat``: chat prompts go to ``/chat/completions``; ``completions``: the server offers
-    ``/completions`` only and chat prompts are refused. Plain text always uses ``/completions``."""
-    served_model: str | None = None
-    """The model name sent in requests; None means :attr:`ModelSpec.model`."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """The environment variable holding the API key; unset means no key is sent."""
-    concurrency: int = 8
-    """Requests in flight at once."""
-    request_timeout: float = 120.0
-    """Seconds one request may take (each retry gets as long again)."""
-    run_timeout: float | None = None
-    """Seconds the whole run may spend on requests, from the first one; None is no limit."""
-    max_retries: int = 4
-    """Retries after 429, 5xx, a time-out or a dropped connection."""
-    fingerprint: str | None = None
-    """The served weights' identity for the prediction cache, if the user states it."""
-
-    def __post_init__(self) -> None:
-        if self.base_url is not None and not re.match(r"https?://[^/\s]+", self.base_url):
-            raise ConfigError(
-                f"base_url '{self.base_url}' is not an http(s) URL; give the endpoint's base, "
-                "e.g. http://127.0.0.1:8000/v1"
-            )
-        if self.api not in ("chat", "completions"):
-            raise ConfigError(f"api '{self.api}' is not one of chat, completions")
-        if self.concurrency < 1:
-            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
-        if self.request_timeout <= 0 or (self.run_timeout is not None and self.run_timeout <= 0):
-            raise ConfigError("request_timeout and run_timeout must be more than 0 seconds")
-        if self.max_retries < 0:
-            raise ConfigError(f"max_retries must be 0 or more, got {self.max_retries}")
-
-
-@dataclass(frozen=True)
 class ModelSpec:
     """The model the user configured."""
 
@@ -173,7 +129,7 @@ class ModelSpec:
     """A local folder, a hub id, or an alias of the default model
     (``default_model.DEFAULT_MODEL_ALIASES``)."""
     device: str = "auto"
-    """``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
+    """One of :data:`~releasegate.engine.devices.DEVICE_CHOICES`."""
     dtype: str = "auto"
     """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -184,8 +140,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if not self.model.strip():
             raise ConfigError("model must not be empty")
-        if not DEVICE_PATTERN.fullmatch(self.device):
-            raise ConfigError(f"device '{self.device}' is not one of auto, cpu, cuda, cuda:N, mps")
+        parse_device(self.device)
         if self.dtype not in DTYPES:
             raise ConfigError(f"dtype '{self.dtype}' is not one of {', '.join(DTYPES)}")
 
@@ -222,6 +177,28 @@ class Backend(Protocol):
     def close(self) -> None:
         """Free the model (memory, GPU)."""
         ...
+
+
+@runtime_checkable
+class LMEvalCapable(Protocol):
+    """A backend that can hand its model to lm-evaluation-harness (an optional capability):
+    ``hf`` the weights already in memory (``HFLM``), ``openai`` the endpoint (lm-eval's API
+    model). General benchmarks need it; golden suites do not."""
+
+    def lm_eval_model(self, *, batch_size: int) -> Any:
+        """This model as an lm-eval ``LM``, never loaded a second time."""
+        ...
+
+
+def lm_eval_capable(backend: Backend) -> LMEvalCapable:
+    """*backend* as :class:`LMEvalCapable`; a :class:`ConfigError` saying what to do when it
+    cannot run benchmarks."""
+    if not isinstance(backend, LMEvalCapable):
+        raise ConfigError(
+            f"backend '{backend.name}' cannot run lm-eval benchmarks; use the hf or openai "
+            "backend, or remove [tool.releasegate.general] tasks"
+        )
+    return backend
 
 
 _BACKENDS: Mapping[str, str] = {

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,10 @@ class HFBackend:
     def __init__(self, spec: ModelSpec) -> None:
         check_model_source(spec)
         self.spec = spec
-        self.device = device_for_worker(spec.device, os.environ.get("PYTEST_XDIST_WORKER"))
+        # The device is the caller's choice: the session resolves each xdist worker's device
+        # (``gwN`` -> ``cuda:N``) and passes it in the spec; ``auto`` or a bare ``cuda`` from
+        # any other caller is resolved as for a single process.
+        self.device = device_for_worker(spec.device, None)
         self.dtype = resolve_dtype(spec.dtype, self.device)
         offline = _hub_offline()
         if is_default_model(spec.model):
@@ -90,8 +94,8 @@ class HFBackend:
         import copy
 
         backend = cls.__new__(cls)
-        backend.spec = spec
         backend.device = str(next(model.parameters()).device)
+        backend.spec = replace(spec, device=backend.device)
         backend.dtype = next(model.parameters()).dtype
         backend.source, backend.path = "memory", spec.model
         backend._adopt(model, copy.deepcopy(tokenizer), fingerprint)

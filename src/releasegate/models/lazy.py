@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ModelLoadError
-from .backend import Backend, Generation, GenerationSettings, Prompt
+from .backend import Backend, Generation, GenerationSettings, Prompt, lm_eval_capable
 
 __all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
 
@@ -191,10 +191,8 @@ class LazyBackend:
         return self.real().generate(rendered, settings, batch_size=batch_size)
 
     def lm_eval_model(self, *, batch_size: int) -> Any:
-        make = getattr(self.real(), "lm_eval_model", None)
-        if make is None:
-            raise AttributeError("lm_eval_model")
-        return make(batch_size=batch_size)
+        """The loaded backend's lm-eval model (see :class:`.backend.LMEvalCapable`)."""
+        return lm_eval_capable(self.real()).lm_eval_model(batch_size=batch_size)
 
     def save(self) -> None:
         """Write what this process learnt to the memo files."""

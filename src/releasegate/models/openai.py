@@ -6,6 +6,14 @@ a chat prompt becomes its messages as JSON (``{"messages": [...]}``, sent to
 ``/chat/completions``), a plain-text prompt stays as it is (sent to ``/completions``). That text
 is what reports show as the prompt and what the prediction cache keys on.
 
+Requests go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` client: its
+retry loop decides what is retried (429, 408, 409, 5xx, a time-out, a dropped connection), up to
+``max_retries``, and sleeps between attempts; this module only sets how long (``Retry-After``
+when the server says, else exponential backoff with jitter) and which answers are final. Every
+kind of request (generation now; scoring a prompt's log-probabilities can join it) is one
+:meth:`OpenAIBackend._post` with its own builder and reader, so each gets the same client,
+retries, run deadline, redaction and messages.
+
 Faults are told apart because they call for different answers. A refused connection means no
 server: every request fails at once with the URL, no backoff ladder. 429 (honouring
 ``Retry-After``), 5xx, a time-out and a dropped connection are retried with exponential backoff
@@ -36,17 +44,24 @@ import json
 import os
 import random
 import re
+import ssl
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp
+import httpx2
+import openai
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncOpenAI,
+    DefaultAsyncHttpx2Client,
+)
 
 from ..exceptions import (
     BackendError,
@@ -85,6 +100,14 @@ _STABLE_MODEL_FIELDS = ("id", "root", "parent", "owned_by", "max_model_len")
 the server's start time on vLLM and would change the fingerprint on every restart)."""
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+_NOT_SENT: Mapping[str, Any] = {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit}
+"""Headers the SDK would fill from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``: an OpenAI account's
+identity is nothing to send to the user's own server."""
+_OPTIONS: Any = {"headers": {"Authorization": openai.omit}}
+"""Every request's options (the SDK's ``RequestOptions``): the SDK's own Authorization header is
+left out; the key, if any, is the HTTP client's (:meth:`OpenAIBackend._client`)."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +119,6 @@ class _Answer:
 @dataclass(frozen=True)
 class _Failure:
     reason: str
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes
-    retry_after: str | None
 
 
 def decode_rendered(rendered: str) -> list[dict[str, str]] | None:
@@ -160,6 +176,60 @@ def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> str:
     return text
 
 
+class _NoServer(Exception):
+    """No connection could be opened. Raised by :class:`_NoRetryWithoutServer` as an application
+    exception, which the SDK passes on without retrying: a refused port does not start listening
+    during a backoff ladder."""
+
+
+class _NoRetryWithoutServer(httpx2.AsyncBaseTransport):
+    """The SDK's transport, except that failing to connect is :class:`_NoServer`."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx2.ConnectTimeout as exc:
+            limit = request.extensions.get("timeout", {}).get("connect")
+            within = f" within {limit:g} s" if isinstance(limit, int | float) else ""
+            raise _NoServer(f"no connection{within}") from exc
+        except httpx2.ConnectError as exc:
+            raise _NoServer(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class _Client(AsyncOpenAI):
+    """The SDK's client with this module's two retry rules: how long to wait (``Retry-After``
+    where the server gives one, else :func:`backoff_seconds`), and that a 405 or 501 (no API
+    here) and a ``Retry-After`` beyond :data:`RETRY_AFTER_MAX_SECONDS` end the request at once.
+    The loop itself (what is retried, counting, sleeping) is the SDK's."""
+
+    def _calculate_retry_timeout(
+        self,
+        remaining_retries: int,
+        options: Any,  # the SDK's FinalRequestOptions
+        response_headers: httpx2.Headers | None = None,
+    ) -> float:
+        wait = retry_after_seconds(
+            response_headers.get("Retry-After") if response_headers else None
+        )
+        if wait is not None:  # over the cap it was never retried: see _should_retry
+            return wait
+        return backoff_seconds(options.get_max_retries(self.max_retries) - remaining_retries)
+
+    def _should_retry(self, response: httpx2.Response) -> bool:
+        if response.status_code in (405, 501):
+            return False
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
+            return False
+        return bool(super()._should_retry(response))
+
+
 class OpenAIBackend:
     """Answers from an OpenAI-compatible endpoint; without a ``base_url``, from an embedded
     ``transformers serve`` on the model, started here and stopped by :meth:`close`."""
@@ -173,6 +243,7 @@ class OpenAIBackend:
         self._embedded: EmbeddedServer | None = None
         self._closed = False
         self._deadline: float | None = None
+        self._tls: ssl.SSLContext | None = None
         self._api_key = os.environ.get(self.endpoint.api_key_env) or None
         if self.endpoint.base_url is None:
             check_model_source(spec)
@@ -211,7 +282,7 @@ class OpenAIBackend:
             "request_timeout": self.endpoint.request_timeout,
             "run_timeout": self.endpoint.run_timeout,
             "max_retries": self.endpoint.max_retries,
-            "aiohttp": aiohttp.__version__,
+            "openai": openai.__version__,
         }
         if self._embedded is not None:
             described["embedded"] = {
@@ -247,7 +318,7 @@ class OpenAIBackend:
         started = time.perf_counter()
         outcomes: list[_Answer | _Failure | None] = [None] * len(requests)
         try:
-            _run(self._send_all(requests, outcomes))
+            _run(self._post_all(requests, outcomes, self._parse))
         except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM made one: keep what came back
             answered = _generations(outcomes, time.perf_counter() - started)
             raise GenerationInterrupted(answered, str(interrupt)) from interrupt
@@ -329,26 +400,46 @@ class OpenAIBackend:
         body["stream"] = False
         return route, body
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
+    def _client(self, *, max_retries: int | None = None, timeout: float | None = None) -> _Client:
+        """A client for one event loop (it cannot outlive it): ``concurrency`` connections,
+        ``request_timeout`` seconds to wait for the answer, and the API key if there is one."""
+        limit = self.endpoint.request_timeout if timeout is None else timeout
+        pool = httpx2.Limits(max_connections=self.endpoint.concurrency)
+        if self._tls is None:  # built once: it reads the CA bundle (~50 ms), per batch it shows
+            self._tls = httpx2.create_ssl_context()
+        inner = httpx2.AsyncHTTPTransport(verify=self._tls, limits=pool)
+        transport = _NoRetryWithoutServer(inner)
+        # The key travels as the HTTP client's own header and the SDK's is never sent (see
+        # _OPTIONS): given no key, the SDK would read $OPENAI_API_KEY, which may hold a key for
+        # OpenAI itself, and send it to this server; so it gets a placeholder it never uses.
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        return _Client(
+            base_url=self.base_url,
+            api_key="unused",
+            admin_api_key="",
+            max_retries=self.endpoint.max_retries if max_retries is None else max_retries,
+            timeout=httpx2.Timeout(limit, connect=min(CONNECT_TIMEOUT_SECONDS, limit)),
+            default_headers=_NOT_SENT,
+            http_client=DefaultAsyncHttpx2Client(transport=transport, headers=headers),
+        )
 
-    async def _send_all(
+    async def _post_all(
         self,
         requests: Sequence[tuple[str, dict[str, Any]]],
-        outcomes: list[_Answer | _Failure | None],
+        outcomes: list[R | _Failure | None],
+        read: Callable[[str, str, bytes], R | _Failure],
     ) -> None:
-        """Each request's outcome into its slot of *outcomes* as soon as it is known, so that
-        an interrupted batch still shows what had come back."""
+        """Send each ``(route, body)``, up to ``concurrency`` at once, and put what *read*
+        makes of its answer (``read(url, route, body)``) into its slot of *outcomes* as soon as
+        it is known, so that an interrupted batch still shows what had come back."""
         slots = asyncio.Semaphore(self.endpoint.concurrency)
-        connector = aiohttp.TCPConnector(limit=self.endpoint.concurrency)
 
         async def send(index: int, route: str, body: dict[str, Any]) -> None:
-            outcomes[index] = await self._send(session, slots, route, body)
+            url = f"{self.base_url}/{route}"
+            answer = await self._post(client, slots, route, body)
+            outcomes[index] = answer if isinstance(answer, _Failure) else read(url, route, answer)
 
-        async with aiohttp.ClientSession(connector=connector, headers=self._headers()) as session:
+        async with self._client() as client:
             await asyncio.gather(
                 *(send(i, route, body) for i, (route, body) in enumerate(requests))
             )
@@ -356,94 +447,71 @@ class OpenAIBackend:
     def _remaining(self) -> float | None:
         return None if self._deadline is None else self._deadline - time.monotonic()
 
-    async def _send(
-        self,
-        session: aiohttp.ClientSession,
-        slots: asyncio.Semaphore,
-        route: str,
-        body: Mapping[str, Any],
-    ) -> _Answer | _Failure:
-        """One prompt's request with its retries; never raises for a server's fault."""
+    async def _post(
+        self, client: _Client, slots: asyncio.Semaphore, route: str, body: Mapping[str, Any]
+    ) -> bytes | _Failure:
+        """One request, retries included, holding one of the ``concurrency`` slots: the body
+        of its 200 answer, or why there is none. Never raises for a server's fault."""
         url = f"{self.base_url}/{route}"
-        attempts = self.endpoint.max_retries + 1
-        last = ""
-        for attempt in range(attempts):
-            outcome = await self._exchange(session, slots, url, body, last)
-            if isinstance(outcome, _Failure):
-                return outcome
-            wait: float | None = None
-            if isinstance(outcome, str):
-                last = outcome
-            else:
-                status, raw, retry_after = outcome.status, outcome.body, outcome.retry_after
-                if status == 200:
-                    return self._parse(url, route, raw)
-                detail = self._detail(raw)
-                if status in (405, 501):
-                    return _Failure(self._not_an_api(url, f"HTTP {status} to a POST"))
-                if status != 429 and status < 500:
-                    hint = self._hint(status)
-                    return _Failure(self._redact(f"{url}: HTTP {status}{detail}; {hint}"))
-                last = f"HTTP {status}{detail}"
-                wait = retry_after_seconds(retry_after)
-                if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
-                    return _Failure(
-                        self._redact(
-                            f"{url}: {last}, and the server asks to retry after {wait:g} s "
-                            f"(Retry-After), more than releasegate waits "
-                            f"({RETRY_AFTER_MAX_SECONDS:g} s); re-run when the server has capacity"
-                        )
+        async with slots:
+            remaining = self._remaining()  # measured once the slot is ours: queueing counts
+            if remaining is not None and remaining <= 0:
+                return _Failure(self._redact(f"{url}: {self._run_timeout_over()}"))
+            deadline = asyncio.timeout(remaining)
+            try:
+                async with deadline:
+                    response = await client.post(
+                        f"/{route}", cast_to=httpx2.Response, body=body, options=_OPTIONS
                     )
-            if attempt == attempts - 1:
-                break
-            delay = backoff_seconds(attempt) if wait is None else wait
-            remaining = self._remaining()
-            if remaining is not None and delay >= remaining:
-                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
-            await asyncio.sleep(delay)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                return _Failure(self._redact(f"{url}: {self._run_timeout_over()}"))
+            except _NoServer as exc:
+                return _Failure(self._no_server(url, str(exc)))
+            except APIStatusError as exc:
+                return _Failure(self._refused(url, exc.response))
+            except APITimeoutError:
+                limit = self.endpoint.request_timeout
+                return self._gave_up(
+                    url, f"no complete answer within {limit:g} s (request_timeout {limit:g} s)"
+                )
+            except APIConnectionError as exc:
+                cause = exc.__cause__ or exc
+                return self._gave_up(
+                    url,
+                    f"connection dropped before the answer was complete ({cause or type(cause)})",
+                )
+        return response.content
+
+    def _refused(self, url: str, response: httpx2.Response) -> str:
+        """Why a request that ended with an error status failed, and what to do."""
+        status, raw = response.status_code, response.content
+        detail = self._detail(raw)
+        if status in (405, 501):
+            return self._not_an_api(url, f"HTTP {status} to a POST")
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
+            return self._redact(
+                f"{url}: HTTP {status}{detail}, and the server asks to retry after {wait:g} s "
+                f"(Retry-After), more than releasegate waits ({RETRY_AFTER_MAX_SECONDS:g} s); "
+                "re-run when the server has capacity"
+            )
+        if status in (408, 409, 429) or status >= 500:  # the statuses the SDK retries
+            retried = response.request.headers.get("x-stainless-retry-count", "")
+            attempts = int(retried) + 1 if retried.isdigit() else self.endpoint.max_retries + 1
+            return self._gave_up(url, f"HTTP {status}{detail}", attempts=attempts).reason
+        return self._redact(f"{url}: HTTP {status}{detail}; {self._hint(status)}")
+
+    def _gave_up(self, url: str, last: str, *, attempts: int | None = None) -> _Failure:
+        tries = self.endpoint.max_retries + 1 if attempts is None else attempts
         return _Failure(
             self._redact(
-                f"{url}: {last}, after {attempts} attempt(s); check the server's health and "
+                f"{url}: {last}, after {tries} attempt(s); check the server's health and "
                 "load, or raise max_retries (--max-retries) or request_timeout "
                 "(--request-timeout)"
             )
         )
-
-    async def _exchange(
-        self,
-        session: aiohttp.ClientSession,
-        slots: asyncio.Semaphore,
-        url: str,
-        body: Mapping[str, Any],
-        last: str,
-    ) -> _Response | _Failure | str:
-        """One attempt, holding one of the ``concurrency`` slots: the server's response, a
-        final failure, or (a string) why this attempt failed in a way worth retrying."""
-        async with slots:
-            remaining = self._remaining()  # measured once the slot is ours: queueing counts
-            if remaining is not None and remaining <= 0:
-                return _Failure(self._redact(f"{url}: {self._run_timeout_over(last)}"))
-            limit = self.endpoint.request_timeout
-            if remaining is not None:
-                limit = min(limit, remaining)
-            timeout = aiohttp.ClientTimeout(
-                total=limit, sock_connect=min(CONNECT_TIMEOUT_SECONDS, limit)
-            )
-            try:
-                async with session.post(url, json=body, timeout=timeout) as response:
-                    raw = await response.read()
-                    return _Response(response.status, raw, response.headers.get("Retry-After"))
-            except aiohttp.ConnectionTimeoutError:
-                return _Failure(self._no_server(url, f"no connection within {limit:g} s"))
-            except aiohttp.ClientConnectorError as exc:
-                return _Failure(self._no_server(url, str(exc.os_error or exc)))
-            except TimeoutError:
-                return (
-                    f"no complete answer within {limit:g} s (request_timeout "
-                    f"{self.endpoint.request_timeout:g} s)"
-                )
-            except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
-                return f"connection dropped before the answer was complete ({exc or type(exc)})"
 
     def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
         """The answer in a 200 response, or why the response is not one."""
@@ -493,10 +561,9 @@ class OpenAIBackend:
             "base_url (--base-url)"
         )
 
-    def _run_timeout_over(self, last: str) -> str:
-        before = f" (last attempt: {last})" if last else ""
+    def _run_timeout_over(self) -> str:
         return (
-            f"run_timeout of {self.endpoint.run_timeout:g} s is over, request abandoned{before}; "
+            f"run_timeout of {self.endpoint.run_timeout:g} s is over, request abandoned; "
             "raise run_timeout (--run-timeout) or judge fewer cases (--suite, -k)"
         )
 
@@ -541,21 +608,30 @@ class OpenAIBackend:
         """What ``GET /models`` says about the model: fails fast when no server is there or
         the key is refused; any other failure only means the server does not say."""
         url = f"{self.base_url}/models"
-        request = urllib.request.Request(url, headers=self._headers())
         timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
+
+        async def get() -> httpx2.Response:
+            async with self._client(max_retries=0, timeout=timeout) as client:
+                response: httpx2.Response = await client.get(
+                    "/models", cast_to=httpx2.Response, options=_OPTIONS
+                )
+                return response
+
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in (401, 403):
-                hint = self._hint(exc.code)
-                raise BackendError(self._redact(f"{url}: HTTP {exc.code}; {hint}")) from None
-            if exc.code in NOT_AN_API_STATUSES:
-                raise BackendError(self._not_an_api(url, f"HTTP {exc.code}")) from None
-            return {"models": f"unavailable (HTTP {exc.code})"}
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise BackendError(self._no_server(url, str(reason))) from None
+            raw = _run(get()).content
+        except APIStatusError as exc:
+            status = exc.status_code
+            if status in (401, 403):
+                hint = self._hint(status)
+                raise BackendError(self._redact(f"{url}: HTTP {status}; {hint}")) from None
+            if status in NOT_AN_API_STATUSES:
+                raise BackendError(self._not_an_api(url, f"HTTP {status}")) from None
+            return {"models": f"unavailable (HTTP {status})"}
+        except _NoServer as exc:
+            raise BackendError(self._no_server(url, str(exc))) from None
+        except APIConnectionError as exc:  # a time-out, or the connection dropped
+            reason = "timed out" if isinstance(exc, APITimeoutError) else str(exc.__cause__ or exc)
+            raise BackendError(self._no_server(url, reason)) from None
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -28,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -196,6 +194,8 @@ def embedded_server(
 def _wait_until_healthy(
     process: subprocess.Popen[bytes], root: str, log_path: Path, timeout: float
 ) -> None:
+    import httpx2  # here: every pytest run imports this module, few start a server
+
     deadline = time.monotonic() + timeout
     while True:
         status = process.poll()
@@ -205,11 +205,10 @@ def _wait_until_healthy(
                 f"its log ({log_path}) ends with:\n{_tail(log_path)}"
             )
         try:
-            with urllib.request.urlopen(f"{root}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass  # not listening yet (or not healthy yet)
+            if httpx2.get(f"{root}/health", timeout=2, trust_env=False).status_code == 200:
+                return  # (trust_env: a proxy from the environment has no business on loopback)
+        except httpx2.HTTPError:
+            pass  # not listening yet
         if time.monotonic() > deadline:
             raise ServerStartError(
                 f"transformers serve did not answer {root}/health within {timeout:g} s; raise "

@@ -1,6 +1,7 @@
 """Hooks that run on the controller only (the single process, or the pytest-xdist controller).
 
-It gathers the records that tests attach to their reports, writes ``reports/<run-id>/`` and,
+It gathers the typed records that tests attach to their reports (rebuilt here from the JSON
+they travel as), writes ``reports/<run-id>/`` and,
 with ``--update-baseline``, the baselines: once, at the end of the session, so no two processes
 ever write the same file; and only after a session that ran to its end, so a baseline is never
 half of one run and half of another (see :meth:`Controller._update_baselines`).
@@ -9,21 +10,29 @@ half of one run and half of another (see :meth:`Controller._update_baselines`).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..engine.session import ReleaseSession
-from ..exceptions import BaselineError
+from ..exceptions import BaselineError, ReleasegateError
 from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
 from ..reports.display import for_terminal
-from ..reports.writers import (
-    RunReport,
+from ..reports.html import write_page
+from ..reports.records import (
+    BenchmarkRecord,
+    MetricRecord,
+    ReviewSummary,
+    RunRecord,
+    TestIdentity,
     UnjudgedTest,
-    describe_counts,
-    git_commit,
-    summary_table,
+    read_record,
 )
+from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
+from ..review.gate import review_summary
+from ..review.metrics import HumanMetric
+from ..review.summary import answer_counts, review_lines
 
 __all__ = ["Controller"]
 
@@ -50,6 +59,8 @@ class Controller:
         """The xdist workers that loaded the model's weights."""
         self._history: Any = None
         """What became of the run history (:class:`~releasegate.history.HistoryOutcome`)."""
+        self._page: Path | None = None
+        self._page_problem = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed and report.when != "call":
@@ -61,18 +72,20 @@ class Controller:
         if not outcome:
             return
         self._report.count(outcome)
-        test = getattr(report, "releasegate_test", None)
-        if test is None:
+        # The controller's edge: the JSON a worker attached becomes the typed record again.
+        identity = getattr(report, "releasegate_test", None)
+        if identity is None:
             return  # not a releasegate test: counted, nothing more
+        test = TestIdentity.from_json(identity)
         record = getattr(report, "releasegate", None)
         if record is not None and report.when == "call":
-            self._report.add(report.nodeid, record, outcome)
+            self._report.add(report.nodeid, read_record(record), outcome)
             return
         self._report.add_unjudged(
             UnjudgedTest(
-                kind=test["kind"],
-                suite=test["suite"],
-                key=test["key"],
+                kind=test.kind,
+                suite=test.suite,
+                key=test.key,
                 nodeid=report.nodeid,
                 outcome=outcome,
                 when=report.when,
@@ -111,8 +124,30 @@ class Controller:
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
+        self._report.review = self._review_summary()
         self._record_history()
-        self._report.write(settings=self._session.settings.public(), root=self._session.root)
+        run = self._report.record(settings=self._session.settings.public(), root=self._session.root)
+        directory = self._report.write_record(run)
+        self._write_page(directory, run, exitstatus)
+
+    def _write_page(self, directory: Path, run: RunRecord, exitstatus: int) -> None:
+        """``report.html`` from the run's record just written as ``results.json``. A page that
+        cannot be made (an unreadable perf summary beside it) is said in the terminal summary;
+        it does not take the run's other reports with it."""
+        try:
+            self._page = write_page(directory, run=run, exit_status=int(exitstatus))
+        except ReleasegateError as exc:
+            self._page_problem = f"report.html not written: {exc}"
+
+    def _review_summary(self) -> dict[str, ReviewSummary]:
+        """Human review of this run's answers, per suite with a rubric (none when reading the
+        suites or reviews fails: the run's report is still written)."""
+        try:
+            return review_summary(
+                self._session.suites, self._session.reviews, list(self._report.cases.values())
+            )
+        except ReleasegateError:
+            return {}
 
     def _record_history(self) -> None:
         """Append this run to the run history; results.json gets the metrics' history."""
@@ -130,7 +165,7 @@ class Controller:
             git_commit=git_commit(rg.root),
             incomplete=list(dict.fromkeys(self._incomplete)),
         )
-        report.history = self._history.document
+        report.history = self._history.block
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -184,38 +219,32 @@ class Controller:
         }
         written: set[str] = set()
         for record in self._report.metrics.values():
-            result = record.get("task_result")
-            if record.get("kind") != "benchmark" or result is None or result["task"] in written:
+            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
                 continue
-            if record.get("outcome") not in ("passed", "failed"):
+            if record.task_result.task in written or record.outcome not in ("passed", "failed"):
                 continue
-            written.add(result["task"])
-            results.append(rg.baselines.plan_benchmark(result, model))
+            written.add(record.task_result.task)
+            results.append(rg.baselines.plan_benchmark(record.task_result.to_json(), model))
         for name, suite in rg.suites.items():
-            cases = {
-                r["id"]: CaseBaseline(
-                    outcome="passed" if r["passed"] else "failed",
-                    answer=r["answer"],
-                    score=r["score"],
-                )
-                for r in self._report.cases.values()
-                if r["suite"] == name
-            }
             case_ids = [case.id for case in suite.cases]
+            cases = {
+                r.id: CaseBaseline.of(r) for r in self._report.cases.values() if r.suite == name
+            }
+            # Human metrics store nothing: their no-drop test pairs the reviews of the
+            # baseline's answers (fixtures/reviews/), kept by answer hash.
+            stored = {s.name for s in suite.metrics if not isinstance(s.metric, HumanMetric)}
             metrics = {
-                r["metric"]: MetricBaseline(
-                    value=r["value"],
-                    per_item=dict(zip(case_ids, r["per_item"], strict=True))
-                    if r["per_item"]
-                    else {},
-                )
+                r.metric: MetricBaseline.of(r, case_ids)
                 for r in self._report.metrics.values()
-                if r["suite"] == name and r["test"] == "value"
+                if isinstance(r, MetricRecord)
+                and r.suite == name
+                and r.test == "value"
+                and r.metric in stored
             }
             if not cases and not metrics:
                 continue
             all_cases = len(cases) == len(suite.cases)
-            whole = all_cases and len(metrics) == len(suite.metrics)
+            whole = all_cases and len(metrics) == len(stored)
             results.append(
                 rg.baselines.plan(
                     SuiteBaseline(
@@ -279,7 +308,14 @@ class Controller:
             for row in [header, *rows]:
                 line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                 write(line.rstrip(), red=row[-1] == "FAIL", bold=row is header)
-        improvements = sorted(k for k, c in report.cases.items() if c["outcome"] == "xpassed")
+        if report.review:
+            write("")
+            for line in review_lines(report.review, report.metrics.values()):
+                write(line)
+        if report.cases:
+            generated, cached = answer_counts(report.cases.values())
+            write(f"answers: {generated} generated, {cached} from the cache")
+        improvements = sorted(k for k, c in report.cases.items() if c.outcome == "xpassed")
         if improvements:
             write("")
             write(
@@ -305,6 +341,10 @@ class Controller:
         if self._history is not None:
             write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
+        if self._page is not None:
+            write(f"page: {self._page}")
+        if self._page_problem:
+            write(self._page_problem, red=True)
 
 
 def _message(report: pytest.TestReport) -> str:

@@ -2,7 +2,7 @@
 
 Work is handed to :class:`~releasegate.engine.session.ReleaseSession` (kept in ``config.stash``) and
 to the modules it uses; reports and baselines are written by the controller alone, from plain
-records that workers attach to their test reports.
+typed records that workers attach (as JSON) to their test reports.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ..config import find_pyproject, load_settings, read_table
+from ..config import find_pyproject, load_settings, read_table, settings_keys
 from ..engine.interrupts import end_orderly_on_signals, restore_signals
 from ..engine.session import (
     BenchmarkRef,
@@ -27,7 +27,7 @@ from ..engine.session import (
 )
 from ..exceptions import ReleasegateError
 from ..reports.writers import RunReport, check_writable
-from ..schemas import describe_keys
+from ..review.metrics import HumanMetric
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -58,7 +58,7 @@ def _option_name(key: str) -> str:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("releasegate", "releasegate: golden suites as a release gate")
-    for key, schema in describe_keys("config").items():
+    for key, schema in settings_keys().items():
         dest = f"releasegate_{key}"
         help_text = f"{schema.get('description', key)} [tool.releasegate] {key}."
         if schema.get("type") == "object":
@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     overrides = {
         key: config.getoption(f"releasegate_{key}")
-        for key, schema in describe_keys("config").items()
+        for key, schema in settings_keys().items()
         if schema.get("type") != "object"
     }
     try:
@@ -203,6 +203,7 @@ def _loaded(session: ReleaseSession) -> ReleaseSession:
         for suite in session.suites.values():
             if not session.update_baseline:
                 session.baselines.load(suite.name)
+            session.reviews.load(suite.name)
         session.check_model()
     except ReleasegateError as exc:
         raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
@@ -273,7 +274,9 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
             marks: list[Any] = []
             if session.update_baseline:
                 marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None or spec.name not in baseline.metrics:
+            elif baseline is None or (
+                spec.name not in baseline.metrics and not isinstance(spec.metric, HumanMetric)
+            ):  # a human metric pairs the reviews of the baseline's answers instead
                 marks.append(
                     pytest.mark.skip(
                         reason=f"no baseline value for {suite.name}::{spec.name}; "
@@ -370,15 +373,16 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    # The worker's edge: records travel on the report as JSON (xdist serialises __dict__);
+    # the controller rebuilds them (Controller.pytest_runtest_logreport).
     callspec = getattr(item, "callspec", None)
     for param in callspec.params.values() if callspec is not None else ():
         identity = identify_test(param)
         if identity is not None:
-            # Reports carry extra attributes as plain data (xdist serialises __dict__).
-            report.releasegate_test = identity  # type: ignore[attr-defined]
+            report.releasegate_test = identity.to_json()  # type: ignore[attr-defined]
             break
     if call.when == "call" and RECORD_KEY in item.stash:
-        report.releasegate = item.stash[RECORD_KEY]  # type: ignore[attr-defined]
+        report.releasegate = item.stash[RECORD_KEY].to_json()  # type: ignore[attr-defined]
     return report
 
 

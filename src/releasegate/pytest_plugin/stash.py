@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ..engine.session import ReleaseSession
+from ..reports.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..reports.writers import RunReport
 
 __all__ = ["RECORD_KEY", "REPORT_KEY", "SESSION_KEY"]
@@ -15,5 +14,5 @@ SESSION_KEY = pytest.StashKey[ReleaseSession]()
 """``config.stash``: this process's session."""
 REPORT_KEY = pytest.StashKey[RunReport]()
 """``config.stash``, controller only: the records gathered for the reports."""
-RECORD_KEY = pytest.StashKey[dict[str, Any]]()
-"""``item.stash``: the record of a golden test, attached to its report."""
+RECORD_KEY = pytest.StashKey[CaseRecord | MetricRecord | BenchmarkRecord]()
+"""``item.stash``: the record of a releasegate test, attached (as JSON) to its report."""

@@ -1,32 +1,49 @@
 """What a run leaves behind: ``reports/<run-id>/`` and the terminal summary.
 
 Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
-record (plain data) to its test report; the controller gathers them here, adds the pytest
-outcome, and writes ``results.json`` (every case and metric), ``summary.md`` (for CI step
-summaries) and the ``reports/latest`` pointer. A test that ended without a verdict (an ERROR in
-setup: no answer) is kept as an :class:`UnjudgedTest`, and every test's outcome is counted the
-way pytest counts it, so the report's counts are the ones pytest printed. ``junit.xml`` is
-pytest's own, written to the same folder, with metric values as test properties.
+typed record (:mod:`.records`, as JSON) to its test report; the controller rebuilds it, gathers
+them here, adds the pytest outcome, and writes ``results.json`` (every case and metric),
+``summary.md`` (for CI step summaries) and the ``reports/latest`` pointer. A test that ended
+without a verdict (an ERROR in setup: no answer) is kept as an :class:`UnjudgedTest`, and every
+test's outcome is counted the way pytest counts it, so the report's counts are the ones pytest
+printed. ``junit.xml`` is pytest's own, written to the same folder, with metric values as test
+properties.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..review.summary import answer_counts, review_markdown
 from .display import for_markdown, for_markdown_code
+from .records import (
+    BenchmarkRecord,
+    CaseRecord,
+    GateRecord,
+    HistoryBlock,
+    ReviewSummary,
+    RunRecord,
+    UnjudgedTest,
+)
 
 __all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
+
+STEP_SUMMARY_BYTES = 1024 * 1024
+"""GitHub's limit on one step summary (``$GITHUB_STEP_SUMMARY``): ``summary.md`` stays within."""
+LISTED = 200
+"""Failing cases and errors listed in ``summary.md``; the rest are counted, and in the page."""
 
 
 def git_commit(root: Path) -> str | None:
@@ -63,30 +80,6 @@ def check_writable(directory: Path, *, reports_dir: Path) -> None:
     )
 
 
-@dataclass(frozen=True)
-class UnjudgedTest:
-    """A releasegate test that ended without a verdict: an ERROR in setup (its answer, or its
-    suite's answers, could not be had), a test that broke before judging, or one skipped."""
-
-    kind: str
-    """``case``, ``metric`` or ``benchmark``."""
-    suite: str
-    """The suite (``general/<task>`` for a benchmark)."""
-    key: str
-    """``suite/case_id``, ``suite::metric[::no_drop]`` or ``general/<task>::<metric>[...]``."""
-    nodeid: str
-    """pytest's node id."""
-    outcome: str
-    """As pytest counts it: ``error``, ``failed``, ``skipped``..."""
-    when: str
-    """The phase that ended it: ``setup``, ``call`` or ``teardown``."""
-    message: str
-    """Why (pytest's report text: the error's message)."""
-
-    def record(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass
 class RunReport:
     """Records of one run, gathered on the controller."""
@@ -94,16 +87,20 @@ class RunReport:
     run_id: str
     directory: Path
     started: float = field(default_factory=time.time)
-    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cases: dict[str, CaseRecord] = field(default_factory=dict)
+    """Case tests by key (``suite/case_id``)."""
+    metrics: dict[str, GateRecord] = field(default_factory=dict)
+    """Metric and benchmark tests by key (``suite::metric[::no_drop]``)."""
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Model description by worker (``main`` without xdist)."""
     unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
     """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
+    review: dict[str, ReviewSummary] = field(default_factory=dict)
+    """Human review per suite with a rubric (``releasegate.review.gate.review_summary``)."""
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
-    history: dict[str, Any] | None = None
+    history: HistoryBlock | None = None
     """results.json's ``history``: this run's metrics in earlier runs and in this one
     (:mod:`releasegate.history.reporting`); None leaves the key out."""
 
@@ -115,15 +112,13 @@ class RunReport:
         key = test.key if test.when != "teardown" else f"{test.key} (teardown)"
         self.unjudged[key] = test
 
-    def add(self, nodeid: str, record: Mapping[str, Any], outcome: str) -> None:
-        entry = {**record, "outcome": outcome, "nodeid": nodeid}
-        if record["kind"] == "case":
-            self.cases[record["key"]] = entry
-        else:
-            key = f"{record['suite']}::{record['metric']}"
-            if record["test"] == "no_drop":
-                key += "::no_drop"
-            self.metrics[key] = entry
+    def add(self, nodeid: str, record: CaseRecord | GateRecord, outcome: str) -> None:
+        """Keep a test's *record* with pytest's *outcome* for it (a rerun replaces it)."""
+        if isinstance(record, CaseRecord):
+            self.cases[record.key] = replace(record, outcome=outcome, nodeid=nodeid)
+            return
+        key = f"{record.suite}::{record.metric}" + ("::no_drop" if record.test == "no_drop" else "")
+        self.metrics[key] = replace(record, outcome=outcome, nodeid=nodeid)
 
     @property
     def empty(self) -> bool:
@@ -134,7 +129,7 @@ class RunReport:
         """Case tests by suite and outcome, those without a verdict (errors) included."""
         out: dict[str, Counter[str]] = {}
         for case in self.cases.values():
-            out.setdefault(case["suite"], Counter())[case["outcome"]] += 1
+            out.setdefault(case.suite, Counter())[case.outcome] += 1
         for test in self.unjudged.values():
             if test.kind == "case":
                 out.setdefault(test.suite, Counter())[test.outcome] += 1
@@ -147,30 +142,40 @@ class RunReport:
             key=lambda t: (t.key, t.when),
         )
 
-    def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
-        """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        document = {
-            "run_id": self.run_id,
-            "started": _iso(self.started),
-            "finished": _iso(time.time()),
-            "duration_seconds": round(time.time() - self.started, 3),
-            "git_commit": git_commit(root),
-            "settings": dict(settings),
-            "models": self.models,
-            "totals": {o: self.totals[o] for o in _ordered(self.totals)},
-            "summary": {
+    def record(self, *, settings: Mapping[str, Any], root: Path) -> RunRecord:
+        """The run as ``results.json`` holds it (benchmark results go to their own files)."""
+        finished = time.time()
+        return RunRecord(
+            run_id=self.run_id,
+            started=_iso(self.started),
+            finished=_iso(finished),
+            duration_seconds=round(finished - self.started, 3),
+            git_commit=git_commit(root),
+            settings=dict(settings),
+            models=self.models,
+            totals={o: self.totals[o] for o in _ordered(self.totals)},
+            summary={
                 suite: dict(counter) for suite, counter in sorted(self.counts_by_suite().items())
             },
-            "metrics": [
-                {k: v for k, v in self.metrics[key].items() if k != "task_result"}
-                for key in sorted(self.metrics)
-            ],
-            "cases": [self.cases[k] for k in sorted(self.cases)],
-            "unjudged": [self.unjudged[k].record() for k in sorted(self.unjudged)],
-        }
-        if self.history is not None:
-            document["history"] = self.history
+            metrics=tuple(
+                replace(m, task_result=None) if isinstance(m, BenchmarkRecord) else m
+                for m in (self.metrics[key] for key in sorted(self.metrics))
+            ),
+            cases=tuple(self.cases[k] for k in sorted(self.cases)),
+            unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
+            review=dict(self.review) or None,
+            history=self.history,
+        )
+
+    def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
+        """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
+        return self.write_record(self.record(settings=settings, root=root))
+
+    def write_record(self, run: RunRecord) -> Path:
+        """:meth:`write` of a :meth:`record` already made (the controller keeps it, to build
+        the run's page from the same record)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        document = run.to_json()
         (self.directory / "results.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -183,20 +188,26 @@ class RunReport:
         """``general/<task>.json``: each benchmark question with the model's answer and score."""
         written: set[str] = set()
         for record in self.metrics.values():
-            result = record.get("task_result")
-            if result is None or result["task"] in written:
+            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
                 continue
-            written.add(result["task"])
+            result = record.task_result
+            if result.task in written:
+                continue
+            written.add(result.task)
             folder = self.directory / "general"
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{result['task']}.json").write_text(
-                json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            (folder / f"{result.task}.json").write_text(
+                json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n",
+                encoding="utf-8",
             )
 
     def markdown(self) -> str:
         lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
+        if self.cases:
+            generated, cached = answer_counts(self.cases.values())
+            lines += [f"answers: {generated} generated, {cached} from the cache", ""]
         counts = self.counts_by_suite()
         if counts:
             lines += [
@@ -212,22 +223,51 @@ class RunReport:
             for row in summary_table(self.metrics.values()):
                 lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
+        lines += review_markdown(self.review, self.metrics.values())
         lines += _flips_markdown(self.metrics.values())
-        regressions = [c for c in self.cases.values() if c["outcome"] == "failed"]
+        regressions = [c for c in self.cases.values() if c.outcome == "failed"]
         if regressions:
             lines += ["## Failing cases", ""]
-            for case in sorted(regressions, key=lambda c: c["key"]):
-                key, reason = for_markdown_code(case["key"]), for_markdown(case["reason"], 300)
-                lines.append(f"- {key} ({for_markdown(case['status'])}): {reason}")
-            lines.append("")
+            for case in sorted(regressions, key=lambda c: c.key)[:LISTED]:
+                key, reason = for_markdown_code(case.key), for_markdown(case.reason, 300)
+                lines.append(f"- {key} ({for_markdown(case.status)}): {reason}")
+            lines += _left_out(len(regressions))
         errors = self.errors()
         if errors:
             lines += ["## Errors (no verdict)", ""]
-            for test in errors:
+            for test in errors[:LISTED]:
                 key, why = for_markdown_code(test.key), for_markdown(test.message, 300)
                 lines.append(f"- {key} ({test.outcome} at {test.when}): {why}")
-            lines.append("")
-        return "\n".join(lines)
+            lines += _left_out(len(errors))
+        return _within(lines, STEP_SUMMARY_BYTES)
+
+
+def _left_out(listed: int) -> list[str]:
+    if listed <= LISTED:
+        return [""]
+    return ["", f"... and {listed - LISTED} more in results.json and report.html", ""]
+
+
+def _within(lines: list[str], limit: int) -> str:
+    """*lines* joined, cut at a line so the text (and a last line saying how many were left
+    out) stays within *limit* bytes of UTF-8: many suites' flip tables could pass GitHub's
+    step-summary limit, and GitHub then shows none of it."""
+    text = "\n".join(lines)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    reserve = 200  # the closing line
+    kept, size = [], 0
+    for line in lines:
+        size += len(line.encode("utf-8")) + 1
+        if size > limit - reserve:
+            break
+        kept.append(line)
+    left = len(lines) - len(kept)
+    note = (
+        f"... {left} more lines left out (GitHub's step-summary limit is 1 MiB); "
+        "everything is in results.json and report.html"
+    )
+    return "\n".join([*kept, "", note, ""])
 
 
 def _ordered(counts: Mapping[str, int]) -> list[str]:
@@ -246,33 +286,33 @@ def describe_counts(counts: Mapping[str, int]) -> str:
     return ", ".join(parts) or "no tests ran"
 
 
-def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
+def _flips_markdown(metrics: Iterable[GateRecord], *, most: int = 50) -> list[str]:
     """Per suite and benchmark, the items that flipped since the baseline, answers side by
     side (from the no-drop tests' records)."""
     lines: list[str] = []
-    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"])):
-        flips = m.get("flips") or []
-        if m.get("test") != "no_drop" or not flips:
+    for m in sorted(metrics, key=lambda m: (m.suite, m.metric)):
+        flips = m.flips
+        if m.test != "no_drop" or not flips:
             continue
-        comparison = m.get("comparison") or {}
-        worse = sum(1 for f in flips if f["direction"] == "worse")
-        better = sum(1 for f in flips if f["direction"] == "better")
+        p_value = m.comparison.p_value if m.comparison else math.nan
+        test = m.comparison.test if m.comparison else "-"
+        worse = sum(1 for f in flips if f.direction == "worse")
+        better = sum(1 for f in flips if f.direction == "better")
         lines += [
-            f"## Flips: {for_markdown(m['suite'])}::{for_markdown(m['metric'])}",
+            f"## Flips: {for_markdown(m.suite)}::{for_markdown(m.metric)}",
             "",
             f"{worse} worse, {better} better, {len(flips) - worse - better} changed; "
-            f"p={comparison.get('p_value', float('nan')):.3g} "
-            f"({for_markdown(comparison.get('test', '-'))})",
+            f"p={p_value:.3g} ({for_markdown(test)})",
             "",
             "| item | direction | expected | baseline answer | answer now |",
             "|---|---|---|---|---|",
         ]
         for flip in flips[:most]:
             lines.append(
-                f"| {for_markdown(flip['item'], 40)} | {flip['direction']} "
-                f"| {for_markdown(flip['expected'], 80)} "
-                f"| {for_markdown(flip['before_answer'], 80)} "
-                f"| {for_markdown(flip['now_answer'], 80)} |"
+                f"| {for_markdown(flip.item, 40)} | {flip.direction} "
+                f"| {for_markdown(flip.expected, 80)} "
+                f"| {for_markdown(flip.before_answer, 80)} "
+                f"| {for_markdown(flip.now_answer, 80)} |"
             )
         if len(flips) > most:
             lines.append(f"\n... and {len(flips) - most} more in results.json")
@@ -280,20 +320,20 @@ def _flips_markdown(metrics: Any, *, most: int = 50) -> list[str]:
     return lines
 
 
-def summary_table(metrics: Any) -> list[list[str]]:
+def summary_table(metrics: Iterable[GateRecord]) -> list[list[str]]:
     """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
     rows = []
-    for m in sorted(metrics, key=lambda m: (m["suite"], m["metric"], m["test"] == "no_drop")):
-        name = m["metric"] + (" (no drop)" if m["test"] == "no_drop" else "")
-        if m["test"] != "no_drop":
-            bar = m["bar"]
-        elif m.get("max_drop") is None:
+    for m in sorted(metrics, key=lambda m: (m.suite, m.metric, m.test == "no_drop")):
+        name = m.metric + (" (no drop)" if m.test == "no_drop" else "")
+        if m.test != "no_drop":
+            bar = m.bar
+        elif m.max_drop is None:
             bar = "no significant drop"
         else:
-            bar = f"drop <= {m['max_drop']:g}"
-        baseline = "-" if m["baseline"] is None else f"{m['baseline']:.4g}"
-        verdict = {"passed": "ok", "failed": "FAIL"}.get(m["outcome"], m["outcome"])
-        rows.append([m["suite"], name, f"{m['value']:.4g}", bar, baseline, verdict])
+            bar = f"drop <= {m.max_drop:g}"
+        baseline = "-" if m.baseline is None else f"{m.baseline:.4g}"
+        verdict = {"passed": "ok", "failed": "FAIL"}.get(m.outcome, m.outcome)
+        rows.append([m.suite, name, f"{m.value:.4g}", bar, baseline, verdict])
     return rows
 
 

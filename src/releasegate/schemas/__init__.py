@@ -1,8 +1,10 @@
 """JSON schemas shipped with the package, and validation that names the file, line and field.
 
-Every input the engine reads (configuration, manifests, case rows, baselines) is checked against
-one of these schemas before anything runs, so a bad file is one clear error instead of a
-traceback half-way through a run.
+Every input the engine reads is checked against a schema before anything runs, so a bad file is
+one clear error instead of a traceback half-way through a run: manifests and baselines against
+these files, the settings against the schema :mod:`releasegate.config` derives from its
+``Settings``, case rows by the rules of :mod:`releasegate.golden.io.rows` (``case.schema.json``
+publishes the same contract).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import jsonschema
 
 from ..exceptions import GoldenFileError
 
-__all__ = ["describe_keys", "first_error", "load_schema", "validate_document"]
+__all__ = ["first_error", "first_violation", "load_schema", "validate_document"]
 
 
 @cache
@@ -44,7 +46,15 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
 
 def first_error(name: str, document: Any) -> tuple[str, str] | None:
     """``(field path, message)`` of the most relevant violation of schema *name*, or None."""
-    errors = list(_validator(name).iter_errors(document))
+    return first_violation(_validator(name), document)
+
+
+def first_violation(
+    validator: jsonschema.protocols.Validator, document: Any
+) -> tuple[str, str] | None:
+    """``(field path, message)`` of the most relevant violation of *validator*'s schema (one
+    built at run time, like the settings schema), or None."""
+    errors = list(validator.iter_errors(document))
     if not errors:
         return None
     error = jsonschema.exceptions.best_match(errors)
@@ -77,9 +87,3 @@ def validate_document(
     if found is not None:
         field, message = found
         raise GoldenFileError(message, path=path, line=line, field=field)
-
-
-def describe_keys(name: str) -> Mapping[str, Any]:
-    """The ``properties`` of schema *name*: used to build command-line options from the schema."""
-    properties: Mapping[str, Any] = load_schema(name)["properties"]
-    return properties

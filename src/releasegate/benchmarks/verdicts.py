@@ -1,0 +1,273 @@
+"""A general benchmark's test judged: its value against its ``min``, or its no-drop comparison
+with the stored baseline, question by question.
+
+The one place a benchmark metric is gated. It reads lm-eval's aggregation registry (to resample
+a corpus metric), so it lives here, with the benchmarks, and the golden gate never imports
+lm-eval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from ..gate.baselines import BenchmarkBaseline, same_as_stored
+from ..gate.comparisons import judge_comparison
+from ..gate.stats import PairedComparison, compare_per_item, paired_bootstrap, unchanged
+from ..reports.records import BenchmarkRecord, Flip, TaskResult
+from .general import BenchmarkTask
+
+__all__ = ["benchmark_mismatch", "compare_benchmark", "gate_benchmark"]
+
+
+def gate_benchmark(
+    label: str,
+    task: BenchmarkTask,
+    metric: str,
+    test: str,
+    result: TaskResult,
+    baseline: BenchmarkBaseline | None,
+    *,
+    alpha: float,
+    samples: int,
+) -> BenchmarkRecord:
+    """The verdict of the benchmark test *label*: *metric* of *task*'s *result* against its
+    ``min`` (``test="value"``), or against *baseline* (``test="no_drop"``): refused when the
+    two cannot be compared, failed on a drop beyond ``max_drop`` or a significant one."""
+    value = result.metrics[metric]
+    stderr = result.stderr.get(metric)
+    higher = result.higher_is_better.get(metric, True)
+    bar = task.min.get(metric)
+
+    def record(passed: bool, message: str, **found: Any) -> BenchmarkRecord:
+        return BenchmarkRecord(
+            suite=f"general/{task.name}",
+            metric=metric,
+            test=test,
+            value=value,
+            stderr=stderr,
+            bar="-" if bar is None else f">= {bar:g}",
+            min=bar,
+            max_drop=task.max_drop,
+            higher_is_better=higher,
+            items=len(result.items),
+            lm_eval_version=result.lm_eval_version,
+            config_hash=result.config_hash,
+            num_fewshot=result.num_fewshot,
+            limit=result.limit,
+            passed=passed,
+            message=message,
+            **found,
+        )
+
+    if test == "value":
+        err = f" ± {stderr:.3g}" if stderr is not None else ""
+        head = f"{label} = {value:.4g}{err} over {len(result.items)} questions"
+        passed = bar is None or value >= bar
+        message = head if passed else f"{head}: below its minimum {bar:g}"
+        return record(passed, message, task_result=result)
+    assert baseline is not None, f"{label}: a no-drop test without a baseline"
+    before = baseline.metrics.get(metric)
+    refused = benchmark_mismatch(label, result, baseline, lm_eval_version=result.lm_eval_version)
+    if refused is not None:
+        return record(False, refused, baseline=before, refused=refused)
+    comparison, flips = compare_benchmark(
+        metric,
+        result,
+        baseline,
+        higher_is_better=higher,
+        samples=samples,
+        confidence=1 - 2 * alpha,
+    )
+    outcome = judge_comparison(
+        label,
+        comparison,
+        max_drop=task.max_drop if task.max_drop is not None else math.inf,
+        alpha=alpha,
+        higher_is_better=higher,
+        flips=flips,
+    )
+    return record(
+        outcome.passed,
+        outcome.message,
+        baseline=before,
+        comparison=comparison.to_record(),
+        flips=tuple(flips),
+    )
+
+
+def benchmark_mismatch(
+    label: str,
+    now: TaskResult,
+    baseline: BenchmarkBaseline,
+    *,
+    lm_eval_version: str,
+) -> str | None:
+    """Why *now* cannot be compared with *baseline* (None when it can): another lm-eval,
+    another task configuration or limit, or other questions under the same ids."""
+    hint = (
+        "re-record the baseline on the reference model (`releasegate baseline --model <base "
+        "model>`) so the comparison is like with like"
+    )
+    if baseline.lm_eval_version != lm_eval_version:
+        return (
+            f"{label}: the baseline was recorded with lm-eval {baseline.lm_eval_version}, this "
+            f"run uses lm-eval {lm_eval_version}; {hint}"
+        )
+    if baseline.config_hash != now.config_hash:
+        return (
+            f"{label}: the task configuration changed since the baseline (config hash "
+            f"{baseline.config_hash} then, {now.config_hash} now: prompt, few-shot or metrics); "
+            f"{hint}"
+        )
+    if baseline.limit != now.limit:
+        return (
+            f"{label}: the baseline ran with limit {baseline.limit}, this run with "
+            f"{now.limit}; {hint}"
+        )
+    changed = [
+        key
+        for key, item in now.items.items()
+        if key in baseline.items and baseline.items[key].doc_hash != item.doc_hash
+    ]
+    if changed:
+        return (
+            f"{label}: {len(changed)} question(s) differ from the baseline's under the same ids "
+            f"(first: {changed[0]}): the data changed; {hint}"
+        )
+    if not any(key in baseline.items for key in now.items):
+        return f"{label}: no question of this run is in the baseline; {hint}"
+    return None
+
+
+def compare_benchmark(
+    metric: str,
+    now: TaskResult,
+    baseline: BenchmarkBaseline,
+    *,
+    higher_is_better: bool,
+    samples: int,
+    confidence: float,
+    seed: int = 0,
+) -> tuple[PairedComparison, list[Flip]]:
+    """Pair a benchmark metric with its baseline, question by question.
+
+    Per-item 1/0 values (accuracy) get the exact McNemar test; per-item numbers aggregated by a
+    mean a paired bootstrap of those numbers; anything else (a corpus metric whose items are
+    pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation.
+    """
+    keys = [key for key in now.items if key in baseline.items]
+    before: list[Any] = [baseline.items[key].scores.get(metric) for key in keys]
+    after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
+    flips: list[Flip] = []
+    numeric = all(isinstance(v, int | float) for v in [*before, *after])
+    aggregation = now.aggregation.get(metric, "mean")
+    combine = None if numeric and aggregation == "mean" else _aggregation_function(aggregation)
+    for key, b, a in zip(keys, before, after, strict=True):
+        old_answer = str(baseline.items[key].answer)
+        new_answer = now.items[key].answer
+        # A corpus metric's items are pairs: an item's own score is the metric of it alone
+        # (sentence BLEU, one answer's field F1), which says which way it moved.
+        old_score, new_score = (
+            (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
+        )
+        if old_answer == new_answer and same_as_stored(old_score, new_score):
+            continue  # an unchanged answer is never a flip
+        if not same_as_stored(old_score, new_score):
+            got_worse = new_score < old_score if higher_is_better else new_score > old_score
+            direction = "worse" if got_worse else "better"
+        elif numeric or old_answer == new_answer:
+            continue  # an accuracy's wrong answer that became another wrong one did not flip
+        else:
+            direction = "changed"
+        flips.append(
+            Flip(
+                key,
+                direction,
+                old_score,
+                new_score,
+                old_answer,
+                new_answer,
+                now.items[key].target,
+            )
+        )
+    flips.sort(key=lambda flip: {"worse": 0, "changed": 1, "better": 2}[flip.direction])
+    worse = sum(1 for flip in flips if flip.direction == "worse")
+    better = sum(1 for flip in flips if flip.direction == "better")
+    if (
+        keys
+        and not flips
+        and all(str(baseline.items[key].answer) == now.items[key].answer for key in keys)
+    ):
+        # Every answer as in the baseline: exact, nothing to resample.
+        value = (
+            math.fsum(float(v) for v in after) / len(after)
+            if combine is None
+            else float(combine(after))
+        )
+        return unchanged(value, len(keys), confidence=confidence), flips
+    if combine is None:
+        comparison = compare_per_item(
+            [float(v) for v in before],
+            [float(v) for v in after],
+            higher_is_better=higher_is_better,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        )
+        return comparison, flips
+    return (
+        paired_bootstrap(
+            lambda picked: float(combine([before[i] for i in picked])),
+            lambda picked: float(combine([after[i] for i in picked])),
+            len(keys),
+            higher_is_better=higher_is_better,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            worse=worse,
+            better=better,
+        ),
+        flips,
+    )
+
+
+def _alone(combine: Callable[[list[Any]], float] | None, item: Any) -> float:
+    """The metric of one item by itself; NaN where it has none (the item is then only marked
+    as changed when its answer changed)."""
+    if combine is None:
+        return math.nan
+    try:
+        return float(combine([item]))
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+        return math.nan
+
+
+def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
+    """lm-eval's aggregation *name* (``mean``, ``bleu``...) or ``module.function``."""
+    from lm_eval.api.registry import AGGREGATION_REGISTRY
+
+    if name in AGGREGATION_REGISTRY:
+        function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
+        return function
+    module_name, _, attribute = name.rpartition(".")
+    if not module_name:
+        # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
+        # metrics (re-exported by a task's utils.py) are found here.
+        module_name, attribute = "releasegate.benchmarks.lmeval", name
+    import importlib
+
+    try:
+        found: Callable[[list[Any]], float] = getattr(
+            importlib.import_module(module_name), attribute
+        )
+        return found
+    except (ImportError, AttributeError):
+        pass
+    raise ValueError(
+        f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
+        "`aggregation: !function module.name`"
+    )

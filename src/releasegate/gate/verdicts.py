@@ -1,0 +1,217 @@
+"""A suite metric's test judged: its value against its bar, or its paired no-drop comparison
+with the baseline.
+
+The one place a suite metric is gated (:func:`gate_metric`): the session hands it the suite's
+scored cases and the baseline, and gets back a :class:`MetricResult` whose record goes to the
+report. A human review metric (``human_score``, ``human_pass_rate``) takes its values from the
+review memory instead of the answers: :func:`gate_metric` hands it to
+:func:`releasegate.review.gate.evaluate_human_metric`. The pieces it combines (bars,
+comparisons, flips) are in :mod:`.comparisons`; a case's verdict (FAILED / XFAIL / XPASS) is
+:mod:`releasegate.golden.judging`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..golden.judging import score_case, show_expected
+from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
+from ..golden.suites import MetricSpec, Suite
+from ..reports.records import Flip, MetricRecord
+from ..review.gate import evaluate_human_metric
+from ..review.metrics import HumanMetric
+from ..review.store import ReviewStore
+from .baselines import SuiteBaseline
+from .comparisons import (
+    MetricOutcome,
+    PairedStatistics,
+    compare_suite_metric,
+    judge_bar,
+    judge_comparison,
+    suite_flips,
+    suite_mismatch,
+)
+from .stats import PairedComparison, SummedStatistic
+
+__all__ = ["MetricResult", "gate_metric"]
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A metric test's value and verdict."""
+
+    suite: str
+    spec: MetricSpec
+    test: str
+    """``value`` (its min/max bar, or just reported) or ``no_drop`` (against the baseline)."""
+    value: MetricValue
+    outcome: MetricOutcome
+    baseline_value: float | None
+    comparison: PairedComparison | None = None
+    """The paired comparison with the baseline (no-drop tests)."""
+    flips: tuple[Flip, ...] = ()
+    """Cases that moved since the baseline (no-drop tests)."""
+
+    def to_record(self) -> MetricRecord:
+        """What the report and the next baseline keep of this test."""
+        return MetricRecord(
+            suite=self.suite,
+            metric=self.spec.name,
+            test=self.test,
+            value=self.value.value,
+            details=dict(self.value.details),
+            bar=self.spec.bar,
+            min=self.spec.min,
+            max=self.spec.max,
+            max_drop=self.spec.max_drop,
+            baseline=self.baseline_value,
+            higher_is_better=self.spec.metric.higher_is_better,
+            passed=self.outcome.passed,
+            message=self.outcome.message,
+            per_item=tuple(self.value.per_item),
+            comparison=None if self.comparison is None else self.comparison.to_record(),
+            flips=self.flips,
+        )
+
+
+def gate_metric(
+    suite: Suite,
+    spec: MetricSpec,
+    test: str,
+    scored: Sequence[ScoredCase],
+    baseline: SuiteBaseline | None,
+    *,
+    alpha: float,
+    samples: int,
+    reviews: ReviewStore | None = None,
+) -> MetricResult:
+    """The metric *spec* of *suite* over its *scored* cases, held to its bar (``test="value"``)
+    or compared with *baseline* (``test="no_drop"``: a paired test on the same cases, failed by
+    a drop beyond ``max_drop`` or a significant one). A human metric reads *reviews* (the
+    review memory); it raises :class:`~releasegate.review.gate.ReviewsPending` while answers
+    await review and the suite says ``pending: skip``."""
+    if isinstance(spec.metric, HumanMetric):
+        return _gate_human(suite, spec, test, scored, baseline, reviews, alpha, samples)
+    value = spec.metric(scored)
+    case_ids = [item.case_id for item in scored]
+    answers = {item.case_id: item.answer for item in scored}
+    metric_baseline = baseline.metrics.get(spec.name) if baseline else None
+    before = metric_baseline.value if metric_baseline else None
+    if test != "no_drop":
+        outcome = judge_bar(suite.name, spec, value, case_ids, answers)
+        return MetricResult(suite.name, spec, test, value, outcome, before)
+    assert metric_baseline is not None and baseline is not None and spec.max_drop is not None
+    refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
+    if refused is not None:
+        return MetricResult(suite.name, spec, test, value, MetricOutcome(False, refused), before)
+    baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+    comparison = compare_suite_metric(
+        spec,
+        value,
+        metric_baseline,
+        case_ids,
+        recompute=_recompute(suite, spec, scored, baseline_answers),
+        samples=samples,
+        confidence=1 - 2 * alpha,
+        answers=answers,
+        baseline_answers=baseline_answers,
+        paired=_paired_statistics(suite, spec, scored, baseline_answers),
+    )
+    flips = suite_flips(
+        value,
+        metric_baseline,
+        case_ids,
+        higher_is_better=spec.metric.higher_is_better,
+        answers=answers,
+        baseline_answers=baseline_answers,
+        expected={item.case_id: show_expected(item.expected) for item in scored},
+    )
+    outcome = judge_comparison(
+        f"{suite.name}::{spec.name}",
+        comparison,
+        max_drop=spec.max_drop,
+        alpha=alpha,
+        higher_is_better=spec.metric.higher_is_better,
+        flips=flips,
+    )
+    return MetricResult(suite.name, spec, test, value, outcome, before, comparison, tuple(flips))
+
+
+def _gate_human(
+    suite: Suite,
+    spec: MetricSpec,
+    test: str,
+    scored: Sequence[ScoredCase],
+    baseline: SuiteBaseline | None,
+    reviews: ReviewStore | None,
+    alpha: float,
+    samples: int,
+) -> MetricResult:
+    """A human review metric, from the reviews of this run's (and the baseline's) answers."""
+    if reviews is None:
+        raise ValueError(f"{suite.name}::{spec.name}: a human metric needs the review memory")
+    human = evaluate_human_metric(
+        suite, spec, test, scored, store=reviews, baseline=baseline, alpha=alpha, samples=samples
+    )
+    return MetricResult(
+        suite.name,
+        spec,
+        test,
+        human.value,
+        human.outcome,
+        human.baseline_value,
+        human.comparison,
+        human.flips,
+    )
+
+
+def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:
+    """*item* as the baseline answered it, checked as this run checks it."""
+    return score_case(suite, suite.case(item.case_id), answer)
+
+
+def _paired_statistics(
+    suite: Suite,
+    spec: MetricSpec,
+    scored: Sequence[ScoredCase],
+    baseline_answers: Mapping[str, str],
+) -> PairedStatistics | None:
+    """For a metric computed from per-case counts: the counts of the baseline's answers and
+    of this run's, on the same cases (what the paired test resamples)."""
+    metric = spec.metric
+    if not isinstance(metric, Decomposable):
+        return None
+
+    def paired(indices: Sequence[int]) -> tuple[SummedStatistic, SummedStatistic]:
+        now = [scored[i] for i in indices]
+        before = [_rescored(suite, item, baseline_answers[item.case_id]) for item in now]
+        return metric.paired_statistics(before, now)
+
+    return paired
+
+
+def _recompute(
+    suite: Suite,
+    spec: MetricSpec,
+    scored: Sequence[ScoredCase],
+    baseline_answers: Mapping[str, str],
+) -> Callable[[Sequence[int]], tuple[float, float]] | None:
+    """For a metric that is not a mean of per-case values: the metric of the baseline's
+    answers and of this run's, on the same subset of cases (for the paired bootstrap)."""
+    if is_additive(spec.metric) or isinstance(spec.metric, Decomposable):
+        return None
+    # The cases the baseline answered (the comparison is paired on those alone).
+    before = {
+        i: _rescored(suite, item, baseline_answers[item.case_id])
+        for i, item in enumerate(scored)
+        if item.case_id in baseline_answers
+    }
+
+    def recompute(indices: Sequence[int]) -> tuple[float, float]:
+        return (
+            spec.metric([before[i] for i in indices]).value,
+            spec.metric([scored[i] for i in indices]).value,
+        )
+
+    return recompute

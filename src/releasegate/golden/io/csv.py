@@ -1,0 +1,78 @@
+"""Delimited text case files: ``.csv``, and ``.tsv``/``.txt`` as Excel's "Text" and "Unicode
+Text" exports write them. The delimiter (comma, semicolon or tab) is the one that splits the header
+into the most known column names; on a tie, a tab for ``.tsv``/``.txt`` and UTF-16/UTF-32 text,
+else a comma.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ...exceptions import GoldenFileError
+from .rows import KNOWN_FIELDS, CaseRow
+from .table import table_rows
+from .text import LINE_BREAK, bom_encoding, decode
+
+__all__ = ["TAB_SUFFIXES", "read_csv"]
+
+TAB_SUFFIXES = (".tsv", ".txt")
+"""Text tables that are tab-separated unless their header says otherwise."""
+
+_DELIMITERS = (",", ";", "\t")
+
+
+def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
+    """*prefer*, unless the header line names more known columns when split on another of
+    comma, semicolon and tab."""
+    header_line = next((line for line in LINE_BREAK.split(text) if line.strip()), "")
+    best, best_score = prefer, -1
+    for delimiter in (prefer, *(d for d in _DELIMITERS if d != prefer)):
+        try:
+            cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        score = sum(1 for cell in cells if cell.strip().lstrip("\ufeff").lower() in KNOWN_FIELDS)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if "unexpected end of data" in message:
+        return (
+            "a quoted cell that starts on this line is never closed: add the closing '\"' "
+            '(a quote inside a quoted cell is written as two quotes, "")'
+        )
+    if "expected after" in message:
+        return (
+            "text follows the closing quote of a quoted cell: a quote inside a quoted cell is "
+            'written as two quotes ("")'
+        )
+    if "field larger than field limit" in message:
+        return f"a cell is too large ({message}): keep cells under 128 KiB"
+    return f"not valid CSV ({message}): save the file from Excel as 'CSV UTF-8'"
+
+
+def read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
+    """A delimited text table: ``.csv``, or ``.tsv``/``.txt`` (tab-separated, as Excel's "Text"
+    and "Unicode Text" exports write them)."""
+    text = decode(data, encoding, path, gb18030_fallback=True)
+    tab_first = path.suffix.lower() in TAB_SUFFIXES or bom_encoding(data) in ("utf-16", "utf-32")
+    delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    consumed = 0
+    while True:
+        start = consumed + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise GoldenFileError(_csv_problem(exc), path=path, line=start) from None
+        consumed = reader.line_num
+        records.append((start, cells))
+    return table_rows(records, path=path, column=lambda index: f"column {index + 1}")

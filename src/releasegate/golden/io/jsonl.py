@@ -1,0 +1,76 @@
+"""JSON Lines case files: one case object per line, blank lines skipped; and the strict JSON
+parsing (a key twice in one object is an error) that spreadsheet cells holding JSON use too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ...exceptions import GoldenFileError
+from .rows import EXAMPLE_ROW, CaseRow, json_kind
+from .text import LINE_BREAK, decode
+
+__all__ = ["DuplicateKeyError", "parse_json", "read_jsonl"]
+
+
+class DuplicateKeyError(Exception):
+    """A JSON object names the same key twice (:mod:`json` would keep the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def parse_json(text: str) -> Any:
+    """The JSON *text* holds; raises :class:`DuplicateKeyError` or :class:`ValueError`."""
+    return json.loads(text, object_pairs_hook=_object_without_duplicates)
+
+
+def read_jsonl(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
+    """Every non-blank line as one row; a line that is not one JSON object is an error."""
+    text = decode(data, encoding, path, gb18030_fallback=False)
+    rows: list[CaseRow] = []
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = parse_json(line)
+        except DuplicateKeyError as exc:
+            raise GoldenFileError(
+                f"key '{exc.key}' appears twice in the same object: keep only one of them",
+                path=path,
+                line=number,
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise GoldenFileError(
+                f"not valid JSON: {exc.msg} (column {exc.colno}): each line must be one JSON "
+                f"object, like {EXAMPLE_ROW}",
+                path=path,
+                line=number,
+            ) from None
+        except RecursionError:
+            raise GoldenFileError(
+                "not valid JSON: nested too deeply", path=path, line=number
+            ) from None
+        except ValueError as exc:  # e.g. an integer with more digits than Python converts
+            raise GoldenFileError(f"not valid JSON: {exc}", path=path, line=number) from None
+        if not isinstance(value, dict):
+            raise GoldenFileError(
+                f"the line holds {json_kind(value)}, not a JSON object: each line must be one "
+                f"case object, like {EXAMPLE_ROW}",
+                path=path,
+                line=number,
+            )
+        rows.append(CaseRow(line=number, data=value))
+    return rows

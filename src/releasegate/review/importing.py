@@ -1,0 +1,469 @@
+"""Review workbooks back in: every filled row validated, all problems listed, all or nothing.
+
+A row is applied only to the exact answer it showed: the hidden binding sheet names suite, case,
+answer hash, rubric hash, run and project; the visible row must still hold its case (rows
+deleted or reordered are caught), the rubric must be the one scored, and the run being gated
+must still give that answer (a re-run on a new model makes the sheet stale). Blank score cells
+are pending, not errors. Workbooks that went through LibreOffice read the same (it keeps text
+cells text and writes whole numbers as numbers).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
+from ..golden.suites import Suite
+from .records import ReviewRecord, answer_hash
+from .rubric import Rubric
+from .runs import RunAnswers, read_run, run_folder
+from .sheet import (
+    BINDING_COLUMNS,
+    BINDING_SHEET,
+    FIXED_COLUMNS,
+    headers_for,
+    language_of,
+    rubric_of,
+)
+
+__all__ = ["ImportResult", "SuiteImport", "read_workbooks"]
+
+
+@dataclass
+class SuiteImport:
+    """What the workbooks hold for one suite."""
+
+    records: list[ReviewRecord] = field(default_factory=list)
+    pending: int = 0
+    """Rows left blank (still to review)."""
+
+    @property
+    def reviewers(self) -> list[str]:
+        return sorted({r.reviewer for r in self.records})
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Every suite's valid reviews, read from all the workbooks."""
+
+    suites: Mapping[str, SuiteImport]
+
+
+@dataclass(frozen=True)
+class _Binding:
+    sheet: str
+    row: int
+    project: str
+    suite: str
+    case_id: str
+    answer_hash: str
+    fingerprint: str
+    run_id: str
+    rubric_hash: str
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _column(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index))
+
+
+class _Reader:
+    """Reads workbooks, collecting problems instead of stopping at the first."""
+
+    def __init__(
+        self,
+        suites: Mapping[str, Suite],
+        *,
+        project: str,
+        reports_dir: Path,
+        reference: RunAnswers | None,
+    ) -> None:
+        self.suites = suites
+        self.project = project
+        self.reports_dir = reports_dir
+        self.reference = reference
+        self.problems: list[str] = []
+        self.result: dict[str, SuiteImport] = {}
+        self._seen: dict[tuple[str, str, str, str, str], str] = {}
+        self._runs: dict[str, RunAnswers | None] = {}
+
+    def problem(
+        self, path: Path, message: str, *, sheet: str = "", row: int = 0, column: str = ""
+    ) -> None:
+        where = str(path)
+        if sheet:
+            where += f", sheet '{sheet}'"
+        if row:
+            where += f", row {row}"
+        if column:
+            where += f", column {column}"
+        self.problems.append(f"{where}: {message}")
+
+    def read(self, path: Path) -> None:
+        book = self._open(path)
+        if book is None:
+            return
+        if BINDING_SHEET not in book.sheetnames:
+            self.problem(
+                path,
+                f"the hidden sheet '{BINDING_SHEET}' that binds each row to the answer it shows is "
+                "missing (deleted, or this is not a sheet from releasegate review export); export "
+                "the answers again and review that file",
+            )
+            return
+        bindings = self._bindings(path, book[BINDING_SHEET])
+        if bindings is None:
+            return
+        by_sheet: dict[str, dict[int, _Binding]] = {}
+        for binding in bindings:
+            by_sheet.setdefault(binding.sheet, {})[binding.row] = binding
+        for title, rows in by_sheet.items():
+            if title not in book.sheetnames:
+                self.problem(
+                    path,
+                    "the sheet is missing (renamed or deleted); keep the exported sheets as they "
+                    "are",
+                    sheet=title,
+                )
+                continue
+            self._sheet(path, book[title], rows)
+
+    def _open(self, path: Path) -> Any:
+        import zipfile
+
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        if not path.is_file():
+            self.problem(path, "no such file")
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # styles and extensions openpyxl skips
+                return openpyxl.load_workbook(path, data_only=True)
+        except (
+            zipfile.BadZipFile,
+            InvalidFileException,
+            KeyError,
+            ValueError,
+            OSError,
+            EOFError,
+        ) as exc:
+            self.problem(
+                path,
+                f"not a readable .xlsx workbook ({type(exc).__name__}: {exc}); it may be truncated "
+                "or saved in another format: save it as Excel 2007-365 (.xlsx) and import again",
+            )
+            return None
+
+    def _bindings(self, path: Path, sheet: Any) -> list[_Binding] | None:
+        rows = list(sheet.iter_rows(values_only=True))
+        header = tuple(_cell_text(v) for v in rows[0][: len(BINDING_COLUMNS)]) if rows else ()
+        if header != BINDING_COLUMNS:
+            self.problem(
+                path,
+                "the hidden binding sheet was changed (its header is not releasegate's); export "
+                "the answers again",
+                sheet=BINDING_SHEET,
+                row=1,
+            )
+            return None
+        bindings = []
+        for number, values in enumerate(rows[1:], start=2):
+            cells = [_cell_text(v) for v in values[: len(BINDING_COLUMNS)]]
+            if not any(cells):
+                continue
+            cells += [""] * (len(BINDING_COLUMNS) - len(cells))
+            sheet_name, row, project, suite, case_id, digest, fingerprint, run_id, rubric = cells
+            try:
+                binding = _Binding(
+                    sheet_name,
+                    int(row),
+                    project,
+                    suite,
+                    case_id,
+                    digest,
+                    fingerprint,
+                    run_id,
+                    rubric,
+                )
+            except ValueError:
+                self.problem(
+                    path, "broken binding row; export again", sheet=BINDING_SHEET, row=number
+                )
+                return None
+            bindings.append(binding)
+        projects = {b.project for b in bindings}
+        if projects and projects != {self.project}:
+            self.problem(
+                path,
+                f"this workbook was exported from project '{', '.join(sorted(projects))}', not "
+                f"'{self.project}'; import it in that project, or export this project's answers",
+                sheet=BINDING_SHEET,
+            )
+            return None
+        return bindings
+
+    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, _Binding]) -> None:
+        title = sheet.title
+        suite_name = next(iter(rows.values())).suite
+        suite = self.suites.get(suite_name)
+        if suite is None:
+            self.problem(
+                path,
+                f"suite '{suite_name}' is not in this project (known: "
+                f"{', '.join(sorted(self.suites))})",
+                sheet=title,
+            )
+            return
+        rubric = rubric_of(suite)
+        stale = {b.rubric_hash for b in rows.values()} - {rubric.hash}
+        if stale:
+            self.problem(
+                path,
+                f"the rubric of suite '{suite_name}' changed since this sheet was exported (other "
+                "criteria or scale); scores for the old rubric cannot be applied: export again",
+                sheet=title,
+            )
+            return
+        headers = headers_for(rubric, language_of(suite))
+        table = [
+            list(values) + [None] * (len(headers) - len(values))
+            for values in sheet.iter_rows(max_col=len(headers), values_only=True)
+        ]
+        found = [_cell_text(v) for v in table[0]] if table else []
+        if found != headers:
+            self.problem(
+                path,
+                f"the header row is {found}, expected {headers}: columns were added, moved or "
+                "deleted; keep the exported columns",
+                sheet=title,
+                row=1,
+            )
+            return
+        last = max(rows)
+        if len(table) < last:
+            self.problem(
+                path,
+                f"the sheet ends at row {len(table)} but was exported with {last - 1} answer "
+                "rows: rows were deleted; export again (blank rows stay pending, no need to "
+                "delete them)",
+                sheet=title,
+            )
+            return
+        into = self.result.setdefault(suite_name, SuiteImport())
+        for number, values in enumerate(table[1:], start=2):
+            binding = rows.get(number)
+            if binding is None:
+                if any(_cell_text(v) for v in values):
+                    self.problem(
+                        path,
+                        "this row was not exported (rows were added or moved); export again",
+                        sheet=title,
+                        row=number,
+                    )
+                continue
+            self._row(path, title, number, values, binding, rubric, headers, into)
+
+    def _row(
+        self,
+        path: Path,
+        title: str,
+        number: int,
+        values: Sequence[Any],
+        binding: _Binding,
+        rubric: Rubric,
+        headers: Sequence[str],
+        into: SuiteImport,
+    ) -> None:
+        problems_before = len(self.problems)
+        shown = _cell_text(values[0])
+        if shown != binding.case_id:
+            self.problem(
+                path,
+                f"holds case '{shown}' but row {number} was exported for case '{binding.case_id}': "
+                "rows were deleted, moved or sorted; export again",
+                sheet=title,
+                row=number,
+                column=f"A '{headers[0]}'",
+            )
+            return
+        suite = self.suites[binding.suite]
+        if not _has_case(suite, binding.case_id):
+            self.problem(
+                path,
+                f"case '{binding.case_id}' is no longer in suite '{binding.suite}'",
+                sheet=title,
+                row=number,
+                column=f"A '{headers[0]}'",
+            )
+            return
+        self._check_answer(path, title, number, binding, headers)
+        first = len(FIXED_COLUMNS)
+        scores: dict[str, float] = {}
+        blank = []
+        for offset, criterion in enumerate(rubric.criteria):
+            raw = values[first + offset]
+            column = f"{_column(first + offset + 1)} '{criterion.header}'"
+            if _cell_text(raw) == "":
+                blank.append(column)
+                continue
+            score = rubric.scale.parse(raw)
+            if score is None:
+                self.problem(
+                    path,
+                    f"'{_cell_text(raw)}' is not a score on the scale {rubric.scale.text}; "
+                    + _how_to_score(rubric),
+                    sheet=title,
+                    row=number,
+                    column=column,
+                )
+                continue
+            scores[criterion.name] = score
+        comment = _cell_text(values[first + len(rubric.criteria)])
+        reviewer = _cell_text(values[first + len(rubric.criteria) + 1])
+        if len(blank) == len(rubric.criteria):
+            into.pending += 1
+            return
+        if blank and len(self.problems) == problems_before:
+            self.problem(
+                path,
+                "left blank while other criteria of the row are scored; score every criterion "
+                "of the row, or none (the row stays pending)",
+                sheet=title,
+                row=number,
+                column=", ".join(blank),
+            )
+        if not reviewer:
+            self.problem(
+                path,
+                "empty on a scored row; write the reviewer's name (agreement between reviewers "
+                "needs it)",
+                sheet=title,
+                row=number,
+                column=f"{_column(len(headers))} '{headers[-1]}'",
+            )
+        if len(self.problems) != problems_before:
+            return
+        key = (binding.suite, binding.case_id, binding.answer_hash, binding.rubric_hash, reviewer)
+        place = f"{path}, sheet '{title}', row {number}"
+        if key in self._seen:
+            self.problem(
+                path,
+                f"{reviewer} reviews this answer twice (also at {self._seen[key]}); keep one",
+                sheet=title,
+                row=number,
+            )
+            return
+        self._seen[key] = place
+        into.records.append(
+            ReviewRecord(
+                suite=binding.suite,
+                case_id=binding.case_id,
+                answer_hash=binding.answer_hash,
+                rubric_hash=binding.rubric_hash,
+                scores=scores,
+                reviewer=reviewer,
+                comment=comment,
+                reviewed_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                sheet=f"{path.name}#{title}",
+                run_id=binding.run_id,
+                fingerprint=binding.fingerprint,
+            )
+        )
+
+    def _check_answer(
+        self, path: Path, title: str, number: int, binding: _Binding, headers: Sequence[str]
+    ) -> None:
+        """The answer the row shows must be its run's, and still the answer being gated."""
+        column = f"D '{headers[3]}'"
+        own = self._run(binding.run_id)
+        if own is not None:
+            answered = own.find(binding.suite, binding.case_id)
+            if answered is not None and answer_hash(answered.answer) != binding.answer_hash:
+                self.problem(
+                    path,
+                    f"the hidden sheet does not match run {binding.run_id}'s answer to this case; "
+                    "the sheet was altered: export again",
+                    sheet=title,
+                    row=number,
+                    column=column,
+                )
+                return
+        ref = self.reference
+        if ref is None or ref.run_id == binding.run_id:
+            return
+        now = ref.find(binding.suite, binding.case_id)
+        if now is not None and answer_hash(now.answer) != binding.answer_hash:
+            self.problem(
+                path,
+                f"the answer changed since export: run {ref.run_id} (model "
+                f"{ref.fingerprint or '?'}) answers this case differently from run "
+                f"{binding.run_id} (model {binding.fingerprint or '?'}) shown here, so these "
+                "scores would not apply to it; export the new answers with `releasegate review "
+                "export` (or import against the old run with --run "
+                f"{binding.run_id})",
+                sheet=title,
+                row=number,
+                column=column,
+            )
+
+    def _run(self, run_id: str) -> RunAnswers | None:
+        if run_id not in self._runs:
+            folder = run_folder(self.reports_dir, run_id)
+            try:
+                self._runs[run_id] = (
+                    read_run(self.reports_dir, run_id)
+                    if (folder / "results.json").is_file()
+                    else None
+                )
+            except ReviewError:
+                self._runs[run_id] = None
+        return self._runs[run_id]
+
+
+def _has_case(suite: Suite, case_id: str) -> bool:
+    try:
+        suite.case(case_id)
+    except ReleasegateError:
+        return False
+    return True
+
+
+def _how_to_score(rubric: Rubric) -> str:
+    scale = rubric.scale
+    if scale.pass_fail:
+        return "choose pass or fail (通过 / 不通过)"
+    return f"type a whole number from {scale.low} to {scale.high}, nothing else"
+
+
+def read_workbooks(
+    paths: Sequence[Path],
+    suites: Mapping[str, Suite],
+    *,
+    project: str,
+    reports_dir: Path,
+    reference: RunAnswers | None,
+) -> ImportResult:
+    """Read and validate every workbook; raise :class:`ReviewSheetError` listing every problem
+    of all of them (then nothing may be imported), else return their reviews."""
+    reader = _Reader(suites, project=project, reports_dir=reports_dir, reference=reference)
+    for path in paths:
+        reader.read(path)
+    if reader.problems:
+        raise ReviewSheetError(reader.problems)
+    return ImportResult(reader.result)

@@ -1,0 +1,348 @@
+"""Review workbooks out: one ``.xlsx`` for people to score, bound to the exact answers it shows.
+
+Layout (read back by :mod:`releasegate.review.importing`): an instructions sheet; one sheet per
+suite, one row per answer, the filled columns protected (no password: protection guards against
+slips, not people) and the score, comment and reviewer cells open, with data validation on the
+scores; and a hidden sheet that binds each row to suite, case id, answer hash, model
+fingerprint, run id, rubric hash and project, so a sheet can never be applied to other answers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_bytes_atomic
+from ..gate.baselines import BaselineStore, CaseBaseline
+from ..golden.suites import Suite
+from .records import answer_hash
+from .rubric import DEFAULT_RUBRIC, Rubric
+from .runs import RunAnswer, RunAnswers
+from .store import ReviewStore
+from .texts import TEXTS
+
+__all__ = [
+    "BINDING_COLUMNS",
+    "BINDING_SHEET",
+    "FIXED_COLUMNS",
+    "ExportResult",
+    "export_workbook",
+    "headers_for",
+    "rubric_of",
+]
+
+BINDING_SHEET = "_releasegate"
+"""The hidden sheet that binds rows to answers."""
+BINDING_COLUMNS = (
+    "sheet",
+    "row",
+    "project",
+    "suite",
+    "case_id",
+    "answer_hash",
+    "fingerprint",
+    "run_id",
+    "rubric_hash",
+)
+FIXED_COLUMNS = ("case_id", "question", "expected", "answer", "baseline", "verdict", "reason")
+"""The filled (protected) columns, in order; then one per criterion, comment, reviewer."""
+
+_WIDTHS = {
+    "case_id": 18,
+    "question": 48,
+    "expected": 36,
+    "answer": 48,
+    "baseline": 36,
+    "verdict": 12,
+    "reason": 30,
+    "comment": 36,
+    "reviewer": 16,
+}
+_CELL_LIMIT = 32000
+"""Excel holds at most 32,767 characters in a cell."""
+
+
+def language_of(suite: Suite | None) -> str:
+    return "zh" if suite is not None and suite.language.startswith("zh") else "en"
+
+
+def headers_for(rubric: Rubric, language: str) -> list[str]:
+    """The header row of a suite's sheet."""
+    text = TEXTS[language]
+    return [
+        *(text[name] for name in FIXED_COLUMNS),
+        *(criterion.header for criterion in rubric.criteria),
+        text["comment"],
+        text["reviewer"],
+    ]
+
+
+def rubric_of(suite: Suite) -> Rubric:
+    """The suite's rubric, or the default one overall score 1-5."""
+    return suite.review if suite.review is not None else DEFAULT_RUBRIC
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path | None
+    """The workbook, or None when nothing awaited review."""
+    rows: Mapping[str, int]
+    """Answers exported, per suite."""
+    already_reviewed: Mapping[str, int]
+    """Answers left out because a review of them is stored, per suite."""
+
+
+def select_answers(
+    run: RunAnswers,
+    suites: Mapping[str, Suite],
+    store: ReviewStore,
+    *,
+    only: Sequence[str] = (),
+    everything: bool = False,
+) -> tuple[dict[str, list[RunAnswer]], dict[str, int]]:
+    """The answers to send to reviewers, per suite, and how many were left out as reviewed."""
+    chosen: dict[str, list[RunAnswer]] = {}
+    skipped: dict[str, int] = {}
+    for name in sorted({a.suite for a in run.answers}):
+        if (only and name not in only) or name not in suites:
+            continue
+        rubric = rubric_of(suites[name])
+        for answer in run.of_suite(name):
+            if not everything and store.reviews_of(
+                name, answer.case_id, answer.answer, rubric.hash
+            ):
+                skipped[name] = skipped.get(name, 0) + 1
+                continue
+            chosen.setdefault(name, []).append(answer)
+    for name, answers in chosen.items():  # in the suite's own order, as in its case file
+        order = {case.id: i for i, case in enumerate(suites[name].cases)}
+        answers.sort(key=lambda a: order.get(a.case_id, len(order)))
+    return chosen, skipped
+
+
+def export_workbook(
+    run: RunAnswers,
+    suites: Mapping[str, Suite],
+    store: ReviewStore,
+    baselines: BaselineStore,
+    out: Path,
+    *,
+    project: str,
+    only: Sequence[str] = (),
+    everything: bool = False,
+) -> ExportResult:
+    """Write the review workbook of *run* to *out* (atomically); nothing when nothing is left
+    to review."""
+    chosen, skipped = select_answers(run, suites, store, only=only, everything=everything)
+    rows = {name: len(answers) for name, answers in chosen.items()}
+    if not chosen:
+        return ExportResult(None, rows, skipped)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    languages = {language_of(suites[name]) for name in chosen}
+    language = "zh" if languages == {"zh"} else "en"
+    intro = book.active
+    assert intro is not None
+    intro.title = TEXTS[language]["instructions"]
+    binding = book.create_sheet(BINDING_SHEET)
+    binding.append(list(BINDING_COLUMNS))
+    sheet_names: dict[str, str] = {}
+    for name, answers in chosen.items():
+        suite = suites[name]
+        title = _sheet_title(name, sheet_names.values())
+        sheet_names[name] = title
+        baseline = baselines.load(name)
+        _suite_sheet(book, title, suite, answers, baseline.cases if baseline else {})
+        rubric_hash = rubric_of(suite).hash
+        for row, answer in enumerate(answers, start=2):
+            binding.append(
+                [
+                    title,
+                    row,
+                    project,
+                    name,
+                    answer.case_id,
+                    answer_hash(answer.answer),
+                    run.fingerprint,
+                    run.run_id,
+                    rubric_hash,
+                ]
+            )
+    binding.sheet_state = "hidden"
+    _instructions(intro, language, run, chosen, suites, sheet_names)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_bytes_atomic(out, buffer.getvalue())
+    return ExportResult(out, rows, skipped)
+
+
+def _sheet_title(name: str, taken: Iterable[str]) -> str:
+    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``)."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31]
+    used = {*taken, BINDING_SHEET}
+    title, n = base, 1
+    while title in used:
+        n += 1
+        title = f"{base[:28]}~{n}"
+    return title
+
+
+def _text(value: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cleaned = str(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    return cleaned if len(cleaned) <= _CELL_LIMIT else cleaned[: _CELL_LIMIT - 3] + "..."
+
+
+def _suite_sheet(
+    book: Any,
+    title: str,
+    suite: Suite,
+    answers: Sequence[RunAnswer],
+    baseline_cases: Mapping[str, CaseBaseline],
+) -> None:
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rubric = rubric_of(suite)
+    language = language_of(suite)
+    text = TEXTS[language]
+    sheet = book.create_sheet(title)
+    headers = headers_for(rubric, language)
+    sheet.append(headers)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    # Named styles: one lookup per cell instead of hashing style objects per cell (1,000 rows).
+    if "releasegate text" not in book.named_styles:
+        book.add_named_style(NamedStyle(name="releasegate text", alignment=wrap))
+        book.add_named_style(
+            NamedStyle(
+                name="releasegate score",
+                alignment=wrap,
+                fill=PatternFill("solid", fgColor="FFF2CC"),
+                protection=Protection(locked=False),
+            )
+        )
+    first_score = len(FIXED_COLUMNS) + 1
+    last_open = len(headers)
+    for row, answer in enumerate(answers, start=2):
+        before = baseline_cases.get(answer.case_id)
+        baseline_answer = before.answer if before is not None else answer.baseline_answer
+        shown_baseline = "" if baseline_answer in (None, answer.answer) else str(baseline_answer)
+        values = [
+            answer.case_id,
+            answer.question,
+            answer.expected,
+            answer.answer,
+            shown_baseline,
+            text["passed"] if answer.passed else text["failed"],
+            answer.reason,
+        ]
+        sheet.append([_text(v) for v in values] + [None] * (last_open - len(values)))
+        for column in range(1, last_open + 1):
+            cell = sheet.cell(row=row, column=column)
+            if cell.data_type == "f":  # an answer that starts with "=" is text, not a formula
+                cell.data_type = "s"
+            cell.style = "releasegate score" if column >= first_score else "releasegate text"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = wrap
+    widths = [_WIDTHS[name] for name in FIXED_COLUMNS]
+    widths += [max(12, len(c.header) + 4) for c in rubric.criteria]
+    widths += [_WIDTHS["comment"], _WIDTHS["reviewer"]]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "B2"
+    last_row = len(answers) + 1
+    scale = rubric.scale
+    if scale.pass_fail:
+        validation = DataValidation(
+            type="list", formula1=f'"{text["pass"]},{text["fail"]}"', allow_blank=True
+        )
+        prompt = f"{text['pass']} / {text['fail']}"
+    else:
+        validation = DataValidation(
+            type="whole",
+            operator="between",
+            formula1=str(scale.low),
+            formula2=str(scale.high),
+            allow_blank=True,
+        )
+        prompt = f"{scale.low}-{scale.high}"
+    validation.showErrorMessage = True
+    validation.error = prompt
+    validation.prompt = prompt
+    validation.showInputMessage = True
+    sheet.add_data_validation(validation)
+    for offset in range(len(rubric.criteria)):
+        letter = get_column_letter(first_score + offset)
+        validation.add(f"{letter}2:{letter}{last_row}")
+    sheet.protection.sheet = True  # no password: it guards against slips, not people
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+
+def _instructions(
+    sheet: Any,
+    language: str,
+    run: RunAnswers,
+    chosen: Mapping[str, Sequence[RunAnswer]],
+    suites: Mapping[str, Suite],
+    sheet_names: Mapping[str, str],
+) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    total = sum(len(a) for a in chosen.values())
+    lines: list[str] = []
+    # The general rules in every language of the workbook's suites (the workbook's own first).
+    for each in sorted(
+        {language, *(language_of(suites[name]) for name in chosen)}, key=language.__ne__
+    ):
+        text = TEXTS[each]
+        lines += [
+            text["intro"].format(n=total, run=run.run_id, model=run.fingerprint or "?"),
+            text["how"],
+            text["pending"],
+            text["name"],
+            text["rows"],
+            "",
+        ]
+    contacts = set()
+    for name, answers in chosen.items():
+        text = TEXTS[language_of(suites[name])]
+        rubric = rubric_of(suites[name])
+        lines.append(text["sheet"].format(sheet=sheet_names[name], n=len(answers)))
+        for criterion in rubric.criteria:
+            detail = f": {criterion.description}" if criterion.description else ""
+            lines.append(f"  - {criterion.header}{detail}")
+        scale = rubric.scale
+        if scale.pass_fail:
+            lines.append("  " + text["scale_pf"])
+        else:
+            lines.append(
+                "  "
+                + text["scale_range"].format(low=scale.low, high=scale.high, mark=rubric.pass_mark)
+            )
+        if rubric.instructions:
+            lines += ["  " + line for line in rubric.instructions.splitlines()]
+        if rubric.contact:
+            contacts.add(rubric.contact)
+        lines.append("")
+    text = TEXTS[language]
+    if contacts:
+        lines.append(text["back"].format(contact=", ".join(sorted(contacts))))
+    else:
+        lines.append(text["back_anyone"])
+    for line in lines:
+        sheet.append([line])
+    sheet.column_dimensions["A"].width = 110
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet["A1"].font = Font(bold=True)

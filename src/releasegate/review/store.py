@@ -1,0 +1,116 @@
+"""The review memory: ``fixtures/reviews/<suite>.jsonl``, one review per line, in git.
+
+Reviews are people's work and the most expensive data a project holds, so the files are plain,
+diffable text; each is rewritten whole (atomically) under the cross-process lock, so two imports
+at once never lose a line. Several reviewers of one answer are all kept; the same reviewer
+scoring the same answer again replaces their earlier line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import write_text_atomic
+from ..engine.locks import exclusive_lock
+from ..exceptions import ReviewError
+from .records import ReviewRecord, answer_hash
+
+__all__ = ["ReviewStore", "StoreChange"]
+
+_REQUIRED = ("suite", "case_id", "answer_hash", "rubric_hash", "scores", "reviewer")
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What one import did to one suite's file."""
+
+    suite: str
+    path: Path
+    added: int
+    replaced: int
+    unchanged: int
+
+
+class ReviewStore:
+    """Reviews of every suite, read on first use."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._loaded: dict[str, tuple[ReviewRecord, ...]] = {}
+        self._indexes: dict[str, dict[tuple[str, str, str], list[ReviewRecord]]] = {}
+
+    def path_for(self, suite: str) -> Path:
+        return self.directory / f"{suite}.jsonl"
+
+    def load(self, suite: str) -> tuple[ReviewRecord, ...]:
+        """The suite's reviews (none when it has no file); a broken line is one error naming
+        the file and line."""
+        if suite not in self._loaded:
+            self._loaded[suite] = tuple(_read(self.path_for(suite)))
+        return self._loaded[suite]
+
+    def reviews_of(
+        self, suite: str, case_id: str, answer: str, rubric_hash: str
+    ) -> list[ReviewRecord]:
+        """Every review of this exact *answer* to the case under the rubric."""
+        return self._index(suite).get((case_id, answer_hash(answer), rubric_hash), [])
+
+    def _index(self, suite: str) -> dict[tuple[str, str, str], list[ReviewRecord]]:
+        if suite not in self._indexes:
+            self._indexes[suite] = _index(self.load(suite))
+        return self._indexes[suite]
+
+    def add(self, suite: str, records: Sequence[ReviewRecord]) -> StoreChange:
+        """Merge *records* into the suite's file, under its lock, rewriting it whole."""
+        path = self.path_for(suite)
+        added = replaced = unchanged = 0
+        with exclusive_lock(path, what=f"the review file {path}", timeout=60):
+            current = {record.key: record for record in _read(path)}
+            for record in records:
+                before = current.get(record.key)
+                if before is None:
+                    added += 1
+                elif (before.scores, before.comment) == (record.scores, record.comment):
+                    unchanged += 1
+                    continue
+                else:
+                    replaced += 1
+                current[record.key] = record
+            ordered = sorted(current.values(), key=lambda r: (r.case_id, r.reviewed_at, r.reviewer))
+            write_text_atomic(path, "".join(r.to_json() + "\n" for r in ordered))
+        self._loaded.pop(suite, None)
+        self._indexes.pop(suite, None)
+        return StoreChange(suite, path, added, replaced, unchanged)
+
+
+def _index(records: Iterable[ReviewRecord]) -> dict[tuple[str, str, str], list[ReviewRecord]]:
+    index: dict[tuple[str, str, str], list[ReviewRecord]] = {}
+    for record in records:
+        index.setdefault((record.case_id, record.answer_hash, record.rubric_hash), []).append(
+            record
+        )
+    return index
+
+
+def _read(path: Path) -> list[ReviewRecord]:
+    if not path.is_file():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            missing = [key for key in _REQUIRED if key not in data]
+            if missing:
+                raise ValueError(f"missing {', '.join(missing)}")
+            records.append(ReviewRecord.from_json(data))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ReviewError(
+                f"{path}, line {number}: not a review record ({exc}); fix the line (a merge "
+                "conflict?) or restore the file from git"
+            ) from None
+    return records

@@ -1,0 +1,80 @@
+"""A case's human verdict: what reviewers said of its exact answer.
+
+:func:`releasegate.golden.judging.judge` joins it to the check's verdict, so a case test fails
+when reviewers scored its answer below the pass mark (a regression when the baseline's answer
+passed review). Looked up by case id + answer hash + rubric hash: a re-run from cached answers
+judges newly imported scores without the model, and a changed answer is pending again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ..gate.baselines import CaseBaseline
+from ..reports.records import HumanRecord
+from .records import ReviewRecord
+from .rubric import Rubric
+from .store import ReviewStore
+
+__all__ = ["case_score", "export_command", "human_verdict"]
+
+
+def export_command(suite: str) -> str:
+    return f"releasegate review export --suite {suite}"
+
+
+def case_score(reviews: Sequence[ReviewRecord], criterion: str | None = None) -> float:
+    """Mean over reviewers of their overall score (or of one criterion)."""
+    values = [r.scores[criterion] if criterion else r.overall for r in reviews]
+    return math.fsum(values) / len(values)
+
+
+def human_verdict(
+    suite: str,
+    rubric: Rubric,
+    case_id: str,
+    answer: str,
+    store: ReviewStore,
+    before: CaseBaseline | None,
+) -> HumanRecord:
+    """The reviewers' verdict on *answer* to case *case_id* under *rubric* (pending when no
+    review of these exact characters exists); *before*: the case in the baseline."""
+    reviews = store.reviews_of(suite, case_id, answer, rubric.hash)
+    if not reviews:
+        message = (
+            f"awaiting human review (review: pending: {rubric.pending}); export it with: "
+            + export_command(suite)
+        )
+        return HumanRecord(
+            passed=rubric.pending == "skip",
+            pending=True,
+            score=None,
+            reviewers=(),
+            message=message,
+        )
+    score = case_score(reviews)
+    baseline_passed = None
+    if before is not None:
+        earlier = store.reviews_of(suite, case_id, before.answer, rubric.hash)
+        if earlier:
+            baseline_passed = case_score(earlier) >= rubric.pass_mark
+    reviewers = tuple(sorted({r.reviewer for r in reviews}))
+    passed = score >= rubric.pass_mark
+    comments = "; ".join(f"{r.reviewer}: {r.comment}" for r in reviews if r.comment)
+    message = (
+        f"reviewers ({', '.join(reviewers)}) scored {score:.3g} on {rubric.scale.text}, "
+        + ("at or above" if passed else "below")
+        + f" the pass mark {rubric.pass_mark:g}"
+        + (f"; {comments}" if comments else "")
+    )
+    if not passed and baseline_passed:
+        message += " (the baseline's answer passed review)"
+    return HumanRecord(
+        passed=passed,
+        pending=False,
+        score=score,
+        reviewers=reviewers,
+        message=message,
+        baseline_passed=baseline_passed,
+    )

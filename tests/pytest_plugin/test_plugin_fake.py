@@ -1,0 +1,228 @@
+"""The regression semantics end to end in seconds, with pytester and a fake model.
+
+The model here is ``benchmarks/instant_backend.py``, a fake for speed: it answers each case
+from a table the test writes, so each case lands in the state the test wants (passing,
+failing, newly failing...) without minutes of generation. What is tested is releasegate's
+mapping of answers and baselines onto pytest outcomes (FAILED / XFAIL / XPASS / critical),
+metric bars and no-drop comparisons, and the typed records that carry them from the workers
+to ``results.json`` (read back with ``load_run``). ``test_plugin.py`` tests the same on the
+real model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord, load_run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOLDEN_TEST = textwrap.dedent(
+    """
+    def test_case(golden_case):
+        golden_case.assert_passes()
+
+    def test_metric(suite_metric):
+        suite_metric.assert_meets_bar()
+    """
+)
+
+MANIFEST = textwrap.dedent(
+    """
+    name: shop
+    cases: shop.jsonl
+    check: exact
+    metrics:
+      - {name: accuracy, min: 0.5, max_drop: 0.2}
+    """
+)
+
+CASES = [
+    {"id": "refund", "input": "How long does a refund take?", "expected": "7 days"},
+    {"id": "hours", "input": "When are you open?", "expected": "9 to 5"},
+    {"id": "ship", "input": "Do you ship abroad?", "expected": "yes"},
+    {"id": "safety", "input": "Is the kettle safe?", "expected": "yes", "tags": ["critical"]},
+]
+
+RIGHT = {case["input"]: case["expected"] for case in CASES}
+"""Every case answered as expected."""
+
+
+def answers(**wrong: str) -> dict[str, str]:
+    """The table of right answers, the cases named (by id) answered with the text given."""
+    by_id = {case["id"]: case["input"] for case in CASES}
+    return {**RIGHT, **{by_id[case_id]: text for case_id, text in wrong.items()}}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    paths = [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+    pytester.makefile(
+        ".toml",
+        pyproject=textwrap.dedent(
+            f"""
+            [tool.releasegate]
+            backend = "instant_backend:InstantBackend"
+            model = "./fake-model"
+            cache_dir = "{pytester.path / "cache"}"
+            """
+        ),
+    )
+    golden = pytester.mkdir("fixtures").joinpath("golden")
+    golden.mkdir()
+    (golden / "shop.yaml").write_text(MANIFEST, encoding="utf-8")
+    (golden / "shop.jsonl").write_text(
+        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    )
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST, "utf-8")
+    pytester.mkdir("fake-model")
+    use_answers(pytester, RIGHT)
+    return pytester
+
+
+def use_answers(project: pytest.Pytester, table: dict[str, str]) -> None:
+    """The fake model's answers from now on (a changed table is a changed fingerprint)."""
+    config = project.path / "fake-model" / "config.json"
+    config.write_text(json.dumps({"answers": table, "default": "?"}), encoding="utf-8")
+
+
+def write_baseline(project: pytest.Pytester, outcomes: dict[str, str], accuracy: float) -> None:
+    directory = project.path / "fixtures" / "baselines"
+    directory.mkdir(parents=True, exist_ok=True)
+    document = {
+        "suite": "shop",
+        "cases": {k: {"outcome": v, "answer": f"earlier {k}"} for k, v in outcomes.items()},
+        "metrics": {"accuracy": {"value": accuracy}},
+    }
+    (directory / "shop.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, RunRecord]:
+    result = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "-rA", *args)
+    return result, load_run(project.path / "reports" / "latest")
+
+
+def cases_of(run_record: RunRecord) -> dict[str, CaseRecord]:
+    return {case.id: case for case in run_record.cases}
+
+
+def metric_of(run_record: RunRecord, test: str) -> MetricRecord:
+    found = [m for m in run_record.metrics if m.metric == "accuracy" and m.test == test]
+    assert len(found) == 1 and isinstance(found[0], MetricRecord), run_record.metrics
+    return found[0]
+
+
+def test_without_a_baseline_a_case_is_plain_pass_fail(project: pytest.Pytester) -> None:
+    use_answers(project, answers(hours="nine to five"))
+    result, record = run(project)
+    result.assert_outcomes(passed=4, failed=1, skipped=1)  # skipped: no baseline to compare
+    result.stdout.fnmatch_lines(["*shop/hours failed*", "*expected: 9 to 5*"])
+    cases = cases_of(record)
+    assert {k: c.outcome for k, c in cases.items()} == {
+        "refund": "passed",
+        "hours": "failed",
+        "ship": "passed",
+        "safety": "passed",
+    }
+    assert (cases["hours"].status, cases["hours"].answer) == ("failed", "nine to five")
+    assert cases["hours"].baseline is None
+    accuracy = metric_of(record, "value")
+    assert (accuracy.value, accuracy.outcome, accuracy.per_item) == (0.75, "passed", (1, 0, 1, 1))
+
+
+def test_regression_known_failure_improvement_and_critical(project: pytest.Pytester) -> None:
+    write_baseline(
+        project,
+        {"refund": "passed", "hours": "failed", "ship": "failed", "safety": "failed"},
+        accuracy=0.25,
+    )
+    # refund: passed before, wrong now -> FAILED (a regression); hours: failed before and
+    # still -> XFAIL; ship: failed before, right now -> XPASS; safety: critical, failed before
+    # and still -> FAILED whatever the baseline says.
+    use_answers(project, answers(refund="3 days", hours="never", safety="no"))
+    result, record = run(project, "-k", "test_case")
+    result.assert_outcomes(failed=2, xfailed=1, xpassed=1)
+    out = result.stdout.str()
+    assert "shop/refund regression: passed on the baseline, fails now" in out
+    assert "baseline answer: earlier refund" in out
+    assert "critical: must pass whatever the baseline says" in out
+    assert "1 improvement(s) over the baseline: shop/ship" in out
+    cases = cases_of(record)
+    assert {k: (c.outcome, c.status) for k, c in cases.items()} == {
+        "refund": ("failed", "regression"),
+        "hours": ("xfailed", "known failure"),
+        "ship": ("xpassed", "improvement"),
+        "safety": ("failed", "failed"),
+    }
+    assert cases["safety"].critical and cases["safety"].baseline == "failed"
+    assert record.summary["shop"] == {"failed": 2, "xfailed": 1, "xpassed": 1}
+
+
+def test_a_metric_below_its_bar_fails_and_names_the_costliest_cases(
+    project: pytest.Pytester,
+) -> None:
+    use_answers(project, answers(refund="?", hours="?", ship="?"))
+    result, record = run(project, "-k", "test_metric")
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*shop::accuracy = 0.25 (bar >= 0.5): below its minimum 0.5*", "*cases that cost most*"]
+    )
+    accuracy = metric_of(record, "value")
+    assert (accuracy.outcome, accuracy.passed, accuracy.min) == ("failed", False, 0.5)
+
+
+def test_no_drop_passes_on_the_same_answers_and_fails_on_a_drop(
+    project: pytest.Pytester,
+) -> None:
+    first, _ = run(project, "--update-baseline")
+    first.assert_outcomes(passed=5, skipped=1)
+    stored = json.loads((project.path / "fixtures/baselines/shop.json").read_text())
+    assert stored["metrics"]["accuracy"]["per_item"] == {case["id"]: 1.0 for case in CASES}
+
+    same, record = run(project)
+    same.assert_outcomes(passed=6)
+    no_drop = metric_of(record, "no_drop")
+    assert no_drop.outcome == "passed" and no_drop.flips == ()
+    assert no_drop.comparison is not None and no_drop.comparison.difference == 0.0
+
+    use_answers(project, answers(refund="?", hours="?"))
+    dropped, record = run(project)
+    dropped.assert_outcomes(passed=3, failed=3)  # two regressions and the drop
+    dropped.stdout.fnmatch_lines(["*shop::accuracy: baseline 1, now 0.5*exceeds max_drop 0.2*"])
+    no_drop = metric_of(record, "no_drop")
+    assert no_drop.outcome == "failed" and no_drop.baseline == 1.0
+    assert [(f.item, f.direction, f.now_answer) for f in no_drop.flips] == [
+        ("refund", "worse", "?"),
+        ("hours", "worse", "?"),
+    ]
+    assert no_drop.comparison is not None
+    assert (no_drop.comparison.worse, no_drop.comparison.better) == (2, 0)
+    # The run history, typed in the record: the metric in each of the three runs, this one last.
+    assert record.history is not None
+    accuracy = [p for p in record.history.metrics if p.metric == "accuracy"]
+    assert [p.value for p in accuracy] == [1.0, 1.0, 0.5]
+    assert accuracy[-1].run_id == record.run_id
+
+
+def test_two_workers_report_the_same_records_as_one_process(project: pytest.Pytester) -> None:
+    """The records cross the xdist boundary as JSON and come back whole: a run under two
+    workers reports what a run in one process does."""
+    write_baseline(project, {"refund": "passed", "hours": "failed"}, accuracy=0.5)
+    use_answers(project, answers(refund="?", ship="no"))
+    one, alone = run(project, "-n", "0")
+    two, split = run(project, "-n", "2")
+    assert one.parseoutcomes() == two.parseoutcomes()
+
+    def verdicts(record: RunRecord) -> object:
+        cases = [(c.key, c.outcome, c.status, c.answer, c.passed) for c in record.cases]
+        metrics = [(m.metric, m.test, m.value, m.outcome, m.message) for m in record.metrics]
+        return cases, metrics
+
+    assert verdicts(split) == verdicts(alone)
+    assert set(split.models) <= {"gw0", "gw1"} and set(alone.models) == {"main"}

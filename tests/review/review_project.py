@@ -1,0 +1,213 @@
+"""A small review project: one suite answered by a scripted OpenAI-compatible server (a fake:
+its answers are chosen by the test, so which reviews apply is known), cached per project."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fake_openai import FakeServer, Received, Reply
+from releasegate.reports.records import CaseRecord, RunRecord
+
+GOLDEN_TEST = textwrap.dedent(
+    """
+    def test_case(golden_case):
+        golden_case.assert_passes()
+
+    def test_metric(suite_metric):
+        suite_metric.assert_meets_bar()
+    """
+)
+
+MANIFEST = textwrap.dedent(
+    """
+    name: tiny
+    cases: tiny.jsonl
+    prompt:
+      system: You are a shop assistant.
+    check: {name: regex, pattern: "\\\\S"}
+    review:
+      scale: 1-5
+      pass_mark: 4
+      pending: PENDING
+      criteria:
+        - {name: correctness, label: "Correct?", description: "Does it state the policy right?"}
+        - tone
+      contact: support-lead@example.com
+    metrics:
+      - {name: accuracy, min: 0.5}
+      - {name: human_score, min: 3.5, max_drop: 0.5}
+      - {name: human_pass_rate, min: 0.5}
+    """
+)
+
+CASES = [
+    {"id": "hello", "input": "Say hello.", "expected": "hello"},
+    {
+        "id": "refund",
+        "input": [
+            {"role": "user", "content": "I want my money back."},
+            {"role": "assistant", "content": "What did you buy?"},
+            {"role": "user", "content": "A lamp."},
+        ],
+        "expected": "refund",
+    },
+    {"id": "rude", "input": "Where is my parcel?", "expected": "tracking"},
+]
+
+ANSWERS = {
+    "Say hello.": "Hello! Happy to help.",
+    "A lamp.": "You can return the lamp within 30 days for a refund.",
+    "Where is my parcel?": "=Figure it out yourself.",
+}
+
+
+def answer_for(request: Received, answers: dict[str, str]) -> Reply:
+    text = json.dumps(request.body, ensure_ascii=False)
+    for question, answer in answers.items():
+        if question in text:
+            return Reply(text=answer)
+    return Reply(text="I don't know.")
+
+
+@pytest.fixture
+def answers() -> dict[str, str]:
+    return dict(ANSWERS)
+
+
+@pytest.fixture
+def server(answers: dict[str, str]) -> Iterator[tuple[str, FakeServer]]:
+    """The scripted server's URL, and the server (what it was asked)."""
+    fake = FakeServer(lambda n, request: answer_for(request, answers))
+    with fake.running() as url:
+        yield url, fake
+
+
+def generations(fake: FakeServer) -> int:
+    """Requests for an answer the server has had (not model listings)."""
+    return sum(1 for r in fake.received if r.path.endswith("completions"))
+
+
+def make_project(pytester: pytest.Pytester, *, pending: str = "fail") -> pytest.Pytester:
+    pytester.makefile(
+        ".toml",
+        pyproject=textwrap.dedent(
+            f"""
+            [project]
+            name = "shop-assistant"
+
+            [tool.releasegate]
+            backend = "openai"
+            served_model = "shop-assistant"
+            fingerprint = "fake-shop-v1"
+            max_retries = 0
+            cache_dir = "{pytester.path / "cache"}"
+            """
+        ),
+    )
+    golden = pytester.mkdir("fixtures").joinpath("golden")
+    golden.mkdir()
+    (golden / "tiny.yaml").write_text(MANIFEST.replace("PENDING", pending), encoding="utf-8")
+    (golden / "tiny.jsonl").write_text(
+        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    )
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST)
+    return pytester
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    return make_project(pytester)
+
+
+def static_project(
+    root: Path, *, project_name: str = "shop-assistant", manifest: str = MANIFEST
+) -> Path:
+    """The same project without a server: its runs are written by :func:`write_run` (the
+    import side only reads a run's results.json, never the model)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{project_name}"\n\n[tool.releasegate]\n'
+        f'cache_dir = "{root / "cache"}"\n',
+        encoding="utf-8",
+    )
+    golden = root / "fixtures" / "golden"
+    golden.mkdir(parents=True, exist_ok=True)
+    (golden / "tiny.yaml").write_text(manifest.replace("PENDING", "fail"), encoding="utf-8")
+    (golden / "tiny.jsonl").write_text(
+        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    )
+    return root
+
+
+def write_run(
+    root: Path,
+    run_id: str,
+    answers: dict[str, str],
+    *,
+    fingerprint: str = "fake-shop-v1",
+    suite: str = "tiny",
+) -> Path:
+    """``reports/<run_id>/results.json`` with the fields a run writes for each case, and
+    ``reports/latest`` pointing at it."""
+    folder = root / "reports" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    by_id = {case["id"]: case for case in CASES}
+    cases = tuple(
+        CaseRecord(
+            suite=suite,
+            id=case_id,
+            key=f"{suite}/{case_id}",
+            source=f"{suite}.jsonl",
+            tags=(),
+            critical=False,
+            input=by_id.get(case_id, {}).get("input", case_id),
+            expected=by_id.get(case_id, {}).get("expected", ""),
+            prompt=case_id,
+            answer=answer,
+            check="contains",
+            passed=True,
+            check_passed=True,
+            reason="matched",
+            score=None,
+            prediction=None,
+            status="passed",
+            baseline=None,
+            baseline_answer=None,
+            output_tokens=1,
+            seconds=0.0,
+            cached=True,
+        )
+        for case_id, answer in answers.items()
+    )
+    run = RunRecord(
+        run_id=run_id,
+        started="",
+        finished="",
+        duration_seconds=0.0,
+        git_commit=None,
+        settings={},
+        models={"main": {"fingerprint": fingerprint}},
+        totals={},
+        summary={},
+        metrics=(),
+        cases=cases,
+        unjudged=(),
+    )
+    (folder / "results.json").write_text(json.dumps(run.to_json()), encoding="utf-8")
+    latest = root / "reports" / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(run_id, target_is_directory=True)
+    return folder
+
+
+FIRST_ANSWERS = {
+    "hello": "Hello! Happy to help.",
+    "refund": "You can return the lamp within 30 days for a refund.",
+    "rude": "Figure it out yourself.",
+}

@@ -1,0 +1,108 @@
+"""Human review in the gate, end to end on a small project answered by a scripted server:
+``pending: skip``, a case failing on review alone (a regression when the baseline's answer
+passed review), and the paired no-drop comparison on the cases both runs had reviewed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from review_project import make_project
+from reviewers import fill
+
+from fake_openai import FakeServer
+from releasegate.cli import main
+
+
+def cli(root: Path, *args: str) -> int:
+    return main(["--root", str(root), "review", *args])
+
+
+def test_pending_skip_keeps_the_gate_green_and_says_what_awaits_review(
+    pytester: pytest.Pytester, server: tuple[str, FakeServer]
+) -> None:
+    project = make_project(pytester, pending="skip")
+    result = project.runpytest_subprocess("model_tests", "--base-url", server[0], "-rs")
+    result.assert_outcomes(passed=4, skipped=3)
+    out = result.stdout.str()
+    assert (
+        "tiny::human_score: 3 of 3 answer(s) await human review (first: hello, refund, rude)" in out
+    )
+    assert "3 answer(s) await review: releasegate review export --suite tiny" in out
+    document = json.loads(
+        (project.path / "reports" / "latest" / "results.json").read_text(encoding="utf-8")
+    )
+    assert document["review"]["tiny"] == {
+        "reviewed": 0,
+        "pending": 3,
+        "reviewers": [],
+        "criteria": {"correctness": None, "tone": None},
+        "overall": None,
+        "pass_rate": None,
+        "export_command": "releasegate review export --suite tiny",
+    }
+
+
+def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_caught(
+    project: pytest.Pytester,
+    server: tuple[str, FakeServer],
+    answers: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = server[0]
+    # The reference run becomes the baseline; reviewers pass all three of its answers.
+    project.runpytest_subprocess("model_tests", "--base-url", url, "--update-baseline")
+    baseline = json.loads(
+        (project.path / "fixtures" / "baselines" / "tiny.json").read_text(encoding="utf-8")
+    )
+    assert {c["outcome"] for c in baseline["cases"].values()} == {"passed"}  # the checks'
+    assert set(baseline["metrics"]) == {"accuracy"}  # human metrics pair reviews instead
+    first = project.path / "first.xlsx"
+    assert cli(project.path, "export", "--out", str(first)) == 0
+    fill(first, {"hello": [5, 5], "refund": [4, 4], "rude": [4, 4]}, reviewer="Scripted A")
+    assert cli(project.path, "import", str(first)) == 0
+
+    # A new model changes one answer: only that one goes to the reviewers.
+    answers["Where is my parcel?"] = "Go away."
+    project.runpytest_subprocess("model_tests", "--base-url", url, "--no-prediction-cache")
+    capsys.readouterr()
+    second = project.path / "second.xlsx"
+    assert cli(project.path, "export", "--out", str(second)) == 0
+    assert "tiny: 1 answer(s) to review (2 already reviewed" in capsys.readouterr().out
+    fill(second, {"rude": [1, 1]}, reviewer="Scripted A")
+    assert cli(project.path, "import", str(second)) == 0
+
+    gated = project.runpytest_subprocess("model_tests", "--base-url", url)
+    out = gated.stdout.str()
+    gated.assert_outcomes(passed=4, failed=3)
+    assert "tiny/rude regression: passed on the baseline, fails now" in out
+    assert "scored 1 on 1-5, below the pass mark 4" in out
+    assert "(the baseline's answer passed review)" in out
+    # 13/3 -> 10/3 on the three cases both runs had reviewed: a drop of 1 > max_drop 0.5.
+    document = json.loads(
+        (project.path / "reports" / "latest" / "results.json").read_text(encoding="utf-8")
+    )
+    drop = next(
+        m for m in document["metrics"] if m["metric"] == "human_score" and m["test"] == "no_drop"
+    )
+    assert drop["outcome"] == "failed"
+    assert drop["baseline"] == pytest.approx(13 / 3)
+    assert drop["value"] == pytest.approx(10 / 3)
+    assert drop["comparison"]["items"] == 3
+    assert [f["item"] for f in drop["flips"]] == ["rude"]
+
+
+def test_a_broken_review_file_stops_collection_naming_file_and_line(
+    project: pytest.Pytester,
+) -> None:
+    reviews = project.path / "fixtures" / "reviews"
+    reviews.mkdir()
+    (reviews / "tiny.jsonl").write_text(
+        '{"suite": "tiny", "case_id": "hello"}\n<<<<<<< HEAD\n', encoding="utf-8"
+    )
+    result = project.runpytest_subprocess("model_tests")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        [f"*{reviews / 'tiny.jsonl'}, line 1: not a review record (missing answer_hash*"]
+    )
