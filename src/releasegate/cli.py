@@ -18,6 +18,8 @@
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
 - ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
   its ``results.json``, running nothing.
+- ``releasegate history`` and ``releasegate checkpoints RUN_DIR``: the run history, and every
+  checkpoint of a training run scored with the trend rules (:mod:`releasegate.history`).
 """
 
 from __future__ import annotations
@@ -261,8 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .review.commands import add_review_parser, run_review
 
     add_review_parser(sub)
+    from .history.commands import add_parsers, run_checkpoints, run_history
+
+    add_parsers(sub)
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "baseline":
+    if rest and args.command not in ("baseline", "checkpoints"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     commands = {"validate": _validate, "suites": _suites, "prepare-model": _prepare_model}
     try:
@@ -274,6 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         if args.command == "isolation":
             return _isolation(args)
+        if args.command == "history":
+            return run_history(args, _settings(args.root.resolve()))
+        if args.command == "checkpoints":
+            root = args.root.resolve()
+            return run_checkpoints(args, _settings(root), root, rest)
         if args.command == "report":
             return _report(args)
         if args.command == "review":

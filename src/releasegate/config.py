@@ -224,6 +224,11 @@ class Settings(EndpointSpec):
         description="Folder each run writes reports/<run-id>/ into.",
         minLength=1,
     )
+    history_path: Path | None = setting(
+        description="The run history (SQLite) every run appends to (default: "
+        "reports_dir/history.sqlite).",
+        minLength=1,
+    )
     cache_dir: Path = setting(
         factory=default_cache_dir,
         description="Folder of the converted default model and the prediction cache.",
@@ -277,6 +282,11 @@ class Settings(EndpointSpec):
         factory=dict,
         description="[tool.releasegate.perf]: load-test settings and serving objectives for perf/.",
     )
+
+    @property
+    def effective_history_path(self) -> Path:
+        """Where this run's history is written: ``history_path``, else beside the reports."""
+        return self.history_path or self.reports_dir / "history.sqlite"
 
     @property
     def effective_chunk_size(self) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "GenerationInterrupted",
     "GoldenFileError",
+    "HistoryError",
     "LockTimeoutError",
     "ModelLoadError",
     "PartialBatchError",
@@ -149,6 +150,11 @@ class RecordError(ReleasegateError):
 
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class HistoryError(ReleasegateError):
+    """The run history (an SQLite file) or a training run's checkpoints cannot be read or
+    written: a newer schema, a corrupt file, a checkpoint without weights, a missing base."""
 
 
 class ReportError(ReleasegateError):

@@ -203,6 +203,11 @@ def test_no_drop_passes_on_the_same_answers_and_fails_on_a_drop(
     ]
     assert no_drop.comparison is not None
     assert (no_drop.comparison.worse, no_drop.comparison.better) == (2, 0)
+    # The run history, typed in the record: the metric in each of the three runs, this one last.
+    assert record.history is not None
+    accuracy = [p for p in record.history.metrics if p.metric == "accuracy"]
+    assert [p.value for p in accuracy] == [1.0, 1.0, 0.5]
+    assert accuracy[-1].run_id == record.run_id
 
 
 def test_two_workers_report_the_same_records_as_one_process(project: pytest.Pytester) -> None:

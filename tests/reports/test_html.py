@@ -16,7 +16,6 @@ from releasegate.reports.html import (
     DETAILED,
     FLIPS_SHOWN,
     ROWS_SHOWN,
-    OptionalBlocks,
     PerfRun,
     diff_segments,
     find_perf_run,
@@ -159,7 +158,6 @@ def render(
     """The page of a ``results.json`` *document*, read as ``releasegate report`` reads one."""
     return render_page(
         RunRecord.from_json(document),
-        blocks=OptionalBlocks.of(document),
         perf=perf,
         exit_status=exit_status,
     )

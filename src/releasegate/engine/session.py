@@ -131,6 +131,9 @@ class ReleaseSession:
     _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
+    given_backend: Backend | None = None
+    """A backend the caller already holds (the model being trained, in memory): used as it is,
+    nothing is loaded (:mod:`releasegate.integrations.transformers`)."""
 
     @property
     def is_controller(self) -> bool:
@@ -211,6 +214,8 @@ class ReleaseSession:
     def _load_backend(self) -> Backend:
         """The model's backend; for ``hf``, its weights are loaded only when an answer must be
         generated (a re-run whose answers are all cached imports neither torch nor transformers)."""
+        if self.given_backend is not None:
+            return self.given_backend
         return lazy_backend(
             self.settings.backend,
             self.model_spec,

@@ -282,12 +282,13 @@ def lazy_backend(
         return load()
     from importlib.metadata import PackageNotFoundError, version
 
-    from .fingerprint import WEIGHT_PATTERNS, file_sha256, weights_fingerprint
+    from .adapters import folder_fingerprint
+    from .fingerprint import WEIGHT_PATTERNS, file_sha256
     from .lazy import BackendIdentity, LazyBackend, digest
 
     try:
         source, path, folder = hf_source(spec)
-        fingerprint = weights_fingerprint(folder, cache_dir=spec.cache_dir)
+        fingerprint = folder_fingerprint(folder, cache_dir=spec.cache_dir)  # adapters: + base
         libraries = {lib: version(lib) for lib in ("torch", "transformers")}
     except (ModelLoadError, PackageNotFoundError):
         return load()  # not on this machine yet (a hub model to download): load as before
@@ -369,7 +370,7 @@ def check_model_source(spec: ModelSpec) -> None:
             raise ModelLoadError(
                 f"model '{name}' is a file; give the folder that holds config.json and weights"
             )
-        if not (path / "config.json").is_file():
+        if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
             raise ModelLoadError(
                 f"model folder '{name}' has no config.json; is it the folder save_pretrained "
                 "wrote (for a training checkpoint, the checkpoint-N folder itself)?"

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..engine.devices import device_for_worker
 from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
+from .adapters import adapter_base, folder_fingerprint, is_adapter_folder, load_adapted_model
 from .backend import (
     Generation,
     GenerationSettings,
@@ -31,7 +33,7 @@ from .backend import (
     check_model_source,
 )
 from .default_model import ensure_default_model, is_default_model
-from .fingerprint import hub_snapshot_dir, weights_fingerprint
+from .fingerprint import hub_snapshot_dir
 
 __all__ = ["HFBackend", "resolve_dtype"]
 
@@ -68,21 +70,52 @@ class HFBackend:
             self.source, self.path = "folder", str(Path(spec.model).expanduser().resolve())
         else:
             self.source, self.path = "hub", spec.model
+        base = None
+        if self.source == "folder" and is_adapter_folder(Path(self.path)):
+            base = adapter_base(Path(self.path), cache_dir=spec.cache_dir)
         try:
-            self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path, local_files_only=offline)
-            model: Any = AutoModelForCausalLM.from_pretrained(
-                self.path, dtype=self.dtype, local_files_only=offline
-            )
+            tokenizer_from = self.path
+            if base is not None and not (Path(self.path) / "tokenizer_config.json").is_file():
+                tokenizer_from = str(base)  # an adapter saved without its tokenizer
+            tokenizer: Any = AutoTokenizer.from_pretrained(tokenizer_from, local_files_only=offline)
+            if base is not None:
+                model: Any = load_adapted_model(
+                    Path(self.path), base, dtype=self.dtype, offline=offline
+                )
+            else:
+                model = AutoModelForCausalLM.from_pretrained(
+                    self.path, dtype=self.dtype, local_files_only=offline
+                )
         except (OSError, ValueError) as exc:
             hint = " (HF_HUB_OFFLINE is set: only the local cache is used)" if offline else ""
             raise ModelLoadError(f"cannot load model '{spec.model}'{hint}: {exc}") from exc
-        self.model: Any = model.to(self.device).eval()
+        folder = Path(self.path) if self.source != "hub" else hub_snapshot_dir(self.path)
+        fingerprint = folder_fingerprint(folder, cache_dir=spec.cache_dir)
+        self._adopt(model.to(self.device), tokenizer, fingerprint)
+
+    @classmethod
+    def from_loaded(cls, model: Any, tokenizer: Any, *, spec: ModelSpec, fingerprint: str) -> Any:
+        """A backend around a model already in memory (a model being trained): nothing is
+        loaded or copied; the model's device is the backend's. The tokenizer is copied, since
+        generation pads on the left and the training loop may pad on the right."""
+        import copy
+
+        backend = cls.__new__(cls)
+        backend.device = str(next(model.parameters()).device)
+        backend.spec = replace(spec, device=backend.device)
+        backend.dtype = next(model.parameters()).dtype
+        backend.source, backend.path = "memory", spec.model
+        backend._adopt(model, copy.deepcopy(tokenizer), fingerprint)
+        return backend
+
+    def _adopt(self, model: Any, tokenizer: Any, fingerprint: str) -> None:
+        self.tokenizer: Any = tokenizer
+        self.model: Any = model.eval()
         self._parameters = sum(p.numel() for p in model.parameters())
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        folder = Path(self.path) if self.source != "hub" else hub_snapshot_dir(self.path)
-        self.fingerprint = weights_fingerprint(folder, cache_dir=spec.cache_dir)
+        self.fingerprint = fingerprint
         self._stop_ids = _stop_token_ids(self.model, self.tokenizer)
         self._bos_prefix = _bos_prefix(self.tokenizer)
 

@@ -29,7 +29,7 @@ from ..reports.records import (
     UnjudgedTest,
     read_record,
 )
-from ..reports.writers import RunReport, describe_counts, summary_table
+from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
 from ..review.metrics import HumanMetric
 from ..review.summary import answer_counts, review_lines
@@ -57,6 +57,8 @@ class Controller:
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
         self._loaded_by: list[str] = []
         """The xdist workers that loaded the model's weights."""
+        self._history: Any = None
+        """What became of the run history (:class:`~releasegate.history.HistoryOutcome`)."""
         self._page: Path | None = None
         self._page_problem = ""
 
@@ -123,6 +125,7 @@ class Controller:
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
         self._report.review = self._review_summary()
+        self._record_history()
         run = self._report.record(settings=self._session.settings.public(), root=self._session.root)
         directory = self._report.write_record(run)
         self._write_page(directory, run, exitstatus)
@@ -145,6 +148,24 @@ class Controller:
             )
         except ReleasegateError:
             return {}
+
+    def _record_history(self) -> None:
+        """Append this run to the run history; results.json gets the metrics' history."""
+        from ..history.reporting import record_finished_run
+
+        rg, report = self._session, self._report
+        self._history = record_finished_run(
+            settings=rg.settings,
+            run_id=rg.run_id,
+            step=self._config.getoption("releasegate_step"),
+            models=report.models,
+            metric_records=report.metrics.values(),
+            case_records=report.cases.values(),
+            suites=rg.suites if report.cases or report.metrics else {},
+            git_commit=git_commit(rg.root),
+            incomplete=list(dict.fromkeys(self._incomplete)),
+        )
+        report.history = self._history.block
 
     def _drop_unused_junit(self) -> None:
         """A run without golden tests (e.g. a project's own unit tests) leaves no report."""
@@ -317,6 +338,8 @@ class Controller:
             if loaded_by
             else "model weights: not loaded (every answer and benchmark result was cached)"
         )
+        if self._history is not None:
+            write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
         if self._page is not None:
             write(f"page: {self._page}")

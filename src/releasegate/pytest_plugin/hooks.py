@@ -91,6 +91,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Name of this run's folder under reports/ (default: date, time and process id).",
     )
+    group.addoption(
+        "--step",
+        type=int,
+        dest="releasegate_step",
+        default=None,
+        help="Training step of the model, recorded in the run history (default: from the "
+        "model's folder name, checkpoint-N, or its trainer_state.json).",
+    )
 
 
 def _test_paths(config: pytest.Config) -> list[Path]:

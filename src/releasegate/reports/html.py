@@ -5,8 +5,7 @@ where one exists, the newest perf run's ``summary.json`` and ``latency.png`` in 
 reports folder): the controller hands over the record it has just written as ``results.json``,
 and ``releasegate report RUN`` reads a past run's back with
 :func:`~releasegate.reports.records.load_run`, so any run's page can be rewritten without
-running anything. Fields are read from the records, never from ``results.json`` by key; the
-one exception is :class:`OptionalBlocks` (history, which the record has no field for yet). The
+running anything. Fields are read from the records, never from ``results.json`` by key. The
 page is one self-contained file (inline CSS, a little inline JavaScript for filtering, plots as
 inline SVG or base64 PNG, nothing fetched) so it can be attached to a CI run or mailed.
 
@@ -34,6 +33,8 @@ from .records import (
     CaseRecord,
     Flip,
     GateRecord,
+    HistoryBlock,
+    HistoryPoint,
     Leak,
     MetricRecord,
     RunRecord,
@@ -42,7 +43,6 @@ from .records import (
 )
 
 __all__ = [
-    "OptionalBlocks",
     "PerfRun",
     "diff_segments",
     "find_perf_run",
@@ -218,43 +218,6 @@ def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class OptionalBlocks:
-    """The blocks of ``results.json`` that other features add and :class:`RunRecord` has no
-    field for yet: ``history`` (metric points across runs). Read here and nowhere else, as a
-    plain mapping; once the run's record carries it, the page reads it from the record and this
-    goes."""
-
-    history: Mapping[str, Any] | None = None
-
-    @classmethod
-    def of(cls, document: Mapping[str, Any], *, source: str = "results.json") -> OptionalBlocks:
-        """The blocks of a ``results.json`` *document* (absent or empty ones as None)."""
-        blocks: dict[str, Mapping[str, Any] | None] = {}
-        for name in ("history",):
-            block = document.get(name)
-            if block is not None and not isinstance(block, Mapping):
-                raise ReportError(
-                    f"{source}: the '{name}' block is a {type(block).__name__}, not an object"
-                )
-            blocks[name] = block or None
-        return cls(**blocks)
-
-    @classmethod
-    def read(cls, run_dir: Path) -> OptionalBlocks:
-        """The blocks of *run_dir*'s ``results.json`` (none where the file is absent)."""
-        path = run_dir / "results.json"
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ReportError(f"{path} cannot be read as JSON: {exc}") from None
-        if not isinstance(document, Mapping):
-            raise ReportError(f"{path} is not a releasegate results.json (not a JSON object)")
-        return cls.of(document, source=str(path))
-
-
 def load_results(run_dir: Path) -> RunRecord:
     """The run's record, read back from its ``results.json`` by
     :func:`~releasegate.reports.records.load_run`, or a :class:`ReportError` that names the
@@ -400,30 +363,31 @@ def _flips(records: Iterable[GateRecord]) -> list[FlipList]:
     return out
 
 
-def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
+def _trends(history: HistoryBlock | None) -> list[TrendPlot]:
     """A plot per suite/metric of ``history.metrics``, by training step where every point has
     one, else by time."""
-    if not history:
+    if history is None:
         return []
-    series: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for point in history.get("metrics") or ():
-        series.setdefault((str(point["suite"]), str(point["metric"])), []).append(point)
+    series: dict[tuple[str, str], list[HistoryPoint]] = {}
+    for point in history.metrics:
+        series.setdefault((point.suite, point.metric), []).append(point)
     plots = []
     left, right, top, bottom = 56.0, TREND_WIDTH - 16.0, 12.0, TREND_HEIGHT - 28.0
     for (suite, metric), points in sorted(series.items()):
-        by_step = all(p.get("step") is not None for p in points)
-        ordered = sorted(points, key=lambda p: (p["step"], p["time"]) if by_step else p["time"])
-        values = [float(p["value"]) for p in ordered]
+        steps = [p.step for p in points]
+        by_step = all(step is not None for step in steps)
+        ordered = sorted(points, key=lambda p: (p.step or 0, p.time) if by_step else (0, p.time))
+        values = [p.value for p in ordered]
         low, high = min(values), max(values)
-        xs = [float(p["step"]) for p in ordered] if by_step else list(range(len(ordered)))
+        xs = [float(p.step or 0) for p in ordered] if by_step else list(range(len(ordered)))
         x_low, x_span = min(xs), (max(xs) - min(xs))
         laid = []
         for p, x, y in zip(ordered, xs, values, strict=True):
             # One point, or one value throughout: in the middle, not on an edge.
             px = left + ((x - x_low) / x_span if x_span else 0.5) * (right - left)
             py = bottom - ((y - low) / (high - low) if high > low else 0.5) * (bottom - top)
-            label = f"step {p['step']}" if by_step else f"{p['run_id']}, {p['time']}"
-            laid.append((round(px, 1), round(py, 1), f"{label} ({p.get('model', '')})", y))
+            label = f"step {p.step}" if by_step else f"{p.run_id}, {p.time}"
+            laid.append((round(px, 1), round(py, 1), f"{label} ({p.model})", y))
         first, last = ordered[0], ordered[-1]
         plots.append(
             TrendPlot(
@@ -433,8 +397,8 @@ def _trends(history: Mapping[str, Any] | None) -> list[TrendPlot]:
                 polyline=" ".join(f"{x},{y}" for x, y, _, _ in laid),
                 low=low,
                 high=high,
-                x_first=f"step {first['step']}" if by_step else str(first["time"])[:16],
-                x_last=f"step {last['step']}" if by_step else str(last["time"])[:16],
+                x_first=f"step {first.step}" if by_step else first.time[:16],
+                x_last=f"step {last.step}" if by_step else last.time[:16],
             )
         )
     return plots
@@ -459,12 +423,10 @@ def _header(run: RunRecord) -> dict[str, Any]:
 def build_page(
     run: RunRecord,
     *,
-    blocks: OptionalBlocks | None = None,
     perf: PerfRun | None = None,
     exit_status: int | None = None,
 ) -> Page:
-    """What the page shows, from a run's record (and its history block)."""
-    blocks = blocks or OptionalBlocks()
+    """What the page shows, from a run's record."""
     cases = sorted((_case(c) for c in run.cases), key=lambda c: c.key)
     totals = run.totals
     regressions = sum(1 for c in cases if c.outcome == "failed")
@@ -501,7 +463,7 @@ def build_page(
         tags=tuple(sorted({t for c in cases for t in c.tags})),
         perf=perf,
         review=run.review or None,
-        trends=tuple(_trends(blocks.history)),
+        trends=tuple(_trends(run.history)),
         settings=run.settings,
         leaks=tuple(
             leak
@@ -540,12 +502,11 @@ def _number(value: Any, digits: int = 4) -> str:
 def render_page(
     run: RunRecord,
     *,
-    blocks: OptionalBlocks | None = None,
     perf: PerfRun | None = None,
     exit_status: int | None = None,
 ) -> str:
     """The page of a run's record, as one self-contained HTML text."""
-    page = build_page(run, blocks=blocks, perf=perf, exit_status=exit_status)
+    page = build_page(run, perf=perf, exit_status=exit_status)
     text: str = _environment().get_template("report.html.j2").render(page=page)
     return text
 
@@ -560,18 +521,16 @@ def write_page(
     """Write ``report.html`` into *run_dir* from the run's record; return its path.
 
     *run* is the record the controller has just written as ``results.json``; without it the
-    record is read back from *run_dir*'s ``results.json`` (:func:`load_results`). The
-    history block is read from that file either way (:class:`OptionalBlocks`).
+    record is read back from *run_dir*'s ``results.json`` (:func:`load_results`).
     *reports_dir* (default: the run folder's parent) is searched for the newest perf run."""
     import jinja2
 
     if run is None:
         run = load_results(run_dir)
-    blocks = OptionalBlocks.read(run_dir)
     perf = find_perf_run(reports_dir if reports_dir is not None else run_dir.parent)
     path = run_dir / "report.html"
     try:
-        text = render_page(run, blocks=blocks, perf=perf, exit_status=exit_status)
+        text = render_page(run, perf=perf, exit_status=exit_status)
     except (KeyError, TypeError, ValueError, jinja2.UndefinedError) as exc:
         # A review, history or perf block without a field the page shows: say which, and
         # leave the run's other reports as they are.

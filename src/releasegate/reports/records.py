@@ -36,6 +36,8 @@ __all__ = [
     "ComparisonRecord",
     "Flip",
     "GateRecord",
+    "HistoryBlock",
+    "HistoryPoint",
     "HumanRecord",
     "ItemResult",
     "JsonRecord",
@@ -529,6 +531,29 @@ class ReviewSummary(JsonRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HistoryPoint(JsonRecord):
+    """One recorded value of one of the run's metrics, in this run or an earlier one (the run
+    history, :mod:`releasegate.history`)."""
+
+    run_id: str
+    step: int | None
+    """The checkpoint's training step; None: not a checkpoint."""
+    time: str
+    """When that run finished, ISO 8601 with its UTC offset."""
+    model: str
+    suite: str
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryBlock(JsonRecord):
+    """The run's metrics across the recorded runs, oldest first: what the page plots."""
+
+    metrics: tuple[HistoryPoint, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunRecord(JsonRecord):
     """One run as ``reports/<run-id>/results.json`` holds it."""
 
@@ -555,6 +580,9 @@ class RunRecord(JsonRecord):
     """Tests without a verdict, by key."""
     review: Mapping[str, ReviewSummary] | None = field(default=None, metadata=OMIT_NONE)
     """Human review per suite with a rubric; left out of the file when no suite has one."""
+    history: HistoryBlock | None = field(default=None, metadata=OMIT_NONE)
+    """The run's metrics in the run history (this run included); left out when the run was not
+    recorded."""
 
 
 def load_run(path: Path) -> RunRecord:

@@ -30,6 +30,7 @@ from .records import (
     BenchmarkRecord,
     CaseRecord,
     GateRecord,
+    HistoryBlock,
     ReviewSummary,
     RunRecord,
     UnjudgedTest,
@@ -99,6 +100,9 @@ class RunReport:
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
+    history: HistoryBlock | None = None
+    """results.json's ``history``: this run's metrics in earlier runs and in this one
+    (:mod:`releasegate.history.reporting`); None leaves the key out."""
 
     def count(self, outcome: str) -> None:
         """Count one test report under pytest's outcome for it."""
@@ -160,6 +164,7 @@ class RunReport:
             cases=tuple(self.cases[k] for k in sorted(self.cases)),
             unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
             review=dict(self.review) or None,
+            history=self.history,
         )
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:

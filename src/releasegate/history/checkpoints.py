@@ -1,0 +1,216 @@
+"""``releasegate checkpoints RUN_DIR``: every checkpoint of a training run scored in step order,
+the base model as step 0, then the trend table, the plot and the rules.
+
+Each checkpoint is scored by ``pytest model_tests --model CHECKPOINT --step N`` in a process of
+its own: the normal run, unchanged (batched generation, the prediction cache, the baselines'
+FAILED/XFAIL/XPASS, lm-eval on the loaded model, reports, and the controller's write to the
+history), and the process ends with its model, so memory does not grow with the checkpoints. A
+checkpoint whose weights are already in the history (same fingerprint) is not scored again, so
+an interrupted sweep resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..atomic import write_text_atomic
+from ..config import Settings
+from ..exceptions import HistoryError, ReleasegateError
+from ..models.adapters import (
+    ADAPTER_BASE_ENV,
+    adapter_base,
+    folder_fingerprint,
+    is_adapter_folder,
+)
+from ..models.default_model import ensure_default_model, is_default_model
+from ..models.fingerprint import model_fingerprint, weights_fingerprint
+from .plot import plot_trends
+from .steps import step_from_name
+from .store import HistoryStore, SeriesPoint
+from .trends import Finding, check_curve, trend_rows
+
+__all__ = [
+    "Checkpoint",
+    "SweepResult",
+    "find_checkpoints",
+    "score_checkpoints",
+    "selected",
+]
+
+_WEIGHTS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json", "adapter_model.*")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One model to score: a checkpoint folder, or the base model (step 0)."""
+
+    model: str
+    step: int
+    adapter_base: Path | None = None
+    """The base model an adapter is loaded on (None: a whole model)."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    run_ids: tuple[str, ...]
+    """The run scoring each checkpoint, base first."""
+    findings: tuple[Finding, ...]
+    table: Path
+    plot: Path | None
+
+
+def find_checkpoints(
+    run_dir: Path, *, every: int | None = None, base: str | None = None, cache_dir: Path
+) -> list[Checkpoint]:
+    """The checkpoints of *run_dir* (``checkpoint-N``, ``step-N``, ``global_stepN`` folders) in
+    step order, each checked before anything runs: weights present, a readable
+    ``trainer_state.json``, an adapter's base found."""
+    if not run_dir.is_dir():
+        raise HistoryError(f"training run folder {run_dir} does not exist")
+    found = []
+    for folder in sorted(p for p in run_dir.iterdir() if p.is_dir()):
+        step = step_from_name(folder.name)
+        if step is None or (every and step % every):
+            continue
+        if not any(next(folder.glob(pattern), None) for pattern in _WEIGHTS):
+            raise HistoryError(
+                f"checkpoint folder {folder} holds no weights (no model.safetensors, "
+                "pytorch_model.bin or adapter_model.safetensors): a save that did not finish? "
+                "Remove the folder, or score the others with --every"
+            )
+        state = folder / "trainer_state.json"
+        if state.is_file():
+            try:
+                json.loads(state.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise HistoryError(
+                    f"{state}: corrupt training state ({exc}); the checkpoint may be half "
+                    "written: remove the folder or repair the file"
+                ) from exc
+        base_path = None
+        if is_adapter_folder(folder):
+            try:
+                base_path = adapter_base(folder, cache_dir=cache_dir, override=base)
+            except ReleasegateError as exc:
+                raise HistoryError(str(exc)) from exc
+        found.append(Checkpoint(str(folder.resolve()), step, base_path))
+    if not found:
+        raise HistoryError(
+            f"no checkpoints in {run_dir}: expected folders named checkpoint-N (the Hugging "
+            "Face Trainer's), step-N or global_stepN"
+            + (f" with N a multiple of {every}" if every else "")
+        )
+    return sorted(found, key=lambda c: c.step)
+
+
+def _fingerprint(checkpoint: Checkpoint, cache_dir: Path) -> str:
+    if is_default_model(checkpoint.model):
+        return weights_fingerprint(ensure_default_model(cache_dir), cache_dir=cache_dir)
+    if checkpoint.adapter_base is not None:
+        folder = Path(checkpoint.model)
+        return folder_fingerprint(folder, cache_dir=cache_dir, base=str(checkpoint.adapter_base))
+    return model_fingerprint(checkpoint.model, cache_dir=cache_dir)
+
+
+def score_checkpoints(
+    run_dir: Path,
+    *,
+    settings: Settings,
+    root: Path,
+    base: str | None,
+    every: int | None = None,
+    suites: Sequence[str] = (),
+    tests: str = "model_tests",
+    pytest_args: Sequence[str] = (),
+    say: Callable[[str], None] = print,
+) -> SweepResult:
+    """Score the base model and every checkpoint; write the trend table and plot."""
+    cache_dir = settings.cache_dir
+    checkpoints = find_checkpoints(run_dir, every=every, base=base, cache_dir=cache_dir)
+    base_model = base or settings.model
+    sweep = [Checkpoint(base_model, 0), *checkpoints]
+    store = HistoryStore(settings.effective_history_path)
+    run_ids = []
+    for checkpoint in sweep:
+        fingerprint = _fingerprint(checkpoint, cache_dir)
+        done = store.runs_with_fingerprint(fingerprint)
+        name = "base model" if checkpoint.step == 0 else Path(checkpoint.model).name
+        if done:
+            say(f"step {checkpoint.step} ({name}): already in the history as run {done[-1]}")
+            run_ids.append(done[-1])
+            continue
+        run_id = f"{run_dir.name}-step{checkpoint.step}-{time.strftime('%Y%m%d-%H%M%S')}"
+        say(f"step {checkpoint.step} ({name}): scoring as run {run_id}")
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            tests,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--no-header",
+            "--model",
+            checkpoint.model,
+            "--step",
+            str(checkpoint.step),
+            "--run-id",
+            run_id,
+            "--history-path",
+            str(store.path),
+            *(f"--suite={s}" for s in suites),
+            *pytest_args,
+        ]
+        env = dict(os.environ)
+        if checkpoint.adapter_base is not None:
+            env[ADAPTER_BASE_ENV] = str(checkpoint.adapter_base)
+        done_run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+        tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
+        say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
+        if done_run.returncode not in (0, 1) or not store.runs_with_fingerprint(fingerprint):
+            raise HistoryError(
+                f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
+                f"with {done_run.returncode}:\n" + (done_run.stdout + done_run.stderr)[-3000:]
+            )
+        run_ids.append(run_id)
+    findings = check_curve(store, run_ids, base_run=run_ids[0], alpha=settings.alpha)
+    points = selected(store.series(run_ids=run_ids), suites)
+    # Runs found by fingerprint may carry another step (scored with another layout): plot
+    # them at the step this sweep gives them.
+    step_of_run = {r: c.step for r, c in zip(run_ids, sweep, strict=True)}
+    points = [replace(p, step=step_of_run[p.run_id]) for p in points]
+    out = settings.reports_dir / f"checkpoints-{run_dir.name}"
+    rows = trend_rows(points)
+    lines = [f"# Checkpoints of {run_dir}", "", *_markdown(rows), ""]
+    if findings:
+        lines += ["## Rules that fired", ""]
+        lines += ["    " + line for f in findings for line in f.lines()]
+    else:
+        lines.append("No rule fired.")
+    table = out / "trend.md"
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(table, "\n".join(lines) + "\n")
+    plot = plot_trends(points, out / "trend.png", title=f"{run_dir.name}: metrics by step")
+    return SweepResult(tuple(run_ids), tuple(findings), table, plot)
+
+
+def selected(points: Sequence[SeriesPoint], suites: Sequence[str]) -> list[SeriesPoint]:
+    """The points of *suites* (all when empty) and of the general benchmarks, which run
+    whatever suites are chosen."""
+    return [p for p in points if not suites or p.suite in suites or p.suite.startswith("general/")]
+
+
+def _markdown(rows: list[list[str]]) -> list[str]:
+    header, *body = rows
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in body),
+    ]

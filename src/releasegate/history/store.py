@@ -1,0 +1,371 @@
+"""The run history: one SQLite file (``reports/history.sqlite`` by default) that every run appends
+to, so a metric can be followed across runs and across the checkpoints of a training run.
+
+A run is written whole, in one transaction, by the one process that writes reports (the pytest
+controller, ``releasegate checkpoints``' runs, or the training-loop callback), under the
+project's cross-process lock, so two runs finishing at once are both kept and neither is half
+there. The file carries its schema version: a file from a newer releasegate is refused with a
+message rather than misread.
+
+Per-item outcomes are kept (each case's pass/fail and answer, each metric's per-case values, each
+benchmark question's score), so any two runs can be compared with the same paired tests as the
+no-drop gate, on the items both share.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.locks import exclusive_lock
+from ..exceptions import HistoryError, LockTimeoutError
+from ..reports.records import HistoryPoint
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CaseOutcome",
+    "HistoryStore",
+    "MetricPoint",
+    "RunRecord",
+    "SeriesPoint",
+]
+
+SCHEMA_VERSION = 1
+"""The layout this releasegate writes and reads; a file with a higher one is refused."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    time TEXT NOT NULL,
+    git_commit TEXT,
+    model TEXT NOT NULL,
+    model_path TEXT,
+    fingerprint TEXT,
+    step INTEGER,
+    source TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    suite TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    higher_is_better INTEGER NOT NULL,
+    max_drop REAL,
+    chance REAL,
+    stderr REAL,
+    item_count INTEGER NOT NULL,
+    PRIMARY KEY (run_id, suite, metric)
+);
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    item TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (run_id, suite, metric, item)
+);
+CREATE TABLE IF NOT EXISTS cases (
+    run_id TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    PRIMARY KEY (run_id, suite, case_id)
+);
+CREATE INDEX IF NOT EXISTS runs_by_fingerprint ON runs (fingerprint);
+"""
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One metric of one run, with the facts the trend rules need."""
+
+    suite: str
+    """A golden suite, or ``general/<task>`` for a benchmark."""
+    metric: str
+    value: float
+    higher_is_better: bool = True
+    max_drop: float | None = None
+    """The tolerated drop (the suite's or benchmark's ``max_drop``); None: only a significant
+    drop counts."""
+    chance: float | None = None
+    """The score of a model that knows nothing: 1/choices for a multiple-choice benchmark, the
+    majority label's share for a classifier; None where there is no such floor."""
+    stderr: float | None = None
+    """Standard error of the value, where the benchmark reports one."""
+    items: Mapping[str, float] = field(default_factory=dict)
+    """Item id -> its contribution (1/0 for an accuracy), for paired comparisons."""
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """One golden case of one run."""
+
+    suite: str
+    case_id: str
+    passed: bool
+    outcome: str
+    """As pytest counted it: ``passed``, ``failed``, ``xfailed``, ``xpassed``."""
+    answer: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything the history keeps of one run."""
+
+    run_id: str
+    time: str
+    """When the run finished, ISO 8601 with its UTC offset."""
+    model: str
+    """The model as the user named it (a folder, a hub id, the default model's alias)."""
+    model_path: str | None
+    fingerprint: str | None
+    """The weights' identity: a checkpoint already scored is recognised by it."""
+    step: int | None
+    """The training step of the checkpoint (None: not a checkpoint)."""
+    git_commit: str | None = None
+    source: str = "pytest"
+    """``pytest``, ``checkpoints`` or ``callback``: what recorded the run."""
+    metrics: tuple[MetricPoint, ...] = ()
+    cases: tuple[CaseOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """A metric's value in one recorded run: a row of ``releasegate history``."""
+
+    run_id: str
+    step: int | None
+    time: str
+    model: str
+    fingerprint: str | None
+    suite: str
+    metric: str
+    value: float
+    higher_is_better: bool
+    max_drop: float | None
+    chance: float | None
+    stderr: float | None
+    item_count: int
+
+    def point(self) -> HistoryPoint:
+        """The entry of results.json's ``history.metrics``."""
+        return HistoryPoint(
+            run_id=self.run_id,
+            step=self.step,
+            time=self.time,
+            model=self.model,
+            suite=self.suite,
+            metric=self.metric,
+            value=self.value,
+        )
+
+
+class HistoryStore:
+    """The history file at *path*; opened per operation, so no connection outlives its use."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 60.0) -> None:
+        self.path = path
+        self._lock_timeout = lock_timeout
+
+    @contextmanager
+    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        if not write and not self.path.is_file():
+            raise HistoryError(
+                f"no run history at {self.path} yet: a run records into it when it ends "
+                "(history_path in [tool.releasegate], or --history-path)"
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=self._lock_timeout)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"run history {self.path} cannot be opened: {exc}") from exc
+        with closing(connection):
+            try:
+                self._check_schema(connection, write=write)
+                yield connection
+            except sqlite3.DatabaseError as exc:
+                raise HistoryError(
+                    f"run history {self.path} cannot be read ({exc}); it is not a releasegate "
+                    "history or it is damaged: move it aside (a new one is started) or point "
+                    "history_path elsewhere"
+                ) from exc
+
+    def _check_schema(self, connection: sqlite3.Connection, *, write: bool) -> None:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            if tables:
+                raise HistoryError(
+                    f"{self.path} is an SQLite file but not a releasegate run history (tables: "
+                    + ", ".join(sorted(tables))
+                    + "); point history_path at another file"
+                )
+            if write:
+                with connection:
+                    connection.executescript(_SCHEMA)
+                    connection.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    )
+            return
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else None
+        if version is None:
+            raise HistoryError(f"run history {self.path} has no schema version; move it aside")
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"run history {self.path} was written by a newer releasegate (schema "
+                f"{version}; this one reads up to {SCHEMA_VERSION}): upgrade releasegate, or "
+                "point history_path at another file; nothing was written to it"
+            )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record(self, run: RunRecord) -> None:
+        """Append *run*, whole or not at all."""
+        try:
+            with (
+                exclusive_lock(self.path, what="the run history", timeout=self._lock_timeout),
+                self._connect(write=True) as db,
+                db,
+            ):
+                db.execute("BEGIN IMMEDIATE")
+                self._insert(db, run)
+        except LockTimeoutError as exc:
+            raise HistoryError(f"run {run.run_id} not recorded: {exc}") from exc
+        except OSError as exc:
+            raise HistoryError(
+                f"run {run.run_id} not recorded: {self.path} cannot be written ({exc})"
+            ) from exc
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, run: RunRecord) -> None:
+        try:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id,
+                    run.time,
+                    run.git_commit,
+                    run.model,
+                    run.model_path,
+                    run.fingerprint,
+                    run.step,
+                    run.source,
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise HistoryError(
+                f"run '{run.run_id}' is already in the history; give the run another --run-id"
+            ) from None
+        db.executemany(
+            "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run.run_id,
+                    m.suite,
+                    m.metric,
+                    m.value,
+                    int(m.higher_is_better),
+                    m.max_drop,
+                    m.chance,
+                    m.stderr,
+                    len(m.items),
+                )
+                for m in run.metrics
+            ],
+        )
+        db.executemany(
+            "INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+            [
+                (run.run_id, m.suite, m.metric, item, value)
+                for m in run.metrics
+                for item, value in m.items.items()
+            ],
+        )
+        db.executemany(
+            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (run.run_id, c.suite, c.case_id, int(c.passed), c.outcome, c.answer)
+                for c in run.cases
+            ],
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def series(
+        self,
+        *,
+        suites: Sequence[str] = (),
+        metrics: Sequence[str] = (),
+        run_ids: Sequence[str] = (),
+    ) -> list[SeriesPoint]:
+        """Metric values by run, oldest run first (by time, then step), filtered when asked."""
+        query = (
+            "SELECT r.run_id, r.step, r.time, r.model, r.fingerprint, m.suite, m.metric, "
+            "m.value, m.higher_is_better, m.max_drop, m.chance, m.stderr, m.item_count "
+            "FROM metrics m JOIN runs r ON r.run_id = m.run_id"
+        )
+        where: list[str] = []
+        args: list[str] = []
+        for column, values in (("m.suite", suites), ("m.metric", metrics), ("r.run_id", run_ids)):
+            if values:
+                where.append(f"{column} IN ({', '.join('?' * len(values))})")
+                args.extend(values)
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += " ORDER BY r.time, r.step, r.run_id, m.suite, m.metric"
+        with self._connect(write=False) as db:
+            rows = db.execute(query, args).fetchall()
+        return [
+            SeriesPoint(
+                run_id=row[0],
+                step=row[1],
+                time=row[2],
+                model=row[3],
+                fingerprint=row[4],
+                suite=row[5],
+                metric=row[6],
+                value=row[7],
+                higher_is_better=bool(row[8]),
+                max_drop=row[9],
+                chance=row[10],
+                stderr=row[11],
+                item_count=row[12],
+            )
+            for row in rows
+        ]
+
+    def runs_with_fingerprint(self, fingerprint: str) -> list[str]:
+        """Run ids that scored these exact weights ([] when the history does not exist yet)."""
+        if not self.path.is_file():
+            return []
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                "SELECT run_id FROM runs WHERE fingerprint = ? ORDER BY time", (fingerprint,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def items(self, run_id: str, suite: str, metric: str) -> dict[str, float]:
+        """Item id -> value of one metric of one run."""
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                "SELECT item, value FROM items WHERE run_id = ? AND suite = ? AND metric = ?",
+                (run_id, suite, metric),
+            ).fetchall()
+        return {str(item): float(value) for item, value in rows}
+
+    def cases(self, run_id: str, suite: str | None = None) -> list[CaseOutcome]:
+        """The golden cases of one run (of one suite, when given), in suite and id order."""
+        query = "SELECT suite, case_id, passed, outcome, answer FROM cases WHERE run_id = ?"
+        args: list[str] = [run_id]
+        if suite is not None:
+            query += " AND suite = ?"
+            args.append(suite)
+        with self._connect(write=False) as db:
+            rows = db.execute(query + " ORDER BY suite, case_id", args).fetchall()
+        return [CaseOutcome(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]

@@ -1,0 +1,1 @@
+"""Bridges into other tools' loops: :mod:`releasegate.integrations.transformers` (the Trainer)."""

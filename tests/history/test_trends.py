@@ -1,0 +1,159 @@
+"""The trend rules on a real history file: each fires on the curve it is for, and only there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from releasegate.cli import main
+from releasegate.exceptions import HistoryError
+from releasegate.history import HistoryStore, MetricPoint, RunRecord
+from releasegate.history.checkpoints import find_checkpoints
+from releasegate.history.plot import plot_trends
+from releasegate.history.trends import check_curve, trend_rows
+
+
+def record(
+    store: HistoryStore, step: int, points: list[MetricPoint], *, run_id: str | None = None
+) -> str:
+    rid = run_id or f"step{step}"
+    store.record(
+        RunRecord(
+            run_id=rid,
+            time=f"2026-01-01T00:{step:02d}:00+0000",
+            model=f"checkpoint-{step}",
+            model_path=None,
+            fingerprint=rid,
+            step=step,
+            metrics=tuple(points),
+        )
+    )
+    return rid
+
+
+def binary(n: int, right: int, *, prefix: str = "c") -> dict[str, float]:
+    return {f"{prefix}{i:03d}": 1.0 if i < right else 0.0 for i in range(n)}
+
+
+def test_a_significant_fall_is_caught_with_its_flipped_items(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    runs = [
+        record(store, 0, [MetricPoint("faq", "accuracy", 0.6, items=binary(50, 30))]),
+        record(store, 10, [MetricPoint("faq", "accuracy", 0.62, items=binary(50, 31))]),
+        record(store, 20, [MetricPoint("faq", "accuracy", 0.2, items=binary(50, 10))]),
+    ]
+    findings = check_curve(store, runs, base_run=runs[0])
+    assert [(f.rule, f.step) for f in findings] == [("fall", 20)]
+    text = "\n".join(findings[0].lines())
+    assert "0.62 at step 10 -> 0.2" in text and "significant" in text and "mcnemar" in text
+    assert "c010" in text and "c009" not in text  # c010..c030 flipped; c009 still right
+
+
+def test_a_drop_within_noise_but_beyond_max_drop_is_caught(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    runs = [
+        record(store, 0, [MetricPoint("faq", "accuracy", 0.6, max_drop=0.05, items=binary(10, 6))]),
+        record(
+            store, 10, [MetricPoint("faq", "accuracy", 0.5, max_drop=0.05, items=binary(10, 5))]
+        ),
+    ]
+    (finding,) = check_curve(store, runs)
+    assert finding.rule == "fall" and "beyond its max_drop 0.05" in finding.message
+    assert "significant" not in finding.message
+    # the same small drop without a tolerance: noise, nothing fires
+    other = HistoryStore(tmp_path / "h2.sqlite")
+    runs = [
+        record(other, 0, [MetricPoint("faq", "accuracy", 0.6, items=binary(10, 6))]),
+        record(other, 10, [MetricPoint("faq", "accuracy", 0.5, items=binary(10, 5))]),
+    ]
+    assert check_curve(other, runs) == []
+
+
+def test_chance_level_benchmark_and_majority_label_classifier(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    mmlu = dict(chance=0.25, items=binary(100, 26, prefix="q"))
+    intents = dict(chance=0.3, items=binary(20, 6))
+    runs = [
+        record(
+            store,
+            0,
+            [
+                MetricPoint("general/mmlu_x", "acc", 0.55, **{**mmlu, "items": binary(100, 55)}),
+                MetricPoint("intents", "accuracy", 0.7, **{**intents, "items": binary(20, 14)}),
+            ],
+        ),
+        record(
+            store,
+            10,
+            [
+                MetricPoint("general/mmlu_x", "acc", 0.26, **mmlu),  # type: ignore[arg-type]
+                MetricPoint("intents", "accuracy", 0.3, **intents),  # type: ignore[arg-type]
+            ],
+        ),
+    ]
+    findings = check_curve(store, runs, base_run=runs[0])
+    chance = {(f.suite, f.step) for f in findings if f.rule == "chance"}
+    assert chance == {("general/mmlu_x", 10), ("intents", 10)}
+    assert all("suspicious: at chance" in f.message for f in findings if f.rule == "chance")
+    below = [f for f in findings if f.rule == "below base"]
+    assert [(f.suite, f.step) for f in below] == [("general/mmlu_x", 10)]  # golden suites: no
+
+
+def test_a_benchmark_below_base_within_tolerance_passes(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    runs = [
+        record(store, 0, [MetricPoint("general/m", "acc", 0.50, max_drop=0.05)]),
+        record(store, 10, [MetricPoint("general/m", "acc", 0.47, max_drop=0.05)]),
+        record(store, 20, [MetricPoint("general/m", "acc", 0.47, max_drop=0.05)]),
+        record(store, 30, [MetricPoint("general/m", "acc", 0.40, max_drop=0.05)]),
+    ]
+    findings = check_curve(store, runs, base_run=runs[0])
+    assert [(f.rule, f.step) for f in findings] == [("fall", 30), ("below base", 30)]
+
+
+def test_trend_table_plot_and_history_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = HistoryStore(tmp_path / "reports" / "history.sqlite")
+    for step, value in ((0, 0.4), (10, 0.5), (20, 0.55)):
+        record(
+            store,
+            step,
+            [MetricPoint("faq", "accuracy", value), MetricPoint("general/m", "acc", 0.3)],
+        )
+    rows = trend_rows(store.series())
+    assert rows[0] == ["suite", "metric", "step 0", "step 10", "step 20"]
+    assert rows[1] == ["faq", "accuracy", "0.4", "0.5", "0.55"]
+    png = plot_trends(store.series(), tmp_path / "t.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "pyproject.toml").write_text("[tool.releasegate]\n", encoding="utf-8")
+    assert main(["--root", str(tmp_path), "history", "--suite", "faq", "--last", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["suite", "metric", "step", "10", "step", "20"]
+    assert out[1].split() == ["faq", "accuracy", "0.5", "0.55"] and len(out) == 2
+
+
+def test_checkpoint_folders_bad_input(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    good = run / "checkpoint-20"
+    good.mkdir(parents=True)
+    (good / "model.safetensors").write_bytes(b"x")
+    (run / "checkpoint-10").mkdir()
+    with pytest.raises(HistoryError, match=r"checkpoint-10 holds no weights"):
+        find_checkpoints(run, cache_dir=tmp_path)
+    assert [c.step for c in find_checkpoints(run, every=20, cache_dir=tmp_path)] == [20]
+    (good / "trainer_state.json").write_text('{"global_step": 2', encoding="utf-8")
+    with pytest.raises(HistoryError, match=r"checkpoint-20/trainer_state.json: corrupt"):
+        find_checkpoints(run, every=20, cache_dir=tmp_path)
+    adapter = run / "checkpoint-30"
+    adapter.mkdir()
+    (adapter / "adapter_model.safetensors").write_bytes(b"x")
+    (adapter / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": str(tmp_path / "gone")}), encoding="utf-8"
+    )
+    with pytest.raises(HistoryError, match=r"checkpoint-30: its base model '.*gone' is missing"):
+        find_checkpoints(run, every=30, cache_dir=tmp_path)
+    with pytest.raises(HistoryError, match="no checkpoints in"):
+        find_checkpoints(run, every=7, cache_dir=tmp_path)
