@@ -57,16 +57,25 @@ def _punctuation_table() -> dict[int, None]:
     }
 
 
+@cache
+def _ascii_punctuation() -> bytes:
+    """The ASCII characters :func:`_punctuation_table` deletes, for ``bytes.translate``."""
+    table = _punctuation_table()
+    return bytes(code for code in range(128) if code in table)
+
+
 def _normalize_fast(text: str) -> str:
-    """:func:`normalize_text` with the punctuation loop done by ``str.translate`` (C speed), and
-    ASCII text spared NFKC; the same result (tests compare them)."""
+    """:func:`normalize_text` with the punctuation loop done by ``translate`` (C speed), and
+    ASCII text spared NFKC; the same result (tests compare them). On ASCII the rule is
+    idempotent (lower case, no punctuation, single spaces), so one pass is the fixed point: ASCII
+    text goes through ``bytes.translate`` once, as does any text whose first pass ends ASCII."""
+    if text.isascii():
+        kept = text.lower().encode("ascii").translate(None, _ascii_punctuation())
+        return " ".join(kept.decode("ascii").split())
     table = _punctuation_table()
     for _ in range(8):
-        if text.isascii():
-            out = " ".join(text.lower().translate(table).split())
-        else:
-            out = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(table).split())
-        if out == text:
+        out = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(table).split())
+        if out == text or out.isascii():
             return out
         text = out
     return normalize_text(text)
