@@ -29,11 +29,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..golden.normalize import normalize_text
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["NGRAM", "Match", "find_matches", "normalize_many", "shingle_sets"]
 
@@ -178,7 +181,11 @@ _SHARED = 8
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """A 0/1 matrix with ones at (rows, cols), duplicates counted once, columns sorted per row."""
+    """A 0/1 matrix with ones at (rows, cols), duplicates counted once, columns sorted per row.
+    (scipy is imported here, not with the module: the test session imports this module and a
+    suite without training data never needs it.)"""
+    import scipy.sparse as sp
+
     matrix = sp.csr_matrix((np.ones(rows.size, dtype=np.int32), (rows, cols)), shape=shape)
     matrix.sum_duplicates()
     matrix.data[:] = 1
@@ -218,7 +225,8 @@ class _GoldenIndex:
         self.vocabulary, self._column = np.unique(codes, return_inverse=True)
         self._row = np.repeat(np.arange(len(sets)), self.sizes)
         self._rank: np.ndarray | None = None
-        self._transposed = sp.csr_matrix((max(self.vocabulary.size, 1), len(sets)), dtype=np.int32)
+        nothing = np.zeros(0, dtype=np.int64)
+        self._transposed = _csr(nothing, nothing, (max(self.vocabulary.size, 1), len(sets)))
         self._prefix_transposed = self._transposed
 
     def _rank_columns(self, found: np.ndarray) -> np.ndarray:
