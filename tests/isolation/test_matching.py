@@ -154,3 +154,19 @@ def test_finds_every_pair_datasketch_minhash_lsh_proposes_at_the_bar(threshold: 
     assert len(at_bar) >= 50  # the planted near-duplicates give LSH real work
     assert at_bar <= found
     assert found == brute
+
+
+@pytest.mark.parametrize("size", [0, 1, 50, 5000])
+def test_code_table_finds_what_a_binary_search_finds(size: int) -> None:
+    """The hash lookup against ``np.searchsorted``, on codes half inside the vocabulary."""
+    import numpy as np
+
+    from releasegate.isolation.matching import _CodeTable
+
+    rng = np.random.default_rng(size)
+    vocabulary = np.unique(rng.integers(0, 2**62, size, dtype=np.int64).astype(np.uint64))
+    others = rng.integers(0, 2**62, 20_000, dtype=np.int64).astype(np.uint64)
+    codes = np.concatenate([rng.choice(vocabulary, 20_000), others]) if size else others
+    place, inside = _CodeTable(vocabulary).find(codes)
+    assert np.array_equal(inside, np.isin(codes, vocabulary))
+    assert np.array_equal(place[inside], np.searchsorted(vocabulary, codes[inside]))

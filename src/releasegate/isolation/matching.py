@@ -223,6 +223,7 @@ class _GoldenIndex:
         self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
         codes = np.fromiter((c for s in sets for c in s), dtype=np.uint64, count=self.sizes.sum())
         self.vocabulary, self._column = np.unique(codes, return_inverse=True)
+        self._table = _CodeTable(self.vocabulary)
         self._row = np.repeat(np.arange(len(sets)), self.sizes)
         self._rank: np.ndarray | None = None
         nothing = np.zeros(0, dtype=np.int64)
@@ -258,8 +259,7 @@ class _GoldenIndex:
         codes, owner = _shingle_codes(texts)
         lower = _distinct_counts(codes, owner, len(texts))  # <= |x|
         windows = np.bincount(owner, minlength=len(texts))  # >= |x|
-        found = np.minimum(np.searchsorted(self.vocabulary, codes), self.vocabulary.size - 1)
-        inside = self.vocabulary[found] == codes
+        found, inside = self._table.find(codes)
         train = _csr(
             owner[inside],
             self._rank_columns(found[inside]),
@@ -289,6 +289,45 @@ class _GoldenIndex:
         # |x & y| >= t |x | y| with |x| from below: a bound; the caller checks exactly.
         maybe = common >= t * (lower[x] + self.sizes[g] - common) - _EPS
         return list(zip(x[maybe].tolist(), g[maybe].tolist(), common[maybe].tolist(), strict=True))
+
+
+class _CodeTable:
+    """Where each 3-gram code sits in a sorted vocabulary: a hash table sixteen times the
+    vocabulary's size (linear probing) answers most codes with one gather, about twice as fast
+    as a binary search; a code whose home slot holds another code is searched for."""
+
+    _EMPTY = np.uint64(2**64 - 1)  # codes are 63 bits at most
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, vocabulary: np.ndarray) -> None:
+        self.vocabulary = vocabulary
+        bits = max(4, int(np.ceil(np.log2(16 * max(vocabulary.size, 1)))))
+        self._shift = np.uint64(64 - bits)
+        mask = (1 << bits) - 1
+        keys = [int(self._EMPTY)] * (mask + 1)
+        places = [0] * (mask + 1)
+        homes = ((vocabulary * self._MIX) >> self._shift).tolist()
+        for place, (code, slot) in enumerate(zip(vocabulary.tolist(), homes, strict=True)):
+            while keys[slot] != int(self._EMPTY):
+                slot = (slot + 1) & mask
+            keys[slot], places[slot] = code, place
+        self._keys = np.array(keys, dtype=np.uint64)
+        self._places = np.array(places, dtype=np.int64)
+
+    def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(place, inside)``: each code's index in the vocabulary, and whether it is there."""
+        slot = ((codes * self._MIX) >> self._shift).astype(np.intp)
+        held = self._keys[slot]
+        inside = held == codes
+        place = self._places[slot]
+        # An empty home slot means absent (no deletions); another code there: search.
+        unsure = np.flatnonzero(~inside & (held != self._EMPTY))
+        if unsure.size:
+            size = self.vocabulary.size
+            at = np.minimum(np.searchsorted(self.vocabulary, codes[unsure]), size - 1)
+            inside[unsure] = self.vocabulary[at] == codes[unsure]
+            place[unsure] = at
+        return place, inside
 
 
 def _distinct_counts(codes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
