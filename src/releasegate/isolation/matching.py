@@ -80,6 +80,10 @@ def _normalize_fast(text: str) -> str:
         out = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(table).split())
         if out == text or out.isascii():
             return out
+        # A second pass would change nothing when NFKC and case folding leave *out* as it is
+        # (it has no punctuation and single spaces already): say so without the pass.
+        if unicodedata.is_normalized("NFKC", out) and out.casefold() == out:
+            return out
         text = out
     return normalize_text(text)
 
