@@ -11,9 +11,12 @@ exact similarity. Generation is not timed. Peak memory is the process's maximum 
 At a million rows the Zipf-like English draws also repeat a few golden texts by chance (a pair
 of short texts of the same frequent words): every reported leak beyond the planted ones is
 checked here with plain Python sets of 3-grams, so a wrong similarity still fails the run.
-``--stages`` then times the stages on their own (reading, normalising, matching).
+``--stages`` then times the stages on their own (reading, normalising, matching). ``--lsh``
+measures what MinHash LSH (datasketch) would cost and miss: CPU per MinHash of a text, and the
+share of pairs just above the bar (similarity in [bar, bar + 0.1)) its LSH proposes.
 
     .venv/bin/python benchmarks/isolation_scale.py [--rows 1000000] [--cases 1000] [--stages]
+    .venv/bin/python benchmarks/isolation_scale.py --lsh
 """
 
 # ruff: noqa: RUF001
@@ -129,13 +132,57 @@ def stages(train: Path, golden: Path, threshold: float) -> None:
     )
 
 
+def lsh_figures(threshold: float) -> None:
+    """MinHash cost per text and LSH's recall just above the bar (128 permutations)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from releasegate.isolation.matching import jaccard, shingle_sets
+
+    rng = random.Random(3)
+    words = vocabulary(rng)
+    texts = normalize_many([sentence(rng, words, i % 2 == 0) for i in range(5000)])
+
+    def sketch(text: str) -> MinHash:
+        minhash = MinHash(num_perm=128, seed=1)
+        minhash.update_batch([g.encode("utf-8") for g in trigrams(text)])
+        return minhash
+
+    cpu = time.process_time()
+    for text in texts:
+        sketch(text)
+    per_text = (time.process_time() - cpu) / len(texts)
+    print(f"MinHash (128 permutations, update_batch): {per_text * 1000:.2f} ms CPU a text", end="")
+    print(f"; 2,000,000 texts: {per_text * 2e6:.0f} s")
+    letters = "abcdefghijklmnopqrstuvwxyz "
+    for bar in (0.5, threshold, 0.85):
+        lsh = MinHashLSH(threshold=bar, num_perm=128)
+        bases = ["".join(rng.choices(letters, k=60)) for _ in range(300)]
+        for i, base in enumerate(bases):
+            lsh.insert(i, sketch(base))
+        near = proposed = 0
+        for i, base in enumerate(bases):
+            for edits in range(1, 12):
+                chars = list(base)
+                for _ in range(edits):
+                    chars[rng.randrange(len(chars))] = rng.choice(letters)
+                text = "".join(chars)
+                if bar <= jaccard(*shingle_sets(normalize_many([base, text]))) < bar + 0.1:
+                    near += 1
+                    proposed += i in lsh.query(sketch(text))
+        print(f"bar {bar}: LSH proposes {proposed / near:.0%} of {near} pairs in [bar, bar + 0.1)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--threshold", type=float, default=0.7)
     parser.add_argument("--stages", action="store_true", help="also time each stage alone")
+    parser.add_argument("--lsh", action="store_true", help="MinHash LSH's cost and recall only")
     args = parser.parse_args()
+    if args.lsh:
+        lsh_figures(args.threshold)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train, golden, planted = generate(folder, args.rows, args.cases)
