@@ -7,17 +7,26 @@ Then:
 1. **Exact**: a training text whose normalised form is a golden text's (a hash-set lookup).
 2. **Near-duplicate**: Jaccard similarity of the sets of character 3-grams at least the bar.
    Characters, not words, so Chinese (written without spaces) is compared as fairly as English.
-   Candidate pairs come from an exact prefix filter (:class:`_GoldenIndex`), and each candidate's
-   similarity is computed exactly on the two 3-gram sets: the similarity reported is the true
-   one, and no pair at or above the bar is missed.
+   Candidate pairs come from an exact prefix filter with a count (:class:`_GoldenIndex`): two
+   sparse 0/1 matrix products (scipy), one over the texts' prefixes, one for the survivors'
+   overlaps; each reported similarity is computed exactly on the two 3-gram sets. No pair at or
+   above the bar is missed (a test checks every pair by brute force, another that every pair
+   datasketch's MinHash LSH proposes at the bar is found).
 
-Why not MinHash LSH (datasketch), as first planned: it is an estimate (at the bar LSH proposes a
-pair with a chance below one, ~93% with datasketch's own banding), and building one MinHash per
-training text costs about a millisecond in Python: a million rows (two million texts) would take
-over half an hour on two cores. The prefix filter runs in bulk with numpy (each 3-gram packed
-losslessly into one 64-bit integer, 21 bits per code point; the sets deduplicated and ranked by
-sorting), misses nothing, and a million rows take well under a minute
-(``benchmarks/isolation_scale.py``).
+Why not MinHash LSH (datasketch), as first planned: it is an estimate, and a costly one in
+Python. Building one MinHash (128 permutations, ``update_batch``) costs 0.12 ms of CPU a text:
+two million texts take ~240 s before any query, four times the budget of the whole check. And
+at the bar LSH proposes a pair with a chance below one: of pairs whose similarity lies in
+[0.7, 0.8), datasketch's LSH at threshold 0.7 proposes 58% (68% at 0.5, 82% at 0.85;
+``benchmarks/isolation_scale.py --lsh``).
+
+Here each 3-gram is packed losslessly into one 64-bit integer (21 bits per code point) and
+whole batches go through numpy and scipy: a million rows (two million texts) against 1,000
+cases take 8 s of CPU to shingle and match, 4.4 s to normalise, on top of 7 s to read the file
+(``benchmarks/isolation_scale.py``; figures in ``docs/isolation-and-perplexity.md``). The
+filter leaves few pairs to verify: at 100,000 rows, of the ~3 million pairs sharing a rare
+3-gram in their prefixes (what a one-shared-3-gram filter passes on this English text), some
+2,500 share eight and go on to the overlap product.
 """
 
 from __future__ import annotations
@@ -27,18 +36,23 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..golden.normalize import normalize_text
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["NGRAM", "Match", "find_matches", "normalize_many", "shingle_sets"]
 
 NGRAM = 3
 """Characters per shingle."""
 
-_BATCH = 200_000
-"""Training texts handled together (bounds memory: about 100 MB a batch)."""
+_BATCH = 50_000
+"""Training texts handled together: bounds the matching's memory (a batch of the benchmark's texts
+peaks at ~200 MB by tracemalloc, whatever the number of rows)."""
 
 _KEPT = frozenset("%\u2030\u2031")
 
@@ -54,16 +68,29 @@ def _punctuation_table() -> dict[int, None]:
     }
 
 
+@cache
+def _ascii_punctuation() -> bytes:
+    """The ASCII characters :func:`_punctuation_table` deletes, for ``bytes.translate``."""
+    table = _punctuation_table()
+    return bytes(code for code in range(128) if code in table)
+
+
 def _normalize_fast(text: str) -> str:
-    """:func:`normalize_text` with the punctuation loop done by ``str.translate`` (C speed), and
-    ASCII text spared NFKC; the same result (tests compare them)."""
+    """:func:`normalize_text` with the punctuation loop done by ``translate`` (C speed), and
+    ASCII text spared NFKC; the same result (tests compare them). On ASCII the rule is
+    idempotent (lower case, no punctuation, single spaces), so one pass is the fixed point: ASCII
+    text goes through ``bytes.translate`` once, as does any text whose first pass ends ASCII."""
+    if text.isascii():
+        kept = text.lower().encode("ascii").translate(None, _ascii_punctuation())
+        return " ".join(kept.decode("ascii").split())
     table = _punctuation_table()
     for _ in range(8):
-        if text.isascii():
-            out = " ".join(text.lower().translate(table).split())
-        else:
-            out = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(table).split())
-        if out == text:
+        out = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(table).split())
+        if out == text or out.isascii():
+            return out
+        # A second pass would change nothing when NFKC and case folding leave *out* as it is
+        # (it has no punctuation and single spaces already): say so without the pass.
+        if unicodedata.is_normalized("NFKC", out) and out.casefold() == out:
             return out
         text = out
     return normalize_text(text)
@@ -127,159 +154,217 @@ def find_matches(golden: Sequence[str], train: Sequence[str], *, threshold: floa
     by_text: dict[str, list[int]] = {}
     for position, text in enumerate(golden_norm):
         by_text.setdefault(text, []).append(position)
-    golden_sets = shingle_sets(golden_norm)
-    normalized = [normalize_many(train[i : i + _BATCH]) for i in range(0, len(train), _BATCH)]
-    index = _GoldenIndex(golden_sets, threshold, _frequencies(golden_sets, normalized))
+    index = _GoldenIndex(shingle_sets(golden_norm), threshold)
     matches: list[Match] = []
-    for number, batch in enumerate(normalized):
-        start = number * _BATCH
+    for start in range(0, len(train), _BATCH):
+        batch = normalize_many(train[start : start + _BATCH])
         exact_pairs: set[tuple[int, int]] = set()
         for offset, text in enumerate(batch):
             for g in by_text.get(text, ()):
                 matches.append(Match(g, start + offset, 1.0, True))
                 exact_pairs.add((offset, g))
-        pairs = [pair for pair in index.candidates(batch, threshold) if pair not in exact_pairs]
-        if not pairs:
-            continue
-        offsets = sorted({offset for offset, _ in pairs})
-        sets = dict(zip(offsets, shingle_sets([batch[o] for o in offsets]), strict=True))
-        for offset, g in pairs:
-            similarity = jaccard(index.sets[g], sets[offset])
+        for offset, g, common in index.overlaps(batch):
+            if (offset, g) in exact_pairs:
+                continue
+            union = _distinct(batch[offset]) + int(index.sizes[g]) - common
+            similarity = common / union if union else 1.0
             if similarity >= threshold:
                 matches.append(Match(g, start + offset, similarity, False))
     matches.sort(key=lambda m: (m.train, m.golden))
     return matches
 
 
-def _frequencies(golden: Sequence[frozenset[int]], batches: Sequence[Sequence[str]]) -> np.ndarray:
-    """How often each golden 3-gram (in sorted order) occurs in the training texts: the order of
-    prefix filtering, rarest first, so prefixes hold the 3-grams that few texts share."""
-    union = np.unique(np.fromiter((c for s in golden for c in s), dtype=np.uint64))
-    counts = np.zeros(union.size, dtype=np.int64)
-    if union.size == 0:
-        return counts
-    for batch in batches:
-        codes, _ = _shingle_codes(batch)
-        found = np.minimum(np.searchsorted(union, codes), union.size - 1)
-        counts += np.bincount(found[union[found] == codes], minlength=union.size)
-    return counts
+def _distinct(text: str) -> int:
+    """Distinct 3-grams of one (normalised) text, exactly (as :func:`shingle_sets` counts)."""
+    if len(text) < NGRAM:
+        return 1 if text else 0
+    return len(set(zip(text, text[1:], text[2:], strict=False)))
+
+
+def _prefix(sizes: np.ndarray, threshold: float) -> np.ndarray:
+    """``|x| - ceil(t |x|) + 1``: the prefix length of a set of each size."""
+    return sizes - np.ceil(threshold * sizes - _EPS).astype(np.int64) + 1
+
+
+_EPS = 1e-9
+
+_SHARED = 8
+"""Prefix elements a candidate pair must share (fewer where the bar asks for a smaller overlap)."""
+
+
+def _csr(
+    rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], *, ordered: bool = False
+) -> sp.csr_matrix:
+    """A 0/1 matrix with ones at (rows, cols), duplicates counted once, columns sorted per row.
+    The entries are put in order by one sort of packed (row, column) keys (scipy's own per-row
+    sort is several times slower), none when the caller says they are *ordered* and distinct.
+    (scipy is imported here, not with the module: the test session imports this module and a
+    suite without training data never needs it.)"""
+    import scipy.sparse as sp
+
+    if not ordered:
+        keys = np.sort((rows.astype(np.uint64) << np.uint64(32)) | cols.astype(np.uint64))
+        first = np.empty(keys.size, dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        keys = keys[first]
+        rows = (keys >> np.uint64(32)).astype(np.int64)
+        cols = keys & np.uint64(0xFFFFFFFF)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=shape[0]))))
+    matrix = sp.csr_matrix(
+        (np.ones(rows.size, dtype=np.int32), cols.astype(np.int32), indptr), shape=shape
+    )
+    matrix.has_sorted_indices = True
+    return matrix
+
+
+def _row_positions(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(row, place within the row) of every stored entry."""
+    lengths = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    return rows, np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], lengths)
 
 
 class _GoldenIndex:
-    """The golden texts' 3-grams, ordered rarest first, with the texts holding each.
+    """The golden texts' 3-grams as a sparse 0/1 matrix, columns ranked rarest first.
 
-    Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007): if ``J(x, y) >= t`` then
-    ``|x & y| >= a >= ceil(t |x|), ceil(t |y|)``, and under any one order of all 3-grams the
-    first ``|x| - ceil(t |x|) + 1`` of x and the first ``|y| - ceil(t |y|) + 1`` of y share
-    one. The order puts 3-grams in no golden text first, then by how often the training and
-    golden texts hold them (rarest first), so each golden text is indexed by its rarest 3-grams
-    alone and a training text proposes only the golden texts whose prefix shares one of its own
-    prefix's; a text whose prefix holds no golden 3-gram proposes none. Exact: no pair at or
-    above the bar is left out. The proposed pairs' similarities are then counted in bulk (one
-    sorted membership array).
+    Prefix filtering with a count (Chaudhuri et al. 2006; Bayardo et al. 2007; Xiao et al.
+    2008): order all 3-grams once, 3-grams in no golden text first, then the golden vocabulary
+    rarest first. If ``|x & y| = o >= a`` then the j-th shared 3-gram sits within the first
+    ``|x| - a + j`` of x and the first ``|y| - a + j`` of y. ``J(x, y) >= t`` gives
+    ``o >= ceil(t |x|)`` and ``o >= ceil(t |y|)``, so the prefixes of lengths
+    ``|x| - ceil(t |x|) + k`` and ``|y| - ceil(t |y|) + k`` share at least ``min(k, o)``
+    3-grams. Both prefixes are matrices (a training text's golden 3-grams are the tail of its
+    order: its prefix within them is ``s - ceil(t |x|) + k`` of its ``s``), and one sparse
+    product counts what every training text's prefix shares with every golden text's: only pairs
+    sharing ``min(k, ceil(t max(|x|, |y|)))`` go on. A random English pair shares a common 3-gram
+    or two (" th"), rarely eight. The survivors' overlaps come from a second product on their
+    rows alone; the size filter (``t |x| <= |y| <= |x| / t``) drops more. Exact throughout: a
+    bound on ``|x|`` from below (a 45-bit hash can merge 3-grams, never split them) only lengthens
+    prefixes and widens the size window; the caller computes the reported similarity exactly.
     """
 
-    def __init__(
-        self, sets: Sequence[frozenset[int]], threshold: float, frequency: np.ndarray
-    ) -> None:
-        self.sets = list(sets)
-        owner = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
-        codes = np.fromiter((c for s in sets for c in s), dtype=np.uint64, count=len(owner))
-        self.union, position, df = np.unique(codes, return_inverse=True, return_counts=True)
-        order = np.lexsort((self.union, frequency + df))  # rarest first, ties by code
-        self.rank = np.empty(len(order), dtype=np.int64)
-        self.rank[order] = np.arange(len(order))
-        self.by_rank = order
-        by_code = np.argsort(position, kind="stable")
+    def __init__(self, sets: Sequence[frozenset[int]], threshold: float) -> None:
+        self.threshold = threshold
         self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
-        # Each golden text's prefix: its rarest |y| - ceil(t |y|) + 1 3-grams.
-        entry = np.lexsort((self.rank[position], owner))
-        first = np.searchsorted(owner[entry], owner[entry], side="left")
-        lengths = self.sizes - np.ceil(threshold * self.sizes - 1e-9).astype(np.int64) + 1
-        kept = entry[(np.arange(entry.size) - first) < lengths[owner[entry]]]
-        by_position = kept[np.argsort(position[kept], kind="stable")]
-        self.postings = owner[by_position]
-        """Golden texts by the 3-grams of their prefixes (grouped by union position)."""
-        counts = np.bincount(position[kept], minlength=len(self.union))
-        self.starts = np.concatenate(([0], np.cumsum(counts)))
-        membership = (owner[by_code].astype(np.uint64) << np.uint64(32)) | np.repeat(
-            np.arange(len(self.union), dtype=np.uint64), df
-        )
-        self.membership = np.sort(membership)
-        """(golden text, union position) of every golden 3-gram, sorted: set membership."""
+        codes = np.fromiter((c for s in sets for c in s), dtype=np.uint64, count=self.sizes.sum())
+        self.vocabulary, self._column = np.unique(codes, return_inverse=True)
+        self._table = _CodeTable(self.vocabulary)
+        self._row = np.repeat(np.arange(len(sets)), self.sizes)
+        self._rank: np.ndarray | None = None
+        nothing = np.zeros(0, dtype=np.int64)
+        self._transposed = _csr(nothing, nothing, (max(self.vocabulary.size, 1), len(sets)))
+        self._prefix_transposed = self._transposed
 
-    def candidates(self, texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
-        """(text index, golden index) pairs that reach *threshold*, in order, as counted here in
-        bulk (distinct 3-grams counted through a 45-bit hash: the caller recomputes each pair's
-        similarity exactly, and a margin keeps a pair a hash collision would push below)."""
-        if not texts or self.union.size == 0:
+    def _rank_columns(self, found: np.ndarray) -> np.ndarray:
+        """The order, fixed once from the first batch: fewest texts (training and golden) first,
+        ties by code. Any one order keeps the filter exact; a rare-first one keeps it tight."""
+        if self._rank is None:
+            width = self.vocabulary.size
+            frequency = np.bincount(found, minlength=width) + np.bincount(
+                self._column, minlength=width
+            )
+            order = np.lexsort((np.arange(width), frequency))
+            self._rank = np.empty(width, dtype=np.int64)
+            self._rank[order] = np.arange(width)
+            shape = (len(self.sizes), width)
+            golden = _csr(self._row, self._rank[self._column], shape)
+            self._transposed = golden.T.tocsr()
+            rows, place = _row_positions(golden)
+            kept = place < (_prefix(self.sizes, self.threshold) + _SHARED - 1)[rows]
+            self._prefix_transposed = _csr(golden.indices[kept], rows[kept], shape[::-1])
+        ranked: np.ndarray = self._rank[found]
+        return ranked
+
+    def overlaps(self, texts: Sequence[str]) -> list[tuple[int, int, int]]:
+        """``(text index, golden index, |x & y|)`` for every pair that may reach the bar (a
+        superset of those that do; none that does is left out)."""
+        if not texts or self.vocabulary.size == 0:
             return []
+        t = self.threshold
         codes, owner = _shingle_codes(texts)
-        found = np.searchsorted(self.union, codes)
-        inside = self.union[np.minimum(found, self.union.size - 1)] == codes
-        distinct = _distinct_counts(codes, owner, len(texts))
-        # Distinct golden 3-grams of each text, as (text, rank), sorted: text, then rarest first.
-        keys = _unique(
-            (owner[inside].astype(np.uint64) << np.uint64(32))
-            | self.rank[found[inside]].astype(np.uint64)
+        lower = _distinct_counts(codes, owner, len(texts))  # <= |x|
+        windows = np.bincount(owner, minlength=len(texts))  # >= |x|
+        found, inside = self._table.find(codes)
+        train = _csr(
+            owner[inside],
+            self._rank_columns(found[inside]),
+            (len(texts), self.vocabulary.size),
         )
-        if keys.size == 0:
+        rows, place = _row_positions(train)
+        shared = np.diff(train.indptr)
+        needed = np.ceil(t * lower - _EPS).astype(np.int64)
+        kept = place < (shared - needed + _SHARED)[rows]
+        prefixes = _csr(rows[kept], train.indices[kept], train.shape, ordered=True)
+        counts = (prefixes @ self._prefix_transposed).tocoo()
+        x, g = counts.row.astype(np.int64), counts.col.astype(np.int64)
+        least = np.ceil(t * np.maximum(lower[x], self.sizes[g]) - _EPS).astype(np.int64)
+        fits = counts.data >= np.minimum(_SHARED, np.maximum(least, 1))
+        fits &= (self.sizes[g] >= t * lower[x] - _EPS) & (windows[x] >= t * self.sizes[g] - _EPS)
+        x, g = x[fits], g[fits]
+        if x.size == 0:
             return []
-        key_text = (keys >> np.uint64(32)).astype(np.int64)
-        text_of = key_text
-        rank = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        shared = np.bincount(text_of, minlength=len(texts))
-        needed = np.ceil(threshold * distinct - 1e-9).astype(np.int64)
-        prefix = distinct - needed + 1 - (distinct - shared)  # golden 3-grams in the prefix
-        first = np.searchsorted(text_of, text_of, side="left")
-        in_prefix = (np.arange(keys.size) - first) < prefix[text_of]
-        in_prefix &= shared[text_of] >= needed[text_of]
-        text_of, position = text_of[in_prefix], self.by_rank[rank[in_prefix]]
-        counts = self.starts[position + 1] - self.starts[position]
-        total = int(counts.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        golden = self.postings[np.repeat(self.starts[position], counts) + offsets]
-        texts_rep = np.repeat(text_of, counts)
-        size, other = distinct[texts_rep], self.sizes[golden]
-        fits = (other >= threshold * size - 1e-9) & (size >= threshold * other - 1e-9)
-        pair = _unique(
-            (texts_rep[fits].astype(np.uint64) << np.uint64(32)) | golden[fits].astype(np.uint64)
-        )
-        pair_text = (pair >> np.uint64(32)).astype(np.int64)
-        pair_golden = (pair & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        # |x & y| of each pair: each of x's golden 3-grams looked up in y's (one sorted array).
-        all_first = np.searchsorted(key_text, pair_text, side="left")
-        lengths = shared[pair_text]
-        which = np.repeat(np.arange(pair.size), lengths)
-        at = np.repeat(all_first, lengths) + (
-            np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        )
-        upos = self.by_rank[(keys[at] & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-        probe = (pair_golden[which].astype(np.uint64) << np.uint64(32)) | upos.astype(np.uint64)
-        slot = np.minimum(np.searchsorted(self.membership, probe), self.membership.size - 1)
-        common = np.bincount(which, weights=self.membership[slot] == probe, minlength=pair.size)
-        union = distinct[pair_text] + self.sizes[pair_golden] - common
-        similar = common >= (threshold - _MARGIN) * union
-        return list(zip(pair_text[similar].tolist(), pair_golden[similar].tolist(), strict=True))
+        candidates, row_of = np.unique(x, return_inverse=True)
+        overlap = (train[candidates] @ self._transposed).tocsr()
+        overlap.sort_indices()
+        # Look each pair's count up in the product (row-major keys, sorted).
+        product_rows, _ = _row_positions(overlap)
+        keys = product_rows.astype(np.int64) * len(self.sizes) + overlap.indices
+        wanted = row_of.astype(np.int64) * len(self.sizes) + g
+        common = overlap.data[np.searchsorted(keys, wanted)].astype(np.int64)
+        # |x & y| >= t |x | y| with |x| from below: a bound; the caller checks exactly.
+        maybe = common >= t * (lower[x] + self.sizes[g] - common) - _EPS
+        return list(zip(x[maybe].tolist(), g[maybe].tolist(), common[maybe].tolist(), strict=True))
+
+
+class _CodeTable:
+    """Where each 3-gram code sits in a sorted vocabulary: a hash table sixteen times the
+    vocabulary's size (linear probing) answers most codes with one gather, about twice as fast
+    as a binary search; a code whose home slot holds another code is searched for."""
+
+    _EMPTY = np.uint64(2**64 - 1)  # codes are 63 bits at most
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, vocabulary: np.ndarray) -> None:
+        self.vocabulary = vocabulary
+        bits = max(4, int(np.ceil(np.log2(16 * max(vocabulary.size, 1)))))
+        self._shift = np.uint64(64 - bits)
+        mask = (1 << bits) - 1
+        keys = [int(self._EMPTY)] * (mask + 1)
+        places = [0] * (mask + 1)
+        homes = ((vocabulary * self._MIX) >> self._shift).tolist()
+        for place, (code, slot) in enumerate(zip(vocabulary.tolist(), homes, strict=True)):
+            while keys[slot] != int(self._EMPTY):
+                slot = (slot + 1) & mask
+            keys[slot], places[slot] = code, place
+        self._keys = np.array(keys, dtype=np.uint64)
+        self._places = np.array(places, dtype=np.int64)
+
+    def find(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(place, inside)``: each code's index in the vocabulary, and whether it is there."""
+        slot = ((codes * self._MIX) >> self._shift).astype(np.intp)
+        held = self._keys[slot]
+        inside = held == codes
+        place = self._places[slot]
+        # An empty home slot means absent (no deletions); another code there: search.
+        unsure = np.flatnonzero(~inside & (held != self._EMPTY))
+        if unsure.size:
+            size = self.vocabulary.size
+            at = np.minimum(np.searchsorted(self.vocabulary, codes[unsure]), size - 1)
+            inside[unsure] = self.vocabulary[at] == codes[unsure]
+            place[unsure] = at
+        return place, inside
 
 
 def _distinct_counts(codes: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
-    """Distinct 3-grams of each text: (text, 3-gram mixed to 45 bits) pairs, one sort."""
+    """Distinct 3-grams of each text from below: (text, 3-gram mixed to 45 bits) pairs, one sort
+    (a collision merges two 3-grams, never splits one)."""
     mixed = (codes * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(19)
-    keys = _unique((owner.astype(np.uint64) << np.uint64(45)) | mixed)
-    return np.bincount((keys >> np.uint64(45)).astype(np.int64), minlength=count)
-
-
-_MARGIN = 0.02
-"""Bulk similarities below the bar by less than this are recomputed exactly too."""
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort and a comparison: faster than ``np.unique`` on uint64)."""
-    ordered = np.sort(values)
-    if ordered.size == 0:
-        return ordered
-    keep = np.empty(ordered.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    ordered = np.sort((owner.astype(np.uint64) << np.uint64(45)) | mixed)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct: np.ndarray = np.bincount(
+        (ordered[first] >> np.uint64(45)).astype(np.int64), minlength=count
+    )
+    return distinct
