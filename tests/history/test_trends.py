@@ -133,6 +133,26 @@ def test_trend_table_plot_and_history_command(
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["suite", "metric", "step", "10", "step", "20"]
     assert out[1].split() == ["faq", "accuracy", "0.5", "0.55"] and len(out) == 2
+    # A checkpoint scored after a later one (a resumed or parallel sweep): the sweep's table
+    # is still in step order.
+    store.record(
+        RunRecord(
+            run_id="step5",
+            time="2026-01-01T01:00:00+0000",
+            model="checkpoint-5",
+            model_path=None,
+            fingerprint="step5",
+            step=5,
+            metrics=(MetricPoint("faq", "accuracy", 0.45),),
+        )
+    )
+    assert trend_rows(store.series())[0][2:] == ["step 0", "step 10", "step 20", "step 5"]
+    assert trend_rows(store.series(), by_step=True)[0][2:] == [
+        "step 0",
+        "step 5",
+        "step 10",
+        "step 20",
+    ]
 
 
 def test_checkpoint_folders_bad_input(tmp_path: Path) -> None:

@@ -187,7 +187,7 @@ def score_checkpoints(
     step_of_run = {r: c.step for r, c in zip(run_ids, sweep, strict=True)}
     points = [replace(p, step=step_of_run[p.run_id]) for p in points]
     out = settings.reports_dir / f"checkpoints-{run_dir.name}"
-    rows = trend_rows(points)
+    rows = trend_rows(points, by_step=True)
     lines = [f"# Checkpoints of {run_dir}", "", *_markdown(rows), ""]
     if findings:
         lines += ["## Rules that fired", ""]

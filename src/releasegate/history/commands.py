@@ -67,7 +67,7 @@ def run_checkpoints(
     store = HistoryStore(settings.effective_history_path)
     points = selected(store.series(run_ids=list(result.run_ids)), args.suite)
     print()
-    for line in _table(trend_rows(points)):
+    for line in _table(trend_rows(points, by_step=True)):
         print(line)
     for run_id in result.run_ids[1:]:
         fixed = [f"{c.suite}/{c.case_id}" for c in store.cases(run_id) if c.outcome == "xpassed"]

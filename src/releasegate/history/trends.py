@@ -52,13 +52,20 @@ def _label(point: SeriesPoint) -> str:
     return f"step {point.step}" if point.step is not None else point.run_id
 
 
-def trend_rows(points: Sequence[SeriesPoint], *, last: int | None = None) -> list[list[str]]:
+def trend_rows(
+    points: Sequence[SeriesPoint], *, last: int | None = None, by_step: bool = False
+) -> list[list[str]]:
     """A table: a header row of runs (by step, else run id), then one row per suite metric,
-    runs in the order given (oldest first); *last* keeps only the newest runs."""
+    runs in the order given (oldest first), or in step order with *by_step* (a checkpoint
+    sweep, whose checkpoints may have been scored out of order: resumed, or in parallel);
+    *last* keeps only the newest runs."""
     runs: dict[str, SeriesPoint] = {}
     for point in points:
         runs.setdefault(point.run_id, point)
-    run_ids = list(runs)[-last:] if last else list(runs)
+    run_ids = list(runs)
+    if by_step:
+        run_ids.sort(key=lambda r: -1 if runs[r].step is None else int(runs[r].step or 0))
+    run_ids = run_ids[-last:] if last else run_ids
     values = {(p.suite, p.metric, p.run_id): p.value for p in points}
     keys = sorted({(p.suite, p.metric) for p in points})
     rows = [["suite", "metric", *(_label(runs[r]) for r in run_ids)]]
