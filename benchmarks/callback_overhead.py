@@ -2,7 +2,7 @@
 
 Plain: ``pytest model_tests/test_golden.py --suite S --no-prediction-cache`` in a fresh process
 (what a pipeline without the callback runs on a saved checkpoint: start, load, generate, judge,
-report).
+report), with a run id of its own: answers of an earlier run are never reused.
 Callback: ``ReleaseGateCallback.evaluate`` on the model already in memory (eval mode, batched
 generation, judging, the history write, back to train mode). Both generate every answer.
 
@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--suite", default="intents")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    tag = f"{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
     with tempfile.TemporaryDirectory() as folder:
         plain = []
         for n in range(args.repeat):
@@ -35,13 +36,13 @@ def main() -> None:
                 [
                     sys.executable, "-m", "pytest", "model_tests/test_golden.py", "-q",
                     "-p", "no:cacheprovider", f"--suite={args.suite}", "--no-prediction-cache",
-                    "--reports-dir", folder, "--run-id", f"plain{n}",
+                    "--reports-dir", folder, "--run-id", f"bench-{tag}-plain{n}",
                     "--history-path", str(Path(folder) / "h.sqlite"),
                 ],
                 cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
             )  # fmt: skip
             plain.append(time.perf_counter() - started)
-            if done.returncode not in (0, 1):
+            if done.returncode not in (0, 1) or " passed" not in done.stdout:
                 raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

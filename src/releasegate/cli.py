@@ -34,6 +34,7 @@ from .config import Settings, load_settings, read_table
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import discover_suites
+from .reports.display import first_items
 
 __all__ = ["main"]
 
@@ -69,18 +70,15 @@ def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5
     if not drift:
         return
 
-    def first(ids: tuple[str, ...]) -> str:
-        return ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
-
     if drift.added:
         print(
             f"    {len(drift.added)} case(s) missing from the baseline (added since): "
-            + first(drift.added)
+            + first_items(drift.added, shown)
         )
     if drift.stale:
         print(
             f"    {len(drift.stale)} case(s) stale in the baseline (no longer in the suite): "
-            + first(drift.stale)
+            + first_items(drift.stale, shown)
         )
     print(
         f"    update {path} with: pytest model_tests --suite {suite} --update-baseline "

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from releasegate.cli import main
 from releasegate.exceptions import HistoryError
-from releasegate.history import HistoryStore, MetricPoint, RunRecord
+from releasegate.gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
+from releasegate.gate.verdicts import gate_metric
+from releasegate.golden.judging import score_case, show_expected
+from releasegate.golden.suites import load_suite
+from releasegate.history import CaseOutcome, HistoryStore, MetricPoint, RunRecord
 from releasegate.history.checkpoints import find_checkpoints
 from releasegate.history.plot import plot_trends
 from releasegate.history.trends import check_curve, trend_rows
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def record(
-    store: HistoryStore, step: int, points: list[MetricPoint], *, run_id: str | None = None
+    store: HistoryStore,
+    step: int,
+    points: list[MetricPoint],
+    *,
+    run_id: str | None = None,
+    cases: tuple[CaseOutcome, ...] = (),
 ) -> str:
     rid = run_id or f"step{step}"
     store.record(
@@ -28,6 +41,7 @@ def record(
             fingerprint=rid,
             step=step,
             metrics=tuple(points),
+            cases=cases,
         )
     )
     return rid
@@ -71,6 +85,58 @@ def test_a_drop_within_noise_but_beyond_max_drop_is_caught(tmp_path: Path) -> No
     assert check_curve(other, runs) == []
 
 
+def test_a_corpus_metric_falls_by_the_no_drop_gates_own_paired_test(tmp_path: Path) -> None:
+    """chrF is not a mean of per-case values: the rule re-scores both runs' stored answers with
+    the suite's checks and asks the gate itself, so its p-value is the gate's, to the digit."""
+    suite = load_suite(
+        REPO / "fixtures" / "golden" / "cs_zh.yaml", schemas_dir=REPO / "fixtures" / "schemas"
+    )
+    spec = suite.metric("chrf")
+    reference = {case.id: show_expected(case.expected) for case in suite.cases}
+    # The later checkpoint answers a third of the questions with a stock phrase.
+    vague = {case.id: "您好,请联系客服。" for case in suite.cases[::3]}
+    store = HistoryStore(tmp_path / "h.sqlite")
+    runs, scored_runs = [], []
+    for step, answers in ((10, reference), (20, {**reference, **vague})):
+        scored = [score_case(suite, case, answers[case.id]) for case in suite.cases]
+        value = spec.metric(scored)
+        point = MetricPoint(
+            "cs_zh", "chrf", value.value, max_drop=100.0,  # only the paired test can fire
+            items=dict(zip(reference, value.per_item, strict=True)),
+        )  # fmt: skip
+        cases = tuple(
+            CaseOutcome("cs_zh", item.case_id, item.result.passed, "passed", item.answer)
+            for item in scored
+        )
+        runs.append(record(store, step, [point], cases=cases))
+        scored_runs.append((scored, value))
+    (before, old), (now, _) = scored_runs
+    baseline = SuiteBaseline(
+        "cs_zh",
+        cases={
+            i.case_id: CaseBaseline("passed" if i.result.passed else "failed", i.answer)
+            for i in before
+        },
+        metrics={
+            "chrf": MetricBaseline(old.value, dict(zip(reference, old.per_item, strict=True)))
+        },
+    )
+    gated = gate_metric(
+        suite, replace(spec, max_drop=math.inf), "no_drop", now, baseline, alpha=0.05,
+        samples=1000,
+    )  # fmt: skip
+    assert gated.comparison is not None and gated.comparison.test == "permutation"
+    (finding,) = check_curve(store, runs, suites={"cs_zh": suite})
+    text = "\n".join(finding.lines())
+    assert finding.rule == "fall" and "significant" in finding.message
+    assert f"permutation p={gated.comparison.p_value:.3g} on {len(suite.cases)} shared" in text
+    worse = [flip.item for flip in gated.flips if flip.direction == "worse"]
+    assert f"{len(worse)} worse items: {worse[0]}" in text and set(worse) <= set(vague)
+    # Without the suite, chrF's per-case values are not what the metric averages: no test,
+    # and a drop within max_drop does not fire.
+    assert check_curve(store, runs) == []
+
+
 def test_chance_level_benchmark_and_majority_label_classifier(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite")
     mmlu = dict(chance=0.25, items=binary(100, 26, prefix="q"))
@@ -99,6 +165,20 @@ def test_chance_level_benchmark_and_majority_label_classifier(tmp_path: Path) ->
     assert all("suspicious: at chance" in f.message for f in findings if f.rule == "chance")
     below = [f for f in findings if f.rule == "below base"]
     assert [(f.suite, f.step) for f in below] == [("general/mmlu_x", 10)]  # golden suites: no
+
+
+def test_a_base_model_at_chance_is_said_but_fails_only_its_checkpoints(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    at_chance = dict(chance=0.25, items=binary(100, 25, prefix="q"))
+    runs = [
+        record(store, step, [MetricPoint("general/mmlu_x", "acc", 0.25, **at_chance)])  # type: ignore[arg-type]
+        for step in (0, 10)
+    ]
+    base, checkpoint = check_curve(store, runs, base_run=runs[0])
+    assert (base.step, base.blocking) == (0, False)
+    assert base.lines()[0].startswith("CHANCE (base model; not a failure)")
+    assert (checkpoint.step, checkpoint.blocking) == (10, True)
+    assert "the base model is at chance here too" in "\n".join(checkpoint.lines())
 
 
 def test_a_benchmark_below_base_within_tolerance_passes(tmp_path: Path) -> None:

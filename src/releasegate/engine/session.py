@@ -48,6 +48,7 @@ from ..models.backend import (
 )
 from ..perplexity.metrics import ModelScored, reference_text
 from ..perplexity.scoring import cached_log_likelihoods
+from ..reports.display import first_items
 from ..reports.records import BenchmarkRecord, TestIdentity
 from ..review.store import ReviewStore
 from .cache import PredictionCache
@@ -391,8 +392,7 @@ class ReleaseSession:
                 raise BackendError(
                     f"{suite.name}: the suite's metrics need every case's answer, and "
                     f"{len(unanswered)} case(s) got none ("
-                    + ", ".join(case.id for case in unanswered[:5])
-                    + (", ..." if len(unanswered) > 5 else "")
+                    + first_items([case.id for case in unanswered])
                     + f"); first: {first.reason if first else 'unknown'}"
                 )
             self._scored[suite.name] = score_suite(

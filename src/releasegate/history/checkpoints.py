@@ -23,6 +23,7 @@ from pathlib import Path
 from ..atomic import write_text_atomic
 from ..config import Settings
 from ..exceptions import HistoryError, ReleasegateError
+from ..golden.suites import Suite, discover_suites
 from ..models.adapters import (
     ADAPTER_BASE_ENV,
     adapter_base,
@@ -180,7 +181,14 @@ def score_checkpoints(
                 f"with {done_run.returncode}:\n" + (done_run.stdout + done_run.stderr)[-3000:]
             )
         run_ids.append(run_id)
-    findings = check_curve(store, run_ids, base_run=run_ids[0], alpha=settings.alpha)
+    findings = check_curve(
+        store,
+        run_ids,
+        base_run=run_ids[0],
+        alpha=settings.alpha,
+        samples=settings.bootstrap_samples,
+        suites=_project_suites(settings),
+    )
     points = selected(store.series(run_ids=run_ids), suites)
     # Runs found by fingerprint may carry another step (scored with another layout): plot
     # them at the step this sweep gives them.
@@ -199,6 +207,15 @@ def score_checkpoints(
     write_text_atomic(table, "\n".join(lines) + "\n")
     plot = plot_trends(points, out / "trend.png", title=f"{run_dir.name}: metrics by step")
     return SweepResult(tuple(run_ids), tuple(findings), table, plot)
+
+
+def _project_suites(settings: Settings) -> dict[str, Suite]:
+    """The project's golden suites, whose checks re-score the stored answers for the fall
+    rule's paired test (none where the project has no golden folder)."""
+    if not settings.golden_dir.is_dir():
+        return {}
+    found = discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir)
+    return {suite.name: suite for suite in found}
 
 
 def selected(points: Sequence[SeriesPoint], suites: Sequence[str]) -> list[SeriesPoint]:

@@ -4,8 +4,13 @@ The rules read what the history keeps (values, per-item outcomes, each metric's 
 chance level) and say, each with its evidence:
 
 - ``fall``: a metric fell between consecutive checkpoints beyond its ``max_drop``, or
-  significantly (the no-drop gate's paired test on the items both runs share: exact McNemar for
-  right/wrong items, a paired bootstrap otherwise), with the items that flipped;
+  significantly, with the items that got worse. "Significantly" is the no-drop gate's own
+  verdict on the items both runs share: a golden suite metric is handed to
+  :func:`releasegate.gate.verdicts.gate_metric` with the earlier run as its baseline (the stored
+  answers re-scored by the suite's checks: exact McNemar for right/wrong cases, a paired
+  bootstrap for a mean, the paired permutation test through the per-case counts of a corpus
+  metric such as BLEU, chrF or macro F1); a general benchmark's per-question scores get
+  :func:`releasegate.gate.stats.compare_per_item`, as the benchmark gate pairs them;
 - ``chance``: a score at chance level (a multiple-choice benchmark within its confidence
   interval of 1/choices; a classifier no better than always answering the majority label),
   which usually means wrong weights or a broken chat template;
@@ -16,10 +21,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from ..gate.stats import compare_per_item
+from ..gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
+from ..gate.comparisons import compare_suite_metric, suite_flips
+from ..gate.stats import PairedComparison, compare_per_item, is_binary
+from ..gate.verdicts import gate_metric
+from ..golden.judging import score_case
+from ..golden.metrics import MetricValue
+from ..golden.suites import MetricSpec, Suite
+from ..perplexity.metrics import ModelScored
+from ..reports.display import first_items
+from ..review.metrics import HumanMetric
 from .store import HistoryStore, SeriesPoint
 
 __all__ = ["Finding", "check_curve", "trend_rows"]
@@ -41,10 +55,14 @@ class Finding:
     message: str
     evidence: tuple[str, ...] = ()
     """Flipped items and the like, one per line."""
+    blocking: bool = True
+    """Whether it fails the sweep (exit 1) and can stop training; a base model at chance is
+    said but does not: training cannot have caused it, and its checkpoints are judged anyway."""
 
     def lines(self) -> list[str]:
         at = f"step {self.step}" if self.step is not None else self.run_id
-        head = f"{self.rule.upper()}: {self.suite}::{self.metric} at {at}: {self.message}"
+        rule = self.rule.upper() + ("" if self.blocking else " (base model; not a failure)")
+        head = f"{rule}: {self.suite}::{self.metric} at {at}: {self.message}"
         return [head, *(f"    {line}" for line in self.evidence)]
 
 
@@ -82,9 +100,13 @@ def check_curve(
     base_run: str | None = None,
     alpha: float = 0.05,
     samples: int = 1000,
+    suites: Mapping[str, Suite] | None = None,
 ) -> list[Finding]:
     """The rules over *run_ids* (in step order); *base_run* is the base model's run, the
-    reference of ``below base``."""
+    reference of ``below base``. *suites* (name -> the project's golden suite) lets a golden
+    metric's fall be judged by the no-drop gate's paired test, from the stored answers; a
+    metric of a suite not given is paired on its stored per-case values only when they are
+    right/wrong (exact McNemar), otherwise held to its ``max_drop`` alone."""
     points = store.series(run_ids=list(run_ids))
     by_key: dict[tuple[str, str], dict[str, SeriesPoint]] = {}
     for point in points:
@@ -92,15 +114,28 @@ def check_curve(
     findings: list[Finding] = []
     for (suite, _metric), by_run in sorted(by_key.items()):
         series = [by_run[r] for r in run_ids if r in by_run]
+        base = by_run.get(base_run) if base_run else None
+        base_at_chance = base is not None and _at_chance(base) is not None
         for point in series:
             found = _at_chance(point)
-            if found is not None:
-                findings.append(found)
+            if found is None:
+                continue
+            if point is base:
+                found = replace(found, blocking=False)
+            elif base_at_chance:
+                found = replace(
+                    found,
+                    evidence=(
+                        "the base model is at chance here too: the benchmark may be beyond "
+                        "this model, or the prompt format is broken for both",
+                    ),
+                )
+            findings.append(found)
         for before, now in itertools.pairwise(series):
-            found = _fall(store, before, now, alpha=alpha, samples=samples)
+            suite_ = (suites or {}).get(suite)
+            found = _fall(store, before, now, suite_, alpha=alpha, samples=samples)
             if found is not None:
                 findings.append(found)
-        base = by_run.get(base_run) if base_run else None
         if base is not None and suite.startswith("general/"):
             for point in series:
                 if point.run_id != base_run:
@@ -116,27 +151,23 @@ def _drop(before: float, now: float, higher_is_better: bool) -> float:
 
 
 def _fall(
-    store: HistoryStore, before: SeriesPoint, now: SeriesPoint, *, alpha: float, samples: int
+    store: HistoryStore,
+    before: SeriesPoint,
+    now: SeriesPoint,
+    suite: Suite | None,
+    *,
+    alpha: float,
+    samples: int,
 ) -> Finding | None:
     drop = _drop(before.value, now.value, now.higher_is_better)
     if drop <= 0:
         return None
     beyond = now.max_drop is not None and drop > now.max_drop + 1e-12
-    old = store.items(before.run_id, before.suite, before.metric)
-    new = store.items(now.run_id, now.suite, now.metric)
-    shared = sorted(old.keys() & new.keys())
-    significant = False
-    test = ""
-    if shared:
-        comparison = compare_per_item(
-            [old[i] for i in shared],
-            [new[i] for i in shared],
-            higher_is_better=now.higher_is_better,
-            samples=samples,
-            confidence=1 - 2 * alpha,
-        )
-        significant = comparison.p_value < alpha
-        test = f"{comparison.test} p={comparison.p_value:.3g} on {len(shared)} shared items"
+    comparison, worse, untested = _paired(store, before, now, suite, alpha=alpha, samples=samples)
+    if comparison is not None and not comparison.items:
+        # Compared by value alone, as the no-drop gate compares it: no test to report.
+        comparison, untested = None, "no paired test: compared by its value alone, as the gate does"
+    significant = comparison is not None and comparison.p_value < alpha
     if not beyond and not significant:
         return None
     reasons = []
@@ -144,14 +175,15 @@ def _fall(
         reasons.append(f"beyond its max_drop {now.max_drop:g}")
     if significant:
         reasons.append("significant")
-    sign = 1 if now.higher_is_better else -1
-    flipped = [i for i in shared if sign * (new[i] - old[i]) < 0]
-    evidence = [test] if test else []
-    if flipped:
-        shown = ", ".join(flipped[:10]) + (
-            f", ... ({len(flipped)} in all)" if len(flipped) > 10 else ""
+    evidence = []
+    if comparison is not None:
+        evidence.append(
+            f"{comparison.test} p={comparison.p_value:.3g} on {comparison.items} shared items"
         )
-        evidence.append(f"worse items: {shown}")
+    elif untested:
+        evidence.append(untested)
+    if worse:
+        evidence.append(f"{len(worse)} worse items: {first_items(worse, 10)}")
     return Finding(
         rule="fall",
         suite=now.suite,
@@ -164,6 +196,105 @@ def _fall(
         ),
         evidence=tuple(evidence),
     )
+
+
+def _paired(
+    store: HistoryStore,
+    before: SeriesPoint,
+    now: SeriesPoint,
+    suite: Suite | None,
+    *,
+    alpha: float,
+    samples: int,
+) -> tuple[PairedComparison | None, list[str], str]:
+    """The paired comparison of *now* with *before* on the items both runs have, the items
+    that got worse, and, where no test could be made, why."""
+    old = store.items(before.run_id, before.suite, before.metric)
+    new = store.items(now.run_id, now.suite, now.metric)
+    spec = None
+    if suite is not None and any(s.name == now.metric for s in suite.metrics):
+        spec = suite.metric(now.metric)
+    if spec is not None and old and new:
+        return _gated(store, before, now, suite, spec, old, new, alpha=alpha, samples=samples)
+    shared = sorted(old.keys() & new.keys())
+    if not shared:
+        return None, [], "no paired test: the runs share no item"
+    before_values, now_values = [old[i] for i in shared], [new[i] for i in shared]
+    if not now.suite.startswith("general/") and not (
+        is_binary(before_values) and is_binary(now_values)
+    ):
+        # A golden metric need not be the mean of its per-case values (corpus BLEU, chrF,
+        # macro F1): without the suite to re-score the answers, no test is made.
+        why = (
+            f"no paired test: suite {now.suite} is not in this project's golden folder, so "
+            "its answers cannot be re-scored; held to its max_drop alone"
+        )
+        return None, [], why
+    comparison = compare_per_item(
+        before_values,
+        now_values,
+        higher_is_better=now.higher_is_better,
+        samples=samples,
+        confidence=1 - 2 * alpha,
+    )
+    sign = 1 if now.higher_is_better else -1
+    return comparison, [i for i in shared if sign * (new[i] - old[i]) < 0], ""
+
+
+def _gated(
+    store: HistoryStore,
+    before: SeriesPoint,
+    now: SeriesPoint,
+    suite: Suite,
+    spec: MetricSpec,
+    old: Mapping[str, float],
+    new: Mapping[str, float],
+    *,
+    alpha: float,
+    samples: int,
+) -> tuple[PairedComparison | None, list[str], str]:
+    """The no-drop gate's comparison of *now* with *before* as its baseline."""
+    answered_before = {c.case_id: c for c in store.cases(before.run_id, suite.name)}
+    answered_now = {c.case_id: c.answer for c in store.cases(now.run_id, suite.name)}
+    baseline = SuiteBaseline(
+        suite=suite.name,
+        cases={
+            case_id: CaseBaseline("passed" if c.passed else "failed", c.answer)
+            for case_id, c in answered_before.items()
+        },
+        metrics={spec.name: MetricBaseline(before.value, dict(old))},
+    )
+    if isinstance(spec.metric, ModelScored | HumanMetric):
+        # Scored from the model (perplexity) or from reviews, not from the answers: paired by
+        # its stored per-case values, as the gate pairs them (a review belongs to its answer).
+        ids = [case.id for case in suite.cases if case.id in new]
+        value = MetricValue(now.value, tuple(new[i] for i in ids))
+        human = isinstance(spec.metric, HumanMetric)
+        answers = answered_now if human else {}
+        baseline_answers = {k: c.answer for k, c in answered_before.items()} if human else {}
+        metric_baseline = baseline.metrics[spec.name]
+        comparison = compare_suite_metric(
+            spec, value, metric_baseline, ids, recompute=None, samples=samples,
+            confidence=1 - 2 * alpha, answers=answers, baseline_answers=baseline_answers,
+        )  # fmt: skip
+        flips = suite_flips(
+            value, metric_baseline, ids, higher_is_better=spec.metric.higher_is_better,
+            answers=answers, baseline_answers=baseline_answers,
+        )  # fmt: skip
+        return comparison, [flip.item for flip in flips if flip.direction == "worse"], ""
+    cases = [case for case in suite.cases if case.id in answered_now]
+    # The max_drop bar is this rule's own: the gate is asked only for its paired test.
+    unbounded = replace(spec, max_drop=math.inf)
+    if not cases:
+        return None, [], "no paired test: the run kept no answers"
+    scored = [score_case(suite, case, answered_now[case.id]) for case in cases]
+    result = gate_metric(
+        suite, unbounded, "no_drop", scored, baseline, alpha=alpha, samples=samples
+    )
+    if result.comparison is None:  # the suite changed too much since the earlier run
+        return None, [], result.outcome.message
+    worse = [flip.item for flip in result.flips if flip.direction == "worse"]
+    return result.comparison, worse, ""
 
 
 def _at_chance(point: SeriesPoint) -> Finding | None:

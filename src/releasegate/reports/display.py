@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 __all__ = ["for_markdown", "for_markdown_code", "for_terminal", "shorten"]
 
@@ -37,6 +38,12 @@ def shorten(text: str, width: int, *, ellipsis: str = "...") -> str:
     check reasons and file errors all cut text here."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: max(width - len(ellipsis), 0)] + ellipsis
+
+
+def first_items(items: Sequence[str], shown: int = 5) -> str:
+    """The first *shown* of *items*, comma-separated, with ``...`` when there are more: how a
+    message names a few of many cases (their count is said beside it)."""
+    return ", ".join(items[:shown]) + (", ..." if len(items) > shown else "")
 
 
 def for_markdown(text: object, width: int | None = None) -> str:

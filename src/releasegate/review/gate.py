@@ -28,6 +28,7 @@ from ..gate.stats import PairedComparison
 from ..golden.judging import show_expected
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
+from ..reports.display import first_items
 from ..reports.records import CaseRecord, ReviewSummary
 from .metrics import HumanMetric
 from .records import ReviewRecord
@@ -47,10 +48,6 @@ __all__ = [
 class ReviewsPending(ReviewError):
     """A human test cannot be judged yet and the suite says ``pending: skip``: the test is
     skipped with this message."""
-
-
-def _first(ids: Sequence[str], shown: int = 5) -> str:
-    return ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def evaluate_human_metric(
     if pending:
         message = (
             f"{label}: {len(pending)} of {len(scored)} answer(s) await human review "
-            f"(first: {_first(pending)}); export them with: {export_command(suite.name)}, "
+            f"(first: {first_items(pending)}); export them with: {export_command(suite.name)}, "
             "then: releasegate review import FILE"
         )
         if rubric.pending == "skip":
