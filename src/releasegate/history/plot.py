@@ -5,7 +5,8 @@ Each panel reads on its own: its steps are labelled under it, and metrics of dif
 do not share an axis. Metrics within 0..1 (accuracy, F1, ROUGE, a benchmark's acc) are drawn on
 a fixed 0..1 axis, so one question more or less on a benchmark looks its size; metrics beyond
 it (BLEU and chrF on 0..100, perplexity) get a dashed line on a right-hand axis of their own.
-A metric where lower is better is marked ``(lower is better)`` in the legend."""
+A metric where lower is better is marked ``(lower is better)`` in the legend; a benchmark's
+chance level (1/choices) is a dotted line."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ def plot_trends(points: Sequence[SeriesPoint], path: Path, *, title: str = "") -
                 linestyle="-" if axis is ax else "--",
                 color=colours[number % len(colours)],
                 label=metric + (" (lower is better)" if lower else ""),
+            )
+            handles.append(handle)
+        chances = {p.chance for p in of_suite if p.metric in unit and p.chance is not None}
+        if len(chances) == 1:  # one chance level for the panel (a benchmark's 1/choices)
+            (handle,) = ax.plot(
+                steps, [chances.pop()] * len(steps), color="grey", linestyle=":", label="chance"
             )
             handles.append(handle)
         if unit:
