@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from releasegate.config import default_cache_dir
+from releasegate.scaffold import TEST_GENERAL, TEST_GOLDEN
 
 pytestmark = pytest.mark.slow
 
@@ -31,17 +32,6 @@ MMLU = REPO / "fixtures" / "data" / "mmlu"
 SUBJECTS = ("mmlu_marketing", "mmlu_management")
 LIMIT = 24
 GOLDEN_CASES = 12
-
-GENERAL_TEST = "def test_benchmark(general_benchmark):\n    general_benchmark.assert_passes()\n"
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +92,8 @@ def project(tmp_path_factory: pytest.TempPathFactory, default_model: Path) -> Pa
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     tests = root / "model_tests"
     tests.mkdir()
-    (tests / "test_general.py").write_text(GENERAL_TEST, encoding="utf-8")
-    (tests / "test_golden.py").write_text(GOLDEN_TEST, encoding="utf-8")
+    (tests / "test_general.py").write_text(TEST_GENERAL, encoding="utf-8")
+    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
     return root
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from releasegate.cli import main
 from releasegate.history import HistoryStore
+from releasegate.scaffold import TEST_GOLDEN
 
 pytestmark = pytest.mark.slow
 
@@ -57,11 +58,7 @@ def test_fine_tune_scored_in_the_loop_then_every_checkpoint(
     )
     tests = tmp_path / "model_tests"
     tests.mkdir()
-    (tests / "test_golden.py").write_text(
-        "def test_case(golden_case):\n    golden_case.assert_passes()\n\n"
-        "def test_metric(suite_metric):\n    suite_metric.assert_meets_bar()\n",
-        encoding="utf-8",
-    )
+    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
     data = tmp_path / "train.jsonl"
     rows = [line for line in (REPO / "fixtures/train/shop_policy.jsonl").read_text().splitlines()]
     data.write_text("\n".join(rows[:8]) + "\n", encoding="utf-8")

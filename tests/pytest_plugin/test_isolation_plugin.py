@@ -14,18 +14,9 @@ from pathlib import Path
 import pytest
 
 from releasegate.config import default_cache_dir
+from releasegate.scaffold import TEST_GOLDEN
 
 ROOT = Path(__file__).resolve().parents[2]
-
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
 
 
 @pytest.fixture
@@ -50,7 +41,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
             """
         ),
     )
-    (pytester.mkdir("model_tests") / "test_golden.py").write_text(GOLDEN_TEST, encoding="utf-8")
+    (pytester.mkdir("model_tests") / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
     return pytester
 
 

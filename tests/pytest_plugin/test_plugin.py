@@ -16,18 +16,10 @@ from pathlib import Path
 import pytest
 
 from releasegate.config import default_cache_dir
+from releasegate.scaffold import TEST_GOLDEN
 
 pytestmark = pytest.mark.slow
 
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
 
 CASES = [
     {
@@ -97,7 +89,7 @@ def project(pytester: pytest.Pytester, shared_models: Path) -> pytest.Pytester:
     (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
     write_cases(golden / "tiny.jsonl", CASES)
     tests = pytester.mkdir("model_tests")
-    (tests / "test_golden.py").write_text(GOLDEN_TEST, encoding="utf-8")
+    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
     return pytester
 
 

@@ -14,16 +14,7 @@ import textwrap
 import pytest
 
 from fake_openai import FakeServer, Received, Reply
-
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
+from releasegate.scaffold import TEST_GOLDEN
 
 MANIFEST = textwrap.dedent(
     """
@@ -64,7 +55,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (golden / "tiny.jsonl").write_text(
         "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
     )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST)
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN)
     return pytester
 
 

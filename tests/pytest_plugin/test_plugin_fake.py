@@ -19,18 +19,10 @@ from pathlib import Path
 import pytest
 
 from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord, load_run
+from releasegate.scaffold import TEST_GOLDEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
 
 MANIFEST = textwrap.dedent(
     """
@@ -80,7 +72,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     (golden / "shop.jsonl").write_text(
         "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
     )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST, "utf-8")
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN, "utf-8")
     pytester.mkdir("fake-model")
     use_answers(pytester, RIGHT)
     return pytester

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 
 from releasegate.config import default_cache_dir
 from releasegate.reports.html import write_page
+from releasegate.scaffold import TEST_GOLDEN
 from report_data import HISTORY, REVIEW, write_perf_run
 
 pytestmark = pytest.mark.slow
@@ -120,18 +120,7 @@ def _project(root: Path) -> None:
     (baselines / "tiny.json").write_text(json.dumps(BASELINE), encoding="utf-8")
     tests = root / "model_tests"
     tests.mkdir()
-    (tests / "test_golden.py").write_text(
-        textwrap.dedent(
-            """
-            def test_case(golden_case):
-                golden_case.assert_passes()
-
-            def test_metric(suite_metric):
-                suite_metric.assert_meets_bar()
-            """
-        ),
-        encoding="utf-8",
-    )
+    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
 
 
 def _run(root: Path, *args: str) -> Run:

@@ -12,16 +12,7 @@ import pytest
 
 from fake_openai import FakeServer, Received, Reply
 from releasegate.reports.records import CaseRecord, RunRecord
-
-GOLDEN_TEST = textwrap.dedent(
-    """
-    def test_case(golden_case):
-        golden_case.assert_passes()
-
-    def test_metric(suite_metric):
-        suite_metric.assert_meets_bar()
-    """
-)
+from releasegate.scaffold import TEST_GOLDEN
 
 MANIFEST = textwrap.dedent(
     """
@@ -115,7 +106,7 @@ def make_project(pytester: pytest.Pytester, *, pending: str = "fail") -> pytest.
     (golden / "tiny.jsonl").write_text(
         "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
     )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(GOLDEN_TEST)
+    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN)
     return pytester
 
 

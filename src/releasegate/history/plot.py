@@ -37,7 +37,7 @@ def plot_trends(points: Sequence[SeriesPoint], path: Path, *, title: str = "") -
     steps = sorted({int(p.step or 0) for p in stepped})
     columns = min(3, len(suites))
     rows = math.ceil(len(suites) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.8 * columns, 3.6 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.8 * columns, 4.0 * rows), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, suite in enumerate(suites):
         ax = axes[index // columns][index % columns]
@@ -83,7 +83,15 @@ def plot_trends(points: Sequence[SeriesPoint], path: Path, *, title: str = "") -
         ax.tick_params(labelsize=8)
         other.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-        ax.legend(handles=handles, fontsize=7, loc="best")
+        # Under the panel: a legend inside would hide points of one axis or the other.
+        ax.legend(
+            handles=handles,
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncol=min(3, len(handles)),
+            frameon=False,
+        )
     for index in range(len(suites), rows * columns):
         axes[index // columns][index % columns].set_visible(False)
     if title:
