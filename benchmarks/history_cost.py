@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from releasegate.history import CaseOutcome, HistoryStore, MetricPoint, RunRecord
-from releasegate.history.reporting import history_document
+from releasegate.history.reporting import history_block
 from releasegate.history.trends import check_curve
 
 
@@ -64,7 +64,7 @@ def main() -> None:
             store.record(run)
             writes.append(time.perf_counter() - started)
             started = time.perf_counter()
-            history_document(store, run)
+            history_block(store, run)
             documents.append(time.perf_counter() - started)
         started = time.perf_counter()
         store.items(run.run_id, "suite0", "metric0")
