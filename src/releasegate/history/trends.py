@@ -211,10 +211,8 @@ def _paired(
     that got worse, and, where no test could be made, why."""
     old = store.items(before.run_id, before.suite, before.metric)
     new = store.items(now.run_id, now.suite, now.metric)
-    spec = None
-    if suite is not None and any(s.name == now.metric for s in suite.metrics):
+    if suite is not None and old and new and any(s.name == now.metric for s in suite.metrics):
         spec = suite.metric(now.metric)
-    if spec is not None and old and new:
         return _gated(store, before, now, suite, spec, old, new, alpha=alpha, samples=samples)
     shared = sorted(old.keys() & new.keys())
     if not shared:
