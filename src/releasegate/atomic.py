@@ -22,24 +22,11 @@ def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> None
     """Write *text* to *path* so that *path* holds either its old content or all of *text*.
 
     The folder is created if needed. On any failure (an unencodable character, a full disk,
-    KeyboardInterrupt) the temporary file is removed and *path* is left as it was. The new file
+    KeyboardInterrupt) *path* is left as it was and no temporary file remains. The new file
     keeps the permissions of the one it replaces (a new file gets the usual ones, per umask),
     not the owner-only mode of a temporary file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
+    write_bytes_atomic(path, text.encode(encoding))
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
