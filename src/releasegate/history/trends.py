@@ -59,6 +59,21 @@ class Finding:
     """Whether it fails the sweep (exit 1) and can stop training; a base model at chance is
     said but does not: training cannot have caused it, and its checkpoints are judged anyway."""
 
+    @classmethod
+    def at(
+        cls, rule: str, point: SeriesPoint, message: str, evidence: Sequence[str] = ()
+    ) -> Finding:
+        """The finding of *rule* at *point* (its suite, metric, run and step)."""
+        return cls(
+            rule=rule,
+            suite=point.suite,
+            metric=point.metric,
+            run_id=point.run_id,
+            step=point.step,
+            message=message,
+            evidence=tuple(evidence),
+        )
+
     def lines(self) -> list[str]:
         at = f"step {self.step}" if self.step is not None else self.run_id
         rule = self.rule.upper() + ("" if self.blocking else " (base model; not a failure)")
@@ -184,17 +199,12 @@ def _fall(
         evidence.append(untested)
     if worse:
         evidence.append(f"{len(worse)} worse items: {first_items(worse, 10)}")
-    return Finding(
-        rule="fall",
-        suite=now.suite,
-        metric=now.metric,
-        run_id=now.run_id,
-        step=now.step,
-        message=(
-            f"{before.value:.4g} at {_label(before)} -> {now.value:.4g} "
-            f"(drop {drop:.4g}, {' and '.join(reasons)})"
-        ),
-        evidence=tuple(evidence),
+    return Finding.at(
+        "fall",
+        now,
+        f"{before.value:.4g} at {_label(before)} -> {now.value:.4g} "
+        f"(drop {drop:.4g}, {' and '.join(reasons)})",
+        evidence,
     )
 
 
@@ -314,13 +324,8 @@ def _at_chance(point: SeriesPoint) -> Finding | None:
             f"{point.value:.4g} is no better than always answering the majority label "
             f"({chance:.3g})"
         )
-    return Finding(
-        rule="chance",
-        suite=point.suite,
-        metric=point.metric,
-        run_id=point.run_id,
-        step=point.step,
-        message=f"suspicious: at chance: {why}; wrong weights or a broken chat template?",
+    return Finding.at(
+        "chance", point, f"suspicious: at chance: {why}; wrong weights or a broken chat template?"
     )
 
 
@@ -329,14 +334,9 @@ def _below_base(base: SeriesPoint, point: SeriesPoint) -> Finding | None:
     tolerance = point.max_drop if point.max_drop is not None else 0.0
     if drop <= tolerance + 1e-12:
         return None
-    return Finding(
-        rule="below base",
-        suite=point.suite,
-        metric=point.metric,
-        run_id=point.run_id,
-        step=point.step,
-        message=(
-            f"{point.value:.4g} against the base model's {base.value:.4g} (drop {drop:.4g} > "
-            f"tolerance {tolerance:g}): the fine-tune is forgetting what the base knew"
-        ),
+    return Finding.at(
+        "below base",
+        point,
+        f"{point.value:.4g} against the base model's {base.value:.4g} (drop {drop:.4g} > "
+        f"tolerance {tolerance:g}): the fine-tune is forgetting what the base knew",
     )
