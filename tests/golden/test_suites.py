@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,9 @@ import yaml
 from releasegate.exceptions import GoldenFileError, ReleasegateError, UnknownNameError
 from releasegate.golden.prompting import PromptSpec
 from releasegate.golden.suites import Suite, discover_suites, load_suite
+from tiny_project import write_cases
 
 LABELS = ["order_status", "refund", "shipping"]
-
-
-def write_cases(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
-    )
-    return path
 
 
 def write_suite(

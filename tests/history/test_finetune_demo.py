@@ -15,7 +15,7 @@ import pytest
 
 from releasegate.cli import main
 from releasegate.history import HistoryStore
-from releasegate.scaffold import TEST_GOLDEN
+from tiny_project import write_project
 
 pytestmark = pytest.mark.slow
 
@@ -47,18 +47,8 @@ CASES = [
 def test_fine_tune_scored_in_the_loop_then_every_checkpoint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    golden = tmp_path / "fixtures" / "golden"
-    golden.mkdir(parents=True)
-    (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
-    (golden / "tiny.jsonl").write_text(
-        "".join(json.dumps(c) + "\n" for c in CASES), encoding="utf-8"
-    )
-    (tmp_path / "pyproject.toml").write_text(
-        "[tool.releasegate]\nmax_new_tokens = 6\nbatch_size = 2\n", encoding="utf-8"
-    )
-    tests = tmp_path / "model_tests"
-    tests.mkdir()
-    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
+    config = "[tool.releasegate]\nmax_new_tokens = 6\nbatch_size = 2\n"
+    write_project(tmp_path, config=config, manifest=MANIFEST, cases=CASES)
     data = tmp_path / "train.jsonl"
     rows = [line for line in (REPO / "fixtures/train/shop_policy.jsonl").read_text().splitlines()]
     data.write_text("\n".join(rows[:8]) + "\n", encoding="utf-8")

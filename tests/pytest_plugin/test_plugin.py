@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from releasegate.config import default_cache_dir
-from releasegate.scaffold import TEST_GOLDEN
+from tiny_project import write_cases, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -73,30 +73,9 @@ def project(pytester: pytest.Pytester, shared_models: Path) -> pytest.Pytester:
     cache = pytester.path / "cache"
     cache.mkdir()
     (cache / "models").symlink_to(shared_models, target_is_directory=True)
-    pytester.makefile(
-        ".toml",
-        pyproject=textwrap.dedent(
-            f"""
-            [tool.releasegate]
-            max_new_tokens = 8
-            batch_size = 4
-            cache_dir = "{cache}"
-            """
-        ),
-    )
-    golden = pytester.mkdir("fixtures").joinpath("golden")
-    golden.mkdir()
-    (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
-    write_cases(golden / "tiny.jsonl", CASES)
-    tests = pytester.mkdir("model_tests")
-    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
+    config = f'[tool.releasegate]\nmax_new_tokens = 8\nbatch_size = 4\ncache_dir = "{cache}"\n'
+    write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES)
     return pytester
-
-
-def write_cases(path: Path, cases: list[dict[str, object]]) -> None:
-    path.write_text(
-        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8"
-    )
 
 
 def write_baseline(project: pytest.Pytester, outcomes: dict[str, str], accuracy: float) -> None:

@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 from fake_openai import FakeServer, Received, Reply
-from releasegate.scaffold import TEST_GOLDEN
+from tiny_project import write_project
 
 MANIFEST = textwrap.dedent(
     """
@@ -37,25 +37,16 @@ CASES = [
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(
-        ".toml",
-        pyproject=textwrap.dedent(
-            f"""
-            [tool.releasegate]
-            backend = "openai"
-            served_model = "shop-assistant"
-            max_retries = 0
-            cache_dir = "{pytester.path / "cache"}"
-            """
-        ),
+    config = textwrap.dedent(
+        f"""\
+        [tool.releasegate]
+        backend = "openai"
+        served_model = "shop-assistant"
+        max_retries = 0
+        cache_dir = "{pytester.path / "cache"}"
+        """
     )
-    golden = pytester.mkdir("fixtures").joinpath("golden")
-    golden.mkdir()
-    (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
-    (golden / "tiny.jsonl").write_text(
-        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
-    )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN)
+    write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES)
     return pytester
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord, load_run
-from releasegate.scaffold import TEST_GOLDEN
+from tiny_project import write_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,24 +55,15 @@ def answers(**wrong: str) -> dict[str, str]:
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     paths = [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
-    pytester.makefile(
-        ".toml",
-        pyproject=textwrap.dedent(
-            f"""
-            [tool.releasegate]
-            backend = "instant_backend:InstantBackend"
-            model = "./fake-model"
-            cache_dir = "{pytester.path / "cache"}"
-            """
-        ),
+    config = textwrap.dedent(
+        f"""\
+        [tool.releasegate]
+        backend = "instant_backend:InstantBackend"
+        model = "./fake-model"
+        cache_dir = "{pytester.path / "cache"}"
+        """
     )
-    golden = pytester.mkdir("fixtures").joinpath("golden")
-    golden.mkdir()
-    (golden / "shop.yaml").write_text(MANIFEST, encoding="utf-8")
-    (golden / "shop.jsonl").write_text(
-        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
-    )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN, "utf-8")
+    write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES, suite="shop")
     pytester.mkdir("fake-model")
     use_answers(pytester, RIGHT)
     return pytester

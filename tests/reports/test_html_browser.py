@@ -23,8 +23,8 @@ import pytest
 
 from releasegate.config import default_cache_dir
 from releasegate.reports.html import write_page
-from releasegate.scaffold import TEST_GOLDEN
 from report_data import HISTORY, REVIEW, write_perf_run
+from tiny_project import write_project
 
 pytestmark = pytest.mark.slow
 
@@ -105,22 +105,11 @@ def _project(root: Path) -> None:
 
     models = ensure_default_model(default_cache_dir()).parent
     (cache / "models").symlink_to(models, target_is_directory=True)
-    (root / "pyproject.toml").write_text(
-        f'[tool.releasegate]\nmax_new_tokens = 8\nbatch_size = 8\ncache_dir = "{cache}"\n',
-        encoding="utf-8",
-    )
-    golden = root / "fixtures" / "golden"
-    golden.mkdir(parents=True)
-    (golden / "tiny.yaml").write_text(MANIFEST, encoding="utf-8")
-    (golden / "tiny.jsonl").write_text(
-        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in CASES), encoding="utf-8"
-    )
+    config = f'[tool.releasegate]\nmax_new_tokens = 8\nbatch_size = 8\ncache_dir = "{cache}"\n'
+    write_project(root, config=config, manifest=MANIFEST, cases=CASES)
     baselines = root / "fixtures" / "baselines"
     baselines.mkdir()
     (baselines / "tiny.json").write_text(json.dumps(BASELINE), encoding="utf-8")
-    tests = root / "model_tests"
-    tests.mkdir()
-    (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
 
 
 def _run(root: Path, *args: str) -> Run:

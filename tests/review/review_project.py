@@ -12,7 +12,7 @@ import pytest
 
 from fake_openai import FakeServer, Received, Reply
 from releasegate.reports.records import CaseRecord, RunRecord
-from releasegate.scaffold import TEST_GOLDEN
+from tiny_project import write_project
 
 MANIFEST = textwrap.dedent(
     """
@@ -84,29 +84,22 @@ def generations(fake: FakeServer) -> int:
 
 
 def make_project(pytester: pytest.Pytester, *, pending: str = "fail") -> pytest.Pytester:
-    pytester.makefile(
-        ".toml",
-        pyproject=textwrap.dedent(
-            f"""
-            [project]
-            name = "shop-assistant"
+    config = textwrap.dedent(
+        f"""\
+        [project]
+        name = "shop-assistant"
 
-            [tool.releasegate]
-            backend = "openai"
-            served_model = "shop-assistant"
-            fingerprint = "fake-shop-v1"
-            max_retries = 0
-            cache_dir = "{pytester.path / "cache"}"
-            """
-        ),
+        [tool.releasegate]
+        backend = "openai"
+        served_model = "shop-assistant"
+        fingerprint = "fake-shop-v1"
+        max_retries = 0
+        cache_dir = "{pytester.path / "cache"}"
+        """
     )
-    golden = pytester.mkdir("fixtures").joinpath("golden")
-    golden.mkdir()
-    (golden / "tiny.yaml").write_text(MANIFEST.replace("PENDING", pending), encoding="utf-8")
-    (golden / "tiny.jsonl").write_text(
-        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    write_project(
+        pytester.path, config=config, manifest=MANIFEST.replace("PENDING", pending), cases=CASES
     )
-    pytester.mkdir("model_tests").joinpath("test_golden.py").write_text(TEST_GOLDEN)
     return pytester
 
 
@@ -120,19 +113,13 @@ def static_project(
 ) -> Path:
     """The same project without a server: its runs are written by :func:`write_run` (the
     import side only reads a run's results.json, never the model)."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text(
+    config = (
         f'[project]\nname = "{project_name}"\n\n[tool.releasegate]\n'
-        f'cache_dir = "{root / "cache"}"\n',
-        encoding="utf-8",
+        f'cache_dir = "{root / "cache"}"\n'
     )
-    golden = root / "fixtures" / "golden"
-    golden.mkdir(parents=True, exist_ok=True)
-    (golden / "tiny.yaml").write_text(manifest.replace("PENDING", "fail"), encoding="utf-8")
-    (golden / "tiny.jsonl").write_text(
-        "".join(json.dumps(case) + "\n" for case in CASES), encoding="utf-8"
+    return write_project(
+        root, config=config, manifest=manifest.replace("PENDING", "fail"), cases=CASES
     )
-    return root
 
 
 def write_run(
