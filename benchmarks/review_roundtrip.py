@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,10 +24,13 @@ from pathlib import Path
 import openpyxl
 
 from releasegate.cli import main
-from releasegate.reports.records import CaseRecord, RunRecord
 from releasegate.review.agreement import agreement
 from releasegate.review.records import ReviewRecord
 from releasegate.review.rubric import Criterion, Rubric
+
+# The tests' tiny-project writers: a suite on disk and a run's results.json without a model.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from tiny_project import write_project, write_run
 
 MANIFEST = """\
 name: bulk
@@ -43,60 +46,14 @@ WORDS = ("your", "parcel", "ships", "within", "two", "days", "and", "a", "refund
 
 def project(root: Path, answers: int) -> None:
     rng = random.Random(0)
-    (root / "pyproject.toml").write_text('[project]\nname = "bench"\n\n[tool.releasegate]\n')
-    golden = root / "fixtures" / "golden"
-    golden.mkdir(parents=True)
-    (golden / "bulk.yaml").write_text(MANIFEST)
     cases = [
         {"id": f"q{i:05d}", "input": f"Question {i}: where is my order?", "expected": "ships"}
         for i in range(answers)
     ]
-    (golden / "bulk.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
-    run = root / "reports" / "run-1"
-    run.mkdir(parents=True)
-    records = tuple(
-        CaseRecord(
-            suite="bulk",
-            id=c["id"],
-            key=f"bulk/{c['id']}",
-            source="bulk.jsonl",
-            tags=(),
-            critical=False,
-            input=c["input"],
-            expected=c["expected"],
-            prompt=c["input"],
-            answer=" ".join(rng.choices(WORDS, k=60)),
-            check="contains",
-            passed=True,
-            check_passed=True,
-            reason="matched",
-            score=None,
-            prediction=None,
-            status="passed",
-            baseline=None,
-            baseline_answer=None,
-            output_tokens=60,
-            seconds=0.0,
-            cached=True,
-        )
-        for c in cases
-    )
-    document = RunRecord(
-        run_id="run-1",
-        started="",
-        finished="",
-        duration_seconds=0.0,
-        git_commit=None,
-        settings={},
-        models={"main": {"fingerprint": "bench"}},
-        totals={},
-        summary={},
-        metrics=(),
-        cases=records,
-        unjudged=(),
-    )
-    (run / "results.json").write_text(json.dumps(document.to_json()))
-    (root / "reports" / "latest").symlink_to("run-1", target_is_directory=True)
+    config = '[project]\nname = "bench"\n\n[tool.releasegate]\n'
+    write_project(root, config=config, manifest=MANIFEST, cases=cases, suite="bulk")
+    written = {c["id"]: " ".join(rng.choices(WORDS, k=60)) for c in cases}
+    write_run(root, "run-1", written, cases=cases, fingerprint="bench", suite="bulk")
 
 
 def scripted_reviewer(path: Path) -> None:

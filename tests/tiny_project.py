@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from releasegate.reports.records import CaseRecord, RunRecord
 from releasegate.scaffold import TEST_GOLDEN
 
-__all__ = ["write_cases", "write_project"]
+__all__ = ["write_cases", "write_project", "write_run"]
 
 
 def write_cases(path: Path, cases: Sequence[Mapping[str, Any]]) -> Path:
@@ -44,3 +45,67 @@ def write_project(
     tests.mkdir(exist_ok=True)
     (tests / "test_golden.py").write_text(TEST_GOLDEN, encoding="utf-8")
     return root
+
+
+def write_run(
+    root: Path,
+    run_id: str,
+    answers: Mapping[str, str],
+    *,
+    cases: Sequence[Mapping[str, Any]] = (),
+    fingerprint: str = "fake-shop-v1",
+    suite: str = "tiny",
+) -> Path:
+    """``reports/<run_id>/results.json`` holding *answers* (case id -> answer) with the fields a
+    run writes for each case (its input and expected answer taken from *cases*, by id), and
+    ``reports/latest`` pointing at it: a run to review without a model."""
+    folder = root / "reports" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    by_id = {case["id"]: case for case in cases}
+    records = tuple(
+        CaseRecord(
+            suite=suite,
+            id=case_id,
+            key=f"{suite}/{case_id}",
+            source=f"{suite}.jsonl",
+            tags=(),
+            critical=False,
+            input=by_id.get(case_id, {}).get("input", case_id),
+            expected=by_id.get(case_id, {}).get("expected", ""),
+            prompt=case_id,
+            answer=answer,
+            check="contains",
+            passed=True,
+            check_passed=True,
+            reason="matched",
+            score=None,
+            prediction=None,
+            status="passed",
+            baseline=None,
+            baseline_answer=None,
+            output_tokens=1,
+            seconds=0.0,
+            cached=True,
+        )
+        for case_id, answer in answers.items()
+    )
+    run = RunRecord(
+        run_id=run_id,
+        started="",
+        finished="",
+        duration_seconds=0.0,
+        git_commit=None,
+        settings={},
+        models={"main": {"fingerprint": fingerprint}},
+        totals={},
+        summary={},
+        metrics=(),
+        cases=records,
+        unjudged=(),
+    )
+    (folder / "results.json").write_text(json.dumps(run.to_json()), encoding="utf-8")
+    latest = root / "reports" / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(run_id, target_is_directory=True)
+    return folder

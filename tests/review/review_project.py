@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from fake_openai import FakeServer, Received, Reply
-from releasegate.reports.records import CaseRecord, RunRecord
 from tiny_project import write_project
+from tiny_project import write_run as write_any_run
 
 MANIFEST = textwrap.dedent(
     """
@@ -130,58 +130,8 @@ def write_run(
     fingerprint: str = "fake-shop-v1",
     suite: str = "tiny",
 ) -> Path:
-    """``reports/<run_id>/results.json`` with the fields a run writes for each case, and
-    ``reports/latest`` pointing at it."""
-    folder = root / "reports" / run_id
-    folder.mkdir(parents=True, exist_ok=True)
-    by_id = {case["id"]: case for case in CASES}
-    cases = tuple(
-        CaseRecord(
-            suite=suite,
-            id=case_id,
-            key=f"{suite}/{case_id}",
-            source=f"{suite}.jsonl",
-            tags=(),
-            critical=False,
-            input=by_id.get(case_id, {}).get("input", case_id),
-            expected=by_id.get(case_id, {}).get("expected", ""),
-            prompt=case_id,
-            answer=answer,
-            check="contains",
-            passed=True,
-            check_passed=True,
-            reason="matched",
-            score=None,
-            prediction=None,
-            status="passed",
-            baseline=None,
-            baseline_answer=None,
-            output_tokens=1,
-            seconds=0.0,
-            cached=True,
-        )
-        for case_id, answer in answers.items()
-    )
-    run = RunRecord(
-        run_id=run_id,
-        started="",
-        finished="",
-        duration_seconds=0.0,
-        git_commit=None,
-        settings={},
-        models={"main": {"fingerprint": fingerprint}},
-        totals={},
-        summary={},
-        metrics=(),
-        cases=cases,
-        unjudged=(),
-    )
-    (folder / "results.json").write_text(json.dumps(run.to_json()), encoding="utf-8")
-    latest = root / "reports" / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(run_id, target_is_directory=True)
-    return folder
+    """A run of this project's cases answered with *answers* (:func:`tiny_project.write_run`)."""
+    return write_any_run(root, run_id, answers, cases=CASES, fingerprint=fingerprint, suite=suite)
 
 
 FIRST_ANSWERS = {
