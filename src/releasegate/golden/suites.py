@@ -18,7 +18,7 @@ import yaml
 
 from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
 from ..review.metrics import check_criteria
-from ..review.rubric import Rubric, parse_rubric
+from ..review.rubric import DEFAULT_RUBRIC, Rubric, parse_rubric
 from ..schemas import validate_document
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
@@ -89,6 +89,12 @@ class Suite:
     """Per-case check overrides, by case id."""
     review: Rubric | None = None
     """The manifest's ``review:`` rubric (human review), or None."""
+
+    @property
+    def rubric(self) -> Rubric:
+        """What its answers are reviewed against: its ``review:``, else the default rubric
+        (one overall score from 1 to 5)."""
+        return self.review if self.review is not None else DEFAULT_RUBRIC
 
     def check_for(self, case: GoldenCase) -> Check:
         """The check that judges *case*: its own override, else the suite's."""
@@ -188,7 +194,7 @@ def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
         if problem is not None:
             raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
     review = parse_rubric(document.get("review"), where=f"{where}: review")
-    criteria = [c.name for c in review.criteria] if review else ["overall"]
+    criteria = [c.name for c in (review or DEFAULT_RUBRIC).criteria]
     check_criteria((spec.metric for spec in metrics), criteria, path=manifest_path)
     prompt_doc = document.get("prompt", {})
     return Suite(

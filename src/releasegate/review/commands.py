@@ -15,7 +15,7 @@ from .importing import read_workbooks
 from .records import ReviewRecord
 from .rubric import Rubric
 from .runs import RunAnswers, project_name, read_run, run_folder
-from .sheet import export_workbook, rubric_of
+from .sheet import export_workbook
 from .store import ReviewStore
 
 __all__ = ["add_review_parser", "run_review"]
@@ -121,7 +121,7 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         line = f"{name}: {done}; reviewers: {', '.join(found.reviewers) or '-'}"
         line += f"; {found.pending} row(s) left blank"
         if reference is not None:
-            rubric = rubric_of(suites[name])
+            rubric = suites[name].rubric
             waiting = [
                 a
                 for a in reference.of_suite(name)
@@ -130,7 +130,7 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
             line += f"; still pending in run {reference.run_id}: {len(waiting)}"
         print(line)
         if change:
-            _print_agreement(name, store.load(name), rubric_of(suites[name]))
+            _print_agreement(name, store.load(name), suites[name].rubric)
     print("re-gate on the new scores (cached answers, no generation): pytest model_tests")
     return 0
 
@@ -143,7 +143,7 @@ def _disagreements(args: argparse.Namespace, settings: Settings) -> int:
     for name in names:
         if name not in suites:
             raise ReviewError(f"no suite '{name}' (suites: {', '.join(sorted(suites))})")
-        rubric = rubric_of(suites[name])
+        rubric = suites[name].rubric
         records = store.load(name)
         _print_agreement(name, records, rubric)
         rows = disagreements(name, records, rubric)

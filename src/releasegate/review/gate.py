@@ -33,7 +33,6 @@ from ..reports.records import CaseRecord, ReviewSummary
 from .metrics import HumanMetric
 from .records import ReviewRecord
 from .rubric import Rubric
-from .sheet import rubric_of
 from .store import ReviewStore
 from .verdicts import case_score, export_command
 
@@ -85,7 +84,7 @@ def evaluate_human_metric(
     ``pending: skip``; under ``pending: fail`` the test fails with the same message."""
     metric = spec.metric
     assert isinstance(metric, HumanMetric)
-    rubric = rubric_of(suite)
+    rubric = suite.rubric
     label = f"{suite.name}::{spec.name}"
     now: dict[str, float] = {}
     pending: list[str] = []

@@ -21,14 +21,13 @@ from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
 from ..golden.suites import Suite
 from .records import ReviewRecord, answer_hash
 from .rubric import Rubric
-from .runs import RunAnswers, read_run, run_folder
+from .runs import RunAnswers, read_run
 from .sheet import (
     BINDING_COLUMNS,
     BINDING_SHEET,
     FIXED_COLUMNS,
     headers_for,
     language_of,
-    rubric_of,
 )
 
 __all__ = ["ImportResult", "SuiteImport", "read_workbooks"]
@@ -230,7 +229,7 @@ class _Reader:
                 sheet=title,
             )
             return
-        rubric = rubric_of(suite)
+        rubric = suite.rubric
         stale = {b.rubric_hash for b in rows.values()} - {rubric.hash}
         if stale:
             self.problem(
@@ -424,13 +423,8 @@ class _Reader:
 
     def _run(self, run_id: str) -> RunAnswers | None:
         if run_id not in self._runs:
-            folder = run_folder(self.reports_dir, run_id)
             try:
-                self._runs[run_id] = (
-                    read_run(self.reports_dir, run_id)
-                    if (folder / "results.json").is_file()
-                    else None
-                )
+                self._runs[run_id] = read_run(self.reports_dir, run_id)
             except ReviewError:
                 self._runs[run_id] = None
         return self._runs[run_id]

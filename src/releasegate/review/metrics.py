@@ -17,9 +17,7 @@ from ..exceptions import GoldenFileError, ReviewError
 from ..golden.checks import as_str, param, params_of, read_params
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
 
-__all__ = ["HUMAN_METRICS", "HumanMetric", "check_criteria", "human_metric"]
-
-HUMAN_METRICS = ("human_score", "human_pass_rate")
+__all__ = ["HumanMetric", "check_criteria", "human_metric"]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..exceptions import ConfigError
@@ -89,24 +90,17 @@ class Rubric:
     instructions: str = ""
     contact: str = ""
     """Who the filled sheet goes back to."""
-    declared: bool = True
-    """False for the default rubric of a suite without ``review:``."""
 
-    @property
+    @cached_property
     def hash(self) -> str:
+        """Names the scale and criteria a review was given under (a review under another
+        rubric is not counted)."""
         key = {"scale": self.scale.text, "criteria": [c.name for c in self.criteria]}
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         return digest[:12]
 
-    def criterion(self, name: str) -> Criterion:
-        for criterion in self.criteria:
-            if criterion.name == name:
-                return criterion
-        known = ", ".join(c.name for c in self.criteria)
-        raise ConfigError(f"criterion '{name}' is not in the rubric (its criteria: {known})")
 
-
-DEFAULT_RUBRIC = Rubric(criteria=(Criterion("overall"),), declared=False)
+DEFAULT_RUBRIC = Rubric(criteria=(Criterion("overall"),))
 """A suite without ``review:`` is reviewed with one overall score from 1 to 5."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import RecordError, ReviewError
+from ..golden.judging import show_expected
 from ..reports.records import load_run
 
 __all__ = ["RunAnswer", "RunAnswers", "project_name", "read_run", "render_input"]
@@ -32,7 +33,6 @@ class RunAnswer:
     answer: str
     passed: bool
     """The automatic check's verdict."""
-    status: str
     reason: str
     baseline_answer: str | None
 
@@ -43,7 +43,6 @@ class RunAnswers:
 
     run_id: str
     fingerprint: str
-    path: Path
     answers: tuple[RunAnswer, ...]
 
     def of_suite(self, suite: str) -> list[RunAnswer]:
@@ -64,10 +63,6 @@ def render_input(value: Any) -> str:
     if isinstance(value, Sequence) and all(isinstance(m, Mapping) for m in value):
         return "\n\n".join(f"{m.get('role', 'user')}: {m.get('content', '')}" for m in value)
     return json.dumps(value, ensure_ascii=False)
-
-
-def _show(expected: Any) -> str:
-    return expected if isinstance(expected, str) else json.dumps(expected, ensure_ascii=False)
 
 
 def run_folder(reports_dir: Path, run: str | None) -> Path:
@@ -98,16 +93,15 @@ def read_run(reports_dir: Path, run: str | None) -> RunAnswers:
             suite=case.suite,
             case_id=case.id,
             question=render_input(case.input),
-            expected=_show(case.expected),
+            expected=show_expected(case.expected),
             answer=case.answer,
             passed=case.check_passed,
-            status=case.status,
             reason=case.reason,
             baseline_answer=case.baseline_answer,
         )
         for case in run_record.cases
     )
-    return RunAnswers(run_record.run_id, fingerprint, path, answers)
+    return RunAnswers(run_record.run_id, fingerprint, answers)
 
 
 def project_name(root: Path) -> str:

@@ -19,7 +19,7 @@ from ..atomic import write_bytes_atomic
 from ..gate.baselines import BaselineStore, CaseBaseline
 from ..golden.suites import Suite
 from .records import answer_hash
-from .rubric import DEFAULT_RUBRIC, Rubric
+from .rubric import Rubric
 from .runs import RunAnswer, RunAnswers
 from .store import ReviewStore
 from .texts import TEXTS
@@ -31,7 +31,6 @@ __all__ = [
     "ExportResult",
     "export_workbook",
     "headers_for",
-    "rubric_of",
 ]
 
 BINDING_SHEET = "_releasegate"
@@ -80,11 +79,6 @@ def headers_for(rubric: Rubric, language: str) -> list[str]:
     ]
 
 
-def rubric_of(suite: Suite) -> Rubric:
-    """The suite's rubric, or the default one overall score 1-5."""
-    return suite.review if suite.review is not None else DEFAULT_RUBRIC
-
-
 @dataclass(frozen=True)
 class ExportResult:
     """What an export wrote."""
@@ -111,7 +105,7 @@ def select_answers(
     for name in sorted({a.suite for a in run.answers}):
         if (only and name not in only) or name not in suites:
             continue
-        rubric = rubric_of(suites[name])
+        rubric = suites[name].rubric
         for answer in run.of_suite(name):
             if not everything and store.reviews_of(
                 name, answer.case_id, answer.answer, rubric.hash
@@ -159,7 +153,7 @@ def export_workbook(
         sheet_names[name] = title
         baseline = baselines.load(name)
         _suite_sheet(book, title, suite, answers, baseline.cases if baseline else {})
-        rubric_hash = rubric_of(suite).hash
+        rubric_hash = suite.rubric.hash
         for row, answer in enumerate(answers, start=2):
             binding.append(
                 [
@@ -211,7 +205,7 @@ def _suite_sheet(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    rubric = rubric_of(suite)
+    rubric = suite.rubric
     language = language_of(suite)
     text = TEXTS[language]
     sheet = book.create_sheet(title)
@@ -316,7 +310,7 @@ def _instructions(
     contacts = set()
     for name, answers in chosen.items():
         text = TEXTS[language_of(suites[name])]
-        rubric = rubric_of(suites[name])
+        rubric = suites[name].rubric
         lines.append(text["sheet"].format(sheet=sheet_names[name], n=len(answers)))
         for criterion in rubric.criteria:
             detail = f": {criterion.description}" if criterion.description else ""
