@@ -30,8 +30,7 @@ from ..models.adapters import (
     folder_fingerprint,
     is_adapter_folder,
 )
-from ..models.default_model import ensure_default_model, is_default_model
-from ..models.fingerprint import model_fingerprint, weights_fingerprint
+from ..models.backend import ModelSpec, hf_source
 from .plot import plot_trends
 from .steps import step_from_name
 from .store import HistoryStore, SeriesPoint
@@ -63,6 +62,8 @@ class SweepResult:
     run_ids: tuple[str, ...]
     """The run scoring each checkpoint, base first."""
     findings: tuple[Finding, ...]
+    rows: list[list[str]]
+    """The trend table (:func:`~releasegate.history.trends.trend_rows`), as trend.md has it."""
     table: Path
     plot: Path | None
 
@@ -112,12 +113,10 @@ def find_checkpoints(
 
 
 def _fingerprint(checkpoint: Checkpoint, cache_dir: Path) -> str:
-    if is_default_model(checkpoint.model):
-        return weights_fingerprint(ensure_default_model(cache_dir), cache_dir=cache_dir)
-    if checkpoint.adapter_base is not None:
-        folder = Path(checkpoint.model)
-        return folder_fingerprint(folder, cache_dir=cache_dir, base=str(checkpoint.adapter_base))
-    return model_fingerprint(checkpoint.model, cache_dir=cache_dir)
+    """The fingerprint the checkpoint's run records, worked out as the ``hf`` backend does."""
+    folder = hf_source(ModelSpec(checkpoint.model, cache_dir=cache_dir))[2]
+    base = None if checkpoint.adapter_base is None else str(checkpoint.adapter_base)
+    return folder_fingerprint(folder, cache_dir=cache_dir, base=base)
 
 
 def score_checkpoints(
@@ -206,7 +205,7 @@ def score_checkpoints(
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(table, "\n".join(lines) + "\n")
     plot = plot_trends(points, out / "trend.png", title=f"{run_dir.name}: metrics by step")
-    return SweepResult(tuple(run_ids), tuple(findings), table, plot)
+    return SweepResult(tuple(run_ids), tuple(findings), rows, table, plot)
 
 
 def _project_suites(settings: Settings) -> dict[str, Suite]:

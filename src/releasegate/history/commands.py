@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import Settings
-from .checkpoints import score_checkpoints, selected
+from .checkpoints import score_checkpoints
 from .store import HistoryStore
 from .trends import trend_rows
 
@@ -65,9 +65,8 @@ def run_checkpoints(
         pytest_args=rest,
     )
     store = HistoryStore(settings.effective_history_path)
-    points = selected(store.series(run_ids=list(result.run_ids)), args.suite)
     print()
-    for line in _table(trend_rows(points, by_step=True)):
+    for line in _table(result.rows):
         print(line)
     for run_id in result.run_ids[1:]:
         fixed = [f"{c.suite}/{c.case_id}" for c in store.cases(run_id) if c.outcome == "xpassed"]

@@ -16,17 +16,13 @@ from typing import Any
 from ..golden.judging import show_expected
 from ..golden.suites import Suite
 from ..reports.records import BenchmarkRecord, CaseRecord, MetricRecord
+from ..reports.writers import iso_time
 from .store import CaseOutcome, MetricPoint, RunRecord
 
-__all__ = ["iso_now", "run_record"]
+__all__ = ["run_record"]
 
 _LABEL_METRICS = frozenset({"accuracy", "f1_micro", "f1_macro"})
 _CHOICE_METRICS = frozenset({"acc", "acc_norm"})
-
-
-def iso_now() -> str:
-    """Now, ISO 8601 with the UTC offset (how results.json writes times)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime())
 
 
 def run_record(
@@ -39,7 +35,6 @@ def run_record(
     suites: Mapping[str, Suite],
     git_commit: str | None = None,
     source: str = "pytest",
-    finished: str | None = None,
 ) -> RunRecord:
     """The history's record of one run. *model* is the backend's description (``model``,
     ``path``, ``fingerprint``); only metric values that were measured (``value`` tests whose
@@ -82,7 +77,7 @@ def run_record(
     )
     return RunRecord(
         run_id=run_id,
-        time=finished or iso_now(),
+        time=iso_time(time.time()),
         model=str(model.get("model", "")),
         model_path=model.get("path"),
         fingerprint=model.get("fingerprint"),

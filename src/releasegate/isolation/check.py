@@ -30,6 +30,7 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..engine.locks import exclusive_lock
 from ..exceptions import RecordError
+from ..golden.checks import expected_strings
 from ..golden.suites import Suite
 from ..reports.display import shorten
 from ..reports.records import Leak, MetricRecord
@@ -170,14 +171,7 @@ def golden_texts(suites: Iterable[Suite]) -> list[GoldenText]:
                 inputs = [m["content"] for m in case.input if m.get("role") == "user"]
             candidates = [("input", text) for text in inputs]
             if not suite.labels:
-                expected = case.expected
-                if isinstance(expected, str):
-                    candidates.append(("expected", expected))
-                elif isinstance(expected, tuple):
-                    candidates += [("expected", text) for text in expected]
-                else:
-                    text = json.dumps(expected, ensure_ascii=False, sort_keys=True)
-                    candidates.append(("expected", text))
+                candidates += [("expected", text) for text in expected_strings(case.expected)]
             for part, text in candidates:
                 out.append(GoldenText(suite.name, case.id, part, text))
     kept = normalize_many([g.text for g in out])

@@ -24,7 +24,6 @@ tokenizer and scores the answer only, after a prompt.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
 from ..golden.cases import Expected
+from ..golden.checks import expected_strings
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
 from ..models.backend import TokenLikelihood
 
@@ -41,11 +41,7 @@ __all__ = ["LogLikelihood", "ModelScored", "Perplexity", "build", "reference_tex
 
 def reference_text(expected: Expected) -> str:
     """The text a case's perplexity is computed on (see the module docstring)."""
-    if isinstance(expected, str):
-        return expected
-    if isinstance(expected, Mapping):
-        return json.dumps(dict(expected), ensure_ascii=False, sort_keys=True)
-    return expected[0] if expected else ""
+    return (expected_strings(expected) or ("",))[0]
 
 
 @runtime_checkable

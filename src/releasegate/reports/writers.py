@@ -36,7 +36,7 @@ from .records import (
     UnjudgedTest,
 )
 
-__all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "summary_table"]
+__all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "iso_time", "summary_table"]
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 
@@ -147,8 +147,8 @@ class RunReport:
         finished = time.time()
         return RunRecord(
             run_id=self.run_id,
-            started=_iso(self.started),
-            finished=_iso(finished),
+            started=iso_time(self.started),
+            finished=iso_time(finished),
             duration_seconds=round(finished - self.started, 3),
             git_commit=git_commit(root),
             settings=dict(settings),
@@ -337,7 +337,8 @@ def summary_table(metrics: Iterable[GateRecord]) -> list[list[str]]:
     return rows
 
 
-def _iso(timestamp: float) -> str:
+def iso_time(timestamp: float) -> str:
+    """*timestamp* as ISO 8601 local time with its UTC offset (how results.json writes times)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
 
 
