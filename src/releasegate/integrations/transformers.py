@@ -185,14 +185,18 @@ class ReleaseGateCallback(TrainerCallback):
         )
         self.store.record(run)
         earlier = [e.run_id for e in self.evaluations]
+        # The rules over the previous evaluation and this one; only what they find at this
+        # step is new (the previous run's own findings were printed at its save).
         findings = tuple(
-            check_curve(
+            finding
+            for finding in check_curve(
                 self.store,
                 [*earlier[-1:], run_id],
                 alpha=self.settings.alpha,
                 samples=self.settings.bootstrap_samples,
                 suites=session.suites,
             )
+            if finding.run_id == run_id
         )
         evaluation = CallbackEvaluation(
             step=step,
