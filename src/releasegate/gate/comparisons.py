@@ -30,12 +30,12 @@ from .stats import (
 )
 
 __all__ = [
-    "Flip",
     "MetricOutcome",
     "PairedStatistics",
     "compare_suite_metric",
     "judge_bar",
     "judge_comparison",
+    "judged_comparison",
     "suite_flips",
     "suite_mismatch",
 ]
@@ -335,6 +335,58 @@ def compare_suite_metric(
         added=len(case_ids) - comparison.items if comparison.items else len(case_ids),
         removed=len(set(baseline.per_item) - set(case_ids)),
     )
+
+
+def judged_comparison(
+    label: str,
+    spec: MetricSpec,
+    value: MetricValue,
+    baseline: MetricBaseline,
+    case_ids: Sequence[str],
+    *,
+    alpha: float,
+    samples: int,
+    answers: Mapping[str, str] | None = None,
+    baseline_answers: Mapping[str, str] | None = None,
+    expected: Mapping[str, str] | None = None,
+    recompute: Callable[[Sequence[int]], tuple[float, float]] | None = None,
+    paired: PairedStatistics | None = None,
+) -> tuple[PairedComparison, list[Flip], MetricOutcome]:
+    """The no-drop test of a suite metric whole: its paired comparison with *baseline*
+    (:func:`compare_suite_metric`), the cases that moved (:func:`suite_flips`) and the verdict
+    against ``max_drop`` and *alpha* (:func:`judge_comparison`). *label* heads the message."""
+    assert spec.max_drop is not None
+    higher = spec.metric.higher_is_better
+    comparison = compare_suite_metric(
+        spec,
+        value,
+        baseline,
+        case_ids,
+        recompute=recompute,
+        samples=samples,
+        confidence=1 - 2 * alpha,
+        answers=answers,
+        baseline_answers=baseline_answers,
+        paired=paired,
+    )
+    flips = suite_flips(
+        value,
+        baseline,
+        case_ids,
+        higher_is_better=higher,
+        answers=answers or {},
+        baseline_answers=baseline_answers or {},
+        expected=expected,
+    )
+    outcome = judge_comparison(
+        label,
+        comparison,
+        max_drop=spec.max_drop,
+        alpha=alpha,
+        higher_is_better=higher,
+        flips=flips,
+    )
+    return comparison, flips, outcome
 
 
 def _recomputed_bootstrap(

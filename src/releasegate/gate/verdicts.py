@@ -26,10 +26,8 @@ from .baselines import SuiteBaseline
 from .comparisons import (
     MetricOutcome,
     PairedStatistics,
-    compare_suite_metric,
     judge_bar,
-    judge_comparison,
-    suite_flips,
+    judged_comparison,
     suite_mismatch,
 )
 from .stats import PairedComparison, SummedStatistic
@@ -114,48 +112,27 @@ def gate_metric(
     refused = suite_mismatch(suite.name, spec.name, case_ids, metric_baseline)
     if refused is not None:
         return MetricResult(suite.name, spec, test, value, MetricOutcome(False, refused), before)
+    recompute, paired = None, None
+    baseline_answers: dict[str, str] = {}
+    expected: dict[str, str] = {}
     if model_scored is None:
         baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
-        comparison = compare_suite_metric(
-            spec,
-            value,
-            metric_baseline,
-            case_ids,
-            recompute=_recompute(suite, spec, scored, baseline_answers),
-            samples=samples,
-            confidence=1 - 2 * alpha,
-            answers=answers,
-            baseline_answers=baseline_answers,
-            paired=_paired_statistics(suite, spec, scored, baseline_answers),
-        )
+        recompute = _recompute(suite, spec, scored, baseline_answers)
+        paired = _paired_statistics(suite, spec, scored, baseline_answers)
         expected = {item.case_id: show_expected(item.expected) for item in scored}
-    else:
-        baseline_answers, expected = {}, {}
-        comparison = compare_suite_metric(
-            spec,
-            value,
-            metric_baseline,
-            case_ids,
-            recompute=None,
-            samples=samples,
-            confidence=1 - 2 * alpha,
-        )
-    flips = suite_flips(
+    comparison, flips, outcome = judged_comparison(
+        f"{suite.name}::{spec.name}",
+        spec,
         value,
         metric_baseline,
         case_ids,
-        higher_is_better=spec.metric.higher_is_better,
+        alpha=alpha,
+        samples=samples,
         answers=answers,
         baseline_answers=baseline_answers,
         expected=expected,
-    )
-    outcome = judge_comparison(
-        f"{suite.name}::{spec.name}",
-        comparison,
-        max_drop=spec.max_drop,
-        alpha=alpha,
-        higher_is_better=spec.metric.higher_is_better,
-        flips=flips,
+        recompute=recompute,
+        paired=paired,
     )
     return MetricResult(suite.name, spec, test, value, outcome, before, comparison, tuple(flips))
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
-from ..gate.comparisons import compare_suite_metric, suite_flips
+from ..gate.comparisons import judged_comparison
 from ..gate.stats import PairedComparison, compare_per_item, is_binary
 from ..gate.verdicts import gate_metric
 from ..golden.judging import score_case
@@ -272,6 +272,8 @@ def _gated(
         },
         metrics={spec.name: MetricBaseline(before.value, dict(old))},
     )
+    # The max_drop bar is this rule's own: the gate is asked only for its paired test.
+    unbounded = replace(spec, max_drop=math.inf)
     if isinstance(spec.metric, ModelScored | HumanMetric):
         # Scored from the model (perplexity) or from reviews, not from the answers: paired by
         # its stored per-case values, as the gate pairs them (a review belongs to its answer).
@@ -280,19 +282,19 @@ def _gated(
         human = isinstance(spec.metric, HumanMetric)
         answers = answered_now if human else {}
         baseline_answers = {k: c.answer for k, c in answered_before.items()} if human else {}
-        metric_baseline = baseline.metrics[spec.name]
-        comparison = compare_suite_metric(
-            spec, value, metric_baseline, ids, recompute=None, samples=samples,
-            confidence=1 - 2 * alpha, answers=answers, baseline_answers=baseline_answers,
-        )  # fmt: skip
-        flips = suite_flips(
-            value, metric_baseline, ids, higher_is_better=spec.metric.higher_is_better,
-            answers=answers, baseline_answers=baseline_answers,
-        )  # fmt: skip
+        comparison, flips, _ = judged_comparison(
+            f"{suite.name}::{spec.name}",
+            unbounded,
+            value,
+            baseline.metrics[spec.name],
+            ids,
+            alpha=alpha,
+            samples=samples,
+            answers=answers,
+            baseline_answers=baseline_answers,
+        )
         return comparison, [flip.item for flip in flips if flip.direction == "worse"], ""
     cases = [case for case in suite.cases if case.id in answered_now]
-    # The max_drop bar is this rule's own: the gate is asked only for its paired test.
-    unbounded = replace(spec, max_drop=math.inf)
     if not cases:
         return None, [], "no paired test: the run kept no answers"
     scored = [score_case(suite, case, answered_now[case.id]) for case in cases]

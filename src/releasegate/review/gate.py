@@ -16,20 +16,13 @@ from dataclasses import dataclass, replace
 
 from ..exceptions import ReviewError
 from ..gate.baselines import MetricBaseline, SuiteBaseline
-from ..gate.comparisons import (
-    Flip,
-    MetricOutcome,
-    compare_suite_metric,
-    judge_bar,
-    judge_comparison,
-    suite_flips,
-)
+from ..gate.comparisons import MetricOutcome, judge_bar, judged_comparison
 from ..gate.stats import PairedComparison
 from ..golden.judging import show_expected
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
 from ..reports.display import first_items
-from ..reports.records import CaseRecord, ReviewSummary
+from ..reports.records import CaseRecord, Flip, ReviewSummary
 from .metrics import HumanMetric
 from .records import ReviewRecord
 from .rubric import Rubric
@@ -138,33 +131,17 @@ def evaluate_human_metric(
     metric_baseline = MetricBaseline(
         value=math.fsum(before.values()) / len(before), per_item=before
     )
-    comparison = compare_suite_metric(
+    comparison, flips, outcome = judged_comparison(
+        label,
         spec,
         shown,
         metric_baseline,
         ids,
-        recompute=None,
+        alpha=alpha,
         samples=samples,
-        confidence=1 - 2 * alpha,
-        answers=answers,
-        baseline_answers=baseline_answers,
-    )
-    flips = suite_flips(
-        shown,
-        metric_baseline,
-        ids,
-        higher_is_better=True,
         answers=answers,
         baseline_answers=baseline_answers,
         expected={item.case_id: show_expected(item.expected) for item in scored},
-    )
-    outcome = judge_comparison(
-        label,
-        comparison,
-        max_drop=spec.max_drop,
-        alpha=alpha,
-        higher_is_better=True,
-        flips=flips,
     )
     return HumanMetricResult(shown, outcome, metric_baseline.value, comparison, tuple(flips))
 
