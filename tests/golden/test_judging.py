@@ -147,7 +147,7 @@ def test_record_is_json_serialisable_and_complete() -> None:
         extra={"owner": "ops"},
     )
     judged = verdict(False, "passed", case=case, prediction={"days": 14})
-    record = judged.record()
+    record = judged.to_record().to_json()
     round_tripped = json.loads(json.dumps(record, ensure_ascii=False))
     assert round_tripped == record
     assert record["kind"] == "case"
@@ -166,7 +166,7 @@ def test_record_is_json_serialisable_and_complete() -> None:
 
 
 def test_record_without_baseline() -> None:
-    record = verdict(True, None).record()
+    record = verdict(True, None).to_record().to_json()
     assert record["baseline"] is None
     assert record["baseline_answer"] is None
     assert record["status"] == "passed"

@@ -105,10 +105,6 @@ class CaseVerdict:
             human=self.human,
         )
 
-    def record(self) -> dict[str, Any]:
-        """:meth:`to_record` as plain JSON data."""
-        return self.to_record().to_json()
-
 
 def _plain(value: Any) -> Any:
     """JSON-able copy (tuples to lists, mappings to dicts)."""

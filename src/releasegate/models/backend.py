@@ -21,6 +21,7 @@ from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_di
 from ..engine.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
+from .adapters import is_adapter_folder
 from .default_model import check_default_model, is_default_model
 
 __all__ = [
@@ -370,7 +371,7 @@ def check_model_source(spec: ModelSpec) -> None:
             raise ModelLoadError(
                 f"model '{name}' is a file; give the folder that holds config.json and weights"
             )
-        if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        if not (path / "config.json").is_file() and not is_adapter_folder(path):
             raise ModelLoadError(
                 f"model folder '{name}' has no config.json; is it the folder save_pretrained "
                 "wrote (for a training checkpoint, the checkpoint-N folder itself)?"

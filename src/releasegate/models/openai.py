@@ -319,8 +319,6 @@ class OpenAIBackend:
             raise BackendError(f"backend for {self.base_url} is closed")
         if not rendered:
             return []
-        if self._deadline is None and self.endpoint.run_timeout is not None:
-            self._deadline = time.monotonic() + self.endpoint.run_timeout
         requests = [self._request(text, settings) for text in rendered]
         started = time.perf_counter()
         outcomes: list[_Answer | _Failure | None] = [None] * len(requests)
@@ -355,8 +353,6 @@ class OpenAIBackend:
             raise BackendError(f"backend for {self.base_url} is closed")
         if not requests:
             return []
-        if self._deadline is None and self.endpoint.run_timeout is not None:
-            self._deadline = time.monotonic() + self.endpoint.run_timeout
         bodies = [echo_request(self.base_url, self.model_name, p, c) for p, c in requests]
         outcomes: list[EchoedLogprobs | _Failure | None] = [None] * len(bodies)
 
@@ -470,7 +466,10 @@ class OpenAIBackend:
     ) -> None:
         """Send each ``(route, body)``, up to ``concurrency`` at once, and put what *read*
         makes of its answer (``read(url, route, body)``) into its slot of *outcomes* as soon as
-        it is known, so that an interrupted batch still shows what had come back."""
+        it is known, so that an interrupted batch still shows what had come back. The run's
+        deadline (``run_timeout``) starts with its first batch, of answers or likelihoods."""
+        if self._deadline is None and self.endpoint.run_timeout is not None:
+            self._deadline = time.monotonic() + self.endpoint.run_timeout
         slots = asyncio.Semaphore(self.endpoint.concurrency)
 
         async def send(index: int, route: str, body: dict[str, Any]) -> None:
