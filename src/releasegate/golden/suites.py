@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
-from ..review.metrics import check_criteria
+from ..review.metrics import HumanMetric, check_criteria
 from ..review.rubric import DEFAULT_RUBRIC, Rubric, parse_rubric
 from ..schemas import validate_document
 from .cases import GoldenCase
@@ -47,6 +47,12 @@ class MetricSpec:
     @property
     def name(self) -> str:
         return self.metric.name
+
+    @property
+    def in_baseline(self) -> bool:
+        """Whether the baseline file keeps its value: a human metric's is not kept (its no-drop
+        test pairs the reviews of the baseline's answers, found by answer hash)."""
+        return not isinstance(self.metric, HumanMetric)
 
     @property
     def bar(self) -> str:

@@ -21,7 +21,6 @@ from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBa
 from ..reports.display import for_terminal
 from ..reports.html import write_page
 from ..reports.records import (
-    BenchmarkRecord,
     MetricRecord,
     ReviewSummary,
     RunRecord,
@@ -31,7 +30,6 @@ from ..reports.records import (
 )
 from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
-from ..review.metrics import HumanMetric
 from ..review.summary import answer_counts, review_lines
 
 __all__ = ["Controller"]
@@ -76,11 +74,11 @@ class Controller:
         identity = getattr(report, "releasegate_test", None)
         if identity is None:
             return  # not a releasegate test: counted, nothing more
-        test = TestIdentity.from_json(identity)
         record = getattr(report, "releasegate", None)
         if record is not None and report.when == "call":
             self._report.add(report.nodeid, read_record(record), outcome)
             return
+        test = TestIdentity.from_json(identity)
         self._report.add_unjudged(
             UnjudgedTest(
                 kind=test.kind,
@@ -125,8 +123,9 @@ class Controller:
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
         self._report.review = self._review_summary()
-        self._record_history()
-        run = self._report.record(settings=self._session.settings.public(), root=self._session.root)
+        commit = git_commit(self._session.root)  # one git call for the history and the report
+        self._record_history(commit)
+        run = self._report.record(settings=self._session.settings.public(), commit=commit)
         directory = self._report.write_record(run)
         self._write_page(directory, run, exitstatus)
 
@@ -149,7 +148,7 @@ class Controller:
         except ReleasegateError:
             return {}
 
-    def _record_history(self) -> None:
+    def _record_history(self, commit: str | None) -> None:
         """Append this run to the run history; results.json gets the metrics' history."""
         from ..history.reporting import record_finished_run
 
@@ -162,7 +161,7 @@ class Controller:
             metric_records=report.metrics.values(),
             case_records=report.cases.values(),
             suites=rg.suites if report.cases or report.metrics else {},
-            git_commit=git_commit(rg.root),
+            git_commit=commit,
             incomplete=list(dict.fromkeys(self._incomplete)),
         )
         report.history = self._history.block
@@ -217,22 +216,14 @@ class Controller:
         model: dict[str, Any] = {
             k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]
         }
-        written: set[str] = set()
-        for record in self._report.metrics.values():
-            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
-                continue
-            if record.task_result.task in written or record.outcome not in ("passed", "failed"):
-                continue
-            written.add(record.task_result.task)
-            results.append(rg.baselines.plan_benchmark(record.task_result.to_json(), model))
+        for result in self._report.task_results(keep=lambda r: r.outcome in ("passed", "failed")):
+            results.append(rg.baselines.plan_benchmark(result.to_json(), model))
         for name, suite in rg.suites.items():
             case_ids = [case.id for case in suite.cases]
             cases = {
                 r.id: CaseBaseline.of(r) for r in self._report.cases.values() if r.suite == name
             }
-            # Human metrics store nothing: their no-drop test pairs the reviews of the
-            # baseline's answers (fixtures/reviews/), kept by answer hash.
-            stored = {s.name for s in suite.metrics if not isinstance(s.metric, HumanMetric)}
+            stored = {s.name for s in suite.metrics if s.in_baseline}
             metrics = {
                 r.metric: MetricBaseline.of(r, case_ids)
                 for r in self._report.metrics.values()

@@ -128,10 +128,10 @@ class IsolationUnderTest:
         self._node = node
 
     def assert_meets_bar(self) -> None:
-        report = self._session.isolation
-        self._node.stash[RECORD_KEY] = report.record(self.ref.suite)
-        if report.of_suite(self.ref.suite):
-            _fail(report.message(self.ref.suite))
+        record = self._session.isolation.record(self.ref.suite)
+        self._node.stash[RECORD_KEY] = record
+        if not record.passed:
+            _fail(record.message)
 
 
 def _fail(message: str) -> NoReturn:

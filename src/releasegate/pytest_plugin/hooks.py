@@ -27,7 +27,6 @@ from ..engine.session import (
 )
 from ..exceptions import ReleasegateError
 from ..reports.writers import RunReport, check_writable
-from ..review.metrics import HumanMetric
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -277,9 +276,7 @@ def _metric_params(session: ReleaseSession) -> list[Any]:
             marks: list[Any] = []
             if session.update_baseline:
                 marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None or (
-                spec.name not in baseline.metrics and not isinstance(spec.metric, HumanMetric)
-            ):  # a human metric pairs the reviews of the baseline's answers instead
+            elif baseline is None or (spec.name not in baseline.metrics and spec.in_baseline):
                 marks.append(
                     pytest.mark.skip(
                         reason=f"no baseline value for {suite.name}::{spec.name}; "

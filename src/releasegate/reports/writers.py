@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from .records import (
     HistoryBlock,
     ReviewSummary,
     RunRecord,
+    TaskResult,
     UnjudgedTest,
 )
 
@@ -142,15 +143,29 @@ class RunReport:
             key=lambda t: (t.key, t.when),
         )
 
-    def record(self, *, settings: Mapping[str, Any], root: Path) -> RunRecord:
-        """The run as ``results.json`` holds it (benchmark results go to their own files)."""
+    def task_results(
+        self, keep: Callable[[BenchmarkRecord], bool] = lambda record: True
+    ) -> Iterator[TaskResult]:
+        """Each benchmark task's result once (a task reports several metrics), from the first
+        of its records that *keep* accepts."""
+        seen: set[str] = set()
+        for record in self.metrics.values():
+            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
+                continue
+            if record.task_result.task not in seen and keep(record):
+                seen.add(record.task_result.task)
+                yield record.task_result
+
+    def record(self, *, settings: Mapping[str, Any], commit: str | None) -> RunRecord:
+        """The run as ``results.json`` holds it (benchmark results go to their own files);
+        *commit* is the project's git commit (:func:`git_commit`)."""
         finished = time.time()
         return RunRecord(
             run_id=self.run_id,
             started=iso_time(self.started),
             finished=iso_time(finished),
             duration_seconds=round(finished - self.started, 3),
-            git_commit=git_commit(root),
+            git_commit=commit,
             settings=dict(settings),
             models=self.models,
             totals={o: self.totals[o] for o in _ordered(self.totals)},
@@ -169,7 +184,7 @@ class RunReport:
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
         """Write ``results.json`` and ``summary.md``; point ``latest`` here; return the folder."""
-        return self.write_record(self.record(settings=settings, root=root))
+        return self.write_record(self.record(settings=settings, commit=git_commit(root)))
 
     def write_record(self, run: RunRecord) -> Path:
         """:meth:`write` of a :meth:`record` already made (the controller keeps it, to build
@@ -186,14 +201,7 @@ class RunReport:
 
     def _write_benchmark_samples(self) -> None:
         """``general/<task>.json``: each benchmark question with the model's answer and score."""
-        written: set[str] = set()
-        for record in self.metrics.values():
-            if not isinstance(record, BenchmarkRecord) or record.task_result is None:
-                continue
-            result = record.task_result
-            if result.task in written:
-                continue
-            written.add(result.task)
+        for result in self.task_results():
             folder = self.directory / "general"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{result.task}.json").write_text(
