@@ -108,6 +108,7 @@ def test_complete_update_replaces_the_file_whole(project: pytest.Pytester) -> No
             "1 baseline file(s) replaced whole (written atomically)",
         ]
     )
+    assert result.stdout.str().count("baseline updated: ") == 1  # said once, not repeated
     document = json.loads(baseline_path(project).read_text(encoding="utf-8"))
     assert set(document["cases"]) == {c["id"] for c in CASES}  # "gone" is gone
     assert set(document["metrics"]) == {"accuracy", "rougeL"}  # "bleu" is not kept

@@ -316,13 +316,6 @@ class Controller:
             if not self._session.update_baseline:
                 write("record them with --update-baseline once reviewed")
         self._summarise_baselines(write)
-        if self._baseline_results:
-            write("")
-            for result in self._baseline_results:
-                line = f"baseline {result.action}: {result.path}"
-                if result.removed_cases:
-                    line += f" ({len(result.removed_cases)} unused case entries removed)"
-                write(line)
         loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
         write(
             "model weights loaded by: " + ", ".join(loaded_by)
