@@ -16,13 +16,19 @@ from functools import cached_property
 from typing import Any
 
 from ..exceptions import ConfigError
+from .texts import TEXTS
 
 __all__ = ["DEFAULT_RUBRIC", "Criterion", "Rubric", "Scale", "parse_rubric"]
 
 _RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
 
-PASS_WORDS = {"pass": 1.0, "fail": 0.0, "通过": 1.0, "不通过": 0.0}
-"""The words a pass/fail cell accepts (in any case), and the score each stands for."""
+PASS_WORDS = {
+    word.lower(): score
+    for texts in TEXTS.values()
+    for word, score in ((texts["pass"], 1.0), (texts["fail"], 0.0))
+}
+"""The words a pass/fail cell accepts (in any case), and the score each stands for: the words
+the sheet's drop-down offers, in every language it is written in."""
 
 
 @dataclass(frozen=True)
