@@ -92,6 +92,8 @@ class _Sheet:
     """Cell values, every row (formulas as their text, or the results saved with them)."""
     others: tuple[str, ...]
     """The workbook's other worksheets, in tab order."""
+    hidden: frozenset[str]
+    """The workbook's hidden worksheets."""
 
 
 def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) -> _Sheet:
@@ -126,7 +128,12 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
                 ) from None
             title = str(worksheet.title)
             others = tuple(str(w.title) for w in workbook.worksheets if str(w.title) != title)
-            return _Sheet(title, raw_rows, others)
+            hidden = frozenset(
+                str(w.title)
+                for w in workbook.worksheets
+                if getattr(w, "sheet_state", "visible") != "visible"
+            )
+            return _Sheet(title, raw_rows, others, hidden)
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
@@ -155,11 +162,16 @@ def read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
     ]
     other_sheets = ""
     if sheet is None and loaded.others:
-        # the first sheet is read by default; the cases may well be on another one
-        listed = ", ".join(f"'{name}'" for name in loaded.others)
-        example = loaded.others[0].replace("'", "''")
+        # the first visible sheet is read by default; the cases may well be on another one
+        listed = ", ".join(
+            f"'{name}'" + (" (hidden)" if name in loaded.hidden else "") for name in loaded.others
+        )
+        example = next(
+            (name for name in loaded.others if name not in loaded.hidden), loaded.others[0]
+        ).replace("'", "''")
+        first = "first visible sheet" if loaded.hidden else "first sheet"
         other_sheets = (
-            f"the workbook's first sheet, '{title}', is read unless the manifest names another; "
+            f"the workbook's {first}, '{title}', is read unless the manifest names another; "
             f"its other sheets are {listed}: if the cases are on one of them, set it in the "
             f"manifest, like sheet: '{example}'"
         )
@@ -167,7 +179,7 @@ def read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
         records, path=path, column=_column_letter, unsaved=unsaved, other_sheets=other_sheets
     )
     if not rows and other_sheets:
-        raise GoldenFileError(f"no cases on the first sheet: {other_sheets}", path=path)
+        raise GoldenFileError(f"no cases on the {first}: {other_sheets}", path=path)
     return rows
 
 
@@ -177,7 +189,9 @@ def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
         worksheets = list(workbook.worksheets)
         if not worksheets:
             raise GoldenFileError("the workbook has no worksheets", path=path)
-        return worksheets[0]
+        # a hidden sheet in front (the lists behind drop-downs) is not what its author sees first
+        visible = [w for w in worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        return (visible or worksheets)[0]
     if sheet not in names:
         listed = ", ".join(f"'{name}'" for name in names) or "none"
         close = [name for name in names if name.casefold() == str(sheet).casefold()]
