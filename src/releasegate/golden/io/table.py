@@ -15,7 +15,7 @@ from ...reports.display import shorten
 from .jsonl import DuplicateKeyError, parse_json
 from .rows import JSON_CELL_FIELDS, KNOWN_FIELDS, REQUIRED_FIELDS, CaseRow
 
-__all__ = ["UnsavedFormula", "table_rows"]
+__all__ = ["BadCell", "header_name", "table_rows"]
 
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -29,13 +29,11 @@ TITLE_ROWS = 5
 
 
 @dataclass(frozen=True)
-class UnsavedFormula:
-    """A workbook cell that holds a formula but no saved result.
-
-    Excel and LibreOffice store each formula's result beside it when they save; a workbook
-    written by a script (openpyxl, pandas) stores only the formula, and a reader that does not
-    calculate sees an empty cell. Reading it as empty would lose data silently, so it is an error
-    of its own.
+class BadCell:
+    """A workbook cell whose value cannot be read as its author sees it: a formula without a
+    saved result (a script wrote the workbook and nothing calculated it), an error value like
+    ``#N/A``, or a number format that cannot be shown faithfully. Reading any of them as empty
+    or as its raw value would load text its author never saw, so each is an error of its own.
     """
 
     sheet: str
@@ -43,7 +41,8 @@ class UnsavedFormula:
     """The cell's reference, like ``B7``."""
     column: int
     """0-based column index."""
-    formula: str
+    problem: str
+    """What is wrong and what to do, following "sheet 'Cases', cell B7 "."""
 
 
 def _is_blank(cells: Sequence[str | None]) -> bool:
@@ -239,12 +238,12 @@ def table_rows(
     *,
     path: Path,
     column: Callable[[int], str],
-    unsaved: Mapping[int, UnsavedFormula] | None = None,
+    bad_cells: Mapping[int, BadCell] | None = None,
     other_sheets: str = "",
 ) -> list[CaseRow]:
-    """Rows by the header and cell conventions; *unsaved* (workbooks) holds, by row number, the
-    first cell of a row that has a formula without a saved result; *other_sheets* (workbooks)
-    is added to a header that names no case columns.
+    """Rows by the header and cell conventions; *bad_cells* (workbooks) holds, by row number,
+    the first cell of a row that cannot be read as shown (:class:`BadCell`); *other_sheets*
+    (workbooks) is added to a header that names no case columns.
 
     The header is the first non-blank row, or the first row that names a case column below a
     title block (:func:`_find_header`); a row below it that repeats it is skipped."""
@@ -253,8 +252,8 @@ def table_rows(
     rows: list[CaseRow] = []
     header: _Header | None = None
     for index, (line, cells) in enumerate(records):
-        if unsaved and line in unsaved:
-            raise _unsaved_formula_error(unsaved[line], header, path=path, line=line)
+        if bad_cells and line in bad_cells:
+            raise _bad_cell_error(bad_cells[line], header, path=path, line=line)
         if found is None or _is_blank(cells) or index < found[1]:
             continue
         if index == found[1]:
@@ -282,17 +281,14 @@ def table_rows(
     return rows
 
 
-def _unsaved_formula_error(
-    found: UnsavedFormula, header: _Header | None, *, path: Path, line: int
+def _bad_cell_error(
+    found: BadCell, header: _Header | None, *, path: Path, line: int
 ) -> GoldenFileError:
     field = None
     if header is not None and found.column < len(header.names):
         field = header.names[found.column]
     return GoldenFileError(
-        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({shorten(found.formula, 60)}) "
-        "without a saved result: the workbook was saved by a program that does not calculate "
-        "formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice and save "
-        "it, or replace the formulas by their values (copy, then paste values only)",
+        f"sheet '{found.sheet}', cell {found.cell} {found.problem}",
         path=path,
         line=line,
         field=field,
