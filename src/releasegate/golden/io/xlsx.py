@@ -27,7 +27,9 @@ from .table import BadCell, table_rows
 
 __all__ = ["read_xlsx"]
 
-_VALUE_TAGS = (b"<v>", b"<v ", b"<is>", b"<is ", b"<f>", b"<f ")
+_VALUE_TAGS = (b"<v", b"<is", b"<f")
+"""The starts of a cell's value, inline text and formula (no other element of a sheet's rows
+starts so)."""
 _ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _ERRORS = "#N/A, #REF!, #VALUE!, #DIV/0!, #NAME?, #NUM!, #NULL!"
@@ -63,6 +65,9 @@ def _layout(xml: bytes) -> _Layout:
     ranges. Anything this cannot tell (a writer that omits row numbers) means: read every row."""
     from openpyxl.utils import column_index_from_string
 
+    opening = xml.find(b"sheetData")
+    if opening > 0 and xml[opening - 1 : opening] == b":":
+        return _Layout(None, ())  # a writer that prefixes the elements: read as openpyxl does
     merges: list[tuple[int, int, int, int]] = []
     end = xml.rfind(b"sheetData>")
     for match in _MERGE.finditer(xml, max(end, 0)):
