@@ -81,3 +81,41 @@ def assert_well_formed(cases: Sequence[GoldenCase], path: Path) -> None:
         assert case.source.startswith(f"{path}:")
         int(case.source.rsplit(":", 1)[1])
         assert not set(case.extra) & {"id", "input", "expected", "tags", "check"}
+
+
+def make_formatted_down_workbook(path: Path, *, last_row: int = 1_048_576) -> Path:
+    """A workbook with a header and 4 cases (5 real rows) on a sheet formatted down to
+    *last_row*, as Excel saves one whose whole rows were given a fill: every row from 6 on is
+    stored, styled and empty (``<row r="7" s="1" customFormat="1">`` with styled empty cells).
+    The sheet XML is streamed into the archive, so a million rows take seconds, not memory."""
+    import zipfile
+
+    rows = [
+        ["id", "input", "expected"],
+        *([f"q{n}", f"Question {n}?", f"Answer {n}"] for n in range(1, 5)),
+    ]
+    make_workbook(path, {"Cases": rows})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Cases"]["A1"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    workbook.save(path)  # style 1 now exists: a yellow fill
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members.pop("xl/worksheets/sheet1.xml").decode("utf-8")
+    head, tail = sheet.split("</sheetData>")
+    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:C{last_row}"/>', head)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as stream:
+            stream.write(head.encode("utf-8"))
+            chunk: list[str] = []
+            for number in range(6, last_row + 1):
+                chunk.append(
+                    f'<row r="{number}" s="1" customFormat="1"><c r="A{number}" s="1"/>'
+                    f'<c r="B{number}" s="1"/><c r="C{number}" s="1"/></row>'
+                )
+                if len(chunk) == 10_000:
+                    stream.write("".join(chunk).encode("utf-8"))
+                    chunk = []
+            stream.write(("".join(chunk) + "</sheetData>" + tail).encode("utf-8"))
+    return path

@@ -21,17 +21,23 @@ semicolon or tab) that splits the header into the most known column names; on a 
 
 Spreadsheet (CSV/TSV/XLSX) cell conventions:
 
-* the first non-blank row is the header; column names are stripped and ``id``, ``input``,
-  ``expected``, ``tags`` and ``check`` are matched case-insensitively; other columns go to
-  ``extra``;
+* the header is the first non-blank row, or the first row that names ``id``, ``input`` or
+  ``expected`` below a title block (at most 5 rows of at most 2 filled cells, none a case
+  column); any other row above it is refused; column names lose surrounding white space and
+  zero-width characters (U+200B-U+200D, U+2060, U+FEFF), ``id``, ``input``, ``expected``,
+  ``tags`` and ``check`` are matched case-insensitively; other columns go to ``extra``; a row
+  that repeats the header is skipped, one naming the case columns in another order refused;
 * blank rows are skipped, empty cells are missing values, and cell text is stripped (leading or
   trailing white space is invisible in a spreadsheet and almost never meant);
 * an ``input``, ``expected`` or ``check`` cell that starts with ``[`` or ``{`` and parses as JSON is
   taken as JSON (chat messages, a list of answers, a JSON object, a check with parameters);
 * ``tags`` are split on commas, semicolons (ASCII or full-width) and white space (or given as a JSON
   list of strings);
-* in workbooks, whole numbers stored as floats become integers (id ``7.0`` -> ``"7"``) and dates
-  become ISO strings.
+* workbooks: the first visible sheet unless the manifest names one; every cell as the sheet
+  shows it by its number format (:mod:`.cells`: ``15%``, ``10:30``, ``12.3``, ``TRUE``, dates by
+  their format, Excel's locale-dependent short date as ISO ``2024-05-01``); a cell merged over
+  several rows belongs to each; error values (``#N/A``), formulas without a saved result and
+  number formats that cannot be shown are refused naming the cell.
 """
 
 from __future__ import annotations

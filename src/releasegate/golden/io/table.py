@@ -15,19 +15,25 @@ from ...reports.display import shorten
 from .jsonl import DuplicateKeyError, parse_json
 from .rows import JSON_CELL_FIELDS, KNOWN_FIELDS, REQUIRED_FIELDS, CaseRow
 
-__all__ = ["UnsavedFormula", "table_rows"]
+__all__ = ["BadCell", "header_name", "table_rows"]
 
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+"""Zero-width characters (and a BOM) that a header cell may carry unseen, from a copy-paste or
+a file joined to another: never part of a column's name."""
+TITLE_CELLS = 2
+"""A row above the header is a title (``Support FAQ``; ``Owner:`` | ``support team``) when it has
+at most this many filled cells and names no case column."""
+TITLE_ROWS = 5
+"""At most this many title rows are passed over above the header; more is not a title block."""
 
 
 @dataclass(frozen=True)
-class UnsavedFormula:
-    """A workbook cell that holds a formula but no saved result.
-
-    Excel and LibreOffice store each formula's result beside it when they save; a workbook
-    written by a script (openpyxl, pandas) stores only the formula, and a reader that does not
-    calculate sees an empty cell. Reading it as empty would lose data silently, so it is an error
-    of its own.
+class BadCell:
+    """A workbook cell whose value cannot be read as its author sees it: a formula without a
+    saved result (a script wrote the workbook and nothing calculated it), an error value like
+    ``#N/A``, or a number format that cannot be shown faithfully. Reading any of them as empty
+    or as its raw value would load text its author never saw, so each is an error of its own.
     """
 
     sheet: str
@@ -35,11 +41,36 @@ class UnsavedFormula:
     """The cell's reference, like ``B7``."""
     column: int
     """0-based column index."""
-    formula: str
+    problem: str
+    """What is wrong and what to do, following "sheet 'Cases', cell B7 "."""
 
 
 def _is_blank(cells: Sequence[str | None]) -> bool:
     return all(cell is None or not cell.strip() for cell in cells)
+
+
+def header_name(raw: str | None) -> str:
+    """A header cell as a column name: without surrounding white space or zero-width characters,
+    and a known field's name in lowercase (``" ID\u200b"`` -> ``"id"``); ``""`` for no name."""
+    name = (raw or "").translate(_INVISIBLE).strip()
+    return name.casefold() if name.casefold() in KNOWN_FIELDS else name
+
+
+def _names(cells: Sequence[str | None]) -> list[str | None]:
+    """A row's cells as column names, None for an empty cell, without trailing empty cells."""
+    names = [header_name(cell) or None for cell in cells]
+    while names and names[-1] is None:
+        names.pop()
+    return names
+
+
+def _names_a_case_column(cells: Sequence[str | None]) -> bool:
+    return any(name in REQUIRED_FIELDS for name in _names(cells))
+
+
+def _is_title(cells: Sequence[str | None]) -> bool:
+    names = [name for name in _names(cells) if name is not None]
+    return len(names) <= TITLE_CELLS and not any(name in KNOWN_FIELDS for name in names)
 
 
 @dataclass(frozen=True)
@@ -59,12 +90,10 @@ def _parse_header(
     names: list[str | None] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(cells):
-        name = (raw or "").strip().lstrip("\ufeff").strip()
+        name = header_name(raw)
         if not name:
             names.append(None)
             continue
-        if name.lower() in KNOWN_FIELDS:
-            name = name.lower()
         if name in seen:
             raise GoldenFileError(
                 f"the header row names the column '{name}' twice ({column(seen[name])} and "
@@ -91,7 +120,84 @@ def _parse_header(
                 line=line,
                 field=required,
             )
+    while names and names[-1] is None:
+        names.pop()
     return _Header(names=tuple(names), line=line)
+
+
+def _find_header(
+    records: Sequence[tuple[int, Sequence[str | None]]],
+    *,
+    path: Path,
+    column: Callable[[int], str],
+    other_sheets: str,
+) -> tuple[_Header, int] | None:
+    """The header row and its index in *records*: the first non-blank row, or the first row that
+    names a case column below a title block (at most :data:`TITLE_ROWS` rows of at most
+    :data:`TITLE_CELLS` filled cells each, none a case column). None for a table with no
+    non-blank row. Rows above the header that are not clearly a title are refused: whatever they
+    hold would be silently dropped."""
+    filled = [index for index, (_, cells) in enumerate(records) if not _is_blank(cells)]
+    if not filled:
+        return None
+    first_line, first_cells = records[filled[0]]
+    titles: list[int] = []
+    for index in filled:
+        line, cells = records[index]
+        if _names_a_case_column(cells):
+            if titles and (
+                len(titles) > TITLE_ROWS or not all(_is_title(records[i][1]) for i in titles)
+            ):
+                break
+            header = _parse_header(
+                cells, path=path, line=line, column=column, other_sheets=other_sheets
+            )
+            return header, index
+        titles.append(index)
+        if not _is_title(cells):
+            break
+    later = next((i for i in filled if i > filled[0] and _names_a_case_column(records[i][1])), None)
+    if later is not None:
+        line = records[later][0]
+        if len(titles) > TITLE_ROWS:
+            why = f"there are {len(titles)} rows above it (a title block has at most {TITLE_ROWS})"
+        else:
+            bad_line, bad_cells = next(records[i] for i in titles if not _is_title(records[i][1]))
+            shown = ", ".join(
+                f"'{shorten(name, 30)}'" for name in _names(bad_cells) if name is not None
+            )
+            why = f"line {bad_line} above it is not a title: it has {shown}"
+        raise GoldenFileError(
+            f"line {line} looks like the header row, but {why}; rows above the header are read "
+            f"only as a title (at most {TITLE_ROWS} rows of at most {TITLE_CELLS} filled cells, "
+            "none named id, input or expected): delete the rows above the header, or move them "
+            "below the table",
+            path=path,
+            line=first_line if len(titles) > TITLE_ROWS else bad_line,
+        )
+    # no row names a case column: the first row was meant as the header
+    _parse_header(first_cells, path=path, line=first_line, column=column, other_sheets=other_sheets)
+    raise AssertionError("unreachable: a header without case columns raises")  # pragma: no cover
+
+
+def _repeats_header(cells: Sequence[str | None], header: _Header, *, path: Path, line: int) -> bool:
+    """Whether a row below the header repeats it (two exports pasted one under the other): True
+    for the same names in the same columns, which is skipped; a row that names the case columns
+    in another order is refused, as its rows' columns would be misread."""
+    names = _names(cells)
+    if tuple(names) == header.names:
+        return True
+    if not all(name in names for name in REQUIRED_FIELDS):
+        return False
+    shown = ", ".join(name or "(empty)" for name in names)
+    expected = ", ".join(name or "(empty)" for name in header.names)
+    raise GoldenFileError(
+        f"this row repeats the header row (line {header.line}) with other columns ({shown} "
+        f"instead of {expected}): two tables pasted one under the other? Put the columns of the "
+        "rows below in the same order as the header row and delete this row",
+        path=path,
+        line=line,
+    )
 
 
 def _split_tags(text: str) -> list[str] | None:
@@ -132,23 +238,29 @@ def table_rows(
     *,
     path: Path,
     column: Callable[[int], str],
-    unsaved: Mapping[int, UnsavedFormula] | None = None,
+    bad_cells: Mapping[int, BadCell] | None = None,
     other_sheets: str = "",
 ) -> list[CaseRow]:
-    """Rows by the header and cell conventions; *unsaved* (workbooks) holds, by row number, the
-    first cell of a row that has a formula without a saved result; *other_sheets* (workbooks)
-    is added to a header that names no case columns."""
-    header: _Header | None = None
+    """Rows by the header and cell conventions; *bad_cells* (workbooks) holds, by row number,
+    the first cell of a row that cannot be read as shown (:class:`BadCell`); *other_sheets*
+    (workbooks) is added to a header that names no case columns.
+
+    The header is the first non-blank row, or the first row that names a case column below a
+    title block (:func:`_find_header`); a row below it that repeats it is skipped."""
+    records = list(records)
+    found = _find_header(records, path=path, column=column, other_sheets=other_sheets)
     rows: list[CaseRow] = []
-    for line, cells in records:
-        if unsaved and line in unsaved:
-            raise _unsaved_formula_error(unsaved[line], header, path=path, line=line)
-        if _is_blank(cells):
+    header: _Header | None = None
+    for index, (line, cells) in enumerate(records):
+        if bad_cells and line in bad_cells:
+            raise _bad_cell_error(bad_cells[line], header, path=path, line=line)
+        if found is None or _is_blank(cells) or index < found[1]:
             continue
-        if header is None:
-            header = _parse_header(
-                cells, path=path, line=line, column=column, other_sheets=other_sheets
-            )
+        if index == found[1]:
+            header = found[0]
+            continue
+        assert header is not None
+        if _repeats_header(cells, header, path=path, line=line):
             continue
         data: dict[str, Any] = {}
         for index, raw in enumerate(cells):
@@ -169,17 +281,14 @@ def table_rows(
     return rows
 
 
-def _unsaved_formula_error(
-    found: UnsavedFormula, header: _Header | None, *, path: Path, line: int
+def _bad_cell_error(
+    found: BadCell, header: _Header | None, *, path: Path, line: int
 ) -> GoldenFileError:
     field = None
     if header is not None and found.column < len(header.names):
         field = header.names[found.column]
     return GoldenFileError(
-        f"sheet '{found.sheet}', cell {found.cell} holds a formula ({shorten(found.formula, 60)}) "
-        "without a saved result: the workbook was saved by a program that does not calculate "
-        "formulas (a script, e.g. openpyxl or pandas). Open it in Excel or LibreOffice and save "
-        "it, or replace the formulas by their values (copy, then paste values only)",
+        f"sheet '{found.sheet}', cell {found.cell} {found.problem}",
         path=path,
         line=line,
         field=field,
