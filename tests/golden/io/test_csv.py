@@ -60,8 +60,12 @@ def test_csv_encodings_give_identical_cases(tmp_path: Path) -> None:
         "utf-8-bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
         "utf-8": text.encode("utf-8"),
     }
+    # three rows of GBK are too short to tell from Big5 or Korean: the manifest names it
+    encodings = {"gbk": "gbk", "utf-8-bom": "auto", "utf-8": "auto"}
     loaded = {
-        name: load_cases(write(tmp_path / name / "faq.csv", data), suite="zh")
+        name: load_cases(
+            write(tmp_path / name / "faq.csv", data), suite="zh", encoding=encodings[name]
+        )
         for name, data in variants.items()
     }
     assert without_source(loaded["gbk"]) == without_source(loaded["utf-8-bom"])
@@ -89,8 +93,8 @@ def test_declared_wrong_encoding(tmp_path: Path) -> None:
     error = raises(path, encoding="utf-8")
     assert str(error) == (
         f"{path}, line 2: cannot be read as utf-8 (byte 0xbc is not valid utf-8): the file looks "
-        "like gb18030 (GBK, as Chinese-locale Excel saves CSV): set 'encoding: gb18030' (or "
-        "'encoding: auto') in the manifest"
+        "like gb18030 (GBK, Simplified Chinese, as Chinese-locale Excel saves CSV): set "
+        "'encoding: gb18030' in the manifest"
     )
     assert (error.line, error.field) == (2, None)
 
@@ -108,9 +112,11 @@ def test_unknown_encoding(tmp_path: Path) -> None:
 def test_csv_neither_utf8_nor_gb18030(tmp_path: Path) -> None:
     path = write(tmp_path / "faq.csv", b"id,input,expected\n1,a,b\n2,\xff\xff,c\n")
     assert str(raises(path)) == (
-        f"{path}, line 3: cannot be decoded (byte 0xff is not valid utf-8): it is neither UTF-8 "
-        "nor GB18030/GBK: save it from Excel as 'CSV UTF-8', or set 'encoding:' in the manifest "
-        "to its encoding"
+        f"{path}, line 3: the file is not UTF-8 (byte 0xff on this line is not valid UTF-8) and "
+        "its encoding is not certain: it reads as cp1252 (Windows-1252, Western European), "
+        "cp1251 (Cyrillic) or cp1250 (Central European). Open it, see which shows the text "
+        "right, and write that in the manifest, e.g. the line 'encoding: cp1252'; or save the "
+        "file from its program as UTF-8 ('CSV UTF-8' in Excel)"
     )
 
 
@@ -165,8 +171,11 @@ def test_text_tables_with_any_byte_order_mark(
 def test_tab_separated_files_without_a_byte_order_mark(tmp_path: Path) -> None:
     # Excel's "Text (Tab delimited)" in a Chinese locale: GBK, tabs, commas inside cells
     text = "id\tinput\texpected\ttags\r\nq1\t你好，在吗？\t在, 您好\tsmoke, zh\r\n"
-    for name, data in (("a.txt", text.encode("gbk")), ("b.tsv", text.encode("utf-8"))):
-        (case,) = load_cases(write(tmp_path / name, data), suite="zh")
+    for name, data, encoding in (
+        ("a.txt", text.encode("gbk"), "gbk"),  # one row of GBK is too short to detect
+        ("b.tsv", text.encode("utf-8"), "auto"),
+    ):
+        (case,) = load_cases(write(tmp_path / name, data), suite="zh", encoding=encoding)
         assert (case.input, case.expected, case.tags) == (
             "你好，在吗？",
             "在, 您好",

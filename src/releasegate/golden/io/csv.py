@@ -59,7 +59,7 @@ def _csv_problem(exc: csv.Error) -> str:
 def read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
     """A delimited text table: ``.csv``, or ``.tsv``/``.txt`` (tab-separated, as Excel's "Text"
     and "Unicode Text" exports write them)."""
-    text = decode(data, encoding, path, gb18030_fallback=True)
+    text = decode(data, encoding, path, detect=True)
     tab_first = path.suffix.lower() in TAB_SUFFIXES or bom_encoding(data) in ("utf-16", "utf-32")
     delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

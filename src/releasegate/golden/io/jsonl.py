@@ -39,7 +39,7 @@ def parse_json(text: str) -> Any:
 
 def read_jsonl(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
     """Every non-blank line as one row; a line that is not one JSON object is an error."""
-    text = decode(data, encoding, path, gb18030_fallback=False)
+    text = decode(data, encoding, path, detect=False)
     rows: list[CaseRow] = []
     for number, line in enumerate(LINE_BREAK.split(text), start=1):
         if not line.strip():
