@@ -309,3 +309,50 @@ def test_json_cell_of_the_wrong_shape_says_it_was_read_as_json(tmp_path: Path) -
         'answers holds only strings (write numbers in quotes, like "42") (the cell starts with '
         "'[' or '{' and is valid JSON, so it is read as JSON)"
     )
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_excel_sep_line_names_the_delimiter(tmp_path: Path, delimiter: str) -> None:
+    # the line names the delimiter even where the header would suggest another
+    d = delimiter
+    other = "," if d != "," else ";"
+    content = (
+        f"sep={d}\r\nid{d}input{d}expected\r\n1{d}a{other} b{d}c\r\n"
+        f'2{d}"two\r\nlines"{d}e\r\n3{d}f{d}\r\n'
+    )
+    path = write(tmp_path / "faq.csv", codecs.BOM_UTF8 + content.encode())
+    rows = read_rows(path)
+    assert [row.line for row in rows] == [3, 4, 6]  # the sep= line still counts
+    assert rows[0].data == {"id": "1", "input": f"a{other} b", "expected": "c"}
+    assert rows[1].data["input"] == "two\r\nlines"
+    assert str(raises(path)) == (
+        f"{path}, line 6, field 'expected': required field missing: every case needs the "
+        "answer it expects"
+    )
+
+
+def test_excel_sep_line_is_case_insensitive_and_must_name_a_separator(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.csv", "SEP=;\nid;input;expected\n1;a,b;c\n")
+    (case,) = load_cases(path, suite="demo")
+    assert (case.input, case.source) == ("a,b", f"{path}:3")
+    path = write(tmp_path / "bad.csv", "sep=x\nid,input,expected\n1,a,c\n")
+    assert str(raises(path)) == (
+        f"{path}, line 1: the first line names the delimiter 'x' ('sep=' as Excel writes it), "
+        "which cannot separate cells: write 'sep=,', 'sep=;' or 'sep=' and a tab, or remove the "
+        "line"
+    )
+
+
+def test_a_cell_of_200000_characters_loads(tmp_path: Path) -> None:
+    document = ("长文档需要总结。" + "A long document to summarise. ") * 5_300
+    assert len(document) > 200_000
+    buffer = io.StringIO()
+    import csv
+
+    csv.writer(buffer).writerows(
+        [["id", "input", "expected"], ["1", document, "总结"], ["2", "b", "c"]]
+    )
+    path = write(tmp_path / "faq.csv", buffer.getvalue())
+    first, second = load_cases(path, suite="demo")
+    assert first.input == document.strip()
+    assert second.source == f"{path}:3"
