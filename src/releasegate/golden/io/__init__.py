@@ -37,6 +37,8 @@ Spreadsheet (CSV/TSV/XLSX) cell conventions:
 from __future__ import annotations
 
 import dataclasses
+import io
+import zipfile
 from pathlib import Path
 
 from ...exceptions import GoldenFileError
@@ -77,6 +79,8 @@ def read_rows(
             path=path,
         )
     data = read_bytes(path)
+    if suffix != ".xlsx":
+        _refuse_a_workbook(path, data)
     if suffix == ".jsonl":
         return read_jsonl(path, data, encoding)
     if suffix in (".csv", *TAB_SUFFIXES):
@@ -114,3 +118,42 @@ def load_cases(
         case if case.test_id == test_id else dataclasses.replace(case, test_id=test_id)
         for case, test_id in zip(cases, test_ids, strict=True)
     ]
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _refuse_a_workbook(path: Path, data: bytes) -> None:
+    """A workbook renamed to a text file's name (``cases.csv`` that is really an ``.xls``) is
+    refused saying what it is: decoded as text it is noise, or worse, a few rows of it."""
+    todo = (
+        "open it in Excel and save it as 'CSV UTF-8', or as 'Excel Workbook (.xlsx)' named .xlsx "
+        "and point 'cases:' in the manifest at it"
+    )
+    if data.startswith(_OLE2_MAGIC):
+        raise GoldenFileError(
+            f"this is not a text file but an Excel 97-2003 workbook (.xls) or a password-"
+            f"protected workbook (an OLE2 compound file) named {path.suffix}: {todo}",
+            path=path,
+        )
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = []
+        if any(name.startswith("xl/") for name in names):
+            message = (
+                f"this is not a text file but an Excel workbook (.xlsx, a zip file) named "
+                f"{path.suffix}: rename it to .xlsx and point 'cases:' in the manifest at it, or "
+                "open it in Excel and save it as 'CSV UTF-8'"
+            )
+        else:
+            message = (
+                "this is not a text file but a zip archive: unpack it and point 'cases:' in the "
+                "manifest at the case file inside"
+            )
+        raise GoldenFileError(
+            message,
+            path=path,
+        )
