@@ -156,3 +156,35 @@ def test_byte_order_marks_still_decide_short_files(tmp_path: Path, bom: bytes, c
     text = table(ZH, 1).replace(",", "\t")
     (case,) = load_cases(write(tmp_path / "faq.txt", bom + text.encode(codec)), suite="x")
     assert (case.id, case.input, case.source) == ("q0", ZH[0][0], f"{tmp_path / 'faq.txt'}:2")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_refused_not_read_as_utf8(
+    tmp_path: Path, codec: str
+) -> None:
+    # valid UTF-8 byte for byte (NUL is ASCII), but read so the header is "i\0d\0..."
+    text = table(ZH, 1).replace(",", "\t")
+    path = write(tmp_path / "faq.txt", text.encode(codec))
+    assert str(raises(path)) == (
+        f"{path}: the file holds NUL bytes between its letters: it is UTF-16 without a byte order "
+        f"mark; write the line 'encoding: {codec}' in the manifest, or save the file as UTF-8 "
+        "('CSV UTF-8' in Excel)"
+    )
+    (case,) = load_cases(path, suite="x", encoding=codec)
+    assert case.input == ZH[0][0]
+
+
+def test_a_nul_byte_in_a_text_file_is_refused_at_its_line(tmp_path: Path) -> None:
+    for name in ("faq.csv", "faq.jsonl"):
+        content = (
+            b'{"id": 1, "input": "a", "expected": "b"}\n'
+            b'{"id": 2, "input": "c\x00", "expected": "d"}\n'
+            if name.endswith("jsonl")
+            else b"id,input,expected\n1,a,b\n2,c\x00,d\n"
+        )
+        path = write(tmp_path / name, content)
+        assert str(raises(path)) == (
+            f"{path}, line {2 if name.endswith('jsonl') else 3}: the file holds a NUL byte (0x00) "
+            "on this line, which no text holds: is it a binary file, or damaged? Save it again "
+            "from its program as UTF-8 ('CSV UTF-8' in Excel)"
+        )

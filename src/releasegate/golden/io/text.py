@@ -285,6 +285,29 @@ def _auto_decode(data: bytes, path: Path) -> str:
     )
 
 
+def _refuse_nul_bytes(data: bytes, path: Path) -> None:
+    """NUL bytes are no text anyone typed: most often UTF-16 without its byte order mark (every
+    other byte of ASCII text is NUL), which UTF-8 would read as letters between NULs."""
+    first = data.find(b"\x00")
+    if first < 0:
+        return
+    for codec, nul_at in (("utf-16-le", 1), ("utf-16-be", 0)):
+        every_other_nul = len(data) % 2 == 0 and data[nul_at::2].count(0) > len(data) // 4
+        if every_other_nul and _try_decode(data, codec) is not None:
+            raise GoldenFileError(
+                f"the file holds NUL bytes between its letters: it is UTF-16 without a byte "
+                f"order mark; write the line 'encoding: {codec}' in the manifest, or save the "
+                "file as UTF-8 ('CSV UTF-8' in Excel)",
+                path=path,
+            )
+    raise GoldenFileError(
+        "the file holds a NUL byte (0x00) on this line, which no text holds: is it a binary "
+        "file, or damaged? Save it again from its program as UTF-8 ('CSV UTF-8' in Excel)",
+        path=path,
+        line=_line_of(data, first),
+    )
+
+
 def _guess_encoding(data: bytes) -> tuple[str, bool] | None:
     """What the bytes most likely are, and whether ``auto`` reads them so, for the message of a
     declared encoding that failed; None if nothing reads them."""
@@ -342,6 +365,7 @@ def decode(data: bytes, encoding: str, path: Path, *, detect: bool) -> str:
                 path=path,
                 line=line,
             ) from None
+    _refuse_nul_bytes(data, path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
