@@ -12,6 +12,7 @@ Python, so 10,000 rows are checked in milliseconds, and each says in words what 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -214,6 +215,9 @@ JSON_CELL_FIELDS = tuple(name for name, field in _FIELDS.items() if field.json_c
 """The fields whose spreadsheet cells may hold JSON."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _lone_surrogate(value: object) -> str | None:
     """The first lone UTF-16 surrogate in any text of *value* (keys too), or None.
 
@@ -221,7 +225,8 @@ def _lone_surrogate(value: object) -> str | None:
     as UTF-8, and would crash whatever writes or hashes the case later (reports, the cache key,
     the isolation check)."""
     if isinstance(value, str):
-        return next((char for char in value if "\ud800" <= char <= "\udfff"), None)
+        match = _SURROGATE.search(value)
+        return None if match is None else match.group()
     if isinstance(value, Mapping):
         items: list[object] = [*value.keys(), *value.values()]
     elif isinstance(value, list | tuple):

@@ -156,25 +156,21 @@ def _codec_name(name: str) -> str:
     return "gb18030" if name in _GB_FAMILY else name
 
 
+_ASCII = re.compile("[\x00-\x7f]+")
+_HAN = re.compile("[\u4e00-\u9fff]+")
+
+
 def _utf8_damage(data: bytes) -> tuple[int, int, int]:
     """Multi-byte UTF-8 characters, bytes that are not UTF-8, and the offset of the first of
-    those."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    valid = invalid = 0
-    first: int | None = None
-    offset = 0
-    for char in text:
-        if "\udc80" <= char <= "\udcff":
-            invalid += 1
-            if first is None:
-                first = offset
-            offset += 1
-        else:
-            code = ord(char)
-            size = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-            valid += size > 1
-            offset += size
-    return valid, invalid, first if first is not None else 0
+    those (counted by C-speed decodes: a large file is read in a fraction of a second)."""
+    whole = data.decode("utf-8", errors="ignore")  # the invalid bytes dropped
+    invalid = len(data.decode("utf-8", errors="surrogateescape")) - len(whole)
+    valid = len(whole) - len(whole.encode("ascii", errors="ignore"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return valid, invalid, exc.start
+    return valid, invalid, 0
 
 
 def _detector_matches(data: bytes) -> list[tuple[str, float]]:
@@ -202,16 +198,15 @@ def _gb18030_doubt(data: bytes, matches: list[tuple[str, float]]) -> str | None:
     rival = next((name for name, chaos in matches[1:] if chaos < best_chaos + 0.1), None)
     if best_chaos > 0.05 or rival is not None:
         return f" (GB18030 is likeliest, but {_describe_encoding(rival or 'gb18030')} reads too)"
-    text = data.decode("gb18030")
-    wide = [char for char in text if ord(char) >= 0x80]
-    han = sum(1 for char in wide if "\u4e00" <= char <= "\u9fff")
+    wide = _ASCII.sub("", data.decode("gb18030"))
+    han = len(wide) - len(_HAN.sub("", wide))
     if han < MIN_HAN_FOR_GB18030:
         return (
             f" (GB18030 is likeliest, but {han} Chinese characters are too few to be sure: "
             f"it takes {MIN_HAN_FOR_GB18030})"
         )
-    common = sum(1 for char in wide if _try_decode(char.encode("gb18030"), "gb2312") is not None)
-    if common < 0.95 * len(wide):
+    rare = wide.encode("gb2312", errors="replace").count(b"?")  # no "?" in wide: it is ASCII
+    if rare > 0.05 * len(wide):
         return " (as GB18030 it holds many rare characters, the sign of another encoding)"
     return None
 
