@@ -13,11 +13,25 @@ Whatever the file holds, both raise nothing but
 row number for workbooks) and the field, and says what to do. Neither returns part of a file:
 either every case is read, or an error is raised.
 
-Text tables (``.csv``, ``.tsv``, ``.txt``) are decoded by their byte order mark when they have
-one (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM, tab-separated,
-and is often renamed ``.csv``), else as UTF-8 or GB18030. The delimiter is the one (comma,
-semicolon or tab) that splits the header into the most known column names; on a tie, a tab for
-``.tsv``/``.txt`` files and for UTF-16/UTF-32 text, else a comma.
+Text files are decoded (:mod:`.text`) in the manifest's ``encoding:`` strictly, else by their byte
+order mark (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM,
+tab-separated, and is often renamed ``.csv``), else as UTF-8. A text table that is none of these
+is read as GB18030 only on overwhelming evidence (charset-normalizer ranks it first, with no
+rival reading close, and it holds at least 100 Chinese characters, nearly all common ones);
+otherwise it is refused at the first byte that is not UTF-8, naming the encodings that read it and
+the ``encoding:`` line to write. A file that is UTF-8 but for a few bytes is refused at the first of
+them; a file with NUL bytes (UTF-16 without its BOM, or no text at all) is refused too. JSONL is
+UTF-8 (or its declared encoding), never guessed.
+
+A workbook under a text file's name (an ``.xls``, OLE2, or an ``.xlsx``, zip, named ``.csv``,
+``.tsv``, ``.txt`` or ``.jsonl``) is refused saying what it is. A ``.jsonl`` file that is a JSON
+array or pretty-printed JSON is refused saying so. A lone UTF-16 surrogate anywhere in a row (a
+JSON escape like ``\\ud83d`` without its pair) is refused naming the field.
+
+The delimiter of a text table is the one a first line ``sep=;`` (Excel's convention) names (the
+line is skipped and still counted), else the one (comma, semicolon or tab) that splits the header
+into the most known column names; on a tie, a tab for ``.tsv``/``.txt`` files and for
+UTF-16/UTF-32 text, else a comma. A cell may be as long as the file.
 
 Spreadsheet (CSV/TSV/XLSX) cell conventions:
 
