@@ -188,3 +188,12 @@ def test_a_nul_byte_in_a_text_file_is_refused_at_its_line(tmp_path: Path) -> Non
             "on this line, which no text holds: is it a binary file, or damaged? Save it again "
             "from its program as UTF-8 ('CSV UTF-8' in Excel)"
         )
+
+
+def test_a_declared_encoding_that_reads_nul_characters_is_refused(tmp_path: Path) -> None:
+    text = table([("What time do you open?", "At nine.")], 1).replace(",", "\t")
+    path = write(tmp_path / "faq.txt", text.encode("utf-16-le"))
+    assert str(raises(path, encoding="utf-8")) == (
+        f"{path}, line 1: the file holds a NUL character (U+0000) on this line when read as "
+        "utf-8: is 'encoding:' in the manifest the file's encoding, and is it a text file?"
+    )

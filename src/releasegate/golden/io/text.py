@@ -344,6 +344,13 @@ def decode(data: bytes, encoding: str, path: Path, *, detect: bool) -> str:
             raise GoldenFileError(
                 f"cannot be read as {declared} ({what}): {todo}", path=path, line=line
             ) from None
+        if "\x00" in text:  # a NUL character is no more typed than a NUL byte
+            raise GoldenFileError(
+                f"the file holds a NUL character (U+0000) on this line when read as {declared}: "
+                "is 'encoding:' in the manifest the file's encoding, and is it a text file?",
+                path=path,
+                line=_count_lines(text[: text.index("\x00")]) + 1,
+            )
         return text.removeprefix("\ufeff")
 
     named = bom_encoding(data)
