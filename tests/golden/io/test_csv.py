@@ -60,8 +60,12 @@ def test_csv_encodings_give_identical_cases(tmp_path: Path) -> None:
         "utf-8-bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
         "utf-8": text.encode("utf-8"),
     }
+    # three rows of GBK are too short to tell from Big5 or Korean: the manifest names it
+    encodings = {"gbk": "gbk", "utf-8-bom": "auto", "utf-8": "auto"}
     loaded = {
-        name: load_cases(write(tmp_path / name / "faq.csv", data), suite="zh")
+        name: load_cases(
+            write(tmp_path / name / "faq.csv", data), suite="zh", encoding=encodings[name]
+        )
         for name, data in variants.items()
     }
     assert without_source(loaded["gbk"]) == without_source(loaded["utf-8-bom"])
@@ -89,8 +93,8 @@ def test_declared_wrong_encoding(tmp_path: Path) -> None:
     error = raises(path, encoding="utf-8")
     assert str(error) == (
         f"{path}, line 2: cannot be read as utf-8 (byte 0xbc is not valid utf-8): the file looks "
-        "like gb18030 (GBK, as Chinese-locale Excel saves CSV): set 'encoding: gb18030' (or "
-        "'encoding: auto') in the manifest"
+        "like gb18030 (GBK, Simplified Chinese, as Chinese-locale Excel saves CSV): set "
+        "'encoding: gb18030' in the manifest"
     )
     assert (error.line, error.field) == (2, None)
 
@@ -108,9 +112,11 @@ def test_unknown_encoding(tmp_path: Path) -> None:
 def test_csv_neither_utf8_nor_gb18030(tmp_path: Path) -> None:
     path = write(tmp_path / "faq.csv", b"id,input,expected\n1,a,b\n2,\xff\xff,c\n")
     assert str(raises(path)) == (
-        f"{path}, line 3: cannot be decoded (byte 0xff is not valid utf-8): it is neither UTF-8 "
-        "nor GB18030/GBK: save it from Excel as 'CSV UTF-8', or set 'encoding:' in the manifest "
-        "to its encoding"
+        f"{path}, line 3: the file is not UTF-8 (byte 0xff on this line is not valid UTF-8) and "
+        "its encoding is not certain: it reads as cp1252 (Windows-1252, Western European), "
+        "cp1251 (Cyrillic) or cp1250 (Central European). Open it, see which shows the text "
+        "right, and write that in the manifest, e.g. the line 'encoding: cp1252'; or save the "
+        "file from its program as UTF-8 ('CSV UTF-8' in Excel)"
     )
 
 
@@ -165,8 +171,11 @@ def test_text_tables_with_any_byte_order_mark(
 def test_tab_separated_files_without_a_byte_order_mark(tmp_path: Path) -> None:
     # Excel's "Text (Tab delimited)" in a Chinese locale: GBK, tabs, commas inside cells
     text = "id\tinput\texpected\ttags\r\nq1\t你好，在吗？\t在, 您好\tsmoke, zh\r\n"
-    for name, data in (("a.txt", text.encode("gbk")), ("b.tsv", text.encode("utf-8"))):
-        (case,) = load_cases(write(tmp_path / name, data), suite="zh")
+    for name, data, encoding in (
+        ("a.txt", text.encode("gbk"), "gbk"),  # one row of GBK is too short to detect
+        ("b.tsv", text.encode("utf-8"), "auto"),
+    ):
+        (case,) = load_cases(write(tmp_path / name, data), suite="zh", encoding=encoding)
         assert (case.input, case.expected, case.tags) == (
             "你好，在吗？",
             "在, 您好",
@@ -300,3 +309,50 @@ def test_json_cell_of_the_wrong_shape_says_it_was_read_as_json(tmp_path: Path) -
         'answers holds only strings (write numbers in quotes, like "42") (the cell starts with '
         "'[' or '{' and is valid JSON, so it is read as JSON)"
     )
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_excel_sep_line_names_the_delimiter(tmp_path: Path, delimiter: str) -> None:
+    # the line names the delimiter even where the header would suggest another
+    d = delimiter
+    other = "," if d != "," else ";"
+    content = (
+        f"sep={d}\r\nid{d}input{d}expected\r\n1{d}a{other} b{d}c\r\n"
+        f'2{d}"two\r\nlines"{d}e\r\n3{d}f{d}\r\n'
+    )
+    path = write(tmp_path / "faq.csv", codecs.BOM_UTF8 + content.encode())
+    rows = read_rows(path)
+    assert [row.line for row in rows] == [3, 4, 6]  # the sep= line still counts
+    assert rows[0].data == {"id": "1", "input": f"a{other} b", "expected": "c"}
+    assert rows[1].data["input"] == "two\r\nlines"
+    assert str(raises(path)) == (
+        f"{path}, line 6, field 'expected': required field missing: every case needs the "
+        "answer it expects"
+    )
+
+
+def test_excel_sep_line_is_case_insensitive_and_must_name_a_separator(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.csv", "SEP=;\nid;input;expected\n1;a,b;c\n")
+    (case,) = load_cases(path, suite="demo")
+    assert (case.input, case.source) == ("a,b", f"{path}:3")
+    path = write(tmp_path / "bad.csv", "sep=x\nid,input,expected\n1,a,c\n")
+    assert str(raises(path)) == (
+        f"{path}, line 1: the first line names the delimiter 'x' ('sep=' as Excel writes it), "
+        "which cannot separate cells: write 'sep=,', 'sep=;' or 'sep=' and a tab, or remove the "
+        "line"
+    )
+
+
+def test_a_cell_of_200000_characters_loads(tmp_path: Path) -> None:
+    document = ("长文档需要总结。" + "A long document to summarise. ") * 5_300
+    assert len(document) > 200_000
+    buffer = io.StringIO()
+    import csv
+
+    csv.writer(buffer).writerows(
+        [["id", "input", "expected"], ["1", document, "总结"], ["2", "b", "c"]]
+    )
+    path = write(tmp_path / "faq.csv", buffer.getvalue())
+    first, second = load_cases(path, suite="demo")
+    assert first.input == document.strip()
+    assert second.source == f"{path}:3"

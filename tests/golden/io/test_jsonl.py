@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from case_file_helpers import (
@@ -74,9 +75,9 @@ def test_malformed_jsonl_line(tmp_path: Path) -> None:
 
 
 def test_jsonl_line_that_is_not_an_object(tmp_path: Path) -> None:
-    path = write(tmp_path / "faq.jsonl", '[{"id": 1, "input": "a", "expected": "b"}]\n')
+    path = write(tmp_path / "faq.jsonl", '{"id": 1, "input": "a", "expected": "b"}\n[1, 2]\n')
     assert str(raises(path)) == (
-        f"{path}, line 1: the line holds a list, not a JSON object: each line must be one case "
+        f"{path}, line 2: the line holds a list, not a JSON object: each line must be one case "
         'object, like {"id": "q1", "input": "...", "expected": "..."}'
     )
 
@@ -108,3 +109,37 @@ def test_jsonl_not_utf8(tmp_path: Path) -> None:
         f"{path}, line 2: cannot be decoded (byte 0xd6 is not valid utf-8): save the file as "
         "UTF-8, or set 'encoding:' in the manifest to its encoding"
     )
+
+
+ONE_PER_LINE = (
+    'write one object per line, like {"id": "q1", "input": "...", "expected": "..."} (e.g. '
+    "with jq -c '.[]' for an array, or jq -c . for pretty-printed objects)"
+)
+
+
+def test_a_json_array_in_a_jsonl_file_says_so(tmp_path: Path) -> None:
+    cases = [{"id": n, "input": "a", "expected": "b"} for n in (1, 2)]
+    for name, content, line in (
+        ("one-line.jsonl", json.dumps(cases), 1),
+        ("indented.jsonl", "\n" + json.dumps(cases, indent=2), 2),
+        ("compact.jsonl", "[\n" + ",\n".join(json.dumps(c) for c in cases) + "\n]\n", 1),
+        ("broken.jsonl", "[\n" + json.dumps(cases[0]) + "\n", 1),  # never closed
+    ):
+        path = write(tmp_path / name, content)
+        assert str(raises(path)) == f"{path}, line {line}: this file is a JSON array, not " + (
+            f"JSON Lines: {ONE_PER_LINE}"
+        ), name
+
+
+def test_pretty_printed_objects_in_a_jsonl_file_say_so(tmp_path: Path) -> None:
+    first = json.dumps({"id": 1, "input": "a", "expected": "b"})
+    second = json.dumps({"id": 2, "input": "c", "expected": "d"}, indent=2)
+    path = write(tmp_path / "faq.jsonl", f"{first}\r\n\r\n{second}\r\n")
+    assert second.count("\n") == 4
+    assert str(raises(path)) == (
+        f"{path}, line 3: this file is pretty-printed JSON (the value that starts on this line "
+        f"ends on line 7): {ONE_PER_LINE}"
+    )
+    # a line that is merely broken is still called not valid JSON
+    path = write(tmp_path / "broken.jsonl", f'{first}\n{{"id": 2, "input": \n"c"\n')
+    assert str(raises(path)).startswith(f"{path}, line 2: not valid JSON: ")

@@ -385,3 +385,86 @@ def test_arbitrary_workbooks(tmp_path: Path, header: list[Any], body: list[list[
     path = tmp_path / "fuzz.xlsx"
     make_workbook(path, {"Cases": [header, *body]})
     load_or_error(path)
+
+
+# ------------------------------------------------------------------------------------------------
+# Odd files: workbooks under a text file's name, lone surrogates
+# ------------------------------------------------------------------------------------------------
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # the header an .xls file starts with
+
+
+@pytest.mark.parametrize("name", ["faq.csv", "faq.tsv", "faq.txt", "faq.jsonl"])
+def test_an_xls_under_a_text_name_says_what_it_is(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path / name, OLE2)
+    suffix = path.suffix
+    assert str(raises(path)) == (
+        f"{path}: this is not a text file but an Excel 97-2003 workbook (.xls) or a password-"
+        f"protected workbook (an OLE2 compound file) named {suffix}: open it in Excel and save it "
+        "as 'CSV UTF-8', or as 'Excel Workbook (.xlsx)' named .xlsx and point 'cases:' in the "
+        "manifest at it"
+    )
+
+
+@pytest.mark.parametrize("name", ["faq.csv", "faq.tsv", "faq.txt", "faq.jsonl"])
+def test_an_xlsx_under_a_text_name_says_what_it_is(tmp_path: Path, name: str) -> None:
+    workbook = make_workbook(tmp_path / "real.xlsx", {"Cases": [["id", "input", "expected"]]})
+    path = write(tmp_path / name, workbook.read_bytes())
+    assert str(raises(path)) == (
+        f"{path}: this is not a text file but an Excel workbook (.xlsx, a zip file) named "
+        f"{path.suffix}: rename it to .xlsx and point 'cases:' in the manifest at it, or open it "
+        "in Excel and save it as 'CSV UTF-8'"
+    )
+    import zipfile
+
+    archive = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("cases.csv", "id,input,expected\n1,a,b\n")
+    path = write(tmp_path / f"zip-{name}", archive.read_bytes())
+    assert str(raises(path)) == (
+        f"{path}: this is not a text file but a zip archive: unpack it and point 'cases:' in the "
+        "manifest at the case file inside"
+    )
+
+
+SURROGATE_HINT = (
+    "half of a UTF-16 surrogate pair and not a character (a JSON escape like \\ud83d without "
+    "its other half): write the character itself, or both halves of the pair"
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ('"input": "smile \\ud83d", "expected": "b"', "input"),
+        ('"input": "a", "expected": ["ok", "\\ud83d"]', "expected"),
+        ('"input": "a", "expected": {"k\\ud83d": 1}', "expected"),
+        ('"input": "a", "expected": "b", "tags": ["x\\ud83d"]', "tags"),
+        ('"input": [{"role": "user", "content": "\\ud83d!"}], "expected": "b"', "input"),
+        ('"input": "a", "expected": "b", "check": {"name": "contains", "k": "\\ud83d"}', "check"),
+        ('"input": "a", "expected": "b", "notes": {"deep": ["\\ud83d"]}', "notes"),
+    ],
+)
+def test_a_lone_surrogate_anywhere_in_a_row_is_refused(
+    tmp_path: Path, row: str, field: str
+) -> None:
+    path = write(tmp_path / "faq.jsonl", '{"id": 1, "input": "x", "expected": "y"}\n')
+    with path.open("a") as handle:
+        handle.write(f'{{"id": 2, {row}}}\n')
+    error = raises(path)
+    assert (
+        str(error) == f"{path}, line 2, field '{field}': {field} contains U+D83D, {SURROGATE_HINT}"
+    )
+    # a whole pair is a character
+    fixed = path.read_text().replace("\\ud83d", "\\ud83d\\ude00")
+    cases = load_cases(write(tmp_path / "fixed.jsonl", fixed), suite="demo")
+    case = cases[1]
+    assert "\U0001f600" in repr((case.input, case.expected, case.tags, case.check, case.extra))
+
+
+def test_a_lone_surrogate_in_a_csv_json_cell_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.csv", 'id,input,expected\n1,a,"[""\\udc00 x""]"\n')
+    assert str(raises(path)) == (
+        f"{path}, line 2, field 'expected': expected contains U+DC00, "
+        + SURROGATE_HINT.replace("\\ud83d", "\\udc00")
+    )

@@ -13,11 +13,25 @@ Whatever the file holds, both raise nothing but
 row number for workbooks) and the field, and says what to do. Neither returns part of a file:
 either every case is read, or an error is raised.
 
-Text tables (``.csv``, ``.tsv``, ``.txt``) are decoded by their byte order mark when they have
-one (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM, tab-separated,
-and is often renamed ``.csv``), else as UTF-8 or GB18030. The delimiter is the one (comma,
-semicolon or tab) that splits the header into the most known column names; on a tie, a tab for
-``.tsv``/``.txt`` files and for UTF-16/UTF-32 text, else a comma.
+Text files are decoded (:mod:`.text`) in the manifest's ``encoding:`` strictly, else by their byte
+order mark (UTF-8, UTF-16 or UTF-32: Excel's "Unicode Text" export is UTF-16 with a BOM,
+tab-separated, and is often renamed ``.csv``), else as UTF-8. A text table that is none of these
+is read as GB18030 only on overwhelming evidence (charset-normalizer ranks it first, with no
+rival reading close, and it holds at least 100 Chinese characters, nearly all common ones);
+otherwise it is refused at the first byte that is not UTF-8, naming the encodings that read it and
+the ``encoding:`` line to write. A file that is UTF-8 but for a few bytes is refused at the first of
+them; a file with NUL bytes (UTF-16 without its BOM, or no text at all) is refused too. JSONL is
+UTF-8 (or its declared encoding), never guessed.
+
+A workbook under a text file's name (an ``.xls``, OLE2, or an ``.xlsx``, zip, named ``.csv``,
+``.tsv``, ``.txt`` or ``.jsonl``) is refused saying what it is. A ``.jsonl`` file that is a JSON
+array or pretty-printed JSON is refused saying so. A lone UTF-16 surrogate anywhere in a row (a
+JSON escape like ``\\ud83d`` without its pair) is refused naming the field.
+
+The delimiter of a text table is the one a first line ``sep=;`` (Excel's convention) names (the
+line is skipped and still counted), else the one (comma, semicolon or tab) that splits the header
+into the most known column names; on a tie, a tab for ``.tsv``/``.txt`` files and for
+UTF-16/UTF-32 text, else a comma. A cell may be as long as the file.
 
 Spreadsheet (CSV/TSV/XLSX) cell conventions:
 
@@ -43,6 +57,8 @@ Spreadsheet (CSV/TSV/XLSX) cell conventions:
 from __future__ import annotations
 
 import dataclasses
+import io
+import zipfile
 from pathlib import Path
 
 from ...exceptions import GoldenFileError
@@ -83,6 +99,8 @@ def read_rows(
             path=path,
         )
     data = read_bytes(path)
+    if suffix != ".xlsx":
+        _refuse_a_workbook(path, data)
     if suffix == ".jsonl":
         return read_jsonl(path, data, encoding)
     if suffix in (".csv", *TAB_SUFFIXES):
@@ -120,3 +138,42 @@ def load_cases(
         case if case.test_id == test_id else dataclasses.replace(case, test_id=test_id)
         for case, test_id in zip(cases, test_ids, strict=True)
     ]
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _refuse_a_workbook(path: Path, data: bytes) -> None:
+    """A workbook renamed to a text file's name (``cases.csv`` that is really an ``.xls``) is
+    refused saying what it is: decoded as text it is noise, or worse, a few rows of it."""
+    todo = (
+        "open it in Excel and save it as 'CSV UTF-8', or as 'Excel Workbook (.xlsx)' named .xlsx "
+        "and point 'cases:' in the manifest at it"
+    )
+    if data.startswith(_OLE2_MAGIC):
+        raise GoldenFileError(
+            f"this is not a text file but an Excel 97-2003 workbook (.xls) or a password-"
+            f"protected workbook (an OLE2 compound file) named {path.suffix}: {todo}",
+            path=path,
+        )
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = []
+        if any(name.startswith("xl/") for name in names):
+            message = (
+                f"this is not a text file but an Excel workbook (.xlsx, a zip file) named "
+                f"{path.suffix}: rename it to .xlsx and point 'cases:' in the manifest at it, or "
+                "open it in Excel and save it as 'CSV UTF-8'"
+            )
+        else:
+            message = (
+                "this is not a text file but a zip archive: unpack it and point 'cases:' in the "
+                "manifest at the case file inside"
+            )
+        raise GoldenFileError(
+            message,
+            path=path,
+        )

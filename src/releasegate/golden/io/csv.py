@@ -1,13 +1,15 @@
 """Delimited text case files: ``.csv``, and ``.tsv``/``.txt`` as Excel's "Text" and "Unicode
-Text" exports write them. The delimiter (comma, semicolon or tab) is the one that splits the header
-into the most known column names; on a tie, a tab for ``.tsv``/``.txt`` and UTF-16/UTF-32 text,
-else a comma.
+Text" exports write them. The delimiter is the one a first line ``sep=;`` names (Excel's
+convention; the line is skipped but still counted), else the one (comma, semicolon or tab) that
+splits the header into the most known column names; on a tie, a tab for ``.tsv``/``.txt`` and
+UTF-16/UTF-32 text, else a comma. A cell may be as long as the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from ...exceptions import GoldenFileError
@@ -21,6 +23,10 @@ TAB_SUFFIXES = (".tsv", ".txt")
 """Text tables that are tab-separated unless their header says otherwise."""
 
 _DELIMITERS = (",", ";", "\t")
+
+_SEP_LINE = re.compile(r"sep=(.)(?:\r\n|\r|\n|$)", re.IGNORECASE | re.DOTALL)
+"""Excel's first line ``sep=;`` naming the delimiter (it writes one where the locale's list
+separator is not a comma, and reads one to know it)."""
 
 
 def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
@@ -51,20 +57,37 @@ def _csv_problem(exc: csv.Error) -> str:
             "text follows the closing quote of a quoted cell: a quote inside a quoted cell is "
             'written as two quotes ("")'
         )
-    if "field larger than field limit" in message:
-        return f"a cell is too large ({message}): keep cells under 128 KiB"
     return f"not valid CSV ({message}): save the file from Excel as 'CSV UTF-8'"
 
 
 def read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
     """A delimited text table: ``.csv``, or ``.tsv``/``.txt`` (tab-separated, as Excel's "Text"
     and "Unicode Text" exports write them)."""
-    text = decode(data, encoding, path, gb18030_fallback=True)
-    tab_first = path.suffix.lower() in TAB_SUFFIXES or bom_encoding(data) in ("utf-16", "utf-32")
-    delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
+    text = decode(data, encoding, path, detect=True)
+    consumed = 0  # lines before the reader's first
+    sep_line = _SEP_LINE.match(text)
+    if sep_line is not None:
+        delimiter = sep_line.group(1)
+        if delimiter in '\r\n"' or delimiter.isalnum():
+            raise GoldenFileError(
+                f"the first line names the delimiter {delimiter!r} ('sep=' as Excel writes it), "
+                "which cannot separate cells: write 'sep=,', 'sep=;' or 'sep=' and a tab, or "
+                "remove the line",
+                path=path,
+                line=1,
+            )
+        text = text[sep_line.end() :]
+        consumed = 1
+    else:
+        tab_first = path.suffix.lower() in TAB_SUFFIXES or bom_encoding(data) in (
+            "utf-16",
+            "utf-32",
+        )
+        delimiter = _sniff_delimiter(text, prefer="\t" if tab_first else ",")
+    # a cell may be as long as the file (a long document to summarise is a normal case)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
-    consumed = 0
     while True:
         start = consumed + 1
         try:
@@ -73,6 +96,6 @@ def read_csv(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
             break
         except csv.Error as exc:
             raise GoldenFileError(_csv_problem(exc), path=path, line=start) from None
-        consumed = reader.line_num
+        consumed = reader.line_num + (sep_line is not None)
         records.append((start, cells))
     return table_rows(records, path=path, column=lambda index: f"column {index + 1}")

@@ -37,11 +37,38 @@ def parse_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_object_without_duplicates)
 
 
+_ONE_PER_LINE = (
+    "write one object per line, like {example} (e.g. with jq -c '.[]' for an array, or jq -c . "
+    "for pretty-printed objects)"
+)
+
+
+def _spread_over_lines(text: str, start: int, number: int) -> str | None:
+    """What the file is, if a JSON value that starts at *start* (on line *number*) spans more
+    lines: a JSON array or pretty-printed JSON; None otherwise."""
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        value, end = None, start
+    last = number + len(LINE_BREAK.findall(text, start, end))
+    if isinstance(value, list) or (end == start and text[start] == "["):
+        return "a JSON array, not JSON Lines"
+    if end > start and last > number:
+        return f"pretty-printed JSON (the value that starts on this line ends on line {last})"
+    return None
+
+
 def read_jsonl(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
-    """Every non-blank line as one row; a line that is not one JSON object is an error."""
-    text = decode(data, encoding, path, gb18030_fallback=False)
+    """Every non-blank line as one row; a line that is not one JSON object is an error, and a
+    JSON array or pretty-printed JSON says so."""
+    text = decode(data, encoding, path, detect=False)
     rows: list[CaseRow] = []
-    for number, line in enumerate(LINE_BREAK.split(text), start=1):
+    start = 0
+    breaks = [*LINE_BREAK.finditer(text), None]
+    for number, line_break in enumerate(breaks, start=1):
+        end = len(text) if line_break is None else line_break.start()
+        line, line_start = text[start:end], start
+        start = len(text) if line_break is None else line_break.end()
         if not line.strip():
             continue
         try:
@@ -53,6 +80,14 @@ def read_jsonl(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
                 line=number,
             ) from None
         except json.JSONDecodeError as exc:
+            offset = line_start + len(line) - len(line.lstrip())
+            spread = _spread_over_lines(text, offset, number)
+            if spread is not None:
+                raise GoldenFileError(
+                    f"this file is {spread}: {_ONE_PER_LINE.format(example=EXAMPLE_ROW)}",
+                    path=path,
+                    line=number,
+                ) from None
             raise GoldenFileError(
                 f"not valid JSON: {exc.msg} (column {exc.colno}): each line must be one JSON "
                 f"object, like {EXAMPLE_ROW}",
@@ -65,6 +100,13 @@ def read_jsonl(path: Path, data: bytes, encoding: str) -> list[CaseRow]:
             ) from None
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
             raise GoldenFileError(f"not valid JSON: {exc}", path=path, line=number) from None
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            raise GoldenFileError(
+                "this file is a JSON array, not JSON Lines: "
+                + _ONE_PER_LINE.format(example=EXAMPLE_ROW),
+                path=path,
+                line=number,
+            )
         if not isinstance(value, dict):
             raise GoldenFileError(
                 f"the line holds {json_kind(value)}, not a JSON object: each line must be one "

@@ -12,6 +12,7 @@ Python, so 10,000 rows are checked in milliseconds, and each says in words what 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -214,11 +215,60 @@ JSON_CELL_FIELDS = tuple(name for name, field in _FIELDS.items() if field.json_c
 """The fields whose spreadsheet cells may hold JSON."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: object) -> str | None:
+    """The first lone UTF-16 surrogate in any text of *value* (keys too), or None.
+
+    JSON can write one (``"\\ud83d"`` without its pair); it is no character, cannot be encoded
+    as UTF-8, and would crash whatever writes or hashes the case later (reports, the cache key,
+    the isolation check)."""
+    if isinstance(value, str):
+        match = _SURROGATE.search(value)
+        return None if match is None else match.group()
+    if isinstance(value, Mapping):
+        items: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    return next((found for item in items if (found := _lone_surrogate(item)) is not None), None)
+
+
+def _surrogate_error(data: Mapping[str, Any], *, path: Path, line: int) -> GoldenFileError | None:
+    """The error for the first field (in row order; ids have their own rule) whose name or value
+    holds a lone surrogate."""
+    for name, value in data.items():
+        if name == "id":
+            continue
+        found = _lone_surrogate(name) or _lone_surrogate(value)
+        if found is not None:
+            shown = name if _lone_surrogate(name) is None else json.dumps(name)
+            return GoldenFileError(
+                f"{shown} contains U+{ord(found):04X}, half of a UTF-16 surrogate pair and not "
+                f"a character (a JSON escape like \\u{ord(found):04x} without its other half): "
+                "write the character itself, or both halves of the pair",
+                path=path,
+                line=line,
+                field=shown,
+            )
+    return None
+
+
 def row_error(
     data: Mapping[str, Any], *, path: Path, line: int, from_cells: bool
 ) -> GoldenFileError | None:
     """The error for the first known field (in :data:`KNOWN_FIELDS` order) that is missing
-    though required, or whose rule rejects its value; None for a valid row."""
+    though required, or whose rule rejects its value; then for the first field holding a lone
+    surrogate; None for a valid row."""
+    error = _known_field_error(data, path=path, line=line, from_cells=from_cells)
+    return error if error is not None else _surrogate_error(data, path=path, line=line)
+
+
+def _known_field_error(
+    data: Mapping[str, Any], *, path: Path, line: int, from_cells: bool
+) -> GoldenFileError | None:
     for name, field in _FIELDS.items():
         if name not in data:
             if field.needs is None:

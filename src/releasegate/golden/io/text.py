@@ -1,6 +1,11 @@
-"""Bytes to text for the text case files (JSONL, CSV, TSV, TXT): the encoding by byte order mark,
-by the manifest's ``encoding:``, or by trying UTF-8 and then GB18030, and a decode failure named
-by its line.
+"""Bytes to text for the text case files (JSONL, CSV, TSV, TXT): the encoding by the manifest's
+``encoding:``, by byte order mark, or UTF-8; for a table that is none of these, GB18030 where the
+evidence is overwhelming, else one error at the first byte that is not UTF-8 naming the
+encodings that read the file and the ``encoding:`` line to write.
+
+Why so cautious: every byte sequence is some text in Windows-1252, and a short GBK file reads as
+Big5, Shift-JIS or Korean as well. A gate must not judge a model against mojibake, so a file is
+read only in an encoding it cannot be mistaken for; its author names the encoding otherwise.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ def _count_lines(text: str) -> int:
 def _decode_failure(data: bytes, encoding: str, exc: Exception) -> tuple[int | None, str]:
     """Line and description of a decode failure."""
     if isinstance(exc, UnicodeDecodeError):
+        if isinstance(exc.object, bytes):  # utf-8-sig counts from after the byte order mark
+            data = exc.object
         try:
             before = data[: exc.start].decode(encoding, errors="replace")
         except Exception:
@@ -89,27 +96,235 @@ def bom_encoding(data: bytes) -> str | None:
     return None
 
 
-def _guess_encoding(data: bytes) -> str | None:
-    """What ``auto`` would read the bytes as, or None."""
-    named = bom_encoding(data)
-    if named is not None:
-        return named if _try_decode(data, named) is not None else None
-    for candidate in ("utf-8", "gb18030"):
-        if _try_decode(data, candidate) is not None:
-            return candidate
-    return None
+# ------------------------------------------------------------------------------------------------
+# Text without a byte order mark that is not UTF-8: evidence, or a refusal naming the candidates
+# ------------------------------------------------------------------------------------------------
+
+MIN_HAN_FOR_GB18030 = 100
+"""Chinese characters a file needs before ``auto`` reads it as GB18030 without being told.
+
+Fewer decode as Big5, Shift-JIS or Korean just as well, and no detector tells them apart on a
+line or two; a sheet of a hundred Chinese characters is about five rows of questions and answers.
+"""
+
+_GB_FAMILY = ("gb18030", "gbk", "gb2312")
+_CJK_CODE_PAGES = ("gb18030", "big5", "cp932", "cp949")
+"""The double-byte code pages of Windows "CSV": any of them may read a short file of another."""
+_LIKELY_FIRST = (
+    "cp1252",
+    "gb18030",
+    "cp932",
+    "big5",
+    "cp949",
+    "cp1251",
+    "cp1250",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+)
+"""The code pages Excel saves "CSV" in, most common first: a candidate list names these first."""
+_NAMES = {
+    "gb18030": "gb18030 (GBK, Simplified Chinese, as Chinese-locale Excel saves CSV)",
+    "big5": "big5 (Traditional Chinese)",
+    "cp950": "cp950 (Big5, Traditional Chinese)",
+    "cp932": "cp932 (Shift-JIS, Japanese)",
+    "shift_jis": "shift_jis (Japanese)",
+    "cp949": "cp949 (Korean)",
+    "euc_kr": "euc_kr (Korean)",
+    "cp1252": "cp1252 (Windows-1252, Western European)",
+    "cp1250": "cp1250 (Central European)",
+    "cp1251": "cp1251 (Cyrillic)",
+    "cp1253": "cp1253 (Greek)",
+    "cp1254": "cp1254 (Turkish)",
+    "cp1257": "cp1257 (Baltic)",
+    "utf-16": "utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does)",
+}
+_MAX_CANDIDATES = 3
 
 
 def _describe_encoding(name: str) -> str:
-    if name == "gb18030":
-        return "gb18030 (GBK, as Chinese-locale Excel saves CSV)"
-    if name == "utf-16":
-        return "utf-16 (it starts with a UTF-16 byte order mark, as Excel's 'Unicode Text' does)"
-    return name
+    return _NAMES.get(name, name)
 
 
-def decode(data: bytes, encoding: str, path: Path, *, gb18030_fallback: bool) -> str:
-    """Decode a text case file; the returned text has no byte order mark."""
+def _codec_name(name: str) -> str:
+    """The name a manifest's ``encoding:`` takes for a detector's answer (GBK and GB2312 as
+    GB18030, their superset, which reads them the same)."""
+    try:
+        name = codecs.lookup(name).name
+    except LookupError:
+        return name
+    return "gb18030" if name in _GB_FAMILY else name
+
+
+_ASCII = re.compile("[\x00-\x7f]+")
+_HAN = re.compile("[\u4e00-\u9fff]+")
+
+
+def _utf8_damage(data: bytes) -> tuple[int, int, int]:
+    """Multi-byte UTF-8 characters, bytes that are not UTF-8, and the offset of the first of
+    those (counted by C-speed decodes: a large file is read in a fraction of a second)."""
+    whole = data.decode("utf-8", errors="ignore")  # the invalid bytes dropped
+    invalid = len(data.decode("utf-8", errors="surrogateescape")) - len(whole)
+    valid = len(whole) - len(whole.encode("ascii", errors="ignore"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return valid, invalid, exc.start
+    return valid, invalid, 0
+
+
+def _detector_matches(data: bytes) -> list[tuple[str, float]]:
+    """What charset-normalizer reads the bytes as, best first: (codec, chaos 0-1), only codecs
+    that decode every byte."""
+    import charset_normalizer  # a detector is only needed for the rare file that is not UTF-8
+
+    matches: list[tuple[str, float]] = []
+    for match in charset_normalizer.from_bytes(data):
+        name = _codec_name(match.encoding)
+        if name not in (found for found, _ in matches) and _try_decode(data, name) is not None:
+            matches.append((name, float(match.chaos)))
+    return matches
+
+
+def _gb18030_doubt(data: bytes, matches: list[tuple[str, float]]) -> str | None:
+    """Why the bytes are not certainly GB18030 (a clause for the message); None when the
+    evidence is overwhelming: the detector ranks GB18030 first, without mess, with every other
+    reading at least 0.1 messier; the text holds at least :data:`MIN_HAN_FOR_GB18030` Chinese
+    characters; and 95% of its other characters than ASCII are common ones (GB2312), which
+    Big5, Shift-JIS and Windows-1252 bytes read as GBK are not."""
+    if not matches or matches[0][0] != "gb18030":
+        return ""
+    best_chaos = matches[0][1]
+    rival = next((name for name, chaos in matches[1:] if chaos < best_chaos + 0.1), None)
+    if best_chaos > 0.05 or rival is not None:
+        return f" (GB18030 is likeliest, but {_describe_encoding(rival or 'gb18030')} reads too)"
+    wide = _ASCII.sub("", data.decode("gb18030"))
+    han = len(wide) - len(_HAN.sub("", wide))
+    if han < MIN_HAN_FOR_GB18030:
+        return (
+            f" (GB18030 is likeliest, but {han} Chinese characters are too few to be sure: "
+            f"it takes {MIN_HAN_FOR_GB18030})"
+        )
+    rare = wide.encode("gb2312", errors="replace").count(b"?")  # no "?" in wide: it is ASCII
+    if rare > 0.05 * len(wide):
+        return " (as GB18030 it holds many rare characters, the sign of another encoding)"
+    return None
+
+
+def _candidates(data: bytes, matches: list[tuple[str, float]]) -> list[str]:
+    """The encodings to name in a refusal, likeliest first. Where the detector's best is a
+    double-byte code page, its order, then every other double-byte code page that decodes the
+    bytes; else (single-byte code pages, between which a detector's ranking on a short file means
+    little) the code pages Excel saves CSV in first, most common first."""
+    names = [name for name, _ in matches]
+    if names and names[0] in _CJK_CODE_PAGES:
+        names += [n for n in _CJK_CODE_PAGES if n not in names and _try_decode(data, n) is not None]
+        return names[:_MAX_CANDIDATES]
+    if "cp1252" not in names and _try_decode(data, "cp1252") is not None:
+        names.append("cp1252")  # the detector may prefer a neighbour for text both read alike
+    rank = {name: index for index, name in enumerate(names)}
+
+    def likely_first(name: str) -> tuple[int, int]:
+        if name in _LIKELY_FIRST:
+            return 0, _LIKELY_FIRST.index(name)
+        return 1, rank[name]
+
+    return sorted(names, key=likely_first)[:_MAX_CANDIDATES]
+
+
+def _words(items: list[str], last: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return _count_lines(data[:offset].decode("utf-8", errors="replace")) + 1
+
+
+def _auto_decode(data: bytes, path: Path) -> str:
+    """Bytes without a byte order mark that are not UTF-8: GB18030 on overwhelming evidence,
+    else a :class:`GoldenFileError` at the first byte that is not UTF-8, naming the candidates."""
+    valid, invalid, first = _utf8_damage(data)
+    line = _line_of(data, first)
+    byte = f"0x{data[first : first + 1].hex()}"
+    if valid >= invalid:
+        some = "1 byte" if invalid == 1 else f"{invalid} bytes"
+        raise GoldenFileError(
+            f"the file is UTF-8 except for {some} (the first, {byte}, on this line): text saved "
+            "in another encoding was pasted into it (e.g. from a Windows-1252 or GBK file), and "
+            "no encoding reads the whole file right. Retype the damaged characters on this line "
+            "(and any after it) and save the file as UTF-8 ('CSV UTF-8' in Excel)",
+            path=path,
+            line=line,
+        )
+    matches = _detector_matches(data)
+    doubt = _gb18030_doubt(data, matches)
+    if doubt is None:
+        return data.decode("gb18030")
+    candidates = _candidates(data, matches)
+    if not candidates:
+        raise GoldenFileError(
+            f"the file is not UTF-8 (byte {byte} on this line is not valid UTF-8) and no common "
+            "encoding reads it: save it from its program as UTF-8 ('CSV UTF-8' in Excel), or "
+            "write its encoding in the manifest, e.g. the line 'encoding: cp1252'",
+            path=path,
+            line=line,
+        )
+    shown = _words([_describe_encoding(name) for name in candidates], "or")
+    raise GoldenFileError(
+        f"the file is not UTF-8 (byte {byte} on this line is not valid UTF-8) and its encoding "
+        f"is not certain: it reads as {shown}{doubt}. Open it, see which shows the text right, and "
+        f"write that in the manifest, e.g. the line 'encoding: {candidates[0]}'; or save the "
+        "file from its program as UTF-8 ('CSV UTF-8' in Excel)",
+        path=path,
+        line=line,
+    )
+
+
+def _refuse_nul_bytes(data: bytes, path: Path) -> None:
+    """NUL bytes are no text anyone typed: most often UTF-16 without its byte order mark (every
+    other byte of ASCII text is NUL), which UTF-8 would read as letters between NULs."""
+    first = data.find(b"\x00")
+    if first < 0:
+        return
+    for codec, nul_at in (("utf-16-le", 1), ("utf-16-be", 0)):
+        every_other_nul = len(data) % 2 == 0 and data[nul_at::2].count(0) > len(data) // 4
+        if every_other_nul and _try_decode(data, codec) is not None:
+            raise GoldenFileError(
+                f"the file holds NUL bytes between its letters: it is UTF-16 without a byte "
+                f"order mark; write the line 'encoding: {codec}' in the manifest, or save the "
+                "file as UTF-8 ('CSV UTF-8' in Excel)",
+                path=path,
+            )
+    raise GoldenFileError(
+        "the file holds a NUL byte (0x00) on this line, which no text holds: is it a binary "
+        "file, or damaged? Save it again from its program as UTF-8 ('CSV UTF-8' in Excel)",
+        path=path,
+        line=_line_of(data, first),
+    )
+
+
+def _guess_encoding(data: bytes) -> tuple[str, bool] | None:
+    """What the bytes most likely are, and whether ``auto`` reads them so, for the message of a
+    declared encoding that failed; None if nothing reads them."""
+    named = bom_encoding(data)
+    if named is not None:
+        return (named, True) if _try_decode(data, named) is not None else None
+    if _try_decode(data, "utf-8") is not None:
+        return "utf-8", True
+    matches = _detector_matches(data)
+    if not matches:
+        return None
+    return matches[0][0], _gb18030_doubt(data, matches) is None
+
+
+def decode(data: bytes, encoding: str, path: Path, *, detect: bool) -> str:
+    """Decode a text case file; the returned text has no byte order mark.
+
+    ``encoding`` is ``auto`` or a codec used strictly. ``auto`` reads a byte order mark's
+    encoding, else UTF-8; where the bytes are not UTF-8, *detect* (CSV, TSV, TXT) reads
+    GB18030 on overwhelming evidence and refuses anything else naming the candidates; without
+    it (JSONL, UTF-8 by definition) a file that is not UTF-8 is refused.
+    """
     declared = _resolve_encoding(encoding, path)
     if declared is not None:
         try:
@@ -117,16 +332,25 @@ def decode(data: bytes, encoding: str, path: Path, *, gb18030_fallback: bool) ->
         except Exception as exc:
             line, what = _decode_failure(data, declared, exc)
             guess = _guess_encoding(data)
-            if guess is not None and guess != declared:
+            if guess is not None and guess[0] != declared:
+                name, auto_reads_it = guess
+                auto = "(or 'encoding: auto') " if auto_reads_it else ""
                 todo = (
-                    f"the file looks like {_describe_encoding(guess)}: set 'encoding: {guess}' "
-                    "(or 'encoding: auto') in the manifest"
+                    f"the file looks like {_describe_encoding(name)}: set 'encoding: {name}' "
+                    f"{auto}in the manifest"
                 )
             else:
                 todo = "check the file's encoding and set 'encoding:' in the manifest to it"
             raise GoldenFileError(
                 f"cannot be read as {declared} ({what}): {todo}", path=path, line=line
             ) from None
+        if "\x00" in text:  # a NUL character is no more typed than a NUL byte
+            raise GoldenFileError(
+                f"the file holds a NUL character (U+0000) on this line when read as {declared}: "
+                "is 'encoding:' in the manifest the file's encoding, and is it a text file?",
+                path=path,
+                line=_count_lines(text[: text.index("\x00")]) + 1,
+            )
         return text.removeprefix("\ufeff")
 
     named = bom_encoding(data)
@@ -143,21 +367,16 @@ def decode(data: bytes, encoding: str, path: Path, *, gb18030_fallback: bool) ->
                 path=path,
                 line=line,
             ) from None
-    candidates = ["utf-8", "gb18030"] if gb18030_fallback else ["utf-8"]
-    first_failure: tuple[int | None, str] | None = None
-    for candidate in candidates:
-        try:
-            return data.decode(candidate).removeprefix("\ufeff")
-        except Exception as exc:
-            if first_failure is None:
-                first_failure = _decode_failure(data, candidate, exc)
-    assert first_failure is not None
-    line, what = first_failure
-    if gb18030_fallback and len(candidates) > 1:
-        todo = (
-            "it is neither UTF-8 nor GB18030/GBK: save it from Excel as 'CSV UTF-8', or set "
-            "'encoding:' in the manifest to its encoding"
-        )
-    else:
-        todo = "save the file as UTF-8, or set 'encoding:' in the manifest to its encoding"
-    raise GoldenFileError(f"cannot be decoded ({what}): {todo}", path=path, line=line)
+    _refuse_nul_bytes(data, path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if detect:
+            return _auto_decode(data, path)
+        line, what = _decode_failure(data, "utf-8", exc)
+        raise GoldenFileError(
+            f"cannot be decoded ({what}): save the file as UTF-8, or set 'encoding:' in the "
+            "manifest to its encoding",
+            path=path,
+            line=line,
+        ) from None
