@@ -43,6 +43,19 @@ def test_csv_title_block_above_the_header(tmp_path: Path) -> None:
     assert (case.id, case.input, case.expected, case.source) == ("q1", "Hello?", "Hi", f"{path}:5")
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_title_block_above_a_header_split_on_another_delimiter(
+    tmp_path: Path, delimiter: str
+) -> None:
+    # the delimiter is found on the header row, not on the title above it
+    d = delimiter
+    text = (
+        f"Support FAQ cases\nOwner:{d}support team\nid{d}input{d}expected\nq1{d}Hello, you?{d}Hi\n"
+    )
+    (case,) = load_cases(write(tmp_path / "faq.csv", text), suite="demo")
+    assert (case.id, case.input, case.expected) == ("q1", "Hello, you?", "Hi")
+
+
 def test_rows_above_the_header_that_are_not_a_title_are_refused(tmp_path: Path) -> None:
     # three filled cells above the header: a row of data, not a title; it would be lost
     path = write(tmp_path / "faq.csv", "q0,Hi?,Hello\nid,input,expected\nq1,Hello?,Hi\n")

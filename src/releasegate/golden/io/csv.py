@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from pathlib import Path
 
 from ...exceptions import GoldenFileError
 from .rows import KNOWN_FIELDS, CaseRow
-from .table import table_rows
+from .table import TITLE_ROWS, header_name, table_rows
 from .text import LINE_BREAK, bom_encoding, decode
 
 __all__ = ["TAB_SUFFIXES", "read_csv"]
@@ -23,6 +24,8 @@ TAB_SUFFIXES = (".tsv", ".txt")
 """Text tables that are tab-separated unless their header says otherwise."""
 
 _DELIMITERS = (",", ";", "\t")
+_SNIFF_LINES = 64
+"""Lines split off the top of the text to look for the header in (blank ones included)."""
 
 _SEP_LINE = re.compile(r"sep=(.)(?:\r\n|\r|\n|$)", re.IGNORECASE | re.DOTALL)
 """Excel's first line ``sep=;`` naming the delimiter (it writes one where the locale's list
@@ -30,19 +33,27 @@ separator is not a comma, and reads one to know it)."""
 
 
 def _sniff_delimiter(text: str, *, prefer: str = ",") -> str:
-    """*prefer*, unless the header line names more known columns when split on another of
-    comma, semicolon and tab."""
-    header_line = next((line for line in LINE_BREAK.split(text) if line.strip()), "")
+    """*prefer*, unless the header names more known columns when split on another of comma,
+    semicolon and tab. The header may sit below a title block (:data:`~.table.TITLE_ROWS`), so
+    each of the first non-blank lines is tried and the line that names the most decides."""
+    top = LINE_BREAK.split(text, maxsplit=_SNIFF_LINES)[:_SNIFF_LINES]  # not the rest of the file
+    lines = (line for line in top if line.strip())
+    candidates = list(itertools.islice(lines, TITLE_ROWS + 1))
     best, best_score = prefer, -1
     for delimiter in (prefer, *(d for d in _DELIMITERS if d != prefer)):
-        try:
-            cells = next(csv.reader([header_line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        score = sum(1 for cell in cells if cell.strip().lstrip("\ufeff").lower() in KNOWN_FIELDS)
+        score = max((_known_columns(line, delimiter) for line in candidates), default=0)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _known_columns(line: str, delimiter: str) -> int:
+    """How many known column names *line* holds when split on *delimiter*."""
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return 0
+    return sum(1 for cell in cells if header_name(cell).lower() in KNOWN_FIELDS)
 
 
 def _csv_problem(exc: csv.Error) -> str:
