@@ -134,3 +134,37 @@ def test_weights_recorded_only_by_a_narrower_run_are_scored_again(
 
 def _fp(folder: Path) -> str:
     return weights_fingerprint(folder, cache_dir=folder.parent / "cache")
+
+
+def test_a_reused_run_of_more_suites_reports_only_the_chosen_ones(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = weights(project / "base", b"base weights")
+    run = project / "runs" / "r"
+    weights(run / "checkpoint-10", b"tuned weights")
+    store = HistoryStore(project / "reports" / "history.sqlite")
+    record(store, "base-all", base, step=0, minute=1, tiny=1.0, mmlu=0.5)
+    store.record(  # a suite the sweep does not score, at chance in another run of the base
+        RunRecord(
+            run_id="base-other",
+            time="2026-01-01T00:02:00+0000",
+            model=str(base),
+            model_path=None,
+            fingerprint=_fp(base),
+            step=None,
+            metrics=(
+                MetricPoint("tiny", "accuracy", 1.0, items={"a": 1.0}),
+                MetricPoint("general/mmlu_x", "acc", 0.5),
+                MetricPoint("other", "accuracy", 0.4, chance=0.5),
+            ),
+        )
+    )
+    record(store, "tuned", run / "checkpoint-10", step=10, minute=3, tiny=1.0, mmlu=0.5)
+    code = main(
+        ["--root", str(project), "checkpoints", str(run), "--base", str(base), "--suite", "tiny"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "step 0 (base model): already in the history as run base-other" in out
+    assert "other" not in (project / "reports" / "checkpoints-r" / "trend.md").read_text("utf-8")
+    assert "CHANCE" not in out and "no rule fired" in out

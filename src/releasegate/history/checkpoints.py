@@ -212,6 +212,9 @@ def score_checkpoints(
         samples=settings.bootstrap_samples,
         suites=_project_suites(settings),
     )
+    # A reused run may have scored more suites than this sweep's --suite ones: their rules
+    # are not this sweep's to report, as their rows are not in its table.
+    findings = [f for f in findings if _chosen(f.suite, suites)]
     # One column per step, at the step this sweep gives it: a run found by fingerprint may
     # carry another step (scored with another layout, or none), and one run may stand for
     # several steps (the same weights saved twice).
@@ -270,7 +273,11 @@ def _project_suites(settings: Settings) -> dict[str, Suite]:
 def selected(points: Sequence[SeriesPoint], suites: Sequence[str]) -> list[SeriesPoint]:
     """The points of *suites* (all when empty) and of the general benchmarks, which run
     whatever suites are chosen."""
-    return [p for p in points if not suites or p.suite in suites or p.suite.startswith("general/")]
+    return [p for p in points if _chosen(p.suite, suites)]
+
+
+def _chosen(suite: str, suites: Sequence[str]) -> bool:
+    return not suites or suite in suites or suite.startswith("general/")
 
 
 def _markdown(rows: list[list[str]]) -> list[str]:
