@@ -478,6 +478,13 @@ def test_a_suite_changed_since_its_baseline_is_paired_on_the_cases_both_have(
     ]  # type: ignore[index]
     assert "of 3 (1 case(s) added and 0 removed since the baseline, not compared)" in message
     assert "nan" not in message
+    # the terminal summary's row: the values compared on the 3 shared cases, and the change
+    metrics = latest_results(project)["metrics"]
+    assert isinstance(metrics, list)
+    compared = next(m for m in metrics if m["test"] == "no_drop")["comparison"]
+    row = next(line for line in grown.outlines if "bleu (no drop" in line).split()
+    assert "(no drop, on 3 shared cases; 1 added, 0 removed since the baseline)" in " ".join(row)
+    assert row[-6] == f"{compared['now']:.4g}" and row[-2] == f"{compared['baseline']:.4g}"
     renamed = [{**c, "id": f"r{i}"} for i, c in enumerate([*cases, added])]
     write_cases(golden / "text.jsonl", renamed)
     refused = run(project, "-k", "no_drop")

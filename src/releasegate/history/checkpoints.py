@@ -6,7 +6,10 @@ its own: the normal run, unchanged (batched generation, the prediction cache, th
 FAILED/XFAIL/XPASS, lm-eval on the loaded model, reports, and the controller's write to the
 history), and the process ends with its model, so memory does not grow with the checkpoints. A
 checkpoint whose weights are already in the history (same fingerprint) is not scored again, so
-an interrupted sweep resumes where it stopped.
+an interrupted sweep resumes where it stopped; but only a recorded run that scored every suite
+and benchmark this sweep scores stands for a step: a plain run of one suite has no MMLU figures,
+and the base model's column would be missing what the below-base rule compares with. Each step
+keeps its own column, even where several steps share one run (the same weights saved twice).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..atomic import write_text_atomic
+from ..benchmarks.general import load_general
 from ..config import Settings
 from ..exceptions import HistoryError, ReleasegateError
 from ..golden.suites import Suite, discover_suites
@@ -137,17 +141,28 @@ def score_checkpoints(
     base_model = base or settings.model
     sweep = [Checkpoint(base_model, 0), *checkpoints]
     store = HistoryStore(settings.effective_history_path)
-    run_ids = []
+    scored = _scored_suites(settings, root, suites)
+    run_ids: list[str] = []
+    # Fingerprint -> the run this sweep scored it as: the same weights saved again reuse it.
+    this_sweep: dict[str, str] = {}
     for checkpoint in sweep:
         fingerprint = _fingerprint(checkpoint, cache_dir)
-        done = store.runs_with_fingerprint(fingerprint)
         name = "base model" if checkpoint.step == 0 else Path(checkpoint.model).name
-        if done:
-            say(f"step {checkpoint.step} ({name}): already in the history as run {done[-1]}")
-            run_ids.append(done[-1])
+        done = this_sweep.get(fingerprint) or _covering_run(store, fingerprint, scored)
+        if done is not None:
+            say(f"step {checkpoint.step} ({name}): already in the history as run {done}")
+            run_ids.append(done)
             continue
         run_id = f"{run_dir.name}-step{checkpoint.step}-{time.strftime('%Y%m%d-%H%M%S')}"
-        say(f"step {checkpoint.step} ({name}): scoring as run {run_id}")
+        recorded = store.runs_with_fingerprint(fingerprint)
+        if recorded:
+            missing = ", ".join(sorted(scored - store.suites_of(recorded[-1])))
+            say(
+                f"step {checkpoint.step} ({name}): run {recorded[-1]} in the history has these "
+                f"weights but not {missing}; scoring as run {run_id}"
+            )
+        else:
+            say(f"step {checkpoint.step} ({name}): scoring as run {run_id}")
         command = [
             sys.executable,
             "-m",
@@ -174,25 +189,43 @@ def score_checkpoints(
         done_run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
         tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
         say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
-        if done_run.returncode not in (0, 1) or not store.runs_with_fingerprint(fingerprint):
+        if done_run.returncode not in (0, 1) or run_id not in store.runs_with_fingerprint(
+            fingerprint
+        ):
             raise HistoryError(
                 f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
                 f"with {done_run.returncode}:\n" + (done_run.stdout + done_run.stderr)[-3000:]
             )
+        unscored = sorted(scored - store.suites_of(run_id))
+        if unscored:
+            missed = ", ".join(unscored)
+            say(f"    not scored (skipped or errored: see the run's reports): {missed}")
+        this_sweep[fingerprint] = run_id
         run_ids.append(run_id)
+    steps = [c.step for c in sweep]
     findings = check_curve(
         store,
         run_ids,
         base_run=run_ids[0],
+        steps=steps,
         alpha=settings.alpha,
         samples=settings.bootstrap_samples,
         suites=_project_suites(settings),
     )
-    points = selected(store.series(run_ids=run_ids), suites)
-    # Runs found by fingerprint may carry another step (scored with another layout): plot
-    # them at the step this sweep gives them.
-    step_of_run = {r: c.step for r, c in zip(run_ids, sweep, strict=True)}
-    points = [replace(p, step=step_of_run[p.run_id]) for p in points]
+    # A reused run may have scored more suites than this sweep's --suite ones: their rules
+    # are not this sweep's to report, as their rows are not in its table.
+    findings = [f for f in findings if _chosen(f.suite, suites)]
+    # One column per step, at the step this sweep gives it: a run found by fingerprint may
+    # carry another step (scored with another layout, or none), and one run may stand for
+    # several steps (the same weights saved twice).
+    recorded_points: dict[str, list[SeriesPoint]] = {}
+    for point in selected(store.series(run_ids=sorted(set(run_ids))), suites):
+        recorded_points.setdefault(point.run_id, []).append(point)
+    points = [
+        replace(point, step=step)
+        for run_id, step in zip(run_ids, steps, strict=True)
+        for point in recorded_points.get(run_id, [])
+    ]
     out = settings.reports_dir / f"checkpoints-{run_dir.name}"
     rows = trend_rows(points, by_step=True)
     lines = [f"# Checkpoints of {run_dir}", "", *_markdown(rows), ""]
@@ -208,6 +241,26 @@ def score_checkpoints(
     return SweepResult(tuple(run_ids), tuple(findings), rows, table, plot)
 
 
+def _scored_suites(settings: Settings, root: Path, suites: Sequence[str]) -> frozenset[str]:
+    """What this sweep scores at each step: the chosen golden suites (every one in the golden
+    folder when none is chosen) and every configured benchmark (``general/<task>``)."""
+    golden = set(suites) if suites else set(_project_suites(settings))
+    try:
+        general = load_general(settings.general, root=root)
+    except ReleasegateError as exc:
+        raise HistoryError(str(exc)) from exc
+    benchmarks = {f"general/{task.name}" for task in general.tasks} if general else set()
+    return frozenset(golden | benchmarks)
+
+
+def _covering_run(store: HistoryStore, fingerprint: str, scored: frozenset[str]) -> str | None:
+    """The newest recorded run of these weights that scored everything in *scored*, or None:
+    a run of fewer suites (a plain ``pytest model_tests --suite intents``) cannot stand for a
+    step of the sweep."""
+    covering = [r for r in store.runs_with_fingerprint(fingerprint) if scored <= store.suites_of(r)]
+    return covering[-1] if covering else None
+
+
 def _project_suites(settings: Settings) -> dict[str, Suite]:
     """The project's golden suites, whose checks re-score the stored answers for the fall
     rule's paired test (none where the project has no golden folder)."""
@@ -220,7 +273,11 @@ def _project_suites(settings: Settings) -> dict[str, Suite]:
 def selected(points: Sequence[SeriesPoint], suites: Sequence[str]) -> list[SeriesPoint]:
     """The points of *suites* (all when empty) and of the general benchmarks, which run
     whatever suites are chosen."""
-    return [p for p in points if not suites or p.suite in suites or p.suite.startswith("general/")]
+    return [p for p in points if _chosen(p.suite, suites)]
+
+
+def _chosen(suite: str, suites: Sequence[str]) -> bool:
+    return not suites or suite in suites or suite.startswith("general/")
 
 
 def _markdown(rows: list[list[str]]) -> list[str]:

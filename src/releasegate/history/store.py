@@ -350,6 +350,18 @@ class HistoryStore:
             ).fetchall()
         return [str(row[0]) for row in rows]
 
+    def suites_of(self, run_id: str) -> frozenset[str]:
+        """The golden suites and benchmarks (``general/<task>``) *run_id* scored: those it
+        holds a metric value or a case of. A run of one suite (``--suite intents``) has only
+        that one, so it cannot stand for a run of them all."""
+        with self._connect(write=False) as db:
+            rows = db.execute(
+                "SELECT suite FROM metrics WHERE run_id = ? UNION "
+                "SELECT suite FROM cases WHERE run_id = ?",
+                (run_id, run_id),
+            ).fetchall()
+        return frozenset(str(row[0]) for row in rows)
+
     def items(self, run_id: str, suite: str, metric: str) -> dict[str, float]:
         """Item id -> value of one metric of one run."""
         with self._connect(write=False) as db:

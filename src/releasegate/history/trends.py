@@ -91,19 +91,20 @@ def trend_rows(
     """A table: a header row of runs (by step, else run id), then one row per suite metric,
     runs in the order given (oldest first), or in step order with *by_step* (a checkpoint
     sweep, whose checkpoints may have been scored out of order: resumed, or in parallel);
-    *last* keeps only the newest runs."""
-    runs: dict[str, SeriesPoint] = {}
+    *last* keeps only the newest runs. A column is a run at a step: a sweep whose steps share
+    one run (the same weights saved twice) gives each step its column."""
+    runs: dict[tuple[str, int | None], SeriesPoint] = {}
     for point in points:
-        runs.setdefault(point.run_id, point)
-    run_ids = list(runs)
+        runs.setdefault((point.run_id, point.step), point)
+    columns = list(runs)
     if by_step:
-        run_ids.sort(key=lambda r: -1 if runs[r].step is None else int(runs[r].step or 0))
-    run_ids = run_ids[-last:] if last else run_ids
-    values = {(p.suite, p.metric, p.run_id): p.value for p in points}
+        columns.sort(key=lambda c: -1 if c[1] is None else c[1])
+    columns = columns[-last:] if last else columns
+    values = {(p.suite, p.metric, p.run_id, p.step): p.value for p in points}
     keys = sorted({(p.suite, p.metric) for p in points})
-    rows = [["suite", "metric", *(_label(runs[r]) for r in run_ids)]]
+    rows = [["suite", "metric", *(_label(runs[c]) for c in columns)]]
     for suite, metric in keys:
-        cells = [values.get((suite, metric, r)) for r in run_ids]
+        cells = [values.get((suite, metric, *c)) for c in columns]
         rows.append([suite, metric, *("-" if v is None else f"{v:.4g}" for v in cells)])
     return rows
 
@@ -116,20 +117,33 @@ def check_curve(
     alpha: float = 0.05,
     samples: int = 1000,
     suites: Mapping[str, Suite] | None = None,
+    steps: Sequence[int] | None = None,
 ) -> list[Finding]:
     """The rules over *run_ids* (in step order); *base_run* is the base model's run, the
     reference of ``below base``. *suites* (name -> the project's golden suite) lets a golden
     metric's fall be judged by the no-drop gate's paired test, from the stored answers; a
     metric of a suite not given is paired on its stored per-case values only when they are
-    right/wrong (exact McNemar), otherwise held to its ``max_drop`` alone."""
-    points = store.series(run_ids=list(run_ids))
-    by_key: dict[tuple[str, str], dict[str, SeriesPoint]] = {}
-    for point in points:
-        by_key.setdefault((point.suite, point.metric), {})[point.run_id] = point
+    right/wrong (exact McNemar), otherwise held to its ``max_drop`` alone.
+
+    *steps*, one per run id, are the steps a checkpoint sweep gives them (a reused run may have
+    been recorded at another step, or stand for several steps: its id is then given once per
+    step); without them each run is at the step it was recorded with."""
+    if steps is not None and len(steps) != len(run_ids):
+        raise ValueError(f"{len(steps)} steps for {len(run_ids)} runs")
+    recorded: dict[str, list[SeriesPoint]] = {}
+    for point in store.series(run_ids=sorted(set(run_ids))):
+        recorded.setdefault(point.run_id, []).append(point)
+    by_key: dict[tuple[str, str], list[SeriesPoint]] = {}
+    base: SeriesPoint | None
+    for index, run_id in enumerate(run_ids):
+        for point in recorded.get(run_id, []):
+            at = point if steps is None else replace(point, step=steps[index])
+            by_key.setdefault((point.suite, point.metric), []).append(at)
     findings: list[Finding] = []
-    for (suite, _metric), by_run in sorted(by_key.items()):
-        series = [by_run[r] for r in run_ids if r in by_run]
-        base = by_run.get(base_run) if base_run else None
+    for (suite, _metric), series in sorted(by_key.items()):
+        # The base model's column: the first one of its run (a checkpoint with the base's own
+        # weights reuses that run at a later step, and is a checkpoint there).
+        base = next((p for p in series if p.run_id == base_run), None) if base_run else None
         base_at_chance = base is not None and _at_chance(base) is not None
         for point in series:
             found = _at_chance(point)
@@ -153,7 +167,7 @@ def check_curve(
                 findings.append(found)
         if base is not None and suite.startswith("general/"):
             for point in series:
-                if point.run_id != base_run:
+                if point is not base:
                     found = _below_base(base, point)
                     if found is not None:
                         findings.append(found)

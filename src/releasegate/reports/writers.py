@@ -329,19 +329,32 @@ def _flips_markdown(metrics: Iterable[GateRecord], *, most: int = 50) -> list[st
 
 
 def summary_table(metrics: Iterable[GateRecord]) -> list[list[str]]:
-    """Rows of suite, metric, value, bar, baseline, verdict, one per metric test."""
+    """Rows of suite, metric, value, bar, baseline, verdict, one per metric test.
+
+    A no-drop row of a suite whose cases changed since the baseline (added or removed) shows
+    the two values its comparison paired, on the cases both have, and says how many were added
+    and removed: the whole suite's value now beside the baseline's whole-suite value would not
+    be what was compared, and could differ where the comparison found no change at all."""
     rows = []
     for m in sorted(metrics, key=lambda m: (m.suite, m.metric, m.test == "no_drop")):
         name = m.metric + (" (no drop)" if m.test == "no_drop" else "")
+        value, before = m.value, m.baseline
         if m.test != "no_drop":
             bar = m.bar
         elif m.max_drop is None:
             bar = "no significant drop"
         else:
             bar = f"drop <= {m.max_drop:g}"
-        baseline = "-" if m.baseline is None else f"{m.baseline:.4g}"
+        changed = m.comparison if m.test == "no_drop" else None
+        if changed is not None and changed.items and (changed.added or changed.removed):
+            value, before = changed.now, changed.baseline
+            name = (
+                f"{m.metric} (no drop, on {changed.items} shared cases; {changed.added} added, "
+                f"{changed.removed} removed since the baseline)"
+            )
+        baseline = "-" if before is None else f"{before:.4g}"
         verdict = {"passed": "ok", "failed": "FAIL"}.get(m.outcome, m.outcome)
-        rows.append([m.suite, name, f"{m.value:.4g}", bar, baseline, verdict])
+        rows.append([m.suite, name, f"{value:.4g}", bar, baseline, verdict])
     return rows
 
 
