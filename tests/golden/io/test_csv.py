@@ -356,3 +356,36 @@ def test_a_cell_of_200000_characters_loads(tmp_path: Path) -> None:
     first, second = load_cases(path, suite="demo")
     assert first.input == document.strip()
     assert second.source == f"{path}:3"
+
+
+@pytest.mark.parametrize(("cell", "field"), [("#N/A", "expected"), ("#REF!", "input")])
+def test_an_excel_error_value_exported_to_csv_is_refused(
+    tmp_path: Path, cell: str, field: str
+) -> None:
+    # Excel's "CSV" export writes a failed formula's error value as text: it loaded as the
+    # expected answer "#N/A", which nobody typed
+    row = {"input": "What is 2+2?", "expected": "4", field: cell}
+    path = write(
+        tmp_path / "faq.csv", f"id,input,expected\r\nq1,{row['input']},{row['expected']}\r\n"
+    )
+    error = raises(path)
+    assert (error.line, error.field) == (2, field)
+    hint = ""
+    if field == "expected":
+        hint = f'; if the expected answer really is {cell}, write it as a JSON list: ["{cell}"]'
+    column = 3 if field == "expected" else 2
+    assert str(error) == (
+        f"{path}, line 2, field '{field}': column {column} holds {cell}, the error value a "
+        "spreadsheet shows for a formula that failed (a CSV exported from it keeps it as text): "
+        "fix the formula or the data it refers to in the workbook and export again, or type the "
+        f"{field} text{hint}"
+    )
+    # the way out the message gives loads the text as written
+    if field == "expected":
+        fixed = write(tmp_path / "ok.csv", f'id,input,expected\r\nq1,a,"[""{cell}""]"\r\n')
+        (case,) = load_cases(fixed, suite="demo")
+        assert case.expected == (cell,)
+    # an error value inside longer text, or in a column of notes, is text like any other
+    other = write(tmp_path / "notes.csv", "id,input,expected,notes\r\nq1,Is #N/A bad?,yes,#N/A\r\n")
+    (case,) = load_cases(other, suite="demo")
+    assert (case.input, case.extra) == ("Is #N/A bad?", {"notes": "#N/A"})

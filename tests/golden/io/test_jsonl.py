@@ -105,10 +105,30 @@ def test_jsonl_not_utf8(tmp_path: Path) -> None:
         + '{"id": 2, "input": "中文", "expected": "b"}\n'.encode("gbk"),
     )
     error = raises(path)
+    # named like a CSV's: the line, the encodings that read it and the manifest line to write
     assert str(error) == (
-        f"{path}, line 2: cannot be decoded (byte 0xd6 is not valid utf-8): save the file as "
-        "UTF-8, or set 'encoding:' in the manifest to its encoding"
+        f"{path}, line 2: the file is not UTF-8 (byte 0xd6 on this line is not valid UTF-8) and "
+        "its encoding is not certain: it reads as big5 (Traditional Chinese), cp949 (Korean) or "
+        "euc_jis_2004. Open it, see which shows the text right, and write that in the manifest, "
+        "e.g. the line 'encoding: big5'; or save the file from its program as UTF-8"
     )
+
+
+def test_a_long_gbk_jsonl_file_is_refused_naming_gb18030(tmp_path: Path) -> None:
+    # the evidence that reads a CSV as GB18030 names it for JSON Lines, which is never guessed
+    rows = [
+        {"id": n, "input": "退货需要什么材料请告诉我", "expected": "需要购物小票和原包装"}
+        for n in range(8)
+    ]
+    text = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n"
+    path = write(tmp_path / "faq.jsonl", text.encode("gbk"))
+    assert str(raises(path)) == (
+        f"{path}, line 1: the file is not UTF-8 (byte 0xcd on this line is not valid UTF-8) but "
+        "GB18030 (GBK, Simplified Chinese): JSON Lines files are UTF-8. Save the file as UTF-8, or "
+        "write the line 'encoding: gb18030' in the manifest"
+    )
+    cases = load_cases(path, suite="demo", encoding="gb18030")
+    assert [c.input for c in cases] == [row["input"] for row in rows]
 
 
 ONE_PER_LINE = (

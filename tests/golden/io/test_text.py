@@ -197,3 +197,66 @@ def test_a_declared_encoding_that_reads_nul_characters_is_refused(tmp_path: Path
         f"{path}, line 1: the file holds a NUL character (U+0000) on this line when read as "
         "utf-8: is 'encoding:' in the manifest the file's encoding, and is it a text file?"
     )
+
+
+@pytest.mark.parametrize(
+    ("pasted", "after", "shown"),
+    [
+        ("\u2014", "a", "鈥"),  # an em dash from Word, before a Latin letter
+        ("\u201c", "b", "鈥"),  # a curly quote
+        ("\u2122", "x", "鈩"),  # a trade mark sign
+        ("\u20ac", "\u20ac", "鈧"),  # two euro signs
+        ("\u00a0", "我们", "聽"),  # a no-break space from a web page
+    ],
+)
+def test_utf8_pasted_into_a_long_gbk_file_is_refused_at_its_line(
+    tmp_path: Path, pasted: str, after: str, shown: str
+) -> None:
+    # every byte is GBK, so GB18030 reads the file whole: but the pasted UTF-8 reads as rare
+    # characters, mojibake its author never typed (before: loaded as "质量问题鈥攁")
+    text = table(ZH, 20)
+    at = text.index("q7,")
+    tail = after.encode() if after == pasted else after.encode("gbk")
+    line = "q7,问".encode("gbk") + pasted.encode() + tail + ",答\r\n".encode("gbk")
+    data = text[:at].encode("gbk") + line + text[at:].encode("gbk")
+    assert data.decode("gb18030")  # valid GB18030 byte for byte
+    path = write(tmp_path / "faq.csv", data)
+    error = raises(path)
+    assert error.line == 9
+    utf8 = pasted.encode().hex(" ")
+    assert str(error) == (
+        f"{path}, line 9: the file is GB18030 (GBK, Simplified Chinese), but bytes {utf8} on this "
+        f"line are the UTF-8 for '{pasted}' (U+{ord(pasted):04X}), which GBK reads as '{shown}': "
+        "text from a UTF-8 file was pasted into it. Retype the pasted characters on this line "
+        "(and any after it) and save the file as UTF-8 ('CSV UTF-8' in Excel); if "
+        f"'{shown}' is really what the file says, write the line 'encoding: gb18030' in the "
+        "manifest"
+    )
+
+
+def test_utf8_pasted_into_gbk_that_breaks_gbk_is_refused_at_its_line(tmp_path: Path) -> None:
+    # a dash before Chinese leaves a byte GBK cannot read: the file was refused naming cp1252,
+    # which reads it as mojibake; now it says what happened, on the pasted line
+    text = table(ZH, 20)
+    at = text.index("q7,")
+    line = "q7,问".encode("gbk") + "\u2014".encode() + "我们,答\r\n".encode("gbk")
+    data = text[:at].encode("gbk") + line + text[at:].encode("gbk")
+    path = write(tmp_path / "faq.csv", data)
+    error = raises(path)
+    assert error.line == 9
+    assert str(error) == (
+        f"{path}, line 9: the file is GB18030 (GBK, Simplified Chinese) except at 1 place on "
+        "this line: text in another encoding (often UTF-8, from a web page or another file) was "
+        "pasted into it, and no encoding reads the whole file right. Retype the damaged "
+        "characters on this line (and any after it) and save the file as UTF-8 ('CSV UTF-8' in "
+        "Excel)"
+    )
+
+
+def test_gbk_with_rare_characters_of_its_own_still_loads(tmp_path: Path) -> None:
+    # GBK's own extension characters are not taken for pasted UTF-8 unless their bytes are UTF-8
+    pairs = [*ZH, ("們的說明", "镕和喆")]
+    text = table(pairs, 22)
+    cases = load_cases(write(tmp_path / "faq.csv", text.encode("gbk")), suite="demo")
+    assert cases[10].input == "們的說明"
+    assert cases[10].expected == "镕和喆"

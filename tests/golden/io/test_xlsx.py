@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -265,8 +266,9 @@ def test_wrong_content_for_the_extension(tmp_path: Path, name: str) -> None:
     if name == "faq.xlsx":
         path = write(tmp_path / name, "id,input,expected\n1,a,b\n")
         assert str(raises(path)) == (
-            f"{path}: not a valid .xlsx workbook (BadZipFile: File is not a zip file): save it "
-            "from Excel as 'Excel Workbook (.xlsx)'"
+            f"{path}: this is a text file (a CSV?), not an .xlsx workbook, though named .xlsx: "
+            "rename it to .csv (or .tsv, .txt) and point 'cases:' in the manifest at it, or open "
+            "it in Excel and save it as 'Excel Workbook (.xlsx)'"
         )
     else:
         path = write(tmp_path / name, workbook.read_bytes())
@@ -300,3 +302,39 @@ def test_xlsx_values_below_formatted_empty_rows_are_read(tmp_path: Path) -> None
     workbook.save(path)
     (case,) = load_cases(path, suite="demo")
     assert (case.id, case.source) == ("late", f"{path}:2999")
+
+
+def test_what_an_xlsx_that_is_not_one_is_said_to_be(tmp_path: Path) -> None:
+    # each was "not a valid .xlsx workbook (BadZipFile: File is not a zip file)", which says
+    # nothing of what the file is or what to do
+    workbook = make_workbook(tmp_path / "real.xlsx", {"Cases": [["id", "input", "expected"]]})
+    data = workbook.read_bytes()
+    cut = write(tmp_path / "cut.xlsx", data[: len(data) // 2])  # a download cut short
+    assert str(raises(cut)) == (
+        f"{cut}: the workbook is damaged or cut short (it starts like a zip archive, as an .xlsx "
+        "does, but is not a whole one): download or copy it again, or save it again from Excel"
+    )
+    ole2 = write(tmp_path / "old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert str(raises(ole2)) == (
+        f"{ole2}: this is an Excel 97-2003 workbook (.xls) or a password-protected workbook (an "
+        "OLE2 file), not an .xlsx, though named .xlsx: open it in Excel, remove any password, "
+        "and save it as 'Excel Workbook (.xlsx)'"
+    )
+    gbk = write(tmp_path / "gbk.xlsx", "id,input,expected\r\n1,退货,需要小票\r\n".encode("gbk"))
+    assert "this is a text file (a CSV?), not an .xlsx workbook" in str(raises(gbk))
+    ods = tmp_path / "calc.xlsx"
+    with zipfile.ZipFile(ods, "w") as archive:  # the members LibreOffice's .ods holds
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert str(raises(ods)) == (
+        f"{ods}: this is an OpenDocument spreadsheet (.ods), not an .xlsx, though named .xlsx: "
+        "save it from LibreOffice as 'Excel 2007-365 (.xlsx)'"
+    )
+    other = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("cases.csv", "id,input,expected\n")
+    assert "this is a zip archive but not an Excel workbook" in str(raises(other))
+    empty = write(tmp_path / "empty.xlsx", b"")
+    assert str(raises(empty)).endswith(
+        "the file is empty: save the workbook again from Excel as 'Excel Workbook (.xlsx)'"
+    )

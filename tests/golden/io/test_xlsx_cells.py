@@ -207,3 +207,11 @@ def test_number_formats(value: Any, number_format: str, shown: str) -> None:
 def test_number_formats_that_are_not_guessed(number_format: str) -> None:
     with pytest.raises(UnshownFormat):
         shown_text(5, number_format)
+
+
+@pytest.mark.parametrize("number_format", ["# ?/?", "# ??/??", "0/4"])
+def test_fraction_formats_are_refused_saying_so(number_format: str) -> None:
+    # "# ?/?" was refused as "puts text between a number's digits", which is not what it does
+    with pytest.raises(UnshownFormat) as info:
+        shown_text(0.5, number_format)
+    assert str(info.value) == f"the number format '{number_format}' shows fractions"

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from case_file_helpers import make_workbook
 
+from releasegate.exceptions import GoldenFileError
 from releasegate.golden.io import load_cases
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -84,3 +85,33 @@ def test_workbook_saved_by_libreoffice(tmp_path: Path) -> None:
         ("m2", "5-7 days", {}),
     ]
     assert cases[0].source == f"{saved}:3"
+
+
+def test_an_xls_saved_by_libreoffice_and_named_xlsx_says_what_it_is(tmp_path: Path) -> None:
+    # a real Excel 97-2003 workbook, renamed: "BadZipFile" before; now what it is and what to do
+    path = make_workbook(tmp_path / "faq.xlsx", {"Cases": [["id", "input", "expected"]]})
+    assert SOFFICE is not None
+    out = tmp_path / "xls"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xls",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    renamed = (out / "faq.xls").rename(out / "faq.xlsx")
+    with pytest.raises(GoldenFileError) as info:
+        load_cases(renamed, suite="demo")
+    assert str(info.value) == (
+        f"{renamed}: this is an Excel 97-2003 workbook (.xls) or a password-protected workbook "
+        "(an OLE2 file), not an .xlsx, though named .xlsx: open it in Excel, remove any password, "
+        "and save it as 'Excel Workbook (.xlsx)'"
+    )

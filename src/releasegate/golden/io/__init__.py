@@ -67,7 +67,7 @@ from .csv import TAB_SUFFIXES, read_csv
 from .jsonl import read_jsonl
 from .rows import KNOWN_FIELDS, CaseRow, to_case
 from .text import read_bytes
-from .xlsx import read_xlsx
+from .xlsx import OLE2_MAGIC, ZIP_MAGIC, read_xlsx
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
 
@@ -140,10 +140,6 @@ def load_cases(
     ]
 
 
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
 def _refuse_a_workbook(path: Path, data: bytes) -> None:
     """A workbook renamed to a text file's name (``cases.csv`` that is really an ``.xls``) is
     refused saying what it is: decoded as text it is noise, or worse, a few rows of it."""
@@ -151,13 +147,13 @@ def _refuse_a_workbook(path: Path, data: bytes) -> None:
         "open it in Excel and save it as 'CSV UTF-8', or as 'Excel Workbook (.xlsx)' named .xlsx "
         "and point 'cases:' in the manifest at it"
     )
-    if data.startswith(_OLE2_MAGIC):
+    if data.startswith(OLE2_MAGIC):
         raise GoldenFileError(
             f"this is not a text file but an Excel 97-2003 workbook (.xls) or a password-"
             f"protected workbook (an OLE2 compound file) named {path.suffix}: {todo}",
             path=path,
         )
-    if data.startswith(_ZIP_MAGIC):
+    if data.startswith(ZIP_MAGIC):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except (zipfile.BadZipFile, OSError, ValueError):

@@ -44,6 +44,7 @@ _TOKEN = re.compile(
     r"|(?P<char>.)",
     re.IGNORECASE,
 )
+_FRACTION = re.compile(r"[0#?]\s*/\s*[0-9#?]")
 _COLOR = re.compile(r"(?i)(black|blue|cyan|green|magenta|red|white|yellow|color\s*\d+)")
 
 
@@ -172,6 +173,8 @@ def _number(value: float, code: str) -> str:
     section = _section(code, value)
     if section is None:
         return general(value)
+    if _FRACTION.search(section):  # "# ?/?", "0/4": said so, not "text between digits"
+        raise UnshownFormat(f"the number format '{code}' shows fractions")
     sections = _sections(code)
     negative = value < 0
     magnitude = abs(value) if negative and len(sections) > 1 else value

@@ -26,6 +26,8 @@ TITLE_CELLS = 2
 at most this many filled cells and names no case column."""
 TITLE_ROWS = 5
 """At most this many title rows are passed over above the header; more is not a title block."""
+ERROR_VALUES = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!")
+"""Excel's error values: a CSV exported from a sheet where a formula failed holds them as text."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ def table_rows(
                     )
                 continue
             value = _convert_cell(name, raw)
+            if name in REQUIRED_FIELDS and value in ERROR_VALUES:
+                raise _error_value(value, name, column(index), path=path, line=line)
             if value is not None:
                 data[name] = value
         rows.append(CaseRow(line=line, data=data))
@@ -292,4 +296,21 @@ def _bad_cell_error(
         path=path,
         line=line,
         field=field,
+    )
+
+
+def _error_value(value: str, name: str, where: str, *, path: Path, line: int) -> GoldenFileError:
+    """A case cell that holds only an error value (``#N/A``): what a spreadsheet shows for a
+    formula that failed, kept as text by its CSV export. Loaded, it would be the case's text,
+    which nobody typed."""
+    hint = ""
+    if name == "expected":
+        hint = f'; if the expected answer really is {value}, write it as a JSON list: ["{value}"]'
+    return GoldenFileError(
+        f"{where} holds {value}, the error value a spreadsheet shows for a formula that failed "
+        "(a CSV exported from it keeps it as text): fix the formula or the data it refers to in "
+        f"the workbook and export again, or type the {name} text{hint}",
+        path=path,
+        line=line,
+        field=name,
     )

@@ -240,9 +240,88 @@ def _line_of(data: bytes, offset: int) -> int:
     return _count_lines(data[:offset].decode("utf-8", errors="replace")) + 1
 
 
-def _auto_decode(data: bytes, path: Path) -> str:
-    """Bytes without a byte order mark that are not UTF-8: GB18030 on overwhelming evidence,
+def _gb18030_bulk(text: str) -> bool:
+    """Whether *text* (bytes read as GB18030) is Chinese in bulk: at least
+    :data:`MIN_HAN_FOR_GB18030` Chinese characters, 95% of its other characters than ASCII
+    common ones (GB2312). Other code pages read as GB18030 are mostly rare characters."""
+    wide = _ASCII.sub("", text)
+    han = len(wide) - len(_HAN.sub("", wide))
+    rare = wide.encode("gb2312", errors="replace").count(b"?")
+    return han >= MIN_HAN_FOR_GB18030 and rare <= 0.05 * len(wide)
+
+
+def _pasted_utf8(data: bytes, text: str) -> tuple[int, bytes, str, str] | None:
+    """The first UTF-8 character pasted into GB18030 text (*text* is *data* read as GB18030):
+    its offset, its bytes, the character, and what GB18030 reads there; None if none.
+
+    UTF-8 punctuation and symbols (curly quotes, dashes, a no-break space, the euro, a bullet)
+    are valid GBK bytes too, and read as rare characters (``—`` as ``鈥``, a no-break space as
+    ``聽``): a character outside GB2312 whose bytes are one UTF-8 character is taken as one.
+    (Accented Latin letters read as common characters, ``é`` as ``茅``: no byte tells them.)"""
+    offset = 0
+    for char in text:
+        size = 1 if char.isascii() else len(char.encode("gb18030"))
+        if size == 2 and data[offset] >= 0xC2 and not _in_gb2312(char):
+            for length in (2, 3):
+                piece = data[offset : offset + length]
+                pasted = _try_decode(piece, "utf-8")
+                if pasted is not None and len(pasted) == 1:
+                    return offset, piece, pasted, char
+        offset += size
+    return None
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_damaged_gb18030(data: bytes, path: Path, *, save_as: str) -> None:
+    """A GB18030 (GBK) file into which text in another encoding was pasted is refused at the
+    first pasted character: read as GBK, it would load mojibake; as anything else, nonsense."""
+    text = data.decode("gb18030", errors="replace")
+    if not _gb18030_bulk(text):
+        return
+    bad = text.count("\ufffd")
+    if bad:
+        if bad > 3:
+            return
+        first = text.index("\ufffd")
+        offset = len(text[:first].encode("gb18030"))
+        some = "1 place" if bad == 1 else f"{bad} places, the first"
+        raise GoldenFileError(
+            f"the file is GB18030 (GBK, Simplified Chinese) except at {some} on this line: "
+            "text in another encoding "
+            "(often UTF-8, from a web page or another file) was pasted into it, and no encoding "
+            "reads the whole file right. Retype the damaged characters on this line (and any "
+            f"after it) and {save_as}",
+            path=path,
+            line=_line_of(data, offset),
+        )
+    found = _pasted_utf8(data, text)
+    if found is None:
+        return
+    offset, piece, pasted, shown = found
+    raise GoldenFileError(
+        f"the file is GB18030 (GBK, Simplified Chinese), but bytes {piece.hex(' ')} on this line "
+        f"are the UTF-8 for '{pasted}' (U+{ord(pasted):04X}), which GBK reads as '{shown}': text "
+        "from a UTF-8 file was pasted into it. Retype the pasted characters on this line (and "
+        f"any after it) and {save_as}; if '{shown}' is really what the file says, write the line "
+        "'encoding: gb18030' in the manifest",
+        path=path,
+        line=_line_of(data, offset),
+    )
+
+
+def _auto_decode(data: bytes, path: Path, *, guess: bool = True) -> str:
+    """Bytes without a byte order mark that are not UTF-8: GB18030 on overwhelming evidence
+    (only if *guess*: JSON Lines is UTF-8 by definition, and refused naming the encoding),
     else a :class:`GoldenFileError` at the first byte that is not UTF-8, naming the candidates."""
+    excel = " ('CSV UTF-8' in Excel)" if guess else ""
+    save_as = f"save the file as UTF-8{excel}"
     valid, invalid, first = _utf8_damage(data)
     line = _line_of(data, first)
     byte = f"0x{data[first : first + 1].hex()}"
@@ -252,19 +331,28 @@ def _auto_decode(data: bytes, path: Path) -> str:
             f"the file is UTF-8 except for {some} (the first, {byte}, on this line): text saved "
             "in another encoding was pasted into it (e.g. from a Windows-1252 or GBK file), and "
             "no encoding reads the whole file right. Retype the damaged characters on this line "
-            "(and any after it) and save the file as UTF-8 ('CSV UTF-8' in Excel)",
+            f"(and any after it) and {save_as}",
             path=path,
             line=line,
         )
+    _refuse_damaged_gb18030(data, path, save_as=save_as)
     matches = _detector_matches(data)
     doubt = _gb18030_doubt(data, matches)
-    if doubt is None:
+    if doubt is None and guess:
         return data.decode("gb18030")
+    if doubt is None:
+        raise GoldenFileError(
+            f"the file is not UTF-8 (byte {byte} on this line is not valid UTF-8) but GB18030 "
+            "(GBK, Simplified Chinese): JSON Lines files are UTF-8. Save the file as UTF-8, or "
+            "write the line 'encoding: gb18030' in the manifest",
+            path=path,
+            line=line,
+        )
     candidates = _candidates(data, matches)
     if not candidates:
         raise GoldenFileError(
             f"the file is not UTF-8 (byte {byte} on this line is not valid UTF-8) and no common "
-            "encoding reads it: save it from its program as UTF-8 ('CSV UTF-8' in Excel), or "
+            f"encoding reads it: {save_as}, or "
             "write its encoding in the manifest, e.g. the line 'encoding: cp1252'",
             path=path,
             line=line,
@@ -274,7 +362,7 @@ def _auto_decode(data: bytes, path: Path) -> str:
         f"the file is not UTF-8 (byte {byte} on this line is not valid UTF-8) and its encoding "
         f"is not certain: it reads as {shown}{doubt}. Open it, see which shows the text right, and "
         f"write that in the manifest, e.g. the line 'encoding: {candidates[0]}'; or save the "
-        "file from its program as UTF-8 ('CSV UTF-8' in Excel)",
+        f"file from its program as UTF-8{excel}",
         path=path,
         line=line,
     )
@@ -370,13 +458,5 @@ def decode(data: bytes, encoding: str, path: Path, *, detect: bool) -> str:
     _refuse_nul_bytes(data, path)
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if detect:
-            return _auto_decode(data, path)
-        line, what = _decode_failure(data, "utf-8", exc)
-        raise GoldenFileError(
-            f"cannot be decoded ({what}): save the file as UTF-8, or set 'encoding:' in the "
-            "manifest to its encoding",
-            path=path,
-            line=line,
-        ) from None
+    except UnicodeDecodeError:
+        return _auto_decode(data, path, guess=detect)

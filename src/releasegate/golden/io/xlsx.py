@@ -121,10 +121,73 @@ class _Sheet:
     """The workbook's hidden worksheets."""
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How an Excel 97-2003 workbook (.xls) and a password-protected workbook start."""
+ZIP_MAGIC = b"PK\x03\x04"
+"""How an .xlsx (a zip archive) starts."""
+
+
+def _not_a_workbook(path: Path, data: bytes) -> str | None:
+    """What the file is, if it is plainly not an .xlsx workbook (a reason and what to do), so
+    the message says that rather than openpyxl's "File is not a zip file"; None otherwise."""
+    if data.startswith(OLE2_MAGIC):
+        return (
+            f"this is an Excel 97-2003 workbook (.xls) or a password-protected workbook (an OLE2 "
+            f"file), not an .xlsx, though named {path.suffix}: open it in Excel, remove any "
+            "password, and save it as 'Excel Workbook (.xlsx)'"
+        )
+    if not data.strip():
+        return "the file is empty: save the workbook again from Excel as 'Excel Workbook (.xlsx)'"
+    if not data.startswith(ZIP_MAGIC):
+        head = data[:4096]
+        if b"\x00" not in head and _looks_like_text(head):
+            return (
+                f"this is a text file (a CSV?), not an .xlsx workbook, though named "
+                f"{path.suffix}: rename it to .csv (or .tsv, .txt) and point 'cases:' in the "
+                "manifest at it, or open it in Excel and save it as 'Excel Workbook (.xlsx)'"
+            )
+        return (
+            "this is not an .xlsx workbook (an .xlsx is a zip archive, and this file does not "
+            "start like one): save it from its program as 'Excel Workbook (.xlsx)'"
+        )
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return (
+            "the workbook is damaged or cut short (it starts like a zip archive, as an .xlsx "
+            "does, but is not a whole one): download or copy it again, or save it again from Excel"
+        )
+    if "content.xml" in names:
+        return (
+            f"this is an OpenDocument spreadsheet (.ods), not an .xlsx, though named "
+            f"{path.suffix}: save it from LibreOffice as 'Excel 2007-365 (.xlsx)'"
+        )
+    if not any(name.startswith("xl/") for name in names):
+        return (
+            "this is a zip archive but not an Excel workbook (it has no xl/ folder): save the "
+            "cases from Excel as 'Excel Workbook (.xlsx)'"
+        )
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030", "cp1252"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return all(char.isprintable() or char in "\r\n\t" for char in text.lstrip("\ufeff"))
+    return False
+
+
 def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) -> _Sheet:
     """The chosen sheet (formulas as their text unless *data_only*, which gives the results
     Excel saved)."""
     import openpyxl  # imported here: only workbooks need it
+
+    reason = _not_a_workbook(path, data)
+    if reason is not None:
+        raise GoldenFileError(reason, path=path)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
