@@ -178,9 +178,14 @@ def _isolation(args: argparse.Namespace) -> int:
         print(report.message(suite.name, shown=50))
     source = "from the cache" if report.cached else f"in {report.seconds:.1f} s"
     leaked = sum(len(report.leaked_cases(suite.name)) for suite in suites)
+    textless = (
+        f" ({report.rows_without_text} of them without text, not looked in)"
+        if report.rows_without_text
+        else ""
+    )
     print(
-        f"{leaked} leaked case(s); {report.rows} training rows, {report.train_texts} texts, "
-        f"checked {source}"
+        f"{leaked} leaked case(s); {report.rows} training rows{textless}, "
+        f"{report.train_texts} texts, checked {source}"
     )
     return 1 if leaked else 0
 
