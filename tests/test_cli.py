@@ -277,6 +277,25 @@ def test_isolation_counts_the_rows_without_text(
     assert "0 leaked case(s); 2 training rows (1 of them without text, not looked in)" in out
 
 
+def test_validate_refuses_cases_outside_the_project_unless_allowed(
+    project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere" / "faq.jsonl"
+    outside.parent.mkdir()
+    (project / "golden" / "shop_faq.jsonl").rename(outside)
+    manifest = project / "golden" / "shop_faq.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("cases: shop_faq.jsonl", f"cases: {outside}"), "utf-8"
+    )
+    assert run_main(project, "validate") == 2
+    err = capsys.readouterr().err
+    assert f"case file '{outside}' is outside the project {project.resolve()}" in err
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text("utf-8") + "allow_outside_cases = true\n", "utf-8")
+    assert run_main(project, "validate") == 0
+    assert "shop_faq: 2 cases" in capsys.readouterr().out
+
+
 def test_isolation_without_training_data_says_how_to_name_it(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

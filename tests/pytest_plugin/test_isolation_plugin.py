@@ -126,6 +126,23 @@ def test_rows_without_text_are_reported_by_the_isolation_test(project: pytest.Py
     assert "train/shop_policy.jsonl row 7;" in record["message"]
 
 
+def test_cases_outside_the_project_need_allow_outside_cases(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "cs_zh.csv"
+    shutil.move(project.path / "fixtures" / "golden" / "cs_zh.csv", outside)
+    manifest = project.path / "fixtures" / "golden" / "cs_zh.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("cases: cs_zh.csv", f"cases: {outside}"), "utf-8")
+    refused = project.runpytest_subprocess("model_tests", "-k", "isolation", "-p", "no:randomly")
+    assert refused.ret != 0
+    refused.stdout.fnmatch_lines(["*case file '*cs_zh.csv' is outside the project*"])
+    allowed = project.runpytest_subprocess(
+        "model_tests", "-k", "isolation", "-p", "no:randomly", "--allow-outside-cases"
+    )
+    allowed.assert_outcomes(passed=1)
+
+
 def test_without_train_data_there_is_no_isolation_test(project: pytest.Pytester) -> None:
     pyproject = project.path / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
