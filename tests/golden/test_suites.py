@@ -285,6 +285,21 @@ def test_allow_outside_cases_reads_them(tmp_path: Path, project: Path) -> None:
     assert [case.id for case in suite.cases] == ["b"]
 
 
+def test_a_golden_folder_the_settings_put_elsewhere_reads_its_own_cases(
+    tmp_path: Path, project: Path
+) -> None:
+    """golden_dir is the project's own setting: its case files are not 'outside'."""
+    shared = tmp_path / "shared-golden"
+    write_suite(shared, "faq")
+    (suite,) = discover_suites(shared, schemas_dir=project / "schemas", root=project)
+    assert suite.cases_path == (shared / "faq.jsonl").resolve()
+    (shared / "faq.yaml").write_text("cases: ../outside.jsonl\n", encoding="utf-8")
+    write_cases(tmp_path / "outside.jsonl", [{"id": "a", "input": "x", "expected": "y"}])
+    with pytest.raises(GoldenFileError) as info:
+        discover_suites(shared, schemas_dir=project / "schemas", root=project)
+    assert f"outside the project {project} or the golden folder {shared}" in str(info.value)
+
+
 @pytest.mark.parametrize("name", ["s.yaml", "notes.py", "settings.cfg"])
 def test_a_file_that_is_not_a_case_file_is_not_quoted(project: Path, name: str) -> None:
     golden = project / "fixtures" / "golden"

@@ -159,16 +159,16 @@ def load_suite(
     manifest_path: Path,
     *,
     schemas_dir: Path,
-    root: Path | None = None,
+    within: Sequence[Path] = (),
     allow_outside_cases: bool = False,
 ) -> Suite:
     """Read and validate one suite; raises :class:`GoldenFileError` (or another
     :class:`ReleasegateError`) that names the file, line and field at fault.
 
-    The case file must lie within the project (*root*, default: :func:`project_root_of` the
-    manifest's folder), symbolic links followed, unless *allow_outside_cases*: a manifest
-    (perhaps from a pull request) must not make the run read, and its errors quote, any file of
-    the machine."""
+    The case file must lie within one of the folders *within* (default: the project,
+    :func:`project_root_of` the manifest's folder), symbolic links followed, unless
+    *allow_outside_cases*: a manifest (perhaps from a pull request) must not make the run read,
+    and its errors quote, any file of the machine."""
     document = _read_manifest(manifest_path)
     name: str = document.get("name", manifest_path.stem)
     if not _SUITE_NAME.fullmatch(name):
@@ -180,10 +180,11 @@ def load_suite(
         )
     base_dir = manifest_path.parent
     cases_path = (base_dir / document["cases"]).resolve()
-    project = (root or project_root_of(base_dir)).resolve()
-    if not allow_outside_cases and not cases_path.is_relative_to(project):
+    allowed = [folder.resolve() for folder in within] or [project_root_of(base_dir)]
+    if not allow_outside_cases and not any(cases_path.is_relative_to(f) for f in allowed):
+        where = " or the golden folder ".join(map(str, dict.fromkeys(allowed)))
         raise GoldenFileError(
-            f"case file '{document['cases']}' is outside the project {project} (it is "
+            f"case file '{document['cases']}' is outside the project {where} (it is "
             f"{cases_path}): case files are read from the project only. Move the file into the "
             "project, or allow it with allow_outside_cases = true in [tool.releasegate] (or "
             "--allow-outside-cases)",
@@ -287,18 +288,19 @@ def discover_suites(
     allow_outside_cases: bool = False,
 ) -> list[Suite]:
     """Every suite in *golden_dir* (``*.yaml`` / ``*.yml``), sorted by name, or only those named;
-    case files outside the project (*root*) refused unless *allow_outside_cases*
-    (see :func:`load_suite`)."""
+    case files outside both the project (*root*, default: :func:`project_root_of` *golden_dir*)
+    and *golden_dir* (a folder the settings name, trusted as the project is) refused unless
+    *allow_outside_cases* (see :func:`load_suite`)."""
     if not golden_dir.is_dir():
         raise GoldenFileError(
             "golden folder not found: create it or set golden_dir in [tool.releasegate]",
             path=golden_dir,
         )
     manifests = sorted([*golden_dir.glob("*.yaml"), *golden_dir.glob("*.yml")])
-    project = root or project_root_of(golden_dir)
+    within = (root or project_root_of(golden_dir), golden_dir)
     suites = [
         load_suite(
-            path, schemas_dir=schemas_dir, root=project, allow_outside_cases=allow_outside_cases
+            path, schemas_dir=schemas_dir, within=within, allow_outside_cases=allow_outside_cases
         )
         for path in manifests
     ]
