@@ -240,6 +240,62 @@ def test_isolation_prints_each_suite_and_exits_1_on_a_leak(
     assert f"{leaky} row 1 (question)" in out and ": exact" in out
 
 
+def test_isolation_of_a_file_that_gives_no_text_is_an_error(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: a golden question under ``text`` keys printed "0 texts" and exited 0."""
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "cache"))
+    first = (project / "golden" / "shop_faq.jsonl").read_text("utf-8").splitlines()[0]
+    question = json.loads(first)["input"]
+    data = tmp_path / "train.jsonl"
+    data.write_text(
+        json.dumps({"messages": [{"role": "user", "text": question}]}) + "\n", encoding="utf-8"
+    )
+    assert main(["--root", str(project), "isolation", "--train-data", str(data)]) == 2
+    out, err = capsys.readouterr()
+    assert "leaked case(s)" not in out
+    assert f"training data {data}: 1 rows but no text in the messages layout's fields" in err
+    assert "messages: list of object with keys role, text (1)" in err and "train_fields" in err
+
+
+def test_isolation_counts_the_rows_without_text(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "train.jsonl"
+    rows = [{"prompt": "Hello there", "completion": "Hi!"}, {"prompt": 7, "completion": 8}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["--root", str(project), "isolation", "--train-data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"1 training row(s) gave no text and were not looked in: {data} row 2;" in out
+    assert "0 leaked case(s); 2 training rows (1 of them without text, not looked in)" in out
+
+
+def test_validate_refuses_cases_outside_the_project_unless_allowed(
+    project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere" / "faq.jsonl"
+    outside.parent.mkdir()
+    (project / "golden" / "shop_faq.jsonl").rename(outside)
+    manifest = project / "golden" / "shop_faq.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("cases: shop_faq.jsonl", f"cases: {outside}"), "utf-8"
+    )
+    assert run_main(project, "validate") == 2
+    err = capsys.readouterr().err
+    assert f"case file '{outside}' is outside the project {project.resolve()}" in err
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text("utf-8") + "allow_outside_cases = true\n", "utf-8")
+    assert run_main(project, "validate") == 0
+    assert "shop_faq: 2 cases" in capsys.readouterr().out
+
+
 def test_isolation_without_training_data_says_how_to_name_it(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -77,6 +77,17 @@ def test_the_derived_schema_is_a_valid_json_schema_with_each_fields_type() -> No
     assert "type" not in keys["dtype"]  # an enum names the choices itself
 
 
+def test_allow_outside_cases_is_off_unless_turned_on(tmp_path: Path) -> None:
+    """One declaration gives the key, its schema (a boolean, off) and the plugin's option."""
+    key = settings_keys()["allow_outside_cases"]
+    assert (key["type"], key["default"]) == ("boolean", False)
+    assert Settings().allow_outside_cases is False
+    on = settings_from(tmp_path, "[tool.releasegate]\nallow_outside_cases = true\n")
+    assert on.allow_outside_cases is True
+    with pytest.raises(ConfigError, match="allow_outside_cases"):
+        settings_from(tmp_path, '[tool.releasegate]\nallow_outside_cases = "yes"\n')
+
+
 def test_table_is_read_from_pyproject(tmp_path: Path) -> None:
     settings = settings_from(
         tmp_path,

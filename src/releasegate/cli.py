@@ -45,7 +45,12 @@ def _settings(root: Path) -> Settings:
 
 def _validate(root: Path) -> int:
     settings = _settings(root)
-    suites = discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir)
+    suites = discover_suites(
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        root=root,
+        allow_outside_cases=settings.allow_outside_cases,
+    )
     store = BaselineStore(settings.baselines_dir)
     drifted = 0
     for suite in suites:
@@ -88,7 +93,12 @@ def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5
 
 def _suites(root: Path) -> int:
     settings = _settings(root)
-    for suite in discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir):
+    for suite in discover_suites(
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        root=root,
+        allow_outside_cases=settings.allow_outside_cases,
+    ):
         print(
             f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
             f"check {suite.check.name}, language {suite.language})"
@@ -164,7 +174,11 @@ def _isolation(args: argparse.Namespace) -> int:
         print("no training data named: set train_data in [tool.releasegate] or give --train-data")
         return 2
     suites = discover_suites(
-        settings.golden_dir, schemas_dir=settings.schemas_dir, only=settings.suites
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        only=settings.suites,
+        root=root,
+        allow_outside_cases=settings.allow_outside_cases,
     )
     report = check_isolation(
         suites,
@@ -178,9 +192,14 @@ def _isolation(args: argparse.Namespace) -> int:
         print(report.message(suite.name, shown=50))
     source = "from the cache" if report.cached else f"in {report.seconds:.1f} s"
     leaked = sum(len(report.leaked_cases(suite.name)) for suite in suites)
+    textless = (
+        f" ({report.rows_without_text} of them without text, not looked in)"
+        if report.rows_without_text
+        else ""
+    )
     print(
-        f"{leaked} leaked case(s); {report.rows} training rows, {report.train_texts} texts, "
-        f"checked {source}"
+        f"{leaked} leaked case(s); {report.rows} training rows{textless}, "
+        f"{report.train_texts} texts, checked {source}"
     )
     return 1 if leaked else 0
 

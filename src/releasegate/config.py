@@ -242,6 +242,11 @@ class Settings(EndpointSpec):
     prediction_cache: bool = setting(
         True, description="Reuse cached answers of the same model, prompt and settings."
     )
+    allow_outside_cases: bool = setting(
+        False,
+        description="Let a suite manifest's 'cases:' name a file outside the project (an absolute "
+        "path, or ../ beyond the project root); off, such a manifest is refused.",
+    )
     alpha: float = setting(
         0.05,
         description="Significance level of no-drop gates: a drop with a one-sided paired p-value "
@@ -346,6 +351,8 @@ def settings_schema() -> Mapping[str, Any]:
         # an enum names every value: no type beside it, so the error lists the choices
         typed = {} if "enum" in constraints else _value_schema(hints[f.name])
         properties[f.name] = {**typed, **constraints, "description": f.metadata["description"]}
+        if isinstance(f.default, bool):  # the option turns it on (--key) or off (--no-key)
+            properties[f.name]["default"] = f.default
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "[tool.releasegate] in pyproject.toml",

@@ -220,10 +220,100 @@ def test_missing_case_file(golden: Path) -> None:
 
 def test_case_file_path_is_relative_to_the_manifest(tmp_path: Path, golden: Path) -> None:
     write_cases(tmp_path / "data" / "rows.jsonl", [{"id": "a", "input": "x", "expected": "y"}])
+    (tmp_path / "pyproject.toml").write_text("[tool.releasegate]\n", encoding="utf-8")
     golden.mkdir()
     path = golden / "s.yaml"
     path.write_text("cases: ../data/rows.jsonl\n", encoding="utf-8")
     assert load(path).cases_path == (tmp_path / "data" / "rows.jsonl").resolve()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder (its pyproject.toml marks the root) with a golden folder, inside a
+    folder that also holds files outside the project."""
+    root = tmp_path / "project"
+    (root / "fixtures" / "golden").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.releasegate]\n", encoding="utf-8")
+    return root
+
+
+SECRET = "SECRET_TOKEN=do-not-print-me"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["../../../outside/rows.jsonl", "{outside}/rows.jsonl", "/etc/passwd", "{outside}/notes.py"],
+)
+def test_a_case_file_outside_the_project_is_refused(
+    tmp_path: Path, project: Path, target: str
+) -> None:
+    """Regression: a manifest could read, and quote in its errors, any file of the machine."""
+    outside = tmp_path / "outside"
+    write_cases(outside / "rows.jsonl", [{"id": "a", "input": SECRET, "expected": "y"}])
+    (outside / "notes.py").write_text(f"{SECRET}\n", encoding="utf-8")
+    named = target.format(outside=outside)
+    manifest = project / "fixtures" / "golden" / "s.yaml"
+    manifest.write_text(f"cases: {named}\n", encoding="utf-8")
+    with pytest.raises(GoldenFileError) as info:
+        discover_suites(manifest.parent, schemas_dir=project / "schemas")
+    message = str(info.value)
+    assert (info.value.path, info.value.field) == (manifest, "cases")
+    assert f"case file '{named}' is outside the project {project.resolve()}" in message
+    assert "allow_outside_cases = true in [tool.releasegate] (or --allow-outside-cases)" in message
+    assert SECRET not in message and "root:" not in message
+
+
+def test_a_symbolic_link_out_of_the_project_is_refused(tmp_path: Path, project: Path) -> None:
+    write_cases(tmp_path / "rows.jsonl", [{"id": "a", "input": SECRET, "expected": "y"}])
+    golden = project / "fixtures" / "golden"
+    (golden / "rows.jsonl").symlink_to(tmp_path / "rows.jsonl")
+    (golden / "s.yaml").write_text("cases: rows.jsonl\n", encoding="utf-8")
+    with pytest.raises(GoldenFileError, match="is outside the project"):
+        discover_suites(golden, schemas_dir=project / "schemas")
+
+
+def test_allow_outside_cases_reads_them(tmp_path: Path, project: Path) -> None:
+    write_cases(tmp_path / "shared" / "rows.jsonl", [{"id": "a", "input": "x", "expected": "y"}])
+    golden = project / "fixtures" / "golden"
+    (golden / "s.yaml").write_text("cases: ../../../shared/rows.jsonl\n", encoding="utf-8")
+    (suite,) = discover_suites(golden, schemas_dir=project / "schemas", allow_outside_cases=True)
+    assert [case.id for case in suite.cases] == ["a"]
+    # inside the project, ../ is fine: the golden folder is not the limit
+    write_cases(project / "data" / "rows.jsonl", [{"id": "b", "input": "x", "expected": "y"}])
+    (golden / "s.yaml").write_text("cases: ../../data/rows.jsonl\n", encoding="utf-8")
+    (suite,) = discover_suites(golden, schemas_dir=project / "schemas")
+    assert [case.id for case in suite.cases] == ["b"]
+
+
+def test_a_golden_folder_the_settings_put_elsewhere_reads_its_own_cases(
+    tmp_path: Path, project: Path
+) -> None:
+    """golden_dir is the project's own setting: its case files are not 'outside'."""
+    shared = tmp_path / "shared-golden"
+    write_suite(shared, "faq")
+    (suite,) = discover_suites(shared, schemas_dir=project / "schemas", root=project)
+    assert suite.cases_path == (shared / "faq.jsonl").resolve()
+    (shared / "faq.yaml").write_text("cases: ../outside.jsonl\n", encoding="utf-8")
+    write_cases(tmp_path / "outside.jsonl", [{"id": "a", "input": "x", "expected": "y"}])
+    with pytest.raises(GoldenFileError) as info:
+        discover_suites(shared, schemas_dir=project / "schemas", root=project)
+    assert f"outside the project {project} or the golden folder {shared}" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["s.yaml", "notes.py", "settings.cfg"])
+def test_a_file_that_is_not_a_case_file_is_not_quoted(project: Path, name: str) -> None:
+    golden = project / "fixtures" / "golden"
+    (golden / name).write_text(f"{SECRET}\npassword: hunter2\n", encoding="utf-8")
+    if name != "s.yaml":
+        (golden / "s.yaml").write_text(f"cases: {name}\n", encoding="utf-8")
+    else:
+        (golden / "t.yaml").write_text("cases: s.yaml\n", encoding="utf-8")
+        (golden / "s.yaml").unlink()
+        (golden / "s.yaml").write_text(f"cases: t.yaml\n# {SECRET}\n", encoding="utf-8")
+    with pytest.raises(ReleasegateError) as info:
+        discover_suites(golden, schemas_dir=project / "schemas")
+    assert "unsupported case file type" in str(info.value)
+    assert SECRET not in str(info.value) and "hunter2" not in str(info.value)
 
 
 # ---------------------------------------------------------------------------------------------

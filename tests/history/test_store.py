@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -155,3 +160,140 @@ def test_the_step_comes_from_trainer_state_and_a_corrupt_one_is_named(tmp_path: 
     (tmp_path / "trainer_state.json").write_text('{"global_step": "x"}')
     with pytest.raises(HistoryError, match="'global_step' must be a whole number"):
         step_of(str(tmp_path))
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")  # what a sqlite3 shell in a transaction, or a backup, holds
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+    db.execute("ROLLBACK")
+    """
+)
+
+WRITERS_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from releasegate.engine.locks import exclusive_lock
+    with exclusive_lock(Path(sys.argv[1]), what="the run history"):  # a run recording
+        print("held", flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+@contextmanager
+def held_by_another_process(
+    tmp_path: Path, script: str, path: Path, seconds: float
+) -> Iterator[subprocess.Popen[str]]:
+    """A real second process holding *path*'s lock for *seconds*."""
+    source = tmp_path / "holder.py"
+    source.write_text(script, encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, str(source), str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def assert_not_called_damaged(message: str) -> None:
+    assert "damaged: move it aside" not in message and "It is not damaged" in message
+    assert "history_path ([tool.releasegate]) or --history-path" in message
+
+
+@pytest.mark.parametrize("script", [HOLDER, WRITERS_LOCK], ids=["sqlite-lock", "writers-lock"])
+def test_a_locked_history_is_said_locked_after_a_bounded_announced_wait(
+    tmp_path: Path, script: str
+) -> None:
+    """Regression: a history locked by another process was called damaged ("move it aside",
+    which loses its continuity) after 60 s of silence."""
+    path = tmp_path / "h.sqlite"
+    HistoryStore(path).record(run("r1", 1, 0.5))
+    said: list[str] = []
+    store = HistoryStore(path, lock_timeout=1.0, say=said.append)
+    with held_by_another_process(tmp_path, script, path, 60):
+        started = time.monotonic()
+        with pytest.raises(HistoryError) as error:
+            store.record(run("r2", 2, 0.6))
+        waited = time.monotonic() - started
+    message = str(error.value)
+    assert f"run history {path} is locked by another" in message and "1 s" in message
+    assert_not_called_damaged(message)
+    assert 0.9 < waited < 10
+    (line,) = said  # announced once, when the wait started
+    assert line.startswith(f"releasegate: run history {path} is locked by ")
+    assert line.endswith("; waiting up to 1 s for it")
+    assert [p.run_id for p in HistoryStore(path).series()] == ["r1"]  # left as it was
+
+
+def test_a_lock_let_go_during_the_wait_is_waited_for_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    HistoryStore(path).record(run("r1", 1, 0.5))
+    said: list[str] = []
+    with held_by_another_process(tmp_path, HOLDER, path, 1.0):
+        HistoryStore(path, lock_timeout=30.0, say=said.append).record(run("r2", 2, 0.6))
+    assert said == [
+        f"releasegate: run history {path} is locked by another process; waiting up to 30 s for it"
+    ]
+    assert [p.run_id for p in HistoryStore(path).series()] == ["r1", "r2"]
+
+
+def test_reading_a_locked_history_says_it_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    HistoryStore(path).record(run("r1", 1, 0.5))
+    said: list[str] = []
+    with (
+        held_by_another_process(tmp_path, HOLDER, path, 60),
+        pytest.raises(HistoryError) as error,
+    ):
+        HistoryStore(path, lock_timeout=0.5, say=said.append).series()
+    assert_not_called_damaged(str(error.value))
+    assert len(said) == 1 and "waiting up to 0.5 s" in said[0]
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """*path* read-only for this user. Root ignores permission bits, so for root the file or
+    folder is made immutable (``chattr +i``), which stops root's writes too; where that is
+    refused (no CAP_LINUX_IMMUTABLE, a file system without the attribute) the test is skipped."""
+    mode = path.stat().st_mode
+    path.chmod(mode & ~0o222)
+    immutable = os.geteuid() == 0
+    if immutable:
+        chattr = shutil.which("chattr")
+        done = chattr and subprocess.run([chattr, "+i", str(path)], capture_output=True)
+        if not done or done.returncode != 0:
+            path.chmod(mode)
+            pytest.skip("running as root and chattr +i is refused: nothing is read-only to root")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(mode)
+
+
+@pytest.mark.parametrize("which", ["file", "folder", "folder of a new history"])
+def test_a_read_only_history_is_said_read_only(tmp_path: Path, which: str) -> None:
+    """Regression: a read-only history file or folder was called damaged ("move it aside")."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    path = folder / "history.sqlite"
+    if which != "folder of a new history":
+        HistoryStore(path).record(run("r1", 1, 0.5))
+    before = path.read_bytes() if path.exists() else None
+    with read_only(path if which == "file" else folder), pytest.raises(HistoryError) as error:
+        HistoryStore(path, lock_timeout=1.0).record(run("r2", 2, 0.6))
+    message = str(error.value)
+    assert f"run history {path} cannot be written" in message and "read-only" in message
+    assert_not_called_damaged(message)
+    assert (path.read_bytes() if path.exists() else None) == before
+    if before is not None:
+        assert [p.run_id for p in HistoryStore(path).series()] == ["r1"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from releasegate.exceptions import TrainDataError
 from releasegate.golden.suites import Suite, discover_suites
 from releasegate.isolation import check_isolation, describe_leak, golden_texts
 
@@ -88,3 +89,31 @@ def test_the_result_is_cached_by_the_data_signature(suites: list[Suite], tmp_pat
     os.utime(path, ns=(1, 1))
     fresh = check_isolation(suites, [path], threshold=0.7, cache_dir=cache)
     assert not fresh.cached and fresh.leaks == ()
+
+
+def test_rows_without_text_are_counted_in_the_message_and_record(
+    suites: list[Suite], tmp_path: Path
+) -> None:
+    """Regression: rows whose known fields held no string were passed over without a word."""
+    path = planted(tmp_path, "怎么取消订单?", at=5)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[9] = json.dumps({"messages": [{"role": "user", "text": "怎么取消订单?"}]})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = check_isolation(suites, [path], threshold=0.7, cache_dir=tmp_path / "cache")
+    assert report.rows_without_text == 1 and report.textless_shown == (f"{path} row 10",)
+    message = report.message("cs_zh")
+    assert f"1 training row(s) gave no text and were not looked in: {path} row 10;" in message
+    assert report.record("cs_zh").details["rows_without_text"] == 1.0
+    again = check_isolation(suites, [path], threshold=0.7, cache_dir=tmp_path / "cache")
+    assert again.cached and again.rows_without_text == 1 and again.message("cs_zh") == message
+
+
+def test_a_training_file_that_gives_no_text_fails_the_check(
+    suites: list[Suite], tmp_path: Path
+) -> None:
+    """Regression: a golden question under ``text`` keys gave "0 texts" and no leak."""
+    path = tmp_path / "train.jsonl"
+    row = {"messages": [{"role": "user", "text": "怎么取消订单?"}]}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(TrainDataError, match="1 rows but no text in the messages layout"):
+        check_isolation(suites, [path], threshold=0.7, cache_dir=tmp_path / "cache")

@@ -132,3 +132,52 @@ def test_an_unknown_format_is_named(tmp_path: Path) -> None:
     path.write_text("hello", encoding="utf-8")
     with pytest.raises(TrainDataError, match=r"unknown format '\.txt'"):
         read_training_file(path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "held"),
+    [
+        (
+            [{"prompt": 17, "completion": 4.5}, {"prompt": 18, "completion": None}],
+            "prompt: int (2); completion: float (1), null (1)",
+        ),
+        (
+            [{"messages": [{"role": "user", "text": "How do I cancel?"}]}],
+            "messages: list of object with keys role, text (1)",
+        ),
+        ([{"question": {"en": "How do I cancel?"}, "answer": ""}], "question: object with keys en"),
+    ],
+)
+def test_a_file_that_gives_no_text_is_an_error_saying_what_its_fields_hold(
+    tmp_path: Path, rows: list[dict[str, object]], held: str
+) -> None:
+    """Regression: such a file read as 0 texts and the isolation check passed on it."""
+    path = write_jsonl(tmp_path / "t.jsonl", rows)
+    with pytest.raises(TrainDataError) as error:
+        read_training_file(path)
+    message = str(error.value)
+    assert f"training data {path}: {len(rows)} rows but no text in the " in message
+    assert held in message
+    assert "train_fields ([tool.releasegate]) or --train-fields" in message
+    assert "How do I cancel" not in message  # what the fields hold, not the data itself
+
+
+def test_named_fields_that_give_no_text_are_an_error_naming_train_fields(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "t.jsonl", [{"q": 1, "a": 2, "body": "text here"}])
+    with pytest.raises(TrainDataError, match=r"no text in the fields q, a \(train_fields\)"):
+        read_training_file(path, fields=["q", "a"])
+
+
+def test_rows_without_text_are_kept_by_row(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {"prompt": "P1", "completion": "C1"},
+            {"prompt": 2, "completion": None},
+            {"prompt": "P3", "completion": 3},
+            {"prompt": [], "completion": ""},
+        ],
+    )
+    read = read_training_file(path)
+    assert read.texts == ["P1", "C1", "P3"]
+    assert read.rows_without_text == (2, 4)

@@ -93,6 +93,56 @@ def test_a_missing_training_file_is_an_error_naming_it(project: pytest.Pytester)
     result.stdout.fnmatch_lines(["*shop_policy.jsonl does not exist; fix the path*"])
 
 
+def test_a_training_file_that_gives_no_text_is_an_error_not_a_pass(
+    project: pytest.Pytester,
+) -> None:
+    """Regression: chat messages keyed ``text`` gave 0 texts and a green isolation test while a
+    golden question was in the file."""
+    row = {"messages": [{"role": "user", "text": "周日有客服吗？"}]}
+    (project.path / "train" / "shop_policy.jsonl").write_text(
+        json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    result = project.runpytest_subprocess("model_tests", "-k", "isolation", "-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*shop_policy.jsonl: 1 rows but no text in the messages layout's fields; they hold "
+            "messages: list of object with keys role, text (1)*"
+        ]
+    )
+
+
+def test_rows_without_text_are_reported_by_the_isolation_test(project: pytest.Pytester) -> None:
+    path = project.path / "train" / "shop_policy.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[6] = json.dumps({"messages": [{"role": "user", "text": "周日有客服吗？"}]})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = project.runpytest_subprocess("model_tests", "-k", "isolation", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    results = json.loads(next(project.path.glob("reports/*/results.json")).read_text("utf-8"))
+    (record,) = [m for m in results["metrics"] if m["metric"] == "isolation"]
+    assert record["details"]["rows_without_text"] == 1.0
+    assert "1 training row(s) gave no text and were not looked in: " in record["message"]
+    assert "train/shop_policy.jsonl row 7;" in record["message"]
+
+
+def test_cases_outside_the_project_need_allow_outside_cases(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "cs_zh.csv"
+    shutil.move(project.path / "fixtures" / "golden" / "cs_zh.csv", outside)
+    manifest = project.path / "fixtures" / "golden" / "cs_zh.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("cases: cs_zh.csv", f"cases: {outside}"), "utf-8")
+    refused = project.runpytest_subprocess("model_tests", "-k", "isolation", "-p", "no:randomly")
+    assert refused.ret != 0
+    refused.stdout.fnmatch_lines(["*case file '*cs_zh.csv' is outside the project*"])
+    allowed = project.runpytest_subprocess(
+        "model_tests", "-k", "isolation", "-p", "no:randomly", "--allow-outside-cases"
+    )
+    allowed.assert_outcomes(passed=1)
+
+
 def test_without_train_data_there_is_no_isolation_test(project: pytest.Pytester) -> None:
     pyproject = project.path / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")

@@ -147,6 +147,8 @@ class ReleaseSession:
             self.settings.golden_dir,
             schemas_dir=self.settings.schemas_dir,
             only=self.settings.suites,
+            root=self.root,
+            allow_outside_cases=self.settings.allow_outside_cases,
         )
         return {suite.name: suite for suite in loaded}
 

@@ -26,7 +26,7 @@ from .io import load_cases
 from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
 from .prompting import PromptSpec
 
-__all__ = ["MetricSpec", "Suite", "discover_suites", "load_suite"]
+__all__ = ["MetricSpec", "Suite", "discover_suites", "load_suite", "project_root_of"]
 
 _SUITE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -145,9 +145,30 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return document
 
 
-def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
+def project_root_of(folder: Path) -> Path:
+    """The project *folder* belongs to: the nearest folder at or above it holding a
+    ``pyproject.toml`` (where ``[tool.releasegate]`` is read), else *folder* itself."""
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    return folder
+
+
+def load_suite(
+    manifest_path: Path,
+    *,
+    schemas_dir: Path,
+    within: Sequence[Path] = (),
+    allow_outside_cases: bool = False,
+) -> Suite:
     """Read and validate one suite; raises :class:`GoldenFileError` (or another
-    :class:`ReleasegateError`) that names the file, line and field at fault."""
+    :class:`ReleasegateError`) that names the file, line and field at fault.
+
+    The case file must lie within one of the folders *within* (default: the project,
+    :func:`project_root_of` the manifest's folder), symbolic links followed, unless
+    *allow_outside_cases*: a manifest (perhaps from a pull request) must not make the run read,
+    and its errors quote, any file of the machine."""
     document = _read_manifest(manifest_path)
     name: str = document.get("name", manifest_path.stem)
     if not _SUITE_NAME.fullmatch(name):
@@ -159,6 +180,17 @@ def load_suite(manifest_path: Path, *, schemas_dir: Path) -> Suite:
         )
     base_dir = manifest_path.parent
     cases_path = (base_dir / document["cases"]).resolve()
+    allowed = [folder.resolve() for folder in within] or [project_root_of(base_dir)]
+    if not allow_outside_cases and not any(cases_path.is_relative_to(f) for f in allowed):
+        where = " or the golden folder ".join(map(str, dict.fromkeys(allowed)))
+        raise GoldenFileError(
+            f"case file '{document['cases']}' is outside the project {where} (it is "
+            f"{cases_path}): case files are read from the project only. Move the file into the "
+            "project, or allow it with allow_outside_cases = true in [tool.releasegate] (or "
+            "--allow-outside-cases)",
+            path=manifest_path,
+            field="cases",
+        )
     if not cases_path.is_file():
         raise GoldenFileError(
             f"case file '{document['cases']}' not found (looked for {cases_path})",
@@ -248,16 +280,30 @@ def _line_of(case: GoldenCase) -> int | None:
 
 
 def discover_suites(
-    golden_dir: Path, *, schemas_dir: Path, only: Iterable[str] = ()
+    golden_dir: Path,
+    *,
+    schemas_dir: Path,
+    only: Iterable[str] = (),
+    root: Path | None = None,
+    allow_outside_cases: bool = False,
 ) -> list[Suite]:
-    """Every suite in *golden_dir* (``*.yaml`` / ``*.yml``), sorted by name, or only those named."""
+    """Every suite in *golden_dir* (``*.yaml`` / ``*.yml``), sorted by name, or only those named;
+    case files outside both the project (*root*, default: :func:`project_root_of` *golden_dir*)
+    and *golden_dir* (a folder the settings name, trusted as the project is) refused unless
+    *allow_outside_cases* (see :func:`load_suite`)."""
     if not golden_dir.is_dir():
         raise GoldenFileError(
             "golden folder not found: create it or set golden_dir in [tool.releasegate]",
             path=golden_dir,
         )
     manifests = sorted([*golden_dir.glob("*.yaml"), *golden_dir.glob("*.yml")])
-    suites = [load_suite(path, schemas_dir=schemas_dir) for path in manifests]
+    within = (root or project_root_of(golden_dir), golden_dir)
+    suites = [
+        load_suite(
+            path, schemas_dir=schemas_dir, within=within, allow_outside_cases=allow_outside_cases
+        )
+        for path in manifests
+    ]
     by_name: dict[str, Suite] = {}
     for suite in suites:
         if suite.name in by_name:

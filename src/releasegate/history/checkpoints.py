@@ -266,7 +266,11 @@ def _project_suites(settings: Settings) -> dict[str, Suite]:
     rule's paired test (none where the project has no golden folder)."""
     if not settings.golden_dir.is_dir():
         return {}
-    found = discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir)
+    found = discover_suites(
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        allow_outside_cases=settings.allow_outside_cases,
+    )
     return {suite.name: suite for suite in found}
 
 

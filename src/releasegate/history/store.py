@@ -7,6 +7,13 @@ project's cross-process lock, so two runs finishing at once are both kept and ne
 there. The file carries its schema version: a file from a newer releasegate is refused with a
 message rather than misread.
 
+A history that cannot be used is told apart by what is wrong, because the advice differs and the
+wrong advice costs the history: *locked* by another process (wait, or point ``history_path``
+elsewhere for this run), *read-only* (fix the permissions of the file and its folder), *damaged*
+or not a history at all (only then: move it aside). A lock is waited for at most
+``lock_timeout`` seconds in all, and the wait is announced once when it starts, so a run's end
+never stalls for a minute in silence.
+
 Per-item outcomes are kept (each case's pass/fail and answer, each metric's per-case values, each
 benchmark question's score), so any two runs can be compared with the same paired tests as the
 no-drop gate, on the items both share.
@@ -15,12 +22,14 @@ no-drop gate, on the items both share.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.locks import exclusive_lock
+from ..engine.locks import exclusive_lock, lock_path, try_exclusive_lock
 from ..exceptions import HistoryError, LockTimeoutError
 from ..reports.records import HistoryPoint
 
@@ -35,6 +44,10 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 """The layout this releasegate writes and reads; a file with a higher one is refused."""
+
+FIRST_TRY_S = 0.2
+"""How long a lock is waited for before the wait is announced: a reader's brief shared lock
+passes unnoticed, a lock held longer is said."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -166,38 +179,127 @@ class SeriesPoint:
         )
 
 
-class HistoryStore:
-    """The history file at *path*; opened per operation, so no connection outlives its use."""
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    def __init__(self, path: Path, *, lock_timeout: float = 60.0) -> None:
+
+class _LockWait:
+    """One operation's wait for the history's locks: one deadline for all of them, announced
+    once (when the first lock is found held)."""
+
+    def __init__(self, path: Path, timeout: float, say: Callable[[str], None]) -> None:
+        self._path = path
+        self.timeout = timeout
+        self._deadline = time.monotonic() + timeout
+        self._say = say
+        self._announced = False
+
+    def announce(self, holder: str) -> None:
+        if not self._announced:
+            self._announced = True
+            self._say(
+                f"releasegate: run history {self._path} is locked by {holder}; waiting up to "
+                f"{self.timeout:g} s for it"
+            )
+
+    def remaining(self) -> float:
+        return max(self._deadline - time.monotonic(), 0.0)
+
+
+class HistoryStore:
+    """The history file at *path*; opened per operation, so no connection outlives its use.
+
+    *lock_timeout* bounds the wait for a lock another process holds (all locks of one operation
+    together); *say* receives the one line announcing such a wait (standard error by default).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_timeout: float = 60.0,
+        say: Callable[[str], None] = _to_stderr,
+    ) -> None:
         self.path = path
         self._lock_timeout = lock_timeout
+        self._say = say
+
+    def _wait(self) -> _LockWait:
+        return _LockWait(self.path, self._lock_timeout, self._say)
 
     @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+    def _connect(
+        self, *, write: bool, wait: _LockWait | None = None
+    ) -> Iterator[sqlite3.Connection]:
         if not write and not self.path.is_file():
             raise HistoryError(
                 f"no run history at {self.path} yet: a run records into it when it ends "
                 "(history_path in [tool.releasegate], or --history-path)"
             )
+        wait = wait or self._wait()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=self._lock_timeout)
+            connection = sqlite3.connect(self.path, timeout=FIRST_TRY_S)
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"run history {self.path} cannot be opened: {exc}") from exc
+            raise self._error(exc, write=write, wait=wait) from exc
         with closing(connection):
             try:
-                self._check_schema(connection, write=write)
+                self._check_schema(connection, write=write, wait=wait)
                 yield connection
             except sqlite3.DatabaseError as exc:
-                raise HistoryError(
-                    f"run history {self.path} cannot be read ({exc}); it is not a releasegate "
-                    "history or it is damaged: move it aside (a new one is started) or point "
-                    "history_path elsewhere"
-                ) from exc
+                raise self._error(exc, write=write, wait=wait) from exc
 
-    def _check_schema(self, connection: sqlite3.Connection, *, write: bool) -> None:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    def _error(self, exc: BaseException, *, write: bool, wait: _LockWait) -> HistoryError:
+        """*exc* in words that say what is really wrong with the history, and what to do."""
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return HistoryError(
+                f"run history {self.path} is locked by another process (another releasegate "
+                "run recording, or a program holding it open in a transaction, such as the "
+                f"sqlite3 shell) and stayed locked for {wait.timeout:g} s. It is not damaged: do "
+                "not move it aside. Let that process finish and run again, or point history_path "
+                "([tool.releasegate]) or --history-path at another file for this run"
+            )
+        unwritable = name.startswith("SQLITE_READONLY") or (
+            write and (name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")) or not name)
+        )
+        if unwritable:
+            return HistoryError(
+                f"run history {self.path} cannot be written ({exc}): the file or its folder "
+                f"{self.path.parent} is read-only for this user (SQLite also writes a journal "
+                "beside the file). It is not damaged: give write permission on both, or point "
+                "history_path ([tool.releasegate]) or --history-path at a writable place"
+            )
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            return HistoryError(
+                f"run history {self.path} cannot be read ({exc}); it is not a releasegate "
+                "history or it is damaged: move it aside (a new one is started) or point "
+                "history_path elsewhere"
+            )
+        return HistoryError(f"run history {self.path} cannot be used: {exc}")
+
+    def _execute(
+        self, db: sqlite3.Connection, sql: str, wait: _LockWait
+    ) -> list[tuple[object, ...]]:
+        """Run *sql*, which takes a lock: at once when it is free; else the wait is announced
+        and bounded by what is left of the operation's deadline."""
+        try:
+            return db.execute(sql).fetchall()
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith(
+                ("SQLITE_BUSY", "SQLITE_LOCKED")
+            ):
+                raise
+        wait.announce("another process")
+        db.execute(f"PRAGMA busy_timeout = {int(wait.remaining() * 1000)}")
+        return db.execute(sql).fetchall()
+
+    def _check_schema(
+        self, connection: sqlite3.Connection, *, write: bool, wait: _LockWait
+    ) -> None:
+        tables = {
+            str(row[0]) for row in self._execute(connection, "SELECT name FROM sqlite_master", wait)
+        }
         if "meta" not in tables:
             if tables:
                 raise HistoryError(
@@ -227,20 +329,45 @@ class HistoryStore:
 
     def record(self, run: RunRecord) -> None:
         """Append *run*, whole or not at all."""
+        wait = self._wait()
         try:
             with (
-                exclusive_lock(self.path, what="the run history", timeout=self._lock_timeout),
-                self._connect(write=True) as db,
+                self._writers_lock(wait),
+                self._connect(write=True, wait=wait) as db,
                 db,
             ):
-                db.execute("BEGIN IMMEDIATE")
+                self._execute(db, "BEGIN IMMEDIATE", wait)
                 self._insert(db, run)
-        except LockTimeoutError as exc:
-            raise HistoryError(f"run {run.run_id} not recorded: {exc}") from exc
+        except LockTimeoutError:
+            raise HistoryError(
+                f"run {run.run_id} not recorded: run history {self.path} is locked by another "
+                f"releasegate run recording into it (its lock {lock_path(self.path)}), held for "
+                f"{wait.timeout:g} s. It is not damaged: do not move it aside. Let that run "
+                "finish and run again, or point history_path ([tool.releasegate]) or "
+                "--history-path at another file for this run"
+            ) from None
         except OSError as exc:
             raise HistoryError(
-                f"run {run.run_id} not recorded: {self.path} cannot be written ({exc})"
+                f"run {run.run_id} not recorded: run history {self.path} cannot be written "
+                f"({exc}): its folder {self.path.parent} is read-only for this user. It is not "
+                "damaged: give write permission, or point history_path ([tool.releasegate]) or "
+                "--history-path at a writable place"
             ) from exc
+
+    @contextmanager
+    def _writers_lock(self, wait: _LockWait) -> Iterator[None]:
+        """The project's cross-process lock of the history, which releasegate's own writers
+        take; a wait for it is announced and bounded like SQLite's."""
+        held = try_exclusive_lock(self.path)
+        if held is not None:
+            try:
+                yield
+            finally:
+                held.release()
+            return
+        wait.announce("another releasegate run recording into it")
+        with exclusive_lock(self.path, what="the run history", timeout=wait.remaining()):
+            yield
 
     @staticmethod
     def _insert(db: sqlite3.Connection, run: RunRecord) -> None:

@@ -87,6 +87,8 @@ class ReleaseGateCallback(TrainerCallback):
             self.settings.golden_dir,
             schemas_dir=self.settings.schemas_dir,
             only=self.settings.suites,
+            root=root,
+            allow_outside_cases=self.settings.allow_outside_cases,
         )
         self.store = HistoryStore(self.settings.effective_history_path)
         self.evaluations: list[CallbackEvaluation] = []

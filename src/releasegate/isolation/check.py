@@ -52,7 +52,10 @@ MIN_CHARS = 4
 MAX_SHOWN = 20
 """Matches kept per golden text (the count of all is kept too)."""
 
-_VERSION = "releasegate-isolation-v1"
+MAX_TEXTLESS_SHOWN = 5
+"""Rows without text named in the message (all are counted)."""
+
+_VERSION = "releasegate-isolation-v2"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class IsolationReport:
     threshold: float
     seconds: float
     """Time the check took when it ran (not when it came from the cache)."""
+    rows_without_text: int = 0
+    """Training rows that gave no text to look in (see
+    :attr:`~releasegate.isolation.readers.TrainingFile.rows_without_text`)."""
+    textless_shown: tuple[str, ...] = ()
+    """The first few of them, as ``<file> row <n>``."""
     cached: bool = False
 
     def of_suite(self, suite: str) -> list[Leak]:
@@ -105,10 +113,11 @@ class IsolationReport:
             f"{self.rows} training rows of {', '.join(self.files)} (exact, and 3-gram Jaccard "
             f">= {self.threshold:g})"
         )
+        textless = self._textless()
         if not leaks:
-            return f"{head}: no golden case found in the training data"
+            return f"{head}: no golden case found in the training data{textless}"
         cases = self.leaked_cases(suite)
-        lines = [f"{head}: {len(cases)} golden case(s) found in the training data:"]
+        lines = [f"{head}: {len(cases)} golden case(s) found in the training data{textless}:"]
         lines += [f"  {describe_leak(leak)}" for leak in leaks[:shown]]
         if len(leaks) > shown:
             lines.append(f"  ... and {len(leaks) - shown} more match(es)")
@@ -117,6 +126,17 @@ class IsolationReport:
             "case measures memory, not skill."
         )
         return "\n".join(lines)
+
+    def _textless(self) -> str:
+        """The rows that gave no text, as a clause of the message ('' when there are none)."""
+        if not self.rows_without_text:
+            return ""
+        more = self.rows_without_text - len(self.textless_shown)
+        shown = ", ".join(self.textless_shown) + (f" and {more} more" if more > 0 else "")
+        return (
+            f" ({self.rows_without_text} training row(s) gave no text and were not looked in: "
+            f"{shown}; their fields hold no string, see train_fields)"
+        )
 
     def record(self, suite: str) -> MetricRecord:
         """The ``<suite>::isolation`` test's record for the run's reports: a metric record
@@ -127,7 +147,11 @@ class IsolationReport:
             metric="isolation",
             test="isolation",
             value=float(len(self.leaked_cases(suite))),
-            details={"training_rows": float(self.rows), "matches": float(len(leaks))},
+            details={
+                "training_rows": float(self.rows),
+                "matches": float(len(leaks)),
+                "rows_without_text": float(self.rows_without_text),
+            },
             bar="no leaked case",
             min=None,
             max=0.0,
@@ -156,6 +180,8 @@ class IsolationReport:
             checked=dict(data["checked"]),
             threshold=float(data["threshold"]),
             seconds=float(data["seconds"]),
+            rows_without_text=int(data["rows_without_text"]),
+            textless_shown=tuple(data["textless_shown"]),
             cached=True,
         )
 
@@ -273,6 +299,7 @@ def _run(
                 exact=match.exact,
             )
         )
+    textless = (f"{_display(f.path, root)} row {row}" for f in files for row in f.rows_without_text)
     return IsolationReport(
         leaks=tuple(leaks),
         files=tuple(_display(f.path, root) for f in files),
@@ -281,4 +308,6 @@ def _run(
         checked=dict(Counter(g.suite for g in golden)),
         threshold=threshold,
         seconds=round(time.perf_counter() - started, 3),
+        rows_without_text=sum(len(f.rows_without_text) for f in files),
+        textless_shown=tuple(itertools.islice(textless, MAX_TEXTLESS_SHOWN)),
     )

@@ -11,9 +11,12 @@ Other layouts name their fields (``train_fields``). A field holding a chat list 
 message's content. A row is the example's position in its file, 1-based: for JSONL the line
 number, for CSV the data row (the header not counted), for Parquet and ``datasets`` the record.
 
-Any problem (a missing path, an unknown format, no known layout, a corrupt file, no rows) is one
-:class:`~releasegate.exceptions.TrainDataError` naming the file: nothing is checked against half
-the training data.
+Any problem (a missing path, an unknown format, no known layout, a corrupt file, no rows, rows
+but not one text in the fields read) is one :class:`~releasegate.exceptions.TrainDataError`
+naming the file: nothing is checked against half the training data, and a file read as no text at
+all (numbers where the layout expects strings, chat messages keyed ``text`` instead of
+``content``) is not checked as if it were clean. A row that yields no text in a file that yields
+some is kept in :attr:`TrainingFile.rows_without_text`, for the check to report.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ class TrainingFile:
     """For each text, the field it came from (``messages[2].content``, ``prompt``)."""
     fields: tuple[str, ...]
     """The fields read (the layout recognised, or those configured)."""
+    rows_without_text: tuple[int, ...] = ()
+    """Rows none of whose fields read gave a text (a number, a null, an empty string, messages
+    without ``content``): not looked at by the check, so reported with it."""
 
 
 def read_training_file(path: Path, *, fields: Sequence[str] = ()) -> TrainingFile:
@@ -82,6 +88,10 @@ def read_training_file(path: Path, *, fields: Sequence[str] = ()) -> TrainingFil
     if not rows:
         raise TrainDataError(f"training data {path} holds no rows: an empty training set")
     chosen = _fields_to_read(path, columns, fields)
+    if fields:
+        how = f"the fields {', '.join(chosen)} (train_fields)"
+    else:
+        how = f"the {'/'.join(chosen)} layout's fields"
     texts: list[str] = []
     row_of: list[int] = []
     field_of: list[str] = []
@@ -91,6 +101,17 @@ def read_training_file(path: Path, *, fields: Sequence[str] = ()) -> TrainingFil
                 texts.append(text)
                 row_of.append(row)
                 field_of.append(label)
+    if not texts:
+        held = "; ".join(f"{name}: {_shapes(columns[name])}" for name in chosen)
+        raise TrainDataError(
+            f"training data {path}: {len(rows)} rows but no text in {how}; they hold {held}. "
+            "A text is a non-empty string, or the 'content' string of each message in a chat "
+            "list. Name the fields that hold the text with train_fields ([tool.releasegate]) or "
+            "--train-fields (the file's fields: "
+            f"{', '.join(sorted(columns))}), or write the data in one of the known layouts; "
+            "nothing was checked against this file"
+        )
+    with_text = set(row_of)
     order = np.argsort(np.asarray(row_of, dtype=np.int64), kind="stable")
     return TrainingFile(
         path=path,
@@ -99,7 +120,41 @@ def read_training_file(path: Path, *, fields: Sequence[str] = ()) -> TrainingFil
         row_of=np.asarray(row_of, dtype=np.int64)[order],
         field_of=[field_of[i] for i in order],
         fields=tuple(chosen),
+        rows_without_text=tuple(row for row in rows if row not in with_text),
     )
+
+
+_SHOWN_SHAPES = 3
+"""Distinct kinds of value named per field in the no-text error."""
+
+
+def _shapes(values: Sequence[Any]) -> str:
+    """What a column holds, in words: its most common kinds of value (``int``, ``list of object
+    with keys role, text``), never the values themselves."""
+    counts: dict[str, int] = {}
+    for value in values:
+        shape = _shape(value)
+        counts[shape] = counts.get(shape, 0) + 1
+    common = sorted(counts.items(), key=lambda item: -item[1])
+    words = [f"{shape} ({count})" for shape, count in common[:_SHOWN_SHAPES]]
+    if len(common) > _SHOWN_SHAPES:
+        words.append(f"{len(common) - _SHOWN_SHAPES} other kind(s)")
+    return ", ".join(words)
+
+
+def _shape(value: Any, *, depth: int = 0) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "text" if value else "empty text"
+    if isinstance(value, Mapping):
+        return "object with keys " + (", ".join(sorted(map(str, value))) or "none")
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        if depth or not value:
+            return "list" if value else "empty list"
+        inner = dict.fromkeys(_shape(item, depth=1) for item in value)
+        return "list of " + " / ".join(list(inner)[:_SHOWN_SHAPES])
+    return type(value).__name__
 
 
 def _fields_to_read(

@@ -59,7 +59,10 @@ class PerfPrompt:
 def golden_prompts(settings: Settings, config: PerfConfig) -> list[PerfPrompt]:
     """Every case of the configured suites, in suite then file order."""
     suites = discover_suites(
-        settings.golden_dir, schemas_dir=settings.schemas_dir, only=config.suites
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        only=config.suites,
+        allow_outside_cases=settings.allow_outside_cases,
     )
     prompts = []
     for suite in suites:

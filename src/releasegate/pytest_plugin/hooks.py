@@ -62,7 +62,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = f"{schema.get('description', key)} [tool.releasegate] {key}."
         if schema.get("type") == "object":
             continue  # a nested table ([tool.releasegate.general], ...): no single option
-        if schema.get("type") == "boolean":
+        if schema.get("type") == "boolean" and schema.get("default") is False:
+            group.addoption(
+                _option_name(key),
+                action="store_true",
+                dest=dest,
+                default=None,
+                help=f"Turn on: {help_text}",
+            )
+        elif schema.get("type") == "boolean":
             group.addoption(
                 f"--no-{key.replace('_', '-')}",
                 action="store_false",

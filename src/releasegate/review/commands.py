@@ -48,7 +48,11 @@ def add_review_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _suites(settings: Settings) -> dict[str, Suite]:
-    found = discover_suites(settings.golden_dir, schemas_dir=settings.schemas_dir)
+    found = discover_suites(
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        allow_outside_cases=settings.allow_outside_cases,
+    )
     return {suite.name: suite for suite in found}
 
 
