@@ -168,6 +168,9 @@ def export_workbook(
                     rubric_hash,
                 ]
             )
+            for cell in binding[binding.max_row]:
+                if cell.data_type == "f":  # a case id such as "=sum" is text, not a formula
+                    cell.data_type = "s"
     binding.sheet_state = "hidden"
     _instructions(intro, language, run, chosen, suites, sheet_names)
     buffer = io.BytesIO()
