@@ -10,9 +10,10 @@ cells text and writes whole numbers as numbers).
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,34 @@ def _table(sheet: Any, width: int, last: int) -> list[list[Any]]:
     ]
 
 
+def _formulas(path: Path, sheet: Any, width: int, last: int) -> list[list[Any]]:
+    """The sheet's cells as written (a formula as ``=...``), read only when its XML holds a
+    formula at all (most sheets do not: one parse instead of two)."""
+    import openpyxl
+
+    with sheet.parent._archive.open(sheet._worksheet_path) as part:
+        if not any(_FORMULA.search(chunk) for chunk in _overlapping(part)):
+            return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        return _table(book[sheet.title], width, last)
+    finally:
+        book.close()
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _overlapping(part: Any, size: int = 2**20) -> Iterator[bytes]:
+    """*part* in chunks that overlap by a few bytes, so no tag is split unseen."""
+    tail = b""
+    while chunk := part.read(size):
+        yield tail + chunk
+        tail = chunk[-8:]
+
+
 def _saved_values(values: Sequence[Any], written: Sequence[Any]) -> list[Any]:
     """*values* (saved values), with :class:`_Unsaved` where the cell holds a formula and no
     saved value."""
@@ -159,14 +188,13 @@ class _Reader:
         opened = self._open(path)
         if opened is None:
             return
-        book, formulas, sizes = opened
+        book, sizes = opened
         try:
-            self._read(path, book, formulas, sizes)
+            self._read(path, book, sizes)
         finally:
             book.close()
-            formulas.close()
 
-    def _read(self, path: Path, book: Any, formulas: Any, sizes: Mapping[str, int]) -> None:
+    def _read(self, path: Path, book: Any, sizes: Mapping[str, int]) -> None:
         if BINDING_SHEET not in book.sheetnames:
             self.problem(
                 path,
@@ -193,7 +221,7 @@ class _Reader:
             sheet = book[title]
             if self._too_big(path, sheet, rows, sizes):
                 continue
-            self._sheet(path, sheet, formulas[title], rows)
+            self._sheet(path, sheet, rows)
 
     def _too_big(
         self, path: Path, sheet: Any, rows: Mapping[int, _Binding], sizes: Mapping[str, int]
@@ -225,10 +253,9 @@ class _Reader:
             return True
         return False
 
-    def _open(self, path: Path) -> tuple[Any, Any, dict[str, int]] | None:
-        """The workbook read-only twice (saved values, and formulas to tell a formula without
-        a saved value from a blank), and each part's unpacked size; parts larger than any
-        review workbook holds are refused before anything is parsed."""
+    def _open(self, path: Path) -> tuple[Any, dict[str, int]] | None:
+        """The workbook, read-only with saved values, and each part's unpacked size; parts
+        larger than any review workbook holds are refused before anything is parsed."""
         import zipfile
 
         import openpyxl
@@ -254,8 +281,7 @@ class _Reader:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # styles and extensions openpyxl skips
                 book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-                formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-            return book, formulas, sizes
+            return book, sizes
         except (
             zipfile.BadZipFile,
             InvalidFileException,
@@ -371,7 +397,7 @@ class _Reader:
             column=column,
         )
 
-    def _sheet(self, path: Path, sheet: Any, formulas: Any, rows: Mapping[int, _Binding]) -> None:
+    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, _Binding]) -> None:
         title = sheet.title
         suite_name = next(iter(rows.values())).suite
         suite = self.suites.get(suite_name)
@@ -405,8 +431,9 @@ class _Reader:
                 sheet=title,
             )
             return
-        # The same cells as written: a formula is "=..." there, its saved value (if any) above.
-        written = _table(formulas, len(headers), cap)
+        # The same cells as written, where the sheet holds formulas: "=..." there, and their
+        # saved value (if any) above.
+        written = _formulas(path, sheet, len(headers), cap)
         found = [_cell_text(v) for v in table[0]] if table else []
         if found != headers:
             self.problem(
