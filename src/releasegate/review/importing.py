@@ -10,10 +10,9 @@ cells text and writes whole numbers as numbers).
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,21 @@ from .sheet import (
     headers_for,
     language_of,
 )
+from .workbook import (
+    EXTRA_ROWS,
+    MAX_ANSWERS,
+    PART_BYTES,
+    ROW_BYTES,
+    SHEET_BYTES,
+    Unsaved,
+    read_formulas,
+    read_table,
+    saved_values,
+)
 
 __all__ = ["ImportResult", "SuiteImport", "read_workbooks"]
+
+_OPTIONAL_BINDINGS = frozenset({"project", "fingerprint", "run_id"})
 
 
 @dataclass
@@ -65,77 +77,6 @@ class _Binding:
     fingerprint: str
     run_id: str
     rubric_hash: str
-
-
-_PART_BYTES = 64 * 2**20
-"""No part of a review workbook unpacks to more (1,000 exported answers: about 1.5 MiB)."""
-_SHEET_BYTES = 2**20
-_ROW_BYTES = 64 * 2**10
-"""A suite sheet's XML may hold 1 MiB plus 64 KiB per exported row (texts are in the shared
-strings part; a program that writes them inline gets two 32,000-character cells a row)."""
-_EXTRA_ROWS = 1000
-"""Rows read past the last exported one (blank or formatted rows a spreadsheet program adds);
-a sheet with more is refused without reading further."""
-_MAX_ANSWERS = 100_000
-"""Rows the hidden binding sheet may hold."""
-_OPTIONAL_BINDINGS = frozenset({"project", "fingerprint", "run_id"})
-
-
-@dataclass(frozen=True)
-class _Unsaved:
-    """A cell holding a formula whose value was never saved (openpyxl and some converters
-    write formulas without calculating them): neither a blank nor a score."""
-
-    formula: str
-
-
-def _table(sheet: Any, width: int, last: int) -> list[list[Any]]:
-    """The sheet's first *width* columns, row by row, reading at most *last* rows (the
-    declared dimension is ignored: a sheet could declare fewer rows than it holds)."""
-    sheet.reset_dimensions()
-    return [
-        list(values) + [None] * (width - len(values))
-        for values in sheet.iter_rows(max_col=width, max_row=last, values_only=True)
-    ]
-
-
-def _formulas(path: Path, sheet: Any, width: int, last: int) -> list[list[Any]]:
-    """The sheet's cells as written (a formula as ``=...``), read only when its XML holds a
-    formula at all (most sheets do not: one parse instead of two)."""
-    import openpyxl
-
-    with sheet.parent._archive.open(sheet._worksheet_path) as part:
-        if not any(_FORMULA.search(chunk) for chunk in _overlapping(part)):
-            return []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        return _table(book[sheet.title], width, last)
-    finally:
-        book.close()
-
-
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-def _overlapping(part: Any, size: int = 2**20) -> Iterator[bytes]:
-    """*part* in chunks that overlap by a few bytes, so no tag is split unseen."""
-    tail = b""
-    while chunk := part.read(size):
-        yield tail + chunk
-        tail = chunk[-8:]
-
-
-def _saved_values(values: Sequence[Any], written: Sequence[Any]) -> list[Any]:
-    """*values* (saved values), with :class:`_Unsaved` where the cell holds a formula and no
-    saved value."""
-    return [
-        _Unsaved(str(typed))
-        if value is None and isinstance(typed, str) and typed.startswith("=")
-        else value
-        for value, typed in zip(values, [*written, *[None] * len(values)], strict=False)
-    ]
 
 
 def _cell_text(value: Any) -> str:
@@ -229,7 +170,7 @@ class _Reader:
         """A sheet far larger than the rows exported into it is refused before it is parsed:
         its unpacked XML against a bound per exported row, and its declared last row."""
         size = sizes.get(str(sheet._worksheet_path), 0)
-        allowed = _SHEET_BYTES + len(rows) * _ROW_BYTES
+        allowed = SHEET_BYTES + len(rows) * ROW_BYTES
         if size > allowed:
             self.problem(
                 path,
@@ -241,7 +182,7 @@ class _Reader:
             )
             return True
         declared = sheet.max_row or 0
-        cap = max(rows) + _EXTRA_ROWS
+        cap = max(rows) + EXTRA_ROWS
         if declared > cap:
             self.problem(
                 path,
@@ -267,13 +208,13 @@ class _Reader:
         try:
             with zipfile.ZipFile(path) as archive:
                 sizes = {info.filename: info.file_size for info in archive.infolist()}
-            big = {name: size for name, size in sizes.items() if size > _PART_BYTES}
+            big = {name: size for name, size in sizes.items() if size > PART_BYTES}
             if big:
                 name, size = max(big.items(), key=lambda item: item[1])
                 self.problem(
                     path,
                     f"its part {name} unpacks to {size / 2**20:,.0f} MiB, more than a review "
-                    f"workbook holds ({_PART_BYTES / 2**20:.0f} MiB); it is not the workbook "
+                    f"workbook holds ({PART_BYTES / 2**20:.0f} MiB); it is not the workbook "
                     "releasegate review export wrote, or cells were filled far beyond the "
                     "exported rows: export again and fill only the exported rows",
                 )
@@ -299,17 +240,15 @@ class _Reader:
 
     def _bindings(self, path: Path, sheet: Any) -> list[_Binding] | None:
         declared = sheet.max_row or 0
-        if declared > _MAX_ANSWERS + 1:
+        if declared > MAX_ANSWERS + 1:
             self._edited(path, 1, "", f"it declares {declared:,} rows")
             return None
         sheet.reset_dimensions()  # the rows themselves are read, at most one past the cap
         rows = list(
-            sheet.iter_rows(
-                max_col=len(BINDING_COLUMNS), max_row=_MAX_ANSWERS + 2, values_only=True
-            )
+            sheet.iter_rows(max_col=len(BINDING_COLUMNS), max_row=MAX_ANSWERS + 2, values_only=True)
         )
-        if len(rows) > _MAX_ANSWERS + 1:
-            self._edited(path, _MAX_ANSWERS + 2, "", f"it has more than {_MAX_ANSWERS:,} rows")
+        if len(rows) > MAX_ANSWERS + 1:
+            self._edited(path, MAX_ANSWERS + 2, "", f"it has more than {MAX_ANSWERS:,} rows")
             return None
         header = tuple(_cell_text(v) for v in rows[0][: len(BINDING_COLUMNS)]) if rows else ()
         if header != BINDING_COLUMNS:
@@ -420,8 +359,8 @@ class _Reader:
             )
             return
         headers = headers_for(rubric, language_of(suite))
-        cap = max(rows) + _EXTRA_ROWS
-        table = _table(sheet, len(headers), cap + 1)
+        cap = max(rows) + EXTRA_ROWS
+        table = read_table(sheet, len(headers), cap + 1)
         if len(table) > cap:
             self.problem(
                 path,
@@ -433,7 +372,7 @@ class _Reader:
             return
         # The same cells as written, where the sheet holds formulas: "=..." there, and their
         # saved value (if any) above.
-        written = _formulas(path, sheet, len(headers), cap)
+        written = read_formulas(path, sheet, len(headers), cap)
         found = [_cell_text(v) for v in table[0]] if table else []
         if found != headers:
             self.problem(
@@ -467,7 +406,7 @@ class _Reader:
                     )
                 continue
             typed = written[number - 1] if number - 1 < len(written) else []
-            values = _saved_values(values, typed)
+            values = saved_values(values, typed)
             self._row(path, title, number, values, binding, rubric, headers, into)
 
     def _row(
@@ -510,7 +449,7 @@ class _Reader:
         for offset, criterion in enumerate(rubric.criteria):
             raw = values[first + offset]
             column = f"{_column(first + offset + 1)} '{criterion.header}'"
-            if isinstance(raw, _Unsaved):
+            if isinstance(raw, Unsaved):
                 self.problem(
                     path,
                     f"holds the formula {raw.formula} with no saved value (the program that "
@@ -540,7 +479,7 @@ class _Reader:
         reviewer = _cell_text(values[first + len(rubric.criteria) + 1])
         for offset in (len(rubric.criteria), len(rubric.criteria) + 1):
             cell = values[first + offset]
-            if isinstance(cell, _Unsaved):
+            if isinstance(cell, Unsaved):
                 self.problem(
                     path,
                     f"holds the formula {cell.formula} with no saved value; type the text itself",
