@@ -211,3 +211,14 @@ def test_load_run_of_something_else_names_the_file(tmp_path: Path) -> None:
         load_run(other)
     with pytest.raises(RecordError, match="cannot read the run's results"):
         load_run(tmp_path / "missing")
+
+
+def test_why_a_case_failed_is_the_reviewers_verdict_where_they_failed_it() -> None:
+    """The check's reason says the answer looked right; where reviewers failed it, theirs is
+    the reason a report shows, with the check's added where it failed too."""
+    assert REVIEWED.human is not None
+    assert REVIEWED.why == REVIEWED.human.message
+    both = replace(REVIEWED, check_passed=False)
+    assert both.why == f"{REVIEWED.human.message}; check: {CASE.reason}"
+    passed = replace(REVIEWED, human=replace(REVIEWED.human, passed=True))
+    assert passed.why == CASE.reason == CASE.why

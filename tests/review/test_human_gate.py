@@ -8,6 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+
+# Imported before pytester's sys.modules snapshot: pytester drops modules first imported during a
+# test, and numpy's extensions (scikit-learn's kappa, behind `review import`) load once a process.
+import sklearn.metrics  # noqa: F401
 from review_project import make_project
 from reviewers import fill
 
@@ -70,15 +74,26 @@ def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_cau
     second = project.path / "second.xlsx"
     assert cli(project.path, "export", "--out", str(second)) == 0
     assert "tiny: 1 answer(s) to review (2 already reviewed" in capsys.readouterr().out
-    fill(second, {"rude": [1, 1]}, reviewer="Scripted A")
+    fill(second, {"rude": [1, 1]}, reviewer="Scripted A", comment="tells the customer off")
     assert cli(project.path, "import", str(second)) == 0
 
     gated = project.runpytest_subprocess("model_tests", "--base-url", url)
     out = gated.stdout.str()
     gated.assert_outcomes(passed=4, failed=3)
     assert "tiny/rude regression: passed on the baseline, fails now" in out
-    assert "scored 1 on 1-5, below the pass mark 4" in out
-    assert "(the baseline's answer passed review)" in out
+    why = (
+        "reviewers scored 1 on 1-5 (Scripted A 1), below the pass mark 4; Scripted A: tells the "
+        "customer off (the baseline's answer passed review)"
+    )
+    # The reviewers' reason, not the check's (its regex found a character: it passed), in the
+    # terminal, summary.md and the page.
+    assert f"  review:   {why}\n  check:    regex passed (" in out
+    reports = project.path / "reports" / "latest"
+    summary = (reports / "summary.md").read_text(encoding="utf-8")
+    (line,) = [x for x in summary.splitlines() if x.startswith("- `tiny/rude`")]
+    assert line == f"- `tiny/rude` (regression): {why}"
+    page = (reports / "report.html").read_text(encoding="utf-8")
+    assert why.replace("'", "&#39;") in page
     # 13/3 -> 10/3 on the three cases both runs had reviewed: a drop of 1 > max_drop 0.5.
     document = json.loads(
         (project.path / "reports" / "latest" / "results.json").read_text(encoding="utf-8")
@@ -106,3 +121,31 @@ def test_a_broken_review_file_stops_collection_naming_file_and_line(
     result.stdout.fnmatch_lines(
         [f"*{reviews / 'tiny.jsonl'}, line 1: not a review record (missing answer_hash*"]
     )
+
+
+def test_an_unchanged_answer_reviewed_below_the_mark_is_a_known_failure_not_a_regression(
+    project: pytest.Pytester, server: tuple[str, FakeServer]
+) -> None:
+    """The first import of reviews on an unchanged model: the baseline's answer is this
+    answer, so reviewers failed it on the baseline too (it was BLOCKED as a regression)."""
+    url = server[0]
+    project.runpytest_subprocess("model_tests", "--base-url", url, "--update-baseline")
+    sheet = project.path / "review.xlsx"
+    assert cli(project.path, "export", "--out", str(sheet)) == 0
+    fill(sheet, {"hello": [5, 5], "refund": [4, 4], "rude": [1, 2]}, reviewer="Scripted A")
+    assert cli(project.path, "import", str(sheet)) == 0
+
+    gated = project.runpytest_subprocess("model_tests", "--base-url", url, "-rx")
+    gated.assert_outcomes(passed=6, xfailed=1)
+    assert "XFAIL model_tests/test_golden.py::test_case[tiny/rude]" in gated.stdout.str()
+    reports = project.path / "reports" / "latest"
+    document = json.loads((reports / "results.json").read_text(encoding="utf-8"))
+    (rude,) = [c for c in document["cases"] if c["id"] == "rude"]
+    assert (rude["status"], rude["baseline"], rude["outcome"]) == (
+        "known failure",
+        "failed",
+        "xfailed",
+    )
+    assert rude["human"]["message"].endswith("(the baseline's answer failed review too)")
+    page = (reports / "report.html").read_text(encoding="utf-8")
+    assert "Releasable: 0 regressions" in page and "BLOCKED" not in page

@@ -10,7 +10,8 @@ whatever the baseline says; with no baseline a case is plain pass/fail.
 
 Human review: in a suite with a ``review:`` rubric, :func:`judge` joins the reviewers' verdict on
 the exact answer (:func:`releasegate.review.verdicts.human_verdict`); an answer scored below the
-pass mark fails its test, a regression when the baseline's answer passed review.
+pass mark fails its test, a regression when the baseline's answer passed review, a known
+failure when reviewers failed the baseline's answer too (:func:`baseline_failed`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..engine.predictions import Prediction
 from ..gate.baselines import CaseBaseline
 from ..reports.records import CaseRecord, HumanRecord
 from ..review.store import ReviewStore
-from ..review.verdicts import human_verdict
+from ..review.verdicts import human_verdict, review_passed
 from .cases import Expected, GoldenCase
 from .checks import CheckResult
 from .metrics import ScoredCase
@@ -33,6 +34,7 @@ from .suites import Suite
 
 __all__ = [
     "CaseVerdict",
+    "baseline_failed",
     "failure_message",
     "judge",
     "judge_case",
@@ -64,17 +66,28 @@ class CaseVerdict:
         return self.result.passed and (self.human is None or self.human.passed)
 
     @property
+    def baseline_outcome(self) -> str | None:
+        """The case's outcome on the baseline: the check's, and ``failed`` where reviewers
+        scored the baseline's answer below the pass mark (the rule :func:`baseline_failed`
+        applies at collection, when the xfail mark is set)."""
+        if self.baseline is None:
+            return None
+        if self.human is not None and self.human.baseline_passed is False:
+            return "failed"
+        return self.baseline.outcome
+
+    @property
     def status(self) -> str:
         """``passed``, ``regression``, ``known failure``, ``improvement``, ``failed``."""
-        before = self.baseline.outcome if self.baseline else None
+        before = self.baseline_outcome
         if self.passed:
             return "improvement" if before == "failed" else "passed"
+        if before == "failed" and not self.case.critical:
+            return "known failure"
         if self.result.passed and self.human is not None:  # failed on review alone
             return "regression" if self.human.baseline_passed else "failed"
         if before == "passed":
             return "regression"
-        if before == "failed" and not self.case.critical:
-            return "known failure"
         return "failed"
 
     def to_record(self) -> CaseRecord:
@@ -97,7 +110,7 @@ class CaseVerdict:
             score=self.result.score,
             prediction=_plain(self.result.prediction),
             status=self.status,
-            baseline=self.baseline.outcome if self.baseline else None,
+            baseline=self.baseline_outcome,
             baseline_answer=self.baseline.answer if self.baseline else None,
             output_tokens=self.prediction.output_tokens,
             seconds=round(self.prediction.seconds, 4),
@@ -149,6 +162,23 @@ def judge(
     )
 
 
+def baseline_failed(
+    suite: Suite, case: GoldenCase, baseline: CaseBaseline | None, reviews: ReviewStore
+) -> bool:
+    """Whether *case* failed on the baseline: its check failed there, or (in a suite with a
+    ``review:`` rubric) reviewers scored the baseline's answer below the pass mark. Such a case
+    failing again is a known failure, not a regression: an unchanged answer that reviewers
+    failed stays XFAIL when its reviews are first imported."""
+    if baseline is None:
+        return False
+    if baseline.outcome == "failed":
+        return True
+    if suite.review is None:
+        return False
+    passed = review_passed(suite.name, suite.review, case.id, baseline.answer, reviews)
+    return passed is False
+
+
 def judge_case(
     case: GoldenCase,
     *,
@@ -181,7 +211,10 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
     if verdict.human is not None and not verdict.human.passed:
-        lines.insert(2, f"  review:   {verdict.human.message}")
+        # The reviewers' verdict first: it is why the case fails, the check may have passed.
+        lines.insert(1, f"  review:   {verdict.human.message}")
+        if verdict.result.passed:
+            lines[2] = f"  check:    {verdict.check_name} passed ({verdict.result.reason})"
     if verdict.baseline is not None and verdict.baseline.answer:
         lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
     lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")

@@ -26,6 +26,7 @@ from ..engine.session import (
     worker_identity,
 )
 from ..exceptions import ReleasegateError
+from ..golden.judging import baseline_failed
 from ..reports.writers import RunReport, check_writable
 from .controller import Controller
 from .fixtures import (
@@ -253,7 +254,8 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
                     registered.add(name)
                 marks.append(getattr(pytest.mark, name))
             before = baseline.cases.get(case.id) if baseline else None
-            if before is not None and before.outcome == "failed" and not case.critical:
+            # Failed on the baseline: its check, or reviewers scored its answer below the mark.
+            if baseline_failed(suite, case, before, session.reviews) and not case.critical:
                 # raises=: only a wrong answer is the known failure; an unanswered case (its
                 # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
                 marks.append(

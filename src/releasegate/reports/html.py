@@ -298,7 +298,7 @@ def _case(record: CaseRecord) -> CaseView:
         expected=_text(record.expected),
         answer=record.answer,
         baseline_answer=record.baseline_answer,
-        reason=record.reason,
+        reason=record.why,
         check=record.check,
     )
 

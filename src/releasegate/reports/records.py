@@ -334,6 +334,18 @@ class CaseRecord(JsonRecord):
     nodeid: str = ""
     """pytest's node id, set by the controller."""
 
+    @property
+    def why(self) -> str:
+        """Why the case stands as it does, in one line: where reviewers failed its answer (or
+        it awaits them under ``pending: fail``), their verdict (score, who, comments), not the
+        check's reason, which would say the answer looked right; else the check's reason."""
+        human = self.human
+        if human is None or human.passed:
+            return self.reason
+        if self.check_passed:
+            return human.message
+        return f"{human.message}; check: {self.reason}"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Leak(JsonRecord):

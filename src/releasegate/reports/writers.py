@@ -237,7 +237,7 @@ class RunReport:
         if regressions:
             lines += ["## Failing cases", ""]
             for case in sorted(regressions, key=lambda c: c.key)[:LISTED]:
-                key, reason = for_markdown_code(case.key), for_markdown(case.reason, 300)
+                key, reason = for_markdown_code(case.key), for_markdown(case.why, 300)
                 lines.append(f"- {key} ({for_markdown(case.status)}): {reason}")
             lines += _left_out(len(regressions))
         errors = self.errors()

@@ -114,8 +114,15 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         reference=reference,
     )
     store = ReviewStore(settings.reviews_dir)
+    # All or nothing across suites too: every file's lock, then every write (ReviewStore.add_all).
+    changes = {
+        change.suite: change
+        for change in store.add_all(
+            {name: found.records for name, found in result.suites.items() if found.records}
+        )
+    }
     for name, found in sorted(result.suites.items()):
-        change = store.add(name, found.records) if found.records else None
+        change = changes.get(name)
         done = (
             f"{len(found.records)} review(s) imported into {change.path} ({change.added} new, "
             f"{change.replaced} replaced, {change.unchanged} unchanged)"

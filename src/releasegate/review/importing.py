@@ -29,8 +29,21 @@ from .sheet import (
     headers_for,
     language_of,
 )
+from .workbook import (
+    EXTRA_ROWS,
+    MAX_ANSWERS,
+    PART_BYTES,
+    ROW_BYTES,
+    SHEET_BYTES,
+    Unsaved,
+    read_formulas,
+    read_table,
+    saved_values,
+)
 
 __all__ = ["ImportResult", "SuiteImport", "read_workbooks"]
+
+_OPTIONAL_BINDINGS = frozenset({"project", "fingerprint", "run_id"})
 
 
 @dataclass
@@ -113,9 +126,16 @@ class _Reader:
         self.problems.append(f"{where}: {message}")
 
     def read(self, path: Path) -> None:
-        book = self._open(path)
-        if book is None:
+        opened = self._open(path)
+        if opened is None:
             return
+        book, sizes = opened
+        try:
+            self._read(path, book, sizes)
+        finally:
+            book.close()
+
+    def _read(self, path: Path, book: Any, sizes: Mapping[str, int]) -> None:
         if BINDING_SHEET not in book.sheetnames:
             self.problem(
                 path,
@@ -139,9 +159,44 @@ class _Reader:
                     sheet=title,
                 )
                 continue
-            self._sheet(path, book[title], rows)
+            sheet = book[title]
+            if self._too_big(path, sheet, rows, sizes):
+                continue
+            self._sheet(path, sheet, rows)
 
-    def _open(self, path: Path) -> Any:
+    def _too_big(
+        self, path: Path, sheet: Any, rows: Mapping[int, _Binding], sizes: Mapping[str, int]
+    ) -> bool:
+        """A sheet far larger than the rows exported into it is refused before it is parsed:
+        its unpacked XML against a bound per exported row, and its declared last row."""
+        size = sizes.get(str(sheet._worksheet_path), 0)
+        allowed = SHEET_BYTES + len(rows) * ROW_BYTES
+        if size > allowed:
+            self.problem(
+                path,
+                f"the sheet unpacks to {size / 2**20:.1f} MiB of XML, more than "
+                f"{allowed / 2**20:.1f} MiB for the {len(rows)} answer row(s) exported into it "
+                "(cells were filled far beyond the exported rows); export again and fill only "
+                "the exported rows",
+                sheet=sheet.title,
+            )
+            return True
+        declared = sheet.max_row or 0
+        cap = max(rows) + EXTRA_ROWS
+        if declared > cap:
+            self.problem(
+                path,
+                f"the sheet declares {declared:,} rows but was exported with {len(rows)} answer "
+                f"row(s) (at most {cap:,} rows are read); rows were added below the exported "
+                "ones: export again and fill only the exported rows",
+                sheet=sheet.title,
+            )
+            return True
+        return False
+
+    def _open(self, path: Path) -> tuple[Any, dict[str, int]] | None:
+        """The workbook, read-only with saved values, and each part's unpacked size; parts
+        larger than any review workbook holds are refused before anything is parsed."""
         import zipfile
 
         import openpyxl
@@ -151,9 +206,23 @@ class _Reader:
             self.problem(path, "no such file")
             return None
         try:
+            with zipfile.ZipFile(path) as archive:
+                sizes = {info.filename: info.file_size for info in archive.infolist()}
+            big = {name: size for name, size in sizes.items() if size > PART_BYTES}
+            if big:
+                name, size = max(big.items(), key=lambda item: item[1])
+                self.problem(
+                    path,
+                    f"its part {name} unpacks to {size / 2**20:,.0f} MiB, more than a review "
+                    f"workbook holds ({PART_BYTES / 2**20:.0f} MiB); it is not the workbook "
+                    "releasegate review export wrote, or cells were filled far beyond the "
+                    "exported rows: export again and fill only the exported rows",
+                )
+                return None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # styles and extensions openpyxl skips
-                return openpyxl.load_workbook(path, data_only=True)
+                book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return book, sizes
         except (
             zipfile.BadZipFile,
             InvalidFileException,
@@ -170,7 +239,17 @@ class _Reader:
             return None
 
     def _bindings(self, path: Path, sheet: Any) -> list[_Binding] | None:
-        rows = list(sheet.iter_rows(values_only=True))
+        declared = sheet.max_row or 0
+        if declared > MAX_ANSWERS + 1:
+            self._edited(path, 1, "", f"it declares {declared:,} rows")
+            return None
+        sheet.reset_dimensions()  # the rows themselves are read, at most one past the cap
+        rows = list(
+            sheet.iter_rows(max_col=len(BINDING_COLUMNS), max_row=MAX_ANSWERS + 2, values_only=True)
+        )
+        if len(rows) > MAX_ANSWERS + 1:
+            self._edited(path, MAX_ANSWERS + 2, "", f"it has more than {MAX_ANSWERS:,} rows")
+            return None
         header = tuple(_cell_text(v) for v in rows[0][: len(BINDING_COLUMNS)]) if rows else ()
         if header != BINDING_COLUMNS:
             self.problem(
@@ -182,14 +261,44 @@ class _Reader:
             )
             return None
         bindings = []
+        places: dict[tuple[str, int], int] = {}
+        suites: dict[str, tuple[str, int]] = {}
         for number, values in enumerate(rows[1:], start=2):
             cells = [_cell_text(v) for v in values[: len(BINDING_COLUMNS)]]
             if not any(cells):
                 continue
             cells += [""] * (len(BINDING_COLUMNS) - len(cells))
+            for index, name in enumerate(BINDING_COLUMNS):
+                if not cells[index] and name not in _OPTIONAL_BINDINGS:
+                    self._edited(path, number, name, "the cell is empty")
+                    return None
             sheet_name, row, project, suite, case_id, digest, fingerprint, run_id, rubric = cells
-            try:
-                binding = _Binding(
+            if not row.isdigit() or int(row) < 2:
+                self._edited(path, number, "row", f"'{row}' is not a row number of a sheet")
+                return None
+            place = (sheet_name, int(row))
+            if place in places:
+                self._edited(
+                    path,
+                    number,
+                    "row",
+                    f"row {row} of sheet '{sheet_name}' is bound twice (also on row "
+                    f"{places[place]})",
+                )
+                return None
+            places[place] = number
+            first = suites.setdefault(sheet_name, (suite, number))
+            if first[0] != suite:
+                self._edited(
+                    path,
+                    number,
+                    "suite",
+                    f"suite '{suite}', but row {first[1]} binds sheet '{sheet_name}' to suite "
+                    f"'{first[0]}'",
+                )
+                return None
+            bindings.append(
+                _Binding(
                     sheet_name,
                     int(row),
                     project,
@@ -200,12 +309,7 @@ class _Reader:
                     run_id,
                     rubric,
                 )
-            except ValueError:
-                self.problem(
-                    path, "broken binding row; export again", sheet=BINDING_SHEET, row=number
-                )
-                return None
-            bindings.append(binding)
+            )
         projects = {b.project for b in bindings}
         if projects and projects != {self.project}:
             self.problem(
@@ -216,6 +320,21 @@ class _Reader:
             )
             return None
         return bindings
+
+    def _edited(self, path: Path, row: int, name: str, what: str) -> None:
+        """One problem for a hidden binding sheet that was edited."""
+        column = ""
+        if name:
+            column = f"{_column(BINDING_COLUMNS.index(name) + 1)} '{name}'"
+        self.problem(
+            path,
+            f"{what}: the hidden sheet that binds each row to the answer it shows was edited; "
+            "it cannot be trusted, so nothing of this workbook is read. Export the answers "
+            "again and copy the scores into the new workbook (leave its hidden sheet alone)",
+            sheet=BINDING_SHEET,
+            row=row,
+            column=column,
+        )
 
     def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, _Binding]) -> None:
         title = sheet.title
@@ -240,10 +359,20 @@ class _Reader:
             )
             return
         headers = headers_for(rubric, language_of(suite))
-        table = [
-            list(values) + [None] * (len(headers) - len(values))
-            for values in sheet.iter_rows(max_col=len(headers), values_only=True)
-        ]
+        cap = max(rows) + EXTRA_ROWS
+        table = read_table(sheet, len(headers), cap + 1)
+        if len(table) > cap:
+            self.problem(
+                path,
+                f"the sheet has more than {cap:,} rows but was exported with {len(rows)} answer "
+                "row(s): rows were added below the exported ones; export again and fill only "
+                "the exported rows",
+                sheet=title,
+            )
+            return
+        # The same cells as written, where the sheet holds formulas: "=..." there, and their
+        # saved value (if any) above.
+        written = read_formulas(path, sheet, len(headers), cap)
         found = [_cell_text(v) for v in table[0]] if table else []
         if found != headers:
             self.problem(
@@ -276,6 +405,8 @@ class _Reader:
                         row=number,
                     )
                 continue
+            typed = written[number - 1] if number - 1 < len(written) else []
+            values = saved_values(values, typed)
             self._row(path, title, number, values, binding, rubric, headers, into)
 
     def _row(
@@ -318,6 +449,17 @@ class _Reader:
         for offset, criterion in enumerate(rubric.criteria):
             raw = values[first + offset]
             column = f"{_column(first + offset + 1)} '{criterion.header}'"
+            if isinstance(raw, Unsaved):
+                self.problem(
+                    path,
+                    f"holds the formula {raw.formula} with no saved value (the program that "
+                    "saved the file did not calculate it); type the score itself, or open and "
+                    "save the file in Excel or LibreOffice",
+                    sheet=title,
+                    row=number,
+                    column=column,
+                )
+                continue
             if _cell_text(raw) == "":
                 blank.append(column)
                 continue
@@ -335,6 +477,18 @@ class _Reader:
             scores[criterion.name] = score
         comment = _cell_text(values[first + len(rubric.criteria)])
         reviewer = _cell_text(values[first + len(rubric.criteria) + 1])
+        for offset in (len(rubric.criteria), len(rubric.criteria) + 1):
+            cell = values[first + offset]
+            if isinstance(cell, Unsaved):
+                self.problem(
+                    path,
+                    f"holds the formula {cell.formula} with no saved value; type the text itself",
+                    sheet=title,
+                    row=number,
+                    column=f"{_column(first + offset + 1)} '{headers[first + offset]}'",
+                )
+        if len(self.problems) != problems_before:
+            return
         if len(blank) == len(rubric.criteria):
             into.pending += 1
             return

@@ -155,19 +155,23 @@ def export_workbook(
         _suite_sheet(book, title, suite, answers, baseline.cases if baseline else {})
         rubric_hash = suite.rubric.hash
         for row, answer in enumerate(answers, start=2):
-            binding.append(
-                [
-                    title,
-                    row,
-                    project,
-                    name,
-                    answer.case_id,
-                    answer_hash(answer.answer),
-                    run.fingerprint,
-                    run.run_id,
-                    rubric_hash,
-                ]
-            )
+            values = [
+                title,
+                row,
+                project,
+                name,
+                answer.case_id,
+                answer_hash(answer.answer),
+                run.fingerprint,
+                run.run_id,
+                rubric_hash,
+            ]
+            binding.append(values)
+            bound = binding._current_row  # the row just appended (max_row would scan the sheet)
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    # a case id such as "=sum" is text, not a formula
+                    binding.cell(row=bound, column=column).data_type = "s"
     binding.sheet_state = "hidden"
     _instructions(intro, language, run, chosen, suites, sheet_names)
     buffer = io.BytesIO()

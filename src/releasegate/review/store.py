@@ -9,7 +9,8 @@ scoring the same answer again replaces their earlier line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,25 +66,67 @@ class ReviewStore:
 
     def add(self, suite: str, records: Sequence[ReviewRecord]) -> StoreChange:
         """Merge *records* into the suite's file, under its lock, rewriting it whole."""
+        return self.add_all({suite: records})[0]
+
+    def add_all(
+        self, records: Mapping[str, Sequence[ReviewRecord]], *, timeout: float = 60
+    ) -> list[StoreChange]:
+        """Merge each suite's *records* into its file: all or nothing across suites.
+
+        Every file's lock is taken first (in name order, so two imports cannot deadlock), then
+        every file is read and merged, and only then is any written: a lock that times out or a
+        broken review file leaves every file as it was. A write that fails half way (a full
+        disk) puts back the files already written.
+        """
+        suites = sorted(records)
+        with ExitStack() as locks:
+            for suite in suites:
+                path = self.path_for(suite)
+                locks.enter_context(
+                    exclusive_lock(path, what=f"the review file {path}", timeout=timeout)
+                )
+            planned = [(suite, *self._merge(suite, records[suite])) for suite in suites]
+            written: list[tuple[Path, str | None]] = []
+            try:
+                for _suite, change, text, before in planned:
+                    if text is None:
+                        continue
+                    write_text_atomic(change.path, text)
+                    written.append((change.path, before))
+            except BaseException:
+                for path, old in reversed(written):
+                    if old is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        write_text_atomic(path, old)
+                raise
+        for suite in suites:
+            self._loaded.pop(suite, None)
+            self._indexes.pop(suite, None)
+        return [change for _suite, change, _text, _before in planned]
+
+    def _merge(
+        self, suite: str, records: Sequence[ReviewRecord]
+    ) -> tuple[StoreChange, str | None, str | None]:
+        """The change, the file's new text (None: unchanged) and its old text (None: none)."""
         path = self.path_for(suite)
+        before = path.read_text(encoding="utf-8") if path.is_file() else None
         added = replaced = unchanged = 0
-        with exclusive_lock(path, what=f"the review file {path}", timeout=60):
-            current = {record.key: record for record in _read(path)}
-            for record in records:
-                before = current.get(record.key)
-                if before is None:
-                    added += 1
-                elif (before.scores, before.comment) == (record.scores, record.comment):
-                    unchanged += 1
-                    continue
-                else:
-                    replaced += 1
-                current[record.key] = record
-            ordered = sorted(current.values(), key=lambda r: (r.case_id, r.reviewed_at, r.reviewer))
-            write_text_atomic(path, "".join(r.to_json() + "\n" for r in ordered))
-        self._loaded.pop(suite, None)
-        self._indexes.pop(suite, None)
-        return StoreChange(suite, path, added, replaced, unchanged)
+        current = {record.key: record for record in _read(path)}
+        for record in records:
+            old = current.get(record.key)
+            if old is None:
+                added += 1
+            elif (old.scores, old.comment) == (record.scores, record.comment):
+                unchanged += 1
+                continue
+            else:
+                replaced += 1
+            current[record.key] = record
+        ordered = sorted(current.values(), key=lambda r: (r.case_id, r.reviewed_at, r.reviewer))
+        text = "".join(r.to_json() + "\n" for r in ordered)
+        change = StoreChange(suite, path, added, replaced, unchanged)
+        return change, (None if text == before else text), before
 
 
 def _index(records: Iterable[ReviewRecord]) -> dict[tuple[str, str, str], list[ReviewRecord]]:

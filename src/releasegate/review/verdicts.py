@@ -17,7 +17,7 @@ from .records import ReviewRecord
 from .rubric import Rubric
 from .store import ReviewStore
 
-__all__ = ["case_score", "export_command", "human_verdict"]
+__all__ = ["case_score", "export_command", "human_verdict", "review_passed"]
 
 
 def export_command(suite: str) -> str:
@@ -30,6 +30,14 @@ def case_score(reviews: Sequence[ReviewRecord], criterion: str | None = None) ->
     return math.fsum(values) / len(values)
 
 
+def review_passed(
+    suite: str, rubric: Rubric, case_id: str, answer: str, store: ReviewStore
+) -> bool | None:
+    """Whether reviewers passed this exact *answer* (None: no review of it)."""
+    reviews = store.reviews_of(suite, case_id, answer, rubric.hash)
+    return case_score(reviews) >= rubric.pass_mark if reviews else None
+
+
 def human_verdict(
     suite: str,
     rubric: Rubric,
@@ -39,7 +47,11 @@ def human_verdict(
     before: CaseBaseline | None,
 ) -> HumanRecord:
     """The reviewers' verdict on *answer* to case *case_id* under *rubric* (pending when no
-    review of these exact characters exists); *before*: the case in the baseline."""
+    review of these exact characters exists); *before*: the case in the baseline, whose answer's
+    review (if any) makes a failure here a regression or a known failure."""
+    baseline_passed = None
+    if before is not None:
+        baseline_passed = review_passed(suite, rubric, case_id, before.answer, store)
     reviews = store.reviews_of(suite, case_id, answer, rubric.hash)
     if not reviews:
         message = (
@@ -52,24 +64,23 @@ def human_verdict(
             score=None,
             reviewers=(),
             message=message,
+            baseline_passed=baseline_passed,
         )
     score = case_score(reviews)
-    baseline_passed = None
-    if before is not None:
-        earlier = store.reviews_of(suite, case_id, before.answer, rubric.hash)
-        if earlier:
-            baseline_passed = case_score(earlier) >= rubric.pass_mark
     reviewers = tuple(sorted({r.reviewer for r in reviews}))
     passed = score >= rubric.pass_mark
+    each = ", ".join(f"{r.reviewer} {r.overall:.3g}" for r in reviews)
     comments = "; ".join(f"{r.reviewer}: {r.comment}" for r in reviews if r.comment)
     message = (
-        f"reviewers ({', '.join(reviewers)}) scored {score:.3g} on {rubric.scale.text}, "
+        f"reviewers scored {score:.3g} on {rubric.scale.text} ({each}), "
         + ("at or above" if passed else "below")
         + f" the pass mark {rubric.pass_mark:g}"
         + (f"; {comments}" if comments else "")
     )
     if not passed and baseline_passed:
         message += " (the baseline's answer passed review)"
+    elif not passed and baseline_passed is False:
+        message += " (the baseline's answer failed review too)"
     return HumanRecord(
         passed=passed,
         pending=False,
