@@ -55,6 +55,8 @@ class Controller:
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
         self._loaded_by: list[str] = []
         """The xdist workers that loaded the model's weights."""
+        self._load_errors: list[str] = []
+        """Why the model's weights failed to load, per xdist worker that tried."""
         self._history: Any = None
         """What became of the run history (:class:`~releasegate.history.HistoryOutcome`)."""
         self._page: Path | None = None
@@ -111,6 +113,9 @@ class Controller:
             self._report.models[str(node.gateway.id)] = model
         if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
             self._loaded_by.append(str(node.gateway.id))
+        load_error = getattr(node, "workeroutput", {}).get("releasegate_load_error")
+        if load_error:
+            self._load_errors.append(str(load_error))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -317,11 +322,15 @@ class Controller:
                 write("record them with --update-baseline once reviewed")
         self._summarise_baselines(write)
         loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
-        write(
-            "model weights loaded by: " + ", ".join(loaded_by)
-            if loaded_by
-            else "model weights: not loaded (every answer and benchmark result was cached)"
-        )
+        load_errors = list(dict.fromkeys(self._load_errors))
+        if self._session.load_error is not None:
+            load_errors.append(self._session.load_error)
+        if loaded_by:
+            write("model weights loaded by: " + ", ".join(loaded_by))
+        if load_errors:
+            write(f"model weights: failed to load: {load_errors[0]}", red=True)
+        elif not loaded_by:
+            write("model weights: not loaded (every answer and benchmark result was cached)")
         if self._history is not None:
             write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
