@@ -334,6 +334,8 @@ class Controller:
         if self._history is not None:
             write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
+        if report.latest_note:
+            write(report.latest_note, yellow=True)
         if self._page is not None:
             write(f"page: {self._page}")
         if self._page_problem:
