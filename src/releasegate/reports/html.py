@@ -28,7 +28,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..exceptions import RecordError, ReportError
-from .display import shorten
+from .display import for_html, shorten
 from .records import (
     CaseRecord,
     Flip,
@@ -483,12 +483,24 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_visible_text,  # every value the page shows, attributes included
     )
-    env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(str(text), width)
+    env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(for_html(str(text)), width)
     env.filters["num"] = _number
     env.globals["verdicts"] = VERDICTS
     env.globals["rows_shown"] = ROWS_SHOWN
     return env
+
+
+def _visible_text(value: Any) -> Any:
+    """A value as the page shows it: its control characters as escapes (:func:`for_html`);
+    markup the page made itself (``tojson``: ASCII, escaped) stays markup."""
+    if not isinstance(value, str):
+        return value
+    import markupsafe
+
+    shown = for_html(str(value))
+    return markupsafe.Markup(shown) if isinstance(value, markupsafe.Markup) else shown
 
 
 def _number(value: Any, digits: int = 4) -> str:
