@@ -31,6 +31,7 @@ from ..reports.records import (
 from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
 from ..review.summary import answer_counts, review_lines
+from .fixtures import PENDING_KNOWN_FAILURE
 
 __all__ = ["Controller"]
 
@@ -122,8 +123,10 @@ class Controller:
         if self._report.empty:
             self._drop_unused_junit()
             return
+        self._report.interrupted = self._stopped_early(session)
         if self._session.update_baseline:
             self._update_baselines(session, exitstatus)
+            self._correct_xfail_reasons()
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
@@ -133,6 +136,31 @@ class Controller:
         run = self._report.record(settings=self._session.settings.public(), commit=commit)
         directory = self._report.write_record(run)
         self._write_page(directory, run, exitstatus)
+
+    def _stopped_early(self, session: pytest.Session) -> str | None:
+        """Why the session did not run to its end (Ctrl-C, ``-x``/``--maxfail``, a worker
+        down, an internal error); None when it did."""
+        reasons = list(dict.fromkeys(self._incomplete))
+        if session.shouldfail or session.shouldstop:
+            reasons.append(
+                f"the session stopped early ({session.shouldfail or session.shouldstop})"
+            )
+        return "; ".join(reasons) or None
+
+    def _correct_xfail_reasons(self) -> None:
+        """The XFAIL lines of ``--update-baseline`` say what became of each known failure:
+        recorded only if the baselines were written. The short summary is printed after this
+        hook, from the reports pytest keeps."""
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return
+        if self._baselines_refused:
+            reason = "a known failure, not recorded: the baselines were not updated"
+        else:
+            reason = "recorded as a known failure in the new baseline"
+        for report in reporter.stats.get("xfailed", []):
+            if getattr(report, "wasxfail", "") == PENDING_KNOWN_FAILURE:
+                report.wasxfail = reason
 
     def _write_page(self, directory: Path, run: RunRecord, exitstatus: int) -> None:
         """``report.html`` from the run's record just written as ``results.json``. A page that
@@ -188,13 +216,9 @@ class Controller:
         (no answer, a crashed worker), is not a reference run and writes no baseline at all;
         one that did replaces each file whole, atomically. Failed cases are no reason to
         refuse: a baseline records the reference model's failures as known ones."""
-        reasons = list(dict.fromkeys(self._incomplete))
+        reasons = [self._report.interrupted] if self._report.interrupted else []
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not reasons:
             reasons.append(f"pytest exited with status {int(exitstatus)}")
-        if session.shouldfail or session.shouldstop:
-            reasons.append(
-                f"the session stopped early ({session.shouldfail or session.shouldstop})"
-            )
         if self._errored:
             errored = list(dict.fromkeys(self._errored))
             reasons.append(

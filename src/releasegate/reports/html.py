@@ -198,6 +198,9 @@ class Page:
     trends: tuple[TrendPlot, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     leaks: tuple[Leak, ...] = ()
+    interrupted: str | None = None
+    """Why the run stopped before its end (:attr:`RunRecord.interrupted`): shown at the top,
+    and the run is not releasable."""
     """Golden cases found in the training data (the ``<suite>::isolation`` tests)."""
 
 
@@ -433,7 +436,7 @@ def build_page(
     failed_bars = sum(1 for m in run.metrics if m.outcome in ("failed", "error"))
     errors = int(totals.get("error", 0)) + sum(1 for t in run.unjudged if t.outcome == "failed")
     blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
-    if exit_status is not None and exit_status != 0:
+    if (exit_status is not None and exit_status != 0) or run.interrupted:
         blocked = True
     changed = [
         c
@@ -449,6 +452,7 @@ def build_page(
         failed_bars=failed_bars,
         errors=errors,
         exit_status=exit_status,
+        interrupted=run.interrupted,
         header=_header(run),
         suites=tuple((s, dict(counts)) for s, counts in sorted(run.summary.items())),
         metrics=tuple(v for v in views if not v.suite.startswith("general/")),

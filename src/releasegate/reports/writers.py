@@ -105,6 +105,9 @@ class RunReport:
     history: HistoryBlock | None = None
     """results.json's ``history``: this run's metrics in earlier runs and in this one
     (:mod:`releasegate.history.reporting`); None leaves the key out."""
+    interrupted: str | None = None
+    """Why the run stopped before its end (:attr:`RunRecord.interrupted`), set by the
+    controller before the reports are written."""
     latest_note: str = ""
     """What became of a ``reports/latest`` that was a real folder (:mod:`.latest`), for the
     terminal summary; empty when it was a link or absent."""
@@ -184,6 +187,7 @@ class RunReport:
             unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
             review=dict(self.review) or None,
             history=self.history,
+            interrupted=self.interrupted,
         )
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
@@ -215,6 +219,12 @@ class RunReport:
 
     def markdown(self) -> str:
         lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
+        if self.interrupted:
+            lines += [
+                f"**Interrupted: {for_markdown(self.interrupted)}.** The results below are "
+                "partial: tests that did not run are not counted.",
+                "",
+            ]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
         if self.cases:
