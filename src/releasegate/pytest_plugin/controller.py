@@ -351,7 +351,9 @@ class Controller:
             load_errors.append(self._session.load_error)
         if loaded_by:
             write("model weights loaded by: " + ", ".join(loaded_by))
-        if load_errors:
+        if load_errors and self._session.settings.base_url is not None:
+            write("model: the endpoint could not be used (the errors above say why)", red=True)
+        elif load_errors:
             write(f"model weights: failed to load: {load_errors[0]}", red=True)
         elif not loaded_by:
             write("model weights: not loaded (every answer and benchmark result was cached)")
