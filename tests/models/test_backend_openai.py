@@ -109,12 +109,11 @@ def test_requests_are_in_flight_together_up_to_concurrency(tmp_path: Path) -> No
         return Reply(text=f"a{n}", delay=0.3)
 
     with backend_for(slow, tmp_path, concurrency=4) as (backend, fake):
-        started = time.monotonic()
         answers = backend.generate([backend.render(CHAT)] * 8, GREEDY, batch_size=1)
-        elapsed = time.monotonic() - started
     assert len(answers) == 8
+    # Counted by the server, not timed: a wall-clock bar (two waves of 0.3 s) fails on a busy
+    # machine; four requests open at once is what concurrency=4 means on any machine.
     assert fake.max_in_flight == 4
-    assert elapsed < 1.5  # two waves of 0.3 s, not eight one after another (2.4 s)
 
 
 def test_429_waits_as_long_as_retry_after_says(tmp_path: Path) -> None:
@@ -245,28 +244,33 @@ def test_slow_first_byte_times_out_per_request(tmp_path: Path) -> None:
     def stalls(n: int, request: Received) -> Reply:
         return Reply(text="too late", delay=3.0)
 
-    with backend_for(stalls, tmp_path, request_timeout=0.5, max_retries=1) as (backend, _):
+    with backend_for(stalls, tmp_path, request_timeout=0.5, max_retries=1) as (backend, fake):
         started = time.monotonic()
         with pytest.raises(PartialBatchError) as raised:
             backend.generate([backend.render(CHAT)], GREEDY, batch_size=1)
         elapsed = time.monotonic() - started
     assert "no complete answer within 0.5 s" in raised.value.failures[0]
     assert "--request-timeout" in raised.value.failures[0]
-    assert elapsed < 2.0  # two attempts of 0.5 s, not the server's 3 s each
+    assert len(fake.received) == 2  # the attempt and its one retry
+    # Two attempts waiting out the server's 3 s would take 6 s; the bar leaves a busy machine
+    # seconds of slack over the 1 s two time-outs take.
+    assert elapsed < 5.0
 
 
 def test_run_timeout_abandons_what_is_left(tmp_path: Path) -> None:
     def steady(n: int, request: Received) -> Reply:
         return Reply(text=f"a{n}", delay=0.4)
 
-    with backend_for(steady, tmp_path, concurrency=1, run_timeout=1.0) as (backend, _):
-        started = time.monotonic()
-        with pytest.raises(PartialBatchError) as raised:
-            backend.generate([backend.render(CHAT)] * 6, GREEDY, batch_size=6)
-        elapsed = time.monotonic() - started
-    assert 1 <= len(raised.value.answered) <= 3
+    with (
+        backend_for(steady, tmp_path, concurrency=1, run_timeout=1.0) as (backend, _),
+        pytest.raises(PartialBatchError) as raised,
+    ):
+        backend.generate([backend.render(CHAT)] * 6, GREEDY, batch_size=6)
+    # Sized by work: of six answers of 0.4 s one after another, at most those the 1 s allows
+    # came back (fewer on a busy machine), and the rest were abandoned.
+    assert len(raised.value.answered) <= 3
+    assert len(raised.value.failures) == 6 - len(raised.value.answered)
     assert all("run_timeout of 1 s is over" in r for r in raised.value.failures.values())
-    assert elapsed < 2.0
 
 
 def test_refused_connection_is_reported_at_once_with_the_url(tmp_path: Path) -> None:

@@ -311,7 +311,10 @@ class _Interrupted:
     """How an interrupted ``pytest model_tests --backend openai`` run ended."""
 
     seconds: float
-    """From the interrupt to the end of the pytest process."""
+    """From the interrupt to the end of the pytest process (reported, not judged: on a shared
+    machine it says how busy the machine was)."""
+    answered_before: int
+    """Completions the servers had returned when the interrupt was sent."""
     servers: frozenset[int]
     """The embedded servers it had started."""
     alive: frozenset[int]
@@ -327,7 +330,7 @@ def _interrupted_run(
     tmp_path: Path, interrupt: Callable[[subprocess.Popen[bytes]], None], *options: str
 ) -> _Interrupted:
     """``pytest model_tests --backend openai`` (starting its own servers), interrupted by
-    *interrupt* once its servers have returned two answers of the first chunk (16 cases)."""
+    *interrupt* once its servers have returned four answers of the first chunk (16 cases)."""
     run_id = f"interrupted-{os.getpid()}-{time.monotonic_ns()}"
     log = tmp_path / "pytest.out"
     with log.open("wb") as output:
@@ -340,19 +343,23 @@ def _interrupted_run(
     servers: set[int] = set()
     try:
         deadline = time.monotonic() + 400
-        while sum(_answered(s) for s in servers) < 2:
+        while sum(_answered(s) for s in servers) < 4:
             assert process.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, "no answers within 400 s"
             servers |= _servers_under(process.pid)
             time.sleep(0.2)
         ports = {_port_of(s) for s in servers}
+        answered_before = sum(_answered(s) for s in servers)
         interrupt(process)
         interrupted = time.monotonic()
-        process.wait(timeout=120)
+        # Generous: what is judged is that it ends and how much work it did after the
+        # interrupt, not how fast a shared machine let it end.
+        process.wait(timeout=300)
         seconds = time.monotonic() - interrupted
         time.sleep(1.0)
         return _Interrupted(
             seconds=seconds,
+            answered_before=answered_before,
             servers=frozenset(servers),
             alive=frozenset(s for s in servers if not _gone(s)),
             listening=frozenset(p for p in ports if _listening(f"http://127.0.0.1:{p}/v1")),
@@ -385,17 +392,42 @@ def test_sigterm_ends_the_run_in_order_and_stops_its_server(tmp_path: Path) -> N
     ended = _interrupted_run(tmp_path, lambda p: p.send_signal(signal.SIGTERM), "-n", "0")
     assert len(ended.servers) == 1
     assert ended.alive == frozenset() and ended.listening == frozenset(), ended.output[-3000:]
-    assert ended.seconds < 30, ended.output[-3000:]  # 10 s measured at a load of 11 on 2 cores
     assert "SIGTERM received" in ended.output  # ended as interrupted, not killed silently
-    assert ended.cached >= 2  # the chunk's answers that came back before the signal
+    _kept_what_came_back(ended)
+    _stopped_generating(ended)
+
+
+def _kept_what_came_back(ended: _Interrupted) -> None:
+    """The interrupted chunk's answers that came back before the signal are in the cache. A
+    server logs an answer as it sends it: on a busy machine the signal can land before the run
+    has read the last one, so one per server may be missing (counted, not timed)."""
+    assert ended.cached >= ended.answered_before - len(ended.servers) >= 2, (
+        ended.cached,
+        ended.answered_before,
+        ended.output[-3000:],
+    )
+
+
+def _stopped_generating(ended: _Interrupted) -> None:
+    """The run stopped asking for answers at the interrupt: beyond what had come back, at
+    most the requests then in flight (``concurrency``, 8, per server) were answered, not the
+    rest of the suite's 51 cases. Sized by work, not by seconds: a run that went on generating
+    after the interrupt fails this however fast or slow the machine is."""
+    in_flight = 8 * len(ended.servers)
+    assert ended.cached <= ended.answered_before + in_flight < 51, (
+        ended.cached,
+        ended.answered_before,
+        f"{ended.seconds:.1f} s",
+        ended.output[-3000:],
+    )
 
 
 def test_ctrl_c_with_workers_leaves_no_server(tmp_path: Path) -> None:
     """Ctrl-C in a terminal signals the whole foreground group: controller and xdist workers."""
     ended = _interrupted_run(tmp_path, lambda p: os.killpg(p.pid, signal.SIGINT), "-n", "2")
     assert ended.alive == frozenset() and ended.listening == frozenset(), ended.output[-3000:]
-    assert ended.seconds < 60, ended.output[-3000:]  # 17 s measured at a load of 11 on 2 cores
-    assert ended.cached >= 2
+    _kept_what_came_back(ended)
+    _stopped_generating(ended)
 
 
 def test_a_killed_owner_takes_its_server_along(tmp_path: Path) -> None:
@@ -423,10 +455,11 @@ def test_a_killed_owner_takes_its_server_along(tmp_path: Path) -> None:
         killed = time.monotonic()
         # The main thread of a killed process can show as a zombie while its other threads
         # (torch's, the server's) still hold the shared file table, the listening socket with it.
-        while (_listening(base_url) or not _gone(int(pid))) and time.monotonic() - killed < 5:
+        # The watchdog sees the pipe close at once; the deadline is generous because a shared
+        # machine may not schedule the server for seconds (its speed is not what is tested).
+        while (_listening(base_url) or not _gone(int(pid))) and time.monotonic() - killed < 60:
             time.sleep(0.05)
         assert _gone(int(pid)) and not _listening(base_url)
-        assert time.monotonic() - killed < 2
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(int(pid), signal.SIGKILL)

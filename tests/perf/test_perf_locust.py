@@ -33,22 +33,25 @@ def run(
     url: str,
     *,
     users: int,
-    seconds: float,
+    requests: int,
     perf: str = "",
     extra: tuple[str, ...] = (),
 ) -> tuple[LoadResult, list[RequestSample]]:
-    config = write_config(tmp_path, f"{SHOP_FAQ}\n{perf}")
+    """A load bounded by *requests* completed after the warm-up, not by seconds: a busy
+    machine makes it take longer, never measure fewer requests. The time-out only catches a
+    hung run."""
+    config = write_config(tmp_path, f"{SHOP_FAQ}\nrequests = {requests}\n{perf}")
     report_dir = tmp_path / "report"
     command = locust_command(
         LOCUSTFILE,
         host=url,
         users=users,
-        run_time_s=seconds,
+        run_time_s=math.inf,
         report_dir=report_dir,
         pyproject=config,
         extra=extra,
     )
-    result = run_load(command, report_dir, timeout=seconds + 90, cwd=tmp_path)
+    result = run_load(command, report_dir, timeout=600, cwd=tmp_path)
     return result, list(read_samples(report_dir / "samples.jsonl"))
 
 
@@ -65,19 +68,19 @@ def test_measured_ttft_and_tpot_match_the_true_timing_at_low_load(tmp_path: Path
             tmp_path,
             url,
             users=1,
-            seconds=5,
+            requests=8,
             perf="warmup = 1\ncheck_answers = false\n[tool.releasegate.perf.objectives]\n"
             "ttft_p50_ms = 1\ntpot_p50_ms = 1000",
             extra=("--perf-gate",),
         )
     summary = result.summary
     ttft, tpot = summary["latencies"]["ttft"], summary["latencies"]["tpot"]
-    assert summary["failures"] == 0 and summary["requests"] >= 5
+    assert summary["failures"] == 0 and summary["requests"] == 8  # one user: the bound
     assert near(ttft["p50"], 200.0), ttft
     assert near(tpot["p50"], 25.0), tpot
     assert near(summary["latencies"]["e2e"]["p50"], 200.0 + 11 * 25.0)
     assert summary["token_sources"] == {"usage": summary["requests"]}
-    assert summary["load"] == "1 users (closed loop), 5 s, 1 s warm-up"
+    assert summary["load"] == "1 users (closed loop), 8 requests, 1 s warm-up"
     assert {s.warmup for s in samples} == {True, False}
     assert all(s.start_s >= 1.0 for s in samples if not s.warmup)
     # --perf-gate: the missed objective (p50 TTFT <= 1 ms) makes locust exit 1
@@ -92,7 +95,11 @@ def test_open_loop_keeps_a_poisson_rate_whatever_the_latency(tmp_path: Path) -> 
     spec = TimedServerSpec(ttft_s=0.1, interval_s=0.02, tokens=10)
     with timed_server(spec) as url:
         result, samples = run(
-            tmp_path, url, users=1, seconds=6, perf="rate = 15\nwarmup = 1\ncheck_answers = false"
+            tmp_path,
+            url,
+            users=1,
+            requests=60,
+            perf="rate = 15\nwarmup = 1\ncheck_answers = false",
         )
     measured = sorted(s.start_s for s in samples if not s.warmup)
     assert result.summary["failures"] == 0
@@ -122,11 +129,11 @@ def test_faults_under_load_are_failures_with_reasons(
             tmp_path,
             url,
             users=2,
-            seconds=4,
+            requests=4,
             perf="warmup = 0\ntimeout = 0.5\ncheck_answers = false",
         )
     summary = result.summary
-    assert summary["requests"] > 0 and summary["failures"] == summary["requests"]
+    assert summary["requests"] >= 4 and summary["failures"] == summary["requests"]
     (found,) = summary["failure_reasons"]
     assert found.startswith(reason)
     assert summary["latencies"]["ttft"] is None and summary["requests_per_s"] == 0

@@ -196,6 +196,40 @@ def test_hostile_answers_are_text_not_markup() -> None:
     assert 'onerror="window.pwned=2"' in text
 
 
+CONTROLS = "a\x00b\x1b[31mred\x07c\rd\x7fe\x85f\x9bg\u202eh"
+"""An answer holding NUL, ESC (a colour sequence), BEL, CR, DEL, C1 controls (NEL, CSI) and a
+right-to-left override."""
+
+
+def test_control_characters_in_answers_are_escapes_in_the_pages_bytes(tmp_path: Path) -> None:
+    document = results()
+    document["cases"][0].update(answer=CONTROLS, reason=f"reason {CONTROLS}")
+    document["metrics"][1]["flips"][0]["now_answer"] = CONTROLS
+    document["unjudged"] = [
+        {
+            "kind": "case",
+            "suite": "shop",
+            "key": "shop/q9",
+            "nodeid": "model_tests/test_golden.py::test_case[shop/q9]",
+            "outcome": "error",
+            "when": "setup",
+            "message": f"server said {CONTROLS}",
+        }
+    ]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps(document), encoding="utf-8")
+
+    data = write_page(run).read_bytes()
+
+    for control in ["\x00", "\x1b", "\x07", "\r", "\x7f", "\x85", "\x9b", "\u202e"]:
+        assert control.encode() not in data, repr(control)
+    page = data.decode("utf-8")
+    assert "a\\x00b\\x1b[31mred\\x07c\\x0dd\\x7fe\\x85f\\x9bg\\u202eh" in page
+    assert page.count("\\x1b[31mred") >= 3  # the case, its flip and the error message
+    assert "\n" in page and "\t" not in CONTROLS  # newlines (the page's own) are kept
+
+
 def test_verdict_counts_and_order_of_sections() -> None:
     page = render(results())
     assert "BLOCKED: 1 regression, 1 failed bar, 0 errors" in page

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
-from ..exceptions import BackendError, ConfigError
+from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
@@ -132,6 +132,9 @@ class ReleaseSession:
     _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
+    load_error: str | None = None
+    """Why loading the model's weights failed in this process (each case that needed an
+    answer is an ERROR saying so); None when it did not fail."""
     given_backend: Backend | None = None
     """A backend the caller already holds (the model being trained, in memory): used as it is,
     nothing is loaded (:mod:`releasegate.integrations.transformers`)."""
@@ -229,8 +232,13 @@ class ReleaseSession:
     def _load_weights(self) -> Backend:
         configure_torch_threads(self.worker_count)
         device = device_for_worker(self.settings.device, self.worker_id)
+        try:
+            backend = load_backend(self.settings.backend, replace(self.model_spec, device=device))
+        except ReleasegateError as exc:
+            self.load_error = str(exc)
+            raise
         self.weights_loaded = True
-        return load_backend(self.settings.backend, replace(self.model_spec, device=device))
+        return backend
 
     @property
     def backend(self) -> Backend:
@@ -238,12 +246,18 @@ class ReleaseSession:
         return self.predictions.backend
 
     def model_description(self) -> dict[str, Any] | None:
-        """Fingerprint and description of the model, if this process loaded it."""
+        """Fingerprint and description of the model, if this process used it; None when it
+        did not, or when its weights failed to load (the end of the run does not try again: the
+        cases already say why, and the report must still be written)."""
         predictions = self.__dict__.get("predictions")
-        if predictions is None or not predictions.backend_loaded:
+        if predictions is None or not predictions.backend_loaded or self.load_error is not None:
             return None
         backend = predictions.backend
-        described = {"fingerprint": backend.fingerprint, **backend.describe()}
+        try:
+            described = {"fingerprint": backend.fingerprint, **backend.describe()}
+        except ReleasegateError as exc:  # the description needed the weights, and they failed
+            self.load_error = str(exc)
+            return None
         # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
         plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
         return plain

@@ -22,7 +22,7 @@ import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..engine.devices import device_for_worker
-from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ModelLoadError
+from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ReleasegateError
 from .adapters import adapter_base, folder_fingerprint, is_adapter_folder, load_adapted_model
 from .backend import (
     Generation,
@@ -34,6 +34,7 @@ from .backend import (
 )
 from .default_model import ensure_default_model, is_default_model
 from .fingerprint import hub_snapshot_dir
+from .load_errors import load_failure
 
 __all__ = ["HFBackend", "resolve_dtype"]
 
@@ -77,18 +78,23 @@ class HFBackend:
             tokenizer_from = self.path
             if base is not None and not (Path(self.path) / "tokenizer_config.json").is_file():
                 tokenizer_from = str(base)  # an adapter saved without its tokenizer
-            tokenizer: Any = AutoTokenizer.from_pretrained(tokenizer_from, local_files_only=offline)
+            tokenizer: Any = AutoTokenizer.from_pretrained(
+                tokenizer_from, local_files_only=offline, trust_remote_code=False
+            )
             if base is not None:
                 model: Any = load_adapted_model(
                     Path(self.path), base, dtype=self.dtype, offline=offline
                 )
             else:
                 model = AutoModelForCausalLM.from_pretrained(
-                    self.path, dtype=self.dtype, local_files_only=offline
+                    self.path, dtype=self.dtype, local_files_only=offline, trust_remote_code=False
                 )
-        except (OSError, ValueError) as exc:
+        except ReleasegateError:
+            raise  # already says what is wrong (an adapter's base, ...)
+        except Exception as exc:  # safetensors and torch raise their own types
             hint = " (HF_HUB_OFFLINE is set: only the local cache is used)" if offline else ""
-            raise ModelLoadError(f"cannot load model '{spec.model}'{hint}: {exc}") from exc
+            folder = Path(self.path) if self.source != "hub" else None
+            raise load_failure(spec.model, folder, exc, hint=hint) from exc
         folder = Path(self.path) if self.source != "hub" else hub_snapshot_dir(self.path)
         fingerprint = folder_fingerprint(folder, cache_dir=spec.cache_dir)
         self._adopt(model.to(self.device), tokenizer, fingerprint)

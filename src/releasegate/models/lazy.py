@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ModelLoadError
+from ..exceptions import ModelLoadError, ReleasegateError
 from .backend import (
     Backend,
     Generation,
@@ -148,6 +148,7 @@ class LazyBackend:
         self._load = load
         self._placement = placement
         self._real: Backend | None = None
+        self._failed: ReleasegateError | None = None
         self._renders = MemoFile(memo_dir / f"rendered-{identity.render_key}.json")
         self._descriptions = MemoFile(memo_dir / f"described-{identity.description_key}.json")
 
@@ -156,10 +157,23 @@ class LazyBackend:
         """Whether this process loaded the model itself."""
         return self._real is not None
 
+    @property
+    def load_failed(self) -> ReleasegateError | None:
+        """Why loading the model failed in this process, if it did."""
+        return self._failed
+
     def real(self) -> Backend:
-        """The loaded backend (loading it now if needed)."""
+        """The loaded backend (loading it now if needed). A load that failed is not tried
+        again: every later call raises the same error at once (a broken checkpoint costs one
+        load per process, not one per case, and the end of the run does not retry it)."""
+        if self._failed is not None:
+            raise self._failed
         if self._real is None:
-            real = self._load()
+            try:
+                real = self._load()
+            except ReleasegateError as exc:
+                self._failed = exc
+                raise
             if real.fingerprint != self.fingerprint:
                 raise ModelLoadError(
                     f"the model's weights changed during the run (fingerprint "

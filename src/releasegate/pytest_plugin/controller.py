@@ -31,6 +31,7 @@ from ..reports.records import (
 from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
 from ..review.summary import answer_counts, review_lines
+from .fixtures import PENDING_KNOWN_FAILURE
 
 __all__ = ["Controller"]
 
@@ -55,6 +56,8 @@ class Controller:
         """Why ``--update-baseline`` wrote nothing, for the terminal summary."""
         self._loaded_by: list[str] = []
         """The xdist workers that loaded the model's weights."""
+        self._load_errors: list[str] = []
+        """Why the model's weights failed to load, per xdist worker that tried."""
         self._history: Any = None
         """What became of the run history (:class:`~releasegate.history.HistoryOutcome`)."""
         self._page: Path | None = None
@@ -111,14 +114,19 @@ class Controller:
             self._report.models[str(node.gateway.id)] = model
         if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
             self._loaded_by.append(str(node.gateway.id))
+        load_error = getattr(node, "workeroutput", {}).get("releasegate_load_error")
+        if load_error:
+            self._load_errors.append(str(load_error))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self._report.empty:
             self._drop_unused_junit()
             return
+        self._report.interrupted = self._stopped_early(session)
         if self._session.update_baseline:
             self._update_baselines(session, exitstatus)
+            self._correct_xfail_reasons()
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
                 self._summarise_baselines(reporter.write_line)  # no terminal summary follows
@@ -128,6 +136,31 @@ class Controller:
         run = self._report.record(settings=self._session.settings.public(), commit=commit)
         directory = self._report.write_record(run)
         self._write_page(directory, run, exitstatus)
+
+    def _stopped_early(self, session: pytest.Session) -> str | None:
+        """Why the session did not run to its end (Ctrl-C, ``-x``/``--maxfail``, a worker
+        down, an internal error); None when it did."""
+        reasons = list(dict.fromkeys(self._incomplete))
+        if session.shouldfail or session.shouldstop:
+            reasons.append(
+                f"the session stopped early ({session.shouldfail or session.shouldstop})"
+            )
+        return "; ".join(reasons) or None
+
+    def _correct_xfail_reasons(self) -> None:
+        """The XFAIL lines of ``--update-baseline`` say what became of each known failure:
+        recorded only if the baselines were written. The short summary is printed after this
+        hook, from the reports pytest keeps."""
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return
+        if self._baselines_refused:
+            reason = "a known failure, not recorded: the baselines were not updated"
+        else:
+            reason = "recorded as a known failure in the new baseline"
+        for report in reporter.stats.get("xfailed", []):
+            if getattr(report, "wasxfail", "") == PENDING_KNOWN_FAILURE:
+                report.wasxfail = reason
 
     def _write_page(self, directory: Path, run: RunRecord, exitstatus: int) -> None:
         """``report.html`` from the run's record just written as ``results.json``. A page that
@@ -183,13 +216,9 @@ class Controller:
         (no answer, a crashed worker), is not a reference run and writes no baseline at all;
         one that did replaces each file whole, atomically. Failed cases are no reason to
         refuse: a baseline records the reference model's failures as known ones."""
-        reasons = list(dict.fromkeys(self._incomplete))
+        reasons = [self._report.interrupted] if self._report.interrupted else []
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not reasons:
             reasons.append(f"pytest exited with status {int(exitstatus)}")
-        if session.shouldfail or session.shouldstop:
-            reasons.append(
-                f"the session stopped early ({session.shouldfail or session.shouldstop})"
-            )
         if self._errored:
             errored = list(dict.fromkeys(self._errored))
             reasons.append(
@@ -317,14 +346,22 @@ class Controller:
                 write("record them with --update-baseline once reviewed")
         self._summarise_baselines(write)
         loaded_by = sorted(self._loaded_by) or (["main"] if self._session.weights_loaded else [])
-        write(
-            "model weights loaded by: " + ", ".join(loaded_by)
-            if loaded_by
-            else "model weights: not loaded (every answer and benchmark result was cached)"
-        )
+        load_errors = list(dict.fromkeys(self._load_errors))
+        if self._session.load_error is not None:
+            load_errors.append(self._session.load_error)
+        if loaded_by:
+            write("model weights loaded by: " + ", ".join(loaded_by))
+        if load_errors and self._session.settings.base_url is not None:
+            write("model: the endpoint could not be used (the errors above say why)", red=True)
+        elif load_errors:
+            write(f"model weights: failed to load: {load_errors[0]}", red=True)
+        elif not loaded_by:
+            write("model weights: not loaded (every answer and benchmark result was cached)")
         if self._history is not None:
             write(self._history.note, red=self._history.failed)
         write(f"reports: {report.directory}", bold=True)
+        if report.latest_note:
+            write(report.latest_note, yellow=True)
         if self._page is not None:
             write(f"page: {self._page}")
         if self._page_problem:

@@ -52,6 +52,12 @@ __all__ = [
 ]
 
 
+PENDING_KNOWN_FAILURE = "a known failure for the new baseline (recorded if the run completes)"
+"""The XFAIL reason of a wrong answer under ``--update-baseline``, said while the run is still
+going; the controller replaces it, once the baselines are written or refused, with what
+became of it."""
+
+
 class WrongAnswer(Failed):
     """A golden case was answered, and the answer fails its check.
 
@@ -88,7 +94,7 @@ class CaseUnderTest:
             return
         message = failure_message(verdict)
         if self._session.update_baseline and not verdict.case.critical:
-            pytest.xfail("recorded as a known failure in the new baseline")
+            pytest.xfail(PENDING_KNOWN_FAILURE)
         raise WrongAnswer(message)
 
 

@@ -404,6 +404,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     description = rg.model_description()
     if workeroutput is not None:
         workeroutput["releasegate_weights_loaded"] = rg.weights_loaded
+        workeroutput["releasegate_load_error"] = rg.load_error
     if description is not None:
         if workeroutput is not None:
             workeroutput["releasegate_model"] = description

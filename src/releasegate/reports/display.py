@@ -1,4 +1,5 @@
-"""How untrusted text (model answers, server replies) is shown: on a terminal, in Markdown.
+"""How untrusted text (model answers, server replies) is shown: on a terminal, in Markdown, in
+the HTML page.
 
 A model's answer can hold any character: an ESC that recolours or clears the terminal, a BEL,
 a NUL that cuts a line short in some viewers, right-to-left overrides that make text read other
@@ -14,7 +15,7 @@ import html
 import re
 from collections.abc import Sequence
 
-__all__ = ["for_markdown", "for_markdown_code", "for_terminal", "shorten"]
+__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_terminal", "shorten"]
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069) that reorder how the text around them displays.
@@ -30,6 +31,14 @@ def for_terminal(text: str) -> str:
     """*text* with every control character written as its escape (``\\x1b``, ``\\x00``...);
     newlines and tabs are kept, so a multi-line answer still reads as one."""
     return _CONTROL.sub(_visible, text)
+
+
+def for_html(text: str) -> str:
+    """*text* for ``report.html``, before the page's autoescape (``& < > " '``): control
+    characters as escapes, as on the terminal. A NUL, ESC or BEL in a page is kept by the
+    browser or shown as a box, a CR breaks copied text, and the bidirectional overrides reorder
+    what is read; the escapes show what the model said."""
+    return for_terminal(text)
 
 
 def shorten(text: str, width: int, *, ellipsis: str = "...") -> str:

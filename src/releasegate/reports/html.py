@@ -28,7 +28,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..exceptions import RecordError, ReportError
-from .display import shorten
+from .display import for_html, shorten
 from .records import (
     CaseRecord,
     Flip,
@@ -198,6 +198,9 @@ class Page:
     trends: tuple[TrendPlot, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     leaks: tuple[Leak, ...] = ()
+    interrupted: str | None = None
+    """Why the run stopped before its end (:attr:`RunRecord.interrupted`): shown at the top,
+    and the run is not releasable."""
     """Golden cases found in the training data (the ``<suite>::isolation`` tests)."""
 
 
@@ -433,7 +436,7 @@ def build_page(
     failed_bars = sum(1 for m in run.metrics if m.outcome in ("failed", "error"))
     errors = int(totals.get("error", 0)) + sum(1 for t in run.unjudged if t.outcome == "failed")
     blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
-    if exit_status is not None and exit_status != 0:
+    if (exit_status is not None and exit_status != 0) or run.interrupted:
         blocked = True
     changed = [
         c
@@ -449,6 +452,7 @@ def build_page(
         failed_bars=failed_bars,
         errors=errors,
         exit_status=exit_status,
+        interrupted=run.interrupted,
         header=_header(run),
         suites=tuple((s, dict(counts)) for s, counts in sorted(run.summary.items())),
         metrics=tuple(v for v in views if not v.suite.startswith("general/")),
@@ -483,12 +487,24 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_visible_text,  # every value the page shows, attributes included
     )
-    env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(str(text), width)
+    env.filters["short"] = lambda text, width=_CELL_CHARS: shorten(for_html(str(text)), width)
     env.filters["num"] = _number
     env.globals["verdicts"] = VERDICTS
     env.globals["rows_shown"] = ROWS_SHOWN
     return env
+
+
+def _visible_text(value: Any) -> Any:
+    """A value as the page shows it: its control characters as escapes (:func:`for_html`);
+    markup the page made itself (``tojson``: ASCII, escaped) stays markup."""
+    if not isinstance(value, str):
+        return value
+    import markupsafe
+
+    shown = for_html(str(value))
+    return markupsafe.Markup(shown) if isinstance(value, markupsafe.Markup) else shown
 
 
 def _number(value: Any, digits: int = 4) -> str:

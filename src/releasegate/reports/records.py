@@ -595,6 +595,9 @@ class RunRecord(JsonRecord):
     history: HistoryBlock | None = field(default=None, metadata=OMIT_NONE)
     """The run's metrics in the run history (this run included); left out when the run was not
     recorded."""
+    interrupted: str | None = None
+    """Why the run stopped before its end (Ctrl-C, ``pytest -x`` stopping at a failure, a
+    worker gone down): its results are partial. None for a run that ran to its end."""
 
 
 def load_run(path: Path) -> RunRecord:

@@ -3,11 +3,11 @@
 Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
 typed record (:mod:`.records`, as JSON) to its test report; the controller rebuilds it, gathers
 them here, adds the pytest outcome, and writes ``results.json`` (every case and metric),
-``summary.md`` (for CI step summaries) and the ``reports/latest`` pointer. A test that ended
-without a verdict (an ERROR in setup: no answer) is kept as an :class:`UnjudgedTest`, and every
-test's outcome is counted the way pytest counts it, so the report's counts are the ones pytest
-printed. ``junit.xml`` is pytest's own, written to the same folder, with metric values as test
-properties.
+``summary.md`` (for CI step summaries) and the ``reports/latest`` pointer (:mod:`.latest`). A
+test that ended without a verdict (an ERROR in setup: no answer) is kept as an
+:class:`UnjudgedTest`, and every test's outcome is counted the way pytest counts it, so the
+report's counts are the ones pytest printed. ``junit.xml`` is pytest's own, written to the
+same folder, with metric values as test properties.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from ..exceptions import ConfigError
 from ..review.summary import answer_counts, review_markdown
 from .display import for_markdown, for_markdown_code
+from .latest import point_latest
 from .records import (
     BenchmarkRecord,
     CaseRecord,
@@ -104,6 +105,12 @@ class RunReport:
     history: HistoryBlock | None = None
     """results.json's ``history``: this run's metrics in earlier runs and in this one
     (:mod:`releasegate.history.reporting`); None leaves the key out."""
+    interrupted: str | None = None
+    """Why the run stopped before its end (:attr:`RunRecord.interrupted`), set by the
+    controller before the reports are written."""
+    latest_note: str = ""
+    """What became of a ``reports/latest`` that was a real folder (:mod:`.latest`), for the
+    terminal summary; empty when it was a link or absent."""
 
     def count(self, outcome: str) -> None:
         """Count one test report under pytest's outcome for it."""
@@ -180,6 +187,7 @@ class RunReport:
             unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
             review=dict(self.review) or None,
             history=self.history,
+            interrupted=self.interrupted,
         )
 
     def write(self, *, settings: Mapping[str, Any], root: Path) -> Path:
@@ -196,7 +204,7 @@ class RunReport:
         )
         self._write_benchmark_samples()
         (self.directory / "summary.md").write_text(self.markdown(), encoding="utf-8")
-        _point_latest(self.directory)
+        self.latest_note = point_latest(self.directory)
         return self.directory
 
     def _write_benchmark_samples(self) -> None:
@@ -211,6 +219,12 @@ class RunReport:
 
     def markdown(self) -> str:
         lines = [f"# releasegate run {for_markdown(self.run_id)}", ""]
+        if self.interrupted:
+            lines += [
+                f"**Interrupted: {for_markdown(self.interrupted)}.** The results below are "
+                "partial: tests that did not run are not counted.",
+                "",
+            ]
         if self.totals:
             lines += [f"tests: {describe_counts(self.totals)}", ""]
         if self.cases:
@@ -361,14 +375,3 @@ def summary_table(metrics: Iterable[GateRecord]) -> list[list[str]]:
 def iso_time(timestamp: float) -> str:
     """*timestamp* as ISO 8601 local time with its UTC offset (how results.json writes times)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(timestamp))
-
-
-def _point_latest(directory: Path) -> None:
-    """``reports/latest`` -> this run (a symlink; a text file where links are not allowed)."""
-    latest = directory.parent / "latest"
-    if latest.is_symlink() or latest.is_file():
-        latest.unlink()
-    try:
-        latest.symlink_to(directory.name, target_is_directory=True)
-    except OSError:
-        latest.write_text(directory.name + "\n", encoding="utf-8")
