@@ -7,47 +7,16 @@ of writing one. This runs the real ``soffice`` (Debian's libreoffice-calc-nogui)
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
-import pytest
 from review_project import FIRST_ANSWERS, static_project, write_run
 from reviewers import fill
 
+from libreoffice import needs_soffice, through_libreoffice
 from releasegate.cli import main
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-pytestmark = pytest.mark.skipif(
-    SOFFICE is None,
-    reason="LibreOffice is not installed: apt-get install --no-install-recommends "
-    "libreoffice-calc-nogui",
-)
-
-
-def through_libreoffice(path: Path, folder: Path) -> Path:
-    """Open *path* in LibreOffice and save it again as .xlsx in *folder*."""
-    assert SOFFICE is not None
-    folder.mkdir()
-    profile = folder.parent / "lo-profile"  # its own profile: no clash with another instance
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(folder),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return folder / path.name
+pytestmark = needs_soffice
 
 
 def stored(root: Path) -> list[dict[str, object]]:

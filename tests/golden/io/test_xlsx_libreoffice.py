@@ -8,47 +8,17 @@ loader must not depend on openpyxl's way of writing one. This runs the real ``so
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 from case_file_helpers import make_workbook
 
+from libreoffice import needs_soffice, through_libreoffice
 from releasegate.exceptions import GoldenFileError
 from releasegate.golden.io import load_cases
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-pytestmark = pytest.mark.skipif(
-    SOFFICE is None,
-    reason="LibreOffice is not installed: apt-get install -y --no-install-recommends "
-    "libreoffice-calc-nogui",
-)
-
-
-def through_libreoffice(path: Path, folder: Path) -> Path:
-    """Open *path* in LibreOffice and save it again as .xlsx in *folder*."""
-    assert SOFFICE is not None
-    folder.mkdir()
-    profile = folder.parent / "lo-profile"  # its own profile: no clash with another instance
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(folder),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return folder / path.name
+pytestmark = needs_soffice
 
 
 def test_workbook_saved_by_libreoffice(tmp_path: Path) -> None:
@@ -90,24 +60,8 @@ def test_workbook_saved_by_libreoffice(tmp_path: Path) -> None:
 def test_an_xls_saved_by_libreoffice_and_named_xlsx_says_what_it_is(tmp_path: Path) -> None:
     # a real Excel 97-2003 workbook, renamed: "BadZipFile" before; now what it is and what to do
     path = make_workbook(tmp_path / "faq.xlsx", {"Cases": [["id", "input", "expected"]]})
-    assert SOFFICE is not None
-    out = tmp_path / "xls"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "xls",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    renamed = (out / "faq.xls").rename(out / "faq.xlsx")
+    saved = through_libreoffice(path, tmp_path / "xls", to="xls")
+    renamed = saved.rename(saved.with_suffix(".xlsx"))
     with pytest.raises(GoldenFileError) as info:
         load_cases(renamed, suite="demo")
     assert str(info.value) == (
