@@ -229,15 +229,16 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
                 ) from None
             title = str(worksheet.title)
             others = tuple(str(w.title) for w in workbook.worksheets if str(w.title) != title)
-            hidden = frozenset(
-                str(w.title)
-                for w in workbook.worksheets
-                if getattr(w, "sheet_state", "visible") != "visible"
-            )
+            hidden = frozenset(str(w.title) for w in workbook.worksheets if not _visible(w))
             return _Sheet(title, rows, layout, others, hidden)
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
+
+
+def _visible(worksheet: Any) -> bool:
+    """Whether the sheet's tab shows (neither ``hidden`` nor ``veryHidden``)."""
+    return getattr(worksheet, "sheet_state", "visible") == "visible"
 
 
 def _formula_text(value: Any) -> str:
@@ -360,7 +361,7 @@ def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
         if not worksheets:
             raise GoldenFileError("the workbook has no worksheets", path=path)
         # a hidden sheet in front (the lists behind drop-downs) is not what its author sees first
-        visible = [w for w in worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        visible = [w for w in worksheets if _visible(w)]
         return (visible or worksheets)[0]
     if sheet not in names:
         listed = ", ".join(f"'{name}'" for name in names) or "none"
