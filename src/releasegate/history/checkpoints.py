@@ -27,7 +27,7 @@ from ..atomic import write_text_atomic
 from ..benchmarks.general import load_general
 from ..config import Settings
 from ..exceptions import HistoryError, ReleasegateError
-from ..golden.suites import Suite, discover_suites
+from ..golden.suites import Suite, project_suites
 from ..models.adapters import (
     ADAPTER_BASE_ENV,
     adapter_base,
@@ -268,11 +268,7 @@ def _project_suites(settings: Settings) -> dict[str, Suite]:
     rule's paired test (none where the project has no golden folder)."""
     if not settings.golden_dir.is_dir():
         return {}
-    found = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    found = project_suites(settings)
     return {suite.name: suite for suite in found}
 
 
