@@ -33,7 +33,7 @@ from pathlib import Path
 from .config import Settings, load_settings, read_table
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
-from .golden.suites import discover_suites
+from .golden.suites import project_suites
 from .reports.display import first_items
 
 __all__ = ["main"]
@@ -45,12 +45,7 @@ def _settings(root: Path) -> Settings:
 
 def _validate(root: Path) -> int:
     settings = _settings(root)
-    suites = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        root=root,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    suites = project_suites(settings, root=root)
     store = BaselineStore(settings.baselines_dir)
     drifted = 0
     for suite in suites:
@@ -93,12 +88,7 @@ def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5
 
 def _suites(root: Path) -> int:
     settings = _settings(root)
-    for suite in discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        root=root,
-        allow_outside_cases=settings.allow_outside_cases,
-    ):
+    for suite in project_suites(settings, root=root):
         print(
             f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
             f"check {suite.check.name}, language {suite.language})"
@@ -173,13 +163,7 @@ def _isolation(args: argparse.Namespace) -> int:
     if not settings.train_data:
         print("no training data named: set train_data in [tool.releasegate] or give --train-data")
         return 2
-    suites = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        only=settings.suites,
-        root=root,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    suites = project_suites(settings, only=settings.suites, root=root)
     report = check_isolation(
         suites,
         settings.train_data,

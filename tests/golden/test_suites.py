@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from releasegate.config import load_settings, read_table
 from releasegate.exceptions import GoldenFileError, ReleasegateError, UnknownNameError
 from releasegate.golden.prompting import PromptSpec
-from releasegate.golden.suites import Suite, discover_suites, load_suite
+from releasegate.golden.suites import Suite, discover_suites, load_suite, project_suites
 from tiny_project import write_cases
 
 LABELS = ["order_status", "refund", "shipping"]
@@ -283,6 +284,25 @@ def test_allow_outside_cases_reads_them(tmp_path: Path, project: Path) -> None:
     (golden / "s.yaml").write_text("cases: ../../data/rows.jsonl\n", encoding="utf-8")
     (suite,) = discover_suites(golden, schemas_dir=project / "schemas")
     assert [case.id for case in suite.cases] == ["b"]
+
+
+def test_project_suites_apply_the_settings_allow_outside_cases(
+    tmp_path: Path, project: Path
+) -> None:
+    """The one entry the commands read suites through takes allow_outside_cases from the
+    project's settings: off (the default) refuses a case file outside the project, on reads it."""
+    write_cases(tmp_path / "shared" / "rows.jsonl", [{"id": "a", "input": "x", "expected": "y"}])
+    golden = project / "fixtures" / "golden"
+    (golden / "s.yaml").write_text("cases: ../../../shared/rows.jsonl\n", encoding="utf-8")
+    pyproject = project / "pyproject.toml"
+    settings = load_settings(read_table(pyproject), {}, root=project)
+    assert settings.golden_dir == golden
+    with pytest.raises(GoldenFileError, match="is outside the project"):
+        project_suites(settings, root=project)
+    pyproject.write_text("[tool.releasegate]\nallow_outside_cases = true\n", encoding="utf-8")
+    settings = load_settings(read_table(pyproject), {}, root=project)
+    (suite,) = project_suites(settings, only=["s"], root=project)
+    assert [case.id for case in suite.cases] == ["a"]
 
 
 def test_a_golden_folder_the_settings_put_elsewhere_reads_its_own_cases(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fake_openai import FakeServer, Received, Reply
+from releasegate.cli import main
 from tiny_project import write_project
 from tiny_project import write_run as write_any_run
 
@@ -139,3 +140,24 @@ FIRST_ANSWERS = {
     "refund": "You can return the lamp within 30 days for a refund.",
     "rude": "Figure it out yourself.",
 }
+
+
+def cli(root: Path, *args: str) -> int:
+    """``releasegate --root ROOT review ARGS``: its exit status."""
+    return main(["--root", str(root), "review", *args])
+
+
+def store_file(root: Path) -> Path:
+    """The review file of the project's one suite."""
+    return root / "fixtures" / "reviews" / "tiny.jsonl"
+
+
+@pytest.fixture
+def exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A static project whose run-1 answers (:data:`FIRST_ANSWERS`, three) are exported to
+    review.xlsx."""
+    root = static_project(tmp_path / "shop")
+    write_run(root, "run-1", FIRST_ANSWERS)
+    assert cli(root, "export", "--out", str(root / "review.xlsx")) == 0
+    capsys.readouterr()
+    return root

@@ -5,22 +5,16 @@ passed review), and the paired no-drop comparison on the cases both runs had rev
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 # Imported before pytester's sys.modules snapshot: pytester drops modules first imported during a
 # test, and numpy's extensions (scikit-learn's kappa, behind `review import`) load once a process.
 import sklearn.metrics  # noqa: F401
-from review_project import make_project
+from review_project import cli, make_project
 from reviewers import fill
 
 from fake_openai import FakeServer
-from releasegate.cli import main
-
-
-def cli(root: Path, *args: str) -> int:
-    return main(["--root", str(root), "review", *args])
 
 
 def test_pending_skip_keeps_the_gate_green_and_says_what_awaits_review(

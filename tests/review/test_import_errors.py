@@ -8,28 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from review_project import FIRST_ANSWERS, static_project, write_run
+from review_project import FIRST_ANSWERS, cli, static_project, store_file, write_run
 from reviewers import fill
-
-from releasegate.cli import main
-
-
-def cli(root: Path, *args: str) -> int:
-    return main(["--root", str(root), "review", *args])
-
-
-@pytest.fixture
-def exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """A project whose run-1 answers are exported to review.xlsx."""
-    root = static_project(tmp_path / "shop")
-    write_run(root, "run-1", FIRST_ANSWERS)
-    assert cli(root, "export", "--out", str(root / "review.xlsx")) == 0
-    capsys.readouterr()
-    return root
-
-
-def store_file(root: Path) -> Path:
-    return root / "fixtures" / "reviews" / "tiny.jsonl"
 
 
 def refused(root: Path, capsys: pytest.CaptureFixture[str], *files: Path) -> str:

@@ -12,31 +12,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from oversized import bomb_rows, grow_sheet, numbered_rows, sheet_part
-from review_project import FIRST_ANSWERS, MANIFEST, static_project, write_run
+from review_project import MANIFEST, cli, store_file
 from reviewers import fill
 
-from releasegate.cli import main
 from releasegate.review.store import ReviewStore
 from tiny_project import write_project
 from tiny_project import write_run as write_any_run
-
-
-def cli(root: Path, *args: str) -> int:
-    return main(["--root", str(root), "review", *args])
-
-
-@pytest.fixture
-def exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """A project whose run-1 answers (three) are exported to review.xlsx."""
-    root = static_project(tmp_path / "shop")
-    write_run(root, "run-1", FIRST_ANSWERS)
-    assert cli(root, "export", "--out", str(root / "review.xlsx")) == 0
-    capsys.readouterr()
-    return root
-
-
-def store_file(root: Path) -> Path:
-    return root / "fixtures" / "reviews" / "tiny.jsonl"
 
 
 def refused(root: Path, capsys: pytest.CaptureFixture[str], *files: Path) -> str:

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from review_project import generations
+from review_project import cli, generations
 from reviewers import fill
 
 from fake_openai import FakeServer
-from releasegate.cli import main
-
-
-def cli(root: Path, *args: str) -> int:
-    return main(["--root", str(root), "review", *args])
 
 
 def results(root: Path) -> dict:

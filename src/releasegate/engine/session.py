@@ -34,7 +34,7 @@ from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
 from ..golden.judging import CaseVerdict, judge, score_suite
 from ..golden.metrics import MetricValue, ScoredCase
-from ..golden.suites import Suite, discover_suites
+from ..golden.suites import Suite, project_suites
 from ..models.backend import (
     Backend,
     EndpointSpec,
@@ -146,13 +146,7 @@ class ReleaseSession:
     @cached_property
     def suites(self) -> dict[str, Suite]:
         """Every selected suite, validated whole (raises a ReleasegateError otherwise)."""
-        loaded = discover_suites(
-            self.settings.golden_dir,
-            schemas_dir=self.settings.schemas_dir,
-            only=self.settings.suites,
-            root=self.root,
-            allow_outside_cases=self.settings.allow_outside_cases,
-        )
+        loaded = project_suites(self.settings, only=self.settings.suites, root=self.root)
         return {suite.name: suite for suite in loaded}
 
     @cached_property

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,7 +26,17 @@ from .io import load_cases
 from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
 from .prompting import PromptSpec
 
-__all__ = ["MetricSpec", "Suite", "discover_suites", "load_suite", "project_root_of"]
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = [
+    "MetricSpec",
+    "Suite",
+    "discover_suites",
+    "load_suite",
+    "project_root_of",
+    "project_suites",
+]
 
 _SUITE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -277,6 +287,21 @@ def _reject_duplicate_metrics(metrics: Sequence[MetricSpec], path: Path) -> None
 def _line_of(case: GoldenCase) -> int | None:
     _, _, tail = case.source.rpartition(":")
     return int(tail) if tail.isdigit() else None
+
+
+def project_suites(
+    settings: Settings, *, only: Iterable[str] = (), root: Path | None = None
+) -> list[Suite]:
+    """:func:`discover_suites` as the project's *settings* say: their golden and schema folders
+    and ``allow_outside_cases``. Every command that reads the suites comes through here, so a
+    setting that bears on reading them is applied in one place, not at each caller."""
+    return discover_suites(
+        settings.golden_dir,
+        schemas_dir=settings.schemas_dir,
+        only=only,
+        root=root,
+        allow_outside_cases=settings.allow_outside_cases,
+    )
 
 
 def discover_suites(

@@ -27,7 +27,7 @@ from ..atomic import write_text_atomic
 from ..benchmarks.general import load_general
 from ..config import Settings
 from ..exceptions import HistoryError, ReleasegateError
-from ..golden.suites import Suite, discover_suites
+from ..golden.suites import Suite, project_suites
 from ..models.adapters import (
     ADAPTER_BASE_ENV,
     adapter_base,
@@ -148,13 +148,13 @@ def score_checkpoints(
     for checkpoint in sweep:
         fingerprint = _fingerprint(checkpoint, cache_dir)
         name = "base model" if checkpoint.step == 0 else Path(checkpoint.model).name
-        done = this_sweep.get(fingerprint) or _covering_run(store, fingerprint, scored)
+        recorded = store.runs_with_fingerprint(fingerprint)
+        done = this_sweep.get(fingerprint) or _covering_run(store, recorded, scored)
         if done is not None:
             say(f"step {checkpoint.step} ({name}): already in the history as run {done}")
             run_ids.append(done)
             continue
         run_id = f"{run_dir.name}-step{checkpoint.step}-{time.strftime('%Y%m%d-%H%M%S')}"
-        recorded = store.runs_with_fingerprint(fingerprint)
         if recorded:
             missing = ", ".join(sorted(scored - store.suites_of(recorded[-1])))
             say(
@@ -253,11 +253,13 @@ def _scored_suites(settings: Settings, root: Path, suites: Sequence[str]) -> fro
     return frozenset(golden | benchmarks)
 
 
-def _covering_run(store: HistoryStore, fingerprint: str, scored: frozenset[str]) -> str | None:
-    """The newest recorded run of these weights that scored everything in *scored*, or None:
-    a run of fewer suites (a plain ``pytest model_tests --suite intents``) cannot stand for a
-    step of the sweep."""
-    covering = [r for r in store.runs_with_fingerprint(fingerprint) if scored <= store.suites_of(r)]
+def _covering_run(
+    store: HistoryStore, recorded: Sequence[str], scored: frozenset[str]
+) -> str | None:
+    """The newest of the *recorded* runs of these weights (oldest first) that scored everything
+    in *scored*, or None: a run of fewer suites (a plain ``pytest model_tests --suite intents``)
+    cannot stand for a step of the sweep."""
+    covering = [r for r in recorded if scored <= store.suites_of(r)]
     return covering[-1] if covering else None
 
 
@@ -266,11 +268,7 @@ def _project_suites(settings: Settings) -> dict[str, Suite]:
     rule's paired test (none where the project has no golden folder)."""
     if not settings.golden_dir.is_dir():
         return {}
-    found = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    found = project_suites(settings)
     return {suite.name: suite for suite in found}
 
 

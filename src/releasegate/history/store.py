@@ -183,6 +183,17 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _error_name(exc: BaseException) -> str:
+    """SQLite's name of the error (``SQLITE_BUSY_SNAPSHOT``); empty for any other exception."""
+    return getattr(exc, "sqlite_errorname", "") or ""
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Whether *exc* is SQLite's "another connection holds the lock" (busy or locked, in all
+    their extended codes): a wait, not a broken or read-only history."""
+    return _error_name(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
 class _LockWait:
     """One operation's wait for the history's locks: one deadline for all of them, announced
     once (when the first lock is found held)."""
@@ -251,8 +262,8 @@ class HistoryStore:
 
     def _error(self, exc: BaseException, *, write: bool, wait: _LockWait) -> HistoryError:
         """*exc* in words that say what is really wrong with the history, and what to do."""
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        name = _error_name(exc)
+        if _is_busy(exc):
             return HistoryError(
                 f"run history {self.path} is locked by another process (another releasegate "
                 "run recording, or a program holding it open in a transaction, such as the "
@@ -286,9 +297,7 @@ class HistoryStore:
         try:
             return db.execute(sql).fetchall()
         except sqlite3.OperationalError as exc:
-            if not getattr(exc, "sqlite_errorname", "").startswith(
-                ("SQLITE_BUSY", "SQLITE_LOCKED")
-            ):
+            if not _is_busy(exc):
                 raise
         wait.announce("another process")
         db.execute(f"PRAGMA busy_timeout = {int(wait.remaining() * 1000)}")

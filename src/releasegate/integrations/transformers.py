@@ -25,7 +25,7 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 
 from ..config import Settings, load_settings, read_table
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
-from ..golden.suites import discover_suites
+from ..golden.suites import project_suites
 from ..history.recording import run_record
 from ..history.store import HistoryStore
 from ..history.trends import Finding, check_curve
@@ -83,13 +83,7 @@ class ReleaseGateCallback(TrainerCallback):
         )
         # A misspelt suite or a broken case file fails here, before training starts, rather
         # than at the first save.
-        discover_suites(
-            self.settings.golden_dir,
-            schemas_dir=self.settings.schemas_dir,
-            only=self.settings.suites,
-            root=root,
-            allow_outside_cases=self.settings.allow_outside_cases,
-        )
+        project_suites(self.settings, only=self.settings.suites, root=root)
         self.store = HistoryStore(self.settings.effective_history_path)
         self.evaluations: list[CallbackEvaluation] = []
         self._trainer: Any = None

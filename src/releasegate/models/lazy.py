@@ -157,11 +157,6 @@ class LazyBackend:
         """Whether this process loaded the model itself."""
         return self._real is not None
 
-    @property
-    def load_failed(self) -> ReleasegateError | None:
-        """Why loading the model failed in this process, if it did."""
-        return self._failed
-
     def real(self) -> Backend:
         """The loaded backend (loading it now if needed). A load that failed is not tried
         again: every later call raises the same error at once (a broken checkpoint costs one

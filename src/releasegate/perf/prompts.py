@@ -21,7 +21,7 @@ from ..exceptions import ConfigError, ReleasegateError
 from ..golden.cases import GoldenCase
 from ..golden.checks import Check
 from ..golden.prompting import build_prompt
-from ..golden.suites import discover_suites
+from ..golden.suites import project_suites
 from ..models.default_model import ensure_default_model
 from .config import PerfConfig
 from .samples import RequestSample
@@ -58,12 +58,7 @@ class PerfPrompt:
 
 def golden_prompts(settings: Settings, config: PerfConfig) -> list[PerfPrompt]:
     """Every case of the configured suites, in suite then file order."""
-    suites = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        only=config.suites,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    suites = project_suites(settings, only=config.suites)
     prompts = []
     for suite in suites:
         max_tokens = config.max_tokens or int(

@@ -125,7 +125,7 @@ class Controller:
             return
         self._report.interrupted = self._stopped_early(session)
         if self._session.update_baseline:
-            self._update_baselines(session, exitstatus)
+            self._update_baselines(exitstatus)
             self._correct_xfail_reasons()
             reporter = self._config.pluginmanager.get_plugin("terminalreporter")
             if exitstatus == pytest.ExitCode.INTERNAL_ERROR and reporter is not None:
@@ -211,7 +211,7 @@ class Controller:
             del self._config.stash[xml_key]
         shutil.rmtree(self._report.directory, ignore_errors=True)
 
-    def _update_baselines(self, session: pytest.Session, exitstatus: int) -> None:
+    def _update_baselines(self, exitstatus: int) -> None:
         """All or nothing: a session that did not run to its end, or in which a test errored
         (no answer, a crashed worker), is not a reference run and writes no baseline at all;
         one that did replaces each file whole, atomically. Failed cases are no reason to

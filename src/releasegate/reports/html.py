@@ -198,10 +198,10 @@ class Page:
     trends: tuple[TrendPlot, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     leaks: tuple[Leak, ...] = ()
+    """Golden cases found in the training data (the ``<suite>::isolation`` tests)."""
     interrupted: str | None = None
     """Why the run stopped before its end (:attr:`RunRecord.interrupted`): shown at the top,
     and the run is not releasable."""
-    """Golden cases found in the training data (the ``<suite>::isolation`` tests)."""
 
 
 def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import Settings
 from ..exceptions import ReviewError
 from ..gate.baselines import BaselineStore
-from ..golden.suites import Suite, discover_suites
+from ..golden.suites import Suite, project_suites
 from .agreement import agreement, disagreements
 from .importing import read_workbooks
 from .records import ReviewRecord
@@ -48,11 +48,7 @@ def add_review_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _suites(settings: Settings) -> dict[str, Suite]:
-    found = discover_suites(
-        settings.golden_dir,
-        schemas_dir=settings.schemas_dir,
-        allow_outside_cases=settings.allow_outside_cases,
-    )
+    found = project_suites(settings)
     return {suite.name: suite for suite in found}
 
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
 from ..golden.suites import Suite
+from .bindings import Binding, cell_text, column_letter, read_bindings
 from .records import ReviewRecord, answer_hash
 from .rubric import Rubric
 from .runs import RunAnswers, read_run
 from .sheet import (
-    BINDING_COLUMNS,
     BINDING_SHEET,
     FIXED_COLUMNS,
     headers_for,
@@ -31,7 +31,6 @@ from .sheet import (
 )
 from .workbook import (
     EXTRA_ROWS,
-    MAX_ANSWERS,
     PART_BYTES,
     ROW_BYTES,
     SHEET_BYTES,
@@ -42,8 +41,6 @@ from .workbook import (
 )
 
 __all__ = ["ImportResult", "SuiteImport", "read_workbooks"]
-
-_OPTIONAL_BINDINGS = frozenset({"project", "fingerprint", "run_id"})
 
 
 @dataclass
@@ -64,33 +61,6 @@ class ImportResult:
     """Every suite's valid reviews, read from all the workbooks."""
 
     suites: Mapping[str, SuiteImport]
-
-
-@dataclass(frozen=True)
-class _Binding:
-    sheet: str
-    row: int
-    project: str
-    suite: str
-    case_id: str
-    answer_hash: str
-    fingerprint: str
-    run_id: str
-    rubric_hash: str
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _column(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index))
 
 
 class _Reader:
@@ -144,10 +114,12 @@ class _Reader:
                 "the answers again and review that file",
             )
             return
-        bindings = self._bindings(path, book[BINDING_SHEET])
+        bindings = read_bindings(
+            path, book[BINDING_SHEET], project=self.project, problem=self.problem
+        )
         if bindings is None:
             return
-        by_sheet: dict[str, dict[int, _Binding]] = {}
+        by_sheet: dict[str, dict[int, Binding]] = {}
         for binding in bindings:
             by_sheet.setdefault(binding.sheet, {})[binding.row] = binding
         for title, rows in by_sheet.items():
@@ -165,7 +137,7 @@ class _Reader:
             self._sheet(path, sheet, rows)
 
     def _too_big(
-        self, path: Path, sheet: Any, rows: Mapping[int, _Binding], sizes: Mapping[str, int]
+        self, path: Path, sheet: Any, rows: Mapping[int, Binding], sizes: Mapping[str, int]
     ) -> bool:
         """A sheet far larger than the rows exported into it is refused before it is parsed:
         its unpacked XML against a bound per exported row, and its declared last row."""
@@ -238,105 +210,7 @@ class _Reader:
             )
             return None
 
-    def _bindings(self, path: Path, sheet: Any) -> list[_Binding] | None:
-        declared = sheet.max_row or 0
-        if declared > MAX_ANSWERS + 1:
-            self._edited(path, 1, "", f"it declares {declared:,} rows")
-            return None
-        sheet.reset_dimensions()  # the rows themselves are read, at most one past the cap
-        rows = list(
-            sheet.iter_rows(max_col=len(BINDING_COLUMNS), max_row=MAX_ANSWERS + 2, values_only=True)
-        )
-        if len(rows) > MAX_ANSWERS + 1:
-            self._edited(path, MAX_ANSWERS + 2, "", f"it has more than {MAX_ANSWERS:,} rows")
-            return None
-        header = tuple(_cell_text(v) for v in rows[0][: len(BINDING_COLUMNS)]) if rows else ()
-        if header != BINDING_COLUMNS:
-            self.problem(
-                path,
-                "the hidden binding sheet was changed (its header is not releasegate's); export "
-                "the answers again",
-                sheet=BINDING_SHEET,
-                row=1,
-            )
-            return None
-        bindings = []
-        places: dict[tuple[str, int], int] = {}
-        suites: dict[str, tuple[str, int]] = {}
-        for number, values in enumerate(rows[1:], start=2):
-            cells = [_cell_text(v) for v in values[: len(BINDING_COLUMNS)]]
-            if not any(cells):
-                continue
-            cells += [""] * (len(BINDING_COLUMNS) - len(cells))
-            for index, name in enumerate(BINDING_COLUMNS):
-                if not cells[index] and name not in _OPTIONAL_BINDINGS:
-                    self._edited(path, number, name, "the cell is empty")
-                    return None
-            sheet_name, row, project, suite, case_id, digest, fingerprint, run_id, rubric = cells
-            if not row.isdigit() or int(row) < 2:
-                self._edited(path, number, "row", f"'{row}' is not a row number of a sheet")
-                return None
-            place = (sheet_name, int(row))
-            if place in places:
-                self._edited(
-                    path,
-                    number,
-                    "row",
-                    f"row {row} of sheet '{sheet_name}' is bound twice (also on row "
-                    f"{places[place]})",
-                )
-                return None
-            places[place] = number
-            first = suites.setdefault(sheet_name, (suite, number))
-            if first[0] != suite:
-                self._edited(
-                    path,
-                    number,
-                    "suite",
-                    f"suite '{suite}', but row {first[1]} binds sheet '{sheet_name}' to suite "
-                    f"'{first[0]}'",
-                )
-                return None
-            bindings.append(
-                _Binding(
-                    sheet_name,
-                    int(row),
-                    project,
-                    suite,
-                    case_id,
-                    digest,
-                    fingerprint,
-                    run_id,
-                    rubric,
-                )
-            )
-        projects = {b.project for b in bindings}
-        if projects and projects != {self.project}:
-            self.problem(
-                path,
-                f"this workbook was exported from project '{', '.join(sorted(projects))}', not "
-                f"'{self.project}'; import it in that project, or export this project's answers",
-                sheet=BINDING_SHEET,
-            )
-            return None
-        return bindings
-
-    def _edited(self, path: Path, row: int, name: str, what: str) -> None:
-        """One problem for a hidden binding sheet that was edited."""
-        column = ""
-        if name:
-            column = f"{_column(BINDING_COLUMNS.index(name) + 1)} '{name}'"
-        self.problem(
-            path,
-            f"{what}: the hidden sheet that binds each row to the answer it shows was edited; "
-            "it cannot be trusted, so nothing of this workbook is read. Export the answers "
-            "again and copy the scores into the new workbook (leave its hidden sheet alone)",
-            sheet=BINDING_SHEET,
-            row=row,
-            column=column,
-        )
-
-    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, _Binding]) -> None:
+    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, Binding]) -> None:
         title = sheet.title
         suite_name = next(iter(rows.values())).suite
         suite = self.suites.get(suite_name)
@@ -373,7 +247,7 @@ class _Reader:
         # The same cells as written, where the sheet holds formulas: "=..." there, and their
         # saved value (if any) above.
         written = read_formulas(path, sheet, len(headers), cap)
-        found = [_cell_text(v) for v in table[0]] if table else []
+        found = [cell_text(v) for v in table[0]] if table else []
         if found != headers:
             self.problem(
                 path,
@@ -397,7 +271,7 @@ class _Reader:
         for number, values in enumerate(table[1:], start=2):
             binding = rows.get(number)
             if binding is None:
-                if any(_cell_text(v) for v in values):
+                if any(cell_text(v) for v in values):
                     self.problem(
                         path,
                         "this row was not exported (rows were added or moved); export again",
@@ -415,13 +289,13 @@ class _Reader:
         title: str,
         number: int,
         values: Sequence[Any],
-        binding: _Binding,
+        binding: Binding,
         rubric: Rubric,
         headers: Sequence[str],
         into: SuiteImport,
     ) -> None:
         problems_before = len(self.problems)
-        shown = _cell_text(values[0])
+        shown = cell_text(values[0])
         if shown != binding.case_id:
             self.problem(
                 path,
@@ -448,7 +322,7 @@ class _Reader:
         blank = []
         for offset, criterion in enumerate(rubric.criteria):
             raw = values[first + offset]
-            column = f"{_column(first + offset + 1)} '{criterion.header}'"
+            column = f"{column_letter(first + offset + 1)} '{criterion.header}'"
             if isinstance(raw, Unsaved):
                 self.problem(
                     path,
@@ -460,14 +334,14 @@ class _Reader:
                     column=column,
                 )
                 continue
-            if _cell_text(raw) == "":
+            if cell_text(raw) == "":
                 blank.append(column)
                 continue
             score = rubric.scale.parse(raw)
             if score is None:
                 self.problem(
                     path,
-                    f"'{_cell_text(raw)}' is not a score on the scale {rubric.scale.text}; "
+                    f"'{cell_text(raw)}' is not a score on the scale {rubric.scale.text}; "
                     + _how_to_score(rubric),
                     sheet=title,
                     row=number,
@@ -475,8 +349,8 @@ class _Reader:
                 )
                 continue
             scores[criterion.name] = score
-        comment = _cell_text(values[first + len(rubric.criteria)])
-        reviewer = _cell_text(values[first + len(rubric.criteria) + 1])
+        comment = cell_text(values[first + len(rubric.criteria)])
+        reviewer = cell_text(values[first + len(rubric.criteria) + 1])
         for offset in (len(rubric.criteria), len(rubric.criteria) + 1):
             cell = values[first + offset]
             if isinstance(cell, Unsaved):
@@ -485,7 +359,7 @@ class _Reader:
                     f"holds the formula {cell.formula} with no saved value; type the text itself",
                     sheet=title,
                     row=number,
-                    column=f"{_column(first + offset + 1)} '{headers[first + offset]}'",
+                    column=f"{column_letter(first + offset + 1)} '{headers[first + offset]}'",
                 )
         if len(self.problems) != problems_before:
             return
@@ -508,7 +382,7 @@ class _Reader:
                 "needs it)",
                 sheet=title,
                 row=number,
-                column=f"{_column(len(headers))} '{headers[-1]}'",
+                column=f"{column_letter(len(headers))} '{headers[-1]}'",
             )
         if len(self.problems) != problems_before:
             return
@@ -540,7 +414,7 @@ class _Reader:
         )
 
     def _check_answer(
-        self, path: Path, title: str, number: int, binding: _Binding, headers: Sequence[str]
+        self, path: Path, title: str, number: int, binding: Binding, headers: Sequence[str]
     ) -> None:
         """The answer the row shows must be its run's, and still the answer being gated."""
         column = f"D '{headers[3]}'"

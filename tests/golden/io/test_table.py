@@ -127,6 +127,22 @@ def test_a_repeated_header_with_other_columns_is_refused(tmp_path: Path) -> None
     )
 
 
+def test_a_repeated_header_is_recognised_through_zero_width_characters(tmp_path: Path) -> None:
+    """The repeated-header check looks at a row whole before it names its cells: a row whose
+    names carry zero-width characters inside them (``in\u200bput``) and other case is still the
+    header again, skipped in the same order and refused in another."""
+    same = "\ufeffID,In\u200bput,EXPEC\u2060TED\n"
+    path = write(tmp_path / "same.csv", f"id,input,expected\nq1,Hello?,Hi\n{same}q2,Bye?,Bye\n")
+    q1, q2 = load_cases(path, suite="demo")
+    assert (q1.id, q2.id, q2.source) == ("q1", "q2", f"{path}:4")
+    other = "I\u200bD,EXPEC\u2060TED,In\u200bput\n"
+    path = write(tmp_path / "other.csv", f"id,input,expected\nq1,Hello?,Hi\n{other}q2,Bye,Bye?\n")
+    assert str(raises(path)).startswith(
+        f"{path}, line 3: this row repeats the header row (line 1) with other columns (id, "
+        "expected, input instead of id, input, expected)"
+    )
+
+
 def test_xlsx_hidden_first_sheet_is_passed_over(tmp_path: Path) -> None:
     path = make_workbook(
         tmp_path / "faq.xlsx",

@@ -57,8 +57,6 @@ Spreadsheet (CSV/TSV/XLSX) cell conventions:
 from __future__ import annotations
 
 import dataclasses
-import io
-import zipfile
 from pathlib import Path
 
 from ...exceptions import GoldenFileError
@@ -67,7 +65,7 @@ from .csv import TAB_SUFFIXES, read_csv
 from .jsonl import read_jsonl
 from .rows import KNOWN_FIELDS, CaseRow, to_case
 from .text import read_bytes
-from .xlsx import OLE2_MAGIC, ZIP_MAGIC, read_xlsx
+from .xlsx import OLE2_MAGIC, ZIP_MAGIC, read_xlsx, zip_names
 
 __all__ = ["KNOWN_FIELDS", "SUPPORTED_SUFFIXES", "CaseRow", "load_cases", "read_rows"]
 
@@ -154,10 +152,7 @@ def _refuse_a_workbook(path: Path, data: bytes) -> None:
             path=path,
         )
     if data.startswith(ZIP_MAGIC):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = []
+        names = zip_names(data) or []
         if any(name.startswith("xl/") for name in names):
             message = (
                 f"this is not a text file but an Excel workbook (.xlsx, a zip file) named "
@@ -169,7 +164,4 @@ def _refuse_a_workbook(path: Path, data: bytes) -> None:
                 "this is not a text file but a zip archive: unpack it and point 'cases:' in the "
                 "manifest at the case file inside"
             )
-        raise GoldenFileError(
-            message,
-            path=path,
-        )
+        raise GoldenFileError(message, path=path)

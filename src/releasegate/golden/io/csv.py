@@ -53,7 +53,7 @@ def _known_columns(line: str, delimiter: str) -> int:
         cells = next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error:
         return 0
-    return sum(1 for cell in cells if header_name(cell).lower() in KNOWN_FIELDS)
+    return sum(1 for cell in cells if header_name(cell) in KNOWN_FIELDS)
 
 
 def _csv_problem(exc: csv.Error) -> str:

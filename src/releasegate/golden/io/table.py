@@ -18,9 +18,12 @@ from .rows import JSON_CELL_FIELDS, KNOWN_FIELDS, REQUIRED_FIELDS, CaseRow
 __all__ = ["BadCell", "header_name", "table_rows"]
 
 _TAG_SEPARATORS = re.compile(r"[,;\uff0c\uff1b\u3001\s]+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
 """Zero-width characters (and a BOM) that a header cell may carry unseen, from a copy-paste or
 a file joined to another: never part of a column's name."""
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
+_ANY_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+"""The same characters, to drop from a whole row at C speed (a row's text can be long)."""
 TITLE_CELLS = 2
 """A row above the header is a title (``Support FAQ``; ``Owner:`` | ``support team``) when it has
 at most this many filled cells and names no case column."""
@@ -185,7 +188,14 @@ def _find_header(
 def _repeats_header(cells: Sequence[str | None], header: _Header, *, path: Path, line: int) -> bool:
     """Whether a row below the header repeats it (two exports pasted one under the other): True
     for the same names in the same columns, which is skipped; a row that names the case columns
-    in another order is refused, as its rows' columns would be misread."""
+    in another order is refused, as its rows' columns would be misread.
+
+    Asked of every data row, so a row is first looked at whole: one that does not hold the
+    case columns' names somewhere in its text (nearly every row) cannot be either, and its
+    cells are not each made a column name."""
+    folded = _ANY_INVISIBLE.sub("", "\n".join(filter(None, cells))).casefold()
+    if not all(name in folded for name in REQUIRED_FIELDS):  # the header has them all
+        return False
     names = _names(cells)
     if tuple(names) == header.names:
         return True

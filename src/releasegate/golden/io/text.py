@@ -198,15 +198,13 @@ def _gb18030_doubt(data: bytes, matches: list[tuple[str, float]]) -> str | None:
     rival = next((name for name, chaos in matches[1:] if chaos < best_chaos + 0.1), None)
     if best_chaos > 0.05 or rival is not None:
         return f" (GB18030 is likeliest, but {_describe_encoding(rival or 'gb18030')} reads too)"
-    wide = _ASCII.sub("", data.decode("gb18030"))
-    han = len(wide) - len(_HAN.sub("", wide))
+    han, rare, wide = _gb18030_counts(data.decode("gb18030"))
     if han < MIN_HAN_FOR_GB18030:
         return (
             f" (GB18030 is likeliest, but {han} Chinese characters are too few to be sure: "
             f"it takes {MIN_HAN_FOR_GB18030})"
         )
-    rare = wide.encode("gb2312", errors="replace").count(b"?")  # no "?" in wide: it is ASCII
-    if rare > 0.05 * len(wide):
+    if rare > 0.05 * wide:
         return " (as GB18030 it holds many rare characters, the sign of another encoding)"
     return None
 
@@ -240,14 +238,22 @@ def _line_of(data: bytes, offset: int) -> int:
     return _count_lines(data[:offset].decode("utf-8", errors="replace")) + 1
 
 
+def _gb18030_counts(text: str) -> tuple[int, int, int]:
+    """The Chinese characters of *text* (bytes read as GB18030), its rare characters (outside
+    GB2312), and all its characters other than ASCII: the evidence both
+    :func:`_gb18030_doubt` and :func:`_gb18030_bulk` weigh."""
+    wide = _ASCII.sub("", text)
+    han = len(wide) - len(_HAN.sub("", wide))
+    rare = wide.encode("gb2312", errors="replace").count(b"?")  # no "?" in wide: it is ASCII
+    return han, rare, len(wide)
+
+
 def _gb18030_bulk(text: str) -> bool:
     """Whether *text* (bytes read as GB18030) is Chinese in bulk: at least
     :data:`MIN_HAN_FOR_GB18030` Chinese characters, 95% of its other characters than ASCII
     common ones (GB2312). Other code pages read as GB18030 are mostly rare characters."""
-    wide = _ASCII.sub("", text)
-    han = len(wide) - len(_HAN.sub("", wide))
-    rare = wide.encode("gb2312", errors="replace").count(b"?")
-    return han >= MIN_HAN_FOR_GB18030 and rare <= 0.05 * len(wide)
+    han, rare, wide = _gb18030_counts(text)
+    return han >= MIN_HAN_FOR_GB18030 and rare <= 0.05 * wide
 
 
 def _pasted_utf8(data: bytes, text: str) -> tuple[int, bytes, str, str] | None:

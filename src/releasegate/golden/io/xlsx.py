@@ -25,7 +25,7 @@ from .cells import UnshownFormat, shown_text
 from .rows import CaseRow
 from .table import BadCell, table_rows
 
-__all__ = ["read_xlsx"]
+__all__ = ["OLE2_MAGIC", "ZIP_MAGIC", "read_xlsx", "zip_names"]
 
 _VALUE_TAGS = (b"<v", b"<is", b"<f")
 """The starts of a cell's value, inline text and formula (no other element of a sheet's rows
@@ -150,9 +150,8 @@ def _not_a_workbook(path: Path, data: bytes) -> str | None:
             "this is not an .xlsx workbook (an .xlsx is a zip archive, and this file does not "
             "start like one): save it from its program as 'Excel Workbook (.xlsx)'"
         )
-    try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    names = zip_names(data)
+    if names is None:
         return (
             "the workbook is damaged or cut short (it starts like a zip archive, as an .xlsx "
             "does, but is not a whole one): download or copy it again, or save it again from Excel"
@@ -170,6 +169,15 @@ def _not_a_workbook(path: Path, data: bytes) -> str | None:
     return None
 
 
+def zip_names(data: bytes) -> list[str] | None:
+    """The member names of the zip archive *data* (an .xlsx is one); None if it is no whole
+    archive."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
 def _looks_like_text(head: bytes) -> bool:
     for encoding in ("utf-8", "gb18030", "cp1252"):
         try:
@@ -184,10 +192,6 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
     """The chosen sheet (formulas as their text unless *data_only*, which gives the results
     Excel saved)."""
     import openpyxl  # imported here: only workbooks need it
-
-    reason = _not_a_workbook(path, data)
-    if reason is not None:
-        raise GoldenFileError(reason, path=path)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
@@ -225,15 +229,16 @@ def _load_sheet(path: Path, data: bytes, sheet: str | None, *, data_only: bool) 
                 ) from None
             title = str(worksheet.title)
             others = tuple(str(w.title) for w in workbook.worksheets if str(w.title) != title)
-            hidden = frozenset(
-                str(w.title)
-                for w in workbook.worksheets
-                if getattr(w, "sheet_state", "visible") != "visible"
-            )
+            hidden = frozenset(str(w.title) for w in workbook.worksheets if not _visible(w))
             return _Sheet(title, rows, layout, others, hidden)
         finally:
             with contextlib.suppress(Exception):
                 workbook.close()
+
+
+def _visible(worksheet: Any) -> bool:
+    """Whether the sheet's tab shows (neither ``hidden`` nor ``veryHidden``)."""
+    return getattr(worksheet, "sheet_state", "visible") == "visible"
 
 
 def _formula_text(value: Any) -> str:
@@ -270,6 +275,9 @@ def read_xlsx(path: Path, data: bytes, sheet: str | None) -> list[CaseRow]:
     # the results Excel saved with them (most case sheets have none, so this costs nothing).
     from openpyxl.utils import get_column_letter
 
+    reason = _not_a_workbook(path, data)  # the file, checked once before either load
+    if reason is not None:
+        raise GoldenFileError(reason, path=path)
     loaded = _load_sheet(path, data, sheet, data_only=False)
     title, rows = loaded.title, loaded.rows
     formulas = {
@@ -353,7 +361,7 @@ def _pick_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
         if not worksheets:
             raise GoldenFileError("the workbook has no worksheets", path=path)
         # a hidden sheet in front (the lists behind drop-downs) is not what its author sees first
-        visible = [w for w in worksheets if getattr(w, "sheet_state", "visible") == "visible"]
+        visible = [w for w in worksheets if _visible(w)]
         return (visible or worksheets)[0]
     if sheet not in names:
         listed = ", ".join(f"'{name}'" for name in names) or "none"
