@@ -346,11 +346,13 @@ EXACT_FLIPS = 16
 beyond, it draws its swaps at random."""
 
 
-def _swaps(rng: np.random.Generator, changed: int, samples: int) -> tuple[list[np.ndarray], int]:
+def _swaps(
+    rng: np.random.Generator, changed: int, samples: int, *, exact: int = EXACT_FLIPS
+) -> tuple[list[np.ndarray], int]:
     """Which changed items swap sides in each permutation (0/1 rows) and how many permutations
     there are: all 2^n for at most :data:`EXACT_FLIPS` changed items (the observed one among
     them), else *samples* random ones drawn as bits, a block of rows at a time."""
-    if changed <= EXACT_FLIPS:
+    if changed <= exact:
         every = np.arange(2**changed, dtype=np.int64)[:, None] >> np.arange(changed)
         return [(every & 1).astype(np.float64)], 2**changed
     return list(_random_swaps(rng, changed, samples)), samples
@@ -364,9 +366,9 @@ def _random_swaps(rng: np.random.Generator, changed: int, samples: int) -> Itera
         yield np.unpackbits(bits, axis=1, count=changed).astype(np.float64)
 
 
-def _permutation_p(hits: int, total: int, changed: int) -> float:
+def _permutation_p(hits: int, total: int, changed: int, *, exact: int = EXACT_FLIPS) -> float:
     """An exact enumeration counts the observed permutation itself; a random one adds it."""
-    return hits / total if changed <= EXACT_FLIPS else (1 + hits) / (total + 1)
+    return hits / total if changed <= exact else (1 + hits) / (total + 1)
 
 
 def paired_permutation(
@@ -389,11 +391,11 @@ def paired_permutation(
     both mixed runs from their summed counts. The p-value is the share of permutations, the
     observed one included, with a drop at least as large as the observed one. Items that did
     not change cannot move a permutation, so only the changed ones are swapped: with up to
-    :data:`EXACT_FLIPS` of them every swap is enumerated (with 3 changed items the smallest
-    p-value is 1/8, as in the exact McNemar test), beyond that *samples* random swaps. The test
-    holds its level on small suites, where the bootstrap's does not. Both statistics must score
-    their counts the same way. The confidence interval (*interval*) comes from the paired
-    bootstrap.
+    :data:`EXACT_FLIPS` of them (and no more swaps than *samples*) every swap is enumerated
+    (with 3 changed items the smallest p-value is 1/8, as in the exact McNemar test), beyond
+    that *samples* random swaps. The test holds its level on small suites, where the
+    bootstrap's does not. Both statistics must score their counts the same way. The
+    confidence interval (*interval*) comes from the paired bootstrap.
     """
     items = len(new_stat.counts)
     if items < 1 or len(baseline_stat.counts) != items:
@@ -409,12 +411,15 @@ def paired_permutation(
         rng = np.random.default_rng(seed)
         total_old, total_new = baseline_stat.counts.sum(axis=0), new_stat.counts.sum(axis=0)
         hits = 0
-        blocks, total = _swaps(rng, len(delta), samples)
+        # Scoring a row of counts can be slow (sacrebleu's BLEU): enumerate only when that is
+        # no more rows than the random draws would be.
+        exact = min(EXACT_FLIPS, int(math.log2(max(samples, 1))))
+        blocks, total = _swaps(rng, len(delta), samples, exact=exact)
         for swap in blocks:
             moved = swap @ delta
             diffs = new_stat.score(total_new - moved) - baseline_stat.score(total_old + moved)
             hits += int(np.count_nonzero(-sign * diffs >= drop - 1e-12))
-        p_value = _permutation_p(hits, total, len(delta))
+        p_value = _permutation_p(hits, total, len(delta), exact=exact)
     return PairedComparison(
         "permutation", old, new, interval[0], interval[1], p_value, items, worse, better,
         confidence,
