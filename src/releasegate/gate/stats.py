@@ -137,7 +137,8 @@ def _p(p: float) -> str:
 
 def is_binary(values: Sequence[float]) -> bool:
     """Whether every value is 0 or 1 (an accuracy's per-item values)."""
-    return all(v in (0.0, 1.0) for v in values)
+    array = np.asarray(values, dtype=np.float64)
+    return bool(np.all((array == 0.0) | (array == 1.0)))
 
 
 def mcnemar(
@@ -155,10 +156,12 @@ def mcnemar(
     if not is_binary(before) or not is_binary(after):
         raise ValueError("McNemar's test needs right/wrong (1/0) outcomes")
     n = len(before)
-    worse = sum(1 for b, a in zip(before, after, strict=True) if b == 1.0 and a == 0.0)
-    better = sum(1 for b, a in zip(before, after, strict=True) if b == 0.0 and a == 1.0)
-    old = sum(before) / n if n else math.nan
-    new = sum(after) / n if n else math.nan
+    old_values = np.asarray(before, dtype=np.float64)
+    new_values = np.asarray(after, dtype=np.float64)
+    worse = int(np.count_nonzero((old_values == 1.0) & (new_values == 0.0)))
+    better = int(np.count_nonzero((old_values == 0.0) & (new_values == 1.0)))
+    old = float(np.count_nonzero(old_values)) / n if n else math.nan
+    new = float(np.count_nonzero(new_values)) / n if n else math.nan
     flips = worse + better
     if flips == 0:
         return PairedComparison("mcnemar", old, new, 0.0, 0.0, 1.0, n, 0, 0, confidence)
@@ -222,11 +225,7 @@ def paired_bootstrap(
     if isinstance(baseline_stat, MeanStatistic) and isinstance(new_stat, MeanStatistic):
         deltas = _mean_resamples(rng, new_stat.values - baseline_stat.values, samples)
     elif isinstance(baseline_stat, SummedStatistic) and isinstance(new_stat, SummedStatistic):
-        # Sums of per-item counts: a resample is a weighted sum of rows, many at once.
-        parts = []
-        for weights in _resample_weights(rng, samples, items):
-            parts.append(new_stat.resampled(weights) - baseline_stat.resampled(weights))
-        deltas = np.concatenate(parts)
+        deltas = _summed_resamples(rng, baseline_stat, new_stat, samples)
     else:
         deltas = np.empty(samples)
         for i in range(samples):
@@ -264,6 +263,37 @@ exact test alone, which cannot show a drop beyond a positive ``max_drop``."""
 _CELLS = 1 << 22
 """Resampled cells (items x resamples) held at once: memory stays bounded at any suite size."""
 
+LARGE_SUITE = 20_000
+"""From this many items, a resample's summed counts (or mean) are drawn from the normal
+distribution with the resample's exact mean and covariance instead of by resampling items, when
+every count that varies is non-zero on at least :data:`LARGE_SUITE_SUPPORT` items (so that the
+sum of n draws is normal to well within the interval's own error). Resampling 100,000 items
+1,000 times is 10^8 draws, seconds of work for an interval the normal draw gives in
+milliseconds (``benchmarks/bootstrap_speed.py``). Interval only: p-values stay permutation
+and exact tests."""
+
+LARGE_SUITE_SUPPORT = 1_000
+
+
+def _normal_resamples(
+    rng: np.random.Generator, rows: np.ndarray, samples: int
+) -> np.ndarray | None:
+    """*samples* draws of the sum of n items resampled from *rows* (n x k), from the normal with
+    that sum's mean ``n * mean`` and covariance ``n * cov`` (population covariance of the rows),
+    or None when the suite is too small or a varying count too rare for the normal to hold."""
+    n = len(rows)
+    if n < LARGE_SUITE:
+        return None
+    support = np.count_nonzero(rows, axis=0)
+    mean = rows.mean(axis=0)
+    centred_square = (rows.T @ rows) / n - np.outer(mean, mean)
+    varies = np.diag(centred_square) > 1e-12 * np.maximum(1.0, mean**2)
+    if np.any(varies & (support < LARGE_SUITE_SUPPORT)):
+        return None
+    cov = n * (centred_square + centred_square.T) / 2
+    draws = rng.multivariate_normal(n * mean, cov, size=samples, method="eigh")
+    return np.asarray(np.where(varies, draws, n * mean), dtype=np.float64)
+
 
 def _mean_resamples(rng: np.random.Generator, delta: np.ndarray, samples: int) -> np.ndarray:
     """The mean of *delta* over *samples* resamples of its items with replacement, a block of
@@ -275,20 +305,76 @@ def _mean_resamples(rng: np.random.Generator, delta: np.ndarray, samples: int) -
     m = len(changed)
     if m == 0:
         return np.zeros(samples)
+    normal = _normal_resamples(rng, delta.reshape(-1, 1), samples)
+    if normal is not None:
+        return normal[:, 0] / n
     hits = rng.binomial(n, m / n, size=samples)
-    sums = np.empty(samples)
+    ends = np.cumsum(hits)
+    starts = ends - hits
+    sums = np.zeros(samples)
     start = 0
     while start < samples:
-        stop = start
-        cells = 0
-        while stop < samples and (cells == 0 or cells + hits[stop] <= _CELLS):
-            cells += int(hits[stop])
-            stop += 1
-        picked = rng.integers(0, m, size=cells, dtype=np.int32 if m < 2**31 else np.int64)
-        owner = np.repeat(np.arange(stop - start), hits[start:stop])
-        sums[start:stop] = np.bincount(owner, weights=changed[picked], minlength=stop - start)
+        # A block of resamples whose draws fit in _CELLS (at least one resample).
+        stop = max(start + 1, int(np.searchsorted(ends, starts[start] + _CELLS, side="right")))
+        drawn = rng.integers(0, m, size=int(ends[stop - 1] - starts[start]), dtype=np.int32)
+        rows = np.flatnonzero(hits[start:stop]) + start
+        if len(rows):
+            sums[rows] = np.add.reduceat(changed[drawn], starts[rows] - starts[start])
         start = stop
     return sums / n
+
+
+def _grouped(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of *rows* and how many times each occurs, when they are few (at most
+    an eighth of the rows and 2,048: a label's one-hot counts, repeated answers), else None.
+    Resampling or swapping items then draws per group, exactly: n items drawn with replacement
+    fall on the groups as Multinomial(n, size / n), and swapping each of a group's
+    items with probability 1/2 swaps Binomial(size, 1/2) of them."""
+    if len(rows) < 64:
+        return None
+    # Group by a random projection, then check that every row equals its group's row: exact.
+    key = rows @ np.random.default_rng(12345).random(rows.shape[1])
+    _, first, inverse, sizes = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    if len(first) > min(len(rows) // 8, 2048):
+        return None  # drawing per group would cost about as much as drawing per item
+    distinct = rows[first]
+    if not np.array_equal(distinct[inverse.ravel()], rows):
+        return None
+    return distinct, sizes
+
+
+def _summed_resamples(
+    rng: np.random.Generator, before: SummedStatistic, after: SummedStatistic, samples: int
+) -> np.ndarray:
+    """``after - before`` on *samples* resamples of the items, from summed counts: per group of
+    identical rows when they repeat (:func:`_grouped`), else from the normal on a large suite
+    (:data:`LARGE_SUITE`), else a block of item-weight rows at a time (float32 where every sum
+    stays an exact integer in it)."""
+    items = len(before.counts)
+    width = before.counts.shape[1]
+    both = np.hstack([before.counts, after.counts])
+    groups = _grouped(both)
+    parts = []
+    normal = _normal_resamples(rng, both, samples) if groups is None else None
+    if normal is not None:
+        moved: np.ndarray = after.score(normal[:, width:]) - before.score(normal[:, :width])
+        return moved
+    if groups is not None:
+        distinct, sizes = groups
+        block = max(1, _CELLS // len(sizes))
+        for start in range(0, samples, block):
+            weights = rng.multinomial(items, sizes / items, size=min(block, samples - start))
+            totals = weights.astype(np.float64) @ distinct
+            parts.append(after.score(totals[:, width:]) - before.score(totals[:, :width]))
+        return np.concatenate(parts)
+    exact32 = float(np.abs(both).sum(axis=0).max(initial=0.0)) * 2 < 2**24
+    rows = both.astype(np.float32) if exact32 else both
+    for weights in _resample_weights(rng, samples, items):
+        totals = (weights.astype(rows.dtype) @ rows).astype(np.float64)
+        parts.append(after.score(totals[:, width:]) - before.score(totals[:, :width]))
+    return np.concatenate(parts)
 
 
 def _resample_weights(
@@ -299,10 +385,11 @@ def _resample_weights(
     block = max(1, cells // max(items, 1))
     for start in range(0, samples, block):
         rows = min(block, samples - start)
-        picked = rng.integers(0, items, size=(rows, items), dtype=np.int64)
-        picked += (np.arange(rows, dtype=np.int64) * items)[:, None]
-        counts = np.bincount(picked.ravel(), minlength=rows * items)
-        yield counts.reshape(rows, items).astype(np.float64)
+        kind = np.int32 if rows * items < 2**31 else np.int64
+        picked = rng.integers(0, items, size=(rows, items), dtype=kind)
+        offsets = (np.arange(rows, dtype=np.int64) * items).astype(kind)[:, None]
+        counts = np.bincount(np.add(picked, offsets, dtype=kind).ravel(), minlength=rows * items)
+        yield counts.reshape(rows, items)
 
 
 class SummedStatistic:
@@ -414,12 +501,26 @@ def paired_permutation(
         # Scoring a row of counts can be slow (sacrebleu's BLEU): enumerate only when that is
         # no more rows than the random draws would be.
         exact = min(EXACT_FLIPS, int(math.log2(max(samples, 1))))
-        blocks, total = _swaps(rng, len(delta), samples, exact=exact)
+        groups = _grouped(delta) if len(delta) > exact else None
+        if groups is not None:
+            # Identical changed rows: how many of each group swap is Binomial(size, 1/2).
+            distinct, sizes = groups
+            block = max(1, _CELLS // len(sizes))
+            blocks = [
+                rng.binomial(sizes, 0.5, size=(min(block, samples - start), len(sizes)))
+                for start in range(0, samples, block)
+            ]
+            total, changed, delta = samples, len(delta), distinct
+        else:
+            changed = len(delta)
+            blocks, total = _swaps(rng, len(delta), samples, exact=exact)
+            if float(np.abs(delta).sum(axis=0).max(initial=0.0)) < 2**24:
+                delta = delta.astype(np.float32)  # sums of integer counts: exact in float32
         for swap in blocks:
-            moved = swap @ delta
+            moved = (swap.astype(delta.dtype) @ delta).astype(np.float64)
             diffs = new_stat.score(total_new - moved) - baseline_stat.score(total_old + moved)
             hits += int(np.count_nonzero(-sign * diffs >= drop - 1e-12))
-        p_value = _permutation_p(hits, total, len(delta), exact=exact)
+        p_value = _permutation_p(hits, total, changed, exact=exact)
     return PairedComparison(
         "permutation", old, new, interval[0], interval[1], p_value, items, worse, better,
         confidence,
@@ -563,15 +664,21 @@ def refuse_nan(
     """Raise :class:`~releasegate.exceptions.GateError` naming the first case (by its id in
     *ids*, else its position) whose value before or after is not a number: a NaN would make any
     p-value meaningless (it compared as "worse" on every resample)."""
-    for position, (old, new) in enumerate(zip(before, after, strict=True)):
-        if math.isnan(old) or math.isnan(new):
-            case = ids[position] if position < len(ids) else f"item {position + 1}"
-            side = "the baseline's value" if math.isnan(old) else "this run's value"
-            raise GateError(
-                f"{where}: case {case}: {side} is not a number (NaN), so the no-drop test "
-                "cannot be made; fix the metric or the case that produced it (re-record the "
-                "baseline if it holds the NaN)"
-            )
+    if len(before) != len(after):
+        raise ValueError(f"paired samples differ in length: {len(before)} and {len(after)}")
+    old_values = np.asarray(before, dtype=np.float64)
+    new_values = np.asarray(after, dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(old_values) | np.isnan(new_values))
+    if len(bad):
+        position = int(bad[0])
+        old = float(old_values[position])
+        case = ids[position] if position < len(ids) else f"item {position + 1}"
+        side = "the baseline's value" if math.isnan(old) else "this run's value"
+        raise GateError(
+            f"{where}: case {case}: {side} is not a number (NaN), so the no-drop test "
+            "cannot be made; fix the metric or the case that produced it (re-record the "
+            "baseline if it holds the NaN)"
+        )
 
 
 def false_alarm_rate(
