@@ -11,7 +11,7 @@ standard error; a false-alarm cell must be at most alpha + 2 s.e.
 
 Kinds: accuracy and benchmark accuracy (exact McNemar), mean score in [0, 1] and human score
 (1-5; the sign-flip permutation test with a bootstrap interval), corpus BLEU and chrF and
-macro-F1 (permutation test through per-item counts, bootstrap interval).
+macro-F1 and field F1 (permutation test through per-item counts, bootstrap interval).
 
     .venv/bin/python benchmarks/false_alarms.py [--trials 1000] [--samples 500] [--kinds ...]
 """
@@ -53,6 +53,7 @@ MAX_DROP = {
     "bleu": 2.0,
     "chrf": 2.0,
     "f1_macro": 0.05,
+    "field_f1": 0.05,
 }
 Trial = Callable[[np.random.Generator, int, float, float, int], PairedComparison]
 """(rng, items, share re-drawn, true drop, seed) -> the gate's paired comparison."""
@@ -214,6 +215,63 @@ def f1_trial(samples: int, alpha: float) -> Trial:
     return trial
 
 
+FIELDS = ("order", "date", "amount", "reason")
+
+
+def field_trial(samples: int, alpha: float) -> Trial:
+    """Field F1 (micro, over four JSON fields per case) through the metric's own counts: each
+    field is right with probability 0.7 (0.7 - r for a re-drawn answer of lower quality), else
+    a wrong value (0.2) or missing (0.1)."""
+    metric = build_metric("field_f1", MetricContext("en", Path("."), ()), where="field_f1")
+    expected = {name: f"v-{name}" for name in FIELDS}
+    cache: dict[tuple[float, float], float] = {}
+
+    def answer(rng: np.random.Generator, right: float) -> dict[str, str]:
+        said = {}
+        for name in FIELDS:
+            draw = rng.random()
+            if draw < right:
+                said[name] = expected[name]
+            elif draw < right + 0.2 + (0.7 - right) * 2 / 3:
+                said[name] = "wrong"
+        return said
+
+    def runs(rng: np.random.Generator, n: int, share: float, worse: float):
+        before, now = [], []
+        for i in range(n):
+            old = answer(rng, 0.7)
+            new = answer(rng, 0.7 - worse) if rng.random() < share else old
+            for out, said in ((before, old), (now, new)):
+                out.append(ScoredCase(f"c{i}", "", expected, CheckResult(False, "", None, said)))
+        return metric.paired_statistics(before, now)  # type: ignore[attr-defined]
+
+    def mix(share: float, drop: float) -> float:
+        if drop == 0:
+            return 0.0
+        if (share, drop) not in cache:
+
+            def gap(r: float) -> float:
+                b, a = runs(np.random.default_rng(2), 5000, share, r * 0.7)
+                everything = np.arange(5000)
+                return float(b(everything) - a(everything))
+
+            cache[share, drop] = _bisect(gap, drop) * 0.7
+        return cache[share, drop]
+
+    def trial(rng: np.random.Generator, n: int, share: float, drop: float, seed: int):
+        before, now = runs(rng, n, share, mix(share, drop))
+        return compare_summed(
+            before,
+            now,
+            higher_is_better=True,
+            samples=samples,
+            confidence=1 - 2 * alpha,
+            seed=seed,
+        )
+
+    return trial
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
@@ -232,6 +290,7 @@ def main() -> None:
         "bleu": lambda: corpus_trial("bleu", samples, alpha),
         "chrf": lambda: corpus_trial("chrf", samples, alpha),
         "f1_macro": lambda: f1_trial(samples, alpha),
+        "field_f1": lambda: field_trial(samples, alpha),
     }
     print(
         f"alpha {alpha}, {args.trials} trials per cell, {samples} resamples; rate of FAILED "
