@@ -7,12 +7,16 @@ A no-drop gate compares two runs over the *same* questions, so the comparison is
   an item that flipped is equally likely to have flipped either way, so the number that got
   worse is Binomial(flips, 1/2). The confidence interval of the difference is the exact
   (Clopper-Pearson) interval of that binomial proportion, scaled to the whole set.
-- For any other metric (BLEU, ROUGE, F1, a mean score), :func:`paired_bootstrap` resamples the
-  items with replacement, the same indices for both runs, and recomputes the metric on both
-  (Koehn 2004; the p-value is the shifted-null form of Berg-Kirkpatrick et al. 2012). A metric
-  computed from per-item counts (:class:`SummedStatistic`: corpus BLEU and chrF, F1) is resampled
-  through those counts, and its p-value is that of :func:`paired_permutation`, which holds its
-  level on small suites where the bootstrap's does not (:func:`compare_summed`).
+- For a mean of per-item values (ROUGE-L, a mean score, a human score),
+  :func:`permutation_of_means` runs the sign-flip permutation test of the per-item differences
+  (exact up to :data:`EXACT_FLIPS` changed items); :func:`paired_bootstrap` gives only the
+  interval (Koehn 2004), none below :data:`MIN_INTERVAL_ITEMS` items.
+- A metric computed from per-item counts (:class:`SummedStatistic`: corpus BLEU and chrF, F1)
+  gets the p-value of :func:`paired_permutation`, which holds its level on small suites where
+  the bootstrap's does not, and the bootstrap's interval through those counts
+  (:func:`compare_summed`). On large suites repeated count rows are drawn per group and the
+  interval's resampled sums from the normal (:data:`LARGE_SUITE`): 100,000 items in well under
+  a second. Only a metric recomputed per resample still has a bootstrap p-value.
 
 Both p-values are one-sided, for "the new run is worse": the gate fails on a significant drop,
 never on a significant improvement. :func:`false_alarm_rate` measures, by simulation, how often
@@ -692,12 +696,16 @@ def false_alarm_rate(
     accuracy: float = 0.5,
     bootstrap_samples: int = 500,
 ) -> float:
-    """How often *test* reports a significant drop at level *alpha* when nothing changed.
+    """How often the gate's paired test reports a significant drop at level *alpha* when
+    nothing changed (its p-value only; ``benchmarks/false_alarms.py`` measures the verdict).
 
     Each trial draws a baseline of *items* right/wrong outcomes (right with probability
-    *accuracy*) or, for ``bootstrap``, scores in [0, 1]; then a "re-run" in which each item
-    flips (or its score is redrawn) with probability *flip_rate*, symmetrically, so the true
-    difference is zero. The returned rate is the share of trials with p < *alpha*.
+    *accuracy*) for ``mcnemar`` (exact McNemar), or scores in [0, 1] for ``mean`` (the sign-flip
+    permutation test :func:`compare_per_item` runs for a mean metric); then a "re-run" in which
+    each item flips (or its score is redrawn) with probability *flip_rate*, symmetrically, so
+    the true difference is zero. The returned rate is the share of trials with p < *alpha*.
+    The paired bootstrap's p-value, which the gate no longer uses (above alpha on small
+    suites), is not offered.
     """
     rng = np.random.default_rng(seed)
     alarms = 0
@@ -709,17 +717,6 @@ def false_alarm_rate(
             redraw = rng.random(items) < flip_rate
             after = np.where(redraw, (rng.random(items) < accuracy).astype(float), before)
             p = mcnemar(before.tolist(), after.tolist()).p_value
-        elif test == "bootstrap":
-            before = rng.beta(2, 2, items)
-            redraw = rng.random(items) < flip_rate
-            after = np.where(redraw, rng.beta(2, 2, items), before)
-            p = paired_bootstrap(
-                mean_statistic(before.tolist()),
-                mean_statistic(after.tolist()),
-                items,
-                samples=bootstrap_samples,
-                seed=seed + trial,
-            ).p_value
         elif test == "mean":
             before = rng.beta(2, 2, items)
             redraw = rng.random(items) < flip_rate
@@ -733,6 +730,9 @@ def false_alarm_rate(
                 seed=seed + trial,
             ).p_value
         else:
-            raise ValueError(f"unknown test '{test}': use mcnemar, bootstrap or mean")
+            raise ValueError(
+                f"unknown test '{test}': use mcnemar or mean (the tests the gate uses; the "
+                "paired bootstrap's p-value is no longer one of them)"
+            )
         alarms += p < alpha
     return alarms / trials
