@@ -72,7 +72,9 @@ def _prepare(kind: str, items: int) -> tuple[object, object]:
     if kind == "mean":
         before = rng.beta(2, 2, items)
         redraw = rng.random(items) < 0.3
-        return before.tolist(), np.where(redraw, rng.beta(2, 2, items), before).tolist()
+        # Re-drawn 0.005 lower: a drop, so that the permutation test runs (none runs at p = 1).
+        fresh = np.clip(rng.beta(2, 2, items) - 0.005, 0.0, 1.0)
+        return before.tolist(), np.where(redraw, fresh, before).tolist()
     if kind == "f1_macro":
         truth = rng.choice(len(LABELS), size=items, p=[0.5, 0.2, 0.15, 0.1, 0.05])
         old = np.where(rng.random(items) < 0.6, truth, rng.integers(0, len(LABELS), items))
@@ -106,6 +108,11 @@ def _prepare(kind: str, items: int) -> tuple[object, object]:
     to_ref = np.zeros(width)
     to_ref[[1] if kind == "bleu" else list(range(1, width, 3))] = 1.0
     old_counts, new_counts = ((np.tile(c, (tile, 1)) + a + b * to_ref)[:items] for c in counts)
+    # A changed answer's counts are its own: its extra words are drawn again (else the
+    # differences of the copies would repeat and be swapped per group, far faster).
+    moved = np.any(old_counts != new_counts, axis=1)
+    again = rng.integers(0, 20, size=(items, 1)).astype(float)
+    new_counts[moved] += (again - a[:items])[moved]
     return SummedStatistic(old_counts, score), SummedStatistic(new_counts, score)
 
 

@@ -162,3 +162,13 @@ def test_a_count_that_varies_on_few_items_keeps_resampling_item_by_item() -> Non
     rows[:LARGE_SUITE_SUPPORT, 1] = 1.0
     assert stats._normal_resamples(np.random.default_rng(0), rows, 10) is not None
     assert stats._normal_resamples(np.random.default_rng(0), rows[:-1], 10) is None  # too small
+
+
+def test_swapped_sums_by_byte_tables_equal_the_swaps_they_stand_for() -> None:
+    """The mean's permutation sums each random half through a table per 8 items; on the same
+    random bits it gives what multiplying the 0/1 swap rows by the values gives."""
+    values = np.random.default_rng(5).normal(size=101)  # not a multiple of 8
+    (swaps,) = list(stats._random_swaps(np.random.default_rng(6), len(values), 50))
+    (sums,) = list(stats._swapped_sums(np.random.default_rng(6), values, 50))
+    assert swaps.shape == (50, 101) and 0 < swaps.mean() < 1
+    np.testing.assert_allclose(sums, swaps @ values, rtol=0, atol=1e-12)

@@ -26,7 +26,7 @@ each test fires when nothing changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -439,14 +439,14 @@ beyond, it draws its swaps at random."""
 
 def _swaps(
     rng: np.random.Generator, changed: int, samples: int, *, exact: int = EXACT_FLIPS
-) -> tuple[list[np.ndarray], int]:
+) -> tuple[Iterable[np.ndarray], int]:
     """Which changed items swap sides in each permutation (0/1 rows) and how many permutations
     there are: all 2^n for at most :data:`EXACT_FLIPS` changed items (the observed one among
     them), else *samples* random ones drawn as bits, a block of rows at a time."""
     if changed <= exact:
         every = np.arange(2**changed, dtype=np.int64)[:, None] >> np.arange(changed)
         return [(every & 1).astype(np.float64)], 2**changed
-    return list(_random_swaps(rng, changed, samples)), samples
+    return _random_swaps(rng, changed, samples), samples  # lazily: one block in memory
 
 
 def _random_swaps(rng: np.random.Generator, changed: int, samples: int) -> Iterator[np.ndarray]:
@@ -455,6 +455,29 @@ def _random_swaps(rng: np.random.Generator, changed: int, samples: int) -> Itera
         rows = min(block, samples - start)
         bits = rng.integers(0, 256, size=(rows, (changed + 7) // 8), dtype=np.uint8)
         yield np.unpackbits(bits, axis=1, count=changed).astype(np.float64)
+
+
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(np.float64)
+"""Row b: the 8 bits of byte b, in :func:`numpy.unpackbits` order."""
+
+
+def _swapped_sums(
+    rng: np.random.Generator, values: np.ndarray, samples: int
+) -> Iterator[np.ndarray]:
+    """The sum of *values* over a random half (each item with probability 1/2) in each of
+    *samples* permutations, a block at a time: the same random bits as :func:`_random_swaps`,
+    summed through a table of every byte's sum per group of 8 items (one look-up per 8 items
+    instead of 8 multiply-adds: a 100,000-case mean in milliseconds)."""
+    groups = (len(values) + 7) // 8
+    padded = np.zeros(groups * 8)
+    padded[: len(values)] = values
+    table = padded.reshape(groups, 8) @ _BYTE_BITS.T  # (groups, 256)
+    column = np.arange(groups)
+    block = max(1, _CELLS // groups)
+    for start in range(0, samples, block):
+        rows = min(block, samples - start)
+        bits = rng.integers(0, 256, size=(rows, groups), dtype=np.uint8)
+        yield table[column, bits].sum(axis=1)
 
 
 def _permutation_p(hits: int, total: int, changed: int, *, exact: int = EXACT_FLIPS) -> float:
@@ -510,10 +533,10 @@ def paired_permutation(
             # Identical changed rows: how many of each group swap is Binomial(size, 1/2).
             distinct, sizes = groups
             block = max(1, _CELLS // len(sizes))
-            blocks = [
+            blocks: Iterable[np.ndarray] = (
                 rng.binomial(sizes, 0.5, size=(min(block, samples - start), len(sizes)))
                 for start in range(0, samples, block)
-            ]
+            )
             total, changed, delta = samples, len(delta), distinct
         else:
             changed = len(delta)
@@ -572,9 +595,14 @@ def permutation_of_means(
         rng = np.random.default_rng(seed)
         hits = 0
         slack = 1e-9 * max(1.0, float(np.abs(worsening).sum()))
-        blocks, total = _swaps(rng, len(worsening), samples)
-        for swap in blocks:
-            permuted = observed - 2 * (swap @ worsening)
+        swapped: Iterable[np.ndarray]
+        if len(worsening) <= EXACT_FLIPS:
+            blocks, total = _swaps(rng, len(worsening), samples)
+            swapped = (swap @ worsening for swap in blocks)
+        else:
+            swapped, total = _swapped_sums(rng, worsening, samples), samples
+        for sums in swapped:
+            permuted = observed - 2 * sums
             hits += int(np.count_nonzero(permuted >= observed - slack))
         p_value = _permutation_p(hits, total, len(worsening))
     return replace(interval, test="permutation", p_value=p_value, worse=worse, better=better)
