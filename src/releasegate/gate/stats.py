@@ -290,12 +290,15 @@ def _normal_resamples(
         return None
     support = np.count_nonzero(rows, axis=0)
     mean = rows.mean(axis=0)
-    centred_square = (rows.T @ rows) / n - np.outer(mean, mean)
-    varies = np.diag(centred_square) > 1e-12 * np.maximum(1.0, mean**2)
+    centred = rows - mean
+    cov = centred.T @ centred  # n x the rows' population covariance: the sum's covariance
+    varies = np.diag(cov) > 1e-12 * n * np.maximum(1.0, mean**2)
     if np.any(varies & (support < LARGE_SUITE_SUPPORT)):
         return None
-    cov = n * (centred_square + centred_square.T) / 2
-    draws = rng.multivariate_normal(n * mean, cov, size=samples, method="eigh")
+    # The square root of the covariance by its eigenvalues, rounding error below 0 set to 0.
+    eigenvalues, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    root = vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+    draws = n * mean + rng.standard_normal((samples, len(mean))) @ root.T
     return np.asarray(np.where(varies, draws, n * mean), dtype=np.float64)
 
 
@@ -454,7 +457,7 @@ def _random_swaps(rng: np.random.Generator, changed: int, samples: int) -> Itera
     for start in range(0, samples, block):
         rows = min(block, samples - start)
         bits = rng.integers(0, 256, size=(rows, (changed + 7) // 8), dtype=np.uint8)
-        yield np.unpackbits(bits, axis=1, count=changed).astype(np.float64)
+        yield np.unpackbits(bits, axis=1, count=changed)  # 0/1 as uint8: cast once, by the user
 
 
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(np.float64)
