@@ -68,6 +68,10 @@ class TextPool:
         self.size = size
         self.bleu = bleu_statistics(answers, refs, language="en")
         self.chrf = chrf_statistics(answers, refs)
+        # A worse answer of each (its first two words), for simulated real drops.
+        shorts = [" ".join(answer.split()[:2]) for answer in answers]
+        self.bleu_short = bleu_statistics(shorts, refs, language="en")
+        self.chrf_short = chrf_statistics(shorts, refs)
 
     def runs(
         self, rng: np.random.Generator, metric: str, items: int, flip_rate: float

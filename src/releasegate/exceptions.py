@@ -15,6 +15,7 @@ __all__ = [
     "BackendError",
     "BaselineError",
     "ConfigError",
+    "GateError",
     "GenerationInterrupted",
     "GoldenFileError",
     "HistoryError",
@@ -150,6 +151,11 @@ class RecordError(ReleasegateError):
 
 class BaselineError(ReleasegateError):
     """A baseline file is malformed or belongs to a different suite."""
+
+
+class GateError(ReleasegateError):
+    """A no-drop comparison cannot be made from what it was given: a per-case value that is not a
+    number (NaN). The message names the metric and the case."""
 
 
 class HistoryError(ReleasegateError):

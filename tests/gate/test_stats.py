@@ -117,7 +117,7 @@ def test_bootstrap_recomputes_a_non_additive_statistic_on_the_same_items() -> No
     assert all(resamples[i] == resamples[i + 1] for i in range(0, len(resamples), 2))
 
 
-@pytest.mark.parametrize(("test", "items"), [("mcnemar", 120), ("bootstrap", 60)])
+@pytest.mark.parametrize(("test", "items"), [("mcnemar", 120), ("mean", 60), ("mean", 10)])
 def test_false_alarm_rate_stays_at_or_below_the_level(test: str, items: int) -> None:
     """Nothing changes but noise: the gate's test fires at most about alpha of the time.
 
@@ -129,6 +129,11 @@ def test_false_alarm_rate_stays_at_or_below_the_level(test: str, items: int) -> 
         test, items=items, flip_rate=0.2, alpha=alpha, trials=trials, bootstrap_samples=400
     )
     assert rate <= alpha + 3 * math.sqrt(alpha * (1 - alpha) / trials)
+
+
+def test_false_alarm_rate_offers_only_the_tests_the_gate_uses() -> None:
+    with pytest.raises(ValueError, match="use mcnemar or mean"):
+        false_alarm_rate("bootstrap", items=10, flip_rate=1.0, alpha=0.05, trials=1)
 
 
 def test_a_real_drop_is_detected_nearly_always() -> None:

@@ -42,7 +42,7 @@ def test_pending_skip_keeps_the_gate_green_and_says_what_awaits_review(
     }
 
 
-def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_caught(
+def test_a_worse_reviewed_answer_is_a_regression_and_three_cases_cannot_show_a_human_drop(
     project: pytest.Pytester,
     server: tuple[str, FakeServer],
     answers: dict[str, str],
@@ -73,7 +73,7 @@ def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_cau
 
     gated = project.runpytest_subprocess("model_tests", "--base-url", url)
     out = gated.stdout.str()
-    gated.assert_outcomes(passed=4, failed=3)
+    gated.assert_outcomes(passed=5, failed=2)  # the case and the human score's bar
     assert "tiny/rude regression: passed on the baseline, fails now" in out
     why = (
         "reviewers scored 1 on 1-5 (Scripted A 1), below the pass mark 4; Scripted A: tells the "
@@ -88,14 +88,17 @@ def test_a_worse_reviewed_answer_is_a_regression_and_the_human_score_drop_is_cau
     assert line == f"- `tiny/rude` (regression): {why}"
     page = (reports / "report.html").read_text(encoding="utf-8")
     assert why.replace("'", "&#39;") in page
-    # 13/3 -> 10/3 on the three cases both runs had reviewed: a drop of 1 > max_drop 0.5.
+    # 13/3 -> 10/3 on the three cases both runs had reviewed: a drop of 1 > max_drop 0.5, but
+    # three cases cannot show any drop at alpha 0.05 (issue 21: p >= 1/8), so the no-drop test
+    # passes, keeps the flipped case, and says the suite is too small.
     document = json.loads(
         (project.path / "reports" / "latest" / "results.json").read_text(encoding="utf-8")
     )
     drop = next(
         m for m in document["metrics"] if m["metric"] == "human_score" and m["test"] == "no_drop"
     )
-    assert drop["outcome"] == "failed"
+    assert drop["outcome"] == "passed"
+    assert "too few cases (3) to detect any drop at alpha 0.05" in drop["message"]
     assert drop["baseline"] == pytest.approx(13 / 3)
     assert drop["value"] == pytest.approx(10 / 3)
     assert drop["comparison"]["items"] == 3

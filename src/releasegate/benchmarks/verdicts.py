@@ -34,7 +34,8 @@ def gate_benchmark(
 ) -> BenchmarkRecord:
     """The verdict of the benchmark test *label*: *metric* of *task*'s *result* against its
     ``min`` (``test="value"``), or against *baseline* (``test="no_drop"``): refused when the
-    two cannot be compared, failed on a drop beyond ``max_drop`` or a significant one."""
+    two cannot be compared, failed on a drop significantly beyond ``max_drop`` (any significant
+    drop without one), by the gate's one rule (:func:`releasegate.gate.rule.judge_drop`)."""
     value = result.metrics[metric]
     stderr = result.stderr.get(metric)
     higher = result.higher_is_better.get(metric, True)
@@ -83,7 +84,8 @@ def gate_benchmark(
     outcome = judge_comparison(
         label,
         comparison,
-        max_drop=task.max_drop if task.max_drop is not None else math.inf,
+        # Without a max_drop, any significant drop fails (the rule's plain paired test).
+        max_drop=task.max_drop if task.max_drop is not None else 0.0,
         alpha=alpha,
         higher_is_better=higher,
         flips=flips,
@@ -217,6 +219,8 @@ def compare_benchmark(
             confidence=confidence,
             worse=worse,
             better=better,
+            ids=keys,
+            where=f"general/{now.task}::{metric}",
         )
         return comparison, flips
     return (

@@ -201,6 +201,8 @@ class BaselineStore:
                 f"{path}: holds suite '{document['suite']}', expected '{suite}'; "
                 "rename the file or regenerate it with --update-baseline"
             )
+        for name, stored in document["metrics"].items():
+            _refuse_nan(path, name, stored.get("value"), stored.get("per_item", {}))
         return SuiteBaseline(
             suite=suite,
             cases={k: CaseBaseline(**v) for k, v in document["cases"].items()},
@@ -292,6 +294,12 @@ class BaselineStore:
             raise BaselineError(
                 f"{path}: holds task '{document['task']}', expected '{task}'; rename it or {hint}"
             )
+        for name, value in document.get("metrics", {}).items():
+            scores = {
+                key: item.get("scores", {}).get(name)
+                for key, item in document.get("items", {}).items()
+            }
+            _refuse_nan(path, name, value, scores, hint=hint)
         return BenchmarkBaseline(document)
 
     def plan_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> PlannedWrite:
@@ -324,6 +332,26 @@ def _read_document(path: Path, *, schema: str, hint: str) -> Any:
     except GoldenFileError as exc:
         raise BaselineError(f"{exc}; {hint}") from exc
     return document
+
+
+def _refuse_nan(
+    path: Path,
+    metric: str,
+    value: Any,
+    per_item: Mapping[str, Any],
+    *,
+    hint: str = _UPDATE_HINT,
+) -> None:
+    """A stored NaN (JSON ``NaN``) would make every comparison with it meaningless: refuse the
+    file, naming the metric and the case."""
+    if isinstance(value, float) and math.isnan(value):
+        raise BaselineError(f"{path}: metric '{metric}': its value is NaN (not a number); {hint}")
+    for case_id, item in per_item.items():
+        if isinstance(item, float) and math.isnan(item):
+            raise BaselineError(
+                f"{path}: metric '{metric}', case '{case_id}': its value is NaN (not a number); "
+                f"{hint}"
+            )
 
 
 def _json_fault(text: str, exc: json.JSONDecodeError) -> str:

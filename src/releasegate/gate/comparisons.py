@@ -20,6 +20,7 @@ from ..golden.suites import MetricSpec
 from ..reports.display import shorten
 from ..reports.records import Flip
 from .baselines import MetricBaseline, same_as_stored
+from .rule import judge_drop
 from .stats import (
     PairedComparison,
     SummedStatistic,
@@ -115,20 +116,18 @@ def judge_comparison(
     flips: Sequence[Flip] = (),
     worst: int = 10,
 ) -> MetricOutcome:
-    """The no-drop verdict: fail when the drop exceeds *max_drop*, or when it is significant
-    (one-sided paired p-value below *alpha*). The message carries both values, the difference
-    with its confidence interval, the p-value and the items that flipped each way."""
-    diff = comparison.difference
-    drop = -diff if higher_is_better else diff
-    problems = []
-    if math.isnan(drop):
-        problems.append("the comparison is not a number")
-    elif drop > max_drop + 1e-12:
-        problems.append(f"the drop {drop:.4g} exceeds max_drop {max_drop:g}")
-    if comparison.p_value < alpha:
-        problems.append(f"the drop is significant (p={comparison.p_value:.2g} < alpha {alpha:g})")
+    """The no-drop verdict, by :func:`~releasegate.gate.rule.judge_drop` (the one rule): fail
+    when the drop is significantly beyond *max_drop* at level *alpha*. The message carries
+    both values, the difference with its confidence interval, the p-value, the items that
+    flipped each way, and, for a suite too small ever to fail, that it is."""
+    verdict = judge_drop(
+        comparison, max_drop=max_drop, alpha=alpha, higher_is_better=higher_is_better
+    )
+    problems = list(verdict.reasons)
     head = f"{label}: {comparison.describe(higher_is_better)}; max_drop {max_drop:g}"
     lines = [head + (": " + " and ".join(problems) if problems else "")]
+    if verdict.blind:
+        lines.append(f"  {verdict.blind}")
     worse = [flip for flip in flips if flip.direction == "worse"]
     if problems and worse:
         lines.append(f"  got worse ({len(worse)}):")
@@ -292,6 +291,8 @@ def compare_suite_metric(
                 confidence=confidence,
                 worse=worse,
                 better=better,
+                ids=[case_ids[i] for i in positions],
+                where=f"{spec.name}::no_drop",
             )
         )
     elif paired is not None:

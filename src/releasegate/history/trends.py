@@ -3,13 +3,14 @@
 The rules read what the history keeps (values, per-item outcomes, each metric's tolerance and
 chance level) and say, each with its evidence:
 
-- ``fall``: a metric fell between consecutive checkpoints beyond its ``max_drop``, or
-  significantly, with the items that got worse. "Significantly" is the no-drop gate's own
-  verdict on the items both runs share: a golden suite metric is handed to
-  :func:`releasegate.gate.verdicts.gate_metric` with the earlier run as its baseline (the stored
-  answers re-scored by the suite's checks: exact McNemar for right/wrong cases, a paired
-  bootstrap for a mean, the paired permutation test through the per-case counts of a corpus
-  metric such as BLEU, chrF or macro F1); a general benchmark's per-question scores get
+- ``fall``: a metric fell between consecutive checkpoints significantly beyond its
+  ``max_drop`` (any significant fall without one), with the items that got worse: the no-drop
+  gate's own rule (:func:`releasegate.gate.rule.judge_drop`) on the items both runs share: a
+  golden suite metric is handed to :func:`releasegate.gate.verdicts.gate_metric` with the
+  earlier run as its baseline (the stored answers re-scored by the suite's checks: exact
+  McNemar for right/wrong cases, the sign-flip permutation test for a mean, the paired
+  permutation test through the per-case counts of a corpus metric such as BLEU, chrF or
+  macro F1); a general benchmark's per-question scores get
   :func:`releasegate.gate.stats.compare_per_item`, as the benchmark gate pairs them;
 - ``chance``: a score at chance level (a multiple-choice benchmark within its confidence
   interval of 1/choices; a classifier no better than always answering the majority label),
@@ -26,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from ..gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
 from ..gate.comparisons import judged_comparison
+from ..gate.rule import judge_drop
 from ..gate.stats import PairedComparison, compare_per_item, is_binary
 from ..gate.verdicts import gate_metric
 from ..golden.judging import score_case
@@ -191,19 +193,24 @@ def _fall(
     drop = _drop(before.value, now.value, now.higher_is_better)
     if drop <= 0:
         return None
-    beyond = now.max_drop is not None and drop > now.max_drop + 1e-12
     comparison, worse, untested = _paired(store, before, now, suite, alpha=alpha, samples=samples)
     if comparison is not None and not comparison.items:
         # Compared by value alone, as the no-drop gate compares it: no test to report.
         comparison, untested = None, "no paired test: compared by its value alone, as the gate does"
-    significant = comparison is not None and comparison.p_value < alpha
-    if not beyond and not significant:
-        return None
-    reasons = []
-    if beyond:
-        reasons.append(f"beyond its max_drop {now.max_drop:g}")
-    if significant:
-        reasons.append("significant")
+    max_drop = now.max_drop if now.max_drop is not None else 0.0
+    if comparison is None:
+        # No paired test: held to its max_drop alone (the rule's verdict on two bare values).
+        if now.max_drop is None or drop <= max_drop + 1e-12:
+            return None
+        reasons = [f"beyond its max_drop {max_drop:g}, untested"]
+    else:
+        # The release gate's own rule, so a sweep calls no fall the gate would not.
+        verdict = judge_drop(
+            comparison, max_drop=max_drop, alpha=alpha, higher_is_better=now.higher_is_better
+        )
+        if not verdict.failed:
+            return None
+        reasons = [f"significantly beyond its max_drop {max_drop:g}"]
     evidence = []
     if comparison is not None:
         evidence.append(
@@ -258,6 +265,8 @@ def _paired(
         higher_is_better=now.higher_is_better,
         samples=samples,
         confidence=1 - 2 * alpha,
+        ids=shared,
+        where=f"{now.suite}::{now.metric}",
     )
     sign = 1 if now.higher_is_better else -1
     return comparison, [i for i in shared if sign * (new[i] - old[i]) < 0], ""
