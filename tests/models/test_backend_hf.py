@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from importlib import metadata
@@ -289,8 +290,13 @@ def test_shared_system_prompt_is_computed_once_with_the_same_answers(
 
     monkeypatch.setattr(hf.HFBackend, "_with_shared_prefix", spy)
     settings = GenerationSettings(max_new_tokens=32)
-    batched = backend.generate(rendered, settings, batch_size=8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        batched = backend.generate(rendered, settings, batch_size=8)
     assert calls and calls[0] >= 60  # the system prompt's tokens, computed once for the batch
+    # the cache is handed over by the keyword this transformers takes, without a deprecation
+    # warning on every batch of a run
+    assert not [w for w in caught if "past_key_values" in str(w.message)]
     one_by_one = backend.generate(rendered, settings, batch_size=1)
     assert len(calls) == 1  # a batch of one has nothing to share
     assert [a.text for a in batched] == [a.text for a in one_by_one]

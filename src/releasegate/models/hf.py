@@ -9,6 +9,7 @@ in ``tests/models/test_backend_hf.py`` holds this to identical text on the real 
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -238,17 +239,18 @@ class HFBackend:
         rows = [prefix + [pad] * (width - len(tail)) + tail for tail in tails]
         mask = [[1] * shared + [0] * (width - len(tail)) + [1] * len(tail) for tail in tails]
         cache = DynamicCache(config=self.model.config)
+        keyword = _cache_keyword(self.model)
         with torch.inference_mode():
             self.model(
                 input_ids=torch.tensor([prefix], device=self.device),
-                past_key_values=cache,
                 use_cache=True,
+                **{keyword: cache},
             )
         cache.batch_repeat_interleave(len(token_ids))
         return {
             "input_ids": torch.tensor(rows, device=self.device),
             "attention_mask": torch.tensor(mask, device=self.device),
-            "past_key_values": cache,
+            keyword: cache,
         }
 
     @contextmanager
@@ -329,3 +331,14 @@ def _length_to_stop(tokens: list[int], stop_ids: tuple[int, ...]) -> int:
         if token in stop_ids:
             return position + 1
     return len(tokens)
+
+
+def _cache_keyword(model: Any) -> str:
+    """The keyword a model's forward and generate take a key/value cache by: transformers 5.x
+    renamed ``past_key_values`` to ``cache`` (the old name warns on every call, then goes);
+    older releases, and wrappers whose forward takes ``**kwargs``, know only the old one."""
+    try:
+        parameters = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return "past_key_values"
+    return "cache" if "cache" in parameters else "past_key_values"
