@@ -121,7 +121,9 @@ def items_of(folder: Path, task: str) -> dict[str, Any]:
     return data["items"]
 
 
-def test_a_damaged_copy_fails_the_general_and_golden_gates(project: Path, tmp_path: Path) -> None:
+def test_a_damaged_copy_fails_the_golden_gate_and_the_general_gate_pairs_its_flips(
+    project: Path, tmp_path: Path
+) -> None:
     # First the reference: the default model, as baseline.
     recorded = run(project, "--update-baseline", "--run-id", "reference")
     assert recorded.returncode == 0, recorded.stdout[-3000:]
@@ -159,15 +161,22 @@ def test_a_damaged_copy_fails_the_general_and_golden_gates(project: Path, tmp_pa
     broken = run(project, "--model", str(damaged), "--run-id", "damaged")
     assert broken.returncode == 1, broken.stdout[-3000:]
     report = results(project)
-    failed = {
-        m["nodeid"].split("[")[-1].rstrip("]")
-        for m in report["metrics"]
-        if m["outcome"] == "failed"
-    }
-    assert any(name.startswith("general/") and name.endswith("::no_drop") for name in failed), (
-        failed
-    )
     assert any(c["outcome"] == "failed" for c in report["cases"])  # golden regressions
+    # The general gate pairs the damaged copy's answers with the baseline's, question by
+    # question, and lists what flipped. The default model is at chance on MMLU (about 0.2-0.3
+    # on these subjects), so a damaged copy has no real capability to lose there and 24
+    # questions a subject cannot show a drop beyond max_drop: its no-drop verdict is the
+    # gate's to make (issue 21's rule), not this test's.
+    by_name = {m["nodeid"].split("[")[-1].rstrip("]"): m for m in report["metrics"]}
+    general = [
+        metric
+        for name, metric in by_name.items()
+        if name.startswith("general/mmlu_") and name.endswith("::no_drop")
+    ]
+    assert len(general) == len(SUBJECTS), sorted(by_name)
+    for metric in general:
+        assert metric["comparison"]["items"] == LIMIT, metric["message"]
+        assert metric["flips"], metric["message"]  # the damaged copy answers differently
     summary = (project / "reports" / "damaged" / "summary.md").read_text(encoding="utf-8")
     assert "## Flips: general/" in summary
     assert "| baseline answer | answer now |" in summary
