@@ -76,7 +76,10 @@ def test_measured_ttft_and_tpot_match_the_true_timing_at_low_load(tmp_path: Path
     summary = result.summary
     ttft, tpot = summary["latencies"]["ttft"], summary["latencies"]["tpot"]
     assert summary["failures"] == 0 and summary["requests"] == 8  # one user: the bound
-    assert near(ttft["p50"], 200.0), ttft
+    # TTFT runs from the client sending to the first chunk, so it carries both sides' request
+    # handling: about 2 ms on an idle host, up to ~15 ms seen on a shared virtual machine (the
+    # code of before issue 20 measured the same there). Never below the truth, at most 10 % over.
+    assert 200.0 <= ttft["p50"] <= 220.0, ttft
     assert near(tpot["p50"], 25.0), tpot
     assert near(summary["latencies"]["e2e"]["p50"], 200.0 + 11 * 25.0)
     assert summary["token_sources"] == {"usage": summary["requests"]}
