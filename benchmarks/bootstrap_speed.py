@@ -54,7 +54,7 @@ def _texts(pairs: int, seed: int) -> tuple[list[str], list[str], list[str]]:
 
 def _prepare(kind: str, items: int) -> tuple[object, object]:
     """The two runs as the test takes them: per-case values, or per-case count statistics."""
-    from releasegate.gate.stats import SummedStatistic
+    from releasegate.core.stats import SummedStatistic
     from releasegate.golden.checks import CheckResult
     from releasegate.golden.metrics import Classification, ScoredCase
     from releasegate.golden.textsim import (
@@ -120,8 +120,8 @@ def measure(kind: str, items: int, samples: int) -> dict[str, float | str]:
     """One no-drop test of *kind* at *items* cases, in this process."""
     import scipy.stats  # noqa: F401  # imported once per process, not the test's cost
 
+    from releasegate.core.stats import compare_per_item, compare_summed
     from releasegate.gate.comparisons import judge_comparison
-    from releasegate.gate.stats import compare_per_item, compare_summed
 
     before, now = _prepare(kind, items)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

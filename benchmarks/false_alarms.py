@@ -4,7 +4,7 @@ Each trial draws a baseline run and a candidate on the same items; a share of th
 answers (30 % or 100 %) is re-drawn, from a distribution whose quality is lower by a true drop
 of 0 (equal quality: every failure is a false alarm), of exactly ``max_drop`` (still allowed:
 failures are false alarms too) or of 2 x ``max_drop`` (power: how often the gate sees it). The
-verdict is the gate's own: the metric's paired comparison (:mod:`releasegate.gate.stats`, as the
+verdict is the gate's own: the metric's paired comparison (:mod:`releasegate.core.stats`, as the
 gate calls it) judged by :func:`releasegate.gate.comparisons.judge_comparison`, whose rule is
 :func:`releasegate.gate.rule.judge_drop`. Each cell prints the failure rate and its simulation
 standard error; a false-alarm cell must be at most alpha + 2 s.e.
@@ -32,13 +32,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from false_alarms_corpus import VARIANTS, TextPool
 
-from releasegate.gate.comparisons import judge_comparison
-from releasegate.gate.stats import (
+from releasegate.core.stats import (
     PairedComparison,
     SummedStatistic,
     compare_per_item,
     compare_summed,
 )
+from releasegate.gate.comparisons import judge_comparison
 from releasegate.golden.checks import CheckResult
 from releasegate.golden.metrics import MetricContext, ScoredCase, build_metric
 from releasegate.golden.textsim import bleu_from_statistics, chrf_from_statistics

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from releasegate.gate.stats import SummedStatistic, paired_bootstrap, paired_permutation
+from releasegate.core.stats import SummedStatistic, paired_bootstrap, paired_permutation
 from releasegate.golden.checks import CheckResult
 from releasegate.golden.metrics import MetricContext, ScoredCase, build_metric
 from releasegate.golden.textsim import (

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from releasegate.atomic import write_text_atomic
+from releasegate.core.atomic import write_text_atomic
 
 OUT = Path("fixtures/train/shop_policy.jsonl")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from releasegate.engine.devices import cpu_count
+from releasegate.core.devices import cpu_count
 
 _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
 if _workers > 1 and "OMP_NUM_THREADS" not in os.environ:

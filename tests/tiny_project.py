@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from releasegate.reports.records import CaseRecord, RunRecord
+from releasegate.core.records import CaseRecord, RunRecord
 from releasegate.scaffold import TEST_GOLDEN
 
 __all__ = ["write_cases", "write_project", "write_run"]

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import Settings, load_settings, read_table
+from .core.display import first_items
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import project_suites
-from .reports.display import first_items
 
 __all__ = ["main"]
 

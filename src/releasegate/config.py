@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from .engine.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
+from .core.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
 from .exceptions import ConfigError
 from .schemas import first_violation
 

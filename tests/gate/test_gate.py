@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from releasegate.core.stats import MIN_INTERVAL_ITEMS
 from releasegate.gate.baselines import BaselineStore, CaseBaseline, MetricBaseline, SuiteBaseline
 from releasegate.gate.comparisons import (
     compare_suite_metric,
@@ -18,7 +19,6 @@ from releasegate.gate.comparisons import (
     suite_flips,
     suite_mismatch,
 )
-from releasegate.gate.stats import MIN_INTERVAL_ITEMS
 from releasegate.golden.checks import CheckResult
 from releasegate.golden.metrics import MetricContext, MetricValue, ScoredCase, build_metric
 from releasegate.golden.suites import MetricSpec

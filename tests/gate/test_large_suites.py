@@ -10,8 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from releasegate.gate import stats
-from releasegate.gate.stats import (
+from releasegate.core import stats
+from releasegate.core.stats import (
     LARGE_SUITE,
     LARGE_SUITE_SUPPORT,
     SummedStatistic,

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from releasegate.core.stats import compare_per_item, false_alarm_rate, mcnemar
 from releasegate.exceptions import BaselineError, GateError
 from releasegate.gate.baselines import BaselineStore
 from releasegate.gate.rule import judge_drop
-from releasegate.gate.stats import compare_per_item, false_alarm_rate, mcnemar
 
 
 def test_an_estimate_beyond_max_drop_that_is_noise_does_not_fail() -> None:

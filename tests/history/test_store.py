@@ -177,7 +177,7 @@ WRITERS_LOCK = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from releasegate.engine.locks import exclusive_lock
+    from releasegate.core.locks import exclusive_lock
     with exclusive_lock(Path(sys.argv[1]), what="the run history"):  # a run recording
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))

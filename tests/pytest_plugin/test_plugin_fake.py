@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord, load_run
+from releasegate.core.records import CaseRecord, MetricRecord, RunRecord, load_run
 from tiny_project import write_project
 
 ROOT = Path(__file__).resolve().parents[2]

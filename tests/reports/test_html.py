@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from releasegate.cli import main
+from releasegate.core.records import CaseRecord, MetricRecord, RunRecord
 from releasegate.exceptions import ReportError
 from releasegate.reports.html import (
     DETAILED,
@@ -24,7 +25,6 @@ from releasegate.reports.html import (
     resolve_run,
     write_page,
 )
-from releasegate.reports.records import CaseRecord, MetricRecord, RunRecord
 from releasegate.reports.writers import STEP_SUMMARY_BYTES, RunReport
 from report_data import HISTORY, REVIEW, write_perf_run
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from releasegate.core.records import CaseRecord, MetricRecord
 from releasegate.exceptions import ConfigError
-from releasegate.reports.records import CaseRecord, MetricRecord
 from releasegate.reports.writers import (
     RunReport,
     UnjudgedTest,

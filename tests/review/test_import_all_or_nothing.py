@@ -11,7 +11,7 @@ from review_project import CASES, FIRST_ANSWERS, MANIFEST, static_project, write
 from reviewers import fill
 
 from releasegate.cli import main
-from releasegate.engine.locks import exclusive_lock
+from releasegate.core.locks import exclusive_lock
 from releasegate.exceptions import LockTimeoutError
 from releasegate.review.records import ReviewRecord
 from releasegate.review.store import ReviewStore

@@ -32,10 +32,10 @@ from typing import Any
 
 import yaml
 
-from ..atomic import write_text_atomic
-from ..engine.locks import exclusive_lock
+from ..core.atomic import write_text_atomic
+from ..core.locks import exclusive_lock
+from ..core.records import ItemResult, TaskResult
 from ..exceptions import ConfigError, GoldenFileError
-from ..reports.records import ItemResult, TaskResult
 from ..schemas import first_error
 
 __all__ = [

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from ..engine.locks import exclusive_lock
+from ..core.locks import exclusive_lock
 from ..exceptions import ConfigError, GoldenFileError
 
 __all__ = ["CONVERTER_VERSION", "MmluSource", "prepare_mmlu"]

@@ -12,10 +12,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ..core.records import BenchmarkRecord, Flip, TaskResult
+from ..core.stats import PairedComparison, compare_per_item, paired_bootstrap, unchanged
 from ..gate.baselines import BenchmarkBaseline, same_as_stored
 from ..gate.comparisons import judge_comparison
-from ..gate.stats import PairedComparison, compare_per_item, paired_bootstrap, unchanged
-from ..reports.records import BenchmarkRecord, Flip, TaskResult
 from .general import BenchmarkTask
 
 __all__ = ["benchmark_mismatch", "compare_benchmark", "gate_benchmark"]

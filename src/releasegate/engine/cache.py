@@ -29,7 +29,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from .locks import exclusive_lock, try_exclusive_lock
+from ..core.locks import exclusive_lock, try_exclusive_lock
 
 __all__ = ["OPEN_WAIT", "CachedAnswer", "PredictionCache", "prediction_key"]
 

@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, Any
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
+from ..core.devices import configure_torch_threads, device_for_worker
+from ..core.display import first_items
+from ..core.records import BenchmarkRecord, TestIdentity
 from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.verdicts import MetricResult, gate_metric
@@ -48,11 +51,8 @@ from ..models.backend import (
 )
 from ..perplexity.metrics import ModelScored, reference_text
 from ..perplexity.scoring import cached_log_likelihoods
-from ..reports.display import first_items
-from ..reports.records import BenchmarkRecord, TestIdentity
 from ..review.store import ReviewStore
 from .cache import PredictionCache
-from .devices import configure_torch_threads, device_for_worker
 from .predictions import Prediction, PredictionService
 from .scheduling import chunk_groups
 

@@ -4,7 +4,7 @@ A baseline keeps each case's outcome (and the reference answer, so a reviewer se
 and each metric's value with its per-case contributions, so later comparisons can be paired on
 the same items. Files are written only with ``--update-baseline``, by the pytest-xdist controller,
 once, at the end of a session that ran to its end; workers only read them. Each file is replaced
-whole and atomically (:mod:`releasegate.atomic`), and all of a session's files are prepared
+whole and atomically (:mod:`releasegate.core.atomic`), and all of a session's files are prepared
 before the first is written, so an update that cannot be made writes nothing.
 """
 
@@ -18,9 +18,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from ..atomic import write_text_atomic
+from ..core.atomic import write_text_atomic
+from ..core.records import CaseRecord, ItemResult, MetricRecord
 from ..exceptions import BaselineError, GoldenFileError
-from ..reports.records import CaseRecord, ItemResult, MetricRecord
 from ..schemas import validate_document
 
 __all__ = [

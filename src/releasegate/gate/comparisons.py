@@ -15,13 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..golden.metrics import MetricValue, is_additive
-from ..golden.suites import MetricSpec
-from ..reports.display import shorten
-from ..reports.records import Flip
-from .baselines import MetricBaseline, same_as_stored
-from .rule import judge_drop
-from .stats import (
+from ..core.display import shorten
+from ..core.records import Flip
+from ..core.stats import (
     PairedComparison,
     SummedStatistic,
     compare_per_item,
@@ -29,6 +25,10 @@ from .stats import (
     paired_bootstrap,
     unchanged,
 )
+from ..golden.metrics import MetricValue, is_additive
+from ..golden.suites import MetricSpec
+from .baselines import MetricBaseline, same_as_stored
+from .rule import judge_drop
 
 __all__ = [
     "MetricOutcome",

@@ -5,7 +5,7 @@ Every no-drop verdict goes through :func:`judge_drop`: a golden suite metric
 (:func:`releasegate.gate.comparisons.judge_comparison`), a human-review metric, a general
 benchmark (:mod:`releasegate.benchmarks.verdicts`) and the checkpoint fall rule
 (:mod:`releasegate.history.trends`). A future judge metric gets the same rule by handing its
-:class:`~releasegate.gate.stats.PairedComparison` here.
+:class:`~releasegate.core.stats.PairedComparison` here.
 
 The rule: **fail when the data show, at level alpha, that the drop is larger than
 ``max_drop``**. Concretely, both must hold:
@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .stats import MIN_INTERVAL_ITEMS, PairedComparison
+from ..core.stats import MIN_INTERVAL_ITEMS, PairedComparison
 
 __all__ = ["DropVerdict", "judge_drop", "least_drop"]
 
@@ -116,7 +116,7 @@ def _blind(comparison: PairedComparison, max_drop: float, alpha: float) -> str:
     The smallest p-value a paired test of *n* items can give is 2^-n (every item worse; exact
     McNemar and the sign-flip permutation alike). For an accuracy the bound of that outcome is
     known exactly (Clopper-Pearson: the drop is at least 2 alpha^(1/n) - 1); any other metric
-    needs :data:`~releasegate.gate.stats.MIN_INTERVAL_ITEMS` items for an interval at all."""
+    needs :data:`~releasegate.core.stats.MIN_INTERVAL_ITEMS` items for an interval at all."""
     n = comparison.items
     if n <= 0:
         return ""

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..core.records import Flip, MetricRecord
+from ..core.stats import PairedComparison, SummedStatistic
 from ..golden.judging import score_case, show_expected
 from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
 from ..golden.suites import MetricSpec, Suite
-from ..reports.records import Flip, MetricRecord
 from ..review.gate import evaluate_human_metric
 from ..review.metrics import HumanMetric
 from ..review.store import ReviewStore
@@ -30,7 +31,6 @@ from .comparisons import (
     judged_comparison,
     suite_mismatch,
 )
-from .stats import PairedComparison, SummedStatistic
 
 __all__ = ["MetricResult", "gate_metric"]
 

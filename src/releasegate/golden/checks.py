@@ -19,8 +19,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from ..core.display import shorten
 from ..exceptions import ConfigError, UnknownNameError
-from ..reports.display import shorten
 from .cases import Expected
 from .normalize import is_cjk, normalize_text, normalized_equal
 from .textsim import rouge_scores, sentence_bleu, sentence_chrf

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.records import CaseRecord, HumanRecord
 from ..engine.predictions import Prediction
 from ..gate.baselines import CaseBaseline
-from ..reports.records import CaseRecord, HumanRecord
 from ..review.store import ReviewStore
 from ..review.verdicts import human_verdict, review_passed
 from .cases import Expected, GoldenCase

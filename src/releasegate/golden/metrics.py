@@ -18,8 +18,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..core.stats import SummedStatistic
 from ..exceptions import ConfigError, UnknownNameError
-from ..gate.stats import SummedStatistic
 from .cases import Expected
 from .checks import (
     CheckResult,
@@ -129,7 +129,7 @@ class Metric(Protocol):
 class Decomposable(Protocol):
     """A metric that is a function of per-case counts summed over the cases (corpus BLEU and
     chrF, precision/recall/F1, field scores): a paired test resamples the counts
-    (:class:`~releasegate.gate.stats.SummedStatistic`) instead of recomputing the metric."""
+    (:class:`~releasegate.core.stats.SummedStatistic`) instead of recomputing the metric."""
 
     def paired_statistics(
         self, before: Sequence[ScoredCase], now: Sequence[ScoredCase]

@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..atomic import write_text_atomic
 from ..benchmarks.general import load_general
 from ..config import Settings
+from ..core.atomic import write_text_atomic
 from ..exceptions import HistoryError, ReleasegateError
 from ..golden.suites import Suite, project_suites
 from ..models.adapters import (

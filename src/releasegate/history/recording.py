@@ -1,7 +1,7 @@
 """A run's records (the ones its reports are written from) made into a :class:`RunRecord`.
 
 The pytest controller and the training-loop callback both hand over the same typed records
-(:class:`~releasegate.reports.records.MetricRecord`, ``BenchmarkRecord``, ``CaseRecord`` with
+(:class:`~releasegate.core.records.MetricRecord`, ``BenchmarkRecord``, ``CaseRecord`` with
 pytest's outcome set), so a run is stored the same way whichever of them ran it.
 """
 
@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..golden.judging import show_expected
 from ..golden.suites import Suite
-from ..reports.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..reports.writers import iso_time
 from .store import CaseOutcome, MetricPoint, RunRecord
 

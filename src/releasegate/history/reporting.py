@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
+from ..core.records import BenchmarkRecord, CaseRecord, HistoryBlock, MetricRecord
 from ..exceptions import ReleasegateError
 from ..golden.suites import Suite
-from ..reports.records import BenchmarkRecord, CaseRecord, HistoryBlock, MetricRecord
 from .recording import run_record
 from .steps import step_of
 from .store import HistoryStore, RunRecord

@@ -29,9 +29,9 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.locks import exclusive_lock, lock_path, try_exclusive_lock
+from ..core.locks import exclusive_lock, lock_path, try_exclusive_lock
+from ..core.records import HistoryPoint
 from ..exceptions import HistoryError, LockTimeoutError
-from ..reports.records import HistoryPoint
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -11,7 +11,7 @@ chance level) and say, each with its evidence:
   McNemar for right/wrong cases, the sign-flip permutation test for a mean, the paired
   permutation test through the per-case counts of a corpus metric such as BLEU, chrF or
   macro F1); a general benchmark's per-question scores get
-  :func:`releasegate.gate.stats.compare_per_item`, as the benchmark gate pairs them;
+  :func:`releasegate.core.stats.compare_per_item`, as the benchmark gate pairs them;
 - ``chance``: a score at chance level (a multiple-choice benchmark within its confidence
   interval of 1/choices; a classifier no better than always answering the majority label),
   which usually means wrong weights or a broken chat template;
@@ -25,16 +25,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ..core.display import first_items
+from ..core.stats import PairedComparison, compare_per_item, is_binary
 from ..gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
 from ..gate.comparisons import judged_comparison
 from ..gate.rule import judge_drop
-from ..gate.stats import PairedComparison, compare_per_item, is_binary
 from ..gate.verdicts import gate_metric
 from ..golden.judging import score_case
 from ..golden.metrics import MetricValue
 from ..golden.suites import MetricSpec, Suite
 from ..perplexity.metrics import ModelScored
-from ..reports.display import first_items
 from ..review.metrics import HumanMetric
 from .store import HistoryStore, SeriesPoint
 

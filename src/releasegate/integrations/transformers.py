@@ -24,12 +24,12 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from ..config import Settings, load_settings, read_table
+from ..core.records import CaseRecord, MetricRecord
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
 from ..golden.suites import project_suites
 from ..history.recording import run_record
 from ..history.store import HistoryStore
 from ..history.trends import Finding, check_curve
-from ..reports.records import CaseRecord, MetricRecord
 from ..review.gate import ReviewsPending
 
 __all__ = ["CallbackEvaluation", "ReleaseGateCallback"]

@@ -27,13 +27,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
-from ..engine.locks import exclusive_lock
+from ..core.atomic import write_text_atomic
+from ..core.display import shorten
+from ..core.locks import exclusive_lock
+from ..core.records import Leak, MetricRecord
 from ..exceptions import RecordError
 from ..golden.checks import expected_strings
 from ..golden.suites import Suite
-from ..reports.display import shorten
-from ..reports.records import Leak, MetricRecord
 from .matching import find_matches, normalize_many
 from .readers import TrainingFile, read_training_file
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_dir
-from ..engine.devices import parse_device
+from ..core.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
 from ..golden.cases import ChatMessage
 from .adapters import is_adapter_folder
@@ -150,7 +150,7 @@ class ModelSpec:
     """A local folder, a hub id, or an alias of the default model
     (``default_model.DEFAULT_MODEL_ALIASES``)."""
     device: str = "auto"
-    """One of :data:`~releasegate.engine.devices.DEVICE_CHOICES`."""
+    """One of :data:`~releasegate.core.devices.DEVICE_CHOICES`."""
     dtype: str = "auto"
     """``auto``, ``float32``, ``bfloat16`` or ``float16``."""
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -314,7 +314,7 @@ def lazy_backend(
     )
 
     def placement() -> dict[str, str]:
-        from ..engine.devices import device_for_worker
+        from ..core.devices import device_for_worker
 
         device = device_for_worker(spec.device, worker_id)
         if spec.dtype != "auto":

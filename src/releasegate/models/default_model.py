@@ -6,7 +6,7 @@ it once into an ordinary safetensors folder (model, tokenizer, chat template) un
 GGUF's size and sha256 prefix, so a different GGUF never meets a stale conversion.
 
 Several pytest-xdist workers may ask for it at the same moment on a fresh machine: one converts
-under the cache folder's file lock (:mod:`releasegate.engine.locks`) into a temporary folder and
+under the cache folder's file lock (:mod:`releasegate.core.locks`) into a temporary folder and
 renames it into place atomically; the others wait for the lock and find the finished folder. A
 half-written folder is never used.
 """
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_ALIAS
-from ..engine.locks import exclusive_lock
+from ..core.locks import exclusive_lock
 from ..exceptions import ModelLoadError
 from .fingerprint import file_sha256
 

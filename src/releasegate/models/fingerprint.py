@@ -20,9 +20,9 @@ import os
 import time
 from pathlib import Path
 
-from ..atomic import write_text_atomic
 from ..config import default_cache_dir
-from ..engine.locks import exclusive_lock
+from ..core.atomic import write_text_atomic
+from ..core.locks import exclusive_lock
 from ..exceptions import LockTimeoutError, ModelLoadError
 
 __all__ = [

@@ -22,7 +22,7 @@ import torch
 import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from ..engine.devices import device_for_worker
+from ..core.devices import device_for_worker
 from ..exceptions import BackendError, ConfigError, GenerationInterrupted, ReleasegateError
 from .adapters import adapter_base, folder_fingerprint, is_adapter_folder, load_adapted_model
 from .backend import (

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import requests
 import urllib3.exceptions
 
-from ..reports.display import shorten
+from ..core.display import shorten
 from .samples import RequestSample, TokenSource
 
 __all__ = ["StreamAccumulator", "TokenCounter", "chat_url", "measure_chat_stream"]

@@ -15,12 +15,8 @@ from typing import Any
 
 import pytest
 
-from ..engine.session import ReleaseSession
-from ..exceptions import BaselineError, ReleasegateError
-from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
-from ..reports.display import for_terminal
-from ..reports.html import write_page
-from ..reports.records import (
+from ..core.display import for_terminal
+from ..core.records import (
     MetricRecord,
     ReviewSummary,
     RunRecord,
@@ -28,6 +24,10 @@ from ..reports.records import (
     UnjudgedTest,
     read_record,
 )
+from ..engine.session import ReleaseSession
+from ..exceptions import BaselineError, ReleasegateError
+from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
+from ..reports.html import write_page
 from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
 from ..review.summary import answer_counts, review_lines

@@ -26,14 +26,14 @@ from typing import Any, NoReturn
 import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
 
+from ..core.display import for_terminal
+from ..core.records import BenchmarkRecord
 from ..engine.session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 from ..exceptions import ReleasegateError
 from ..gate.verdicts import MetricResult
 from ..golden.judging import CaseVerdict, failure_message
 from ..models.backend import Backend
 from ..models.serving import ServingEndpoint
-from ..reports.display import for_terminal
-from ..reports.records import BenchmarkRecord
 from ..review.gate import ReviewsPending
 from .stash import RECORD_KEY, SESSION_KEY
 

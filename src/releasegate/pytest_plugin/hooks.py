@@ -179,7 +179,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    from ..engine.devices import auto_num_workers
+    from ..core.devices import auto_num_workers
 
     return auto_num_workers()
 

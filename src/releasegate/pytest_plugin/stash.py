@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..engine.session import ReleaseSession
-from ..reports.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..reports.writers import RunReport
 
 __all__ = ["RECORD_KEY", "REPORT_KEY", "SESSION_KEY"]

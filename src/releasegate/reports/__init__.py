@@ -5,6 +5,6 @@ records with :func:`load_run`.
 
 from __future__ import annotations
 
-from .records import RunRecord, load_run
+from ..core.records import RunRecord, load_run
 
 __all__ = ["RunRecord", "load_run"]

@@ -1,10 +1,10 @@
 """``reports/<run>/report.html``: the page a person opens, built from the run's typed record.
 
-The page is made from the run's :class:`~releasegate.reports.records.RunRecord` alone (plus,
+The page is made from the run's :class:`~releasegate.core.records.RunRecord` alone (plus,
 where one exists, the newest perf run's ``summary.json`` and ``latency.png`` in the same
 reports folder): the controller hands over the record it has just written as ``results.json``,
 and ``releasegate report RUN`` reads a past run's back with
-:func:`~releasegate.reports.records.load_run`, so any run's page can be rewritten without
+:func:`~releasegate.core.records.load_run`, so any run's page can be rewritten without
 running anything. Fields are read from the records, never from ``results.json`` by key. The
 page is one self-contained file (inline CSS, a little inline JavaScript for filtering, plots as
 inline SVG or base64 PNG, nothing fetched) so it can be attached to a CI run or mailed.
@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
-from ..exceptions import RecordError, ReportError
-from .display import for_html, shorten
-from .records import (
+from ..core.atomic import write_text_atomic
+from ..core.display import for_html, shorten
+from ..core.records import (
     CaseRecord,
     Flip,
     GateRecord,
@@ -41,6 +40,7 @@ from .records import (
     UnjudgedTest,
     load_run,
 )
+from ..exceptions import RecordError, ReportError
 
 __all__ = [
     "PerfRun",
@@ -223,7 +223,7 @@ def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
 
 def load_results(run_dir: Path) -> RunRecord:
     """The run's record, read back from its ``results.json`` by
-    :func:`~releasegate.reports.records.load_run`, or a :class:`ReportError` that names the
+    :func:`~releasegate.core.records.load_run`, or a :class:`ReportError` that names the
     file and says why."""
     path = run_dir / "results.json"
     if not path.is_file():

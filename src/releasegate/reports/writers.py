@@ -23,11 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ConfigError
-from ..review.summary import answer_counts, review_markdown
-from .display import for_markdown, for_markdown_code
-from .latest import point_latest
-from .records import (
+from ..core.display import for_markdown, for_markdown_code
+from ..core.records import (
     BenchmarkRecord,
     CaseRecord,
     GateRecord,
@@ -37,6 +34,9 @@ from .records import (
     TaskResult,
     UnjudgedTest,
 )
+from ..exceptions import ConfigError
+from ..review.summary import answer_counts, review_markdown
+from .latest import point_latest
 
 __all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "iso_time", "summary_table"]
 

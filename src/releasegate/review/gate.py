@@ -14,15 +14,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ..core.display import first_items
+from ..core.records import CaseRecord, Flip, ReviewSummary
+from ..core.stats import PairedComparison
 from ..exceptions import ReviewError
 from ..gate.baselines import MetricBaseline, SuiteBaseline
 from ..gate.comparisons import MetricOutcome, judge_bar, judged_comparison
-from ..gate.stats import PairedComparison
 from ..golden.judging import show_expected
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
-from ..reports.display import first_items
-from ..reports.records import CaseRecord, Flip, ReviewSummary
 from .metrics import HumanMetric
 from .records import ReviewRecord
 from .rubric import Rubric

@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..core.records import load_run
 from ..exceptions import RecordError, ReviewError
 from ..golden.judging import show_expected
-from ..reports.records import load_run
 
 __all__ = ["RunAnswer", "RunAnswers", "project_name", "read_run", "render_input"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_bytes_atomic
+from ..core.atomic import write_bytes_atomic
 from ..gate.baselines import BaselineStore, CaseBaseline
 from ..golden.suites import Suite
 from .records import answer_hash

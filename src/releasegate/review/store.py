@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import write_text_atomic
-from ..engine.locks import exclusive_lock
+from ..core.atomic import write_text_atomic
+from ..core.locks import exclusive_lock
 from ..exceptions import ReviewError
 from .records import ReviewRecord, answer_hash
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..reports.records import CaseRecord, GateRecord, MetricRecord, ReviewSummary
+from ..core.records import CaseRecord, GateRecord, MetricRecord, ReviewSummary
 
 __all__ = ["answer_counts", "review_lines", "review_markdown"]
 
@@ -70,7 +70,7 @@ def review_markdown(
     """summary.md's human review section (nothing when no suite has a rubric)."""
     if not review:
         return []
-    from ..reports.display import for_markdown, for_markdown_code
+    from ..core.display import for_markdown, for_markdown_code
 
     metrics = list(metrics)
     lines = [

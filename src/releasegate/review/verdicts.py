@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..core.records import HumanRecord
 from ..gate.baselines import CaseBaseline
-from ..reports.records import HumanRecord
 from .records import ReviewRecord
 from .rubric import Rubric
 from .store import ReviewStore

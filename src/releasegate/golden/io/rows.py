@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...core.display import shorten
 from ...exceptions import GoldenFileError
-from ...reports.display import shorten
 from ..cases import ChatMessage, Expected, GoldenCase
 
 __all__ = [

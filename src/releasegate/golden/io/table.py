@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...core.display import shorten
 from ...exceptions import GoldenFileError
-from ...reports.display import shorten
 from .jsonl import DuplicateKeyError, parse_json
 from .rows import JSON_CELL_FIELDS, KNOWN_FIELDS, REQUIRED_FIELDS, CaseRow
 

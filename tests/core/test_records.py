@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.exceptions import RecordError
-from releasegate.reports.records import (
+from releasegate.core.records import (
     BenchmarkRecord,
     CaseRecord,
     ComparisonRecord,
@@ -25,6 +24,7 @@ from releasegate.reports.records import (
     load_run,
     read_record,
 )
+from releasegate.exceptions import RecordError
 from releasegate.reports.writers import RunReport
 
 CASE = CaseRecord(

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from releasegate.config import load_settings
-from releasegate.engine import devices
-from releasegate.engine.devices import (
+from releasegate.core import devices
+from releasegate.core.devices import (
     MAX_CPU_WORKERS,
     auto_num_workers,
     configure_torch_threads,
@@ -127,7 +127,7 @@ def test_no_gpu_driver_means_no_cuda_device_without_importing_torch() -> None:
     """``-n auto`` on a CPU machine is resolved without the second that importing torch takes
     (torch agrees: see the test above)."""
     code = (
-        "import sys; from releasegate.engine.devices import auto_num_workers, device_for_worker; "
+        "import sys; from releasegate.core.devices import auto_num_workers, device_for_worker; "
         "auto_num_workers(); print(device_for_worker('auto', 'gw1'), 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..exceptions import GateError
-from ..reports.records import ComparisonRecord
+from .records import ComparisonRecord
 
 __all__ = [
     "PairedComparison",

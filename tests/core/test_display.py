@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasegate.reports.display import for_markdown, for_terminal, shorten
+from releasegate.core.display import for_markdown, for_terminal, shorten
 
 CRAFTED = "<script>alert(1)</script><img src=x onerror=alert(2)>\x00\x1b[2J\x07 a|b\nc\u202e"
 

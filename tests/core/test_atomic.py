@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.atomic import write_text_atomic
+from releasegate.core.atomic import write_text_atomic
 
 
 def test_creates_folder_and_file_with_ordinary_permissions(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(
     def full_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("releasegate.atomic.os.fsync", full_disk)
+    monkeypatch.setattr("releasegate.core.atomic.os.fsync", full_disk)
     with pytest.raises(OSError, match="No space left"):
         write_text_atomic(path, '{"new": true}\n')
     assert path.read_text(encoding="utf-8") == '{"old": true}\n'

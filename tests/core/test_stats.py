@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from releasegate.gate.stats import (
+from releasegate.core.stats import (
     false_alarm_rate,
     mcnemar,
     mean_statistic,
@@ -292,7 +292,7 @@ def test_three_flips_of_fifty_one_are_not_significant_for_macro_f1() -> None:
     """Three of 51 intents got worse and none better: an exact test on three flips cannot go
     below p = 1/8. The paired bootstrap said p = 0.05 and failed the gate; the permutation
     test the gate now uses for count-based metrics gives about 1/8 and says so."""
-    from releasegate.gate.stats import compare_summed
+    from releasegate.core.stats import compare_summed
     from releasegate.golden.checks import CheckResult
     from releasegate.golden.metrics import MetricContext, ScoredCase, build_metric
 

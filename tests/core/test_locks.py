@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from releasegate.core.locks import exclusive_lock, lock_path
 from releasegate.engine import cache as cache_module
 from releasegate.engine.cache import PredictionCache
-from releasegate.engine.locks import exclusive_lock, lock_path
 from releasegate.exceptions import LockTimeoutError
 
 CTX = multiprocessing.get_context("spawn")

@@ -245,7 +245,7 @@ class Flip(JsonRecord):
 
 @dataclass(frozen=True, kw_only=True)
 class ComparisonRecord(JsonRecord):
-    """A no-drop test's paired comparison (see :class:`~releasegate.gate.stats.PairedComparison`,
+    """A no-drop test's paired comparison (see :class:`~releasegate.core.stats.PairedComparison`,
     which it records)."""
 
     test: str

@@ -1,0 +1,12 @@
+"""The ground floor: what every other subpackage stands on, importing nothing of releasegate's
+but :mod:`releasegate.exceptions`.
+
+- :mod:`.atomic`: a file written whole or not at all;
+- :mod:`.locks`: the one cross-process lock for first-use files in the cache folder;
+- :mod:`.devices`: which device a worker takes, and how many replicas a machine holds;
+- :mod:`.display`: text shortened and made safe per medium (terminal, Markdown, HTML);
+- :mod:`.records`: the typed records of a run and their one serialisation;
+- :mod:`.stats`: the statistics of paired comparisons (McNemar, bootstrap, intervals).
+
+A test (``tests/test_architecture.py``) keeps this floor at the bottom.
+"""
