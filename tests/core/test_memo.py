@@ -10,12 +10,12 @@ from typing import Any
 from at_once import first_failure, run_at_once
 from releasegate.core.locks import exclusive_lock, lock_path
 from releasegate.core.memo import (
+    MemoFile,
     compute_json_once,
     merge_json_object,
     read_json,
     read_json_object,
 )
-from releasegate.models.lazy import MemoFile
 
 
 def test_an_absent_or_damaged_memo_reads_as_nothing(tmp_path: Path) -> None:
@@ -114,14 +114,14 @@ def test_processes_computing_at_once_compute_once_and_write_one_file(tmp_path: P
 
 
 def _add_at_once(folder: Path, number: int, me: int) -> str:
-    """Every process adds its own key to one lazy-backend memo file at once."""
+    """Every process adds its own key to one memo file (a lazy backend's, say) at once."""
     memo = MemoFile(folder / "rendered.json")
     memo.put(f"process-{me}", me)
     memo.save()
     return "saved"
 
 
-def test_lazy_backend_memos_added_to_at_once_keep_every_process_s_entry(tmp_path: Path) -> None:
+def test_memo_files_added_to_at_once_keep_every_process_s_entry(tmp_path: Path) -> None:
     outcomes = run_at_once(_add_at_once, tmp_path, processes=4, rounds=5)
     assert first_failure(outcomes) == ""
     for number in range(5):

@@ -1,12 +1,12 @@
 """JSON memos in the cache folder: read one, add entries to one, or compute one once.
 
 Several things are remembered between runs as JSON files in the cache folder: file digests
-(the fingerprint memo), rendered prompts and model descriptions (the lazy backend's memos), an
-isolation check's report. pytest-xdist starts its workers together, so on a fresh machine they
-all reach the same memo at once. Every memo therefore goes through this one module: the
-cross-process lock of :mod:`releasegate.core.locks` around each change, the atomic replacement
-of :mod:`releasegate.core.atomic` for each write, so that a reader sees one writer's whole file
-and no writer drops another's entries.
+(the fingerprint memo), rendered prompts and model descriptions (the lazy backend's memos),
+references' log-likelihoods, an isolation check's report. pytest-xdist starts its workers
+together, so on a fresh machine they all reach the same memo at once. Every memo therefore goes
+through this one module: the cross-process lock of :mod:`releasegate.core.locks` around each
+change, the atomic replacement of :mod:`releasegate.core.atomic` for each write, so that a reader
+sees one writer's whole file and no writer drops another's entries.
 
 A memo only saves time: an absent or unreadable file reads as nothing (the work is done again),
 and a memo that cannot be written (a read-only cache folder, a lock held past the wait) is
@@ -24,7 +24,7 @@ from ..exceptions import LockTimeoutError
 from .atomic import write_text_atomic
 from .locks import exclusive_lock
 
-__all__ = ["compute_json_once", "merge_json_object", "read_json", "read_json_object"]
+__all__ = ["MemoFile", "compute_json_once", "merge_json_object", "read_json", "read_json_object"]
 
 T = TypeVar("T")
 
@@ -72,6 +72,30 @@ def merge_json_object(
     except (OSError, LockTimeoutError):
         return False
     return True
+
+
+class MemoFile:
+    """A JSON object in one file, read once and merged back on :meth:`save` with
+    :func:`merge_json_object`: any number of processes may add entries at once (the lazy
+    backend's rendered prompts and descriptions, the likelihood cache)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, Any] = read_json_object(path)
+        self._added: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self.entries[key] = value
+        self._added[key] = value
+
+    def save(self) -> None:
+        """Merge what this process added into the file (others may have added meanwhile). A
+        memo that cannot be written (a read-only cache) costs the work again next time."""
+        merge_json_object(self.path, self._added, what=f"the memo {self.path}")
+        self._added.clear()
 
 
 def compute_json_once(

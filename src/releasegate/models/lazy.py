@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.memo import merge_json_object, read_json_object
+from ..core.memo import MemoFile
 from ..exceptions import ModelLoadError, ReleasegateError
 from .backend import (
     Backend,
@@ -40,7 +40,7 @@ from .backend import (
     lm_eval_capable,
 )
 
-__all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
+__all__ = ["BackendIdentity", "LazyBackend", "prompt_key"]
 
 _VERSION = "releasegate-backend-memo-v1"
 
@@ -71,29 +71,6 @@ def prompt_key(prompt: Prompt) -> str:
     """The digest of one prompt (messages or text): its key in the render memo."""
     messages = None if prompt.messages is None else [dict(m) for m in prompt.messages]
     return digest(messages, prompt.text)
-
-
-class MemoFile:
-    """A JSON object in one file, read once and merged back on :meth:`save` (through
-    :func:`releasegate.core.memo.merge_json_object`: under the file's lock, replaced atomically)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, Any] = read_json_object(path)
-        self._added: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        return self.entries.get(key)
-
-    def put(self, key: str, value: Any) -> None:
-        self.entries[key] = value
-        self._added[key] = value
-
-    def save(self) -> None:
-        """Merge what this process added into the file (others may have added meanwhile). A
-        memo that cannot be written (a read-only cache) costs a model load next time."""
-        merge_json_object(self.path, self._added, what=f"the backend memo {self.path}")
-        self._added.clear()
 
 
 class LazyBackend:
