@@ -39,6 +39,7 @@ lint: setup
 	$(VENV)/bin/ruff check src tests model_tests benchmarks scripts perf
 	$(VENV)/bin/ruff format --check src tests model_tests benchmarks scripts perf
 	$(VENV)/bin/mypy
+	$(VENV)/bin/vulture src/releasegate vulture_whitelist.py --min-confidence 60
 
 # Tests marked timing measure latencies against a known truth: they run after the rest, alone.
 test: lint

@@ -1,6 +1,6 @@
 """Measurement error of perf/: measured TTFT and TPOT against a server whose timing is known.
 
-The timed test server (``releasegate.perf.timed_server``, its own process) sends the first
+The timed test server (``tests/perf/timed_server.py``, its own process) sends the first
 content chunk ``ttft`` after a request arrives and one chunk every ``interval`` after that. One
 closed-loop locust user (low load) measures it for a while; the error is measured p50 minus the
 true value. The true TTFT here is the server's delay: the loopback round trip and the server's own
@@ -13,12 +13,14 @@ the figure is an upper bound on the measuring's own error.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 from perf_common import headless
 
-from releasegate.perf.timed_server import TimedServerSpec, timed_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "perf"))
+from timed_server import TimedServerSpec, timed_server
 
 CASES = [(0.0, 10.0), (50.0, 10.0), (200.0, 25.0), (500.0, 50.0)]
 """(TTFT ms, interval ms) pairs; 16 tokens each."""

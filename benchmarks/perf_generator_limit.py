@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import tempfile
 from pathlib import Path
 
 from perf_common import headless
 
-from releasegate.perf.timed_server import TimedServerSpec, timed_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "perf"))
+from timed_server import TimedServerSpec, timed_server
 
 TTFT_MS, INTERVAL_MS, TOKENS = 20.0, 5.0, 16
 MAX_LATE_MS = 5.0

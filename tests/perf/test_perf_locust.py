@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from timed_server import TimedServerSpec, timed_server
 
 from perf_project import LOCUSTFILE, write_config
 from releasegate.perf.runner import LoadResult, locust_command, run_load
 from releasegate.perf.samples import RequestSample, read_samples
-from releasegate.perf.timed_server import TimedServerSpec, timed_server
 
 # Tests marked timing measure against a known truth: make test runs them alone, not beside other
 # tests on 2 cores. The others bound their load by requests, so the machine's load cannot change

@@ -9,8 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from releasegate.perf.timed_server import TimedServerSpec, timed_server
+from timed_server import TimedServerSpec, timed_server
 
 ROOT = Path(__file__).resolve().parents[2]
 

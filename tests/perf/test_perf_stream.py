@@ -8,10 +8,10 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 import requests
+from timed_server import TimedServerSpec, timed_server
 
 from releasegate.perf.samples import RequestSample
 from releasegate.perf.stream import StreamAccumulator, chat_url, measure_chat_stream
-from releasegate.perf.timed_server import TimedServerSpec, timed_server
 
 BODY = {"messages": [{"role": "user", "content": "hi"}], "stream": True}
 

@@ -3,6 +3,7 @@ but :mod:`releasegate.exceptions`.
 
 - :mod:`.atomic`: a file written whole or not at all;
 - :mod:`.locks`: the one cross-process lock for first-use files in the cache folder;
+- :mod:`.memo`: JSON memos in the cache folder, read, merged or computed once on that lock;
 - :mod:`.devices`: which device a worker takes, and how many replicas a machine holds;
 - :mod:`.display`: text shortened and made safe per medium (terminal, Markdown, HTML);
 - :mod:`.records`: the typed records of a run and their one serialisation;

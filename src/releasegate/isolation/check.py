@@ -11,7 +11,8 @@ by chance, and finding them says nothing about leakage.
 
 The result is cached under the cache folder, keyed by the training data's signature (each file's
 path, size and modification time), the fields and bar used, and the golden texts, so a re-run on
-the same data costs a file read.
+the same data costs a file read; processes that start the check together run it once
+(:func:`releasegate.core.memo.compute_json_once`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.atomic import write_text_atomic
 from ..core.display import shorten
-from ..core.locks import exclusive_lock
+from ..core.memo import compute_json_once
 from ..core.records import Leak, MetricRecord
 from ..exceptions import RecordError
 from ..golden.checks import expected_strings
@@ -244,24 +244,20 @@ def check_isolation(
     cached = cache_dir / "isolation" / f"{key}.json" if cache_dir is not None else None
     if cached is None:
         return _run(golden, train_data, fields, threshold, root)
-    report = _read_cached(cached)
-    if report is not None:
-        return report
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(cached, what="the isolation check's cache"):
-        report = _read_cached(cached)  # another process may have finished it meanwhile
-        if report is not None:
-            return report
-        report = _run(golden, train_data, fields, threshold, root)
-        write_text_atomic(cached, json.dumps(report.to_json(), ensure_ascii=False))
-    return report
+    return compute_json_once(
+        cached,
+        lambda: _run(golden, train_data, fields, threshold, root),
+        load=_cached_report,
+        dump=IsolationReport.to_json,
+        what="the isolation check's cache",
+    )
 
 
-def _read_cached(path: Path) -> IsolationReport | None:
+def _cached_report(document: Any) -> IsolationReport | None:
     try:
-        return IsolationReport.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError, RecordError):
-        return None  # absent or unreadable: the check runs again
+        return IsolationReport.from_json(document)
+    except (ValueError, TypeError, KeyError, RecordError):
+        return None  # unreadable: the check runs again
 
 
 def _run(

@@ -37,7 +37,6 @@ __all__ = [
     "TokenLikelihood",
     "check_model_source",
     "hf_source",
-    "known_backends",
     "lazy_backend",
     "likelihood_capable",
     "lm_eval_capable",
@@ -252,10 +251,6 @@ _BACKENDS: Mapping[str, str] = {
     "openai": "releasegate.models.openai:OpenAIBackend",
 }
 """Backend name -> ``module:callable`` taking a :class:`ModelSpec`; imported only when chosen."""
-
-
-def known_backends() -> tuple[str, ...]:
-    return tuple(sorted(_BACKENDS))
 
 
 def load_backend(name: str, spec: ModelSpec) -> Backend:

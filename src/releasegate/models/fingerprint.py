@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 
 from ..config import default_cache_dir
-from ..core.atomic import write_text_atomic
-from ..core.locks import exclusive_lock
-from ..exceptions import LockTimeoutError, ModelLoadError
+from ..core.memo import merge_json_object, read_json_object
+from ..exceptions import ModelLoadError
 
 __all__ = [
     "RACY_SECONDS",
@@ -125,9 +124,10 @@ def _hash_file(path: Path) -> str:
 class _Memo:
     """File digests by (path, size, mtime_ns, ctime_ns, inode), in one JSON file.
 
-    Several pytest-xdist workers may update it at once: each saves under the cache folder's file
-    lock, merging its new entries into what is on disk then, and replaces the file atomically, so
-    a reader sees one writer's whole file and no writer drops another's entries.
+    Several pytest-xdist workers may update it at once: each saves through
+    :func:`releasegate.core.memo.merge_json_object` (under the cache folder's file lock, merging
+    its new entries into what is on disk then, replacing the file atomically), so a reader sees
+    one writer's whole file and no writer drops another's entries.
     """
 
     def __init__(self, cache_dir: Path) -> None:
@@ -136,12 +136,7 @@ class _Memo:
         self.changed = False
 
     def _load(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict):
-            return {}
+        data = read_json_object(self.path)
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
     def sha256(self, path: Path) -> str:
@@ -164,14 +159,14 @@ class _Memo:
     def save(self) -> None:
         if not self.changed:
             return
-        try:
-            with exclusive_lock(self.path, what=f"the fingerprint memo {self.path}", timeout=30):
-                # Another process may have saved since this one loaded: keep its entries.
-                merged = {**self._load(), **self.entries}
-                entries = list(merged.items())[-_MEMO_MAX_ENTRIES:]
-                write_text_atomic(self.path, json.dumps(dict(entries), indent=0))
-        except (OSError, LockTimeoutError):
-            # The memo only saves time: a read-only cache folder, or a lock held past the wait,
-            # costs a re-hash next time, not a failure.
-            pass
+        # Merged with what other processes saved since this one loaded. A read-only cache
+        # folder, or a lock held past the wait, costs a re-hash next time, not a failure.
+        merge_json_object(
+            self.path,
+            self.entries,
+            what=f"the fingerprint memo {self.path}",
+            timeout=30,
+            keep_last=_MEMO_MAX_ENTRIES,
+            indent=0,
+        )
         self.changed = False

@@ -14,24 +14,21 @@ the first time a loaded model produces them, keyed by what determines them:
 Anything missing loads the real backend, once per process, exactly as before; so does the first
 ``generate``. A fully cached run then imports neither torch nor transformers.
 
-The memo files are JSON, merged under a file lock and replaced atomically, so any number of
-xdist workers may add to them at once; an unreadable file is treated as empty (everything in it
-is recomputed from the model).
+The memo files are JSON, merged under the cache folder's file lock and replaced atomically
+(:mod:`releasegate.core.memo`), so any number of xdist workers may add to them at once; an
+unreadable file is treated as empty (everything in it is recomputed from the model).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.memo import MemoFile
 from ..exceptions import ModelLoadError, ReleasegateError
 from .backend import (
     Backend,
@@ -43,7 +40,7 @@ from .backend import (
     lm_eval_capable,
 )
 
-__all__ = ["BackendIdentity", "LazyBackend", "MemoFile", "prompt_key"]
+__all__ = ["BackendIdentity", "LazyBackend", "prompt_key"]
 
 _VERSION = "releasegate-backend-memo-v1"
 
@@ -74,60 +71,6 @@ def prompt_key(prompt: Prompt) -> str:
     """The digest of one prompt (messages or text): its key in the render memo."""
     messages = None if prompt.messages is None else [dict(m) for m in prompt.messages]
     return digest(messages, prompt.text)
-
-
-class MemoFile:
-    """A JSON object in one file, read once and merged back under a lock on :meth:`save`."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, Any] = self._read()
-        self._added: dict[str, Any] = {}
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def get(self, key: str) -> Any:
-        return self.entries.get(key)
-
-    def put(self, key: str, value: Any) -> None:
-        self.entries[key] = value
-        self._added[key] = value
-
-    def save(self) -> None:
-        """Merge what this process added into the file (others may have added meanwhile)."""
-        if not self._added:
-            return
-        tmp: str | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with _locked(self.path.with_name(self.path.name + ".lock")):
-                merged = {**self._read(), **self._added}
-                fd, tmp = tempfile.mkstemp(prefix=".memo-", dir=self.path.parent)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(merged, handle, ensure_ascii=False)
-                os.replace(tmp, self.path)
-                tmp = None
-        except OSError:
-            pass  # the memo only saves time: a read-only cache costs a model load next time
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-        self._added.clear()
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class LazyBackend:

@@ -27,7 +27,7 @@ class LikelihoodCache:
     continuation (a JSON memo merged under a lock: xdist workers may add at once)."""
 
     def __init__(self, cache_dir: Path, fingerprint: str) -> None:
-        from ..models.lazy import MemoFile
+        from ..core.memo import MemoFile
 
         self._memo = MemoFile(cache_dir / "likelihoods" / f"{fingerprint[:32]}.json")
 

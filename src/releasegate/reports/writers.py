@@ -1,11 +1,11 @@
 """What a run leaves behind: ``reports/<run-id>/`` and the terminal summary.
 
 Only the pytest-xdist controller (or the single process) writes. Workers attach each test's
-typed record (:mod:`.records`, as JSON) to its test report; the controller rebuilds it, gathers
-them here, adds the pytest outcome, and writes ``results.json`` (every case and metric),
-``summary.md`` (for CI step summaries) and the ``reports/latest`` pointer (:mod:`.latest`). A
-test that ended without a verdict (an ERROR in setup: no answer) is kept as an
-:class:`UnjudgedTest`, and every test's outcome is counted the way pytest counts it, so the
+typed record (:mod:`releasegate.core.records`, as JSON) to its test report; the controller
+rebuilds it, gathers them here, adds the pytest outcome, and writes ``results.json`` (every case
+and metric), ``summary.md`` (for CI step summaries) and the ``reports/latest`` pointer
+(:mod:`.latest`). A test that ended without a verdict (an ERROR in setup: no answer) is kept as
+an :class:`UnjudgedTest`, and every test's outcome is counted the way pytest counts it, so the
 report's counts are the ones pytest printed. ``junit.xml`` is pytest's own, written to the
 same folder, with metric values as test properties.
 """

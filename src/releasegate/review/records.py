@@ -26,7 +26,7 @@ class ReviewRecord:
     answer_hash: str
     """:func:`answer_hash` of the answer the reviewer read."""
     rubric_hash: str
-    """:attr:`Rubric.hash` of the rubric the reviewer scored with."""
+    """:attr:`.rubric.Rubric.hash` of the rubric the reviewer scored with."""
     scores: Mapping[str, float]
     """Score per criterion name (pass/fail as 1/0)."""
     reviewer: str

@@ -7,9 +7,10 @@ times so delays do not add up, then a chunk with ``finish_reason`` and ``usage``
 ``[DONE]``. Faults on demand: a stream cut half way, an HTTP 500, a slow first byte, an error
 event inside the stream. It is used only to test releasegate's measurement and the load
 generator's own limit (``benchmarks/perf_generator_limit.py``); every other perf test runs
-against a real server.
+against a real server. So it lives with the tests, not in the package, and ``aiohttp`` is a dev
+dependency only.
 
-Run it on its own with ``python -m releasegate.perf.timed_server --port 8123 --ttft-ms 50``.
+Run it on its own with ``python tests/perf/timed_server.py --port 8123 --ttft-ms 50``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from aiohttp import web
@@ -124,7 +126,7 @@ def build_app(spec: TimedServerSpec) -> web.Application:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve until killed; prints ``listening on http://127.0.0.1:PORT/v1`` once ready."""
-    parser = argparse.ArgumentParser(prog="python -m releasegate.perf.timed_server")
+    parser = argparse.ArgumentParser(prog="python tests/perf/timed_server.py")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--ttft-ms", type=float, default=50.0)
     parser.add_argument("--interval-ms", type=float, default=10.0)
@@ -162,8 +164,7 @@ def timed_server(spec: TimedServerSpec = TimedServerSpec()) -> Iterator[str]:
     for the interpreter lock) and yield its base URL, ``http://127.0.0.1:PORT/v1``."""
     command = [
         sys.executable,
-        "-m",
-        "releasegate.perf.timed_server",
+        str(Path(__file__).resolve()),
         f"--ttft-ms={spec.ttft_s * 1000}",
         f"--interval-ms={spec.interval_s * 1000}",
         f"--tokens={spec.tokens}",
