@@ -345,7 +345,7 @@ def _trends(history: HistoryBlock | None) -> list[TrendPlot]:
 
 
 def _header(run: RunRecord) -> dict[str, Any]:
-    # A model description is the backend's own mapping (see ReleaseSession.describe_model).
+    # A model description is the backend's own mapping (ReleaseSession.model_description).
     first: Mapping[str, Any] = next(iter(run.models.values()), {})
     return {
         "model": first.get("model") or run.settings.get("model", "-"),
