@@ -10,7 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from releasegate.core import stats
+from releasegate.core import bootstrap, permutation
+from releasegate.core.paired import PairedComparison
 from releasegate.core.stats import (
     LARGE_SUITE,
     LARGE_SUITE_SUPPORT,
@@ -59,12 +60,12 @@ def f1_runs(items: int, seed: int) -> tuple[SummedStatistic, SummedStatistic]:
 
 def both_ways(
     monkeypatch: pytest.MonkeyPatch, run: object, switch: str, off: object
-) -> tuple[stats.PairedComparison, stats.PairedComparison]:
+) -> tuple[PairedComparison, PairedComparison]:
     """*run()* with the fast path, then with it switched off (module attribute *switch* set to
     *off*): the slow path is the reference the fast one must agree with."""
     fast = run()  # type: ignore[operator]
     with monkeypatch.context() as patch:
-        patch.setattr(stats, switch, off)
+        patch.setattr(bootstrap, switch, off)
         slow = run()  # type: ignore[operator]
     return fast, slow
 
@@ -73,9 +74,9 @@ def test_repeated_count_rows_resample_per_group_as_item_by_item(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before, now = f1_runs(3000, seed=1)
-    assert stats._grouped(np.hstack([before.counts, now.counts])) is not None
+    assert bootstrap._grouped(np.hstack([before.counts, now.counts])) is not None
 
-    def run() -> stats.PairedComparison:
+    def run() -> PairedComparison:
         return compare_summed(before, now, higher_is_better=True, samples=4000, confidence=0.9)
 
     fast, slow = both_ways(monkeypatch, run, "_grouped", lambda rows: None)
@@ -120,10 +121,10 @@ def test_a_large_suite_draws_its_interval_from_the_normal_as_resampling_would(
 ) -> None:
     before, now = bleu_counts(LARGE_SUITE, seed=2)
     both = np.hstack([before.counts, now.counts])
-    assert stats._grouped(both) is None
-    assert stats._normal_resamples(np.random.default_rng(0), both, 10) is not None
+    assert bootstrap._grouped(both) is None
+    assert bootstrap._normal_resamples(np.random.default_rng(0), both, 10) is not None
 
-    def run() -> stats.PairedComparison:
+    def run() -> PairedComparison:
         return compare_summed(before, now, higher_is_better=True, samples=2000, confidence=0.9)
 
     fast, slow = both_ways(monkeypatch, run, "LARGE_SUITE", 10**9)
@@ -142,7 +143,7 @@ def test_a_large_mean_draws_its_interval_from_the_normal_as_resampling_would(
     redraw = rng.random(LARGE_SUITE) < 0.3
     after = np.where(redraw, np.clip(rng.beta(2, 2, LARGE_SUITE) - 0.01, 0, 1), before)
 
-    def run() -> stats.PairedComparison:
+    def run() -> PairedComparison:
         return compare_per_item(
             before.tolist(), after.tolist(), higher_is_better=True, samples=2000, confidence=0.9
         )
@@ -158,17 +159,17 @@ def test_a_count_that_varies_on_few_items_keeps_resampling_item_by_item() -> Non
     rows = np.zeros((LARGE_SUITE, 2))
     rows[:, 0] = np.random.default_rng(4).integers(1, 30, LARGE_SUITE)
     rows[: LARGE_SUITE_SUPPORT - 1, 1] = 1.0  # a rare class: too few items for the normal
-    assert stats._normal_resamples(np.random.default_rng(0), rows, 10) is None
+    assert bootstrap._normal_resamples(np.random.default_rng(0), rows, 10) is None
     rows[:LARGE_SUITE_SUPPORT, 1] = 1.0
-    assert stats._normal_resamples(np.random.default_rng(0), rows, 10) is not None
-    assert stats._normal_resamples(np.random.default_rng(0), rows[:-1], 10) is None  # too small
+    assert bootstrap._normal_resamples(np.random.default_rng(0), rows, 10) is not None
+    assert bootstrap._normal_resamples(np.random.default_rng(0), rows[:-1], 10) is None  # too small
 
 
 def test_swapped_sums_by_byte_tables_equal_the_swaps_they_stand_for() -> None:
     """The mean's permutation sums each random half through a table per 8 items; on the same
     random bits it gives what multiplying the 0/1 swap rows by the values gives."""
     values = np.random.default_rng(5).normal(size=101)  # not a multiple of 8
-    (swaps,) = list(stats._random_swaps(np.random.default_rng(6), len(values), 50))
-    (sums,) = list(stats._swapped_sums(np.random.default_rng(6), values, 50))
+    (swaps,) = list(permutation._random_swaps(np.random.default_rng(6), len(values), 50))
+    (sums,) = list(permutation._swapped_sums(np.random.default_rng(6), values, 50))
     assert swaps.shape == (50, 101) and 0 < swaps.mean() < 1
     np.testing.assert_allclose(sums, swaps @ values, rtol=0, atol=1e-12)

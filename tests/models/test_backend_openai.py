@@ -20,7 +20,7 @@ import pytest
 
 from fake_openai import FakeServer, Received, Reply
 from releasegate.exceptions import BackendError, ConfigError, PartialBatchError
-from releasegate.models import openai as openai_backend
+from releasegate.models import openai_client as openai_backend
 from releasegate.models.backend import (
     EndpointSpec,
     GenerationSettings,

@@ -19,7 +19,7 @@ import pytest
 from fake_openai import FakeServer, Received, Reply
 from releasegate.config import EndpointSpec
 from releasegate.exceptions import BackendError
-from releasegate.models import openai as openai_backend
+from releasegate.models import openai_client as openai_backend
 from releasegate.models.backend import LikelihoodBackend, ModelSpec, load_backend
 
 PROMPT, ANSWER = "Q: refund? A:", " in 5 days"

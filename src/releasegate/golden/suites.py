@@ -189,24 +189,9 @@ def load_suite(
             field="name",
         )
     base_dir = manifest_path.parent
-    cases_path = (base_dir / document["cases"]).resolve()
-    allowed = [folder.resolve() for folder in within] or [project_root_of(base_dir)]
-    if not allow_outside_cases and not any(cases_path.is_relative_to(f) for f in allowed):
-        where = " or the golden folder ".join(map(str, dict.fromkeys(allowed)))
-        raise GoldenFileError(
-            f"case file '{document['cases']}' is outside the project {where} (it is "
-            f"{cases_path}): case files are read from the project only. Move the file into the "
-            "project, or allow it with allow_outside_cases = true in [tool.releasegate] (or "
-            "--allow-outside-cases)",
-            path=manifest_path,
-            field="cases",
-        )
-    if not cases_path.is_file():
-        raise GoldenFileError(
-            f"case file '{document['cases']}' not found (looked for {cases_path})",
-            path=manifest_path,
-            field="cases",
-        )
+    cases_path = _cases_path(
+        document["cases"], manifest_path, within=within, allow_outside_cases=allow_outside_cases
+    )
     language: str = document.get("language", "en")
     labels = tuple(document.get("labels", ()))
     check_context = CheckContext(
@@ -264,6 +249,32 @@ def load_suite(
         case_checks=case_checks,
         review=review,
     )
+
+
+def _cases_path(
+    named: str, manifest_path: Path, *, within: Sequence[Path], allow_outside_cases: bool
+) -> Path:
+    """The case file the manifest names (*named*), resolved, once it is known to lie within one
+    of the folders *within* (default: the project) unless *allow_outside_cases*, and to exist."""
+    cases_path = (manifest_path.parent / named).resolve()
+    allowed = [folder.resolve() for folder in within] or [project_root_of(manifest_path.parent)]
+    if not allow_outside_cases and not any(cases_path.is_relative_to(f) for f in allowed):
+        where = " or the golden folder ".join(map(str, dict.fromkeys(allowed)))
+        raise GoldenFileError(
+            f"case file '{named}' is outside the project {where} (it is "
+            f"{cases_path}): case files are read from the project only. Move the file into the "
+            "project, or allow it with allow_outside_cases = true in [tool.releasegate] (or "
+            "--allow-outside-cases)",
+            path=manifest_path,
+            field="cases",
+        )
+    if not cases_path.is_file():
+        raise GoldenFileError(
+            f"case file '{named}' not found (looked for {cases_path})",
+            path=manifest_path,
+            field="cases",
+        )
+    return cases_path
 
 
 def _metric_spec(spec: Mapping[str, Any], context: MetricContext, *, where: str) -> MetricSpec:

@@ -38,20 +38,15 @@ same fingerprint: set ``fingerprint`` (e.g. to the checkpoint's step) or run wit
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
 import json
 import os
-import random
-import re
 import ssl
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx2
 import openai
@@ -59,7 +54,6 @@ from openai import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    AsyncOpenAI,
     DefaultAsyncHttpx2Client,
 )
 
@@ -78,166 +72,40 @@ from .backend import (
     check_model_source,
 )
 from .fingerprint import weights_fingerprint
+from .openai_client import (
+    _NOT_SENT,
+    _OPTIONS,
+    CONNECT_TIMEOUT_SECONDS,
+    R,
+    _Client,
+    _NoRetryWithoutServer,
+    _NoServer,
+    _run,
+    retry_after_seconds,
+)
+from .openai_replies import (
+    NOT_AN_API_STATUSES,
+    ReplyReader,
+    _Answer,
+    _Failure,
+    _generations,
+    _looks_like_html,
+    cut_at_stop,
+    decode_rendered,
+)
 from .serving import EmbeddedServer, embedded_server
 
-__all__ = ["OpenAIBackend", "decode_rendered", "retry_after_seconds"]
+__all__ = ["OpenAIBackend", "cut_at_stop", "decode_rendered", "retry_after_seconds"]
 
-BACKOFF_BASE_SECONDS = 0.5
-"""First retry waits about this long; each further one twice as long (with jitter)."""
-BACKOFF_MAX_SECONDS = 30.0
-"""No backoff step waits longer than this."""
-RETRY_AFTER_MAX_SECONDS = 120.0
-"""A ``Retry-After`` longer than this fails the request instead of stalling the run."""
-CONNECT_TIMEOUT_SECONDS = 10.0
-"""Seconds to open a connection; failing that is "no server", not retried."""
 PROBE_TIMEOUT_SECONDS = 10.0
 """Seconds the start-up ``GET /models`` may take."""
-REDACTED = "***"
-"""What stands where the API key was in an answer or a message."""
-MIN_SECRET_LENGTH = 8
-"""A shorter key is a placeholder (``EMPTY``, ``none``), no secret: looking for it would rewrite
-ordinary words in the answers being judged."""
-
-NOT_AN_API_STATUSES = (404, 405, 501)
-"""Statuses of ``GET /models`` (every OpenAI-compatible server lists its models there) that mean
-no such API is at the URL; 405 and 501 to a POST mean the same for the generation routes."""
 
 _STABLE_MODEL_FIELDS = ("id", "root", "parent", "owned_by", "max_model_len")
 """Facts of a ``/models`` entry that identify what is served (``created`` is left out: it is
 the server's start time on vLLM and would change the fingerprint on every restart)."""
 
-T = TypeVar("T")
-R = TypeVar("R")
 
-_NOT_SENT: Mapping[str, Any] = {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit}
-"""Headers the SDK would fill from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``: an OpenAI account's
-identity is nothing to send to the user's own server."""
-_OPTIONS: Any = {"headers": {"Authorization": openai.omit}}
-"""Every request's options (the SDK's ``RequestOptions``): the SDK's own Authorization header is
-left out; the key, if any, is the HTTP client's (:meth:`OpenAIBackend._client`)."""
-
-
-@dataclass(frozen=True)
-class _Answer:
-    text: str
-    output_tokens: int
-
-
-@dataclass(frozen=True)
-class _Failure:
-    reason: str
-
-
-def decode_rendered(rendered: str) -> list[dict[str, str]] | None:
-    """The chat messages a rendered prompt carries, or None for plain text."""
-    if not rendered.startswith('{"messages": ['):
-        return None
-    try:
-        document = json.loads(rendered)
-    except json.JSONDecodeError:
-        return None
-    messages = document.get("messages") if isinstance(document, dict) else None
-    if not isinstance(messages, list) or len(document) != 1:
-        return None
-    return messages
-
-
-def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        return None
-    waited: float = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, waited)
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: ~0.5 s, 1 s, 2 s ... times a random 0.5-1.0."""
-    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
-    return ceiling * random.uniform(0.5, 1.0)
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run *coroutine* to completion from synchronous code, even inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> str:
-    """*text* up to the first of the *stop* sequences, which is left out (the API's rule)."""
-    stops = [stop] if isinstance(stop, str) else list(stop or ())
-    for sequence in stops:
-        if sequence:
-            text = text.split(sequence, 1)[0]
-    return text
-
-
-class _NoServer(Exception):
-    """No connection could be opened. Raised by :class:`_NoRetryWithoutServer` as an application
-    exception, which the SDK passes on without retrying: a refused port does not start listening
-    during a backoff ladder."""
-
-
-class _NoRetryWithoutServer(httpx2.AsyncBaseTransport):
-    """The SDK's transport, except that failing to connect is :class:`_NoServer`."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except httpx2.ConnectTimeout as exc:
-            limit = request.extensions.get("timeout", {}).get("connect")
-            within = f" within {limit:g} s" if isinstance(limit, int | float) else ""
-            raise _NoServer(f"no connection{within}") from exc
-        except httpx2.ConnectError as exc:
-            raise _NoServer(str(exc) or type(exc).__name__) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-class _Client(AsyncOpenAI):
-    """The SDK's client with this module's two retry rules: how long to wait (``Retry-After``
-    where the server gives one, else :func:`backoff_seconds`), and that a 405 or 501 (no API
-    here) and a ``Retry-After`` beyond :data:`RETRY_AFTER_MAX_SECONDS` end the request at once.
-    The loop itself (what is retried, counting, sleeping) is the SDK's."""
-
-    def _calculate_retry_timeout(
-        self,
-        remaining_retries: int,
-        options: Any,  # the SDK's FinalRequestOptions
-        response_headers: httpx2.Headers | None = None,
-    ) -> float:
-        wait = retry_after_seconds(
-            response_headers.get("Retry-After") if response_headers else None
-        )
-        if wait is not None:  # over the cap it was never retried: see _should_retry
-            return wait
-        return backoff_seconds(options.get_max_retries(self.max_retries) - remaining_retries)
-
-    def _should_retry(self, response: httpx2.Response) -> bool:
-        if response.status_code in (405, 501):
-            return False
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
-            return False
-        return bool(super()._should_retry(response))
-
-
-class OpenAIBackend:
+class OpenAIBackend(ReplyReader):
     """Answers from an OpenAI-compatible endpoint; without a ``base_url``, from an embedded
     ``transformers serve`` on the model, started here and stopped by :meth:`close`."""
 
@@ -522,124 +390,6 @@ class OpenAIBackend:
                 )
         return response.content
 
-    def _refused(self, url: str, response: httpx2.Response) -> str:
-        """Why a request that ended with an error status failed, and what to do."""
-        status, raw = response.status_code, response.content
-        detail = self._detail(raw)
-        if status in (405, 501):
-            return self._not_an_api(url, f"HTTP {status} to a POST")
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        if wait is not None and wait > RETRY_AFTER_MAX_SECONDS:
-            return self._redact(
-                f"{url}: HTTP {status}{detail}, and the server asks to retry after {wait:g} s "
-                f"(Retry-After), more than releasegate waits ({RETRY_AFTER_MAX_SECONDS:g} s); "
-                "re-run when the server has capacity"
-            )
-        if status in (408, 409, 429) or status >= 500:  # the statuses the SDK retries
-            retried = response.request.headers.get("x-stainless-retry-count", "")
-            attempts = int(retried) + 1 if retried.isdigit() else self.endpoint.max_retries + 1
-            return self._gave_up(url, f"HTTP {status}{detail}", attempts=attempts).reason
-        return self._redact(f"{url}: HTTP {status}{detail}; {self._hint(status)}")
-
-    def _gave_up(self, url: str, last: str, *, attempts: int | None = None) -> _Failure:
-        tries = self.endpoint.max_retries + 1 if attempts is None else attempts
-        return _Failure(
-            self._redact(
-                f"{url}: {last}, after {tries} attempt(s); check the server's health and "
-                "load, or raise max_retries (--max-retries) or request_timeout "
-                "(--request-timeout)"
-            )
-        )
-
-    def _parse(self, url: str, route: str, raw: bytes) -> _Answer | _Failure:
-        """The answer in a 200 response, or why the response is not one."""
-        if _looks_like_html(raw):
-            return _Failure(self._not_an_api(url, "it answered with an HTML page, not JSON"))
-        try:
-            document = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return self._malformed(url, f"not JSON ({exc})", raw)
-        choices = document.get("choices") if isinstance(document, dict) else None
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            return self._malformed(url, "no 'choices' list", raw)
-        choice = choices[0]
-        if route == "chat/completions":
-            message = choice.get("message")
-            text = message.get("content") if isinstance(message, dict) else None
-            field = "choices[0].message.content"
-        else:
-            text = choice.get("text")
-            field = "choices[0].text"
-        if not isinstance(text, str):
-            return self._malformed(url, f"no string at {field}", raw)
-        usage = document.get("usage")
-        tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
-        return _Answer(
-            text=self._redact(text), output_tokens=tokens if isinstance(tokens, int) else 0
-        )
-
-    def _malformed(self, url: str, what: str, raw: bytes) -> _Failure:
-        return _Failure(
-            self._redact(
-                f"{url}: malformed response: {what}; body: {self._snippet(raw)}. Is base_url an "
-                "OpenAI-compatible endpoint (ending in /v1)? The server's log may say more"
-            )
-        )
-
-    def _not_an_api(self, url: str, why: str) -> str:
-        return self._redact(
-            f"{url}: {why}: this URL is not an OpenAI-compatible API. Point base_url "
-            "(--base-url) at the API root of the server (vLLM, TGI, Ollama, transformers "
-            "serve ...), which usually ends in /v1"
-        )
-
-    def _no_server(self, url: str, reason: str) -> str:
-        return self._redact(
-            f"cannot connect to {url}: {reason}. Is the server running? Start it, or fix "
-            "base_url (--base-url)"
-        )
-
-    def _run_timeout_over(self) -> str:
-        return (
-            f"run_timeout of {self.endpoint.run_timeout:g} s is over, request abandoned; "
-            "raise run_timeout (--run-timeout) or judge fewer cases (--suite, -k)"
-        )
-
-    def _hint(self, status: int) -> str:
-        env = self.endpoint.api_key_env
-        if status in (401, 403):
-            sent = "" if self._api_key else f" (no key was sent: ${env} is not set)"
-            return (
-                f"the server refused the credentials{sent}; put a valid API key in the "
-                f"environment variable {env} (or name another with api_key_env)"
-            )
-        if status == 404:
-            return "check that base_url ends with /v1 and that served_model names a served model"
-        return (
-            f"the server rejected the request; check served_model ('{self.model_name}', "
-            "--served-model) and the generation settings"
-        )
-
-    def _detail(self, raw: bytes) -> str:
-        return f": {self._snippet(raw)}" if raw.strip() else ""
-
-    @staticmethod
-    def _snippet(raw: bytes, limit: int = 300) -> str:
-        """The body as a message can quote it: an HTML error page (a proxy's 502) by its text
-        alone, whitespace collapsed; the markup says nothing and floods the terminal."""
-        text = raw.decode("utf-8", errors="replace").strip()
-        if _looks_like_html(raw):
-            text = "HTML page: " + " ".join(re.sub(r"<[^>]*>", " ", text).split())
-        return text if len(text) <= limit else text[:limit] + "..."
-
-    def _redact(self, text: str) -> str:
-        """*text* with the API key replaced: servers echo the key they refused, and a model may
-        be made to repeat what it was sent."""
-        key = self._api_key
-        if not key or len(key) < MIN_SECRET_LENGTH:
-            return text
-        return text.replace(key, REDACTED)
-
     # -- identity -----------------------------------------------------------------------------
 
     def _probe(self) -> dict[str, Any]:
@@ -693,23 +443,6 @@ class OpenAIBackend:
             )
         identity = {"base_url": self.base_url, "model": self.model_name, **self.server_info}
         return _digest(identity), "endpoint (URL, model name, /models entry)"
-
-
-def _generations(
-    outcomes: Sequence[_Answer | _Failure | None], seconds: float
-) -> dict[int, Generation]:
-    """The answers among *outcomes* by index, each with its share of the batch's *seconds*."""
-    share = seconds / len(outcomes)
-    return {
-        i: Generation(text=o.text, output_tokens=o.output_tokens, seconds=share)
-        for i, o in enumerate(outcomes)
-        if isinstance(o, _Answer)
-    }
-
-
-def _looks_like_html(raw: bytes) -> bool:
-    """A web page where an API would answer JSON: a web server, a proxy's or a login page."""
-    return raw.lstrip()[:1] == b"<"
 
 
 def _digest(document: Mapping[str, Any]) -> str:

@@ -1,0 +1,97 @@
+"""What every check is and returns: :class:`CheckResult`, :class:`CheckContext`, the
+:class:`Check` protocol, and the helpers checks and metrics share to read an expected value and
+word a reason. The checks themselves live in :mod:`.text_checks` and :mod:`.json_check`; the
+registry that builds them by name in :mod:`.checks`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..core.display import shorten
+from .cases import Expected
+
+__all__ = ["Check", "CheckContext", "CheckResult", "expected_strings"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one check on one answer."""
+
+    passed: bool
+    """Whether the case passed."""
+    reason: str
+    """One readable line: why it failed ("missing keywords: 退款, 7天"), or a short note."""
+    score: float | None = None
+    """Similarity score, fraction of keywords found or of JSON fields right, where meaningful."""
+    prediction: Any = None
+    """The label found (label check), the parsed JSON object (json check), else None."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may need to know about the suite it belongs to."""
+
+    language: str
+    """Suite language ("en", "zh", ...)."""
+    base_dir: Path
+    """The manifest's folder: relative paths in params resolve here first."""
+    schemas_dir: Path
+    """``fixtures/schemas``: the second place a schema path is looked up."""
+    labels: tuple[str, ...] = ()
+    """The suite's closed set of labels, if it has one."""
+
+
+class Check(Protocol):
+    """A configured check: call it with the model's answer and the case's expected value."""
+
+    @property
+    def name(self) -> str:
+        """The registry name: "contains", "json", ..."""
+        ...
+
+    def __call__(self, answer: str, expected: Expected) -> CheckResult: ...
+
+    def validate_expected(self, expected: Expected) -> str | None:
+        """None if the check can judge cases with this *expected*, else what is wrong with it."""
+        ...
+
+
+# Helpers shared by checks and metrics.
+
+
+def expected_strings(expected: Expected) -> tuple[str, ...]:
+    """The acceptable answers of a text case: ``"a"`` -> ``("a",)``; a JSON object -> its JSON text.
+
+    Text metrics (BLEU, ROUGE, ...) are still defined on a JSON case: its expected object, written
+    compactly, is the reference.
+    """
+    if isinstance(expected, str):
+        return (expected,)
+    if isinstance(expected, Mapping):
+        return (json.dumps(expected, ensure_ascii=False, sort_keys=True),)
+    return tuple(str(item) for item in expected)
+
+
+def _expect_text(expected: Expected, check: str) -> str | None:
+    """The complaint when a text check gets a JSON object or an empty list, else None."""
+    if isinstance(expected, Mapping):
+        return f"the {check} check needs a string or a list of strings, not a JSON object"
+    if not isinstance(expected, str) and not expected:
+        return f"the {check} check needs at least one expected string"
+    if not isinstance(expected, str) and not all(isinstance(item, str) for item in expected):
+        return f"the {check} check needs a string or a list of strings"
+    return None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Quote *text* on one line, cut to *limit* characters, for a reason string."""
+    return repr(shorten(text, limit, ellipsis="…"))
+
+
+def _show(items: Iterable[str]) -> str:
+    return ", ".join(items)
