@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
 from ..benchmarks.verdicts import gate_benchmark
@@ -36,7 +36,7 @@ from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
 from ..golden.judging import CaseVerdict, judge, score_suite
-from ..golden.metrics import MetricValue, ScoredCase
+from ..golden.metrics import MetricValue, ScoredCase, source_of
 from ..golden.suites import Suite, project_suites
 from ..models.backend import (
     Backend,
@@ -426,7 +426,7 @@ class ReleaseSession:
 
     def model_scored(self, ref: MetricRef) -> bool:
         """Whether the metric is computed from the model's scores (perplexity), not answers."""
-        return isinstance(self.suites[ref.suite].metric(ref.metric).metric, ModelScored)
+        return source_of(self.suites[ref.suite].metric(ref.metric).metric) == "model"
 
     def likelihoods(self, suite: Suite) -> list[TokenLikelihood]:
         """Each case's log-likelihood of its reference answer after its prompt (as the model
@@ -451,8 +451,8 @@ class ReleaseSession:
         suite = self.suites[ref.suite]
         spec = suite.metric(ref.metric)
         model_scored: MetricValue | None = None
-        if isinstance(spec.metric, ModelScored):
-            model_scored = spec.metric.from_likelihoods(self.likelihoods(suite))
+        if source_of(spec.metric) == "model":  # it declares so: it scores likelihoods
+            model_scored = cast(ModelScored, spec.metric).from_likelihoods(self.likelihoods(suite))
         return gate_metric(
             suite,
             spec,

@@ -1,6 +1,8 @@
 """Golden suites: the case record, reading case files (JSONL, CSV, XLSX) and manifests,
 prompting the model, judging one answer (checks) and a whole suite (metrics), and the
-text normalisation and similarity those rely on.
+text normalisation and similarity those rely on. The metric registry (:mod:`.registry`) also
+holds the kinds other packages register (review's human metrics, perplexity's), found through
+entry points, so golden imports none of them.
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from ..models.messages import ChatMessage
+
+# ChatMessage lives with the backends (releasegate.models.messages); named here too, where users
+# of the case record have always imported it.
 __all__ = ["ChatMessage", "Expected", "GoldenCase", "safe_test_id", "unique_test_ids"]
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
@@ -68,9 +72,6 @@ def unique_test_ids(case_ids: Iterable[str]) -> list[str]:
         result.append(chosen)
     return result
 
-
-ChatMessage: TypeAlias = Mapping[str, str]
-"""One chat message: ``{"role": "user" | "system" | "assistant", "content": "..."}``."""
 
 Expected: TypeAlias = str | tuple[str, ...] | Mapping[str, Any]
 """What a case expects: one answer or label (str), several acceptable answers or keywords

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
-from ..review.metrics import HumanMetric, check_criteria
-from ..review.rubric import DEFAULT_RUBRIC, Rubric, parse_rubric
 from ..schemas import validate_document
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
 from .io import load_cases
-from .metrics import THRESHOLD_KEYS, Metric, MetricContext, build_metric
+from .metric_types import THRESHOLD_KEYS, Metric, MetricContext, source_of
 from .prompting import PromptSpec
+from .registry import build_metric, read_manifest_section, section_default
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..review.rubric import Rubric
 
 __all__ = [
     "MetricSpec",
@@ -60,9 +60,10 @@ class MetricSpec:
 
     @property
     def in_baseline(self) -> bool:
-        """Whether the baseline file keeps its value: a human metric's is not kept (its no-drop
-        test pairs the reviews of the baseline's answers, found by answer hash)."""
-        return not isinstance(self.metric, HumanMetric)
+        """Whether the baseline file keeps its value: a human metric's (scored from reviews) is
+        not kept (its no-drop test pairs the reviews of the baseline's answers, found by answer
+        hash)."""
+        return source_of(self.metric) != "reviews"
 
     @property
     def bar(self) -> str:
@@ -104,13 +105,17 @@ class Suite:
     case_checks: Mapping[str, Check] = field(default_factory=dict)
     """Per-case check overrides, by case id."""
     review: Rubric | None = None
-    """The manifest's ``review:`` rubric (human review), or None."""
+    """The manifest's ``review:`` rubric (human review), or None; read by the review kind
+    (:func:`releasegate.review.metrics.read_review_section`) through the metric registry."""
 
     @property
     def rubric(self) -> Rubric:
         """What its answers are reviewed against: its ``review:``, else the default rubric
-        (one overall score from 1 to 5)."""
-        return self.review if self.review is not None else DEFAULT_RUBRIC
+        (one overall score from 1 to 5), the review kind's default."""
+        if self.review is not None:
+            return self.review
+        rubric: Rubric = section_default("review")
+        return rubric
 
     def check_for(self, case: GoldenCase) -> Check:
         """The check that judges *case*: its own override, else the suite's."""
@@ -226,9 +231,10 @@ def load_suite(
         problem = case_check.validate_expected(case.expected)
         if problem is not None:
             raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
-    review = parse_rubric(document.get("review"), where=f"{where}: review")
-    criteria = [c.name for c in (review or DEFAULT_RUBRIC).criteria]
-    check_criteria((spec.metric for spec in metrics), criteria, path=manifest_path)
+    # The review kind reads its section and checks the human metrics' criteria against it.
+    review = read_manifest_section(
+        "review", document, [spec.metric for spec in metrics], manifest_path
+    )
     prompt_doc = document.get("prompt", {})
     return Suite(
         name=name,

@@ -32,10 +32,8 @@ from ..gate.comparisons import judged_comparison
 from ..gate.rule import judge_drop
 from ..gate.verdicts import gate_metric
 from ..golden.judging import score_case
-from ..golden.metrics import MetricValue
+from ..golden.metrics import MetricValue, source_of
 from ..golden.suites import MetricSpec, Suite
-from ..perplexity.metrics import ModelScored
-from ..review.metrics import HumanMetric
 from .store import HistoryStore, SeriesPoint
 
 __all__ = ["Finding", "check_curve", "trend_rows"]
@@ -297,12 +295,13 @@ def _gated(
     )
     # The max_drop bar is this rule's own: the gate is asked only for its paired test.
     unbounded = replace(spec, max_drop=math.inf)
-    if isinstance(spec.metric, ModelScored | HumanMetric):
+    source = source_of(spec.metric)
+    if source != "answers":
         # Scored from the model (perplexity) or from reviews, not from the answers: paired by
         # its stored per-case values, as the gate pairs them (a review belongs to its answer).
         ids = [case.id for case in suite.cases if case.id in new]
         value = MetricValue(now.value, tuple(new[i] for i in ids))
-        human = isinstance(spec.metric, HumanMetric)
+        human = source == "reviews"
         answers = answered_now if human else {}
         baseline_answers = {k: c.answer for k, c in answered_before.items()} if human else {}
         comparison, flips, _ = judged_comparison(

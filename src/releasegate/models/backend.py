@@ -20,9 +20,9 @@ from typing import Any, Protocol, runtime_checkable
 from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_dir
 from ..core.devices import parse_device
 from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
-from ..golden.cases import ChatMessage
 from .adapters import is_adapter_folder
 from .default_model import check_default_model, is_default_model
+from .messages import ChatMessage
 
 __all__ = [
     "DTYPES",

@@ -265,10 +265,10 @@ class HFBackend:
         self, requests: Sequence[tuple[str, str]], *, batch_size: int
     ) -> list[TokenLikelihood]:
         """Each continuation's log-likelihood after its rendered prompt, on this loaded model
-        (:mod:`releasegate.perplexity.hf`)."""
+        (:mod:`releasegate.models.hf_likelihood`)."""
         if self.model is None:
             raise BackendError(f"backend for '{self.spec.model}' is closed")
-        from ..perplexity.hf import hf_log_likelihoods
+        from .hf_likelihood import hf_log_likelihoods
 
         return hf_log_likelihoods(self.model, self.tokenizer, requests, batch_size=batch_size)
 

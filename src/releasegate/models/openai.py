@@ -211,11 +211,11 @@ class OpenAIBackend(ReplyReader):
         self, requests: Sequence[tuple[str, str]], *, batch_size: int
     ) -> list[TokenLikelihood]:
         """Each ``(rendered prompt, continuation)``'s log-likelihood: one ``/completions``
-        request with ``echo`` + ``logprobs`` each (:mod:`releasegate.perplexity.endpoint`),
+        request with ``echo`` + ``logprobs`` each (:mod:`releasegate.models.endpoint_likelihood`),
         through the same client, retries and deadline as answers. A server that returns no
         prompt log-probabilities (``transformers serve``) is one error naming it; *batch_size*
         is not used."""
-        from ..perplexity.endpoint import EchoedLogprobs, echo_request, read_echoed
+        from .endpoint_likelihood import EchoedLogprobs, echo_request, read_echoed
 
         if self._closed:
             raise BackendError(f"backend for {self.base_url} is closed")

@@ -28,15 +28,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
 from ..golden.cases import Expected
 from ..golden.checks import expected_strings
-from ..golden.metrics import MetricContext, MetricValue, ScoredCase
+from ..golden.metric_types import Metric, MetricContext, MetricSource, MetricValue, ScoredCase
+from ..golden.registry import register_metric_kind
 from ..models.backend import TokenLikelihood
 
-__all__ = ["LogLikelihood", "ModelScored", "Perplexity", "build", "reference_text"]
+__all__ = ["LogLikelihood", "ModelScored", "Perplexity", "build", "reference_text", "register"]
 
 
 def reference_text(expected: Expected) -> str:
@@ -46,7 +47,8 @@ def reference_text(expected: Expected) -> str:
 
 @runtime_checkable
 class ModelScored(Protocol):
-    """A metric computed from the model's log-likelihood of each case's reference."""
+    """A metric computed from the model's log-likelihood of each case's reference (its
+    ``source`` is ``"model"``)."""
 
     def from_likelihoods(self, scores: Sequence[TokenLikelihood]) -> MetricValue: ...
 
@@ -67,6 +69,8 @@ class Perplexity:
     bounds: tuple[float, float] | None = None
     additive: bool = True
     """The value is the mean of ``per_item`` (paired tests resample it directly)."""
+    source: ClassVar[MetricSource] = "model"
+    """Scored from the model's log-likelihoods of the references (the session scores it)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         raise _not_from_answers(self.name)
@@ -92,6 +96,8 @@ class LogLikelihood:
     bounds: tuple[float, float] | None = None
     additive: bool = True
     """The value is the mean of ``per_item`` (paired tests resample it directly)."""
+    source: ClassVar[MetricSource] = "model"
+    """Scored from the model's log-likelihoods of the references (the session scores it)."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         raise _not_from_answers(self.name)
@@ -108,3 +114,21 @@ def build(name: str, params: Mapping[str, Any], context: MetricContext) -> Any:
     if params:
         raise ConfigError(f"metric '{name}' takes no parameters, got {', '.join(params)}")
     return Perplexity() if name == "perplexity" else LogLikelihood()
+
+
+def _perplexity(params: Mapping[str, Any], context: MetricContext) -> Metric:
+    metric: Metric = build("perplexity", params, context)
+    return metric
+
+
+def _log_likelihood(params: Mapping[str, Any], context: MetricContext) -> Metric:
+    metric: Metric = build("log_likelihood", params, context)
+    return metric
+
+
+def register() -> None:
+    """Register ``perplexity`` and ``log_likelihood`` (the entry point ``perplexity`` of
+    ``releasegate.metric_kinds``: the metric registry finds them there without importing this
+    package)."""
+    register_metric_kind("perplexity", _perplexity)
+    register_metric_kind("log_likelihood", _log_likelihood)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..models.backend import TokenLikelihood
+from .backend import TokenLikelihood
 
 __all__ = ["hf_log_likelihoods"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import BackendError
-from ..models.backend import TokenLikelihood
+from .backend import TokenLikelihood
 
 __all__ = ["EchoedLogprobs", "echo_request", "read_echoed", "refusal"]
 
