@@ -29,7 +29,8 @@ __all__ = [
 
 
 class ParamError(ConfigError):
-    """A bad parameter; :func:`~releasegate.golden.checks.build_check` and ``build_metric`` prefix it with where it was."""
+    """A bad parameter; :func:`~releasegate.golden.checks.build_check` and ``build_metric``
+    prefix it with where it was."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ _NOT_SENT: Mapping[str, Any] = {"OpenAI-Organization": openai.omit, "OpenAI-Proj
 identity is nothing to send to the user's own server."""
 _OPTIONS: Any = {"headers": {"Authorization": openai.omit}}
 """Every request's options (the SDK's ``RequestOptions``): the SDK's own Authorization header is
-left out; the key, if any, is the HTTP client's (:meth:`releasegate.models.openai.OpenAIBackend._client`)."""
+left out; the key, if any, is the HTTP client's
+(:meth:`releasegate.models.openai.OpenAIBackend._client`)."""
 
 
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
