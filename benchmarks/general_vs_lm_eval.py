@@ -32,7 +32,8 @@ MEMORY_PROBE = """
 import json, resource, sys
 from pathlib import Path
 import torch
-from releasegate.models.backend import ModelSpec, load_backend
+from releasegate.models.backend import ModelSpec
+from releasegate.models.loading import load_backend
 from releasegate.benchmarks.mmlu import prepare_mmlu
 from releasegate.config import default_cache_dir
 import lm_eval

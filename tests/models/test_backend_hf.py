@@ -20,15 +20,10 @@ from releasegate.exceptions import (
     UnknownNameError,
 )
 from releasegate.models import default_model
-from releasegate.models.backend import (
-    Backend,
-    GenerationSettings,
-    ModelSpec,
-    Prompt,
-    check_model_source,
-    load_backend,
-)
+from releasegate.models.backend import Backend, GenerationSettings, ModelSpec, Prompt
 from releasegate.models.default_model import INSTALL_COMMAND
+from releasegate.models.loading import load_backend
+from releasegate.models.sources import check_model_source
 
 QUESTIONS = (
     "What is the capital of France?",
@@ -335,8 +330,8 @@ def test_lazy_backend_renders_and_describes_as_the_loaded_one_until_the_template
     """Rendered prompts and the description are remembered per tokenizer files and weights: a
     second process gets the same text and description without loading the weights, and an
     edited chat template is rendered anew by the loaded model, never served stale."""
-    from releasegate.models.backend import lazy_backend
     from releasegate.models.default_model import ensure_default_model
+    from releasegate.models.loading import lazy_backend
 
     source = ensure_default_model(default_cache_dir())
     folder = tmp_path / "model"

@@ -21,13 +21,8 @@ import pytest
 from fake_openai import FakeServer, Received, Reply
 from releasegate.exceptions import BackendError, ConfigError, PartialBatchError
 from releasegate.models import openai_client as openai_backend
-from releasegate.models.backend import (
-    EndpointSpec,
-    GenerationSettings,
-    ModelSpec,
-    Prompt,
-    load_backend,
-)
+from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt
+from releasegate.models.loading import load_backend
 from releasegate.models.openai import (
     OpenAIBackend,
     cut_at_stop,

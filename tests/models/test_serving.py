@@ -28,13 +28,8 @@ import pytest
 from releasegate.benchmarks.general import BenchmarkRunner, BenchmarkTask, GeneralConfig
 from releasegate.config import default_cache_dir
 from releasegate.exceptions import ConfigError, ServerStartError
-from releasegate.models.backend import (
-    EndpointSpec,
-    GenerationSettings,
-    ModelSpec,
-    Prompt,
-    load_backend,
-)
+from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt
+from releasegate.models.loading import load_backend
 from releasegate.models.serving import ServingEndpoint, embedded_server
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,8 @@ from fake_openai import FakeServer, Received, Reply
 from releasegate.config import EndpointSpec
 from releasegate.exceptions import BackendError
 from releasegate.models import openai_client as openai_backend
-from releasegate.models.backend import LikelihoodBackend, ModelSpec, load_backend
+from releasegate.models.backend import LikelihoodBackend, ModelSpec
+from releasegate.models.loading import load_backend
 
 PROMPT, ANSWER = "Q: refund? A:", " in 5 days"
 

@@ -44,11 +44,10 @@ from ..models.backend import (
     GenerationSettings,
     ModelSpec,
     TokenLikelihood,
-    check_model_source,
-    lazy_backend,
     lm_eval_capable,
-    load_backend,
 )
+from ..models.loading import lazy_backend, load_backend
+from ..models.sources import check_model_source
 from ..perplexity.metrics import ModelScored, reference_text
 from ..perplexity.scoring import cached_log_likelihoods
 from ..review.store import ReviewStore

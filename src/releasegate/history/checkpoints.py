@@ -34,7 +34,8 @@ from ..models.adapters import (
     folder_fingerprint,
     is_adapter_folder,
 )
-from ..models.backend import ModelSpec, hf_source
+from ..models.backend import ModelSpec
+from ..models.sources import hf_source
 from .plot import plot_trends
 from .steps import step_from_name
 from .store import HistoryStore, SeriesPoint

