@@ -23,7 +23,7 @@ from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from ..config import Settings, load_settings, read_table
+from ..config import Settings, load_project
 from ..core.records import CaseRecord, MetricRecord
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
 from ..golden.suites import project_suites
@@ -73,14 +73,13 @@ class ReleaseGateCallback(TrainerCallback):
         self.tokenizer = tokenizer
         self.every = every
         self.stop_on_rule = stop_on_rule
-        root = (root or Path.cwd()).resolve()
         overrides: dict[str, Any] = {"suites": list(suites) or None, "batch_size": batch_size}
         if history_path is not None:
             overrides["history_path"] = str(history_path)
-        self.root = root
-        self.settings: Settings = load_settings(
-            read_table(root / "pyproject.toml"), overrides, root=root
-        )
+        # root's pyproject.toml, else the nearest one above the current folder (load_project)
+        project = load_project(root=root, overrides=overrides)
+        root = self.root = project.root
+        self.settings: Settings = project.settings
         # A misspelt suite or a broken case file fails here, before training starts, rather
         # than at the first save.
         project_suites(self.settings, only=self.settings.suites, root=root)
