@@ -43,6 +43,7 @@ __all__ = [
     "JsonRecord",
     "Leak",
     "MetricRecord",
+    "ModelDescription",
     "ReviewSummary",
     "RunRecord",
     "TaskResult",
@@ -59,6 +60,12 @@ R = TypeVar("R")
 OMIT_NONE: Mapping[str, bool] = {"omit_none": True}
 """Field metadata: the key is left out of the JSON while the value is None (a benchmark's
 ``refused`` and ``task_result``, present only where they say something)."""
+
+REST: Mapping[str, bool] = {"rest": True}
+"""Field metadata of a mapping: its entries are written beside the record's other fields, not
+under a key of their own, and on reading it holds every key that no other field declares. So an
+open document (a backend's description of its model) is typed in the keys releasegate reads,
+and keeps every other key its author wrote, in one flat object as before."""
 
 
 class JsonRecord:
@@ -88,11 +95,12 @@ def to_json(value: Any) -> Any:
     layout = _layout(type(value)) if is_dataclass(value) else None
     if layout is not None:
         out: dict[str, Any] = {}
-        for name, omit_none in layout:
+        for name, omit in layout:
             item = getattr(value, name)
-            if item is None and omit_none:
-                continue
-            out[name] = item if isinstance(item, _PLAIN) else to_json(item)
+            if omit == "rest":
+                out.update({key: v for key, v in to_json(item).items() if key not in out})
+            elif item is not None or not omit:
+                out[name] = item if isinstance(item, _PLAIN) else to_json(item)
         return out
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}
@@ -109,8 +117,12 @@ def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
     if not isinstance(data, Mapping):
         raise RecordError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
     values: dict[str, Any] = {}
-    for name, convert, when_missing in _plan(cls):
-        if name in data:
+    plan = _plan(cls)
+    for name, convert, when_missing in plan:
+        if when_missing == "rest":
+            declared = {field_name for field_name, _, _ in plan}
+            values[name] = {k: v for k, v in data.items() if k not in declared}
+        elif name in data:
             value = data[name]
             values[name] = value if convert is None or value is None else convert(value)
         elif when_missing == "required":
@@ -120,27 +132,41 @@ def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
     return cls(**values)
 
 
-_LAYOUTS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
 _PLANS: dict[type, tuple[tuple[str, Converter | None, str], ...]] = {}
 
 
-def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
-    """A record's fields in order, each with whether a None leaves its key out."""
+def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+    """A record's fields in order, each with how it is written: ``rest`` (its entries beside
+    the other fields), ``omit_none`` (no key while it is None) or ``""`` (always)."""
     if cls not in _LAYOUTS:
-        _LAYOUTS[cls] = tuple((f.name, bool(f.metadata.get("omit_none"))) for f in fields(cls))
+        _LAYOUTS[cls] = tuple(
+            (
+                f.name,
+                "rest"
+                if f.metadata.get("rest")
+                else "omit_none"
+                if f.metadata.get("omit_none")
+                else "",
+            )
+            for f in fields(cls)
+        )
     return _LAYOUTS[cls]
 
 
 def _plan(cls: type) -> tuple[tuple[str, Converter | None, str], ...]:
     """How to read each field of a record: its converter, and what a missing key means
-    (``default``: the field's default, ``none``: None, ``required``: an error). Worked out once
+    (``default``: the field's default, ``none``: None, ``required``: an error; ``rest``: the
+    keys no other field declares, see :data:`REST`). Worked out once
     per record type from its type hints."""
     if cls not in _PLANS:
         hints = get_type_hints(cls)
         plan = []
         for f in fields(cls):
             tp = hints[f.name]
-            if f.default is not MISSING or f.default_factory is not MISSING:
+            if f.metadata.get("rest"):
+                missing = "rest"
+            elif f.default is not MISSING or f.default_factory is not MISSING:
                 missing = "default"
             else:
                 missing = "none" if _optional(tp) else "required"
@@ -566,6 +592,25 @@ class HistoryBlock(JsonRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModelDescription(JsonRecord):
+    """The model as its backend describes it (``Backend.describe()`` with its fingerprint), for
+    the reports, the baselines and the run history: the keys releasegate reads, typed, and
+    every other key the backend wrote (library versions, the endpoint's settings...) in
+    :attr:`details`, all in one flat object on disk (``results.json``'s ``models``)."""
+
+    fingerprint: str | None = field(default=None, metadata=OMIT_NONE)
+    backend: str | None = field(default=None, metadata=OMIT_NONE)
+    model: str | None = field(default=None, metadata=OMIT_NONE)
+    """The model as configured (a folder, a hub id, the default model's name)."""
+    path: str | None = field(default=None, metadata=OMIT_NONE)
+    """Where its weights were read from (a local backend)."""
+    device: str | None = field(default=None, metadata=OMIT_NONE)
+    dtype: str | None = field(default=None, metadata=OMIT_NONE)
+    details: Mapping[str, Any] = field(default_factory=dict, metadata=REST)
+    """Every other key of the description, as the backend wrote it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunRecord(JsonRecord):
     """One run as ``reports/<run-id>/results.json`` holds it."""
 
@@ -578,7 +623,7 @@ class RunRecord(JsonRecord):
     """The checked-out commit of the project, None outside a git work tree."""
     settings: Mapping[str, Any]
     """The run's public settings."""
-    models: Mapping[str, Any]
+    models: Mapping[str, ModelDescription]
     """Model description by worker (``main`` without xdist)."""
     totals: Mapping[str, int]
     """Every test report by pytest's outcome, as pytest counted them."""

@@ -24,7 +24,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from ..config import Settings, load_project
-from ..core.records import CaseRecord, MetricRecord
+from ..core.records import CaseRecord, MetricRecord, ModelDescription
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
 from ..golden.suites import project_suites
 from ..history.recording import run_record
@@ -171,7 +171,7 @@ class ReleaseGateCallback(TrainerCallback):
             session.cache.close()
         run = run_record(
             run_id=run_id,
-            model={"model": spec.model, "path": None, "fingerprint": backend.fingerprint},
+            model=ModelDescription(model=spec.model, fingerprint=backend.fingerprint),
             step=step,
             metric_records=metric_records,
             case_records=case_records,

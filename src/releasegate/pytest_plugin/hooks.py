@@ -139,7 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     try:
         # pytest's own configuration file if it holds [tool.releasegate], else the nearest one
-        # above the test paths, up to the rootdir (docs/configuration.md, "Which settings").
+        # above the test paths, up to the rootdir (load_project; docs/running.md#settings).
         project = load_project(
             _test_paths(config),
             chosen=config.inipath,
@@ -298,7 +298,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput["releasegate_load_error"] = rg.load_error
     if description is not None:
         if workeroutput is not None:
-            workeroutput["releasegate_model"] = description
+            workeroutput["releasegate_model"] = description.to_json()
         elif REPORT_KEY in config.stash:
             config.stash[REPORT_KEY].models["main"] = description
     rg.close()
