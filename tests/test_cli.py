@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from releasegate.cli import main
+from releasegate.cli import build_parser, main
 
 MANIFEST_FAQ = """\
 name: shop_faq
@@ -301,3 +303,110 @@ def test_isolation_without_training_data_says_how_to_name_it(
 ) -> None:
     assert main(["--root", str(project), "isolation"]) == 2
     assert "set train_data in [tool.releasegate]" in capsys.readouterr().out
+
+
+USER_ORDER = [
+    "init",
+    "validate",
+    "baseline",
+    "review",
+    "checkpoints",
+    "history",
+    "isolation",
+    "report",
+]
+"""The commands in the order a user meets them (``judge`` belongs between review and
+checkpoints once it exists)."""
+
+
+def _help(parser: argparse.ArgumentParser) -> str:
+    return parser.format_help()
+
+
+def _commands_block(text: str) -> list[str]:
+    lines = text.splitlines()
+    start = lines.index("  COMMAND") + 1
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        block.append(line)
+    return block
+
+
+def test_help_lists_the_commands_in_the_order_a_user_meets_them_one_line_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    text = _help(build_parser())
+    block = _commands_block(text)
+    names = [line.split()[0] for line in block]
+    assert names[: len(USER_ORDER)] == USER_ORDER
+    assert "judge" not in names
+    # one line each: the name and its text side by side, no line of text alone
+    assert all(len(line.split(maxsplit=1)) == 2 for line in block), block
+    assert all(len(line) <= 80 for line in block), block
+    examples = text[text.index("examples:") :]
+    for name in names:
+        assert f"\n  releasegate {name}" in examples, name
+    # the examples are in the same order as the list
+    positions = [examples.index(f"releasegate {name}") for name in names]
+    assert positions == sorted(positions)
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.extend(_every_parser(sub))
+    return found
+
+
+def test_no_help_text_shows_restructuredtext_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    parsers = _every_parser(build_parser())
+    assert {"review", "export", "checkpoints", "history"} <= {p.prog.split()[-1] for p in parsers}
+    for parser in parsers:
+        text = _help(parser)
+        assert "``" not in text, parser.prog
+        assert not re.search(r":(func|mod|class|meth|attr|data|ref):`", text), parser.prog
+
+
+def test_baseline_honours_root_from_another_folder(tmp_path: Path) -> None:
+    """``releasegate --root PROJECT baseline`` from outside the project records that project's
+    baselines (before, it ran pytest on ./model_tests of the current folder). The model is the
+    fake ``benchmarks/instant_backend.py``: what is tested is where the command runs, not
+    generation."""
+    from tiny_project import write_project
+
+    root = tmp_path / "project"
+    model = tmp_path / "fake-model"
+    model.mkdir()
+    (model / "config.json").write_text(
+        json.dumps({"answers": {"Where is my order?": "tracking"}, "default": "?"}),
+        encoding="utf-8",
+    )
+    config = (
+        f'[tool.releasegate]\nbackend = "instant_backend:InstantBackend"\nmodel = "{model}"\n'
+        f'cache_dir = "{tmp_path / "cache"}"\n'
+    )
+    cases = [{"id": "q1", "input": "Where is my order?", "expected": "tracking"}]
+    write_project(root, config=config, manifest="cases: tiny.jsonl\ncheck: contains\n", cases=cases)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    repo = Path(__file__).resolve().parents[1]
+    path = [str(repo / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    done = subprocess.run(
+        [sys.executable, "-m", "releasegate.cli", "--root", str(root), "baseline", "-q"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    baseline = json.loads((root / "fixtures" / "baselines" / "tiny.json").read_text("utf-8"))
+    assert baseline["cases"]["q1"]["outcome"] == "passed"
+    assert list(elsewhere.iterdir()) == []  # nothing written where the command was run

@@ -314,7 +314,8 @@ def test_a_list_of_paths_key_is_read_as_absolute_paths(tmp_path: Path) -> None:
     """What a key typed ``tuple[Path, ...]`` (a list of files, like training data) gets on
     loading: each item a path, made absolute against the project folder, and plain text again
     in reports."""
-    from releasegate.config import _holds_paths, _plain, _resolved, _typed
+    from releasegate.config.loading import _holds_paths, _resolved, _typed
+    from releasegate.config.settings import _plain
 
     hint = tuple[Path, ...]
     typed = _typed(hint, ["data/a.jsonl", "~/b.jsonl"])

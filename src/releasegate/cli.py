@@ -1,25 +1,29 @@
 """``releasegate``: a small command line beside the pytest plugin.
 
-- ``releasegate validate``: read the configuration and every suite (manifests, case files,
-  checks, metrics, baselines) and report problems without loading a model.
-- ``releasegate suites``: list the suites with their case counts, checks and metric bars.
-- ``releasegate prepare-model``: convert the default model once (what the first run would do).
-- ``releasegate baseline --model PATH``: record the baselines (golden suites and general
-  benchmarks) from a reference model: ``pytest model_tests --update-baseline --model PATH``.
-- ``releasegate benchmarks``: the configured general benchmarks, the task folders lm-eval is
-  given, and the plain ``lm_eval`` commands that run the same tasks with the same settings.
-- ``releasegate damage``: write a copy of a model with noise in some layers, to prove a gate
-  catches a real regression.
-- ``releasegate review export|import|disagreements``: human review through a spreadsheet
-  (docs/review.md).
-- ``releasegate isolation [--train-data PATH]``: look for every golden case in the training data
-  (exact and near-duplicate) without running a model; exit status 1 when a case leaked.
-- ``releasegate init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
+``releasegate --help`` lists the commands in the order a user meets them, one line each, with an
+example of each below the list (:data:`_COMMANDS`); a command's own ``--help`` has its options.
+Help texts are plain text: no reStructuredText markup reaches a terminal.
+
+- ``init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
   ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
-- ``releasegate report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from
-  its ``results.json``, running nothing.
-- ``releasegate history`` and ``releasegate checkpoints RUN_DIR``: the run history, and every
-  checkpoint of a training run scored with the trend rules (:mod:`releasegate.history`).
+- ``validate``: read the configuration and every suite (manifests, case files, checks,
+  metrics, baselines) and report problems without loading a model.
+- ``baseline --model PATH``: record the baselines (golden suites and general benchmarks) from a
+  reference model: ``pytest <root>/model_tests --update-baseline --model PATH``.
+- ``review export|import|disagreements``: human review through a spreadsheet (docs/review.md).
+- ``checkpoints RUN_DIR`` and ``history``: every checkpoint of a training run scored with the
+  trend rules, and the run history (:mod:`releasegate.history`).
+- ``isolation [--train-data PATH]``: look for every golden case in the training data (exact and
+  near-duplicate) without running a model; exit status 1 when a case leaked.
+- ``report [RUN]``: rewrite a run's ``report.html`` (default: the latest run) from its
+  ``results.json``, running nothing.
+- ``suites``, ``benchmarks``, ``prepare-model``, ``damage``: the suites with their checks and
+  bars; the general benchmarks and the plain ``lm_eval`` commands that run the same tasks; the
+  default model converted once; a copy of a model with noise in some layers, to prove a gate
+  catches a real regression.
+
+Every command reads the project found by :func:`releasegate.config.load_project`: ``--root``'s
+``pyproject.toml``, else the nearest one holding ``[tool.releasegate]`` above the current folder.
 """
 
 from __future__ import annotations
@@ -30,21 +34,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import Settings, load_settings, read_table
+from .config import Project, Settings, load_project
 from .core.display import first_items
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import project_suites
+from .history.commands import add_parsers, run_checkpoints, run_history
+from .review.commands import add_review_parser, run_review
 
 __all__ = ["main"]
 
 
-def _settings(root: Path) -> Settings:
-    return load_settings(read_table(root / "pyproject.toml"), {}, root=root)
+def _project(args: argparse.Namespace, overrides: dict[str, object] | None = None) -> Project:
+    """The project: ``--root``'s pyproject.toml if given, else the nearest one holding
+    ``[tool.releasegate]`` above the current folder (:func:`releasegate.config.load_project`)."""
+    return load_project(root=args.root, overrides=overrides)
 
 
-def _validate(root: Path) -> int:
-    settings = _settings(root)
+def _validate(settings: Settings, root: Path) -> int:
     suites = project_suites(settings, root=root)
     store = BaselineStore(settings.baselines_dir)
     drifted = 0
@@ -86,8 +93,7 @@ def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5
     )
 
 
-def _suites(root: Path) -> int:
-    settings = _settings(root)
+def _suites(settings: Settings, root: Path) -> int:
     for suite in project_suites(settings, root=root):
         print(
             f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
@@ -99,19 +105,18 @@ def _suites(root: Path) -> int:
     return 0
 
 
-def _prepare_model(root: Path) -> int:
+def _prepare_model(settings: Settings, root: Path) -> int:
     from .models.default_model import ensure_default_model
 
-    folder = ensure_default_model(_settings(root).cache_dir)
+    folder = ensure_default_model(settings.cache_dir)
     print(folder)
     return 0
 
 
-def _benchmarks(root: Path) -> int:
+def _benchmarks(settings: Settings, root: Path) -> int:
     from .benchmarks.general import BenchmarkRunner, lm_eval_command, load_general
     from .models.default_model import ensure_default_model, is_default_model
 
-    settings = _settings(root)
     general = load_general(settings.general, root=root)
     if general is None:
         print("no general benchmarks configured ([tool.releasegate.general])")
@@ -137,9 +142,12 @@ def _benchmarks(root: Path) -> int:
 
 
 def _baseline(root: Path, rest: Sequence[str]) -> int:
+    """``pytest <root>/model_tests --update-baseline`` in this process: the project's tests
+    wherever the command is run from (its other options stay relative to the current folder)."""
     import pytest
 
-    return int(pytest.main(["model_tests", "--update-baseline", "-p", "no:cacheprovider", *rest]))
+    tests = str(root / "model_tests")
+    return int(pytest.main([tests, "--update-baseline", "-p", "no:cacheprovider", *rest]))
 
 
 def _damage(args: argparse.Namespace) -> int:
@@ -157,9 +165,9 @@ def _damage(args: argparse.Namespace) -> int:
 def _isolation(args: argparse.Namespace) -> int:
     from .isolation import check_isolation
 
-    root = args.root.resolve()
     overrides = {"train_data": args.train_data, "isolation_threshold": args.threshold}
-    settings = load_settings(read_table(root / "pyproject.toml"), overrides, root=root)
+    project = _project(args, overrides)
+    settings, root = project.settings, project.root
     if not settings.train_data:
         print("no training data named: set train_data in [tool.releasegate] or give --train-data")
         return 2
@@ -191,7 +199,7 @@ def _isolation(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_project, next_steps
 
-    folder = args.dir if args.dir is not None else args.root
+    folder = args.dir if args.dir is not None else args.root or Path.cwd()
     result = init_project(folder, args.format)
     print(next_steps(result, cwd=Path.cwd()))
     return 0
@@ -200,46 +208,71 @@ def _init(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .reports.html import resolve_run, write_page
 
-    root = args.root.resolve()
-    reports_dir = _settings(root).reports_dir
+    reports_dir = _project(args).settings.reports_dir
     page = write_page(resolve_run(reports_dir, args.run), reports_dir=reports_dir)
     print(page)
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="releasegate", description=__doc__.splitlines()[0])
+_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("init", "start a project: config, model_tests/, an example suite", "init --format csv"),
+    ("validate", "check settings, suites and baselines (no model)", "validate"),
+    ("baseline", "record baselines from a reference model", "baseline --model ckpt/base -n auto"),
+    ("review", "human review: export answers, import scores", "review export --suite shop_faq"),
+    ("checkpoints", "score every checkpoint of a training run", "checkpoints runs/ft --every 100"),
+    ("history", "metric values per run and step", "history --suite shop_faq --last 5"),
+    ("isolation", "look for golden cases in the training data", "isolation --train-data t.jsonl"),
+    ("report", "rewrite a run's report.html (runs nothing)", "report"),
+    ("suites", "list suites, checks and metric bars", "suites"),
+    ("benchmarks", "general benchmarks and their lm_eval commands", "benchmarks"),
+    ("prepare-model", "convert the default model into the cache", "prepare-model"),
+    ("damage", "copy a model with noise in some layers", "damage --model m --out d --layers 0-7"),
+)
+"""Every command in the order a user meets them (start a project, check it, record a baseline,
+review answers, follow training, look for leaks, read a report), then the tools beside them:
+its line in ``releasegate --help`` and an example, shown below the list. A command's own
+``--help`` keeps its longer description."""
+
+DESCRIPTION = "releasegate: golden suites of a language model as a release gate, beside pytest."
+
+
+def _epilog() -> str:
+    lines = [f"  releasegate {example}" for _, _, example in _COMMANDS]
+    return "examples:\n" + "\n".join(lines) + "\n\nrun 'releasegate COMMAND --help' for its options"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """The epilog as written; every command's name and its line side by side. (argparse
+    measures the commands' names without their indent, so the longest one, prepare-model,
+    would have its line pushed below it.)"""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):
+            longest = max(len(name) for name in action.choices)
+            indent = self._current_indent + self._indent_increment
+            self._action_max_length = max(self._action_max_length, longest + indent)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (every command and its options), without running anything."""
+    parser = argparse.ArgumentParser(
+        prog="releasegate",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=_Formatter,
+    )
     parser.add_argument(
-        "--root", type=Path, default=Path.cwd(), help="project root (pyproject.toml)"
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("validate", help="check configuration, suites and baselines")
-    sub.add_parser("suites", help="list suites, checks and metric bars")
-    sub.add_parser("prepare-model", help="convert the default model into the cache")
-    sub.add_parser("benchmarks", help="list general benchmarks and the plain lm_eval commands")
-    sub.add_parser(
-        "baseline",
-        help="record baselines from a reference model; other options go to pytest "
-        "(e.g. --model checkpoints/base -n auto)",
-    )
-    damage = sub.add_parser("damage", help="write a copy of a model with noisy layers")
-    damage.add_argument("--model", type=Path, required=True, help="model folder to copy")
-    damage.add_argument("--out", type=Path, required=True, help="folder to write")
-    damage.add_argument("--std", type=float, default=0.1, help="noise, relative to each tensor")
-    damage.add_argument("--layers", default="", help="decoder layers, e.g. 0-7 (default all)")
-    damage.add_argument("--seed", type=int, default=0)
-    isolation = sub.add_parser(
-        "isolation", help="look for the golden cases in the training data (no model needed)"
-    )
-    isolation.add_argument(
-        "--train-data",
-        action="append",
+        "--root",
+        type=Path,
         default=None,
-        help="training file or datasets folder (repeatable; default: train_data in pyproject)",
+        help="project root, the folder of its pyproject.toml (default: the nearest folder "
+        "upward from here whose pyproject.toml holds [tool.releasegate])",
     )
-    isolation.add_argument(
-        "--threshold", type=float, default=None, help="3-gram Jaccard bar (isolation_threshold)"
-    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     init = sub.add_parser(
         "init", help="write what a new project needs: config, model_tests/, an example suite"
     )
@@ -252,6 +285,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
     )
+    sub.add_parser("validate", help="check configuration, suites and baselines")
+    sub.add_parser(
+        "baseline",
+        help="record baselines from a reference model; other options go to pytest "
+        "(e.g. --model checkpoints/base -n auto)",
+    )
+    add_review_parser(sub)
+    add_parsers(sub)  # history, checkpoints
+    isolation = sub.add_parser(
+        "isolation", help="look for the golden cases in the training data (no model needed)"
+    )
+    isolation.add_argument(
+        "--train-data",
+        action="append",
+        default=None,
+        help="training file or datasets folder (repeatable; default: train_data in pyproject)",
+    )
+    isolation.add_argument(
+        "--threshold", type=float, default=None, help="3-gram Jaccard bar (isolation_threshold)"
+    )
     report = sub.add_parser(
         "report", help="rewrite a run's report.html from its results.json (runs nothing)"
     )
@@ -261,37 +314,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="run id under the reports folder, or a run folder (default: the latest run)",
     )
-    from .review.commands import add_review_parser, run_review
+    sub.add_parser("suites", help="list suites, checks and metric bars")
+    sub.add_parser("benchmarks", help="list general benchmarks and the plain lm_eval commands")
+    sub.add_parser("prepare-model", help="convert the default model into the cache")
+    damage = sub.add_parser("damage", help="write a copy of a model with noisy layers")
+    damage.add_argument("--model", type=Path, required=True, help="model folder to copy")
+    damage.add_argument("--out", type=Path, required=True, help="folder to write")
+    damage.add_argument("--std", type=float, default=0.1, help="noise, relative to each tensor")
+    damage.add_argument("--layers", default="", help="decoder layers, e.g. 0-7 (default all)")
+    damage.add_argument("--seed", type=int, default=0)
+    # --help lists the commands as _COMMANDS does, one line each: argparse keeps the list in
+    # the order of add_parser (history's module adds history before checkpoints) with each
+    # parser's help, and has no public way to reorder or reword it. The longer help stays as
+    # the command's own description.
+    lines = {name: line for name, line, _ in _COMMANDS}
+    order = list(lines)
+    for action in sub._choices_actions:
+        command = sub.choices[action.dest]
+        command.description = command.description or action.help
+        action.help = lines[action.dest]
+    sub._choices_actions.sort(key=lambda action: order.index(action.dest))
+    return parser
 
-    add_review_parser(sub)
-    from .history.commands import add_parsers, run_checkpoints, run_history
 
-    add_parsers(sub)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest and args.command not in ("baseline", "checkpoints"):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    commands = {"validate": _validate, "suites": _suites, "prepare-model": _prepare_model}
+    commands = {
+        "validate": _validate,
+        "suites": _suites,
+        "prepare-model": _prepare_model,
+        "benchmarks": _benchmarks,
+    }
     try:
-        if args.command == "baseline":
-            return _baseline(args.root.resolve(), rest)
         if args.command == "damage":
             return _damage(args)
         if args.command == "init":
             return _init(args)
         if args.command == "isolation":
             return _isolation(args)
-        if args.command == "history":
-            return run_history(args, _settings(args.root.resolve()))
-        if args.command == "checkpoints":
-            root = args.root.resolve()
-            return run_checkpoints(args, _settings(root), root, rest)
         if args.command == "report":
             return _report(args)
+        project = _project(args)
+        settings, root = project.settings, project.root
+        if args.command == "baseline":
+            return _baseline(root, rest)
+        if args.command == "history":
+            return run_history(args, settings)
+        if args.command == "checkpoints":
+            return run_checkpoints(args, settings, root, rest)
         if args.command == "review":
-            return run_review(args, _settings(args.root.resolve()), args.root.resolve())
-        if args.command == "benchmarks":
-            return _benchmarks(args.root.resolve())
-        return commands[args.command](args.root.resolve())
+            return run_review(args, settings, root)
+        return commands[args.command](settings, root)
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..exceptions import RecordError
-from .serialisation import OMIT_NONE, JsonRecord, from_json, to_json
+from .serialisation import OMIT_NONE, REST, JsonRecord, from_json, to_json
 
 __all__ = [
     "BenchmarkRecord",
@@ -43,6 +43,7 @@ __all__ = [
     "JsonRecord",
     "Leak",
     "MetricRecord",
+    "ModelDescription",
     "ReviewSummary",
     "RunRecord",
     "TaskResult",
@@ -398,6 +399,25 @@ class HistoryBlock(JsonRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ModelDescription(JsonRecord):
+    """The model as its backend describes it (``Backend.describe()`` with its fingerprint), for
+    the reports, the baselines and the run history: the keys releasegate reads, typed, and
+    every other key the backend wrote (library versions, the endpoint's settings...) in
+    :attr:`details`, all in one flat object on disk (``results.json``'s ``models``)."""
+
+    fingerprint: str | None = field(default=None, metadata=OMIT_NONE)
+    backend: str | None = field(default=None, metadata=OMIT_NONE)
+    model: str | None = field(default=None, metadata=OMIT_NONE)
+    """The model as configured (a folder, a hub id, the default model's name)."""
+    path: str | None = field(default=None, metadata=OMIT_NONE)
+    """Where its weights were read from (a local backend)."""
+    device: str | None = field(default=None, metadata=OMIT_NONE)
+    dtype: str | None = field(default=None, metadata=OMIT_NONE)
+    details: Mapping[str, Any] = field(default_factory=dict, metadata=REST)
+    """Every other key of the description, as the backend wrote it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunRecord(JsonRecord):
     """One run as ``reports/<run-id>/results.json`` holds it."""
 
@@ -410,7 +430,7 @@ class RunRecord(JsonRecord):
     """The checked-out commit of the project, None outside a git work tree."""
     settings: Mapping[str, Any]
     """The run's public settings."""
-    models: Mapping[str, Any]
+    models: Mapping[str, ModelDescription]
     """Model description by worker (``main`` without xdist)."""
     totals: Mapping[str, int]
     """Every test report by pytest's outcome, as pytest counted them."""

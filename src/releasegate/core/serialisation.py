@@ -19,13 +19,19 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 
 from ..exceptions import RecordError
 
-__all__ = ["OMIT_NONE", "JsonRecord", "from_json", "to_json"]
+__all__ = ["OMIT_NONE", "REST", "JsonRecord", "from_json", "to_json"]
 
 R = TypeVar("R")
 
 OMIT_NONE: Mapping[str, bool] = {"omit_none": True}
 """Field metadata: the key is left out of the JSON while the value is None (a benchmark's
 ``refused`` and ``task_result``, present only where they say something)."""
+
+REST: Mapping[str, bool] = {"rest": True}
+"""Field metadata of a mapping: its entries are written beside the record's other fields, not
+under a key of their own, and on reading it holds every key that no other field declares. So an
+open document (a backend's description of its model) is typed in the keys releasegate reads,
+and keeps every other key its author wrote, in one flat object as before."""
 
 
 class JsonRecord:
@@ -55,11 +61,12 @@ def to_json(value: Any) -> Any:
     layout = _layout(type(value)) if is_dataclass(value) else None
     if layout is not None:
         out: dict[str, Any] = {}
-        for name, omit_none in layout:
+        for name, omit in layout:
             item = getattr(value, name)
-            if item is None and omit_none:
-                continue
-            out[name] = item if isinstance(item, _PLAIN) else to_json(item)
+            if omit == "rest":
+                out.update({key: v for key, v in to_json(item).items() if key not in out})
+            elif item is not None or not omit:
+                out[name] = item if isinstance(item, _PLAIN) else to_json(item)
         return out
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}
@@ -76,8 +83,12 @@ def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
     if not isinstance(data, Mapping):
         raise RecordError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
     values: dict[str, Any] = {}
-    for name, convert, when_missing in _plan(cls):
-        if name in data:
+    plan = _plan(cls)
+    for name, convert, when_missing in plan:
+        if when_missing == "rest":
+            declared = {field_name for field_name, _, _ in plan}
+            values[name] = {k: v for k, v in data.items() if k not in declared}
+        elif name in data:
             value = data[name]
             values[name] = value if convert is None or value is None else convert(value)
         elif when_missing == "required":
@@ -87,27 +98,41 @@ def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
     return cls(**values)
 
 
-_LAYOUTS: dict[type, tuple[tuple[str, bool], ...]] = {}
+_LAYOUTS: dict[type, tuple[tuple[str, str], ...]] = {}
 _PLANS: dict[type, tuple[tuple[str, Converter | None, str], ...]] = {}
 
 
-def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
-    """A record's fields in order, each with whether a None leaves its key out."""
+def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+    """A record's fields in order, each with how it is written: ``rest`` (its entries beside
+    the other fields), ``omit_none`` (no key while it is None) or ``""`` (always)."""
     if cls not in _LAYOUTS:
-        _LAYOUTS[cls] = tuple((f.name, bool(f.metadata.get("omit_none"))) for f in fields(cls))
+        _LAYOUTS[cls] = tuple(
+            (
+                f.name,
+                "rest"
+                if f.metadata.get("rest")
+                else "omit_none"
+                if f.metadata.get("omit_none")
+                else "",
+            )
+            for f in fields(cls)
+        )
     return _LAYOUTS[cls]
 
 
 def _plan(cls: type) -> tuple[tuple[str, Converter | None, str], ...]:
     """How to read each field of a record: its converter, and what a missing key means
-    (``default``: the field's default, ``none``: None, ``required``: an error). Worked out once
+    (``default``: the field's default, ``none``: None, ``required``: an error; ``rest``: the
+    keys no other field declares, see :data:`REST`). Worked out once
     per record type from its type hints."""
     if cls not in _PLANS:
         hints = get_type_hints(cls)
         plan = []
         for f in fields(cls):
             tp = hints[f.name]
-            if f.default is not MISSING or f.default_factory is not MISSING:
+            if f.metadata.get("rest"):
+                missing = "rest"
+            elif f.default is not MISSING or f.default_factory is not MISSING:
                 missing = "default"
             else:
                 missing = "none" if _optional(tp) else "required"

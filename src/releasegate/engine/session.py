@@ -30,7 +30,7 @@ from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
 from ..core.devices import configure_torch_threads, device_for_worker
 from ..core.display import first_items
-from ..core.records import BenchmarkRecord, TestIdentity
+from ..core.records import BenchmarkRecord, ModelDescription, TestIdentity
 from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.verdicts import MetricResult, gate_metric
@@ -238,7 +238,7 @@ class ReleaseSession:
         """The model, loaded once per process (so once per device under ``-n auto``)."""
         return self.predictions.backend
 
-    def model_description(self) -> dict[str, Any] | None:
+    def model_description(self) -> ModelDescription | None:
         """Fingerprint and description of the model, if this process used it; None when it
         did not, or when its weights failed to load (the end of the run does not try again: the
         cases already say why, and the report must still be written)."""
@@ -253,7 +253,7 @@ class ReleaseSession:
             return None
         # Plain JSON types only: it travels from xdist workers (execnet) and into reports.
         plain: dict[str, Any] = json.loads(json.dumps(described, default=str))
-        return plain
+        return ModelDescription.from_json(plain)
 
     # -- train/eval isolation ----------------------------------------------------------------
 

@@ -11,9 +11,8 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord
+from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord, ModelDescription
 from ..golden.judging import show_expected
 from ..golden.suites import Suite
 from ..reports.writers import iso_time
@@ -28,7 +27,7 @@ _CHOICE_METRICS = frozenset({"acc", "acc_norm"})
 def run_record(
     *,
     run_id: str,
-    model: Mapping[str, Any],
+    model: ModelDescription,
     step: int | None,
     metric_records: Iterable[MetricRecord | BenchmarkRecord],
     case_records: Iterable[CaseRecord],
@@ -36,10 +35,10 @@ def run_record(
     git_commit: str | None = None,
     source: str = "pytest",
 ) -> RunRecord:
-    """The history's record of one run. *model* is the backend's description (``model``,
-    ``path``, ``fingerprint``); only metric values that were measured (``value`` tests whose
-    test passed or failed, with a number) are kept, no-drop tests being comparisons, not
-    measurements."""
+    """The history's record of one run. Of *model*, the backend's description, its ``model``,
+    ``path`` and ``fingerprint`` are recorded; only metric values that were measured (``value``
+    tests whose test passed or failed, with a number) are kept, no-drop tests being
+    comparisons, not measurements."""
     metrics = []
     for record in metric_records:
         if record.test != "value" or record.outcome not in ("", "passed", "failed"):
@@ -78,9 +77,9 @@ def run_record(
     return RunRecord(
         run_id=run_id,
         time=iso_time(time.time()),
-        model=str(model.get("model", "")),
-        model_path=model.get("path"),
-        fingerprint=model.get("fingerprint"),
+        model=model.model or "",
+        model_path=model.path,
+        fingerprint=model.fingerprint,
         step=step,
         git_commit=git_commit,
         source=source,

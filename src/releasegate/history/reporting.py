@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..config import Settings
-from ..core.records import BenchmarkRecord, CaseRecord, HistoryBlock, MetricRecord
+from ..core.records import BenchmarkRecord, CaseRecord, HistoryBlock, MetricRecord, ModelDescription
 from ..exceptions import ReleasegateError
 from ..golden.suites import Suite
 from .recording import run_record
@@ -44,7 +43,7 @@ def record_finished_run(
     settings: Settings,
     run_id: str,
     step: int | None,
-    models: Mapping[str, Mapping[str, Any]],
+    models: Mapping[str, ModelDescription],
     metric_records: Iterable[MetricRecord | BenchmarkRecord],
     case_records: Iterable[CaseRecord],
     suites: Mapping[str, Suite],
@@ -57,7 +56,7 @@ def record_finished_run(
     store = HistoryStore(settings.effective_history_path)
     if incomplete:
         return HistoryOutcome(None, f"history: run not recorded ({'; '.join(incomplete)})")
-    model = next(iter(models.values()), {"model": settings.model})
+    model = next(iter(models.values()), ModelDescription(model=settings.model))
     try:
         run = run_record(
             run_id=run_id,

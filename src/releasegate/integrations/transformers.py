@@ -23,8 +23,8 @@ from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from ..config import Settings, load_settings, read_table
-from ..core.records import CaseRecord, MetricRecord
+from ..config import Settings, load_project
+from ..core.records import CaseRecord, MetricRecord, ModelDescription
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
 from ..golden.suites import project_suites
 from ..history.recording import run_record
@@ -73,14 +73,13 @@ class ReleaseGateCallback(TrainerCallback):
         self.tokenizer = tokenizer
         self.every = every
         self.stop_on_rule = stop_on_rule
-        root = (root or Path.cwd()).resolve()
         overrides: dict[str, Any] = {"suites": list(suites) or None, "batch_size": batch_size}
         if history_path is not None:
             overrides["history_path"] = str(history_path)
-        self.root = root
-        self.settings: Settings = load_settings(
-            read_table(root / "pyproject.toml"), overrides, root=root
-        )
+        # root's pyproject.toml, else the nearest one above the current folder (load_project)
+        project = load_project(root=root, overrides=overrides)
+        root = self.root = project.root
+        self.settings: Settings = project.settings
         # A misspelt suite or a broken case file fails here, before training starts, rather
         # than at the first save.
         project_suites(self.settings, only=self.settings.suites, root=root)
@@ -172,7 +171,7 @@ class ReleaseGateCallback(TrainerCallback):
             session.cache.close()
         run = run_record(
             run_id=run_id,
-            model={"model": spec.model, "path": None, "fingerprint": backend.fingerprint},
+            model=ModelDescription(model=spec.model, fingerprint=backend.fingerprint),
             step=step,
             metric_records=metric_records,
             case_records=case_records,

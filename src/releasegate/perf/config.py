@@ -12,8 +12,10 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+from ..config import Project, load_project
 from ..exceptions import ConfigError
 from ..schemas import first_error, load_schema
 
@@ -25,6 +27,7 @@ __all__ = [
     "PerfConfig",
     "load_perf_config",
     "objective_keys",
+    "perf_project",
 ]
 
 LATENCY_METRICS: tuple[str, ...] = ("ttft", "tpot", "itl", "e2e")
@@ -280,3 +283,17 @@ def load_perf_config(
     if "base_url" in rest:
         rest["base_url"] = str(rest["base_url"]).rstrip("/")
     return PerfConfig(load=load, objectives=objectives, **rest)
+
+
+def perf_project(perf_config: str | None) -> Project:
+    """The project the load test reads its settings from: the file ``--perf-config`` names (it
+    must exist), else the nearest ``pyproject.toml`` holding ``[tool.releasegate]`` above the
+    current folder, the same lookup as every other entry point
+    (:func:`releasegate.config.load_project`)."""
+    given = Path(perf_config) if perf_config else None
+    try:
+        return load_project(pyproject=given)
+    except ConfigError as exc:
+        if given is None:
+            raise
+        raise ConfigError(f"--perf-config {exc}") from None

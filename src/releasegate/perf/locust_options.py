@@ -14,9 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import Settings, load_settings, read_table
-from ..exceptions import ConfigError
-from .config import LoadSpec, PerfConfig, load_perf_config
+from ..config import Settings
+from .config import LoadSpec, PerfConfig, load_perf_config, perf_project
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -84,19 +83,6 @@ def _flag(value: str | None) -> bool | None:
     return None if value is None else value == "true"
 
 
-def _find_pyproject(given: str | None) -> Path | None:
-    if given:
-        path = Path(given).expanduser().resolve()
-        if not path.is_file():
-            raise ConfigError(f"--perf-config {given}: no such file; give a pyproject.toml path")
-        return path
-    for folder in (Path.cwd(), *Path.cwd().parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and read_table(candidate):
-            return candidate
-    return None
-
-
 def _overrides(options: Namespace) -> dict[str, Any]:
     suites = options.perf_suites
     return {
@@ -122,10 +108,8 @@ def load_run_settings(environment: Environment) -> tuple[Settings, PerfConfig, P
     ``pyproject.toml`` they came from (None: defaults only)."""
     options = environment.parsed_options
     assert options is not None
-    pyproject = _find_pyproject(options.perf_config)
-    table = read_table(pyproject)
-    root = pyproject.parent if pyproject is not None else Path.cwd()
-    settings = load_settings(table, {}, root=root)
+    project = perf_project(options.perf_config)
+    settings, pyproject = project.settings, project.pyproject
     config = load_perf_config(settings.perf, _overrides(options))
     users = options.perf_total_users or getattr(environment.runner, "target_user_count", None)
     run_time = getattr(options, "run_time", None)

@@ -18,6 +18,7 @@ import pytest
 from ..core.display import for_terminal
 from ..core.records import (
     MetricRecord,
+    ModelDescription,
     ReviewSummary,
     RunRecord,
     TestIdentity,
@@ -111,7 +112,7 @@ class Controller:
             self._incomplete.append(f"worker {node.gateway.id} went down ({error})")
         model = getattr(node, "workeroutput", {}).get("releasegate_model")
         if model is not None:
-            self._report.models[str(node.gateway.id)] = model
+            self._report.models[str(node.gateway.id)] = ModelDescription.from_json(model)
         if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
             self._loaded_by.append(str(node.gateway.id))
         load_error = getattr(node, "workeroutput", {}).get("releasegate_load_error")
@@ -241,10 +242,9 @@ class Controller:
         """Every baseline file this session writes, prepared before the first is written."""
         rg = self._session
         results = []
-        models = list(self._report.models.values())
-        model: dict[str, Any] = {
-            k: models[0][k] for k in ("fingerprint", "model") if models and k in models[0]
-        }
+        first = next(iter(self._report.models.values()), ModelDescription())
+        model = {"fingerprint": first.fingerprint, "model": first.model}
+        model = {key: value for key, value in model.items() if value is not None}
         for result in self._report.task_results(keep=lambda r: r.outcome in ("passed", "failed")):
             results.append(rg.baselines.plan_benchmark(result.to_json(), model))
         for name, suite in rg.suites.items():

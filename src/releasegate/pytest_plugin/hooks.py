@@ -1,32 +1,41 @@
 """The pytest plugin (entry point ``pytest11: releasegate``): hooks only.
 
-Work is handed to :class:`~releasegate.engine.session.ReleaseSession` (kept in ``config.stash``) and
+The hooks call and decide nothing themselves (but the known-failure mark, which names the
+plugin's own exception): the settings come from :func:`~releasegate.config.load_project`, which
+tests the suites become (ids, marks, skips) from :mod:`releasegate.engine.collection`, and work
+is handed to :class:`~releasegate.engine.session.ReleaseSession` (kept in ``config.stash``) and
 to the modules it uses; reports and baselines are written by the controller alone, from plain
 typed records that workers attach (as JSON) to their test reports.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..config import find_pyproject, load_settings, read_table, settings_keys
+from ..config import load_project, settings_keys
+from ..engine.collection import (
+    benchmark_params,
+    case_params,
+    case_refs,
+    extra_keyword,
+    loaded,
+    metric_params,
+)
 from ..engine.interrupts import end_orderly_on_signals, restore_signals
 from ..engine.session import (
-    BenchmarkRef,
-    CaseRef,
-    MetricRef,
     ReleaseSession,
     default_run_id,
     identify_test,
     worker_identity,
 )
 from ..exceptions import ReleasegateError
+from ..golden.cases import GoldenCase
 from ..golden.judging import baseline_failed
+from ..golden.suites import Suite
 from ..reports.writers import RunReport, check_writable
 from .controller import Controller
 from .fixtures import (
@@ -115,15 +124,6 @@ def _test_paths(config: pytest.Config) -> list[Path]:
     return [(here / arg.split("::")[0]).resolve() for arg in config.args]
 
 
-def _project(config: pytest.Config) -> tuple[dict[str, Any], Path]:
-    """``[tool.releasegate]`` and the folder its relative paths start from: the folder of the
-    pyproject.toml holding it (:func:`find_pyproject`), else pytest's rootdir."""
-    pyproject = find_pyproject(_test_paths(config), rootdir=config.rootpath, inifile=config.inipath)
-    if pyproject is None:
-        return {}, config.rootpath
-    return read_table(pyproject), pyproject.parent
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -138,10 +138,17 @@ def pytest_configure(config: pytest.Config) -> None:
         if schema.get("type") != "object"
     }
     try:
-        table, root = _project(config)
-        settings = load_settings(table, overrides, root=root)
+        # pytest's own configuration file if it holds [tool.releasegate], else the nearest one
+        # above the test paths, up to the rootdir (load_project; docs/running.md#settings).
+        project = load_project(
+            _test_paths(config),
+            chosen=config.inipath,
+            stop=config.rootpath,
+            overrides=overrides,
+        )
     except ReleasegateError as exc:
         raise pytest.UsageError(str(exc)) from None
+    settings, root = project.settings, project.root
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     worker_id, worker_count = worker_identity(workerinput)
     if workerinput is not None:
@@ -204,176 +211,60 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ChunkScheduling(config, log, chunk_size=chunk_size, golden=golden)
 
 
-def _loaded(session: ReleaseSession) -> ReleaseSession:
-    """The session with its suites and baselines read; a bad file stops collection with one
-    message (no traceback), so nothing runs on half a suite."""
-    try:
-        for suite in session.suites.values():
-            if not session.update_baseline:
-                session.baselines.load(suite.name)
-            session.reviews.load(suite.name)
-        session.check_model()
-    except ReleasegateError as exc:
-        raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
-    return session
-
-
-def _marker_name(tag: str) -> str:
-    return re.sub(r"\W", "_", tag)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wants_cases = "golden_case" in metafunc.fixturenames
     wants_metrics = "suite_metric" in metafunc.fixturenames
     if "general_benchmark" in metafunc.fixturenames:
         metafunc.parametrize(
             "general_benchmark",
-            _benchmark_params(metafunc.config.stash[SESSION_KEY]),
+            benchmark_params(metafunc.config.stash[SESSION_KEY]),
             indirect=True,
         )
     if not (wants_cases or wants_metrics):
         return
-    session = _loaded(metafunc.config.stash[SESSION_KEY])
+    session = loaded(metafunc.config.stash[SESSION_KEY])
     if wants_cases:
-        metafunc.parametrize("golden_case", _case_params(metafunc.config, session), indirect=True)
+        params = case_params(
+            session,
+            add_marker=lambda line: metafunc.config.addinivalue_line("markers", line),
+            known_failure=_known_failure,
+        )
+        metafunc.parametrize("golden_case", params, indirect=True)
     if wants_metrics:
-        metafunc.parametrize("suite_metric", _metric_params(session), indirect=True)
+        metafunc.parametrize("suite_metric", metric_params(session), indirect=True)
 
 
-def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
-    params = []
-    registered: set[str] = set()
-    for suite in session.suites.values():
-        baseline = session.baseline_of(suite.name)
-        for case in suite.cases:
-            marks: list[Any] = []
-            for tag in case.tags:
-                name = _marker_name(tag)
-                if name not in registered:
-                    config.addinivalue_line("markers", f"{name}: golden cases tagged '{tag}'")
-                    registered.add(name)
-                marks.append(getattr(pytest.mark, name))
-            before = baseline.cases.get(case.id) if baseline else None
-            # Failed on the baseline: its check, or reviewers scored its answer below the mark.
-            if baseline_failed(suite, case, before, session.reviews) and not case.critical:
-                # raises=: only a wrong answer is the known failure; an unanswered case (its
-                # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
-                marks.append(
-                    pytest.mark.xfail(
-                        reason="known failure: failed on the baseline",
-                        raises=WrongAnswer,
-                        strict=False,
-                    )
-                )
-            ref = CaseRef(suite.name, case.id)
-            params.append(pytest.param(ref, id=case.test_key, marks=marks))
-    return params
-
-
-def _metric_params(session: ReleaseSession) -> list[Any]:
-    params = []
-    for suite in session.suites.values():
-        if session.settings.train_data:
-            isolation = MetricRef(suite.name, "isolation", "isolation")
-            params.append(pytest.param(isolation, id=isolation.test_id))
-        baseline = session.baseline_of(suite.name)
-        for spec in suite.metrics:
-            ref = MetricRef(suite.name, spec.name, "value")
-            params.append(pytest.param(ref, id=ref.test_id))
-            if spec.max_drop is None:
-                continue
-            drop = MetricRef(suite.name, spec.name, "no_drop")
-            marks: list[Any] = []
-            if session.update_baseline:
-                marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None or (spec.name not in baseline.metrics and spec.in_baseline):
-                marks.append(
-                    pytest.mark.skip(
-                        reason=f"no baseline value for {suite.name}::{spec.name}; "
-                        "record one with --update-baseline"
-                    )
-                )
-            params.append(pytest.param(drop, id=drop.test_id, marks=marks))
-    return params
-
-
-_NO_BENCHMARKS = pytest.param(
-    None,
-    id="general",
-    marks=[
-        pytest.mark.general,
-        pytest.mark.skip(
-            reason="no general benchmarks configured: add [tool.releasegate.general] (lm-eval "
-            "tasks, e.g. MMLU subjects) to gate on general capability"
-        ),
-    ],
-)
-"""``test_benchmark`` where no benchmarks are configured: one skip that says why, rather than
-pytest's "got empty parameter set"."""
-
-
-def _benchmark_params(session: ReleaseSession) -> list[Any]:
-    """``general/<task>::<metric>`` and its ``::no_drop`` comparison, for every configured
-    benchmark metric; a bad configuration or baseline stops collection with one message."""
-    try:
-        general = session.general
-        if general is None:
-            return [_NO_BENCHMARKS]
-        # Convert and read MMLU's CSV files (once, into the cache) before anything runs: a bad
-        # row stops collection with one message naming the file and row.
-        session.benchmark_runner.include_paths  # noqa: B018
-        baselines = {
-            task.name: None
-            if session.update_baseline
-            else session.baselines.load_benchmark(task.name)
-            for task in general.tasks
-        }
-    except ReleasegateError as exc:
-        raise pytest.Collector.CollectError(f"releasegate: {exc}") from None
-    params = []
-    for task in general.tasks:
-        baseline = baselines[task.name]
-        for metric in task.metrics:
-            ref = BenchmarkRef(task.name, metric, "value")
-            params.append(pytest.param(ref, id=ref.test_id, marks=[pytest.mark.general]))
-            drop = BenchmarkRef(task.name, metric, "no_drop")
-            marks: list[Any] = [pytest.mark.general]
-            if session.update_baseline:
-                marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
-            elif baseline is None:
-                marks.append(
-                    pytest.mark.skip(
-                        reason=f"no baseline for general/{task.name}; record one with "
-                        "`releasegate baseline --model <reference model>`"
-                    )
-                )
-            elif metric not in baseline.metrics:
-                marks.append(
-                    pytest.mark.skip(
-                        reason=f"the baseline of general/{task.name} has no '{metric}'; "
-                        "re-record it with `releasegate baseline`"
-                    )
-                )
-            params.append(pytest.param(drop, id=drop.test_id, marks=marks))
-    return params
+def _known_failure(session: ReleaseSession, suite: Suite, case: GoldenCase) -> list[Any]:
+    marks: list[Any] = []
+    baseline = session.baseline_of(suite.name)
+    before = baseline.cases.get(case.id) if baseline else None
+    # Failed on the baseline: its check, or reviewers scored its answer below the mark.
+    if baseline_failed(suite, case, before, session.reviews) and not case.critical:
+        # raises=: only a wrong answer is the known failure; an unanswered case (its
+        # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
+        marks.append(
+            pytest.mark.xfail(
+                reason="known failure: failed on the baseline",
+                raises=WrongAnswer,
+                strict=False,
+            )
+        )
+    return marks
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    # A case whose id is not its own test id ("退款 问题/1" -> "1-8e4fc544") is also found by
-    # `-k` under the id as written; -k runs after collection, so this is in time.
+    # -k runs after collection, so a case's key added here is in time.
     callspec = getattr(item, "callspec", None)
-    ref = callspec.params.get("golden_case") if callspec is not None else None
-    if isinstance(ref, CaseRef) and f"[{ref.key}]" not in item.name:
-        item.extra_keyword_matches.add(ref.key)
+    key = extra_keyword(item.name, callspec.params) if callspec is not None else None
+    if key is not None:
+        item.extra_keyword_matches.add(key)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    refs: dict[str, CaseRef] = {}
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and isinstance(callspec.params.get("golden_case"), CaseRef):
-            refs[item.nodeid] = callspec.params["golden_case"]
+    refs = case_refs(
+        (item.nodeid, getattr(getattr(item, "callspec", None), "params", None)) for item in items
+    )
     if refs:
         config.stash[SESSION_KEY].assign_chunks([item.nodeid for item in items], refs)
 
@@ -407,7 +298,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput["releasegate_load_error"] = rg.load_error
     if description is not None:
         if workeroutput is not None:
-            workeroutput["releasegate_model"] = description
+            workeroutput["releasegate_model"] = description.to_json()
         elif REPORT_KEY in config.stash:
             config.stash[REPORT_KEY].models["main"] = description
     rg.close()

@@ -23,6 +23,7 @@ from ..core.records import (
     HistoryPoint,
     Leak,
     MetricRecord,
+    ModelDescription,
     RunRecord,
     UnjudgedTest,
 )
@@ -345,13 +346,12 @@ def _trends(history: HistoryBlock | None) -> list[TrendPlot]:
 
 
 def _header(run: RunRecord) -> dict[str, Any]:
-    # A model description is the backend's own mapping (ReleaseSession.model_description).
-    first: Mapping[str, Any] = next(iter(run.models.values()), {})
+    first = next(iter(run.models.values()), ModelDescription())
     return {
-        "model": first.get("model") or run.settings.get("model", "-"),
-        "fingerprint": first.get("fingerprint", "-"),
-        "backend": first.get("backend") or run.settings.get("backend", "-"),
-        "device": first.get("device", "-"),
+        "model": first.model or run.settings.get("model", "-"),
+        "fingerprint": first.fingerprint or "-",
+        "backend": first.backend or run.settings.get("backend", "-"),
+        "device": first.device or "-",
         "git_commit": run.git_commit or "-",
         "started": run.started,
         "duration": run.duration_seconds,

@@ -29,6 +29,7 @@ from ..core.records import (
     CaseRecord,
     GateRecord,
     HistoryBlock,
+    ModelDescription,
     ReviewSummary,
     RunRecord,
     TaskResult,
@@ -93,7 +94,7 @@ class RunReport:
     """Case tests by key (``suite/case_id``)."""
     metrics: dict[str, GateRecord] = field(default_factory=dict)
     """Metric and benchmark tests by key (``suite::metric[::no_drop]``)."""
-    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models: dict[str, ModelDescription] = field(default_factory=dict)
     """Model description by worker (``main`` without xdist)."""
     unjudged: dict[str, UnjudgedTest] = field(default_factory=dict)
     """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""

@@ -86,7 +86,7 @@ def read_run(reports_dir: Path, run: str | None) -> RunAnswers:
     except RecordError as exc:
         raise ReviewError(f"{exc}; not a releasegate results file") from None
     fingerprint = next(
-        (str(m["fingerprint"]) for m in run_record.models.values() if "fingerprint" in m), ""
+        (m.fingerprint for m in run_record.models.values() if m.fingerprint is not None), ""
     )
     answers = tuple(
         RunAnswer(

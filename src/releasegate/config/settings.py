@@ -1,31 +1,26 @@
-"""Run settings: ``[tool.releasegate]`` in pyproject.toml, overridden by command-line options.
+"""The declaration of every ``[tool.releasegate]`` key (:class:`Settings`, :class:`EndpointSpec`)
+and the JSON schema derived from it.
 
-:class:`Settings` is the one declaration of every key: each field's type, default, description
-and constraints. From it are derived, at run time, the JSON schema that validates the table and
-the command line (:func:`settings_schema`), the pytest plugin's options (one per key:
-``max_new_tokens`` becomes ``--max-new-tokens``, help text from the description), and the
-``openai`` backend's :class:`EndpointSpec`, whose keys :class:`Settings` extends. So a key can
-never be settable in one place and not the other.
-
-The schema is built when first needed rather than kept as a file: nothing outside the engine reads
-it, building it costs about a millisecond, and a generated file would need a step to regenerate it
-and could go stale.
+Each field's type, default, description and constraints are declared once, with
+:func:`setting`; the schema that validates the table and the command line
+(:func:`settings_schema`), the pytest plugin's options and :meth:`Settings.public` follow from
+it. The schema is built when first needed rather than kept as a file: nothing outside the engine
+reads it, building it costs about a millisecond, and a generated file would need a step to
+regenerate it and could go stale.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 import types
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from .core.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
-from .exceptions import ConfigError
-from .schemas import first_violation
+from ..core.devices import DEVICE_CHOICES, DEVICE_GRAMMAR
+from ..exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_MODEL_ALIAS",
@@ -33,9 +28,6 @@ __all__ = [
     "EndpointSpec",
     "Settings",
     "default_cache_dir",
-    "find_pyproject",
-    "load_settings",
-    "read_table",
     "setting",
     "settings_keys",
     "settings_schema",
@@ -391,132 +383,9 @@ def _validator() -> Any:
     return Draft202012Validator(settings_schema())
 
 
-def read_table(pyproject: Path | None) -> dict[str, Any]:
-    """The ``[tool.releasegate]`` table of *pyproject*, or ``{}`` when there is none."""
-    if pyproject is None or not pyproject.is_file():
-        return {}
-    table = _tool_table(pyproject).get("releasegate", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.releasegate] must be a table")
-    return table
-
-
-def find_pyproject(
-    test_paths: Iterable[Path], *, rootdir: Path, inifile: Path | None
-) -> Path | None:
-    """The ``pyproject.toml`` whose ``[tool.releasegate]`` configures a run, or None.
-
-    pytest settles on one configuration file, and it need not be the project's: in a folder
-    inside a larger repository (``releasegate init`` in a subfolder), pytest takes the outer
-    repository's file that configures pytest, which has no ``[tool.releasegate]``. So: the
-    file pytest chose, if it holds the table; else the nearest ``pyproject.toml`` holding it,
-    looking upward from each of *test_paths* (absolute) to *rootdir* (or to the top of the file
-    system, for a path outside it). Test paths of two different projects are refused: their
-    settings cannot both hold.
-    """
-    if inifile is not None and inifile.name == "pyproject.toml" and _has_table(inifile):
-        return inifile
-    found: dict[Path, list[Path]] = {}
-    for path in test_paths:
-        for folder in (path, *path.parents):
-            candidate = folder / "pyproject.toml"
-            if _has_table(candidate):
-                found.setdefault(candidate, []).append(path)
-                break
-            if folder == rootdir:
-                break
-    if len(found) > 1:
-        shown = "; ".join(f"{p} (for {', '.join(map(str, paths))})" for p, paths in found.items())
-        raise ConfigError(
-            f"the test paths belong to different projects, each with its own [tool.releasegate]: "
-            f"{shown}. Run each project's model_tests separately"
-        )
-    return next(iter(found), None)
-
-
-def _has_table(pyproject: Path) -> bool:
-    return pyproject.is_file() and "releasegate" in _tool_table(pyproject)
-
-
-def _tool_table(pyproject: Path) -> Mapping[str, Any]:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from exc
-    tool = data.get("tool", {})
-    return tool if isinstance(tool, dict) else {}
-
-
-def load_settings(
-    table: Mapping[str, Any],
-    overrides: Mapping[str, Any],
-    *,
-    root: Path,
-    source: str = "[tool.releasegate]",
-) -> Settings:
-    """Validate *table* (from pyproject.toml) and *overrides* (from the command line, ``None``
-    meaning "not given"), and merge them into :class:`Settings` with paths made absolute."""
-    _validate(table, source)
-    given = {key: value for key, value in overrides.items() if value is not None}
-    _validate(given, "command line")
-    merged: dict[str, Any] = {**table, **given}
-    hints = get_type_hints(Settings)
-    settings = replace(Settings(), **{k: _typed(hints[k], v) for k, v in merged.items()})
-    absolute = {
-        name: _resolved(getattr(settings, name), root)
-        for name in hints
-        if _holds_paths(hints[name])
-    }
-    return replace(settings, **absolute)
-
-
 def _inner(hint: Any) -> Any:
     """``X`` of ``X | None``; any other type as it is."""
     if get_origin(hint) in (Union, types.UnionType):
         (inner,) = [arg for arg in get_args(hint) if arg is not type(None)]
         return inner
     return hint
-
-
-def _typed(hint: Any, value: Any) -> Any:
-    """A value as written (text, a list) as the field's type: a ``Path``, a tuple (of paths)."""
-    hint = _inner(hint)
-    if value is None:
-        return None
-    if hint is Path:
-        return Path(str(value)).expanduser()
-    if get_origin(hint) is tuple:
-        return tuple(_typed(get_args(hint)[0], item) for item in value)
-    return value
-
-
-def _holds_paths(hint: Any) -> bool:
-    """Whether a field of this type is a path, or a tuple of paths, made absolute on loading."""
-    hint = _inner(hint)
-    return hint is Path or (get_origin(hint) is tuple and _inner(get_args(hint)[0]) is Path)
-
-
-def _resolved(value: Any, root: Path) -> Any:
-    if isinstance(value, tuple):
-        return tuple(_resolved(item, root) for item in value)
-    return None if value is None else _absolute(value, root)
-
-
-def _validate(document: Mapping[str, Any], source: str) -> None:
-    found = first_violation(_validator(), dict(document))
-    if found is not None:
-        field_name, message = found
-        hint = _hints().get(field_name)
-        if hint is not None and "does not match" in message:  # a pattern, worded by its key
-            message = f"{document[field_name]!r} {hint}"
-        raise ConfigError(f"{source}: '{field_name}': {message}")
-
-
-@cache
-def _hints() -> Mapping[str, str]:
-    """The keys whose pattern violation :func:`setting` words with a *hint*."""
-    return {f.name: f.metadata["hint"] for f in fields(Settings) if f.metadata.get("hint")}
-
-
-def _absolute(path: Path, root: Path) -> Path:
-    return path if path.is_absolute() else (root / path).resolve()
