@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ..config import find_pyproject, load_settings, read_table, settings_keys
+from ..core.progress import progress_mode, set_terminal
 from ..engine.interrupts import end_orderly_on_signals, restore_signals
 from ..engine.session import (
     BenchmarkRef,
@@ -38,7 +39,8 @@ from .fixtures import (
     releasegate_session,
     suite_metric,
 )
-from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
+from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY, TERMINAL_KEY
+from .terminal import PytestTerminal
 
 __all__ = [
     "embedded_endpoint",
@@ -140,8 +142,10 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         table, root = _project(config)
         settings = load_settings(table, overrides, root=root)
+        progress_mode()  # a wrong RELEASEGATE_PROGRESS stops the run before anything runs
     except ReleasegateError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[TERMINAL_KEY] = set_terminal(PytestTerminal(config))
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     worker_id, worker_count = worker_identity(workerinput)
     if workerinput is not None:
@@ -175,6 +179,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     restore_signals()
+    if TERMINAL_KEY in config.stash:
+        set_terminal(config.stash[TERMINAL_KEY])
 
 
 @pytest.hookimpl(optionalhook=True)
