@@ -108,7 +108,8 @@ def _prepare_model(root: Path) -> int:
 
 
 def _benchmarks(root: Path) -> int:
-    from .benchmarks.general import BenchmarkRunner, lm_eval_command, load_general
+    from .benchmarks.general import lm_eval_command, load_general
+    from .benchmarks.running import BenchmarkRunner
     from .models.default_model import ensure_default_model, is_default_model
 
     settings = _settings(root)
