@@ -1,7 +1,7 @@
 """Running the configured benchmarks through lm-eval: :class:`BenchmarkRunner` evaluates what
 the cache does not hold, one ``simple_evaluate`` call per group of tasks that share their
 settings, with lm-eval's chatter turned down and the progress of its requests shown in its
-place (:mod:`.requests`)."""
+place (:mod:`.request_progress`)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ..core.locks import exclusive_lock
 from ..core.records import TaskResult
 from ..exceptions import ConfigError
 from .general import BenchmarkTask, GeneralConfig, lm_eval_version
+from .request_progress import shown_requests
 from .results import task_result_from
 
 __all__ = ["BenchmarkRunner"]
@@ -166,7 +167,8 @@ class BenchmarkRunner:
 
         first = tasks[0]
         started = time.perf_counter()
-        with _quiet_lm_eval(), _explain_unsupported(model, tasks):
+        label = ", ".join(task.name for task in tasks)
+        with _quiet_lm_eval(), _explain_unsupported(model, tasks), shown_requests(model, label):
             output = lm_eval.simple_evaluate(
                 model=model,
                 tasks=[task.name for task in tasks],
