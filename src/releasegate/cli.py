@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .config import Settings, load_settings, read_table
 from .core.display import first_items
+from .core.progress import progress_mode
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import project_suites
@@ -273,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     commands = {"validate": _validate, "suites": _suites, "prepare-model": _prepare_model}
     try:
+        progress_mode()  # a wrong RELEASEGATE_PROGRESS stops the command before anything runs
         if args.command == "baseline":
             return _baseline(args.root.resolve(), rest)
         if args.command == "damage":

@@ -4,7 +4,6 @@ inside a real pytest run that captures output."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -13,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from pty_run import plain_env, stderr_on_pty
 from releasegate.core.progress import MODE_ENV, progress, progress_mode, set_terminal
 from releasegate.exceptions import ConfigError
-
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 
@@ -41,10 +39,7 @@ def plain_stderr() -> Iterator[None]:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (MODE_ENV, "CI", "PYTEST_XDIST_WORKER")}
-    env["PYTHONPATH"] = SRC
-    env.update(extra)
-    return env
+    return plain_env(**extra)
 
 
 def _on_pipe(script: str, **extra: str) -> str:
@@ -57,27 +52,9 @@ def _on_pipe(script: str, **extra: str) -> str:
 
 def _on_pty(script: str, **extra: str) -> str:
     """What *script* writes to stderr when stderr is a terminal (a real pseudo-terminal)."""
-    main, child = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script],
-        env=_env(**extra),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=child,
-    )
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 4096)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(main)
-    assert proc.wait(timeout=60) == 0
-    return b"".join(chunks).decode("utf-8", "replace")
+    code, err = stderr_on_pty([sys.executable, "-c", script], _env(**extra))
+    assert code == 0, err
+    return err
 
 
 def test_not_a_terminal_prints_one_line_per_finished_step_and_no_bar() -> None:
