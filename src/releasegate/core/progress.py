@@ -138,6 +138,12 @@ class Step:
     _bar: _Bar | None = field(default=None, repr=False)
     _task: TaskID | None = field(default=None, repr=False)
 
+    def set_total(self, total: int) -> None:
+        """The step's size, once known (a file's rows once its index is read)."""
+        self.total = total
+        if self._bar is not None and self._task is not None:
+            self._bar.set_total(self._task, total)
+
     def advance(self, count: int = 1) -> None:
         """*count* more items are done."""
         self.done += count
@@ -202,6 +208,11 @@ class _Bar:
             if speed is not None:
                 self.progress.update(task, rate=f"{speed:.1f}/s")
             self._draw(force=False)
+
+    def set_total(self, task: TaskID, total: int) -> None:
+        with self.lock:
+            self.progress.update(task, total=total)
+            self._draw(force=True)
 
     def remove(self, task: TaskID) -> bool:
         """Drop *task*; True when it was the last and the display is gone."""
