@@ -183,3 +183,16 @@ def test_steps_from_threads_all_count(
             thread.join()
     assert step.done == 400
     assert "generating: 400/400 in " in capsys.readouterr().err
+
+
+def test_real_xdist_workers_draw_no_bar_on_a_terminal_even_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "test_gen.py").write_text(TEST_FILE, encoding="utf-8")
+    code, err = stderr_on_pty(
+        [*PYTEST, "test_gen.py", "-n", "2", "-q"],
+        _env(**{MODE_ENV: "bar"}),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert code == 0, err
+    assert "━" not in err and "\x1b[2K" not in err
+    assert err.count("generating intents: 3/3 in ") == 1, err
