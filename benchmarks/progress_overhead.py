@@ -10,6 +10,7 @@ Two figures, each the best of ``--repeats`` runs, with ``RELEASEGATE_PROGRESS`` 
    texts), against the same work with the display off.
 
     .venv/bin/python benchmarks/progress_overhead.py [--rows 1000000] [--calls 1000000]
+        [--repeats 3] [--modes off,lines,bar]
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--modes", default="off,lines,bar", help="in this order (a shared machine's load drifts)"
+    )
     args = parser.parse_args()
     set_terminal(_Discard())
     with tempfile.TemporaryDirectory() as folder:
@@ -79,7 +83,7 @@ def main() -> None:
             find_matches(golden, texts, threshold=0.8)
 
         print(f"{'mode':6} {'advance() per call':>20} {f'isolation, {args.rows:,} rows':>26}")
-        for mode in ("off", "lines", "bar"):
+        for mode in args.modes.split(","):
             os.environ[progress_module.MODE_ENV] = mode
             per_call = _best(args.repeats, lambda: _advances(args.calls)) / args.calls
             whole = _best(args.repeats, isolation)
