@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .config import Project, Settings, load_project
 from .core.display import first_items
+from .core.progress import progress_mode
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import project_suites
@@ -114,7 +115,8 @@ def _prepare_model(settings: Settings, root: Path) -> int:
 
 
 def _benchmarks(settings: Settings, root: Path) -> int:
-    from .benchmarks.general import BenchmarkRunner, lm_eval_command, load_general
+    from .benchmarks.general import lm_eval_command, load_general
+    from .benchmarks.running import BenchmarkRunner
     from .models.default_model import ensure_default_model, is_default_model
 
     general = load_general(settings.general, root=root)
@@ -349,6 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmarks": _benchmarks,
     }
     try:
+        progress_mode()  # a wrong RELEASEGATE_PROGRESS stops the command before anything runs
         if args.command == "damage":
             return _damage(args)
         if args.command == "init":

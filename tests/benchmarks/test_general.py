@@ -16,14 +16,11 @@ import yaml
 
 from at_once import first_failure, run_at_once
 from releasegate.benchmarks.general import (
-    BenchmarkRunner,
     ItemResult,
     TaskResult,
-    config_hash,
     lm_eval_command,
     lm_eval_version,
     load_general,
-    task_result_from,
 )
 from releasegate.benchmarks.lmeval import (
     bleu_zh,
@@ -34,6 +31,8 @@ from releasegate.benchmarks.lmeval import (
     rouge_l_cjk,
 )
 from releasegate.benchmarks.mmlu import MmluSource, prepare_mmlu, read_csv
+from releasegate.benchmarks.results import config_hash, task_result_from
+from releasegate.benchmarks.running import BenchmarkRunner
 from releasegate.benchmarks.verdicts import benchmark_mismatch, compare_benchmark
 from releasegate.config import load_settings, read_table
 from releasegate.exceptions import ConfigError, GoldenFileError

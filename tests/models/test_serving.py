@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from releasegate.benchmarks.general import BenchmarkRunner, BenchmarkTask, GeneralConfig
+from releasegate.benchmarks.general import BenchmarkTask, GeneralConfig
+from releasegate.benchmarks.running import BenchmarkRunner
 from releasegate.config import default_cache_dir
 from releasegate.exceptions import ConfigError, ServerStartError
 from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..core.progress import progress
 from ..exceptions import BackendError, GenerationInterrupted, PartialBatchError, ReleasegateError
 from ..golden.cases import GoldenCase
 from ..golden.prompting import build_prompt
@@ -171,22 +172,27 @@ class PredictionService:
     ) -> dict[str, CachedAnswer]:
         """Answers of the cases that got one; the others are recorded in ``_failed``."""
         prompts = [self.rendered_prompt(suite, case) for case in cases]
-        try:
-            generations = dict(
-                enumerate(
-                    self.backend.generate(
-                        prompts, self.settings_for(suite), batch_size=self._batch_size
+        # The user sees the chunk's step while the model works and its line when the answers
+        # are back (generation is the longest wait of a run).
+        with progress(f"generating {suite.name}", total=len(cases)) as step:
+            try:
+                generations = dict(
+                    enumerate(
+                        self.backend.generate(
+                            prompts, self.settings_for(suite), batch_size=self._batch_size
+                        )
                     )
                 )
-            )
-            failures: dict[int, str] = {}
-        except PartialBatchError as exc:
-            generations, failures = exc.answered, exc.failures
-        except BackendError as exc:
-            generations, failures = {}, dict.fromkeys(range(len(cases)), str(exc))
-        except GenerationInterrupted as interrupted:
-            self._cache.put_many(self._to_cache(cases, keys, interrupted.answered))
-            raise
+                failures: dict[int, str] = {}
+            except PartialBatchError as exc:
+                generations, failures = exc.answered, exc.failures
+            except BackendError as exc:
+                generations, failures = {}, dict.fromkeys(range(len(cases)), str(exc))
+            except GenerationInterrupted as interrupted:
+                self._cache.put_many(self._to_cache(cases, keys, interrupted.answered))
+                step.advance(len(interrupted.answered))
+                raise
+            step.advance(len(generations))
         for index, reason in failures.items():
             self._failed[cases[index].key] = CaseNotAnswered(cases[index], reason)
         return self._to_cache(cases, keys, generations)

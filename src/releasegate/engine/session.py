@@ -25,7 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
+from ..benchmarks.general import GeneralConfig, TaskResult, load_general
+from ..benchmarks.running import BenchmarkRunner
 from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
 from ..core.devices import configure_torch_threads, device_for_worker

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..benchmarks.general import load_general
 from ..config import Settings
 from ..core.atomic import write_text_atomic
+from ..core.progress import progress
 from ..exceptions import HistoryError, ReleasegateError
 from ..golden.suites import Suite, project_suites
 from ..models.adapters import (
@@ -134,9 +135,12 @@ def score_checkpoints(
     suites: Sequence[str] = (),
     tests: str = "model_tests",
     pytest_args: Sequence[str] = (),
-    say: Callable[[str], None] = print,
+    say: Callable[[str], None] | None = None,
 ) -> SweepResult:
-    """Score the base model and every checkpoint; write the trend table and plot."""
+    """Score the base model and every checkpoint; write the trend table and plot. *say*
+    (default: print, flushed, so each line shows when it happens even on a pipe) tells what
+    is done at each step."""
+    say = say or _say
     cache_dir = settings.cache_dir
     checkpoints = find_checkpoints(run_dir, every=every, base=base, cache_dir=cache_dir)
     base_model = base or settings.model
@@ -187,16 +191,24 @@ def score_checkpoints(
         env = dict(os.environ)
         if checkpoint.adapter_base is not None:
             env[ADAPTER_BASE_ENV] = str(checkpoint.adapter_base)
-        done_run = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-        tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
-        say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
-        if done_run.returncode not in (0, 1) or run_id not in store.runs_with_fingerprint(
-            fingerprint
-        ):
-            raise HistoryError(
-                f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
-                f"with {done_run.returncode}:\n" + (done_run.stdout + done_run.stderr)[-3000:]
+        # The run's stderr is the user's: its progress (generation, benchmark questions) shows
+        # as it happens; its stdout, pytest's report, is kept for the summary line and errors.
+        # The checkpoint's step draws no bar of its own over the one the run may draw.
+        with progress(f"step {checkpoint.step} ({name})", total=1, bar=False) as step:
+            done_run = subprocess.run(
+                command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=None, text=True
             )
+            tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
+            say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
+            if done_run.returncode not in (0, 1) or run_id not in store.runs_with_fingerprint(
+                fingerprint
+            ):
+                raise HistoryError(
+                    f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
+                    f"with {done_run.returncode} (its messages on stderr are above):\n"
+                    + done_run.stdout[-3000:]
+                )
+            step.advance()
         unscored = sorted(scored - store.suites_of(run_id))
         if unscored:
             missed = ", ".join(unscored)
@@ -240,6 +252,10 @@ def score_checkpoints(
     write_text_atomic(table, "\n".join(lines) + "\n")
     plot = plot_trends(points, out / "trend.png", title=f"{run_dir.name}: metrics by step")
     return SweepResult(tuple(run_ids), tuple(findings), rows, table, plot)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _scored_suites(settings: Settings, root: Path, suites: Sequence[str]) -> frozenset[str]:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core.progress import progress
 from ..golden.normalize import normalize_text
 
 if TYPE_CHECKING:
@@ -156,20 +157,22 @@ def find_matches(golden: Sequence[str], train: Sequence[str], *, threshold: floa
         by_text.setdefault(text, []).append(position)
     index = _GoldenIndex(shingle_sets(golden_norm), threshold)
     matches: list[Match] = []
-    for start in range(0, len(train), _BATCH):
-        batch = normalize_many(train[start : start + _BATCH])
-        exact_pairs: set[tuple[int, int]] = set()
-        for offset, text in enumerate(batch):
-            for g in by_text.get(text, ()):
-                matches.append(Match(g, start + offset, 1.0, True))
-                exact_pairs.add((offset, g))
-        for offset, g, common in index.overlaps(batch):
-            if (offset, g) in exact_pairs:
-                continue
-            union = _distinct(batch[offset]) + int(index.sizes[g]) - common
-            similarity = common / union if union else 1.0
-            if similarity >= threshold:
-                matches.append(Match(g, start + offset, similarity, False))
+    with progress("matching training texts", total=len(train)) as step:
+        for start in range(0, len(train), _BATCH):
+            batch = normalize_many(train[start : start + _BATCH])
+            exact_pairs: set[tuple[int, int]] = set()
+            for offset, text in enumerate(batch):
+                for g in by_text.get(text, ()):
+                    matches.append(Match(g, start + offset, 1.0, True))
+                    exact_pairs.add((offset, g))
+            for offset, g, common in index.overlaps(batch):
+                if (offset, g) in exact_pairs:
+                    continue
+                union = _distinct(batch[offset]) + int(index.sizes[g]) - common
+                similarity = common / union if union else 1.0
+                if similarity >= threshold:
+                    matches.append(Match(g, start + offset, similarity, False))
+            step.advance(len(batch))
     matches.sort(key=lambda m: (m.train, m.golden))
     return matches
 

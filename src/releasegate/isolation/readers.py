@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.progress import Step, progress
 from ..exceptions import TrainDataError
 
 __all__ = ["LAYOUTS", "TrainingFile", "read_training_file"]
@@ -74,17 +75,20 @@ def read_training_file(path: Path, *, fields: Sequence[str] = ()) -> TrainingFil
             f"training data {path} does not exist; fix the path in train_data ([tool.releasegate]) "
             "or --train-data"
         )
-    if path.is_dir():
-        columns, rows = _read_datasets_folder(path)
-    else:
-        kind = _SUFFIXES.get(path.suffix.lower())
-        if kind is None:
-            raise TrainDataError(
-                f"training data {path}: unknown format '{path.suffix}'; use .jsonl, .csv, "
-                ".parquet, or a datasets folder saved with save_to_disk"
-            )
-        reader = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}[kind]
-        columns, rows = reader(path)
+    kind = "datasets" if path.is_dir() else _SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise TrainDataError(
+            f"training data {path}: unknown format '{path.suffix}'; use .jsonl, .csv, "
+            ".parquet, or a datasets folder saved with save_to_disk"
+        )
+    # A million rows take seconds to read: the user sees the rows counted as they come.
+    with progress(f"reading {path.name}") as step:
+        if kind == "jsonl":
+            columns, rows = _read_jsonl(path, step)
+        else:
+            reader = {"csv": _read_csv, "parquet": _read_parquet}.get(kind, _read_datasets_folder)
+            columns, rows = reader(path)
+        step.advance(len(rows) - step.done)
     if not rows:
         raise TrainDataError(f"training data {path} holds no rows: an empty training set")
     chosen = _fields_to_read(path, columns, fields)
@@ -193,7 +197,11 @@ def _texts_of(name: str, value: Any) -> Iterable[tuple[str, str]]:
                 yield f"{name}[{i}]", item
 
 
-def _read_jsonl(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
+_COUNTED_EVERY = 10_000
+"""JSONL rows read between two advances of the reading step."""
+
+
+def _read_jsonl(path: Path, step: Step) -> tuple[dict[str, list[Any]], list[int]]:
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     try:
@@ -202,6 +210,8 @@ def _read_jsonl(path: Path) -> tuple[dict[str, list[Any]], list[int]]:
                 if not line.strip():
                     continue  # blank lines (a trailing one) hold no example
                 lines.append(line_number)
+                if len(lines) % _COUNTED_EVERY == 0:
+                    step.advance(_COUNTED_EVERY)
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:

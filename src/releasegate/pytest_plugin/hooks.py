@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from ..config import load_project, settings_keys
+from ..core.progress import progress_mode, set_terminal
 from ..engine.collection import (
     benchmark_params,
     case_params,
@@ -47,7 +48,8 @@ from .fixtures import (
     releasegate_session,
     suite_metric,
 )
-from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY
+from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY, TERMINAL_KEY
+from .terminal import PytestTerminal
 
 __all__ = [
     "embedded_endpoint",
@@ -146,9 +148,11 @@ def pytest_configure(config: pytest.Config) -> None:
             stop=config.rootpath,
             overrides=overrides,
         )
+        progress_mode()  # a wrong RELEASEGATE_PROGRESS stops the run before anything runs
     except ReleasegateError as exc:
         raise pytest.UsageError(str(exc)) from None
     settings, root = project.settings, project.root
+    config.stash[TERMINAL_KEY] = set_terminal(PytestTerminal(config))
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     worker_id, worker_count = worker_identity(workerinput)
     if workerinput is not None:
@@ -182,6 +186,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     restore_signals()
+    if TERMINAL_KEY in config.stash:
+        set_terminal(config.stash[TERMINAL_KEY])
 
 
 @pytest.hookimpl(optionalhook=True)

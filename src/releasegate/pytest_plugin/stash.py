@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ..core.progress import Terminal
 from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord
 from ..engine.session import ReleaseSession
 from ..reports.writers import RunReport
 
-__all__ = ["RECORD_KEY", "REPORT_KEY", "SESSION_KEY"]
+__all__ = ["RECORD_KEY", "REPORT_KEY", "SESSION_KEY", "TERMINAL_KEY"]
 
 SESSION_KEY = pytest.StashKey[ReleaseSession]()
 """``config.stash``: this process's session."""
@@ -16,3 +17,5 @@ REPORT_KEY = pytest.StashKey[RunReport]()
 """``config.stash``, controller only: the records gathered for the reports."""
 RECORD_KEY = pytest.StashKey[CaseRecord | MetricRecord | BenchmarkRecord]()
 """``item.stash``: the record of a releasegate test, attached (as JSON) to its report."""
+TERMINAL_KEY = pytest.StashKey[Terminal]()
+"""``config.stash``: where progress went before this run, put back when it ends."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.progress import Step, progress
 from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
 from ..golden.suites import Suite
 from .bindings import Binding, cell_text, column_letter, read_bindings
@@ -96,16 +97,18 @@ class _Reader:
         self.problems.append(f"{where}: {message}")
 
     def read(self, path: Path) -> None:
-        opened = self._open(path)
-        if opened is None:
-            return
-        book, sizes = opened
-        try:
-            self._read(path, book, sizes)
-        finally:
-            book.close()
+        # A big sheet takes a while to open and check: its rows are counted as they are read.
+        with progress(f"reading {path.name}") as step:
+            opened = self._open(path)
+            if opened is None:
+                return
+            book, sizes = opened
+            try:
+                self._read(path, book, sizes, step)
+            finally:
+                book.close()
 
-    def _read(self, path: Path, book: Any, sizes: Mapping[str, int]) -> None:
+    def _read(self, path: Path, book: Any, sizes: Mapping[str, int], step: Step) -> None:
         if BINDING_SHEET not in book.sheetnames:
             self.problem(
                 path,
@@ -119,6 +122,7 @@ class _Reader:
         )
         if bindings is None:
             return
+        step.set_total(len(bindings))
         by_sheet: dict[str, dict[int, Binding]] = {}
         for binding in bindings:
             by_sheet.setdefault(binding.sheet, {})[binding.row] = binding
@@ -134,7 +138,7 @@ class _Reader:
             sheet = book[title]
             if self._too_big(path, sheet, rows, sizes):
                 continue
-            self._sheet(path, sheet, rows)
+            self._sheet(path, sheet, rows, step)
 
     def _too_big(
         self, path: Path, sheet: Any, rows: Mapping[int, Binding], sizes: Mapping[str, int]
@@ -210,7 +214,7 @@ class _Reader:
             )
             return None
 
-    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, Binding]) -> None:
+    def _sheet(self, path: Path, sheet: Any, rows: Mapping[int, Binding], step: Step) -> None:
         title = sheet.title
         suite_name = next(iter(rows.values())).suite
         suite = self.suites.get(suite_name)
@@ -282,6 +286,7 @@ class _Reader:
             typed = written[number - 1] if number - 1 < len(written) else []
             values = saved_values(values, typed)
             self._row(path, title, number, values, binding, rubric, headers, into)
+            step.advance()
 
     def _row(
         self,
