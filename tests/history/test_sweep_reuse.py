@@ -171,3 +171,42 @@ def test_a_reused_run_of_more_suites_reports_only_the_chosen_ones(
     assert "step 0 (base model): already in the history as run base-other" in out
     assert "other" not in (project / "reports" / "checkpoints-r" / "trend.md").read_text("utf-8")
     assert "CHANCE" not in out and "no rule fired" in out
+
+
+def test_steps_without_any_metric_are_one_clear_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite with no metrics and no benchmark leaves nothing to trend by step: the sweep says
+    so and how to fix it (it used to end in a ValueError from the plot)."""
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path / "cache"))
+    project = write_project(
+        tmp_path / "project",
+        config="[tool.releasegate]\n",
+        manifest="name: tiny\ncases: tiny.jsonl\ncheck: contains\n",
+        cases=CASES,
+    )
+    base = weights(project / "base", b"base weights")
+    run = project / "runs" / "r"
+    weights(run / "checkpoint-100", b"tuned weights")
+    store = HistoryStore(project / "reports" / "history.sqlite")
+    for run_id, folder, step in (
+        ("plain-base", base, None),
+        ("tuned", run / "checkpoint-100", 100),
+    ):
+        store.record(
+            RunRecord(
+                run_id=run_id,
+                time=f"2026-01-01T00:0{1 if step is None else 2}:00+0000",
+                model=str(folder),
+                model_path=str(folder),
+                fingerprint=weights_fingerprint(folder, cache_dir=folder.parent / "cache"),
+                step=step,
+                metrics=(),
+                cases=(CaseOutcome("tiny", "a", True, "passed", "yes"),),
+            )
+        )
+    code = main(["--root", str(project), "checkpoints", str(run), "--base", str(base)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no suite metric or benchmark was recorded at any step" in err
+    assert "metrics:" in err and "Traceback" not in err

@@ -239,6 +239,15 @@ def score_checkpoints(
         for run_id, step in zip(run_ids, steps, strict=True)
         for point in recorded_points.get(run_id, [])
     ]
+    if not points:
+        # Every step is scored and kept in the history; there is just no number to follow.
+        raise HistoryError(
+            f"checkpoints of {run_dir}: each step was scored (its runs are in the history), but "
+            "no suite metric or benchmark was recorded at any step, so there is nothing to trend "
+            "by step; give a suite 'metrics:' in its manifest (e.g. accuracy) or configure "
+            "[tool.releasegate.general] benchmarks, and run the sweep again (the scored steps "
+            "are reused)"
+        )
     out = settings.reports_dir / f"checkpoints-{run_dir.name}"
     rows = trend_rows(points, by_step=True)
     lines = [f"# Checkpoints of {run_dir}", "", *_markdown(rows), ""]
