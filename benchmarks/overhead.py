@@ -14,7 +14,8 @@ a full run. Per case = (full run wall time - collect-only wall time) / N. The tw
 measured in turn, ``--repeat`` times, so a load that comes and goes on a shared machine falls on
 both; the figures printed are the median of the repeats (the best and every repeat beside it),
 and the ratios releasegate / floor are of the medians. An absolute time changes with the
-machine's load; the ratio much less. Targets: per case at most 1.5x the floor, collection at
+machine's load; the ratio much less; the CPU time (user + system, printed beside the wall
+time with its own ratios) least of all. Targets: per case at most 1.5x the floor, collection at
 most 2 s for 10,000 cases.
 
     python benchmarks/overhead.py [--cases 10000] [--repeat 3]
@@ -26,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -107,20 +109,29 @@ def build_project(folder: Path, cases: int) -> None:
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
+    wall, _, out = timed_cpu(cmd, cwd)
+    return wall, out
+
+
+def timed_cpu(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system) and stdout of *cmd*."""
     # this checkout's engine, whatever the environment has installed
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "benchmarks"), str(ROOT / "src")]),
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # let pytest cache its rewritten plugin modules
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):
         sys.exit(
             f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         )
-    return wall, done.stdout
+    return wall, cpu, done.stdout
 
 
 @dataclass(frozen=True)
@@ -128,12 +139,17 @@ class Measure:
     """One collect-only run and one full run of a project."""
 
     collect_wall: float
+    collect_cpu: float
     collect_reported: float | None  # pytest's own "collected ... in X s"
     run_wall: float
+    run_cpu: float
     summary: str  # the run's last line (pytest's summary)
 
     def per_case_ms(self, cases: int) -> float:
         return (self.run_wall - self.collect_wall) / cases * 1000
+
+    def per_case_cpu_ms(self, cases: int) -> float:
+        return (self.run_cpu - self.collect_cpu) / cases * 1000
 
 
 def measure(cmd: list[str], folder: Path, fresh: tuple[Path, ...] = ()) -> Measure:
@@ -141,15 +157,17 @@ def measure(cmd: list[str], folder: Path, fresh: tuple[Path, ...] = ()) -> Measu
     before each (the prediction cache and the reports: no run reuses another's)."""
     for path in fresh:
         shutil.rmtree(path, ignore_errors=True)
-    collect_wall, out = timed([*cmd, "--collect-only"], folder)
+    collect_wall, collect_cpu, out = timed_cpu([*cmd, "--collect-only"], folder)
     match = re.search(r"in ([\d.]+)s", out)
     for path in fresh:
         shutil.rmtree(path, ignore_errors=True)
-    run_wall, out = timed(cmd, folder)
+    run_wall, run_cpu, out = timed_cpu(cmd, folder)
     return Measure(
         collect_wall=collect_wall,
+        collect_cpu=collect_cpu,
         collect_reported=float(match.group(1)) if match else None,
         run_wall=run_wall,
+        run_cpu=run_cpu,
         summary=out.strip().splitlines()[-1] if out.strip() else "",
     )
 
@@ -168,6 +186,8 @@ def figures(done: list[Measure], cases: int) -> dict[str, Any]:
         "collect_wall_seconds_each": [round(x, 3) for x in collect],
         "collect_reported_seconds": statistics.median(reported) if reported else None,
         "run_wall_seconds": round(statistics.median(m.run_wall for m in done), 3),
+        "per_case_cpu_ms": round(statistics.median(m.per_case_cpu_ms(cases) for m in done), 3),
+        "collect_cpu_seconds": round(statistics.median(m.collect_cpu for m in done), 3),
         "pytest_summary": done[-1].summary,
     }
 
@@ -214,6 +234,11 @@ def main() -> None:
                 "floor_collect_wall_seconds": floors["collect_wall_seconds"],
                 "collect_ratio": round(
                     mine["collect_wall_seconds"] / floors["collect_wall_seconds"], 2
+                ),
+                # CPU time (user + system): what a loaded machine disturbs least
+                "per_case_cpu_ratio": round(mine["per_case_cpu_ms"] / floors["per_case_cpu_ms"], 2),
+                "collect_cpu_ratio": round(
+                    mine["collect_cpu_seconds"] / floors["collect_cpu_seconds"], 2
                 ),
                 "releasegate": mine,
                 "floor": floors,
