@@ -212,3 +212,24 @@ def test_two_workers_report_the_same_records_as_one_process(project: pytest.Pyte
 
     assert verdicts(split) == verdicts(alone)
     assert set(split.models) <= {"gw0", "gw1"} and set(alone.models) == {"main"}
+
+
+def test_a_backend_without_torch_never_imports_it(project: pytest.Pytester) -> None:
+    """Setting torch's thread count imported torch for every backend; torch's 40-odd
+    non-propagating loggers then cost each test phase of the run (pytest's log capture attaches
+    a handler to every one), about 0.2-1 ms a case. The instant backend runs no torch: the run
+    must end without it (a test file after the cases looks)."""
+    project.makepyfile(
+        test_zz_after_the_cases="""
+        import sys
+
+        def test_torch_was_not_imported():
+            assert "torch" not in sys.modules
+        """
+    )
+    (project.path / "test_zz_after_the_cases.py").rename(
+        project.path / "model_tests" / "test_zz_after_the_cases.py"
+    )
+    result, record = run(project)
+    result.assert_outcomes(passed=6, skipped=1)
+    assert len(record.cases) == 4

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -224,13 +225,21 @@ class ReleaseSession:
         )
 
     def _load_weights(self) -> Backend:
-        configure_torch_threads(self.worker_count)
+        # torch's share of the cores: before hf loads its weights; after a backend of one's own
+        # loads, only if it brought torch in. An endpoint or a torch-free backend never imports
+        # torch: its 40-odd non-propagating loggers cost every test phase (pytest's log capture
+        # attaches to each), 0.2-1 ms a case.
+        runs_torch = self.settings.backend == "hf"
+        if runs_torch:
+            configure_torch_threads(self.worker_count)
         device = device_for_worker(self.settings.device, self.worker_id)
         try:
             backend = load_backend(self.settings.backend, replace(self.model_spec, device=device))
         except ReleasegateError as exc:
             self.load_error = str(exc)
             raise
+        if not runs_torch and "torch" in sys.modules:
+            configure_torch_threads(self.worker_count)
         self.weights_loaded = True
         return backend
 

@@ -48,7 +48,7 @@ from .fixtures import (
     releasegate_session,
     suite_metric,
 )
-from .stash import RECORD_KEY, REPORT_KEY, SESSION_KEY, TERMINAL_KEY
+from .stash import IDENTITY_KEY, RECORD_KEY, REPORT_KEY, SESSION_KEY, TERMINAL_KEY
 from .terminal import PytestTerminal
 
 __all__ = [
@@ -275,6 +275,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[SESSION_KEY].assign_chunks([item.nodeid for item in items], refs)
 
 
+def _identity_json(item: pytest.Item) -> dict[str, Any] | None:
+    """The JSON of the releasegate test *item* is (its first parameter naming one), or None."""
+    callspec = getattr(item, "callspec", None)
+    for param in callspec.params.values() if callspec is not None else ():
+        identity = identify_test(param)
+        if identity is not None:
+            return identity.to_json()
+    return None
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -282,12 +292,11 @@ def pytest_runtest_makereport(
     report = yield
     # The worker's edge: records travel on the report as JSON (xdist serialises __dict__);
     # the controller rebuilds them (Controller.pytest_runtest_logreport).
-    callspec = getattr(item, "callspec", None)
-    for param in callspec.params.values() if callspec is not None else ():
-        identity = identify_test(param)
-        if identity is not None:
-            report.releasegate_test = identity.to_json()  # type: ignore[attr-defined]
-            break
+    if IDENTITY_KEY not in item.stash:  # once per item, not on each phase's report
+        item.stash[IDENTITY_KEY] = _identity_json(item)
+    identity = item.stash[IDENTITY_KEY]
+    if identity is not None:
+        report.releasegate_test = identity  # type: ignore[attr-defined]
     if call.when == "call" and RECORD_KEY in item.stash:
         report.releasegate = item.stash[RECORD_KEY].to_json()  # type: ignore[attr-defined]
     return report
