@@ -7,7 +7,7 @@ report. A human review metric (``human_score``, ``human_pass_rate``) takes its v
 review memory instead of the answers: :func:`gate_metric` hands it to
 :func:`releasegate.review.gate.evaluate_human_metric`. The pieces it combines (bars,
 comparisons, flips) are in :mod:`.comparisons`; a case's verdict (FAILED / XFAIL / XPASS) is
-:mod:`releasegate.golden.judging`'s.
+:mod:`releasegate.gate.judging`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from ..core.records import Flip, MetricRecord
 from ..core.stats import PairedComparison, SummedStatistic
-from ..golden.judging import score_case, show_expected
 from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
 from ..golden.suites import MetricSpec, Suite
 from ..review.gate import evaluate_human_metric
@@ -31,6 +30,7 @@ from .comparisons import (
     judged_comparison,
     suite_mismatch,
 )
+from .judging import score_case, show_expected
 
 __all__ = ["MetricResult", "gate_metric"]
 

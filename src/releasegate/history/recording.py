@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord
-from ..golden.judging import show_expected
+from ..gate.judging import show_expected
 from ..golden.suites import Suite
 from ..reports.writers import iso_time
 from .store import CaseOutcome, MetricPoint, RunRecord

@@ -26,8 +26,9 @@ from ..engine.session import (
     worker_identity,
 )
 from ..exceptions import ReleasegateError
-from ..golden.judging import baseline_failed
+from ..gate.judging import known_failure
 from ..reports.writers import RunReport, check_writable
+from ..review.verdicts import baseline_reviewed
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -255,7 +256,8 @@ def _case_params(config: pytest.Config, session: ReleaseSession) -> list[Any]:
                 marks.append(getattr(pytest.mark, name))
             before = baseline.cases.get(case.id) if baseline else None
             # Failed on the baseline: its check, or reviewers scored its answer below the mark.
-            if baseline_failed(suite, case, before, session.reviews) and not case.critical:
+            reviewed = baseline_reviewed(suite, case.id, before, session.reviews)
+            if known_failure(case, before, baseline_reviewed=reviewed):
                 # raises=: only a wrong answer is the known failure; an unanswered case (its
                 # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
                 marks.append(

@@ -1,5 +1,5 @@
 """Reviewers' scores in the gate: the human metrics and a run's summary (a case's human verdict
-is :mod:`.verdicts`', joined to the case by :func:`releasegate.golden.judging.judge`).
+is :mod:`.verdicts`', joined to the case by :func:`releasegate.gate.judging.judge`).
 
 Everything is looked up by the exact answer (case id + answer hash + rubric hash), so a re-run
 from cached answers judges newly imported scores without the model, and a changed answer is
@@ -20,7 +20,7 @@ from ..core.stats import PairedComparison
 from ..exceptions import ReviewError
 from ..gate.baselines import MetricBaseline, SuiteBaseline
 from ..gate.comparisons import MetricOutcome, judge_bar, judged_comparison
-from ..golden.judging import show_expected
+from ..gate.judging import show_expected
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
 from .metrics import HumanMetric
