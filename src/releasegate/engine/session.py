@@ -5,7 +5,7 @@ The plugin module holds pytest hooks only; everything they need lives in a
 and fetches answers, and hands the judging to the one place for each kind of test
 (:func:`~releasegate.gate.judging.judge` for a case,
 :func:`~releasegate.gate.verdicts.gate_metric` for a suite metric, perplexity included,
-:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark,
+:func:`~releasegate.gate.benchmarks.gate_benchmark` for a benchmark,
 :class:`~releasegate.isolation.IsolationReport` for a suite's ``::isolation`` test). It fetches
 the model's log-likelihoods of the references (:mod:`releasegate.perplexity`) as it fetches
 answers.
@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..benchmarks.general import BenchmarkRunner, GeneralConfig, TaskResult, load_general
-from ..benchmarks.verdicts import gate_benchmark
+from ..benchmarks.lmeval import aggregation_function
 from ..config import Settings
 from ..core.devices import configure_torch_threads, device_for_worker
 from ..core.display import first_items
 from ..core.records import BenchmarkRecord, Prediction, TestIdentity
 from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
+from ..gate.benchmarks import gate_benchmark
 from ..gate.judging import CaseVerdict, judge, score_suite
 from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
@@ -324,6 +325,7 @@ class ReleaseSession:
             None if ref.kind == "value" else self.baselines.load_benchmark(ref.task),
             alpha=self.general.alpha or self.settings.alpha,
             samples=self.settings.bootstrap_samples,
+            aggregation=aggregation_function,
         )
 
     def close(self) -> None:
