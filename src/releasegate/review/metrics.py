@@ -2,7 +2,8 @@
 
 They are declared like every other suite metric (bars ``min``/``max``/``max_drop``, optionally
 one ``criterion``), but their values come from the review memory, not from the answers: the
-metric gate (:func:`releasegate.gate.verdicts.gate_metric`) hands them to
+metric gate (:func:`releasegate.gate.verdicts.gate_metric`) hands them the test
+(:meth:`HumanMetric.gate_self`, its ``SelfGatedMetric`` protocol), and they are gated by
 :func:`releasegate.review.gate.evaluate_human_metric`.
 """
 
@@ -11,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import GoldenFileError, ReviewError
 from ..golden.checks import as_str, param, params_of, read_params
 from ..golden.metrics import MetricContext, MetricValue, ScoredCase
+
+if TYPE_CHECKING:
+    from ..gate.verdicts import MetricResult, SelfGateRequest
 
 __all__ = ["HumanMetric", "check_criteria", "human_metric"]
 
@@ -39,6 +43,13 @@ class HumanMetric:
         raise ReviewError(
             f"metric '{self.name}' is computed from the review memory, not from answers alone"
         )
+
+    def gate_self(self, request: SelfGateRequest) -> MetricResult:
+        """Its test, from the reviews of this run's (and the baseline's) answers: the metric
+        gate's hand-off (``releasegate.gate.verdicts.SelfGatedMetric``)."""
+        from .gate import gate_human_metric  # review/gate.py imports this module
+
+        return gate_human_metric(self, request)
 
 
 def human_metric(name: str, params: Mapping[str, Any], context: MetricContext) -> HumanMetric:
