@@ -23,6 +23,7 @@ from releasegate.benchmarks.general import (
     load_general,
 )
 from releasegate.benchmarks.lmeval import (
+    aggregation_function,
     bleu_zh,
     bleu_zh_aggregate,
     field_f1,
@@ -33,10 +34,10 @@ from releasegate.benchmarks.lmeval import (
 from releasegate.benchmarks.mmlu import MmluSource, prepare_mmlu, read_csv
 from releasegate.benchmarks.results import config_hash, task_result_from
 from releasegate.benchmarks.running import BenchmarkRunner
-from releasegate.benchmarks.verdicts import benchmark_mismatch, compare_benchmark
 from releasegate.config import load_settings, read_table
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate.baselines import BaselineStore, BenchmarkBaseline
+from releasegate.gate.benchmarks import benchmark_mismatch, compare_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_MMLU = REPO.parent / "shared" / "data" / "mmlu"
@@ -398,8 +399,9 @@ def test_a_corpus_metrics_items_flip_by_their_own_score() -> None:
     before = run([right, right, wrong, right])
     now = run([wrong, right, right, right.replace(", ", ",\n  ")])
     comparison, flips = compare_benchmark(
-        "field_f1", now, baseline_of(before), higher_is_better=True, samples=200, confidence=0.9
-    )
+        "field_f1", now, baseline_of(before), higher_is_better=True, samples=200, confidence=0.9,
+        aggregation=aggregation_function,
+    )  # fmt: skip
     directions = [(f.item, f.direction) for f in flips]
     assert directions == [("0", "worse"), ("3", "changed"), ("2", "better")]
     assert (flips[0].before, flips[0].now) == (1.0, 0.0)

@@ -11,8 +11,8 @@ import pytest
 from releasegate.cli import main
 from releasegate.exceptions import HistoryError
 from releasegate.gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
+from releasegate.gate.judging import score_case, show_expected
 from releasegate.gate.verdicts import gate_metric
-from releasegate.golden.judging import score_case, show_expected
 from releasegate.golden.suites import load_suite
 from releasegate.history import CaseOutcome, HistoryStore, MetricPoint, RunRecord
 from releasegate.history.checkpoints import find_checkpoints

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from releasegate.gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
+from releasegate.gate.judging import score_case
 from releasegate.gate.verdicts import gate_metric
-from releasegate.golden.judging import score_case
 from releasegate.golden.suites import load_suite
 from releasegate.reports.writers import RunReport, summary_table
 from tiny_project import write_cases

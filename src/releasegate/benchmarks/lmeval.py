@@ -37,6 +37,7 @@ from ..golden.metrics import FieldScore, ScoredCase
 from ..golden.textsim import corpus_bleu, corpus_chrf, rouge_scores
 
 __all__ = [
+    "aggregation_function",
     "bleu_zh",
     "bleu_zh_aggregate",
     "chrf",
@@ -156,3 +157,32 @@ def _as_object(text: Any) -> Mapping[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, Mapping) else {}
+
+
+def aggregation_function(name: str) -> Callable[[list[Any]], float]:
+    """lm-eval's aggregation *name* (``mean``, ``bleu``...) or ``module.function``: the lookup
+    the gate's benchmark comparison (:func:`releasegate.gate.benchmarks.gate_benchmark`) is
+    handed to resample a corpus metric."""
+    from lm_eval.api.registry import AGGREGATION_REGISTRY
+
+    if name in AGGREGATION_REGISTRY:
+        function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
+        return function
+    module_name, _, attribute = name.rpartition(".")
+    if not module_name:
+        # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
+        # metrics (re-exported by a task's utils.py) are found here.
+        module_name, attribute = __name__, name
+    import importlib
+
+    try:
+        found: Callable[[list[Any]], float] = getattr(
+            importlib.import_module(module_name), attribute
+        )
+        return found
+    except (ImportError, AttributeError):
+        pass
+    raise ValueError(
+        f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
+        "`aggregation: !function module.name`"
+    )

@@ -4,7 +4,8 @@ One frozen dataclass per thing: a judged case (:class:`CaseRecord`), a suite met
 (:class:`MetricRecord`), a general benchmark's test (:class:`BenchmarkRecord`), a paired
 comparison (:class:`ComparisonRecord`), an item that moved (:class:`Flip`), a benchmark task's
 lm-eval result (:class:`TaskResult`, :class:`ItemResult`), a test that ended without a verdict
-(:class:`UnjudgedTest`) and the whole run as ``results.json`` holds it (:class:`RunRecord`).
+(:class:`UnjudgedTest`), the model's answer to one case (:class:`Prediction`) and the whole run as
+``results.json`` holds it (:class:`RunRecord`).
 
 They live here, in a leaf module that imports nothing of releasegate's, because every layer
 meets them: golden/, gate/ and benchmarks/ build them, the pytest plugin carries them from
@@ -44,6 +45,7 @@ __all__ = [
     "Leak",
     "MetricRecord",
     "ModelDescription",
+    "Prediction",
     "ReviewSummary",
     "RunRecord",
     "TaskResult",
@@ -118,6 +120,23 @@ class HumanRecord(JsonRecord):
     """One line for the test report."""
     baseline_passed: bool | None = None
     """Whether the baseline's answer passed review (None: not reviewed, or no baseline)."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer to one case: made by the engine's prediction service, judged by the
+    gate (:mod:`releasegate.gate.judging`), so it lives below both."""
+
+    prompt: str
+    """The exact text (chat template applied) the model was given."""
+    answer: str
+    """What it generated."""
+    output_tokens: int
+    """Tokens generated."""
+    seconds: float
+    """Its share of the batch's generation time (0 when served from the cache)."""
+    cached: bool
+    """True when the answer came from an earlier run's cache."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,9 +14,9 @@ chunk (Ctrl-C, SIGTERM) caches the answers that had come back before the interru
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ..core.progress import progress
+from ..core.records import Prediction
 from ..exceptions import BackendError, GenerationInterrupted, PartialBatchError, ReleasegateError
 from ..golden.cases import GoldenCase
 from ..golden.prompting import build_prompt
@@ -24,7 +24,7 @@ from ..golden.suites import Suite
 from ..models.backend import Backend, Generation, GenerationSettings
 from .cache import CachedAnswer, PredictionCache, prediction_key
 
-__all__ = ["CaseNotAnswered", "Prediction", "PredictionService"]
+__all__ = ["CaseNotAnswered", "PredictionService"]
 
 
 class CaseNotAnswered(BackendError):
@@ -38,22 +38,6 @@ class CaseNotAnswered(BackendError):
             f"{case.key}{where}: no answer, not judged: {reason}. The case is not cached; "
             "re-run it once the cause is fixed (pytest --lf)"
         )
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The model's answer to one case."""
-
-    prompt: str
-    """The exact text (chat template applied) the model was given."""
-    answer: str
-    """What it generated."""
-    output_tokens: int
-    """Tokens generated."""
-    seconds: float
-    """Its share of the batch's generation time (0 when served from the cache)."""
-    cached: bool
-    """True when the answer came from an earlier run's cache."""
 
 
 class PredictionService:

@@ -3,9 +3,9 @@
 The plugin module holds pytest hooks only; everything they need lives in a
 :class:`ReleaseSession` kept in ``config.stash``. The session coordinates: it loads, schedules
 and fetches answers, and hands the judging to the one place for each kind of test
-(:func:`~releasegate.golden.judging.judge` for a case,
+(:func:`~releasegate.gate.judging.judge` for a case,
 :func:`~releasegate.gate.verdicts.gate_metric` for a suite metric, perplexity included,
-:func:`~releasegate.benchmarks.verdicts.gate_benchmark` for a benchmark,
+:func:`~releasegate.gate.benchmarks.gate_benchmark` for a benchmark,
 :class:`~releasegate.isolation.IsolationReport` for a suite's ``::isolation`` test). It fetches
 the model's log-likelihoods of the references (:mod:`releasegate.perplexity`) as it fetches
 answers.
@@ -27,17 +27,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..benchmarks.general import GeneralConfig, TaskResult, load_general
+from ..benchmarks.lmeval import aggregation_function
 from ..benchmarks.running import BenchmarkRunner
-from ..benchmarks.verdicts import gate_benchmark
 from ..config import Settings
 from ..core.devices import configure_torch_threads, device_for_worker
 from ..core.display import first_items
-from ..core.records import BenchmarkRecord, ModelDescription, TestIdentity
+from ..core.records import BenchmarkRecord, ModelDescription, Prediction, TestIdentity
 from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
+from ..gate.benchmarks import gate_benchmark
+from ..gate.judging import CaseVerdict, judge, score_suite
 from ..gate.verdicts import MetricResult, gate_metric
 from ..golden.cases import GoldenCase
-from ..golden.judging import CaseVerdict, judge, score_suite
 from ..golden.metrics import MetricValue, ScoredCase, source_of
 from ..golden.suites import Suite, project_suites
 from ..models.backend import (
@@ -53,8 +54,9 @@ from ..models.sources import check_model_source
 from ..perplexity.metrics import ModelScored, reference_text
 from ..perplexity.scoring import cached_log_likelihoods
 from ..review.store import ReviewStore
+from ..review.verdicts import suite_human_verdict
 from .cache import PredictionCache
-from .predictions import Prediction, PredictionService
+from .predictions import PredictionService
 from .scheduling import chunk_groups
 
 if TYPE_CHECKING:
@@ -332,6 +334,7 @@ class ReleaseSession:
             None if ref.kind == "value" else self.baselines.load_benchmark(ref.task),
             alpha=self.general.alpha or self.settings.alpha,
             samples=self.settings.bootstrap_samples,
+            aggregation=aggregation_function,
         )
 
     def close(self) -> None:
@@ -392,7 +395,10 @@ class ReleaseSession:
         case = suite.case(ref.case_id)
         baseline = self.baseline_of(suite.name)
         before = baseline.cases.get(case.id) if baseline else None
-        return judge(suite, case, self.answer(ref), before, reviews=self.reviews)
+        prediction = self.answer(ref)
+        # The reviewers' verdict is looked up here: the gate never reads the review memory.
+        human = suite_human_verdict(suite, case.id, prediction.answer, self.reviews, before)
+        return judge(suite, case, prediction, before, human=human)
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,

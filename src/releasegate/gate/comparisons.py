@@ -27,7 +27,8 @@ from ..core.stats import (
 )
 from ..golden.metrics import MetricValue, is_additive
 from ..golden.suites import MetricSpec
-from .baselines import MetricBaseline, same_as_stored
+from .baselines import MetricBaseline
+from .pairing import coverage, flip_direction, item_unchanged
 from .rule import judge_drop
 
 __all__ = [
@@ -152,21 +153,29 @@ def suite_flips(
     """Cases whose contribution to a suite metric moved, worse first, in suite order, each with
     its expected answer (as shown in the report) when *expected* has it.
 
-    A case whose answer is the baseline's did not move, whatever its stored value says; any
-    other moved only when its value differs at the precision the baseline stores
-    (:func:`~releasegate.gate.baselines.same_as_stored`)."""
+    Which moved is :func:`~releasegate.gate.pairing.flip_direction`'s rule (the benchmarks'
+    too): a case whose answer is the baseline's did not move, whatever its stored value says;
+    any other moved only when its value differs at the precision the baseline stores."""
     flips: list[Flip] = []
     if not value.per_item or not baseline.per_item:
         return flips
     for case_id, now in zip(case_ids, value.per_item, strict=True):
         before = baseline.per_item.get(case_id)
-        if before is None or _unchanged(case_id, before, now, answers, baseline_answers):
+        if before is None:
             continue
-        got_worse = now < before if higher_is_better else now > before
+        direction = flip_direction(
+            before,
+            now,
+            baseline_answers.get(case_id),
+            answers.get(case_id),
+            higher_is_better=higher_is_better,
+        )
+        if direction is None:
+            continue
         flips.append(
             Flip(
                 case_id,
-                "worse" if got_worse else "better",
+                direction,
                 before,
                 now,
                 baseline_answers.get(case_id, ""),
@@ -184,12 +193,8 @@ def _unchanged(
     answers: Mapping[str, str],
     baseline_answers: Mapping[str, str],
 ) -> bool:
-    """An item is unchanged when its answer is the baseline's (the one rule for flips, their
-    counts and the paired values), or its value is the stored one at the stored precision."""
-    known = case_id in answers and case_id in baseline_answers
-    if known and answers[case_id] == baseline_answers[case_id]:
-        return True
-    return same_as_stored(before, now)
+    """:func:`~releasegate.gate.pairing.item_unchanged` of one case."""
+    return item_unchanged(before, now, baseline_answers.get(case_id), answers.get(case_id))
 
 
 def suite_mismatch(
@@ -200,14 +205,13 @@ def suite_mismatch(
     is compared by value alone and never refused here."""
     if not baseline.per_item or not case_ids:
         return None
-    common = sum(1 for case_id in case_ids if case_id in baseline.per_item)
-    if common >= MIN_PAIRED_SHARE * len(case_ids) and common > 0:
+    paired = coverage(case_ids, baseline.per_item)
+    if paired.enough(MIN_PAIRED_SHARE):
         return None
-    added = len(case_ids) - common
-    removed = len(set(baseline.per_item) - set(case_ids))
     return (
-        f"{suite}::{metric}: the suite changed since its baseline: {common} of its "
-        f"{len(case_ids)} cases are in the baseline ({added} added, {removed} removed), fewer than "
+        f"{suite}::{metric}: the suite changed since its baseline: {paired.common} of its "
+        f"{len(case_ids)} cases are in the baseline ({paired.added} added, {paired.removed} "
+        "removed), fewer than "
         f"{MIN_PAIRED_SHARE:.0%} needed to compare; review the cases and re-record the baseline: "
         f"pytest model_tests --suite {suite} --update-baseline"
     )

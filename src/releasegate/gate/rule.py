@@ -3,7 +3,7 @@ the gate fails on.
 
 Every no-drop verdict goes through :func:`judge_drop`: a golden suite metric
 (:func:`releasegate.gate.comparisons.judge_comparison`), a human-review metric, a general
-benchmark (:mod:`releasegate.benchmarks.verdicts`) and the checkpoint fall rule
+benchmark (:mod:`releasegate.gate.benchmarks`) and the checkpoint fall rule
 (:mod:`releasegate.history.trends`). A future judge metric gets the same rule by handing its
 :class:`~releasegate.core.stats.PairedComparison` here.
 

@@ -3,26 +3,25 @@ with the baseline.
 
 The one place a suite metric is gated (:func:`gate_metric`): the session hands it the suite's
 scored cases and the baseline, and gets back a :class:`MetricResult` whose record goes to the
-report. A human review metric (``human_score``, ``human_pass_rate``) takes its values from the
-review memory instead of the answers: :func:`gate_metric` hands it to
-:func:`releasegate.review.gate.evaluate_human_metric`. The pieces it combines (bars,
+report. A metric whose values come from elsewhere than the answers (a human review metric,
+``human_score``, ``human_pass_rate``, reads the review memory) gates itself: it implements
+:class:`SelfGatedMetric`, and :func:`gate_metric` hands it a :class:`SelfGateRequest` with
+everything it has, the caller's opaque *context* (the review memory) included, so the gate never
+names review's types. The pieces it combines (bars,
 comparisons, flips) are in :mod:`.comparisons`; a case's verdict (FAILED / XFAIL / XPASS) is
-:mod:`releasegate.golden.judging`'s.
+:mod:`releasegate.gate.judging`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from ..core.records import Flip, MetricRecord
 from ..core.stats import PairedComparison, SummedStatistic
-from ..golden.judging import score_case, show_expected
 from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
 from ..golden.suites import MetricSpec, Suite
-from ..review.gate import evaluate_human_metric
-from ..review.metrics import HumanMetric
-from ..review.store import ReviewStore
 from .baselines import SuiteBaseline
 from .comparisons import (
     MetricOutcome,
@@ -31,8 +30,9 @@ from .comparisons import (
     judged_comparison,
     suite_mismatch,
 )
+from .judging import score_case, show_expected
 
-__all__ = ["MetricResult", "gate_metric"]
+__all__ = ["MetricResult", "SelfGateRequest", "SelfGatedMetric", "gate_metric"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,32 @@ class MetricResult:
         )
 
 
+@dataclass(frozen=True)
+class SelfGateRequest:
+    """What :func:`gate_metric` has of a metric test, handed to a :class:`SelfGatedMetric`."""
+
+    suite: Suite
+    spec: MetricSpec
+    test: str
+    """``value`` or ``no_drop``."""
+    scored: Sequence[ScoredCase]
+    baseline: SuiteBaseline | None
+    alpha: float
+    samples: int
+    context: object | None
+    """What the caller passed as ``reviews`` (the review memory), untouched: the gate does not
+    know its type; the metric that needs it checks it."""
+
+
+@runtime_checkable
+class SelfGatedMetric(Protocol):
+    """A metric kind whose test the gate does not compute from the answers (a human review
+    metric, :class:`releasegate.review.metrics.HumanMetric`): it returns its own result, and
+    may raise (``ReviewsPending``: the test is skipped)."""
+
+    def gate_self(self, request: SelfGateRequest) -> MetricResult: ...
+
+
 def gate_metric(
     suite: Suite,
     spec: MetricSpec,
@@ -82,21 +108,23 @@ def gate_metric(
     *,
     alpha: float,
     samples: int,
-    reviews: ReviewStore | None = None,
+    reviews: object | None = None,
     model_scored: MetricValue | None = None,
 ) -> MetricResult:
     """The metric *spec* of *suite* over its *scored* cases, held to its bar (``test="value"``)
     or compared with *baseline* (``test="no_drop"``: a paired test on the same cases, failed by
-    a drop beyond ``max_drop`` or a significant one). A human metric reads *reviews* (the
-    review memory); it raises :class:`~releasegate.review.gate.ReviewsPending` while answers
-    await review and the suite says ``pending: skip``.
+    a drop beyond ``max_drop`` or a significant one). A :class:`SelfGatedMetric` gates itself,
+    handed *reviews* (the review memory; opaque here) with the rest; a human metric raises
+    ``releasegate.review.gate.ReviewsPending`` while answers await review and the suite says
+    ``pending: skip``.
 
     A metric scored from the model rather than from answers (perplexity,
     :mod:`releasegate.perplexity`) comes as its *model_scored* value, *scored* empty: its cases
     are the suite's, and each is compared by its value alone (an unchanged answer says nothing
     about a perplexity)."""
-    if isinstance(spec.metric, HumanMetric):
-        return _gate_human(suite, spec, test, scored, baseline, reviews, alpha, samples)
+    if isinstance(spec.metric, SelfGatedMetric):
+        request = SelfGateRequest(suite, spec, test, scored, baseline, alpha, samples, reviews)
+        return spec.metric.gate_self(request)
     if model_scored is None:
         value = spec.metric(scored)
         case_ids = [item.case_id for item in scored]
@@ -135,34 +163,6 @@ def gate_metric(
         paired=paired,
     )
     return MetricResult(suite.name, spec, test, value, outcome, before, comparison, tuple(flips))
-
-
-def _gate_human(
-    suite: Suite,
-    spec: MetricSpec,
-    test: str,
-    scored: Sequence[ScoredCase],
-    baseline: SuiteBaseline | None,
-    reviews: ReviewStore | None,
-    alpha: float,
-    samples: int,
-) -> MetricResult:
-    """A human review metric, from the reviews of this run's (and the baseline's) answers."""
-    if reviews is None:
-        raise ValueError(f"{suite.name}::{spec.name}: a human metric needs the review memory")
-    human = evaluate_human_metric(
-        suite, spec, test, scored, store=reviews, baseline=baseline, alpha=alpha, samples=samples
-    )
-    return MetricResult(
-        suite.name,
-        spec,
-        test,
-        human.value,
-        human.outcome,
-        human.baseline_value,
-        human.comparison,
-        human.flips,
-    )
 
 
 def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:

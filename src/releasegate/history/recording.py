@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord, ModelDescription
-from ..golden.judging import show_expected
+from ..gate.judging import show_expected
 from ..golden.suites import Suite
 from ..reports.writers import iso_time
 from .store import CaseOutcome, MetricPoint, RunRecord

@@ -29,9 +29,9 @@ from ..core.display import first_items
 from ..core.stats import PairedComparison, compare_per_item, is_binary
 from ..gate.baselines import CaseBaseline, MetricBaseline, SuiteBaseline
 from ..gate.comparisons import judged_comparison
+from ..gate.judging import score_case
 from ..gate.rule import judge_drop
 from ..gate.verdicts import gate_metric
-from ..golden.judging import score_case
 from ..golden.metrics import MetricValue, source_of
 from ..golden.suites import MetricSpec, Suite
 from .store import HistoryStore, SeriesPoint

@@ -26,6 +26,7 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 from ..config import Settings, load_project
 from ..core.records import CaseRecord, MetricRecord, ModelDescription
 from ..engine.session import CaseRef, MetricRef, ReleaseSession
+from ..gate.judging import pytest_outcome
 from ..golden.suites import project_suites
 from ..history.recording import run_record
 from ..history.store import HistoryStore
@@ -33,15 +34,6 @@ from ..history.trends import Finding, check_curve
 from ..review.gate import ReviewsPending
 
 __all__ = ["CallbackEvaluation", "ReleaseGateCallback"]
-
-_OUTCOMES = {
-    "passed": "passed",
-    "improvement": "xpassed",
-    "known failure": "xfailed",
-    "regression": "failed",
-    "failed": "failed",
-}
-"""A case verdict's status as pytest would count its test."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +149,8 @@ class ReleaseGateCallback(TrainerCallback):
                 session.scored_suite(suite)  # every answer, generated in batches
                 for case in suite.cases:
                     verdict = session.judge(CaseRef(suite.name, case.id))
-                    outcome = _OUTCOMES.get(verdict.status, "failed")
+                    # Counted as pytest counts it: the known-failure rule is the gate's.
+                    outcome = pytest_outcome(verdict)
                     case_records.append(replace(verdict.to_record(), outcome=outcome))
                 for spec_ in suite.metrics:
                     try:

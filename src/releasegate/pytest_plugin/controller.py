@@ -17,7 +17,6 @@ import pytest
 
 from ..core.display import for_terminal
 from ..core.records import (
-    MetricRecord,
     ModelDescription,
     ReviewSummary,
     RunRecord,
@@ -27,7 +26,8 @@ from ..core.records import (
 )
 from ..engine.session import ReleaseSession
 from ..exceptions import BaselineError, ReleasegateError
-from ..gate.baselines import CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline, WriteResult
+from ..gate.baselines import PlannedWrite, WriteResult
+from ..gate.plan import plan_baselines
 from ..reports.html import write_page
 from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
 from ..review.gate import review_summary
@@ -239,46 +239,23 @@ class Controller:
         self._baseline_results = [self._session.baselines.commit(p) for p in planned]
 
     def _plan_baselines(self) -> list[PlannedWrite]:
-        """Every baseline file this session writes, prepared before the first is written."""
+        """Every baseline file this session writes, prepared before the first is written
+        (:func:`releasegate.gate.plan.plan_baselines`)."""
         rg = self._session
-        results = []
         first = next(iter(self._report.models.values()), ModelDescription())
         model = {"fingerprint": first.fingerprint, "model": first.model}
         model = {key: value for key, value in model.items() if value is not None}
-        for result in self._report.task_results(keep=lambda r: r.outcome in ("passed", "failed")):
-            results.append(rg.baselines.plan_benchmark(result.to_json(), model))
-        for name, suite in rg.suites.items():
-            case_ids = [case.id for case in suite.cases]
-            cases = {
-                r.id: CaseBaseline.of(r) for r in self._report.cases.values() if r.suite == name
-            }
-            stored = {s.name for s in suite.metrics if s.in_baseline}
-            metrics = {
-                r.metric: MetricBaseline.of(r, case_ids)
-                for r in self._report.metrics.values()
-                if isinstance(r, MetricRecord)
-                and r.suite == name
-                and r.test == "value"
-                and r.metric in stored
-            }
-            if not cases and not metrics:
-                continue
-            all_cases = len(cases) == len(suite.cases)
-            whole = all_cases and len(metrics) == len(stored)
-            results.append(
-                rg.baselines.plan(
-                    SuiteBaseline(
-                        suite=name,
-                        cases=cases,
-                        metrics=metrics,
-                        model=model,
-                        generation=rg.generation_for(suite).as_key(),
-                    ),
-                    whole=whole,
-                    all_case_ids=frozenset(case_ids) if all_cases else None,
-                )
-            )
-        return results
+        return plan_baselines(
+            rg.baselines,
+            rg.suites,
+            cases=self._report.cases.values(),
+            metrics=self._report.metrics.values(),
+            task_results=self._report.task_results(
+                keep=lambda r: r.outcome in ("passed", "failed")
+            ),
+            model=model,
+            generation=lambda suite: rg.generation_for(suite).as_key(),
+        )
 
     def _summarise_baselines(self, write: Any) -> None:
         if self._baselines_refused:

@@ -30,8 +30,8 @@ from ..core.display import for_terminal
 from ..core.records import BenchmarkRecord
 from ..engine.session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 from ..exceptions import ReleasegateError
+from ..gate.judging import CaseVerdict, failure_message
 from ..gate.verdicts import MetricResult
-from ..golden.judging import CaseVerdict, failure_message
 from ..models.backend import Backend
 from ..models.serving import ServingEndpoint
 from ..review.gate import ReviewsPending

@@ -34,10 +34,11 @@ from ..engine.session import (
     worker_identity,
 )
 from ..exceptions import ReleasegateError
+from ..gate.judging import known_failure
 from ..golden.cases import GoldenCase
-from ..golden.judging import baseline_failed
 from ..golden.suites import Suite
 from ..reports.writers import RunReport, check_writable
+from ..review.verdicts import baseline_reviewed
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
@@ -245,7 +246,8 @@ def _known_failure(session: ReleaseSession, suite: Suite, case: GoldenCase) -> l
     baseline = session.baseline_of(suite.name)
     before = baseline.cases.get(case.id) if baseline else None
     # Failed on the baseline: its check, or reviewers scored its answer below the mark.
-    if baseline_failed(suite, case, before, session.reviews) and not case.critical:
+    reviewed = baseline_reviewed(suite, case.id, before, session.reviews)
+    if known_failure(case, before, baseline_reviewed=reviewed):
         # raises=: only a wrong answer is the known failure; an unanswered case (its
         # fixture's error) or a broken check stays an ERROR or FAILED, and --lf reruns it.
         marks.append(

@@ -7,7 +7,8 @@
 - :mod:`.sheet` / :mod:`.importing`: the workbook out and back, validated whole;
 - :mod:`.store`: the review memory, ``fixtures/reviews/<suite>.jsonl``;
 - :mod:`.agreement`: Cohen's kappa and the rows reviewers disagree on;
-- :mod:`.verdicts`: a case's human verdict (joined to the case by ``golden.judging.judge``);
+- :mod:`.verdicts`: a case's human verdict (looked up by the engine, joined to the case by
+  ``gate.judging.judge``);
 - :mod:`.gate`: ``human_score`` / ``human_pass_rate`` (gated through ``gate.verdicts``), a
   run's summary;
 - :mod:`.commands`: ``releasegate review export|import|disagreements``.

@@ -1,5 +1,5 @@
 """Reviewers' scores in the gate: the human metrics and a run's summary (a case's human verdict
-is :mod:`.verdicts`', joined to the case by :func:`releasegate.golden.judging.judge`).
+is :mod:`.verdicts`', joined to the case by :func:`releasegate.gate.judging.judge`).
 
 Everything is looked up by the exact answer (case id + answer hash + rubric hash), so a re-run
 from cached answers judges newly imported scores without the model, and a changed answer is
@@ -20,7 +20,8 @@ from ..core.stats import PairedComparison
 from ..exceptions import ReviewError
 from ..gate.baselines import MetricBaseline, SuiteBaseline
 from ..gate.comparisons import MetricOutcome, judge_bar, judged_comparison
-from ..golden.judging import show_expected
+from ..gate.judging import show_expected
+from ..gate.verdicts import MetricResult, SelfGateRequest
 from ..golden.metrics import MetricValue, ScoredCase
 from ..golden.suites import MetricSpec, Suite
 from .metrics import HumanMetric
@@ -33,6 +34,7 @@ __all__ = [
     "HumanMetricResult",
     "ReviewsPending",
     "evaluate_human_metric",
+    "gate_human_metric",
     "review_summary",
 ]
 
@@ -144,6 +146,36 @@ def evaluate_human_metric(
         expected={item.case_id: show_expected(item.expected) for item in scored},
     )
     return HumanMetricResult(shown, outcome, metric_baseline.value, comparison, tuple(flips))
+
+
+def gate_human_metric(metric: HumanMetric, request: SelfGateRequest) -> MetricResult:
+    """A human metric's test as the metric gate asked for it (:meth:`HumanMetric.gate_self`):
+    the request's context must be the review memory."""
+    suite, spec = request.suite, request.spec
+    if not isinstance(request.context, ReviewStore):
+        raise ValueError(f"{suite.name}::{spec.name}: a human metric needs the review memory")
+    if spec.metric is not metric:
+        raise ValueError(f"{suite.name}::{spec.name}: gated as another metric ({metric.name})")
+    human = evaluate_human_metric(
+        suite,
+        spec,
+        request.test,
+        request.scored,
+        store=request.context,
+        baseline=request.baseline,
+        alpha=request.alpha,
+        samples=request.samples,
+    )
+    return MetricResult(
+        suite.name,
+        spec,
+        request.test,
+        human.value,
+        human.outcome,
+        human.baseline_value,
+        human.comparison,
+        human.flips,
+    )
 
 
 def review_summary(

@@ -4,7 +4,8 @@ manifest's ``review:`` rubric.
 They are declared like every other suite metric (bars ``min``/``max``/``max_drop``, optionally
 one ``criterion``), but their values come from the review memory, not from the answers (their
 ``source`` is ``"reviews"``): the metric gate (:func:`releasegate.gate.verdicts.gate_metric`)
-hands them to :func:`releasegate.review.gate.evaluate_human_metric`.
+hands them the test (:meth:`HumanMetric.gate_self`, its ``SelfGatedMetric`` protocol), and they
+are gated by :func:`releasegate.review.gate.evaluate_human_metric`.
 
 The kind registers itself (:func:`register`, the entry point ``review`` of the group
 ``releasegate.metric_kinds`` in pyproject.toml): the metric registry and the suite loader of
@@ -16,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..exceptions import GoldenFileError, ReviewError
 from ..golden.checks import as_str, param, params_of, read_params
 from ..golden.metric_types import Metric, MetricContext, MetricSource, MetricValue, ScoredCase
 from ..golden.registry import ManifestSection, register_manifest_section, register_metric_kind
 from .rubric import DEFAULT_RUBRIC, Rubric, parse_rubric
+
+if TYPE_CHECKING:
+    from ..gate.verdicts import MetricResult, SelfGateRequest
 
 __all__ = ["HumanMetric", "check_criteria", "human_metric", "read_review_section", "register"]
 
@@ -49,6 +53,13 @@ class HumanMetric:
         raise ReviewError(
             f"metric '{self.name}' is computed from the review memory, not from answers alone"
         )
+
+    def gate_self(self, request: SelfGateRequest) -> MetricResult:
+        """Its test, from the reviews of this run's (and the baseline's) answers: the metric
+        gate's hand-off (``releasegate.gate.verdicts.SelfGatedMetric``)."""
+        from .gate import gate_human_metric  # review/gate.py imports this module
+
+        return gate_human_metric(self, request)
 
 
 def human_metric(name: str, params: Mapping[str, Any], context: MetricContext) -> HumanMetric:

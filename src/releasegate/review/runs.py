@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.records import load_run
 from ..exceptions import RecordError, ReviewError
-from ..golden.judging import show_expected
+from ..gate.judging import show_expected
 
 __all__ = ["RunAnswer", "RunAnswers", "project_name", "read_run", "render_input"]
 

@@ -1,6 +1,7 @@
 """A case's human verdict: what reviewers said of its exact answer.
 
-:func:`releasegate.golden.judging.judge` joins it to the check's verdict, so a case test fails
+The engine looks it up (:func:`suite_human_verdict`) and hands it to
+:func:`releasegate.gate.judging.judge`, which joins it to the check's verdict, so a case test fails
 when reviewers scored its answer below the pass mark (a regression when the baseline's answer
 passed review). Looked up by case id + answer hash + rubric hash: a re-run from cached answers
 judges newly imported scores without the model, and a changed answer is pending again.
@@ -13,11 +14,19 @@ from collections.abc import Sequence
 
 from ..core.records import HumanRecord
 from ..gate.baselines import CaseBaseline
+from ..golden.suites import Suite
 from .records import ReviewRecord
 from .rubric import Rubric
 from .store import ReviewStore
 
-__all__ = ["case_score", "export_command", "human_verdict", "review_passed"]
+__all__ = [
+    "baseline_reviewed",
+    "case_score",
+    "export_command",
+    "human_verdict",
+    "review_passed",
+    "suite_human_verdict",
+]
 
 
 def export_command(suite: str) -> str:
@@ -36,6 +45,27 @@ def review_passed(
     """Whether reviewers passed this exact *answer* (None: no review of it)."""
     reviews = store.reviews_of(suite, case_id, answer, rubric.hash)
     return case_score(reviews) >= rubric.pass_mark if reviews else None
+
+
+def baseline_reviewed(
+    suite: Suite, case_id: str, before: CaseBaseline | None, store: ReviewStore
+) -> bool | None:
+    """Whether reviewers passed the baseline's answer to case *case_id* (None: no baseline, no
+    ``review:`` rubric, or no review of that answer): what the known-failure rule
+    (:func:`releasegate.gate.judging.known_failure`) needs of the review memory."""
+    if before is None or suite.review is None:
+        return None
+    return review_passed(suite.name, suite.review, case_id, before.answer, store)
+
+
+def suite_human_verdict(
+    suite: Suite, case_id: str, answer: str, store: ReviewStore, before: CaseBaseline | None
+) -> HumanRecord | None:
+    """The reviewers' verdict on *answer* where *suite* has a ``review:`` rubric (None
+    otherwise): what :func:`releasegate.gate.judging.judge` is handed as ``human``."""
+    if suite.review is None:
+        return None
+    return human_verdict(suite.name, suite.review, case_id, answer, store, before)
 
 
 def human_verdict(

@@ -6,12 +6,16 @@ baseline's answers a paired comparison re-checks) and :func:`judge` (for a case 
 Regression semantics: a case that passed on the baseline and fails now is a
 regression (FAILED); one that already failed is a known failure (XFAIL, marked at collection);
 one that failed before and passes now XPASSes (an improvement); a ``critical`` case must pass
-whatever the baseline says; with no baseline a case is plain pass/fail.
+whatever the baseline says; with no baseline a case is plain pass/fail. Which case is a known
+failure is :func:`known_failure`'s rule alone: the verdict's status, the pytest plugin's xfail
+mark at collection and the Trainer callback's outcome (:func:`pytest_outcome`) all call it.
 
-Human review: in a suite with a ``review:`` rubric, :func:`judge` joins the reviewers' verdict on
-the exact answer (:func:`releasegate.review.verdicts.human_verdict`); an answer scored below the
-pass mark fails its test, a regression when the baseline's answer passed review, a known
-failure when reviewers failed the baseline's answer too (:func:`baseline_failed`).
+Human review: in a suite with a ``review:`` rubric, the caller (the engine, which sits above
+review) looks up the reviewers' verdict on the exact answer
+(:func:`releasegate.review.verdicts.suite_human_verdict`) and hands it to :func:`judge` as
+*human*; this module never reads the review memory. An answer scored below the pass mark fails
+its test, a regression when the baseline's answer passed review, a known failure when reviewers
+failed the baseline's answer too.
 """
 
 from __future__ import annotations
@@ -22,22 +26,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.records import CaseRecord, HumanRecord
-from ..engine.predictions import Prediction
-from ..gate.baselines import CaseBaseline
-from ..review.store import ReviewStore
-from ..review.verdicts import human_verdict, review_passed
-from .cases import Expected, GoldenCase
-from .checks import CheckResult
-from .metrics import ScoredCase
-from .suites import Suite
+from ..core.records import CaseRecord, HumanRecord, Prediction
+from ..golden.cases import Expected, GoldenCase
+from ..golden.checks import CheckResult
+from ..golden.metrics import ScoredCase
+from ..golden.suites import Suite
+from .baselines import CaseBaseline
 
 __all__ = [
     "CaseVerdict",
-    "baseline_failed",
+    "baseline_outcome",
     "failure_message",
     "judge",
     "judge_case",
+    "known_failure",
+    "pytest_outcome",
     "score_case",
     "score_suite",
     "show_expected",
@@ -66,15 +69,19 @@ class CaseVerdict:
         return self.result.passed and (self.human is None or self.human.passed)
 
     @property
+    def baseline_reviewed(self) -> bool | None:
+        """Whether reviewers passed the baseline's answer (None: not reviewed, or no rubric)."""
+        return None if self.human is None else self.human.baseline_passed
+
+    @property
     def baseline_outcome(self) -> str | None:
-        """The case's outcome on the baseline: the check's, and ``failed`` where reviewers
-        scored the baseline's answer below the pass mark (the rule :func:`baseline_failed`
-        applies at collection, when the xfail mark is set)."""
-        if self.baseline is None:
-            return None
-        if self.human is not None and self.human.baseline_passed is False:
-            return "failed"
-        return self.baseline.outcome
+        """The case's outcome on the baseline (:func:`baseline_outcome`)."""
+        return baseline_outcome(self.baseline, baseline_reviewed=self.baseline_reviewed)
+
+    @property
+    def known_failure(self) -> bool:
+        """Whether this case was marked a known failure (:func:`known_failure`)."""
+        return known_failure(self.case, self.baseline, baseline_reviewed=self.baseline_reviewed)
 
     @property
     def status(self) -> str:
@@ -82,7 +89,7 @@ class CaseVerdict:
         before = self.baseline_outcome
         if self.passed:
             return "improvement" if before == "failed" else "passed"
-        if before == "failed" and not self.case.critical:
+        if self.known_failure:
             return "known failure"
         if self.result.passed and self.human is not None:  # failed on review alone
             return "regression" if self.human.baseline_passed else "failed"
@@ -141,17 +148,12 @@ def judge(
     prediction: Prediction,
     baseline: CaseBaseline | None,
     *,
-    reviews: ReviewStore | None = None,
+    human: HumanRecord | None = None,
 ) -> CaseVerdict:
     """A case test's verdict: *prediction* checked, set against the case in the *baseline*;
-    with *reviews* (the review memory), the reviewers' verdict on the answer joined where the
-    suite has a ``review:`` rubric."""
+    *human*: the reviewers' verdict on the answer, which the caller looked up where the suite
+    has a ``review:`` rubric (None: no rubric, or no review memory)."""
     scored = score_case(suite, case, prediction.answer)
-    human = None
-    if reviews is not None and suite.review is not None:
-        human = human_verdict(
-            suite.name, suite.review, case.id, prediction.answer, reviews, baseline
-        )
     return judge_case(
         case,
         check_name=suite.check_for(case).name,
@@ -162,21 +164,41 @@ def judge(
     )
 
 
-def baseline_failed(
-    suite: Suite, case: GoldenCase, baseline: CaseBaseline | None, reviews: ReviewStore
-) -> bool:
-    """Whether *case* failed on the baseline: its check failed there, or (in a suite with a
-    ``review:`` rubric) reviewers scored the baseline's answer below the pass mark. Such a case
-    failing again is a known failure, not a regression: an unchanged answer that reviewers
-    failed stays XFAIL when its reviews are first imported."""
+def baseline_outcome(
+    baseline: CaseBaseline | None, *, baseline_reviewed: bool | None = None
+) -> str | None:
+    """The case's outcome on the baseline (None: no baseline, or a new case): its check's,
+    and ``failed`` where reviewers scored the baseline's answer below the pass mark
+    (*baseline_reviewed* False; None where it was not reviewed or the suite has no rubric)."""
     if baseline is None:
-        return False
-    if baseline.outcome == "failed":
-        return True
-    if suite.review is None:
-        return False
-    passed = review_passed(suite.name, suite.review, case.id, baseline.answer, reviews)
-    return passed is False
+        return None
+    if baseline_reviewed is False:
+        return "failed"
+    return baseline.outcome
+
+
+def known_failure(
+    case: GoldenCase, baseline: CaseBaseline | None, *, baseline_reviewed: bool | None = None
+) -> bool:
+    """The known-failure rule, the one place it is written: a case that is not ``critical``
+    and failed on the baseline (its check failed there, or reviewers failed the baseline's
+    answer: *baseline_reviewed* False). Failing again, it is XFAIL, not a regression; an
+    unchanged answer that reviewers failed stays XFAIL when its reviews are first imported.
+
+    The pytest plugin marks such a case ``xfail`` at collection, :attr:`CaseVerdict.status`
+    calls it ``known failure``, and the Trainer callback counts it as pytest would
+    (:func:`pytest_outcome`)."""
+    failed = baseline_outcome(baseline, baseline_reviewed=baseline_reviewed) == "failed"
+    return failed and not case.critical
+
+
+def pytest_outcome(verdict: CaseVerdict) -> str:
+    """How pytest counts the case test of *verdict*: ``xfailed``/``xpassed`` for a known
+    failure (marked ``xfail`` at collection by :func:`known_failure`), else ``passed`` or
+    ``failed``. A critical case is never marked, so it passes or fails plainly."""
+    if verdict.known_failure:
+        return "xpassed" if verdict.passed else "xfailed"
+    return "passed" if verdict.passed else "failed"
 
 
 def judge_case(

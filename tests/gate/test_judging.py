@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from releasegate.engine.predictions import Prediction
+from releasegate.core.records import Prediction
 from releasegate.gate.baselines import CaseBaseline
+from releasegate.gate.judging import CaseVerdict, failure_message, judge_case
 from releasegate.golden.cases import GoldenCase
 from releasegate.golden.checks import CheckResult
-from releasegate.golden.judging import CaseVerdict, failure_message, judge_case
 
 
 def golden_case(*, critical: bool = False, **changes: Any) -> GoldenCase:

@@ -1,29 +1,54 @@
 """A general benchmark's test judged: its value against its ``min``, or its no-drop comparison
 with the stored baseline, question by question.
 
-The one place a benchmark metric is gated. It reads lm-eval's aggregation registry (to resample
-a corpus metric), so it lives here, with the benchmarks, and the golden gate never imports
-lm-eval.
+The one place a benchmark metric is gated; benchmarks/ runs lm-eval and hands the result here.
+Which questions moved is :mod:`.pairing`'s rule, the golden suites' too. Resampling a corpus
+metric needs lm-eval's aggregation of its items: the caller passes the lookup
+(:func:`releasegate.benchmarks.lmeval.aggregation_function`), so the gate never imports lm-eval
+or the benchmarks package; the task's bars reach it as a :class:`BenchmarkBars`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from ..core.records import BenchmarkRecord, Flip, TaskResult
 from ..core.stats import PairedComparison, compare_per_item, paired_bootstrap, unchanged
-from ..gate.baselines import BenchmarkBaseline, same_as_stored
-from ..gate.comparisons import judge_comparison
-from .general import BenchmarkTask
+from .baselines import BenchmarkBaseline
+from .comparisons import judge_comparison
+from .pairing import coverage, flip_direction
 
-__all__ = ["benchmark_mismatch", "compare_benchmark", "gate_benchmark"]
+__all__ = [
+    "AggregationLookup",
+    "BenchmarkBars",
+    "benchmark_mismatch",
+    "compare_benchmark",
+    "gate_benchmark",
+]
+
+AggregationLookup = Callable[[str], Callable[[list[Any]], float]]
+"""lm-eval's aggregation name (``mean``, ``bleu``...) -> the function that aggregates items."""
+
+
+class BenchmarkBars(Protocol):
+    """What the gate needs of a configured benchmark task
+    (:class:`releasegate.benchmarks.general.BenchmarkTask`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def min(self) -> Mapping[str, float]: ...
+
+    @property
+    def max_drop(self) -> float | None: ...
 
 
 def gate_benchmark(
     label: str,
-    task: BenchmarkTask,
+    task: BenchmarkBars,
     metric: str,
     test: str,
     result: TaskResult,
@@ -31,11 +56,13 @@ def gate_benchmark(
     *,
     alpha: float,
     samples: int,
+    aggregation: AggregationLookup | None = None,
 ) -> BenchmarkRecord:
     """The verdict of the benchmark test *label*: *metric* of *task*'s *result* against its
     ``min`` (``test="value"``), or against *baseline* (``test="no_drop"``): refused when the
     two cannot be compared, failed on a drop significantly beyond ``max_drop`` (any significant
-    drop without one), by the gate's one rule (:func:`releasegate.gate.rule.judge_drop`)."""
+    drop without one), by the gate's one rule (:func:`releasegate.gate.rule.judge_drop`).
+    *aggregation*: lm-eval's aggregation lookup, for a metric that is not a mean of numbers."""
     value = result.metrics[metric]
     stderr = result.stderr.get(metric)
     higher = result.higher_is_better.get(metric, True)
@@ -80,6 +107,7 @@ def gate_benchmark(
         higher_is_better=higher,
         samples=samples,
         confidence=1 - 2 * alpha,
+        aggregation=aggregation,
     )
     outcome = judge_comparison(
         label,
@@ -138,7 +166,7 @@ def benchmark_mismatch(
             f"{label}: {len(changed)} question(s) differ from the baseline's under the same ids "
             f"(first: {changed[0]}): the data changed; {hint}"
         )
-    if not any(key in baseline.items for key in now.items):
+    if not coverage(now.items, baseline.items).enough(0.0):
         return f"{label}: no question of this run is in the baseline; {hint}"
     return None
 
@@ -152,20 +180,23 @@ def compare_benchmark(
     samples: int,
     confidence: float,
     seed: int = 0,
+    aggregation: AggregationLookup | None = None,
 ) -> tuple[PairedComparison, list[Flip]]:
     """Pair a benchmark metric with its baseline, question by question.
 
     Per-item 1/0 values (accuracy) get the exact McNemar test; per-item numbers aggregated by a
     mean a paired bootstrap of those numbers; anything else (a corpus metric whose items are
-    pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation.
+    pairs) a paired bootstrap that re-aggregates both runs' items with lm-eval's aggregation,
+    found by *aggregation*. Which questions moved is
+    :func:`~releasegate.gate.pairing.flip_direction`'s rule.
     """
     keys = [key for key in now.items if key in baseline.items]
     before: list[Any] = [baseline.items[key].scores.get(metric) for key in keys]
     after: list[Any] = [now.items[key].scores.get(metric) for key in keys]
     flips: list[Flip] = []
     numeric = all(isinstance(v, int | float) for v in [*before, *after])
-    aggregation = now.aggregation.get(metric, "mean")
-    combine = None if numeric and aggregation == "mean" else _aggregation_function(aggregation)
+    name = now.aggregation.get(metric, "mean")
+    combine = None if numeric and name == "mean" else _lookup(aggregation, name, now.task)
     for key, b, a in zip(keys, before, after, strict=True):
         old_answer = str(baseline.items[key].answer)
         new_answer = now.items[key].answer
@@ -174,15 +205,14 @@ def compare_benchmark(
         old_score, new_score = (
             (float(b), float(a)) if numeric else (_alone(combine, b), _alone(combine, a))
         )
-        if old_answer == new_answer and same_as_stored(old_score, new_score):
-            continue  # an unchanged answer is never a flip
-        if not same_as_stored(old_score, new_score):
-            got_worse = new_score < old_score if higher_is_better else new_score > old_score
-            direction = "worse" if got_worse else "better"
-        elif numeric or old_answer == new_answer:
-            continue  # an accuracy's wrong answer that became another wrong one did not flip
-        else:
-            direction = "changed"
+        # An accuracy's wrong answer that became another wrong one did not flip; a corpus
+        # metric's item whose own score cannot tell is "changed".
+        direction = flip_direction(
+            old_score, new_score, old_answer, new_answer,
+            higher_is_better=higher_is_better, changed=not numeric,
+        )  # fmt: skip
+        if direction is None:
+            continue
         flips.append(
             Flip(
                 key,
@@ -250,28 +280,12 @@ def _alone(combine: Callable[[list[Any]], float] | None, item: Any) -> float:
         return math.nan
 
 
-def _aggregation_function(name: str) -> Callable[[list[Any]], float]:
-    """lm-eval's aggregation *name* (``mean``, ``bleu``...) or ``module.function``."""
-    from lm_eval.api.registry import AGGREGATION_REGISTRY
-
-    if name in AGGREGATION_REGISTRY:
-        function: Callable[[list[Any]], float] = AGGREGATION_REGISTRY[name]
-        return function
-    module_name, _, attribute = name.rpartition(".")
-    if not module_name:
-        # A `!function utils.x` aggregation is reported by its name alone: releasegate's own
-        # metrics (re-exported by a task's utils.py) are found here.
-        module_name, attribute = "releasegate.benchmarks.lmeval", name
-    import importlib
-
-    try:
-        found: Callable[[list[Any]], float] = getattr(
-            importlib.import_module(module_name), attribute
+def _lookup(
+    aggregation: AggregationLookup | None, name: str, task: str
+) -> Callable[[list[Any]], float]:
+    if aggregation is None:
+        raise ValueError(
+            f"general/{task}: aggregation '{name}' needs lm-eval's aggregation lookup to "
+            "resample; pass aggregation=releasegate.benchmarks.lmeval.aggregation_function"
         )
-        return found
-    except (ImportError, AttributeError):
-        pass
-    raise ValueError(
-        f"cannot find lm-eval aggregation '{name}' to resample; register it or give it as "
-        "`aggregation: !function module.name`"
-    )
+    return aggregation(name)
