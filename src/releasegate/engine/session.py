@@ -32,7 +32,7 @@ from ..benchmarks.running import BenchmarkRunner
 from ..config import Settings
 from ..core.devices import configure_torch_threads, device_for_worker
 from ..core.display import first_items
-from ..core.records import BenchmarkRecord, ModelDescription, Prediction, TestIdentity
+from ..core.records import BenchmarkRecord, ModelDescription, Prediction
 from ..exceptions import BackendError, ConfigError, ReleasegateError
 from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.benchmarks import gate_benchmark
@@ -57,6 +57,7 @@ from ..review.store import ReviewStore
 from ..review.verdicts import suite_human_verdict
 from .cache import PredictionCache
 from .predictions import PredictionService
+from .refs import BenchmarkRef, CaseRef, MetricRef, identify_test
 from .scheduling import chunk_groups
 
 if TYPE_CHECKING:
@@ -69,50 +70,6 @@ __all__ = [
     "ReleaseSession",
     "identify_test",
 ]
-
-
-@dataclass(frozen=True)
-class CaseRef:
-    """The parameter of one case test: which case of which suite."""
-
-    suite: str
-    case_id: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.suite}/{self.case_id}"
-
-
-@dataclass(frozen=True)
-class MetricRef:
-    """The parameter of one metric test: a suite metric and what it is held to."""
-
-    suite: str
-    metric: str
-    kind: str
-    """``value`` (its min/max bar, or just reported), ``no_drop`` (against the baseline), or
-    ``isolation`` (the suite's cases looked for in the training data; metric ``isolation``)."""
-
-    @property
-    def test_id(self) -> str:
-        suffix = "::no_drop" if self.kind == "no_drop" else ""
-        return f"{self.suite}::{self.metric}{suffix}"
-
-
-@dataclass(frozen=True)
-class BenchmarkRef:
-    """The parameter of one benchmark test: a task metric, its value or its no-drop test."""
-
-    task: str
-    metric: str
-    kind: str
-    """``value`` (its ``min`` bar, or just reported) or ``no_drop`` (against the baseline)."""
-
-    @property
-    def test_id(self) -> str:
-        return f"general/{self.task}::{self.metric}" + (
-            "::no_drop" if self.kind == "no_drop" else ""
-        )
 
 
 @dataclass
@@ -479,20 +436,6 @@ class ReleaseSession:
             reviews=self.reviews,
             model_scored=model_scored,
         )
-
-
-def identify_test(param: object) -> TestIdentity | None:
-    """Which releasegate test a test parameter names; it travels on every phase's report
-    (setup, call, teardown) from a worker to the controller, so a test that ends without a
-    verdict (an ERROR in setup) is still reported under its case or metric; None for any other
-    test's parameter."""
-    if isinstance(param, CaseRef):
-        return TestIdentity("case", param.suite, param.key)
-    if isinstance(param, MetricRef):
-        return TestIdentity("metric", param.suite, param.test_id)
-    if isinstance(param, BenchmarkRef):
-        return TestIdentity("benchmark", f"general/{param.task}", param.test_id)
-    return None
 
 
 def worker_identity(workerinput: Mapping[str, Any] | None) -> tuple[str | None, int]:

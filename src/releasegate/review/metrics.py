@@ -23,6 +23,7 @@ from ..exceptions import GoldenFileError, ReviewError
 from ..golden.checks import as_str, param, params_of, read_params
 from ..golden.metric_types import Metric, MetricContext, MetricSource, MetricValue, ScoredCase
 from ..golden.registry import ManifestSection, register_manifest_section, register_metric_kind
+from .gate import gate_human_metric
 from .rubric import DEFAULT_RUBRIC, Rubric, parse_rubric
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ class HumanMetric:
     def gate_self(self, request: SelfGateRequest) -> MetricResult:
         """Its test, from the reviews of this run's (and the baseline's) answers: the metric
         gate's hand-off (``releasegate.gate.verdicts.SelfGatedMetric``)."""
-        from .gate import gate_human_metric  # review/gate.py imports this module
-
         return gate_human_metric(self, request)
 
 
