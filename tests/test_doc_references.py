@@ -14,11 +14,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHECKER = ROOT / "scripts" / "check_doc_references.py"
 
-KNOWN_ELSEWHERE = {
-    # gate/ is being reworked in parallel (issue 22); its docstring's statistics moved to core.
-    "src/releasegate/gate/comparisons.py:5: mod `.stats`",
-}
-"""Broken references in files another change is rewriting: reported, fixed there."""
 
 
 def _check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,7 +32,7 @@ def test_every_docstring_reference_in_the_package_resolves() -> None:
     result = _check()
     found = set(result.stdout.splitlines())
     assert result.returncode in (0, 1), result.stderr[-3000:]
-    assert found <= KNOWN_ELSEWHERE, "\n".join(sorted(found - KNOWN_ELSEWHERE))
+    assert found == set(), "\n".join(sorted(found))
 
 
 def test_the_checker_names_each_reference_that_resolves_to_nothing(tmp_path: Path) -> None:

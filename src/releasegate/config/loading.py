@@ -75,7 +75,8 @@ def _validate(document: Mapping[str, Any], source: str) -> None:
 
 @cache
 def _hints() -> Mapping[str, str]:
-    """The keys whose pattern violation :func:`setting` words with a *hint*."""
+    """The keys whose pattern violation :func:`~releasegate.config.settings.setting` words
+    with a *hint*."""
     return {f.name: f.metadata["hint"] for f in fields(Settings) if f.metadata.get("hint")}
 
 

@@ -363,7 +363,8 @@ def settings_keys() -> Mapping[str, Any]:
 
 def _word(name: str, value: object, error: Any, metadata: Mapping[str, Any]) -> str:
     """A violation of key *name*'s constraints in words, for a caller that built the spec in
-    Python (pyproject.toml's violations are worded by :func:`_validate`)."""
+    Python (pyproject.toml's violations are worded by
+    :func:`~releasegate.config.loading._validate`)."""
     bound = error.validator_value
     if error.validator == "enum":
         return f"{name} '{value}' is not one of {', '.join(map(str, bound))}"

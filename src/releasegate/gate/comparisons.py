@@ -2,7 +2,7 @@
 
 Failure messages say what a reviewer needs to act: the value, the bar, and the cases that cost
 the most (lowest per-case contribution); for a drop the baseline value, the new value, the
-difference with its confidence interval, the p-value of the paired test (:mod:`.stats`) and the
+difference with its confidence interval, the p-value of the paired test (:mod:`releasegate.core.stats`) and the
 items that flipped.
 """
 

@@ -151,8 +151,8 @@ def evaluate_human_metric(
 
 
 def gate_human_metric(metric: HumanMetric, request: SelfGateRequest) -> MetricResult:
-    """A human metric's test as the metric gate asked for it (:meth:`HumanMetric.gate_self`):
-    the request's context must be the review memory."""
+    """A human metric's test as the metric gate asked for it
+    (:meth:`.metrics.HumanMetric.gate_self`): the request's context must be the review memory."""
     suite, spec = request.suite, request.spec
     if not isinstance(request.context, ReviewStore):
         raise ValueError(f"{suite.name}::{spec.name}: a human metric needs the review memory")
