@@ -2,8 +2,8 @@
 
 Failure messages say what a reviewer needs to act: the value, the bar, and the cases that cost
 the most (lowest per-case contribution); for a drop the baseline value, the new value, the
-difference with its confidence interval, the p-value of the paired test (:mod:`releasegate.core.stats`) and the
-items that flipped.
+difference with its confidence interval, the p-value of the paired test
+(:mod:`releasegate.core.stats`) and the items that flipped.
 """
 
 from __future__ import annotations
