@@ -342,7 +342,7 @@ def test_config_hash_ignores_where_the_data_lives_but_not_the_prompt() -> None:
 
 def baseline_of(result: TaskResult, **changes: Any) -> BenchmarkBaseline:
     document = {**result.to_json(), **changes}
-    return BenchmarkBaseline(document)
+    return BenchmarkBaseline.from_json(document)
 
 
 def test_identical_run_compares_clean() -> None:
@@ -424,7 +424,7 @@ def test_an_unchanged_answer_whose_stored_score_was_rounded_is_no_flip() -> None
     for item in document["items"].values():
         item["scores"]["score"] = round(item["scores"]["score"], 6)
     comparison, flips = compare_benchmark(
-        "score", now, BenchmarkBaseline(document), higher_is_better=True, samples=200,
+        "score", now, BenchmarkBaseline.from_json(document), higher_is_better=True, samples=200,
         confidence=0.9,
     )  # fmt: skip
     assert flips == []
@@ -465,8 +465,8 @@ def test_changed_questions_under_the_same_ids_are_refused() -> None:
 def test_benchmark_baselines_round_trip_and_bad_files_say_how_to_fix(tmp_path: Path) -> None:
     store = BaselineStore(tmp_path)
     result = result_of([True, False])
-    assert store.write_benchmark(result.to_json(), {"model": "m"}).action == "created"
-    assert store.write_benchmark(result.to_json(), {"model": "m"}).action == "unchanged"
+    assert store.write_benchmark(result, {"model": "m"}).action == "created"
+    assert store.write_benchmark(result, {"model": "m"}).action == "unchanged"
     loaded = store.load_benchmark("t")
     assert loaded is not None and loaded.config_hash == result.config_hash
     store.benchmark_path("t").write_text('{"task": "t"}', encoding="utf-8")

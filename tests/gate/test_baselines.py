@@ -284,3 +284,21 @@ def test_merge_conflict_markers_are_named_as_such(store: BaselineStore) -> None:
     assert "merge-conflict markers (line 1: '<<<<<<< HEAD')" in str(info.value)
     assert str(path) in str(info.value)
     assert "--update-baseline" in str(info.value)
+
+
+def test_a_benchmark_baseline_is_a_typed_record_that_writes_the_file_it_read() -> None:
+    """The demo's benchmark baselines (written before the record was typed) read into
+    BenchmarkBaseline and write back byte for byte: the on-disk format did not change."""
+    import json
+
+    from releasegate.gate.baselines import BenchmarkBaseline
+
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / "baselines" / "general"
+    files = sorted(folder.glob("*.json"))
+    assert files, folder
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        baseline = BenchmarkBaseline.from_json(json.loads(text))
+        assert baseline.items and baseline.metrics and baseline.model.fingerprint
+        again = json.dumps(baseline.to_json(), indent=1, ensure_ascii=False, sort_keys=True)
+        assert again + "\n" == text, path.name

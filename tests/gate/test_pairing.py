@@ -52,7 +52,7 @@ def test_a_suite_metric_and_a_benchmark_flip_the_same_items_the_same_way() -> No
     _, benchmark = compare_benchmark(
         "score",
         now,
-        BenchmarkBaseline(before.to_json()),
+        BenchmarkBaseline.from_json(before.to_json()),
         higher_is_better=True,
         samples=200,
         confidence=0.9,
@@ -108,6 +108,6 @@ def test_coverage(
         {k: ItemResult(f"h{k}", "A", "A", {"acc": 1.0}) for k in before},
     )  # fmt: skip
     mismatch = benchmark_mismatch(
-        "t", task, BenchmarkBaseline(stored.to_json()), lm_eval_version="0.4"
+        "t", task, BenchmarkBaseline.from_json(stored.to_json()), lm_eval_version="0.4"
     )
     assert (mismatch is None) is any_

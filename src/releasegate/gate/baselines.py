@@ -14,12 +14,18 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from ..core.atomic import write_text_atomic
-from ..core.records import CaseRecord, ItemResult, MetricRecord
+from ..core.records import (
+    CaseRecord,
+    ItemResult,
+    JsonRecord,
+    MetricRecord,
+    ModelDescription,
+    TaskResult,
+)
 from ..exceptions import BaselineError, GoldenFileError
 from ..schemas import validate_document
 
@@ -300,20 +306,18 @@ class BaselineStore:
                 for key, item in document.get("items", {}).items()
             }
             _refuse_nan(path, name, value, scores, hint=hint)
-        return BenchmarkBaseline(document)
+        return BenchmarkBaseline.from_json(document)
 
-    def plan_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> PlannedWrite:
-        """A benchmark's result (``TaskResult.to_json()``) as its new baseline file: always the
-        whole file (one run scores every question of the task), never read first."""
-        task = str(result["task"])
-        path = self.benchmark_path(task)
-        document = {"task": task, "model": dict(model)}
-        document.update({k: v for k, v in result.items() if k not in ("task", "seconds")})
+    def plan_benchmark(self, result: TaskResult, model: Mapping[str, Any]) -> PlannedWrite:
+        """A benchmark's result as its new baseline file (:class:`BenchmarkBaseline`): always
+        the whole file (one run scores every question of the task), never read first."""
+        document = BenchmarkBaseline.of(result, model).to_json()
+        path = self.benchmark_path(result.task)
         text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-        return PlannedWrite(WriteResult(f"general/{task}", path, _action(path, text)), text)
+        return PlannedWrite(WriteResult(f"general/{result.task}", path, _action(path, text)), text)
 
-    def write_benchmark(self, result: Mapping[str, Any], model: Mapping[str, Any]) -> WriteResult:
-        """Store a benchmark's result (``TaskResult.to_json()``) as its baseline."""
+    def write_benchmark(self, result: TaskResult, model: Mapping[str, Any]) -> WriteResult:
+        """Store a benchmark's result as its baseline."""
         return self.commit(self.plan_benchmark(result, model))
 
 
@@ -384,31 +388,42 @@ def _refuse_mixed_models(path: Path, old: SuiteBaseline, new: SuiteBaseline) -> 
         )
 
 
-@dataclass(frozen=True)
-class BenchmarkBaseline:
-    """A benchmark's stored result: the document as written (see ``TaskResult.to_json``)."""
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkBaseline(JsonRecord):
+    """A benchmark's baseline file (``<baselines>/general/<task>.json``): the reference model's
+    lm-eval result of one task, typed, as :meth:`BaselineStore.plan_benchmark` writes it and
+    :meth:`BaselineStore.load_benchmark` reads it back (files written before a field existed
+    read with its default)."""
 
-    document: Mapping[str, Any]
+    task: str
+    model: ModelDescription = field(default_factory=ModelDescription)
+    """The reference model: its fingerprint and name (and whatever else an older file says)."""
+    lm_eval_version: str
+    config_hash: str
+    """Digest of the task configuration as lm-eval ran it (``TaskResult.config_hash``)."""
+    num_fewshot: int | None = None
+    limit: int | float | None = None
+    """lm-eval's ``--limit`` as given: a count of questions, or a share of them."""
+    metrics: Mapping[str, float]
+    stderr: Mapping[str, float | None] = field(default_factory=dict)
+    aggregation: Mapping[str, str] = field(default_factory=dict)
+    higher_is_better: Mapping[str, bool] = field(default_factory=dict)
+    items: Mapping[str, ItemResult]
+    """Each question as the reference model answered it."""
 
-    @property
-    def lm_eval_version(self) -> str:
-        return str(self.document["lm_eval_version"])
-
-    @property
-    def config_hash(self) -> str:
-        return str(self.document["config_hash"])
-
-    @property
-    def limit(self) -> float | None:
-        value = self.document.get("limit")
-        return None if value is None else float(value)
-
-    @property
-    def metrics(self) -> Mapping[str, float]:
-        metrics: Mapping[str, float] = self.document["metrics"]
-        return metrics
-
-    @cached_property
-    def items(self) -> Mapping[str, ItemResult]:
-        """Each question as the reference model answered it."""
-        return {key: ItemResult.from_json(item) for key, item in self.document["items"].items()}
+    @classmethod
+    def of(cls, result: TaskResult, model: Mapping[str, Any]) -> BenchmarkBaseline:
+        """The baseline of one run's *result*, by the reference *model* (its description)."""
+        return cls(
+            task=result.task,
+            model=ModelDescription.from_json(model),
+            lm_eval_version=result.lm_eval_version,
+            config_hash=result.config_hash,
+            num_fewshot=result.num_fewshot,
+            limit=result.limit,
+            metrics=result.metrics,
+            stderr=result.stderr,
+            aggregation=result.aggregation,
+            higher_is_better=result.higher_is_better,
+            items=result.items,
+        )

@@ -35,7 +35,7 @@ def plan_baselines(
     verdict), then one per suite of *suites* that has judged *cases* or stored *metrics*.
     *model*: the fingerprint and name of the model the run judged; *generation*: a suite's
     generation settings, as the prediction cache keys them."""
-    planned = [store.plan_benchmark(result.to_json(), model) for result in task_results]
+    planned = [store.plan_benchmark(result, model) for result in task_results]
     case_records = list(cases)
     metric_records = [m for m in metrics if isinstance(m, MetricRecord)]
     for name, suite in suites.items():
