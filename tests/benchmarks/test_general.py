@@ -35,6 +35,7 @@ from releasegate.benchmarks.mmlu import MmluSource, prepare_mmlu, read_csv
 from releasegate.benchmarks.results import config_hash, task_result_from
 from releasegate.benchmarks.running import BenchmarkRunner
 from releasegate.config import load_settings, read_table
+from releasegate.core.records import ModelDescription
 from releasegate.exceptions import ConfigError, GoldenFileError
 from releasegate.gate.baselines import BaselineStore, BenchmarkBaseline
 from releasegate.gate.benchmarks import benchmark_mismatch, compare_benchmark
@@ -465,8 +466,8 @@ def test_changed_questions_under_the_same_ids_are_refused() -> None:
 def test_benchmark_baselines_round_trip_and_bad_files_say_how_to_fix(tmp_path: Path) -> None:
     store = BaselineStore(tmp_path)
     result = result_of([True, False])
-    assert store.write_benchmark(result, {"model": "m"}).action == "created"
-    assert store.write_benchmark(result, {"model": "m"}).action == "unchanged"
+    assert store.write_benchmark(result, ModelDescription(model="m")).action == "created"
+    assert store.write_benchmark(result, ModelDescription(model="m")).action == "unchanged"
     loaded = store.load_benchmark("t")
     assert loaded is not None and loaded.config_hash == result.config_hash
     store.benchmark_path("t").write_text('{"task": "t"}', encoding="utf-8")

@@ -7,7 +7,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from releasegate.core.records import CaseRecord, MetricRecord, Prediction
+from releasegate.core.records import CaseRecord, MetricRecord, ModelDescription, Prediction
 from releasegate.gate.baselines import BaselineStore
 from releasegate.gate.judging import judge, score_case
 from releasegate.gate.plan import plan_baselines
@@ -66,7 +66,7 @@ def test_a_whole_run_is_planned_whole_and_a_partial_one_merged(tmp_path: Path) -
         cases=cases,
         metrics=metrics,
         task_results=[],
-        model={"model": "m1", "fingerprint": "f1"},
+        model=ModelDescription(model="m1", fingerprint="f1"),
         generation=lambda suite: {"max_new_tokens": 8, "suite": suite.name},
     )
     assert [p.result.path.name for p in planned] == ["shop.json"]
@@ -90,7 +90,7 @@ def test_a_whole_run_is_planned_whole_and_a_partial_one_merged(tmp_path: Path) -
         cases=cases,
         metrics=metrics,
         task_results=[],
-        model={"model": "m1", "fingerprint": "f1"},
+        model=ModelDescription(model="m1", fingerprint="f1"),
         generation=lambda suite: {},
     )
     store.commit(planned[0])

@@ -108,8 +108,13 @@ class SuiteBaseline:
     suite: str
     cases: Mapping[str, CaseBaseline]
     metrics: Mapping[str, MetricBaseline]
-    model: Mapping[str, Any] = field(default_factory=dict)
+    model: ModelDescription = field(default_factory=ModelDescription)
+    """The reference model (its fingerprint and name), as the run described it."""
     generation: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, ModelDescription):  # the file's shape, a plain mapping
+            object.__setattr__(self, "model", ModelDescription.from_json(self.model))
 
     def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
         """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
@@ -137,7 +142,7 @@ class SuiteBaseline:
                 }
         return {
             "suite": self.suite,
-            "model": dict(self.model),
+            "model": self.model.to_json(),
             "generation": dict(self.generation),
             "metrics": metrics,
             "cases": cases,
@@ -216,7 +221,7 @@ class BaselineStore:
                 k: MetricBaseline(value=v["value"], per_item=v.get("per_item", {}))
                 for k, v in document["metrics"].items()
             },
-            model=document.get("model", {}),
+            model=ModelDescription.from_json(document.get("model", {})),
             generation=document.get("generation", {}),
         )
 
@@ -259,7 +264,7 @@ class BaselineStore:
                 suite=new.suite,
                 cases=cases,
                 metrics={**old.metrics, **new.metrics},
-                model=new.model or old.model,
+                model=new.model if new.model != ModelDescription() else old.model,
                 generation=new.generation or old.generation,
             )
         text = json.dumps(merged.to_json(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
@@ -308,7 +313,7 @@ class BaselineStore:
             _refuse_nan(path, name, value, scores, hint=hint)
         return BenchmarkBaseline.from_json(document)
 
-    def plan_benchmark(self, result: TaskResult, model: Mapping[str, Any]) -> PlannedWrite:
+    def plan_benchmark(self, result: TaskResult, model: ModelDescription) -> PlannedWrite:
         """A benchmark's result as its new baseline file (:class:`BenchmarkBaseline`): always
         the whole file (one run scores every question of the task), never read first."""
         document = BenchmarkBaseline.of(result, model).to_json()
@@ -316,7 +321,7 @@ class BaselineStore:
         text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         return PlannedWrite(WriteResult(f"general/{result.task}", path, _action(path, text)), text)
 
-    def write_benchmark(self, result: TaskResult, model: Mapping[str, Any]) -> WriteResult:
+    def write_benchmark(self, result: TaskResult, model: ModelDescription) -> WriteResult:
         """Store a benchmark's result as its baseline."""
         return self.commit(self.plan_benchmark(result, model))
 
@@ -377,11 +382,11 @@ def _action(path: Path, text: str) -> Literal["created", "updated", "unchanged"]
 
 
 def _refuse_mixed_models(path: Path, old: SuiteBaseline, new: SuiteBaseline) -> None:
-    before, now = old.model.get("fingerprint"), new.model.get("fingerprint")
+    before, now = old.model.fingerprint, new.model.fingerprint
     if before and now and before != now:
         raise BaselineError(
-            f"{path}: recorded from model {old.model.get('model', '?')} (fingerprint "
-            f"{before}); this run of {new.model.get('model', '?')} (fingerprint {now}) judged "
+            f"{path}: recorded from model {old.model.model or '?'} (fingerprint "
+            f"{before}); this run of {new.model.model or '?'} (fingerprint {now}) judged "
             f"{len(new.cases)} case(s), not the whole suite, so merging would mix two models' "
             f"answers in one baseline; run the whole suite (no -k/-m/--lf) with "
             f"--update-baseline to record it anew"
@@ -412,11 +417,11 @@ class BenchmarkBaseline(JsonRecord):
     """Each question as the reference model answered it."""
 
     @classmethod
-    def of(cls, result: TaskResult, model: Mapping[str, Any]) -> BenchmarkBaseline:
+    def of(cls, result: TaskResult, model: ModelDescription) -> BenchmarkBaseline:
         """The baseline of one run's *result*, by the reference *model* (its description)."""
         return cls(
             task=result.task,
-            model=ModelDescription.from_json(model),
+            model=model,
             lm_eval_version=result.lm_eval_version,
             config_hash=result.config_hash,
             num_fewshot=result.num_fewshot,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord, TaskResult
+from ..core.records import BenchmarkRecord, CaseRecord, MetricRecord, ModelDescription, TaskResult
 from ..golden.suites import Suite
 from .baselines import BaselineStore, CaseBaseline, MetricBaseline, PlannedWrite, SuiteBaseline
 
@@ -28,7 +28,7 @@ def plan_baselines(
     cases: Iterable[CaseRecord],
     metrics: Iterable[MetricRecord | BenchmarkRecord],
     task_results: Iterable[TaskResult],
-    model: Mapping[str, Any],
+    model: ModelDescription,
     generation: Callable[[Suite], Mapping[str, Any]],
 ) -> list[PlannedWrite]:
     """Every baseline file the run writes: one per benchmark in *task_results* (those with a

@@ -243,8 +243,7 @@ class Controller:
         (:func:`releasegate.gate.plan.plan_baselines`)."""
         rg = self._session
         first = next(iter(self._report.models.values()), ModelDescription())
-        model = {"fingerprint": first.fingerprint, "model": first.model}
-        model = {key: value for key, value in model.items() if value is not None}
+        model = ModelDescription(fingerprint=first.fingerprint, model=first.model)
         return plan_baselines(
             rg.baselines,
             rg.suites,
