@@ -592,3 +592,33 @@ def test_a_bad_mmlu_row_stops_collection_naming_file_and_row(pytester: pytest.Py
         ["*releasegate: *marketing_test.csv, line 1, field 'answer': answer 'E' is not one of*"]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_a_cached_result_is_reused_and_a_damaged_one_is_run_again(tmp_path: Path) -> None:
+    """Results are memoised in the cache folder through core.memo: a result there is reused
+    without building the model; a damaged file (cut short, another version's) is not trusted:
+    the task runs again."""
+    config = load_general({"groups": GROUPS, "tasks": ["shop_0"]}, root=tmp_path)
+    assert config is not None
+    runner = BenchmarkRunner(config, cache_dir=tmp_path / "cache", batch_size=4)
+    result = TaskResult(
+        "shop_0", lm_eval_version(), "c", 0, None, {"acc": 0.5}, {"acc": None},
+        {"0": ItemResult("h0", "A", "A", {"acc": 1.0}),
+         "1": ItemResult("h1", "B", "A", {"acc": 0.0})},
+    )  # fmt: skip
+    path = runner._cache_path(config.task("shop_0"), "model-key")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(result.to_json()), encoding="utf-8")
+
+    class ModelBuilt(Exception):
+        pass
+
+    def no_model() -> None:
+        raise ModelBuilt
+
+    assert runner.results(no_model, model_key="model-key")["shop_0"] == result
+    for damaged in (path.read_text(encoding="utf-8")[:40], '{"task": "shop_0"}'):
+        path.write_text(damaged, encoding="utf-8")
+        fresh = BenchmarkRunner(config, cache_dir=tmp_path / "cache", batch_size=4)
+        with pytest.raises(ModelBuilt):
+            fresh.results(no_model, model_key="model-key")

@@ -19,8 +19,9 @@ import yaml
 
 from ..core.atomic import write_text_atomic
 from ..core.locks import exclusive_lock
+from ..core.memo import read_json, write_json
 from ..core.records import TaskResult
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, RecordError
 from .general import BenchmarkTask, GeneralConfig, lm_eval_version
 from .request_progress import shown_requests
 from .results import task_result_from
@@ -139,15 +140,10 @@ class BenchmarkRunner:
         for task in self.config.tasks:
             if task.name in self._results:
                 continue
-            cached = self._cache_path(task, model_key)
-            if self.reuse and cached.is_file():
-                try:
-                    self._results[task.name] = TaskResult.from_json(
-                        json.loads(cached.read_text(encoding="utf-8"))
-                    )
-                    continue
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    cached.unlink(missing_ok=True)
+            found = _cached_result(self._cache_path(task, model_key)) if self.reuse else None
+            if found is not None:
+                self._results[task.name] = found
+                continue
             pending.setdefault(task.run_key, []).append(task)
         if pending:
             model = lm() if callable(lm) and not hasattr(lm, "loglikelihood") else lm
@@ -156,8 +152,7 @@ class BenchmarkRunner:
                 for result in self._evaluate(model, manager, group):
                     self._results[result.task] = result
                     path = self._cache_path(self.config.task(result.task), model_key)
-                    with exclusive_lock(path.parent, what=f"writing {path}", timeout=60):
-                        write_text_atomic(path, json.dumps(result.to_json()))
+                    write_json(path, result.to_json(), what=f"writing {path}", timeout=60)
         return dict(self._results)
 
     def _evaluate(
@@ -213,3 +208,15 @@ def _explain_unsupported(model: Any, tasks: Sequence[BenchmarkTask]) -> Iterator
             'endpoint use `api = "completions"` on a server that returns them (vLLM), or run '
             "them with the hf backend; generation tasks work over chat completions."
         ) from exc
+
+
+def _cached_result(path: Path) -> TaskResult | None:
+    """A task's result remembered in the cache folder; None when there is none or it is not a
+    result this version reads (then the task runs again and its file is replaced)."""
+    document = read_json(path)
+    if document is None:
+        return None
+    try:
+        return TaskResult.from_json(document)
+    except (RecordError, KeyError, TypeError, ValueError):
+        return None

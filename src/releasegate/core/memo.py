@@ -24,7 +24,14 @@ from ..exceptions import LockTimeoutError
 from .atomic import write_text_atomic
 from .locks import exclusive_lock
 
-__all__ = ["MemoFile", "compute_json_once", "merge_json_object", "read_json", "read_json_object"]
+__all__ = [
+    "MemoFile",
+    "compute_json_once",
+    "merge_json_object",
+    "read_json",
+    "read_json_object",
+    "write_json",
+]
 
 T = TypeVar("T")
 
@@ -35,6 +42,12 @@ def read_json(path: Path) -> Any | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def write_json(path: Path, document: Any, *, what: str, timeout: float | None = None) -> None:
+    """Write the memo *path* whole (a reader sees the old file or this one), under its lock."""
+    with exclusive_lock(path, what=what, timeout=timeout):
+        write_text_atomic(path, json.dumps(document, ensure_ascii=False))
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
