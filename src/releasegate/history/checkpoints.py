@@ -168,47 +168,15 @@ def score_checkpoints(
             )
         else:
             say(f"step {checkpoint.step} ({name}): scoring as run {run_id}")
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            tests,
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--no-header",
-            "--model",
-            checkpoint.model,
-            "--step",
-            str(checkpoint.step),
-            "--run-id",
-            run_id,
-            "--history-path",
-            str(store.path),
-            *(f"--suite={s}" for s in suites),
-            *pytest_args,
-        ]
-        env = dict(os.environ)
-        if checkpoint.adapter_base is not None:
-            env[ADAPTER_BASE_ENV] = str(checkpoint.adapter_base)
-        # The run's stderr is the user's: its progress (generation, benchmark questions) shows
-        # as it happens; its stdout, pytest's report, is kept for the summary line and errors.
-        # The checkpoint's step draws no bar of its own over the one the run may draw.
-        with progress(f"step {checkpoint.step} ({name})", total=1, bar=False) as step:
-            done_run = subprocess.run(
-                command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=None, text=True
-            )
-            tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
-            say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
-            if done_run.returncode not in (0, 1) or run_id not in store.runs_with_fingerprint(
-                fingerprint
-            ):
-                raise HistoryError(
-                    f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
-                    f"with {done_run.returncode} (its messages on stderr are above):\n"
-                    + done_run.stdout[-3000:]
-                )
-            step.advance()
+        command = _pytest_command(tests, checkpoint, run_id, store.path, suites, pytest_args)
+        _run_step(
+            checkpoint,
+            name,
+            command,
+            root=root,
+            say=say,
+            recorded=(store, fingerprint, run_id),
+        )
         unscored = sorted(scored - store.suites_of(run_id))
         if unscored:
             missed = ", ".join(unscored)
@@ -228,6 +196,86 @@ def score_checkpoints(
     # A reused run may have scored more suites than this sweep's --suite ones: their rules
     # are not this sweep's to report, as their rows are not in its table.
     findings = [f for f in findings if _chosen(f.suite, suites)]
+    return _write_sweep(run_dir, settings, store, run_ids, steps, findings, suites)
+
+
+def _pytest_command(
+    tests: str,
+    checkpoint: Checkpoint,
+    run_id: str,
+    history: Path,
+    suites: Sequence[str],
+    pytest_args: Sequence[str],
+) -> list[str]:
+    """The pytest run that scores one step into the history as *run_id*."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        tests,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "--model",
+        checkpoint.model,
+        "--step",
+        str(checkpoint.step),
+        "--run-id",
+        run_id,
+        "--history-path",
+        str(history),
+        *(f"--suite={s}" for s in suites),
+        *pytest_args,
+    ]
+
+
+def _run_step(
+    checkpoint: Checkpoint,
+    name: str,
+    command: Sequence[str],
+    *,
+    root: Path,
+    say: Callable[[str], None],
+    recorded: tuple[HistoryStore, str, str],
+) -> None:
+    """Run one step's pytest; a run that did not end in a verdict (exit 0 or 1) or did not
+    record its run (*recorded*: the history, the weights' fingerprint, the run id it must hold)
+    is a :class:`HistoryError` with pytest's report."""
+    store, fingerprint, run_id = recorded
+    env = dict(os.environ)
+    if checkpoint.adapter_base is not None:
+        env[ADAPTER_BASE_ENV] = str(checkpoint.adapter_base)
+    # The run's stderr is the user's: its progress (generation, benchmark questions) shows
+    # as it happens; its stdout, pytest's report, is kept for the summary line and errors.
+    # The checkpoint's step draws no bar of its own over the one the run may draw.
+    with progress(f"step {checkpoint.step} ({name})", total=1, bar=False) as step:
+        done_run = subprocess.run(
+            command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=None, text=True
+        )
+        tail = [line for line in done_run.stdout.splitlines() if line.strip()][-1:]
+        say("    " + (tail[0] if tail else f"pytest exited with {done_run.returncode}"))
+        if done_run.returncode not in (0, 1) or run_id not in store.runs_with_fingerprint(
+            fingerprint
+        ):
+            raise HistoryError(
+                f"step {checkpoint.step} ({checkpoint.model}) was not scored: pytest exited "
+                f"with {done_run.returncode} (its messages on stderr are above):\n"
+                + done_run.stdout[-3000:]
+            )
+        step.advance()
+
+
+def _write_sweep(
+    run_dir: Path,
+    settings: Settings,
+    store: HistoryStore,
+    run_ids: Sequence[str],
+    steps: Sequence[int],
+    findings: Sequence[Finding],
+    suites: Sequence[str],
+) -> SweepResult:
+    """The sweep's trend table and plot, from the history of its runs."""
     # One column per step, at the step this sweep gives it: a run found by fingerprint may
     # carry another step (scored with another layout, or none), and one run may stand for
     # several steps (the same weights saved twice).
