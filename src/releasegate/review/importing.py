@@ -22,11 +22,11 @@ from ..exceptions import ReleasegateError, ReviewError, ReviewSheetError
 from ..golden.suites import Suite
 from .bindings import Binding, cell_text, column_letter, read_bindings
 from .records import ReviewRecord, answer_hash
+from .row_cells import read_scores, read_texts
 from .rubric import Rubric
 from .runs import RunAnswers, read_run
 from .sheet import (
     BINDING_SHEET,
-    FIXED_COLUMNS,
     headers_for,
     language_of,
 )
@@ -35,7 +35,6 @@ from .workbook import (
     PART_BYTES,
     ROW_BYTES,
     SHEET_BYTES,
-    Unsaved,
     read_formulas,
     read_table,
     saved_values,
@@ -322,50 +321,12 @@ class _Reader:
             )
             return
         self._check_answer(path, title, number, binding, headers)
-        first = len(FIXED_COLUMNS)
-        scores: dict[str, float] = {}
-        blank = []
-        for offset, criterion in enumerate(rubric.criteria):
-            raw = values[first + offset]
-            column = f"{column_letter(first + offset + 1)} '{criterion.header}'"
-            if isinstance(raw, Unsaved):
-                self.problem(
-                    path,
-                    f"holds the formula {raw.formula} with no saved value (the program that "
-                    "saved the file did not calculate it); type the score itself, or open and "
-                    "save the file in Excel or LibreOffice",
-                    sheet=title,
-                    row=number,
-                    column=column,
-                )
-                continue
-            if cell_text(raw) == "":
-                blank.append(column)
-                continue
-            score = rubric.scale.parse(raw)
-            if score is None:
-                self.problem(
-                    path,
-                    f"'{cell_text(raw)}' is not a score on the scale {rubric.scale.text}; "
-                    + _how_to_score(rubric),
-                    sheet=title,
-                    row=number,
-                    column=column,
-                )
-                continue
-            scores[criterion.name] = score
-        comment = cell_text(values[first + len(rubric.criteria)])
-        reviewer = cell_text(values[first + len(rubric.criteria) + 1])
-        for offset in (len(rubric.criteria), len(rubric.criteria) + 1):
-            cell = values[first + offset]
-            if isinstance(cell, Unsaved):
-                self.problem(
-                    path,
-                    f"holds the formula {cell.formula} with no saved value; type the text itself",
-                    sheet=title,
-                    row=number,
-                    column=f"{column_letter(first + offset + 1)} '{headers[first + offset]}'",
-                )
+
+        def problem(message: str, column: str) -> None:
+            self.problem(path, message, sheet=title, row=number, column=column)
+
+        scores, blank = read_scores(values, rubric, problem)
+        comment, reviewer = read_texts(values, rubric, headers, problem)
         if len(self.problems) != problems_before:
             return
         if len(blank) == len(rubric.criteria):
@@ -469,13 +430,6 @@ def _has_case(suite: Suite, case_id: str) -> bool:
     except ReleasegateError:
         return False
     return True
-
-
-def _how_to_score(rubric: Rubric) -> str:
-    scale = rubric.scale
-    if scale.pass_fail:
-        return "choose pass or fail (通过 / 不通过)"
-    return f"type a whole number from {scale.low} to {scale.high}, nothing else"
 
 
 def read_workbooks(
