@@ -196,3 +196,22 @@ def test_real_xdist_workers_draw_no_bar_on_a_terminal_even_when_asked(tmp_path: 
     assert code == 0, err
     assert "━" not in err and "\x1b[2K" not in err
     assert err.count("generating intents: 3/3 in ") == 1, err
+
+
+def test_a_worker_s_line_starts_a_line_of_its_own_among_the_dots(tmp_path: Path) -> None:
+    """An xdist worker shares the controller's terminal but not its reporter: its line must not
+    land after a row of test dots (``..generating intents: ...``)."""
+    many = TEST_FILE + "".join(f"\ndef test_dot_{n}():\n    pass\n" for n in range(40))
+    (tmp_path / "test_gen.py").write_text(many, encoding="utf-8")
+    done = subprocess.run(
+        [*PYTEST, "test_gen.py", "-n", "2", "-q", "-p", "no:randomly"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout
+    lines = [line for line in done.stdout.splitlines() if "generating intents" in line]
+    assert len(lines) == 1 and lines[0].startswith("generating intents: 3/3 in "), done.stdout

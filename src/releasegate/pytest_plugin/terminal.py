@@ -37,8 +37,11 @@ class PytestTerminal:
             sys.stderr.flush()
 
     def line(self, text: str) -> None:
+        # An xdist worker shares the controller's terminal but not its reporter: the controller
+        # may be half way through a line of dots, so a worker's line starts on a line of its own.
+        start = "\n" if hasattr(self._config, "workerinput") else ""
         with self._uncaptured():
-            sys.stderr.write(text + "\n")
+            sys.stderr.write(start + text + "\n")
 
     def write(self, text: str) -> None:
         with self._uncaptured():
