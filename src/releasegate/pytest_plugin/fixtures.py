@@ -43,9 +43,9 @@ __all__ = [
     "IsolationUnderTest",
     "MetricUnderTest",
     "WrongAnswer",
+    "case_under_test",
     "embedded_endpoint",
     "general_benchmark",
-    "golden_case",
     "model_backend",
     "releasegate_session",
     "suite_metric",
@@ -180,13 +180,17 @@ def _in_setup(step: Callable[[], object]) -> None:
     _fail(message)  # outside the except: no "during handling" chain
 
 
-@pytest.fixture
-def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
-    """One golden case (parametrised by the plugin: ``<suite>/<test id>``, see ``GoldenCase``)."""
-    param: Any = request.param
-    session = _session(request)
-    _in_setup(lambda: session.answer(param))
-    return CaseUnderTest(session, param, request.node)
+def case_under_test(session: ReleaseSession, ref: CaseRef, node: pytest.Item) -> CaseUnderTest:
+    """The ``golden_case`` argument of a case test, its answer fetched (generated with its chunk
+    where needed): a releasegate error makes the test an ERROR at setup, as a fixture's would.
+
+    ``golden_case`` is no fixture: the plugin parametrises it directly with the case's
+    :class:`CaseRef` and its setup hook (``hooks.pytest_runtest_setup``) puts this in its
+    place. A fixture taking ``request`` (for ``request.param``) made pytest build a fixture
+    definition for ``request`` on every test, signature inspection and all: about 0.15 ms per
+    case, a tenth of a 10,000-case run (``benchmarks/overhead.py``)."""
+    _in_setup(lambda: session.answer(ref))
+    return CaseUnderTest(session, ref, node)
 
 
 @pytest.fixture
