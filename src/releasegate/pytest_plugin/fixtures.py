@@ -1,7 +1,9 @@
-"""The fixtures a test module of golden suites uses.
+"""The fixtures (and the case argument) a test module of golden suites uses.
 
 ``golden_case`` and ``suite_metric`` are parametrised by the plugin (one test per case, one per
-metric bar and per no-drop comparison); a test module only says what to assert::
+metric bar and per no-drop comparison); ``golden_case`` is a plain argument, not a fixture
+(:func:`case_under_test`: it is set in the setup hook, which costs pytest less per test); a
+test module only says what to assert::
 
     def test_case(golden_case):
         golden_case.assert_passes()
@@ -9,7 +11,7 @@ metric bar and per no-drop comparison); a test module only says what to assert::
     def test_metric(suite_metric):
         suite_metric.assert_meets_bar()
 
-The answers are fetched while the fixtures are set up: a case whose request failed (a server
+The answers are fetched at setup: a case whose request failed (a server
 down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer. A wrong
 answer is raised as :class:`WrongAnswer`, the one exception a known failure's ``xfail`` mark
 accepts: anything else that goes wrong in a known failure's test stays an ERROR or a FAILURE.
