@@ -18,6 +18,7 @@ pytest_xdist_make_scheduler
 pytest_generate_tests
 pytest_itemcollected
 pytest_collection_modifyitems
+pytest_runtest_setup
 pytest_runtest_makereport
 pytest_sessionfinish
 _.pytest_runtest_logreport

@@ -233,3 +233,22 @@ def test_a_backend_without_torch_never_imports_it(project: pytest.Pytester) -> N
     result, record = run(project)
     result.assert_outcomes(passed=6, skipped=1)
     assert len(record.cases) == 4
+
+
+def test_a_case_test_sets_up_no_fixture_of_its_own(project: pytest.Pytester) -> None:
+    """``golden_case`` is a direct parameter, not a fixture taking ``request``: for such a
+    fixture pytest builds a fixture definition of ``request`` on every test (a tenth of a
+    10,000-case run, docs/measurements.md). The case still passes or fails as before."""
+    project.makeconftest(
+        """
+        def pytest_collection_finish(session):
+            names = {tuple(item.fixturenames) for item in session.items
+                     if item.originalname == "test_case"}
+            open("fixturenames.txt", "w").write(repr(sorted(names)))
+        """
+    )
+    use_answers(project, answers(hours="nine to five"))
+    result, record = run(project)
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
+    assert (project.path / "fixturenames.txt").read_text() == "[('golden_case',)]"
+    assert cases_of(record)["hours"].status == "failed"

@@ -1,8 +1,13 @@
 """Similarity of an answer to its references: ROUGE, BLEU and chrF, by the libraries made for them.
 
-ROUGE comes from rouge-score, with :func:`~releasegate.golden.normalize.cjk_tokens` as its tokenizer
-for every language (its own tokenizer drops CJK characters and scores Chinese 0). BLEU and chrF come
-from sacrebleu; BLEU uses sacrebleu's ``zh`` tokenizer for Chinese and ``13a`` otherwise.
+ROUGE is rouge-score's algorithm (n-gram counts, the longest common subsequence, its F-measure and
+its best-of-references rule) written out here, with
+:func:`~releasegate.golden.normalize.cjk_tokens` as the tokenizer for every language (rouge-score's
+own tokenizer drops CJK characters and scores Chinese 0): importing rouge-score imports nltk, which
+imports scipy and scikit-learn, 1.5-2 s of CPU in every run with a ``rouge*`` metric, for about 40
+lines of arithmetic. ``tests/golden/test_textsim.py`` holds it to rouge-score's own figures, float
+for float. BLEU and chrF come from sacrebleu; BLEU uses sacrebleu's ``zh`` tokenizer for Chinese
+and ``13a`` otherwise.
 
 Scales are the libraries' own: ROUGE in [0, 1], BLEU and chrF in [0, 100]. Sentence-level scores
 take the best reference (each reference is one acceptable answer); corpus-level scores are
@@ -12,6 +17,7 @@ this module stays cheap.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
@@ -21,7 +27,6 @@ import numpy as np
 from .normalize import cjk_tokens
 
 if TYPE_CHECKING:
-    from rouge_score.rouge_scorer import RougeScorer
     from sacrebleu.metrics.bleu import BLEU
     from sacrebleu.metrics.chrf import CHRF
 
@@ -44,20 +49,6 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 References = str | Sequence[str]
 """One reference, or several acceptable ones."""
-
-
-class _CJKTokenizer:
-    """The tokenizer object rouge-score expects (anything with ``tokenize(text) -> list[str]``)."""
-
-    def tokenize(self, text: str) -> list[str]:
-        return cjk_tokens(text)
-
-
-@cache
-def _rouge_scorer() -> RougeScorer:
-    from rouge_score.rouge_scorer import RougeScorer
-
-    return RougeScorer(list(ROUGE_TYPES), tokenizer=_CJKTokenizer())
 
 
 @cache
@@ -87,14 +78,61 @@ def _as_list(references: References) -> list[str]:
     return refs
 
 
+def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def _fmeasure(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
+def _rouge_n(target: Sequence[str], prediction: Sequence[str], n: int) -> float:
+    """ROUGE-N F-measure: clipped n-gram overlap, as rouge-score's ``_score_ngrams``."""
+    target_ngrams, prediction_ngrams = _ngrams(target, n), _ngrams(prediction, n)
+    overlap = 0
+    for ngram, count in target_ngrams.items():
+        overlap += min(count, prediction_ngrams[ngram])
+    precision = overlap / max(sum(prediction_ngrams.values()), 1)
+    recall = overlap / max(sum(target_ngrams.values()), 1)
+    return _fmeasure(precision, recall)
+
+
+def _rouge_l(target: Sequence[str], prediction: Sequence[str]) -> float:
+    """ROUGE-L F-measure from the longest common subsequence, as rouge-score's ``_score_lcs``
+    (one row of its table at a time: the same lengths, less memory)."""
+    if not target or not prediction:
+        return 0.0
+    previous = [0] * (len(prediction) + 1)
+    for token in target:
+        current = [0]
+        for j, other in enumerate(prediction, start=1):
+            current.append(
+                previous[j - 1] + 1 if token == other else max(previous[j], current[j - 1])
+            )
+        previous = current
+    lcs = previous[-1]
+    return _fmeasure(lcs / len(prediction), lcs / len(target))
+
+
 def rouge_scores(prediction: str, references: References, *, language: str) -> dict[str, float]:
-    """ROUGE-1, ROUGE-2 and ROUGE-L F-measure of *prediction*, each the best over *references*.
+    """ROUGE-1, ROUGE-2 and ROUGE-L F-measure of *prediction*, each the best over *references*
+    (the first best, as rouge-score's ``score_multi``).
 
     *language* is accepted for symmetry with BLEU: the CJK-aware tokenizer suits every language.
     """
     del language
-    scores = _rouge_scorer().score_multi(_as_list(references), prediction)
-    return {name: float(scores[name].fmeasure) for name in ROUGE_TYPES}
+    predicted = cjk_tokens(prediction)
+    per_reference = []
+    for reference in _as_list(references):
+        target = cjk_tokens(reference)
+        per_reference.append(
+            {
+                "rouge1": _rouge_n(target, predicted, 1),
+                "rouge2": _rouge_n(target, predicted, 2),
+                "rougeL": _rouge_l(target, predicted),
+            }
+        )
+    return {name: max(scores[name] for scores in per_reference) for name in ROUGE_TYPES}
 
 
 def sentence_bleu(prediction: str, references: References, *, language: str) -> float:

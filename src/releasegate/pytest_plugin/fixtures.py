@@ -1,7 +1,9 @@
-"""The fixtures a test module of golden suites uses.
+"""The fixtures (and the case argument) a test module of golden suites uses.
 
 ``golden_case`` and ``suite_metric`` are parametrised by the plugin (one test per case, one per
-metric bar and per no-drop comparison); a test module only says what to assert::
+metric bar and per no-drop comparison); ``golden_case`` is a plain argument, not a fixture
+(:func:`case_under_test`: it is set in the setup hook, which costs pytest less per test); a
+test module only says what to assert::
 
     def test_case(golden_case):
         golden_case.assert_passes()
@@ -9,7 +11,7 @@ metric bar and per no-drop comparison); a test module only says what to assert::
     def test_metric(suite_metric):
         suite_metric.assert_meets_bar()
 
-The answers are fetched while the fixtures are set up: a case whose request failed (a server
+The answers are fetched at setup: a case whose request failed (a server
 down, timing out, answering garbage) is an ERROR with the reason, never a wrong answer. A wrong
 answer is raised as :class:`WrongAnswer`, the one exception a known failure's ``xfail`` mark
 accepts: anything else that goes wrong in a known failure's test stays an ERROR or a FAILURE.
@@ -43,9 +45,9 @@ __all__ = [
     "IsolationUnderTest",
     "MetricUnderTest",
     "WrongAnswer",
+    "case_under_test",
     "embedded_endpoint",
     "general_benchmark",
-    "golden_case",
     "model_backend",
     "releasegate_session",
     "suite_metric",
@@ -180,13 +182,17 @@ def _in_setup(step: Callable[[], object]) -> None:
     _fail(message)  # outside the except: no "during handling" chain
 
 
-@pytest.fixture
-def golden_case(request: pytest.FixtureRequest) -> CaseUnderTest:
-    """One golden case (parametrised by the plugin: ``<suite>/<test id>``, see ``GoldenCase``)."""
-    param: Any = request.param
-    session = _session(request)
-    _in_setup(lambda: session.answer(param))
-    return CaseUnderTest(session, param, request.node)
+def case_under_test(session: ReleaseSession, ref: CaseRef, node: pytest.Item) -> CaseUnderTest:
+    """The ``golden_case`` argument of a case test, its answer fetched (generated with its chunk
+    where needed): a releasegate error makes the test an ERROR at setup, as a fixture's would.
+
+    ``golden_case`` is no fixture: the plugin parametrises it directly with the case's
+    :class:`CaseRef` and its setup hook (``hooks.pytest_runtest_setup``) puts this in its
+    place. A fixture taking ``request`` (for ``request.param``) made pytest build a fixture
+    definition for ``request`` on every test, signature inspection and all: about 0.15 ms per
+    case, a tenth of a 10,000-case run (``benchmarks/overhead.py``)."""
+    _in_setup(lambda: session.answer(ref))
+    return CaseUnderTest(session, ref, node)
 
 
 @pytest.fixture

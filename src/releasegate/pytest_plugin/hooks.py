@@ -28,6 +28,7 @@ from ..engine.collection import (
 )
 from ..engine.interrupts import end_orderly_on_signals, restore_signals
 from ..engine.session import (
+    CaseRef,
     ReleaseSession,
     default_run_id,
     identify_test,
@@ -42,9 +43,9 @@ from ..review.verdicts import baseline_reviewed
 from .controller import Controller
 from .fixtures import (
     WrongAnswer,
+    case_under_test,
     embedded_endpoint,
     general_benchmark,
-    golden_case,
     model_backend,
     releasegate_session,
     suite_metric,
@@ -55,7 +56,6 @@ from .terminal import PytestTerminal
 __all__ = [
     "embedded_endpoint",
     "general_benchmark",
-    "golden_case",
     "model_backend",
     "releasegate_session",
     "suite_metric",
@@ -236,7 +236,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             add_marker=lambda line: metafunc.config.addinivalue_line("markers", line),
             known_failure=_known_failure,
         )
-        metafunc.parametrize("golden_case", params, indirect=True)
+        # directly, not through a fixture: pytest_runtest_setup makes each the case under test
+        metafunc.parametrize("golden_case", params)
     if wants_metrics:
         metafunc.parametrize("suite_metric", metric_params(session), indirect=True)
 
@@ -285,6 +286,15 @@ def _identity_json(item: pytest.Item) -> dict[str, Any] | None:
         if identity is not None:
             return identity.to_json()
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    yield  # the fixtures first, as a fixture named golden_case ran after those it followed
+    funcargs: dict[str, Any] | None = getattr(item, "funcargs", None)
+    ref = funcargs.get("golden_case") if funcargs else None
+    if funcargs is not None and isinstance(ref, CaseRef):
+        funcargs["golden_case"] = case_under_test(item.config.stash[SESSION_KEY], ref, item)
 
 
 @pytest.hookimpl(wrapper=True)
