@@ -31,21 +31,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..exceptions import ConfigError
+
+if TYPE_CHECKING:  # rich itself is imported only when a bar is drawn (_Bar)
+    from rich.progress import TaskID
 
 __all__ = [
     "MODE_ENV",
@@ -173,6 +164,18 @@ class _Bar:
     row), drawn from the caller's thread only."""
 
     def __init__(self, terminal: Terminal) -> None:
+        # Imported here: a run with no bar (CI, xdist workers, a pipe) never pays for rich.
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         console = Console(file=_File(terminal), force_terminal=True, highlight=False)  # type: ignore[arg-type]
         self.progress = Progress(
             TextColumn("{task.description}"),
