@@ -39,11 +39,14 @@ def record(
     minute: int,
     tiny: float | None = None,
     mmlu: float | None = None,
+    metric: bool = True,
 ) -> None:
-    """A run of *folder*'s weights that scored the tiny suite and/or the benchmark."""
+    """A run of *folder*'s weights that scored the tiny suite and/or the benchmark (*metric*
+    False: the tiny suite's case alone, a suite without metrics)."""
     metrics, cases = [], []
     if tiny is not None:
-        metrics.append(MetricPoint("tiny", "accuracy", tiny, max_drop=0.1, items={"a": tiny}))
+        if metric:
+            metrics.append(MetricPoint("tiny", "accuracy", tiny, max_drop=0.1, items={"a": tiny}))
         cases.append(CaseOutcome("tiny", "a", tiny == 1.0, "passed", "yes"))
     if mmlu is not None:
         metrics.append(MetricPoint("general/mmlu_x", "acc", mmlu, max_drop=0.05))
@@ -189,22 +192,8 @@ def test_steps_without_any_metric_are_one_clear_error_not_a_traceback(
     run = project / "runs" / "r"
     weights(run / "checkpoint-100", b"tuned weights")
     store = HistoryStore(project / "reports" / "history.sqlite")
-    for run_id, folder, step in (
-        ("plain-base", base, None),
-        ("tuned", run / "checkpoint-100", 100),
-    ):
-        store.record(
-            RunRecord(
-                run_id=run_id,
-                time=f"2026-01-01T00:0{1 if step is None else 2}:00+0000",
-                model=str(folder),
-                model_path=str(folder),
-                fingerprint=weights_fingerprint(folder, cache_dir=folder.parent / "cache"),
-                step=step,
-                metrics=(),
-                cases=(CaseOutcome("tiny", "a", True, "passed", "yes"),),
-            )
-        )
+    record(store, "plain-base", base, step=None, minute=1, tiny=1.0, metric=False)
+    record(store, "tuned", run / "checkpoint-100", step=100, minute=2, tiny=1.0, metric=False)
     code = main(["--root", str(project), "checkpoints", str(run), "--base", str(base)])
     err = capsys.readouterr().err
     assert code == 2
