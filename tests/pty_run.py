@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["SRC", "plain_env", "stderr_on_pty"]
+__all__ = ["SRC", "plain_env", "run_model_tests", "stderr_on_pty"]
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -52,3 +53,16 @@ def stderr_on_pty(
         chunks.append(data)
     os.close(main)
     return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def run_model_tests(project: Path, *, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """``pytest model_tests`` in *project*, in one process, as a plain shell runs it (not a
+    terminal: progress prints its lines), output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "model_tests", "-p", "no:cacheprovider", "-n", "0"],
+        cwd=project,
+        env=plain_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -5,13 +5,11 @@ results come from the cache."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from pty_run import run_model_tests
 from releasegate.config import default_cache_dir
 from releasegate.scaffold import TEST_GENERAL
 from tiny_project import write_project
@@ -41,26 +39,13 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def _run(project: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "RELEASEGATE_"))}
-    env.pop("CI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "model_tests", "-p", "no:cacheprovider", "-n", "0"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def test_benchmark_requests_print_their_line_and_none_from_the_cache(project: Path) -> None:
-    first = _run(project)
+    first = run_model_tests(project)
     assert first.returncode == 0, first.stdout + first.stderr
     lines = [line for line in first.stderr.splitlines() if line.startswith("mmlu_marketing")]
     assert len(lines) == 1, first.stderr
     assert lines[0].startswith("mmlu_marketing: scoring choices: 12/12 in "), lines
     assert "\x1b[" not in first.stderr
-    again = _run(project)
+    again = run_model_tests(project)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "mmlu_marketing" not in again.stderr

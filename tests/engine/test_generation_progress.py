@@ -4,13 +4,11 @@ come from the prediction cache."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from pty_run import run_model_tests
 from releasegate.config import default_cache_dir
 from tiny_project import write_project
 
@@ -35,29 +33,16 @@ def project(tmp_path: Path) -> Path:
     return write_project(tmp_path / "p", config=config, manifest=MANIFEST, cases=CASES)
 
 
-def _run(project: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "RELEASEGATE_"))}
-    env.pop("CI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "model_tests", "-p", "no:cacheprovider", "-n", "0"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def test_generation_prints_its_line_off_a_terminal_and_none_from_the_cache(
     project: Path,
 ) -> None:
-    first = _run(project)
+    first = run_model_tests(project)
     assert first.returncode == 0, first.stdout + first.stderr
     lines = [line for line in first.stderr.splitlines() if line.startswith("generating tiny")]
     assert len(lines) == 1, first.stderr
     assert lines[0].startswith("generating tiny: 2/2 in ")
     assert "\x1b[" not in first.stderr
     assert "generating" not in first.stdout  # pytest's own output is left alone
-    again = _run(project)
+    again = run_model_tests(project)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "generating tiny" not in again.stderr
