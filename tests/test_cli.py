@@ -378,25 +378,21 @@ def test_baseline_honours_root_from_another_folder(tmp_path: Path) -> None:
     baselines (before, it ran pytest on ./model_tests of the current folder). The model is the
     fake ``benchmarks/instant_backend.py``: what is tested is where the command runs, not
     generation."""
-    from tiny_project import write_project
+    from tiny_project import (
+        INSTANT_BACKEND,
+        instant_config,
+        write_instant_model,
+        write_project,
+    )
 
     root = tmp_path / "project"
-    model = tmp_path / "fake-model"
-    model.mkdir()
-    (model / "config.json").write_text(
-        json.dumps({"answers": {"Where is my order?": "tracking"}, "default": "?"}),
-        encoding="utf-8",
-    )
-    config = (
-        f'[tool.releasegate]\nbackend = "instant_backend:InstantBackend"\nmodel = "{model}"\n'
-        f'cache_dir = "{tmp_path / "cache"}"\n'
-    )
+    model = write_instant_model(tmp_path / "fake-model", {"Where is my order?": "tracking"})
+    config = instant_config(model, tmp_path / "cache")
     cases = [{"id": "q1", "input": "Where is my order?", "expected": "tracking"}]
     write_project(root, config=config, manifest="cases: tiny.jsonl\ncheck: contains\n", cases=cases)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    repo = Path(__file__).resolve().parents[1]
-    path = [str(repo / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    path = [str(INSTANT_BACKEND), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
     done = subprocess.run(
         [sys.executable, "-m", "releasegate.cli", "--root", str(root), "baseline", "-q"],

@@ -12,7 +12,18 @@ from typing import Any
 from releasegate.core.records import CaseRecord, RunRecord
 from releasegate.scaffold import TEST_GOLDEN
 
-__all__ = ["write_cases", "write_project", "write_run"]
+__all__ = [
+    "INSTANT_BACKEND",
+    "instant_config",
+    "write_cases",
+    "write_instant_model",
+    "write_project",
+    "write_run",
+]
+
+INSTANT_BACKEND = Path(__file__).resolve().parents[1] / "benchmarks"
+"""The folder of ``instant_backend.py`` (a model answering from a table, no weights): put it on
+``PYTHONPATH`` for a project configured with :func:`instant_config`."""
 
 
 def write_cases(path: Path, cases: Sequence[Mapping[str, Any]]) -> Path:
@@ -108,4 +119,22 @@ def write_run(
     if latest.is_symlink() or latest.exists():
         latest.unlink()
     latest.symlink_to(run_id, target_is_directory=True)
+    return folder
+
+
+def instant_config(model: Path | str, cache_dir: Path) -> str:
+    """``[tool.releasegate]`` for the instant backend answering from *model*'s table."""
+    return (
+        '[tool.releasegate]\nbackend = "instant_backend:InstantBackend"\n'
+        f'model = "{model}"\ncache_dir = "{cache_dir}"\n'
+    )
+
+
+def write_instant_model(folder: Path, answers: Mapping[str, str]) -> Path:
+    """The instant backend's model: *answers* by input, ``?`` for any other (a changed table
+    is a changed fingerprint); returns *folder*."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(
+        json.dumps({"answers": dict(answers), "default": "?"}), encoding="utf-8"
+    )
     return folder

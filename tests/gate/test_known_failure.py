@@ -21,7 +21,7 @@ from releasegate.gate.baselines import CaseBaseline
 from releasegate.gate.judging import judge, known_failure, pytest_outcome
 from releasegate.golden.cases import GoldenCase
 from releasegate.golden.suites import load_suite
-from tiny_project import write_project
+from tiny_project import INSTANT_BACKEND, instant_config, write_instant_model, write_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,22 +60,12 @@ WRONG = {"regressed": "never", "still_wrong": "no", "critical_wrong": "no"}
 def test_the_collection_mark_the_callback_outcome_and_the_verdict_agree(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    paths = [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    paths = [str(INSTANT_BACKEND), os.environ.get("PYTHONPATH", "")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
-    config = textwrap.dedent(
-        f"""\
-        [tool.releasegate]
-        backend = "instant_backend:InstantBackend"
-        model = "./fake-model"
-        cache_dir = "{pytester.path / "cache"}"
-        """
-    )
+    config = instant_config("./fake-model", pytester.path / "cache")
     write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES, suite="shop")
     answers = {c["input"]: WRONG.get(c["id"], c["expected"]) for c in CASES}
-    pytester.mkdir("fake-model")
-    (pytester.path / "fake-model" / "config.json").write_text(
-        json.dumps({"answers": answers, "default": "?"}), encoding="utf-8"
-    )
+    write_instant_model(pytester.path / "fake-model", answers)
     baselines = pytester.path / "fixtures" / "baselines"
     baselines.mkdir(parents=True)
     document = {

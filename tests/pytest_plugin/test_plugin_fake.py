@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from releasegate.core.records import CaseRecord, MetricRecord, RunRecord, load_run
-from tiny_project import write_project
+from tiny_project import INSTANT_BACKEND, instant_config, write_instant_model, write_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,26 +53,17 @@ def answers(**wrong: str) -> dict[str, str]:
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    paths = [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    paths = [str(INSTANT_BACKEND), os.environ.get("PYTHONPATH", "")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
-    config = textwrap.dedent(
-        f"""\
-        [tool.releasegate]
-        backend = "instant_backend:InstantBackend"
-        model = "./fake-model"
-        cache_dir = "{pytester.path / "cache"}"
-        """
-    )
+    config = instant_config("./fake-model", pytester.path / "cache")
     write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES, suite="shop")
-    pytester.mkdir("fake-model")
     use_answers(pytester, RIGHT)
     return pytester
 
 
 def use_answers(project: pytest.Pytester, table: dict[str, str]) -> None:
     """The fake model's answers from now on (a changed table is a changed fingerprint)."""
-    config = project.path / "fake-model" / "config.json"
-    config.write_text(json.dumps({"answers": table, "default": "?"}), encoding="utf-8")
+    write_instant_model(project.path / "fake-model", table)
 
 
 def write_baseline(project: pytest.Pytester, outcomes: dict[str, str], accuracy: float) -> None:
