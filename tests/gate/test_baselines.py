@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from releasegate.core.records import ModelDescription
 from releasegate.exceptions import BaselineError
 from releasegate.gate.baselines import BaselineStore, CaseBaseline, MetricBaseline, SuiteBaseline
 
@@ -38,7 +39,10 @@ def test_no_file_means_no_baseline(store: BaselineStore) -> None:
 
 def test_write_creates_sorted_indented_json(store: BaselineStore) -> None:
     result = store.write(
-        baseline(model={"model": "org/m", "fingerprint": "abc"}, generation={"max_new_tokens": 8})
+        baseline(
+            model=ModelDescription(model="org/m", fingerprint="abc"),
+            generation={"max_new_tokens": 8},
+        )
     )
     assert result.action == "created"
     assert result.path == store.path_for("shop_faq")
@@ -73,7 +77,7 @@ def test_chinese_stays_readable(store: BaselineStore) -> None:
 
 
 def test_load_round_trips(store: BaselineStore) -> None:
-    written = baseline(model={"fingerprint": "abc"}, generation={"max_new_tokens": 8})
+    written = baseline(model=ModelDescription(fingerprint="abc"), generation={"max_new_tokens": 8})
     store.write(written)
     loaded = BaselineStore(store.directory).load("shop_faq")
     assert loaded == written
@@ -127,7 +131,7 @@ def test_merge_keeps_entries_of_cases_that_did_not_run(store: BaselineStore) -> 
 
 
 def test_merge_keeps_model_when_new_run_has_none(store: BaselineStore) -> None:
-    store.write(baseline(model={"fingerprint": "abc"}))
+    store.write(baseline(model=ModelDescription(fingerprint="abc")))
     store.write(baseline(cases={"q1": CaseBaseline("failed", "x")}))
     loaded = store.load("shop_faq")
     assert loaded is not None
@@ -218,24 +222,24 @@ def test_whole_write_replaces_the_file_instead_of_merging(store: BaselineStore) 
         baseline(
             cases={"q1": CaseBaseline("passed", "a"), "gone": CaseBaseline("failed", "b")},
             metrics={"bleu": MetricBaseline(0.3)},
-            model={"fingerprint": "old"},
+            model=ModelDescription(fingerprint="old"),
         )
     )
-    result = store.write(baseline(model={"fingerprint": "new"}), whole=True)
+    result = store.write(baseline(model=ModelDescription(fingerprint="new")), whole=True)
     assert result.action == "updated"
     assert result.removed_cases == ("gone",)
     loaded = BaselineStore(store.directory).load("shop_faq")
-    assert loaded == baseline(model={"fingerprint": "new"})  # no "gone", no "bleu"
+    assert loaded == baseline(model=ModelDescription(fingerprint="new"))  # no "gone", no "bleu"
 
 
 def test_partial_run_of_another_model_is_not_merged(store: BaselineStore) -> None:
-    store.write(baseline(model={"model": "org/base", "fingerprint": "old"}))
+    store.write(baseline(model=ModelDescription(model="org/base", fingerprint="old")))
     before = store.path_for("shop_faq").read_bytes()
     with pytest.raises(BaselineError) as info:
         store.plan(
             baseline(
                 cases={"q1": CaseBaseline("failed", "x")},
-                model={"model": "org/tuned", "fingerprint": "new"},
+                model=ModelDescription(model="org/tuned", fingerprint="new"),
             )
         )
     assert str(store.path_for("shop_faq")) in str(info.value)
@@ -271,7 +275,10 @@ def test_broken_file_is_named_and_replaced_not_read(
 
 def test_readable_file_is_not_reported_broken(store: BaselineStore) -> None:
     store.write(baseline())
-    assert store.write(baseline(model={"fingerprint": "x"}), whole=True).replaced_broken == ""
+    assert (
+        store.write(baseline(model=ModelDescription(fingerprint="x")), whole=True).replaced_broken
+        == ""
+    )
 
 
 def test_merge_conflict_markers_are_named_as_such(store: BaselineStore) -> None:

@@ -112,10 +112,6 @@ class SuiteBaseline:
     """The reference model (its fingerprint and name), as the run described it."""
     generation: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.model, ModelDescription):  # the file's shape, a plain mapping
-            object.__setattr__(self, "model", ModelDescription.from_json(self.model))
-
     def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
         """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
         current = set(case_ids)
