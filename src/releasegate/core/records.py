@@ -181,6 +181,12 @@ class CaseRecord(JsonRecord):
     cached: bool
     human: HumanRecord | None = None
     """The reviewers' verdict on this answer (suites with a ``review:`` rubric)."""
+    assertions: tuple[dict[str, Any], ...] = ()
+    """Each assertion of the case (``assert:``): name, type, outcome (``pass``, ``fail``,
+    ``unscored``), reason, and ``critical``/``weight`` where set; () for a case judged by its
+    check alone."""
+    unscored: bool = False
+    """The case could not be judged: an assertion that decides it could not be evaluated."""
     outcome: str = ""
     """pytest's outcome (``passed``, ``failed``, ``xfailed``...), set by the controller."""
     nodeid: str = ""

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.records import CaseRecord, HumanRecord, Prediction
+from ..golden.answer_text import AnswerText
+from ..golden.assertion_tree import AssertedCheck
 from ..golden.cases import Expected, GoldenCase
 from ..golden.checks import CheckResult
 from ..golden.metrics import ScoredCase
@@ -123,6 +125,8 @@ class CaseVerdict:
             seconds=round(self.prediction.seconds, 4),
             cached=self.prediction.cached,
             human=self.human,
+            assertions=tuple(outcome.to_dict() for outcome in self.result.assertions),
+            unscored=self.result.unscored,
         )
 
 
@@ -131,9 +135,17 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def score_case(suite: Suite, case: GoldenCase, answer: str) -> ScoredCase:
-    """*answer* checked as *suite* checks *case*: the one place a case's check runs."""
-    return ScoredCase(case.id, answer, case.expected, suite.check_for(case)(answer, case.expected))
+def score_case(
+    suite: Suite, case: GoldenCase, answer: str, *, output_tokens: int | None = None
+) -> ScoredCase:
+    """*answer* checked as *suite* checks *case*: the one place a case's check (and its
+    assertions) runs; *output_tokens*: the answer's token count where the backend said, for a
+    length assertion in tokens (unscored without it)."""
+    check = suite.check_for(case)
+    if isinstance(check, AssertedCheck):
+        text = AnswerText(answer, output_tokens=output_tokens)
+        return ScoredCase(case.id, answer, case.expected, check.evaluate(text, case.expected))
+    return ScoredCase(case.id, answer, case.expected, check(answer, case.expected))
 
 
 def score_suite(suite: Suite, answers: Mapping[str, str]) -> list[ScoredCase]:
@@ -153,7 +165,7 @@ def judge(
     """A case test's verdict: *prediction* checked, set against the case in the *baseline*;
     *human*: the reviewers' verdict on the answer, which the caller looked up where the suite
     has a ``review:`` rubric (None: no rubric, or no review memory)."""
-    scored = score_case(suite, case, prediction.answer)
+    scored = score_case(suite, case, prediction.answer, output_tokens=prediction.output_tokens)
     return judge_case(
         case,
         check_name=suite.check_for(case).name,

@@ -98,6 +98,10 @@ class GoldenCase:
     """Where the case came from, ``path:line`` (or ``path:row`` for spreadsheets)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Columns the engine does not interpret (notes, owner, ...), kept for reports."""
+    assertions: Any = None
+    """The case's assertions as written (its ``assert`` list, then its assertion columns), or
+    None; built into its check when the suite loads (:mod:`releasegate.golden.assertion_tree`).
+    A case with assertions may leave ``expected`` out: it is then ``""``."""
     test_id: str = ""
     """The id's pytest-safe form (see the module docstring); by default
     :func:`safe_test_id` of the id, made unique within its suite by the loader."""

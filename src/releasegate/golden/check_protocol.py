@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ..core.display import shorten
 from .cases import Expected
 
-__all__ = ["Check", "CheckContext", "CheckResult", "expected_strings"]
+__all__ = ["AssertionOutcome", "Check", "CheckContext", "CheckResult", "expected_strings"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,52 @@ class CheckResult:
     """Similarity score, fraction of keywords found or of JSON fields right, where meaningful."""
     prediction: Any = None
     """The label found (label check), the parsed JSON object (json check), else None."""
+    assertions: tuple[AssertionOutcome, ...] = ()
+    """Each of the case's assertions (``assert:``) with its outcome and reason, in the order
+    written; () for a case judged by its check alone."""
+    unscored: bool = False
+    """The case could not be judged (an assertion that decides it could not be evaluated: no
+    JSON to validate, ...): not passed, and not a wrong answer either."""
+
+    @property
+    def outcome(self) -> str:
+        """``pass``, ``fail`` or ``unscored``."""
+        if self.unscored:
+            return "unscored"
+        return "pass" if self.passed else "fail"
+
+
+@dataclass(frozen=True)
+class AssertionOutcome:
+    """One assertion of a case, evaluated."""
+
+    name: str
+    """How the assertion is reported: its ``name``, else its type and value
+    (``not-contains 'PayPal'``)."""
+    type: str
+    """Its type as written, ``not-`` prefixed when negated; ``all``, ``any`` or ``at_least``
+    for a group; ``check`` for the case's check."""
+    outcome: str
+    """``pass``, ``fail`` or ``unscored`` (could not be evaluated; never a pass)."""
+    reason: str
+    """One readable line: what was found or missing."""
+    critical: bool = False
+    """A critical assertion that fails fails its case whatever the others and the weights say."""
+    weight: float = 1.0
+    """Its share in its group (0: reported only)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "outcome": self.outcome,
+            "reason": self.reason,
+        }
+        if self.critical:
+            data["critical"] = True
+        if self.weight != 1.0:
+            data["weight"] = self.weight
+        return data
 
 
 @dataclass(frozen=True)

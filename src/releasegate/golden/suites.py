@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..exceptions import GoldenFileError, ReleasegateError, UnknownNameError
+from ..exceptions import ConfigError, GoldenFileError, ReleasegateError, UnknownNameError
 from ..schemas import validate_document
+from .assertion_leaves import AssertionContext
+from .assertion_tree import AssertedCheck, AssertionNode, join, parse_assertions, spec_key
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
 from .io import load_cases
@@ -107,6 +109,8 @@ class Suite:
     review: Rubric | None = None
     """The manifest's ``review:`` rubric (human review), or None; read by the review kind
     (:func:`releasegate.review.metrics.read_review_section`) through the metric registry."""
+    assertion_names: tuple[str, ...] = ()
+    """Every assertion name its cases carry (suite's and cases' own), in first-seen order."""
 
     @property
     def rubric(self) -> Rubric:
@@ -218,19 +222,9 @@ def load_suite(
             sheet=document.get("sheet"),
         )
     )
-    case_checks: dict[str, Check] = {}
-    for case in cases:
-        case_check = check
-        line = _line_of(case)
-        if case.check is not None:
-            try:
-                case_check = build_check(case.check, check_context, where=case.source)
-            except ReleasegateError as exc:
-                raise GoldenFileError(str(exc), path=cases_path, line=line, field="check") from exc
-            case_checks[case.id] = case_check
-        problem = case_check.validate_expected(case.expected)
-        if problem is not None:
-            raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
+    case_checks, assertion_names = _case_checks(
+        cases, check, document, check_context, manifest_path=manifest_path, cases_path=cases_path
+    )
     # The review kind reads its section and checks the human metrics' criteria against it.
     review = read_manifest_section(
         "review", document, [spec.metric for spec in metrics], manifest_path
@@ -254,7 +248,79 @@ def load_suite(
         description=document.get("description", ""),
         case_checks=case_checks,
         review=review,
+        assertion_names=assertion_names,
     )
+
+
+def _assertion_context(
+    document: Mapping[str, Any], check_context: CheckContext
+) -> AssertionContext:
+    entities = {
+        name: {entity: tuple(aliases) for entity, aliases in listing.items()}
+        for name, listing in document.get("entities", {}).items()
+    }
+    return AssertionContext(
+        check_context,
+        entities,
+        build_check=lambda spec: build_check(spec, check_context, where="check"),
+    )
+
+
+def _case_checks(
+    cases: Sequence[GoldenCase],
+    check: Check,
+    document: Mapping[str, Any],
+    check_context: CheckContext,
+    *,
+    manifest_path: Path,
+    cases_path: Path,
+) -> tuple[dict[str, Check], tuple[str, ...]]:
+    """Each case's check where it is not the suite's (its own ``check``, its assertions and the
+    suite's), every case's expected answer validated against it; and every assertion name."""
+    context = _assertion_context(document, check_context)
+    suite_root = AssertionNode("assert", "assert")
+    if "assert" in document:
+        try:
+            suite_root = parse_assertions(document["assert"], context)
+        except ConfigError as exc:
+            raise GoldenFileError(str(exc), path=manifest_path, field="assert") from None
+    parsed: dict[str, AssertionNode] = {}
+    built: dict[tuple[int, str], AssertedCheck] = {}
+    names: dict[str, None] = dict.fromkeys(suite_root.names())
+    case_checks: dict[str, Check] = {}
+    for case in cases:
+        case_check = check
+        line = _line_of(case)
+        if case.check is not None:
+            try:
+                case_check = build_check(case.check, check_context, where=case.source)
+            except ReleasegateError as exc:
+                raise GoldenFileError(str(exc), path=cases_path, line=line, field="check") from exc
+            case_checks[case.id] = case_check
+        if case.assertions is not None or suite_root.children:
+            key = spec_key(case.assertions) if case.assertions is not None else ""
+            if key not in parsed:
+                try:
+                    own = (
+                        parse_assertions(case.assertions, context)
+                        if case.assertions is not None
+                        else AssertionNode("assert", "assert")
+                    )
+                except ConfigError as exc:
+                    raise GoldenFileError(
+                        str(exc), path=cases_path, line=line, field="assert"
+                    ) from None
+                parsed[key] = own
+            base = None if case.expected == "" else case_check
+            memo = (id(base), key)
+            if memo not in built:
+                built[memo] = AssertedCheck(base, join(suite_root, parsed[key]))
+                names.update(dict.fromkeys(built[memo].root.names()))
+            case_check = case_checks[case.id] = built[memo]
+        problem = case_check.validate_expected(case.expected)
+        if problem is not None:
+            raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
+    return case_checks, tuple(names)
 
 
 def _cases_path(

@@ -31,7 +31,9 @@ _ROW_KEYS = st.sampled_from(["id", "input", "expected", "tags", "check", "role",
 
 def test_the_schema_names_the_same_fields_and_roles() -> None:
     assert tuple(SCHEMA["properties"]) == KNOWN_FIELDS
-    assert tuple(SCHEMA["required"]) == REQUIRED_FIELDS
+    # expected is required unless the case carries assertions (its own anyOf branch)
+    assert (*SCHEMA["required"], "expected") == REQUIRED_FIELDS
+    assert {"required": ["expected"]} in SCHEMA["anyOf"]
     assert tuple(SCHEMA["$defs"]["message"]["properties"]["role"]["enum"]) == CHAT_ROLES
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from ...core.display import shorten
 from ...exceptions import GoldenFileError
 from ..cases import ChatMessage, Expected, GoldenCase
+from .assert_columns import ColumnError, assertion_column, column_assertions
 
 __all__ = [
     "CHAT_ROLES",
@@ -30,6 +31,7 @@ __all__ = [
     "KNOWN_FIELDS",
     "REQUIRED_FIELDS",
     "CaseRow",
+    "has_assertions",
     "json_kind",
     "row_error",
     "to_case",
@@ -187,6 +189,17 @@ def _check_problem(value: object) -> str | None:
     return f'check must be a check name like "contains" or an object like {example}'
 
 
+def _assert_problem(value: object) -> str | None:
+    example = '[{"type": "not-contains", "value": "PayPal", "critical": true}]'
+    if isinstance(value, list):
+        if not value:
+            return f"assert is an empty list: list the case's assertions, like {example}"
+        return None
+    if isinstance(value, dict):
+        return None
+    return f"assert must be a list of assertions, like {example}, not {json_kind(value)}"
+
+
 @dataclass(frozen=True)
 class _Field:
     """What the engine makes of one known field of a row."""
@@ -205,6 +218,7 @@ _FIELDS: dict[str, _Field] = {
     "expected": _Field(_expected_problem, needs="the answer it expects", json_cell=True),
     "tags": _Field(_tags_problem),
     "check": _Field(_check_problem, json_cell=True),
+    "assert": _Field(_assert_problem, json_cell=True),
 }
 
 KNOWN_FIELDS = tuple(_FIELDS)
@@ -271,7 +285,7 @@ def _known_field_error(
 ) -> GoldenFileError | None:
     for name, field in _FIELDS.items():
         if name not in data:
-            if field.needs is None:
+            if field.needs is None or (name == "expected" and has_assertions(data)):
                 continue
             message = f"required field missing: every case needs {field.needs}"
             near = [key for key in data if key.lower().strip() == name and key != name]
@@ -289,6 +303,37 @@ def _known_field_error(
     return None
 
 
+def has_assertions(data: Mapping[str, Any]) -> bool:
+    """Whether a row carries assertions (``assert``, or an assertion column with a value): such
+    a case needs no expected answer."""
+    if data.get("assert") is not None:
+        return True
+    return any(value is not None and _is_assertion_column(key) for key, value in data.items())
+
+
+def _is_assertion_column(name: str) -> bool:
+    try:
+        return assertion_column(name) is not None
+    except ValueError:
+        return True
+
+
+def _assertions(data: Mapping[str, Any], *, path: Path, line: int) -> list[Any] | None:
+    """The row's ``assert`` list, then the assertions its columns hold; None for neither."""
+    written = data.get("assert")
+    listed: list[Any] = (
+        [] if written is None else [written] if isinstance(written, dict) else list(written)
+    )
+    try:
+        columns = column_assertions(data)
+    except ColumnError as err:
+        raise GoldenFileError(str(err), path=path, line=line, field=err.field) from None
+    except ValueError as err:
+        raise GoldenFileError(str(err), path=path, line=line) from None
+    listed.extend(columns or ())
+    return listed or None
+
+
 def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> GoldenCase:
     """The case a row holds; raise the :func:`row_error` of an invalid row."""
     data = dict(row.data)
@@ -303,7 +348,7 @@ def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> Golden
     else:
         case_input = tuple({"role": m["role"], "content": m["content"]} for m in raw_input)
 
-    raw_expected = data["expected"]
+    raw_expected = data.get("expected", "")
     expected: Expected
     if isinstance(raw_expected, list):
         expected = tuple(raw_expected)
@@ -329,5 +374,10 @@ def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> Golden
         tags=tuple(dict.fromkeys(data.get("tags", ()))),
         check=check,
         source=f"{path}:{row.line}",
-        extra={key: value for key, value in data.items() if key not in _FIELDS},
+        extra={
+            key: value
+            for key, value in data.items()
+            if key not in _FIELDS and not _is_assertion_column(key)
+        },
+        assertions=_assertions(data, path=path, line=row.line),
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...core.display import shorten
 from ...exceptions import GoldenFileError
+from .assert_columns import assertion_column
 from .jsonl import DuplicateKeyError, parse_json
 from .rows import JSON_CELL_FIELDS, KNOWN_FIELDS, REQUIRED_FIELDS, CaseRow
 
@@ -58,7 +59,16 @@ def header_name(raw: str | None) -> str:
     """A header cell as a column name: without surrounding white space or zero-width characters,
     and a known field's name in lowercase (``" ID\u200b"`` -> ``"id"``); ``""`` for no name."""
     name = (raw or "").translate(_INVISIBLE).strip()
-    return name.casefold() if name.casefold() in KNOWN_FIELDS else name
+    if name.casefold() in KNOWN_FIELDS:
+        return name.casefold()
+    try:
+        column = assertion_column(name)
+    except ValueError:
+        return name  # refused by the header's own check, naming the column
+    if column is None:
+        return name
+    kind, label = column
+    return kind if label is None else f"{kind}:{label}"
 
 
 def _names(cells: Sequence[str | None]) -> list[str | None]:
@@ -99,6 +109,10 @@ def _parse_header(
         if not name:
             names.append(None)
             continue
+        try:
+            assertion_column(name)
+        except ValueError as err:
+            raise GoldenFileError(str(err), path=path, line=line, field=name) from None
         if name in seen:
             raise GoldenFileError(
                 f"the header row names the column '{name}' twice ({column(seen[name])} and "
@@ -109,7 +123,10 @@ def _parse_header(
             )
         seen[name] = index
         names.append(name)
+    asserts = "assert" in seen or any(assertion_column(name) is not None for name in seen)
     for required in REQUIRED_FIELDS:
+        if required == "expected" and asserts:
+            continue  # a case with assertions may have no expected answer
         if required not in seen:
             found = ", ".join(f"'{shorten(n, 40)}'" for n in names if n is not None)
             message = (

@@ -1,0 +1,102 @@
+"""One answer seen the ways its assertions read it, each form computed once.
+
+A case with ten assertions reads its answer ten times; :class:`AnswerText` normalises it once per
+form and keeps the result, so an assertion costs its own comparison and nothing more.
+
+Two forms, by polarity:
+
+- :attr:`AnswerText.normal` is :func:`~releasegate.golden.normalize.normalize_text`, as every
+  positive match has always been read: width, case, punctuation and white space do not count.
+- :attr:`AnswerText.folded` (:func:`fold_strict`) folds harder, for the must-nots: zero-width
+  characters removed, NFKC, case folding, and traditional Chinese read as simplified. A must-not
+  guards a release (no competitor named, no cash on delivery promised); a model that writes
+  PayPal in full-width letters, "Pay" and "Pal" joined by a zero-width space, or 貨到付款
+  (cash on delivery, in traditional characters) has still said it, and a
+  must-not that misses it passes a release it should block. A positive match keeps the lighter
+  reading, so a must-contain does not pass on text the author did not ask for.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache, cached_property
+from typing import Any
+
+from .normalize import cjk_tokens, normalize_text
+
+__all__ = ["AnswerText", "fold_light", "fold_strict", "to_simplified"]
+
+_ZERO_WIDTH = dict.fromkeys(
+    map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\ufeff")
+)
+"""Characters that show nothing (soft hyphen, zero-width space and joiners, word joiner,
+invisible operators, BOM): written inside a word they hide it from a substring match."""
+
+
+@cache
+def _t2s() -> Any:
+    """OpenCC's traditional-to-simplified converter, built on first use."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """*text* with traditional Chinese characters written as simplified ones (OpenCC ``t2s``);
+    text without CJK characters is returned as it is, without loading the converter."""
+    if text.isascii():
+        return text
+    converted: str = _t2s().convert(text)
+    return converted
+
+
+def fold_light(text: str) -> str:
+    """Zero-width characters removed, NFKC, traditional Chinese as simplified: the answer a
+    must-not regular expression also searches (case and punctuation kept, since a pattern may
+    name them)."""
+    return to_simplified(unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH)))
+
+
+def fold_strict(text: str) -> str:
+    """The must-not reading: :func:`fold_light`, then :func:`normalize_text` (case folding,
+    punctuation dropped, white space collapsed)."""
+    return normalize_text(fold_light(text))
+
+
+class AnswerText:
+    """An answer and its forms, each computed on first use."""
+
+    def __init__(self, raw: str, *, output_tokens: int | None = None) -> None:
+        self.raw = raw
+        """The answer as the model gave it."""
+        self.output_tokens = output_tokens
+        """How many tokens the model generated for it, where the backend said (None: unknown,
+        as for an answer read back from a baseline)."""
+
+    @cached_property
+    def stripped(self) -> str:
+        return self.raw.strip()
+
+    @cached_property
+    def normal(self) -> str:
+        """The positive reading (:func:`normalize_text`)."""
+        return normalize_text(self.raw)
+
+    @cached_property
+    def light(self) -> str:
+        """:func:`fold_light`: what a must-not pattern searches besides the raw answer."""
+        return fold_light(self.raw)
+
+    @cached_property
+    def folded(self) -> str:
+        """The must-not reading (:func:`fold_strict`)."""
+        return normalize_text(self.light)
+
+    @cached_property
+    def words(self) -> int:
+        """Words: each CJK character one, each run of other letters or digits one."""
+        return len(cjk_tokens(self.raw))
+
+    def reading(self, negated: bool) -> str:
+        """The form a match of this polarity reads."""
+        return self.folded if negated else self.normal
