@@ -378,7 +378,9 @@ class ReleaseSession:
                     + f"); first: {first.reason if first else 'unknown'}"
                 )
             self._scored[suite.name] = score_suite(
-                suite, {key: prediction.answer for key, prediction in answers.items()}
+                suite,
+                {key: prediction.answer for key, prediction in answers.items()},
+                {key: prediction.output_tokens for key, prediction in answers.items()},
             )
         return self._scored[suite.name]
 

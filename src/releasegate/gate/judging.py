@@ -148,10 +148,17 @@ def score_case(
     return ScoredCase(case.id, answer, case.expected, check(answer, case.expected))
 
 
-def score_suite(suite: Suite, answers: Mapping[str, str]) -> list[ScoredCase]:
+def score_suite(
+    suite: Suite, answers: Mapping[str, str], tokens: Mapping[str, int] | None = None
+) -> list[ScoredCase]:
     """Every case of *suite*, in suite order, with its answer (*answers*: case key -> answer)
-    checked: what the suite's metrics are computed from."""
-    return [score_case(suite, case, answers[case.key]) for case in suite.cases]
+    checked: what the suite's metrics are computed from; *tokens*: each answer's token count
+    by case key, where known."""
+    counts = tokens or {}
+    return [
+        score_case(suite, case, answers[case.key], output_tokens=counts.get(case.key))
+        for case in suite.cases
+    ]
 
 
 def judge(
