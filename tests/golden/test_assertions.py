@@ -324,6 +324,15 @@ def test_a_bad_suite_assertion_names_the_manifest(tmp_path: Path) -> None:
     assert "not a valid regular expression" in str(info.value)
 
 
+def test_a_check_without_an_expected_answer_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(GoldenFileError, match="names a check but has no expected") as info:
+        suite_of(
+            tmp_path,
+            [{"id": "bad", "input": "hi", "check": "exact", "assert": [{"type": "refusal"}]}],
+        )
+    assert info.value.field == "check"
+
+
 def test_a_case_without_expected_or_assertions_is_still_refused(tmp_path: Path) -> None:
     with pytest.raises(GoldenFileError, match="required field missing") as info:
         suite_of(tmp_path, [{"id": "bad", "input": "hi"}])

@@ -311,6 +311,14 @@ def _case_checks(
                         str(exc), path=cases_path, line=line, field="assert"
                     ) from None
                 parsed[key] = own
+            if case.expected == "" and case.check is not None:
+                raise GoldenFileError(
+                    "the case names a check but has no expected answer for it to judge: give "
+                    "it an expected answer, or leave the check out and let its assertions judge",
+                    path=cases_path,
+                    line=line,
+                    field="check",
+                )
             base = None if case.expected == "" else case_check
             memo = (id(base), key)
             if memo not in built:
