@@ -43,9 +43,9 @@ def plan_baselines(
         judged = {r.id: CaseBaseline.of(r) for r in case_records if r.suite == name}
         stored = {s.name for s in suite.metrics if s.in_baseline}
         values = {
-            r.metric: MetricBaseline.of(r, case_ids)
+            r.metric: MetricBaseline.of(r, case_ids if r.item_ids is None else r.item_ids)
             for r in metric_records
-            if r.suite == name and r.test == "value" and r.metric in stored
+            if r.suite == name and r.test == "value" and r.metric in stored and r.item_ids != ()
         }
         if not judged and not values:
             continue
