@@ -41,9 +41,9 @@ METRIC_NAME = "assertion_pass_rate"
 
 def assertion_outcome(result: CheckResult, name: str) -> str | None:
     """The outcome (``pass``, ``fail``, ``unscored``) of the assertion called *name* in a case's
-    *result*; None when the case does not carry it. Where a case reports the name more than once
-    (two unnamed assertions written alike), it passes only if each passes: a fail wins, then an
-    unscored."""
+    *result*; None when the case does not carry it. The parser makes names unique within a case
+    (a repeated one becomes ``name #2``); should a result still report one twice, it passes only
+    if each passes: a fail wins, then an unscored."""
     outcomes = {o.outcome for o in result.assertions if o.name == name}
     if not outcomes:
         return None
