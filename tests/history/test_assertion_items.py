@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from releasegate.core.records import ModelDescription, Prediction
 from releasegate.gate.judging import judge, score_case
@@ -66,7 +67,7 @@ def test_a_fall_of_an_assertion_is_caught_on_its_carriers_by_the_gates_mcnemar(
     )
     must_not = {"type": "not-contains", "value": "Amazon", "name": "no-competitor"}
     carriers = [f"c{i:02d}" for i in range(30)]
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"id": case_id, "input": f"q {case_id}", "expected": "7 days", "assert": [must_not]}
         for case_id in carriers
     ] + [{"id": f"o{i}", "input": f"o{i}", "expected": "7 days"} for i in range(4)]
