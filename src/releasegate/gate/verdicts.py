@@ -122,7 +122,11 @@ def gate_metric(
     A metric scored from the model rather than from answers (perplexity,
     :mod:`releasegate.perplexity`) comes as its *model_scored* value, *scored* empty: its cases
     are the suite's, and each is compared by its value alone (an unchanged answer says nothing
-    about a perplexity)."""
+    about a perplexity).
+
+    A value whose ``item_ids`` name the cases its ``per_item`` covers (an
+    ``assertion_pass_rate``: the cases carrying its assertion) is barred and paired on those
+    alone; one that covers no case fails either test (it read nothing)."""
     if isinstance(spec.metric, SelfGatedMetric):
         request = SelfGateRequest(suite, spec, test, scored, baseline, alpha, samples, reviews)
         return spec.metric.gate_self(request)
