@@ -71,6 +71,7 @@ def test_registry_holds_the_manifest_names() -> None:
         "field_recall",
         "mean_score",
         "evaluate",
+        "assertion_pass_rate",
         "human_score",
         "human_pass_rate",
         "perplexity",

@@ -248,6 +248,9 @@ class MetricRecord(JsonRecord):
     message: str
     per_item: tuple[float, ...]
     """Each case's contribution, in suite order."""
+    item_ids: tuple[str, ...] | None = field(default=None, metadata=OMIT_NONE)
+    """The cases ``per_item`` is aligned with, where not every case of the suite (an
+    ``assertion_pass_rate``: the cases carrying its assertion); None, left out: every case."""
     comparison: ComparisonRecord | None = None
     flips: tuple[Flip, ...] = ()
     leaks: tuple[Leak, ...] | None = field(default=None, metadata=OMIT_NONE)

@@ -34,7 +34,9 @@ def plan_baselines(
     """Every baseline file the run writes: one per benchmark in *task_results* (those with a
     verdict), then one per suite of *suites* that has judged *cases* or stored *metrics*.
     *model*: the fingerprint and name of the model the run judged; *generation*: a suite's
-    generation settings, as the prediction cache keys them."""
+    generation settings, as the prediction cache keys them. A metric's per-case values are
+    keyed by the cases its record names (``item_ids``: an ``assertion_pass_rate``'s carriers),
+    else by the suite's; one that read no case (``item_ids`` empty) is not stored."""
     planned = [store.plan_benchmark(result, model) for result in task_results]
     case_records = list(cases)
     metric_records = [m for m in metrics if isinstance(m, MetricRecord)]
@@ -43,9 +45,9 @@ def plan_baselines(
         judged = {r.id: CaseBaseline.of(r) for r in case_records if r.suite == name}
         stored = {s.name for s in suite.metrics if s.in_baseline}
         values = {
-            r.metric: MetricBaseline.of(r, case_ids)
+            r.metric: MetricBaseline.of(r, case_ids if r.item_ids is None else r.item_ids)
             for r in metric_records
-            if r.suite == name and r.test == "value" and r.metric in stored
+            if r.suite == name and r.test == "value" and r.metric in stored and r.item_ids != ()
         }
         if not judged and not values:
             continue

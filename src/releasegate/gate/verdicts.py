@@ -68,6 +68,7 @@ class MetricResult:
             passed=self.outcome.passed,
             message=self.outcome.message,
             per_item=tuple(self.value.per_item),
+            item_ids=self.value.item_ids,
             comparison=None if self.comparison is None else self.comparison.to_record(),
             flips=self.flips,
         )
@@ -121,18 +122,29 @@ def gate_metric(
     A metric scored from the model rather than from answers (perplexity,
     :mod:`releasegate.perplexity`) comes as its *model_scored* value, *scored* empty: its cases
     are the suite's, and each is compared by its value alone (an unchanged answer says nothing
-    about a perplexity)."""
+    about a perplexity).
+
+    A value whose ``item_ids`` name the cases its ``per_item`` covers (an
+    ``assertion_pass_rate``: the cases carrying its assertion) is barred and paired on those
+    alone; one that covers no case fails either test (it read nothing)."""
     if isinstance(spec.metric, SelfGatedMetric):
         request = SelfGateRequest(suite, spec, test, scored, baseline, alpha, samples, reviews)
         return spec.metric.gate_self(request)
     if model_scored is None:
         value = spec.metric(scored)
-        case_ids = [item.case_id for item in scored]
         answers = {item.case_id: item.answer for item in scored}
+        if value.item_ids is not None:
+            # per_item covers some of the cases (an assertion's carriers): pair by those.
+            by_id = {item.case_id: item for item in scored}
+            scored = [by_id[case_id] for case_id in value.item_ids]
+        case_ids = [item.case_id for item in scored]
     else:
         value, case_ids, answers = model_scored, [case.id for case in suite.cases], {}
     metric_baseline = baseline.metrics.get(spec.name) if baseline else None
     before = metric_baseline.value if metric_baseline else None
+    if value.item_ids == ():
+        outcome = MetricOutcome(False, _read_nothing(suite.name, spec.name, value))
+        return MetricResult(suite.name, spec, test, value, outcome, before)
     if test != "no_drop":
         outcome = judge_bar(suite.name, spec, value, case_ids, answers)
         return MetricResult(suite.name, spec, test, value, outcome, before)
@@ -163,6 +175,15 @@ def gate_metric(
         paired=paired,
     )
     return MetricResult(suite.name, spec, test, value, outcome, before, comparison, tuple(flips))
+
+
+def _read_nothing(suite: str, metric: str, value: MetricValue) -> str:
+    """Why a metric scored on no case fails: it read nothing, so it has not passed."""
+    return (
+        f"{suite}::{metric} = {value.value:.4g}: none of the cases this run judged counts "
+        "towards it (no case carries what it measures), so it has not passed; run the cases "
+        "that carry it (check -k / --suite filters) or remove the metric from the manifest"
+    )
 
 
 def _rescored(suite: Suite, item: ScoredCase, answer: str) -> ScoredCase:

@@ -67,6 +67,10 @@ class MetricValue:
     corpus metric, field F1 per case); () only where a metric cannot be decomposed."""
     details: Mapping[str, float] = field(default_factory=dict)
     """Extra numbers worth reporting: per-class precision/recall/F1 and support."""
+    item_ids: tuple[str, ...] | None = None
+    """The case ids ``per_item`` is aligned with, where it is not every case scored (an
+    ``assertion_pass_rate`` counts only the cases carrying its assertion); None: every case, in
+    the order given. The gate, the baseline and the history pair ``per_item`` with these."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError, UnknownNameError
+from .assertion_metrics import METRIC_NAME, AssertionPassRate
 from .checks import ParamError, params_of, read_params, split_spec
 from .classification import Accuracy, Classification, ExactMatch, FieldScore, MeanScore
 from .metric_types import THRESHOLD_KEYS, Metric, MetricContext
@@ -119,6 +120,14 @@ def _evaluate(params: Mapping[str, Any], context: MetricContext) -> Metric:
     return EvaluateMetric(**values, base_dir=context.base_dir)
 
 
+def _assertion_pass_rate(params: Mapping[str, Any], context: MetricContext) -> Metric:
+    """``assertion_pass_rate`` of the assertion named by ``assertion`` (not ``name``: that is
+    the metric's own); whether a case carries it is checked once the cases are read
+    (:func:`~.assertion_metrics.check_assertion_metrics`)."""
+    values = read_params("metric", METRIC_NAME, params, params_of(AssertionPassRate))
+    return AssertionPassRate(assertion=values["assertion"].strip())
+
+
 def _rouge(name: str) -> MetricFactory:
     return _simple(name, lambda context: Rouge(name=name, language=context.language))
 
@@ -138,6 +147,7 @@ _BUILT_IN: dict[str, MetricFactory] = {
     "field_recall": _field("recall"),
     "mean_score": _simple("mean_score", lambda context: MeanScore()),
     "evaluate": _evaluate,
+    METRIC_NAME: _assertion_pass_rate,
 }
 
 

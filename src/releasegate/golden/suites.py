@@ -19,6 +19,7 @@ import yaml
 from ..exceptions import ConfigError, GoldenFileError, ReleasegateError, UnknownNameError
 from ..schemas import validate_document
 from .assertion_leaves import AssertionContext
+from .assertion_metrics import check_assertion_metrics
 from .assertion_tree import AssertedCheck, AssertionNode, join, parse_assertions, spec_key
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
@@ -225,6 +226,7 @@ def load_suite(
     case_checks, assertion_names = _case_checks(
         cases, check, document, check_context, manifest_path=manifest_path, cases_path=cases_path
     )
+    check_assertion_metrics([spec.metric for spec in metrics], assertion_names, manifest_path)
     # The review kind reads its section and checks the human metrics' criteria against it.
     review = read_manifest_section(
         "review", document, [spec.metric for spec in metrics], manifest_path

@@ -91,12 +91,13 @@ def run_record(
 def _suite_items(
     record: MetricRecord, suite: Suite | None
 ) -> tuple[dict[str, float], float | None]:
-    """Per-case values by case id (when they line up with the suite's cases), and the score
-    of always answering the majority label for a classifier's accuracy and F1."""
+    """Per-case values by case id (when they line up with the cases they are for: the record's
+    ``item_ids``, else the suite's), and the score of always answering the majority label for
+    a classifier's accuracy and F1."""
     if suite is None:
         return {}, None
     per_item = record.per_item
-    case_ids = [case.id for case in suite.cases]
+    case_ids = record.item_ids if record.item_ids is not None else [c.id for c in suite.cases]
     items = (
         dict(zip(case_ids, (float(v) for v in per_item), strict=True))
         if len(per_item) == len(case_ids)
