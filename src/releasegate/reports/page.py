@@ -128,11 +128,6 @@ class AssertionView:
     baseline: str | None
     """Its outcome on the baseline, where the baseline recorded one."""
 
-    @property
-    def regressed(self) -> bool:
-        """Passed on the baseline, fails now."""
-        return self.outcome == "fail" and self.baseline == "pass"
-
 
 @dataclass(frozen=True)
 class MetricView:
