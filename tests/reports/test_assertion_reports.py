@@ -156,6 +156,9 @@ def test_page_shows_each_case_assertions_critical_first(tmp_path: Path) -> None:
     assert "3 regressions (1 on a critical assertion)" in " ".join(text.split())
     assert "critical assertion no-rival passed on the baseline, fails now" in text
     assert "unscored: could not be judged" in text
+    assert "regression (unscored)" in text  # b_json's verdict, styled as a regression:
+    classes = [a.get("class") or "" for _, a in parsed.tags]
+    assert not any("(" in c for c in classes)
     assert "assertions: 0 of 2 passed" in text  # z_rival: its check and its must-not
     assert "fail (passed on the baseline)" in text
     # Each failing case's assertion table is open: its rows are what the reader came for.
