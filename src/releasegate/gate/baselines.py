@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 Outcome = Literal["passed", "failed"]
+StoredOutcome = Literal["pass", "fail", "unscored"]
 
 STORED_DECIMALS = 6
 """Decimals a baseline keeps of each value: a value read back equals the one computed only to
@@ -72,15 +73,22 @@ class CaseBaseline:
     """The reference model's answer."""
     score: float | None = None
     """The check's score (similarity, fraction of JSON fields), where it has one."""
+    assertions: Mapping[str, StoredOutcome] = field(default_factory=dict)
+    """Each assertion's outcome by name (``pass``, ``fail``, ``unscored``), the case's check
+    included (``check (<name>)``): what makes a must-not that passed here and fails now a
+    regression named by its assertion. Empty for a case without assertions, and in a baseline
+    written before assertions existed (it still reads: such a case is compared as a whole)."""
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseBaseline:
         """The case as this run leaves it for the next baseline: the check's verdict (reviews
-        belong to the answer and are found again by its hash, not kept in the baseline)."""
+        belong to the answer and are found again by its hash, not kept in the baseline) and
+        each assertion's outcome."""
         return cls(
             outcome="passed" if record.check_passed else "failed",
             answer=record.answer,
             score=record.score,
+            assertions={a["name"]: a["outcome"] for a in record.assertions},
         )
 
 
@@ -127,6 +135,8 @@ class SuiteBaseline:
             entry: dict[str, Any] = {"outcome": case.outcome, "answer": case.answer}
             if case.score is not None:
                 entry["score"] = round(case.score, STORED_DECIMALS)
+            if case.assertions:  # in the order written: the case's own order reads best
+                entry["assertions"] = dict(case.assertions)
             cases[case_id] = entry
         metrics: dict[str, Any] = {}
         for name in sorted(self.metrics):

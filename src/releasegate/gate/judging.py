@@ -10,6 +10,15 @@ whatever the baseline says; with no baseline a case is plain pass/fail. Which ca
 failure is :func:`known_failure`'s rule alone: the verdict's status, the pytest plugin's xfail
 mark at collection and the Trainer callback's outcome (:func:`pytest_outcome`) all call it.
 
+Assertions (``assert:``): the baseline keeps each one's outcome by name. One that passed there
+and fails now is *newly failing* (:attr:`CaseVerdict.newly_failing`), and named in the failure
+message. A critical one newly failing is a regression even in a known failure (the case failed
+on the baseline for another reason): the collection mark cannot foresee it, so the case test
+raises an exception the mark does not accept, and :func:`pytest_outcome` says ``failed`` too. A
+case that could not be judged (``unscored``: an assertion that decides it could not be
+evaluated) is never a pass and never a known failure either: it fails, its status is
+``regression`` (passed on the baseline) or ``failed``, and its record says ``unscored``.
+
 Human review: in a suite with a ``review:`` rubric, the caller (the engine, which sits above
 review) looks up the reviewers' verdict on the exact answer
 (:func:`releasegate.review.verdicts.suite_human_verdict`) and hands it to :func:`judge` as
@@ -22,7 +31,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +39,7 @@ from ..core.records import CaseRecord, HumanRecord, Prediction
 from ..golden.answer_text import AnswerText
 from ..golden.assertion_tree import AssertedCheck
 from ..golden.cases import Expected, GoldenCase
+from ..golden.check_protocol import AssertionOutcome
 from ..golden.checks import CheckResult
 from ..golden.metrics import ScoredCase
 from ..golden.suites import Suite
@@ -38,11 +48,14 @@ from .baselines import CaseBaseline
 __all__ = [
     "CaseVerdict",
     "baseline_outcome",
+    "critical_regressions",
     "failure_message",
     "judge",
     "judge_case",
     "known_failure",
+    "newly_failing",
     "pytest_outcome",
+    "regressed_assertions",
     "score_case",
     "score_suite",
     "show_expected",
@@ -86,12 +99,32 @@ class CaseVerdict:
         return known_failure(self.case, self.baseline, baseline_reviewed=self.baseline_reviewed)
 
     @property
+    def newly_failing(self) -> tuple[AssertionOutcome, ...]:
+        """The assertions that passed on the baseline and fail now, in the order written (none
+        without a baseline, or with one written before assertions were recorded)."""
+        return newly_failing(self.result.assertions, self.baseline)
+
+    @property
+    def critical_regressions(self) -> tuple[AssertionOutcome, ...]:
+        """The critical assertions among :attr:`newly_failing`: each makes the case a regression
+        whatever the case's outcome on the baseline."""
+        return tuple(a for a in self.newly_failing if a.critical)
+
+    @property
+    def fails_plainly(self) -> bool:
+        """Whether the case fails even where it is a known failure: a critical assertion newly
+        failing, or a case that could not be judged (an unscored case is no wrong answer)."""
+        return not self.passed and (self.result.unscored or bool(self.critical_regressions))
+
+    @property
     def status(self) -> str:
         """``passed``, ``regression``, ``known failure``, ``improvement``, ``failed``."""
         before = self.baseline_outcome
         if self.passed:
             return "improvement" if before == "failed" else "passed"
-        if self.known_failure:
+        if self.critical_regressions:
+            return "regression"
+        if self.known_failure and not self.result.unscored:
             return "known failure"
         if self.result.passed and self.human is not None:  # failed on review alone
             return "regression" if self.human.baseline_passed else "failed"
@@ -125,9 +158,46 @@ class CaseVerdict:
             seconds=round(self.prediction.seconds, 4),
             cached=self.prediction.cached,
             human=self.human,
-            assertions=tuple(outcome.to_dict() for outcome in self.result.assertions),
+            assertions=self._assertion_records(),
             unscored=self.result.unscored,
         )
+
+    def _assertion_records(self) -> tuple[dict[str, Any], ...]:
+        """Each assertion's outcome as the record keeps it, with its outcome on the baseline
+        (``baseline``) where the baseline recorded one: what the reports order and name
+        regressions by (:func:`critical_regressions`)."""
+        before = self.baseline.assertions if self.baseline is not None else {}
+        records = []
+        for outcome in self.result.assertions:
+            data = outcome.to_dict()
+            if outcome.name in before:
+                data["baseline"] = before[outcome.name]
+            records.append(data)
+        return tuple(records)
+
+
+def newly_failing(
+    assertions: Iterable[AssertionOutcome], baseline: CaseBaseline | None
+) -> tuple[AssertionOutcome, ...]:
+    """The *assertions* that fail now and passed on the *baseline* (matched by name)."""
+    if baseline is None or not baseline.assertions:
+        return ()
+    before = baseline.assertions
+    return tuple(a for a in assertions if a.outcome == "fail" and before.get(a.name) == "pass")
+
+
+def regressed_assertions(record: CaseRecord) -> tuple[Mapping[str, Any], ...]:
+    """The assertions of a case's *record* that passed on the baseline and fail now (from the
+    ``baseline`` outcome :meth:`CaseVerdict.to_record` keeps beside each)."""
+    return tuple(
+        a for a in record.assertions if a.get("outcome") == "fail" and a.get("baseline") == "pass"
+    )
+
+
+def critical_regressions(record: CaseRecord) -> tuple[str, ...]:
+    """The names of the critical assertions of *record* that passed on the baseline and fail
+    now: the regressions the reports list first."""
+    return tuple(str(a["name"]) for a in regressed_assertions(record) if a.get("critical"))
 
 
 def _plain(value: Any) -> Any:
@@ -214,8 +284,11 @@ def known_failure(
 def pytest_outcome(verdict: CaseVerdict) -> str:
     """How pytest counts the case test of *verdict*: ``xfailed``/``xpassed`` for a known
     failure (marked ``xfail`` at collection by :func:`known_failure`), else ``passed`` or
-    ``failed``. A critical case is never marked, so it passes or fails plainly."""
-    if verdict.known_failure:
+    ``failed``. A critical case is never marked, so it passes or fails plainly; a known
+    failure whose critical assertion passed on the baseline and fails now, or that could not be
+    judged, fails (:attr:`CaseVerdict.fails_plainly`: its test raises what the mark does not
+    accept)."""
+    if verdict.known_failure and not verdict.fails_plainly:
         return "xpassed" if verdict.passed else "xfailed"
     return "passed" if verdict.passed else "failed"
 
@@ -240,15 +313,17 @@ _HEADLINES = {
 
 
 def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
-    """The message of a failing case test: what was asked, expected, answered, and why not."""
+    """The message of a failing case test: what was asked, expected, answered, and why not.
+
+    A case with assertions gets one line per assertion that failed or could not be evaluated
+    (name, type, critical, outcome and reason; those that passed on the baseline say so), the
+    passed ones counted; the headline names the assertions that passed on the baseline and
+    fail now."""
     case = verdict.case
-    headline = _HEADLINES.get(verdict.status, verdict.status)
-    if case.critical:
-        headline += " (critical: must pass whatever the baseline says)"
     lines = [
-        f"{case.key} {headline}",
+        f"{case.key} {_headline(verdict)}",
         f"  check:    {verdict.check_name}: {verdict.result.reason}",
-        f"  expected: {_indent(show_expected(case.expected))}",
+        f"  expected: {_indent(_expected_text(verdict))}",
         f"  answer:   {_indent(verdict.prediction.answer or '(empty answer)')}",
     ]
     if verdict.human is not None and not verdict.human.passed:
@@ -256,11 +331,63 @@ def failure_message(verdict: CaseVerdict, *, prompt_limit: int = 1500) -> str:
         lines.insert(1, f"  review:   {verdict.human.message}")
         if verdict.result.passed:
             lines[2] = f"  check:    {verdict.check_name} passed ({verdict.result.reason})"
+    if verdict.result.assertions:
+        at = 3 if lines[1].startswith("  review:") else 2
+        lines[at:at] = _assertion_lines(verdict)
     if verdict.baseline is not None and verdict.baseline.answer:
         lines.append(f"  baseline answer: {_indent(verdict.baseline.answer)}")
     lines.append(f"  prompt:   {_indent(_elide(verdict.prediction.prompt, prompt_limit))}")
     lines.append(f"  case:     {case.source}")
     return "\n".join(lines)
+
+
+def _headline(verdict: CaseVerdict) -> str:
+    """The first line's verdict: which assertions passed on the baseline and fail now, where
+    the baseline says; an unscored case's own words."""
+    if verdict.result.unscored:
+        headline = "unscored: could not be judged, so it fails whatever the baseline says"
+    elif verdict.critical_regressions:
+        names = ", ".join(a.name for a in verdict.critical_regressions)
+        headline = f"regression: critical {names} passed on the baseline, fails now"
+        if verdict.known_failure:
+            headline += " (the case failed on the baseline for other reasons)"
+    elif verdict.status == "regression" and verdict.newly_failing:
+        names = ", ".join(a.name for a in verdict.newly_failing)
+        headline = f"regression: {names} passed on the baseline, fails now"
+    else:
+        headline = _HEADLINES.get(verdict.status, verdict.status)
+        if verdict.status == "known failure" and verdict.newly_failing:
+            names = ", ".join(a.name for a in verdict.newly_failing)
+            headline += f"; newly failing: {names}"
+    if verdict.case.critical:
+        headline += " (critical: must pass whatever the baseline says)"
+    return headline
+
+
+def _assertion_lines(verdict: CaseVerdict) -> list[str]:
+    """One line per assertion that failed or is unscored, the passed ones counted."""
+    outcomes = verdict.result.assertions
+    passed = sum(1 for a in outcomes if a.outcome == "pass")
+    before = verdict.baseline.assertions if verdict.baseline is not None else {}
+    lines = [f"  assertions: {passed} of {len(outcomes)} passed"]
+    for a in outcomes:
+        if a.outcome == "pass":
+            continue
+        flags = [a.type]
+        if a.critical:
+            flags.append("critical")
+        if a.weight == 0:
+            flags.append("weight 0: reported only")
+        note = " [passed on the baseline]" if before.get(a.name) == "pass" else ""
+        lines.append(f"    - {a.name} ({', '.join(flags)}): {a.outcome}: {a.reason}{note}")
+    return lines
+
+
+def _expected_text(verdict: CaseVerdict) -> str:
+    expected = verdict.case.expected
+    if expected == "" and verdict.result.assertions:
+        return "(no expected answer: judged by its assertions)"
+    return show_expected(expected)
 
 
 def show_expected(expected: Expected) -> str:

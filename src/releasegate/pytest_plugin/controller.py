@@ -27,14 +27,28 @@ from ..core.records import (
 from ..engine.session import ReleaseSession
 from ..exceptions import BaselineError, ReleasegateError
 from ..gate.baselines import PlannedWrite, WriteResult
+from ..gate.judging import critical_regressions
 from ..gate.plan import plan_baselines
 from ..reports.html import write_page
-from ..reports.writers import RunReport, describe_counts, git_commit, summary_table
+from ..reports.writers import (
+    RunReport,
+    describe_counts,
+    describe_failing,
+    failing_cases,
+    failing_label,
+    git_commit,
+    summary_table,
+)
 from ..review.gate import review_summary
 from ..review.summary import answer_counts, review_lines
 from .fixtures import PENDING_KNOWN_FAILURE
 
 __all__ = ["Controller"]
+
+
+LISTED_ON_TERMINAL = 20
+"""Failing cases named in the terminal summary (critical-assertion regressions first); the
+rest are counted (summary.md and the page list them)."""
 
 
 class Controller:
@@ -311,6 +325,14 @@ class Controller:
         if report.cases:
             generated, cached = answer_counts(report.cases.values())
             write(f"answers: {generated} generated, {cached} from the cache")
+        failing = failing_cases(report.cases.values())
+        if failing:
+            write("")
+            write(describe_failing(failing) + ":", red=True)
+            for case in failing[:LISTED_ON_TERMINAL]:
+                write(f"  {case.key} ({failing_label(case)})", red=bool(critical_regressions(case)))
+            if len(failing) > LISTED_ON_TERMINAL:
+                write(f"  ... and {len(failing) - LISTED_ON_TERMINAL} more in summary.md")
         improvements = sorted(k for k, c in report.cases.items() if c.outcome == "xpassed")
         if improvements:
             write("")

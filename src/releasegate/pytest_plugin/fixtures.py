@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 import pytest
 from _pytest.outcomes import Failed  # pytest.fail's exception; pytest exports no class name
 
-from ..core.display import for_terminal
+from ..core.display import for_terminal, shorten
 from ..core.records import BenchmarkRecord
 from ..engine.session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 from ..exceptions import ReleasegateError
@@ -42,8 +42,10 @@ from .stash import RECORD_KEY, SESSION_KEY
 __all__ = [
     "BenchmarkUnderTest",
     "CaseUnderTest",
+    "CriticalRegression",
     "IsolationUnderTest",
     "MetricUnderTest",
+    "UnscoredCase",
     "WrongAnswer",
     "case_under_test",
     "embedded_endpoint",
@@ -74,6 +76,28 @@ class WrongAnswer(Failed):
         super().__init__(for_terminal(message), pytrace=False)
 
 
+class CriticalRegression(Failed):
+    """A critical assertion passed on the baseline and fails now: a regression whatever the
+    case's outcome on the baseline. Not a :class:`WrongAnswer`, so the ``xfail`` mark of a case
+    that failed on the baseline does not accept it: the test FAILS."""
+
+    __module__ = "builtins"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
+
+
+class UnscoredCase(Failed):
+    """The answer could not be judged (an assertion that decides the case could not be
+    evaluated). Never a pass, and no wrong answer either: a known failure's ``xfail`` mark does
+    not accept it, so the test FAILS and says why."""
+
+    __module__ = "builtins"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
+
+
 class CaseUnderTest:
     """One golden case in its test: its answer, its verdict, and the assertion."""
 
@@ -87,14 +111,28 @@ class CaseUnderTest:
         """Generates (with the rest of its chunk) or fetches the answer, and judges it."""
         verdict = self._session.judge(self.ref)
         self._node.stash[RECORD_KEY] = verdict.to_record()
+        # junit.xml: each assertion as a property of its test (pytest escapes the XML).
+        for outcome in verdict.result.assertions:
+            self._node.user_properties.append(
+                (f"assertion:{outcome.name}", f"{outcome.outcome}: {shorten(outcome.reason, 300)}")
+            )
         return verdict
 
     def assert_passes(self) -> None:
-        """Fail with a readable message (prompt, expected, answer, reason) unless it passes."""
+        """Fail with a readable message (prompt, expected, answer, reason) unless it passes.
+
+        A wrong answer raises :class:`WrongAnswer` (XFAIL in a known failure); an answer that
+        could not be judged raises :class:`UnscoredCase` and a critical assertion that passed
+        on the baseline and fails now :class:`CriticalRegression`, which a known failure's mark
+        does not accept: both FAIL whatever the baseline says."""
         verdict = self.verdict
         if verdict.passed:
             return
         message = failure_message(verdict)
+        if verdict.result.unscored:
+            raise UnscoredCase(message)
+        if verdict.critical_regressions:
+            raise CriticalRegression(message)
         if self._session.update_baseline and not verdict.case.critical:
             pytest.xfail(PENDING_KNOWN_FAILURE)
         raise WrongAnswer(message)

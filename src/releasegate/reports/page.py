@@ -27,12 +27,14 @@ from ..core.records import (
     RunRecord,
     UnjudgedTest,
 )
+from ..gate.judging import critical_regressions
 
 __all__ = [
     "DETAILED",
     "FLIPS_SHOWN",
     "ROWS_SHOWN",
     "VERDICTS",
+    "AssertionView",
     "CaseView",
     "FlipList",
     "MetricView",
@@ -104,6 +106,27 @@ class CaseView:
     baseline_answer: str | None
     reason: str
     check: str
+    assertions: tuple[AssertionView, ...] = ()
+    """Each of the case's assertions (``assert:``), in the order written."""
+    critical_regressions: tuple[str, ...] = ()
+    """Its critical assertions that passed on the baseline and fail now (listed first)."""
+    unscored: bool = False
+    """The case could not be judged."""
+
+
+@dataclass(frozen=True)
+class AssertionView:
+    """One assertion of a case as its details table shows it."""
+
+    name: str
+    type: str
+    outcome: str
+    """``pass``, ``fail`` or ``unscored``."""
+    reason: str
+    critical: bool
+    weight: float
+    baseline: str | None
+    """Its outcome on the baseline, where the baseline recorded one."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +192,8 @@ class Page:
     run_id: str
     blocked: bool
     regressions: int
+    critical_regressions: int
+    """Of :attr:`regressions`, those on a critical assertion that passed on the baseline."""
     failed_bars: int
     errors: int
     exit_status: int | None
@@ -222,17 +247,31 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _verdict(outcome: str, status: str) -> str:
+def _verdict(outcome: str, status: str, *, unscored: bool = False) -> str:
     if outcome == "failed":
-        return "failed" if status == "failed" else "regression"
+        verdict = "failed" if status == "failed" else "regression"
+        return f"{verdict} (unscored)" if unscored else verdict
     return VERDICTS.get(outcome, outcome)
+
+
+def _assertion(data: Mapping[str, Any]) -> AssertionView:
+    baseline = data.get("baseline")
+    return AssertionView(
+        name=str(data.get("name", "")),
+        type=str(data.get("type", "")),
+        outcome=str(data.get("outcome", "")),
+        reason=str(data.get("reason", "")),
+        critical=bool(data.get("critical", False)),
+        weight=float(data.get("weight", 1.0)),
+        baseline=None if baseline is None else str(baseline),
+    )
 
 
 def _case(record: CaseRecord) -> CaseView:
     return CaseView(
         key=record.key,
         suite=record.suite,
-        verdict=_verdict(record.outcome, record.status),
+        verdict=_verdict(record.outcome, record.status, unscored=record.unscored),
         outcome=record.outcome,
         tags=record.tags,
         input=_text(record.input),
@@ -241,6 +280,9 @@ def _case(record: CaseRecord) -> CaseView:
         baseline_answer=record.baseline_answer,
         reason=record.why,
         check=record.check,
+        assertions=tuple(_assertion(a) for a in record.assertions),
+        critical_regressions=critical_regressions(record) if record.outcome == "failed" else (),
+        unscored=record.unscored,
     )
 
 
@@ -375,17 +417,22 @@ def build_page(
     blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
     if (exit_status is not None and exit_status != 0) or run.interrupted:
         blocked = True
+    # Regressions first (those on a critical assertion before the others), then improvements.
     changed = [
         c
-        for outcome in ("failed", "xpassed")  # regressions first, then improvements
-        for c in cases
-        if c.outcome == outcome
+        for group in (
+            [c for c in cases if c.outcome == "failed" and c.critical_regressions],
+            [c for c in cases if c.outcome == "failed" and not c.critical_regressions],
+            [c for c in cases if c.outcome == "xpassed"],
+        )
+        for c in group
     ]
     views = _metrics(run.metrics)
     return Page(
         run_id=run.run_id,
         blocked=blocked,
         regressions=regressions,
+        critical_regressions=sum(1 for c in cases if c.critical_regressions),
         failed_bars=failed_bars,
         errors=errors,
         exit_status=exit_status,

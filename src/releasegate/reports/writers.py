@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,21 @@ from ..core.records import (
     UnjudgedTest,
 )
 from ..exceptions import ConfigError
+from ..gate.judging import critical_regressions
 from ..review.summary import answer_counts, review_markdown
 from .latest import point_latest
 
-__all__ = ["RunReport", "UnjudgedTest", "check_writable", "git_commit", "iso_time", "summary_table"]
+__all__ = [
+    "RunReport",
+    "UnjudgedTest",
+    "check_writable",
+    "describe_failing",
+    "failing_cases",
+    "failing_label",
+    "git_commit",
+    "iso_time",
+    "summary_table",
+]
 
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 
@@ -248,12 +259,11 @@ class RunReport:
             lines.append("")
         lines += review_markdown(self.review, self.metrics.values())
         lines += _flips_markdown(self.metrics.values())
-        regressions = [c for c in self.cases.values() if c.outcome == "failed"]
+        regressions = failing_cases(self.cases.values())
         if regressions:
-            lines += ["## Failing cases", ""]
-            for case in sorted(regressions, key=lambda c: c.key)[:LISTED]:
-                key, reason = for_markdown_code(case.key), for_markdown(case.why, 300)
-                lines.append(f"- {key} ({for_markdown(case.status)}): {reason}")
+            lines += ["## Failing cases", "", f"{describe_failing(regressions)}", ""]
+            for case in regressions[:LISTED]:
+                lines += _failing_markdown(case)
             lines += _left_out(len(regressions))
         errors = self.errors()
         if errors:
@@ -263,6 +273,64 @@ class RunReport:
                 lines.append(f"- {key} ({test.outcome} at {test.when}): {why}")
             lines += _left_out(len(errors))
         return _within(lines, STEP_SUMMARY_BYTES)
+
+
+def failing_cases(cases: Iterable[CaseRecord]) -> list[CaseRecord]:
+    """The cases whose tests FAILED, those with a critical assertion that passed on the
+    baseline and fails now first (:func:`~releasegate.gate.judging.critical_regressions`),
+    each part in key order: the order summary.md, the page and the terminal list them in."""
+    failed = [c for c in cases if c.outcome == "failed"]
+    return sorted(failed, key=lambda c: (not critical_regressions(c), c.key))
+
+
+def describe_failing(failing: Sequence[CaseRecord]) -> str:
+    """``3 failing case(s), 1 of them on a critical assertion that passed on the baseline,
+    1 unscored``: the counts said above the list of *failing* cases."""
+    critical = sum(1 for c in failing if critical_regressions(c))
+    unscored = sum(1 for c in failing if c.unscored)
+    text = f"{len(failing)} failing case(s)"
+    if critical:
+        text += f", {critical} of them on a critical assertion that passed on the baseline"
+    if unscored:
+        text += f", {unscored} unscored (could not be judged)"
+    return text
+
+
+def failing_label(case: CaseRecord) -> str:
+    """What a failing case is, in a few words: its status, ``critical <names>`` where a
+    critical assertion passed on the baseline and fails now, ``unscored`` where it could not
+    be judged."""
+    label = case.status
+    critical = critical_regressions(case)
+    if critical:
+        label += ", critical " + ", ".join(critical)
+    if case.unscored:
+        label += ", unscored"
+    return label
+
+
+ASSERTIONS_LISTED = 5
+"""Failed or unscored assertions listed under a failing case in summary.md (the rest counted)."""
+
+
+def _failing_markdown(case: CaseRecord) -> list[str]:
+    """A failing case in summary.md: its key, what it is and why, then each assertion that
+    failed or is unscored (the first :data:`ASSERTIONS_LISTED`), saying which passed on the
+    baseline."""
+    key, reason = for_markdown_code(case.key), for_markdown(case.why, 300)
+    lines = [f"- {key} ({for_markdown(failing_label(case))}): {reason}"]
+    failing = [a for a in case.assertions if a.get("outcome") != "pass"]
+    for a in failing[:ASSERTIONS_LISTED]:
+        flags = ", ".join([str(a.get("type", "")), *(["critical"] if a.get("critical") else [])])
+        before = "; passed on the baseline" if a.get("baseline") == "pass" else ""
+        lines.append(
+            f"  - {for_markdown(a.get('name', ''), 80)} ({for_markdown(flags)}): "
+            f"{for_markdown(a.get('outcome', ''))}: {for_markdown(a.get('reason', ''), 200)}"
+            f"{before}"
+        )
+    if len(failing) > ASSERTIONS_LISTED:
+        lines.append(f"  - ... and {len(failing) - ASSERTIONS_LISTED} more in results.json")
+    return lines
 
 
 def _left_out(listed: int) -> list[str]:
