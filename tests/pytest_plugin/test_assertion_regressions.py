@@ -176,12 +176,13 @@ def test_update_baseline_records_each_assertion(pytester: pytest.Pytester, proje
     )
     out = result.stdout.str()
     # --update-baseline judges against no baseline: wrong answers are recorded as known
-    # failures (XFAIL); an unscored case still fails, and the baseline is written all the same.
+    # failures (XFAIL); a failing critical assertion and an unscored case still fail, and the
+    # baseline is written all the same.
     run = load_run(project / "reports" / "latest" / "results.json")
     outcomes = {c.id: c.outcome for c in run.cases}
     assert outcomes == {
         "cod": "xfailed",
-        "rival": "xfailed",
+        "rival": "failed",
         "still": "xfailed",
         "unscored": "failed",
         "old": "passed",
@@ -197,9 +198,10 @@ def test_update_baseline_records_each_assertion(pytester: pytest.Pytester, proje
     assert read is not None
     assert read.cases["rival"].assertions == {"check (contains)": "fail", "no-rival": "fail"}
 
-    # The next run: the critical must-not failed on this baseline too, so the case is a known
-    # failure now (XFAIL), no longer a regression.
+    # The next run: the critical must-not failed on this baseline too, so it is no regression;
+    # but a critical assertion must pass whatever the baseline says: still FAILED, never XFAIL.
     again = pytester.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "-k", "case")
     rerun = {c.id: c.outcome for c in load_run(project / "reports" / "latest").cases}
-    assert rerun["rival"] == "xfailed", again.stdout.str()
+    assert rerun["rival"] == "failed", again.stdout.str()
+    assert "test_case[shop/rival] - CriticalFailure" in again.stdout.str()
     assert rerun["cod"] == "xfailed"

@@ -111,10 +111,16 @@ class CaseVerdict:
         return tuple(a for a in self.newly_failing if a.critical)
 
     @property
+    def critical_failures(self) -> tuple[AssertionOutcome, ...]:
+        """The critical assertions that fail now, whatever they did on the baseline: a critical
+        assertion must pass whatever the baseline says, as a ``critical`` case must."""
+        return tuple(a for a in self.result.assertions if a.critical and a.outcome == "fail")
+
+    @property
     def fails_plainly(self) -> bool:
-        """Whether the case fails even where it is a known failure: a critical assertion newly
-        failing, or a case that could not be judged (an unscored case is no wrong answer)."""
-        return not self.passed and (self.result.unscored or bool(self.critical_regressions))
+        """Whether the case fails even where it is a known failure: a critical assertion that
+        fails, or a case that could not be judged (an unscored case is no wrong answer)."""
+        return not self.passed and (self.result.unscored or bool(self.critical_failures))
 
     @property
     def status(self) -> str:
@@ -124,7 +130,7 @@ class CaseVerdict:
             return "improvement" if before == "failed" else "passed"
         if self.critical_regressions:
             return "regression"
-        if self.known_failure and not self.result.unscored:
+        if self.known_failure and not self.fails_plainly:
             return "known failure"
         if self.result.passed and self.human is not None:  # failed on review alone
             return "regression" if self.human.baseline_passed else "failed"
@@ -285,8 +291,7 @@ def pytest_outcome(verdict: CaseVerdict) -> str:
     """How pytest counts the case test of *verdict*: ``xfailed``/``xpassed`` for a known
     failure (marked ``xfail`` at collection by :func:`known_failure`), else ``passed`` or
     ``failed``. A critical case is never marked, so it passes or fails plainly; a known
-    failure whose critical assertion passed on the baseline and fails now, or that could not be
-    judged, fails (:attr:`CaseVerdict.fails_plainly`: its test raises what the mark does not
+    failure whose critical assertion fails, or that could not be judged, fails (:attr:`CaseVerdict.fails_plainly`: its test raises what the mark does not
     accept)."""
     if verdict.known_failure and not verdict.fails_plainly:
         return "xpassed" if verdict.passed else "xfailed"

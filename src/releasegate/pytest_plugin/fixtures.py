@@ -42,6 +42,7 @@ from .stash import RECORD_KEY, SESSION_KEY
 __all__ = [
     "BenchmarkUnderTest",
     "CaseUnderTest",
+    "CriticalFailure",
     "CriticalRegression",
     "IsolationUnderTest",
     "MetricUnderTest",
@@ -71,6 +72,17 @@ class WrongAnswer(Failed):
     """
 
     __module__ = "builtins"  # as pytest's Failed: the short summary says "WrongAnswer: ..."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
+
+
+class CriticalFailure(Failed):
+    """A critical assertion fails, and failed on the baseline too (or there is none): a critical
+    assertion must pass whatever the baseline says, so the test FAILS, never XFAIL, and a new
+    baseline (``--update-baseline``) does not make it a known failure."""
+
+    __module__ = "builtins"
 
     def __init__(self, message: str) -> None:
         super().__init__(for_terminal(message), pytrace=False)
@@ -123,8 +135,9 @@ class CaseUnderTest:
 
         A wrong answer raises :class:`WrongAnswer` (XFAIL in a known failure); an answer that
         could not be judged raises :class:`UnscoredCase` and a critical assertion that passed
-        on the baseline and fails now :class:`CriticalRegression`, which a known failure's mark
-        does not accept: both FAIL whatever the baseline says."""
+        on the baseline and fails now :class:`CriticalRegression`, any other critical assertion
+        that fails :class:`CriticalFailure`: a known failure's mark accepts none of them, so
+        they FAIL whatever the baseline says (and under ``--update-baseline`` too)."""
         verdict = self.verdict
         if verdict.passed:
             return
@@ -133,6 +146,8 @@ class CaseUnderTest:
             raise UnscoredCase(message)
         if verdict.critical_regressions:
             raise CriticalRegression(message)
+        if verdict.critical_failures:
+            raise CriticalFailure(message)
         if self._session.update_baseline and not verdict.case.critical:
             pytest.xfail(PENDING_KNOWN_FAILURE)
         raise WrongAnswer(message)
