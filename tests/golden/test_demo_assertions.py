@@ -14,9 +14,11 @@ recorded: a critical failure fails the release whatever the baseline says.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from releasegate.gate.judging import score_case
 from releasegate.golden.assertion_tree import AssertedCheck, AssertionNode
@@ -331,3 +333,49 @@ def test_the_critical_assertion_passes_on_every_recorded_answer_of_the_default_m
     for case in suite.cases:
         result = judged(suite, case.id, answers[case.id])
         assert outcome_of(result, CRITICAL[name]).outcome == "pass", (case.id, answers[case.id])
+
+
+def docs_examples() -> list[str]:
+    """The code blocks of docs/golden-files.md's "One case in three formats", in order."""
+    text = (ROOT / "docs" / "golden-files.md").read_text("utf-8")
+    section = text.split("### One case in three formats", 1)[1].split("\n### ", 1)[0]
+    return [body for _, body in re.findall(r"```(\w*)\n(.*?)```", section, re.DOTALL)]
+
+
+def test_the_docs_example_case_loads_alike_in_all_three_formats(tmp_path: Path) -> None:
+    alone, manifest, row, sheet = docs_examples()
+    suite_wide = yaml.safe_load(manifest)
+    formats = {
+        "jsonl": ({"cases": "faq.jsonl", "check": suite_wide["check"]}, alone.replace("\n", "")),
+        "manifest": (suite_wide, row),
+        "spreadsheet": ({**suite_wide, "cases": "faq.csv"}, sheet),
+    }
+    suites = {}
+    for name, (document, cases) in formats.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / document["cases"]).write_text(cases, "utf-8")
+        (folder / "faq.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+        (suites[name],) = discover_suites(folder, schemas_dir=folder)
+    answers = [
+        "No, we do not accept cash on delivery; pay by card or PayPal.",
+        "Yes, you can pay cash on delivery.",
+        "We take cards only, or try Ａｍａｚｏｎ.",
+        "Pay by card. " * 20,
+        "No.",
+    ]
+    for answer in answers:
+        seen = {
+            name: [
+                (o.name, o.outcome, o.critical) for o in judged(suite, "faq-cod", answer).assertions
+            ]
+            for name, suite in suites.items()
+        }
+        assert seen["jsonl"] == seen["manifest"] == seen["spreadsheet"], answer
+        assert len(seen["jsonl"]) == 5  # the check and four assertions
+    warranty = judged(suites["spreadsheet"], "faq-warranty", "A lifetime warranty, 2 years.")
+    assert [(o.name, o.outcome, o.critical) for o in warranty.assertions[-2:]] == [
+        ("not-contains 'lifetime'", "fail", True),
+        ("not-contains '10 years'", "pass", True),
+    ]
+    assert warranty.reason.startswith("critical not-contains 'lifetime' failed")
