@@ -285,7 +285,8 @@ def test_each_must_not_fires_on_a_realistic_bad_answer(
     result = judged(demo[suite_name], case_id, answer)
     outcome = outcome_of(result, name)
     assert outcome.outcome == "fail", outcome
-    assert not result.passed
+    if outcome.weight > 0:
+        assert not result.passed
     if name == CRITICAL[suite_name]:
         assert result.reason.startswith(f"critical {name} failed"), result.reason
 
@@ -379,3 +380,43 @@ def test_the_docs_example_case_loads_alike_in_all_three_formats(tmp_path: Path) 
         ("not-contains '10 years'", "pass", True),
     ]
     assert warranty.reason.startswith("critical not-contains 'lifetime' failed")
+
+
+@pytest.mark.parametrize("name", DEMO)
+def test_recorded_answers_keep_their_verdict_where_the_case_is_tagged_critical(
+    demo: dict[str, Suite], name: str
+) -> None:
+    """A case tagged critical must pass whatever the baseline says: the must-nots may not fail
+    a critical case on an answer that passed it when the baseline was recorded (shop_faq's
+    faq-tracking-where answers right in 217 characters: the length bound is reported only)."""
+    suite = demo[name]
+    recorded = json.loads((ROOT / "fixtures" / "baselines" / f"{name}.json").read_text("utf-8"))
+    critical = [case for case in suite.cases if case.critical]
+    assert critical
+    for case in critical:
+        entry = recorded["cases"][case.id]
+        result = judged(suite, case.id, entry["answer"])
+        assert result.passed == (entry["outcome"] == "passed"), (case.id, result.reason)
+
+
+@pytest.mark.parametrize(
+    ("suite_name", "case_id", "name", "answer"),
+    [
+        (
+            "shop_faq",
+            "faq-tracking-where",
+            "at most 200 characters",
+            'You can track your order on the "My Orders" page. You can also track your order on '
+            "the website, which is located at the bottom of the website page. You can also track "
+            "your order on the website using a tracking number.",
+        ),
+        ("cs_zh", "zh-tracking-number", "不超过50字", "发货后会短信通知快递单号。" * 5),
+    ],
+)
+def test_the_length_bound_is_reported_without_failing_a_right_answer(
+    demo: dict[str, Suite], suite_name: str, case_id: str, name: str, answer: str
+) -> None:
+    result = judged(demo[suite_name], case_id, answer)
+    outcome = outcome_of(result, name)
+    assert (outcome.outcome, outcome.weight) == ("fail", 0.0)
+    assert result.passed, result.reason
