@@ -13,13 +13,17 @@ recorded: a critical failure fails the release whatever the baseline says.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
+from releasegate.exceptions import GoldenFileError
 from releasegate.gate.judging import score_case
 from releasegate.golden.assertion_tree import AssertedCheck, AssertionNode
 from releasegate.golden.check_protocol import AssertionOutcome, CheckResult
@@ -350,12 +354,19 @@ def test_the_docs_example_case_loads_alike_in_all_three_formats(tmp_path: Path) 
         "jsonl": ({"cases": "faq.jsonl", "check": suite_wide["check"]}, alone.replace("\n", "")),
         "manifest": (suite_wide, row),
         "spreadsheet": ({**suite_wide, "cases": "faq.csv"}, sheet),
+        "workbook": ({**suite_wide, "cases": "faq.xlsx"}, sheet),
     }
     suites = {}
     for name, (document, cases) in formats.items():
         folder = tmp_path / name
         folder.mkdir()
-        (folder / document["cases"]).write_text(cases, "utf-8")
+        if name == "workbook":  # the same rows typed into an Excel sheet
+            workbook = openpyxl.Workbook()
+            for line in csv.reader(io.StringIO(cases)):
+                workbook.active.append([cell or None for cell in line])
+            workbook.save(folder / document["cases"])
+        else:
+            (folder / document["cases"]).write_text(cases, "utf-8")
         (folder / "faq.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
         (suites[name],) = discover_suites(folder, schemas_dir=folder)
     answers = [
@@ -372,7 +383,7 @@ def test_the_docs_example_case_loads_alike_in_all_three_formats(tmp_path: Path) 
             ]
             for name, suite in suites.items()
         }
-        assert seen["jsonl"] == seen["manifest"] == seen["spreadsheet"], answer
+        assert seen["jsonl"] == seen["manifest"] == seen["spreadsheet"] == seen["workbook"], answer
         assert len(seen["jsonl"]) == 5  # the check and four assertions
     warranty = judged(suites["spreadsheet"], "faq-warranty", "A lifetime warranty, 2 years.")
     assert [(o.name, o.outcome, o.critical) for o in warranty.assertions[-2:]] == [
@@ -420,3 +431,109 @@ def test_the_length_bound_is_reported_without_failing_a_right_answer(
     outcome = outcome_of(result, name)
     assert (outcome.outcome, outcome.weight) == ("fail", 0.0)
     assert result.passed, result.reason
+
+
+def test_a_regex_cell_splits_on_new_lines_only(tmp_path: Path) -> None:
+    """An Excel cell of two patterns typed with Alt+Enter is two must-nots; the | inside each
+    stays the pattern's own "or"."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "input", "expected", "must_not_match:no promise"])
+    workbook.active.append(
+        ["faq-1", "Can I pay cash on delivery?", "No.", "\\b(can|may) pay cash\n货到付款|到付"]
+    )
+    workbook.save(tmp_path / "faq.xlsx")
+    (tmp_path / "faq.yaml").write_text("cases: faq.xlsx\ncheck: normalized\n", "utf-8")
+    (suite,) = discover_suites(tmp_path, schemas_dir=tmp_path)
+    result = judged(suite, "faq-1", "No. 可以到付。")
+    assert [(o.name, o.type, o.outcome) for o in result.assertions[1:]] == [
+        ("no promise", "not-regex", "pass"),
+        ("no promise #2", "not-regex", "fail"),
+    ]
+
+
+def docs_refusals() -> list[str]:
+    """The example messages of docs/golden-files.md's "Bad assertions are refused ..."."""
+    text = (ROOT / "docs" / "golden-files.md").read_text("utf-8")
+    section = text.split("### Bad assertions are refused when the suite loads", 1)[1]
+    (block,) = re.findall(r"```\n(.*?)```", section.split("\n## ", 1)[0], re.DOTALL)
+    return block.splitlines()
+
+
+def _faq(assertion: dict[str, object]) -> str:
+    return json.dumps(
+        {
+            "id": "faq-1",
+            "input": "Can I pay cash on delivery?",
+            "expected": ["no"],
+            "assert": [assertion],
+        }
+    )
+
+
+_HEADER = "id,input,expected,must_not_contain,must_not_match,max_chars,critical\n"
+# What each documented message is the refusal of, in the docs' order: (file name, its text,
+# the manifest's extra keys).
+REFUSED: list[tuple[str, str, dict[str, object]]] = [
+    (
+        "faq.jsonl",
+        '{"id": "q1", "input": "x?", "expected": ["a"]}\n'
+        + _faq({"type": "not-contain", "value": "cash on delivery"}),
+        {},
+    ),
+    ("faq.jsonl", _faq({"type": "length", "max": 200, "not": True}), {}),
+    (
+        "faq.jsonl",
+        _faq(
+            {
+                "at_least": {
+                    "n": 3,
+                    "of": [
+                        {"type": "contains", "value": "card"},
+                        {"type": "contains", "value": "PayPal"},
+                    ],
+                }
+            }
+        ),
+        {},
+    ),
+    ("faq.jsonl", _faq({"type": "not-regex", "value": "(cash|pay on delivery"}), {}),
+    ("faq.jsonl", _faq({"type": "length", "max": "two hundred"}), {}),
+    ("faq.jsonl", _faq({"type": "not-contains", "value": "cash", "not": True}), {}),
+    ("faq.jsonl", _faq({"type": "not-contains", "value": ["cash on delivery", "COD"]}), {}),
+    (
+        "faq.jsonl",
+        _faq({"type": "contains", "value": "no"}),
+        {
+            "assert": [{"type": "not-mentions", "value": "rivals"}],
+            "entities": {"competitors": {"Amazon": ["亚马逊"]}},
+        },
+    ),
+    (
+        "faq.csv",
+        "id,input,expected,must_not_contain:\nfaq-1,Can I pay cash on delivery?,no,COD\n",
+        {},
+    ),
+    (
+        "faq.csv",
+        "id,input,expected,must_not_contain,\nfaq-1,Can I pay cash on delivery?,no,x,COD\n",
+        {},
+    ),
+    ("faq.csv", _HEADER + "faq-1,Can I pay cash on delivery?,no,COD,,about 200,\n", {}),
+    ("faq.csv", _HEADER + "faq-1,Can I pay cash on delivery?,no,COD,,200,Amazon\n", {}),
+]
+
+
+def test_the_documented_refusals_are_the_real_messages(tmp_path: Path) -> None:
+    documented = docs_refusals()
+    assert len(documented) == len(REFUSED)
+    for index, ((name, text, extra), message) in enumerate(zip(REFUSED, documented, strict=True)):
+        folder = tmp_path / str(index) / "fixtures" / "golden"
+        folder.mkdir(parents=True)
+        (folder / name).write_text(text, "utf-8")
+        manifest = {"cases": name, "check": {"name": "contains", "mode": "any"}, **extra}
+        (folder / "faq.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), "utf-8")
+        with pytest.raises(GoldenFileError) as info:
+            discover_suites(folder, schemas_dir=folder)
+        where, _, _ = message.partition(", ")
+        assert where == f"fixtures/golden/{'faq.yaml' if extra else name}"
+        assert str(info.value) == f"{tmp_path / str(index) / where}{message.removeprefix(where)}"
