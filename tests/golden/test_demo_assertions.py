@@ -537,3 +537,22 @@ def test_the_documented_refusals_are_the_real_messages(tmp_path: Path) -> None:
         where, _, _ = message.partition(", ")
         assert where == f"fixtures/golden/{'faq.yaml' if extra else name}"
         assert str(info.value) == f"{tmp_path / str(index) / where}{message.removeprefix(where)}"
+
+
+def test_the_docs_group_example_judges_as_it_says(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "golden-files.md").read_text("utf-8")
+    section = text.split("**Groups.**", 1)[1]
+    (example,) = re.findall(r"```yaml\n(.*?)```", section.split("\n### ", 1)[0], re.DOTALL)
+    manifest = {"cases": "faq.jsonl", "check": "contains", **yaml.safe_load(example)}
+    (tmp_path / "faq.yaml").write_text(yaml.safe_dump(manifest), "utf-8")
+    case = {"id": "faq-damaged", "input": "My vase arrived broken.", "expected": ["photo"]}
+    (tmp_path / "faq.jsonl").write_text(json.dumps(case) + "\n", "utf-8")
+    (suite,) = discover_suites(tmp_path, schemas_dir=tmp_path)
+    good = judged(suite, "faq-damaged", "Send a photo on My Orders within 48 hours.")
+    assert good.passed, good.reason
+    short = judged(suite, "faq-damaged", "Send us a photo on My Orders.")
+    assert outcome_of(short, "two of the three facts").outcome == "fail"
+    assert short.reason.startswith("two of the three facts: 1 of 3 passed")
+    declined = judged(suite, "faq-damaged", "I can't help, but a photo in 48 hours on My Orders.")
+    assert outcome_of(declined, "does not refuse").outcome == "fail"
+    assert declined.passed  # weight 0: reported only
