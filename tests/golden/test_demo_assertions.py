@@ -6,6 +6,9 @@ traditional characters included: a must-not that misses them passes a release it
 and pass on the good answers, the case's own reference answer first. Each suite has exactly one
 critical assertion, and it passes on every answer the default model gave when its baseline was
 recorded: a critical failure fails the release whatever the baseline says.
+
+The examples of docs/golden-files.md are loaded too (the case in JSONL, manifest, CSV and XLSX
+form; the groups example; every documented refusal message), so the docs say what the code does.
 """
 
 # Full-width letters, digits and Chinese punctuation are the very data these tests are about.
