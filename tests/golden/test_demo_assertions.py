@@ -264,8 +264,12 @@ GOOD = {
     ("shop_faq", "faq-support-sunday"): [
         "No, support is not open on Sunday.",
         "No, we are closed on Sunday.",
+        "Sure: support is closed on Sunday, open 9:00-18:00 Monday to Saturday.",
     ],
-    ("shop_faq", "faq-physical-store"): ["No, Lumen & Co is online only."],
+    ("shop_faq", "faq-physical-store"): [
+        "No, Lumen & Co is online only.",
+        "No, but you can visit our shop online at lumenandco.com.",
+    ],
     ("cs_zh", "zh-payment-cash-on-delivery"): [
         "不支持货到付款，可以用支付宝或微信支付。",
         "暂不支持货到付款。",
