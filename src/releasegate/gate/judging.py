@@ -291,8 +291,8 @@ def pytest_outcome(verdict: CaseVerdict) -> str:
     """How pytest counts the case test of *verdict*: ``xfailed``/``xpassed`` for a known
     failure (marked ``xfail`` at collection by :func:`known_failure`), else ``passed`` or
     ``failed``. A critical case is never marked, so it passes or fails plainly; a known
-    failure whose critical assertion fails, or that could not be judged, fails (:attr:`CaseVerdict.fails_plainly`: its test raises what the mark does not
-    accept)."""
+    failure whose critical assertion fails, or that could not be judged, fails
+    (:attr:`CaseVerdict.fails_plainly`: its test raises what the mark does not accept)."""
     if verdict.known_failure and not verdict.fails_plainly:
         return "xpassed" if verdict.passed else "xfailed"
     return "passed" if verdict.passed else "failed"

@@ -102,6 +102,9 @@ class GoldenCase:
     """The case's assertions as written (its ``assert`` list, then its assertion columns), or
     None; built into its check when the suite loads (:mod:`releasegate.golden.assertion_tree`).
     A case with assertions may leave ``expected`` out: it is then ``""``."""
+    assertion_fields: tuple[str, ...] = ()
+    """Where each of :attr:`assertions` was written: ``assert``, or the spreadsheet column
+    (``must_not_match``), for an error to name."""
     test_id: str = ""
     """The id's pytest-safe form (see the module docstring); by default
     :func:`safe_test_id` of the id, made unique within its suite by the loader."""

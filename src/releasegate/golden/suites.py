@@ -309,8 +309,9 @@ def _case_checks(
                         else AssertionNode("assert", "assert")
                     )
                 except ConfigError as exc:
+                    field, message = _assertion_field(case, str(exc))
                     raise GoldenFileError(
-                        str(exc), path=cases_path, line=line, field="assert"
+                        message, path=cases_path, line=line, field=field
                     ) from None
                 parsed[key] = own
             if case.expected == "" and case.check is not None:
@@ -357,6 +358,21 @@ def _cases_path(
             field="cases",
         )
     return cases_path
+
+
+_ITEM = re.compile(r"assert\[(\d+)\]")
+
+
+def _assertion_field(case: GoldenCase, message: str) -> tuple[str, str]:
+    """The field an error in *case*'s assertions names (``assert``, or the spreadsheet column
+    the assertion was written in, which then stands for ``assert[i]`` in *message*)."""
+    match = _ITEM.match(message)
+    if match is None or int(match.group(1)) >= len(case.assertion_fields):
+        return "assert", message
+    field = case.assertion_fields[int(match.group(1))]
+    if field == "assert":
+        return field, message
+    return field, field + message[match.end() :]
 
 
 def _metric_spec(spec: Mapping[str, Any], context: MetricContext, *, where: str) -> MetricSpec:

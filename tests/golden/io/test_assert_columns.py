@@ -123,3 +123,16 @@ def test_a_row_with_neither_expected_nor_assertions_is_refused(tmp_path: Path) -
     with pytest.raises(GoldenFileError, match="required field missing") as info:
         load_cases(path, suite="demo")
     assert info.value.line == 2
+
+
+def test_an_assertion_a_column_cannot_build_names_the_column(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "")
+    write(tmp_path / "c.csv", "id,input,must_contain,must_not_match\n1,q,退款,(unclosed\n")
+    write(tmp_path / "c.yaml", "cases: c.csv\n")
+    with pytest.raises(GoldenFileError) as info:
+        load_suite(tmp_path / "c.yaml", schemas_dir=tmp_path)
+    assert info.value.field == "must_not_match"
+    assert info.value.line == 2
+    assert "must_not_match ('not-regex'): /(unclosed/ is not a valid regular expression" in str(
+        info.value
+    )

@@ -25,7 +25,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ASSERTION_COLUMNS", "ColumnError", "assertion_column", "column_assertions"]
+__all__ = ["ASSERTION_COLUMNS", "COLUMN", "ColumnError", "assertion_column", "column_assertions"]
+
+COLUMN = "\0column"
+"""Key of the column an assertion came from, in the dicts :func:`column_assertions` returns;
+the row takes it out before the case keeps them (an error names the column, not ``assert``)."""
 
 
 class ColumnError(ValueError):
@@ -115,10 +119,10 @@ def column_assertions(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
                 raise ColumnError(
                     field, f"{field} must be a whole number of characters, like 120, got {raw!r}"
                 )
-            made.append({"type": "length", "max": int(text)})
+            made.append({"type": "length", "max": int(text), COLUMN: field})
         else:
             for value in _values(raw, kind, field):
-                assertion = {"type": _TYPES[kind], "value": value}
+                assertion = {"type": _TYPES[kind], "value": value, COLUMN: field}
                 made.append(assertion)
                 by_value.setdefault(value, []).append(assertion)
         if label is not None:

@@ -22,6 +22,7 @@ from typing import Any
 from ...core.display import shorten
 from ...exceptions import GoldenFileError
 from ..cases import ChatMessage, Expected, GoldenCase
+from .assert_columns import COLUMN as _COLUMN
 from .assert_columns import ColumnError, assertion_column, column_assertions
 
 __all__ = [
@@ -318,20 +319,26 @@ def _is_assertion_column(name: str) -> bool:
         return True
 
 
-def _assertions(data: Mapping[str, Any], *, path: Path, line: int) -> list[Any] | None:
-    """The row's ``assert`` list, then the assertions its columns hold; None for neither."""
+def _assertions(
+    data: Mapping[str, Any], *, path: Path, line: int
+) -> tuple[list[Any] | None, tuple[str, ...]]:
+    """The row's ``assert`` list, then the assertions its columns hold (None for neither), and
+    the field each came from (``assert``, or the column), for an error to name."""
     written = data.get("assert")
-    listed: list[Any] = (
-        [] if written is None else [written] if isinstance(written, dict) else list(written)
-    )
+    listed: list[Any] = []
+    if written is not None:
+        listed = [written] if isinstance(written, dict) else list(written)
+    fields = ["assert"] * len(listed)
     try:
         columns = column_assertions(data)
     except ColumnError as err:
         raise GoldenFileError(str(err), path=path, line=line, field=err.field) from None
     except ValueError as err:
         raise GoldenFileError(str(err), path=path, line=line) from None
-    listed.extend(columns or ())
-    return listed or None
+    for assertion in columns or ():
+        listed.append(assertion)
+        fields.append(assertion.pop(_COLUMN))
+    return listed or None, tuple(fields)
 
 
 def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> GoldenCase:
@@ -366,6 +373,7 @@ def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> Golden
     else:
         check = dict(raw_check)
 
+    assertions, fields = _assertions(data, path=path, line=row.line)
     return GoldenCase(
         suite=suite,
         id=_id_text(data["id"]),
@@ -379,5 +387,6 @@ def to_case(row: CaseRow, *, path: Path, suite: str, from_cells: bool) -> Golden
             for key, value in data.items()
             if key not in _FIELDS and not _is_assertion_column(key)
         },
-        assertions=_assertions(data, path=path, line=row.line),
+        assertions=assertions,
+        assertion_fields=fields,
     )
