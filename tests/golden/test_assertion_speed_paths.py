@@ -182,3 +182,48 @@ def test_two_cases_sharing_one_spec_are_judged_apart(tmp_path: Path, answer: str
     second = score_case(suite, suite.cases[1], "refund" if answer == "cash" else "cash").result
     assert first.passed == (answer == "refund")
     assert second.passed == (answer == "cash")
+
+
+def test_contains_reasons_name_what_was_found_and_what_was_missing(tmp_path: Path) -> None:
+    asserts = [
+        {"type": "contains_all", "value": ["refund", "email", "phone"], "name": "all"},
+        {"type": "contains_any", "value": ["refund", "email", "phone"], "name": "any"},
+        {"type": "contains_all", "value": ["cash", "voucher"], "name": "none"},
+        {"type": "contains_any", "value": ["cash", "voucher"], "name": "any none"},
+        {"type": "contains_all", "value": ["refund", "email"], "name": "both"},
+        {"type": "contains_any", "value": ["refund", "email"], "name": "any both"},
+    ]
+    seen = outcomes(judged(tmp_path, asserts, "Refund by email."))
+    assert seen["all"] == ("fail", "not found: 'phone'")
+    assert seen["any"] == ("pass", "found 'refund', 'email'")
+    assert seen["none"] == ("fail", "not found: 'cash', 'voucher'")
+    assert seen["any none"] == ("fail", "none of 'cash', 'voucher' found")
+    assert seen["both"] == ("pass", "found 'refund', 'email'")
+    assert seen["any both"] == ("pass", "found 'refund', 'email'")
+
+
+def test_one_term_folded_for_each_polarity_apart(tmp_path: Path) -> None:
+    """The folded terms are memoised by term and polarity: a traditional term a must-contain
+    reads as written and a must-not reads as simplified, in one suite."""
+    asserts = [
+        {"type": "contains", "value": "貨到付款", "name": "says it"},
+        {"type": "not-contains", "value": "貨到付款", "name": "must not"},
+    ]
+    seen = outcomes(judged(tmp_path, asserts, "支持货到付款"))
+    assert seen["says it"][0] == "fail"  # written in simplified: not the traditional term
+    assert seen["must not"][0] == "fail"  # folded: caught all the same
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ("call 555 0100", "fail"),  # found in the answer as it is
+        ("call 555\u200b 0100", "fail"),  # found only once the zero-width space is removed
+        ("no number here", "pass"),  # the folded answer is the answer: searched once, absent
+    ],
+)
+def test_a_negated_regex_searches_the_folded_answer_only_where_it_differs(
+    tmp_path: Path, answer: str, outcome: str
+) -> None:
+    asserts = [{"type": "not-regex", "value": r"\d{3} \d{4}", "name": "no phone"}]
+    assert outcomes(judged(tmp_path, asserts, answer))["no phone"][0] == outcome

@@ -258,7 +258,11 @@ def _unique_names(
         count = seen.get(child.name, 0) + 1
         seen[child.name] = count
         name = child.name if count == 1 else f"{child.name} #{count}"
-        renamed.append(replace(child, name=name, children=members))
+        if name != child.name or any(
+            m is not c for m, c in zip(members, child.children, strict=True)
+        ):
+            child = replace(child, name=name, children=members)  # else: already unique as is
+        renamed.append(child)
     return tuple(renamed)
 
 
