@@ -18,7 +18,15 @@ machine's load; the ratio much less; the CPU time (user + system, printed beside
 time with its own ratios) least of all. Targets: per case at most 1.5x the floor, collection at
 most 2 s for 10,000 cases.
 
+With ``--assertions N`` every case of the releasegate suite also carries N of ten realistic
+assertions (``benchmarks/overhead_assertions.py``; the answer is then a two-sentence one that
+they all pass). ``--compare`` measures, in turn and without the floor, the one-check suite
+against the same suite with N assertions per case, both answering the same, and prints both
+per-case figures, both collection figures and the ratios assertions / one check (issue 23's
+targets: per case at most 1.3x, collection at most 1.5x).
+
     python benchmarks/overhead.py [--cases 10000] [--repeat 3]
+    python benchmarks/overhead.py --cases 10000 --repeat 3 --assertions 10 --compare
 """
 
 from __future__ import annotations
