@@ -11,12 +11,13 @@ the same with ten assertions per case) and times, with ``time.process_time`` (CP
 ``PYTHONPATH`` to compare (``PYTHONPATH=/other/src python benchmarks/assertion_paths.py``):
 the suites are built by this file's folder, the engine is whatever ``releasegate`` imports.
 
-    python benchmarks/assertion_paths.py [--cases 10000] [--repeat 3]
+    python benchmarks/assertion_paths.py [--cases 10000] [--repeat 3] [--gc on|freeze|off]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
@@ -44,14 +45,25 @@ def best(repeat: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def suite_costs(folder: Path, n: int, count: int, repeat: int) -> tuple[float, float]:
+def suite_costs(
+    folder: Path, n: int, count: int, repeat: int, collector: str = "on"
+) -> tuple[float, float]:
     """CPU seconds to load a suite of *n* cases with *count* assertions each, and to score
-    every case of it once."""
+    every case of it once (the results kept, as a run keeps them), with the garbage collector
+    *collector* while scoring: ``on``, ``freeze`` (the loaded suite frozen) or ``off``."""
     build_project(folder, n, count, ANSWER)
     golden = folder / "fixtures" / "golden"
     load = best(repeat, lambda: discover_suites(golden, schemas_dir=folder))
     suite = discover_suites(golden, schemas_dir=folder)[0]
-    score = best(repeat, lambda: [score_case(suite, case, ANSWER) for case in suite.cases])
+    if collector == "freeze":
+        gc.freeze()
+    elif collector == "off":
+        gc.disable()
+    try:
+        score = best(repeat, lambda: [score_case(suite, case, ANSWER) for case in suite.cases])
+    finally:
+        gc.enable()
+        gc.unfreeze()
     return load, score
 
 
@@ -59,12 +71,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--gc",
+        choices=("on", "freeze", "off"),
+        default="on",
+        help="the garbage collector while scoring (freeze: the loaded suite frozen; default on)",
+    )
     args = parser.parse_args()
     n, repeat = args.cases, args.repeat
-    figures: dict[str, object] = {"engine": releasegate.__file__, "cases": n, "repeat": repeat}
+    figures: dict[str, object] = {
+        "engine": releasegate.__file__,
+        "cases": n,
+        "repeat": repeat,
+        "gc_while_scoring": args.gc,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for name, count in (("one_check", 0), ("assertions", 10)):
-            load, score = suite_costs(Path(tmp) / name, n, count, repeat)
+            load, score = suite_costs(Path(tmp) / name, n, count, repeat, args.gc)
             figures[f"{name}_load_us_per_case"] = round(load / n * 1e6, 1)
             figures[f"{name}_score_us_per_case"] = round(score / n * 1e6, 1)
     check_context = CheckContext("en", Path.cwd(), Path.cwd())
