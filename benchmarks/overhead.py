@@ -238,6 +238,7 @@ def compare(args: argparse.Namespace, options: list[str]) -> dict[str, Any]:
         "assertions_per_case": args.assertions,
         "repeat": args.repeat,
         "statistic": "median of the repeats",
+        "plugins": args.plugin,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "one_check_ms_per_case": base["per_case_ms"],
         "assertions_ms_per_case": mine["per_case_ms"],
@@ -271,16 +272,24 @@ def main() -> None:
         help="measure the one-check suite against the same with --assertions per case (in "
         "turn, no floor) and print both and their ratios",
     )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        help="a module under benchmarks/ the releasegate runs load with -p (a probe such as "
+        "gc_freeze_probe); repeatable",
+    )
     args = parser.parse_args()
     split(args.assertions)  # refuses a count out of range before anything is built
     options = ["-p", "no:cacheprovider", "-q", *other_plugins()]
+    probes = [arg for name in args.plugin for arg in ("-p", name)]
     if args.compare:
         if not args.assertions:
             parser.error("--compare needs --assertions N (N above 0)")
-        print(json.dumps(compare(args, options), indent=2))
+        print(json.dumps(compare(args, [*options, *probes]), indent=2))
         return
     cases = args.cases
-    releasegate = [sys.executable, "-m", "pytest", "model_tests", *options]
+    releasegate = [sys.executable, "-m", "pytest", "model_tests", *options, *probes]
     floor = [sys.executable, "-m", "pytest", "floor_tests", "-p", "no:releasegate", *options]
     ours: list[Measure] = []
     base: list[Measure] = []
