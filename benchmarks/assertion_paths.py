@@ -17,6 +17,7 @@ the suites are built by this file's folder, the engine is whatever ``releasegate
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
 import json
 import tempfile
@@ -67,6 +68,40 @@ def suite_costs(
     return load, score
 
 
+CSV_COLUMNS = ("must_contain", "must_not_contain", "must_match", "must_not_match", "max_chars")
+
+
+def build_csv(folder: Path, n: int, columns: bool) -> Path:
+    """A CSV suite of *n* cases answered :data:`overhead_assertions.ANSWER`; with *columns*,
+    each row fills the spreadsheet assertion columns (two values in a cell, half the rows
+    with values of their own, ``critical`` on the must-not column); returns the golden folder."""
+    golden = folder / "fixtures" / "golden"
+    golden.mkdir(parents=True)
+    header = ["id", "input", "expected", *((*CSV_COLUMNS, "critical") if columns else ())]
+    with (golden / "big.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for i in range(n):
+            row = [f"c{i:05d}", f"Question {i}?", ANSWER]
+            if columns:
+                own = i % 2 == 1
+                row += [
+                    f"30 days|{f'ticket {i}' if own else 'email'}",
+                    f"cash on delivery|{f'voucher {i}' if own else 'voucher'}",
+                    rf"within (\d+|{i}) days" if own else r"within \d+ days",
+                    r"\+?\d[\d -]{7,}\d",
+                    "400",
+                    "must_not_contain",
+                ]
+            writer.writerow(row)
+    (golden / "big.yaml").write_text(
+        "cases: big.csv\ncheck: normalized\nmetrics:\n  - {name: accuracy, min: 0.5}\n",
+        encoding="utf-8",
+    )
+    (folder / "pyproject.toml").write_text("", encoding="utf-8")
+    return golden
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
@@ -90,6 +125,11 @@ def main() -> None:
             load, score = suite_costs(Path(tmp) / name, n, count, repeat, args.gc)
             figures[f"{name}_load_us_per_case"] = round(load / n * 1e6, 1)
             figures[f"{name}_score_us_per_case"] = round(score / n * 1e6, 1)
+        for name, columns in (("csv_one_check", False), ("csv_columns", True)):
+            folder = Path(tmp) / name
+            golden = build_csv(folder, n, columns)
+            load = best(repeat, lambda: discover_suites(golden, schemas_dir=folder))  # noqa: B023
+            figures[f"{name}_load_us_per_case"] = round(load / n * 1e6, 1)
     check_context = CheckContext("en", Path.cwd(), Path.cwd())
     entities = {k: {e: tuple(a) for e, a in v.items()} for k, v in ENTITIES.items()}
     context = AssertionContext(check_context, entities)
