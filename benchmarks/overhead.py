@@ -18,7 +18,15 @@ machine's load; the ratio much less; the CPU time (user + system, printed beside
 time with its own ratios) least of all. Targets: per case at most 1.5x the floor, collection at
 most 2 s for 10,000 cases.
 
+With ``--assertions N`` every case of the releasegate suite also carries N of ten realistic
+assertions (``benchmarks/overhead_assertions.py``; the answer is then a two-sentence one that
+they all pass). ``--compare`` measures, in turn and without the floor, the one-check suite
+against the same suite with N assertions per case, both answering the same, and prints both
+per-case figures, both collection figures and the ratios assertions / one check (issue 23's
+targets: per case at most 1.3x, collection at most 1.5x).
+
     python benchmarks/overhead.py [--cases 10000] [--repeat 3]
+    python benchmarks/overhead.py --cases 10000 --repeat 3 --assertions 10 --compare
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
+
+from overhead_assertions import ANSWER, ENTITIES, SUITE_ASSERTIONS, case_assertions, split
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,33 +85,43 @@ def other_plugins() -> list[str]:
     return [arg for name in sorted(names) for arg in ("-p", f"no:{name}")]
 
 
-def build_project(folder: Path, cases: int) -> None:
+def build_project(folder: Path, cases: int, assertions: int = 0, answer: str = "yes") -> None:
+    """One suite of *cases* on the instant backend, which answers *answer* to every case (1 %
+    expect something else and fail); with *assertions*, each case also carries that many
+    (``overhead_assertions.py``: the manifest's share first, then the case's own)."""
+    on_suite, on_case = split(assertions)
     golden = folder / "fixtures" / "golden"
     golden.mkdir(parents=True)
     with (golden / "big.jsonl").open("w", encoding="utf-8") as out:
         for i in range(cases):
-            expected = "no" if i % 100 == 7 else "yes"  # 1% failing, as in a healthy suite
-            out.write(
-                json.dumps(
-                    {
-                        "id": f"c{i:05d}",
-                        "input": f"Question {i}?",
-                        "expected": expected,
-                        "tags": ["critical"] if i % 100 == 0 else [],
-                    }
-                )
-                + "\n"
-            )
-    (golden / "big.yaml").write_text(
+            row: dict[str, Any] = {
+                "id": f"c{i:05d}",
+                "input": f"Question {i}?",
+                "expected": "no" if i % 100 == 7 else answer,  # 1% failing, as in a healthy suite
+                "tags": ["critical"] if i % 100 == 0 else [],
+            }
+            if on_case:
+                row["assert"] = case_assertions(i)[:on_case]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    manifest = (
         "cases: big.jsonl\ncheck: normalized\nmetrics:\n  - {name: accuracy, min: 0.5}\n"
-        "  - {name: rougeL}\n",
-        encoding="utf-8",
+        "  - {name: rougeL}\n"
     )
+    if on_suite:  # JSON is YAML
+        manifest += f"entities: {json.dumps(ENTITIES, ensure_ascii=False)}\n"
+        manifest += f"assert: {json.dumps(SUITE_ASSERTIONS[:on_suite], ensure_ascii=False)}\n"
+    (golden / "big.yaml").write_text(manifest, encoding="utf-8")
     (folder / "model_tests").mkdir()
     (folder / "model_tests" / "test_big.py").write_text(TEST_FILE, encoding="utf-8")
+    model = folder / "model"
+    model.mkdir()
+    (model / "config.json").write_text(
+        json.dumps({"answers": {}, "default": answer}), encoding="utf-8"
+    )
     (folder / "pyproject.toml").write_text(
         "[tool.releasegate]\n"
         'backend = "instant_backend:InstantBackend"\n'
+        f'model = "{model}"\n'
         f'cache_dir = "{folder / "cache"}"\n'
         "batch_size = 64\n",
         encoding="utf-8",
@@ -192,22 +212,90 @@ def figures(done: list[Measure], cases: int) -> dict[str, Any]:
     }
 
 
+def compare(args: argparse.Namespace, options: list[str]) -> dict[str, Any]:
+    """The one-check suite against the same suite with ``--assertions`` per case, measured in
+    turn in one sitting; both answer :data:`overhead_assertions.ANSWER`."""
+    cases = args.cases
+    releasegate = [sys.executable, "-m", "pytest", "model_tests", *options]
+    one: list[Measure] = []
+    many: list[Measure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        one_folder, many_folder = Path(tmp) / "one_check", Path(tmp) / "assertions"
+        build_project(one_folder, cases, 0, ANSWER)
+        build_project(many_folder, cases, args.assertions, ANSWER)
+        for folder in (one_folder, many_folder):  # warm-up: bytecode caches
+            timed([*releasegate, "--collect-only"], folder)
+        for _ in range(args.repeat):  # in turn: a passing load falls on both
+            one.append(
+                measure(releasegate, one_folder, (one_folder / "cache", one_folder / "reports"))
+            )
+            many.append(
+                measure(releasegate, many_folder, (many_folder / "cache", many_folder / "reports"))
+            )
+    base, mine = figures(one, cases), figures(many, cases)
+    return {
+        "cases": cases,
+        "assertions_per_case": args.assertions,
+        "repeat": args.repeat,
+        "statistic": "median of the repeats",
+        "plugins": args.plugin,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "one_check_ms_per_case": base["per_case_ms"],
+        "assertions_ms_per_case": mine["per_case_ms"],
+        "per_case_ratio": round(mine["per_case_ms"] / base["per_case_ms"], 2),
+        "one_check_collect_wall_seconds": base["collect_wall_seconds"],
+        "assertions_collect_wall_seconds": mine["collect_wall_seconds"],
+        "collect_ratio": round(mine["collect_wall_seconds"] / base["collect_wall_seconds"], 2),
+        "per_case_cpu_ratio": round(mine["per_case_cpu_ms"] / base["per_case_cpu_ms"], 2),
+        "collect_cpu_ratio": round(mine["collect_cpu_seconds"] / base["collect_cpu_seconds"], 2),
+        "one_check": base,
+        "assertions": mine,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument(
         "--repeat", type=int, default=3, help="measures of each (the median is printed; 3)"
     )
+    parser.add_argument(
+        "--assertions",
+        type=int,
+        default=0,
+        help="assertions per case (0 to 10, benchmarks/overhead_assertions.py; default 0: the "
+        "case's check alone)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="measure the one-check suite against the same with --assertions per case (in "
+        "turn, no floor) and print both and their ratios",
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        help="a module under benchmarks/ the releasegate runs load with -p (a probe such as "
+        "gc_freeze_probe); repeatable",
+    )
     args = parser.parse_args()
-    cases = args.cases
+    split(args.assertions)  # refuses a count out of range before anything is built
     options = ["-p", "no:cacheprovider", "-q", *other_plugins()]
-    releasegate = [sys.executable, "-m", "pytest", "model_tests", *options]
+    probes = [arg for name in args.plugin for arg in ("-p", name)]
+    if args.compare:
+        if not args.assertions:
+            parser.error("--compare needs --assertions N (N above 0)")
+        print(json.dumps(compare(args, [*options, *probes]), indent=2))
+        return
+    cases = args.cases
+    releasegate = [sys.executable, "-m", "pytest", "model_tests", *options, *probes]
     floor = [sys.executable, "-m", "pytest", "floor_tests", "-p", "no:releasegate", *options]
     ours: list[Measure] = []
     base: list[Measure] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "releasegate"
-        build_project(folder, cases)
+        build_project(folder, cases, args.assertions, ANSWER if args.assertions else "yes")
         floor_folder = Path(tmp) / "floor"
         build_floor(floor_folder, cases)
         fresh = (folder / "cache", folder / "reports")
@@ -221,6 +309,7 @@ def main() -> None:
         json.dumps(
             {
                 "cases": cases,
+                "assertions_per_case": args.assertions,
                 "repeat": args.repeat,
                 "statistic": "median of the repeats",
                 "load_average": [round(x, 2) for x in os.getloadavg()],

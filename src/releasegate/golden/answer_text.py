@@ -19,7 +19,7 @@ Two forms, by polarity:
 from __future__ import annotations
 
 import unicodedata
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from .normalize import cjk_tokens, normalize_text
@@ -64,7 +64,13 @@ def fold_strict(text: str) -> str:
 
 
 class AnswerText:
-    """An answer and its forms, each computed on first use."""
+    """An answer and its forms, each computed on first use.
+
+    The forms are plain attributes filled on first read (not :func:`functools.cached_property`,
+    which on Python 3.11 takes a lock on every first read: a case with ten assertions is read on
+    every case of a 10,000-case suite, twice)."""
+
+    __slots__ = ("_folded", "_light", "_normal", "_stripped", "_words", "output_tokens", "raw")
 
     def __init__(self, raw: str, *, output_tokens: int | None = None) -> None:
         self.raw = raw
@@ -72,30 +78,48 @@ class AnswerText:
         self.output_tokens = output_tokens
         """How many tokens the model generated for it, where the backend said (None: unknown,
         as for an answer read back from a baseline)."""
+        self._stripped: str | None = None
+        self._normal: str | None = None
+        self._light: str | None = None
+        self._folded: str | None = None
+        self._words: int | None = None
 
-    @cached_property
+    @property
     def stripped(self) -> str:
-        return self.raw.strip()
+        if self._stripped is None:
+            self._stripped = self.raw.strip()
+        return self._stripped
 
-    @cached_property
+    @property
     def normal(self) -> str:
         """The positive reading (:func:`normalize_text`)."""
-        return normalize_text(self.raw)
+        if self._normal is None:
+            self._normal = normalize_text(self.raw)
+        return self._normal
 
-    @cached_property
+    @property
     def light(self) -> str:
         """:func:`fold_light`: what a must-not pattern searches besides the raw answer."""
-        return fold_light(self.raw)
+        if self._light is None:
+            self._light = fold_light(self.raw)
+        return self._light
 
-    @cached_property
+    @property
     def folded(self) -> str:
-        """The must-not reading (:func:`fold_strict`)."""
-        return normalize_text(self.light)
+        """The must-not reading (:func:`fold_strict`). Where the light folding changed nothing
+        (most answers: no zero-width character, nothing NFKC or OpenCC rewrites) it equals
+        :attr:`normal`, which is then not computed a second time."""
+        if self._folded is None:
+            light = self.light
+            self._folded = self.normal if light == self.raw else normalize_text(light)
+        return self._folded
 
-    @cached_property
+    @property
     def words(self) -> int:
         """Words: each CJK character one, each run of other letters or digits one."""
-        return len(cjk_tokens(self.raw))
+        if self._words is None:
+            self._words = len(cjk_tokens(self.raw))
+        return self._words
 
     def reading(self, negated: bool) -> str:
         """The form a match of this polarity reads."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 from .answer_text import AnswerText
-from .assertion_leaves import LEAVES, MISSING, AssertionContext, Leaf, build_leaf
+from .assertion_leaves import LEAVES, MISSING, AssertionContext, Leaf, Reading, build_leaf
 from .cases import Expected
 from .check_protocol import AssertionOutcome, Check, CheckResult, _short
 
@@ -258,7 +258,11 @@ def _unique_names(
         count = seen.get(child.name, 0) + 1
         seen[child.name] = count
         name = child.name if count == 1 else f"{child.name} #{count}"
-        renamed.append(replace(child, name=name, children=members))
+        if name != child.name or any(
+            m is not c for m, c in zip(members, child.children, strict=True)
+        ):
+            child = replace(child, name=name, children=members)  # else: already unique as is
+        renamed.append(child)
     return tuple(renamed)
 
 
@@ -270,71 +274,72 @@ def join(*roots: AssertionNode) -> AssertionNode:
     return AssertionNode("assert", "assert", children=children, threshold=threshold)
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    outcome: str
-    reason: str
+_FLIPPED = {"pass": "fail", "fail": "pass", "unscored": "unscored"}
 
 
-def _flip(outcome: str) -> str:
-    return {"pass": "fail", "fail": "pass"}.get(outcome, outcome)
-
-
-def _combine(node: AssertionNode, members: Sequence[tuple[AssertionNode, _Outcome]]) -> _Outcome:
-    counted = [(m, o) for m, o in members if m.weight > 0]
-    passed = [m for m, o in counted if o.outcome == "pass"]
-    failed = [(m, o) for m, o in counted if o.outcome == "fail"]
-    unscored = [(m, o) for m, o in counted if o.outcome == "unscored"]
+def _combine(node: AssertionNode, members: Sequence[tuple[AssertionNode, Reading]]) -> Reading:
+    passed: list[AssertionNode] = []
+    failed: list[tuple[AssertionNode, Reading]] = []
+    unscored: list[tuple[AssertionNode, Reading]] = []
+    counted = 0
+    for member, outcome in members:  # one pass: this runs for every case, twice
+        if member.weight <= 0:
+            continue
+        counted += 1
+        if outcome.outcome == "pass":
+            passed.append(member)
+        elif outcome.outcome == "fail":
+            failed.append((member, outcome))
+        else:
+            unscored.append((member, outcome))
     kind = node.type.removeprefix("not-")
     if not counted:
-        return _Outcome("unscored", "no member with a weight above 0")
+        return Reading("unscored", "no member with a weight above 0")
     if kind == "any":
         if passed:
-            return _Outcome("pass", f"{passed[0].name} passed")
+            return Reading("pass", f"{passed[0].name} passed")
         if unscored:
-            return _Outcome("unscored", f"{unscored[0][0].name}: {unscored[0][1].reason}")
-        return _Outcome("fail", f"none passed ({failed[0][0].name}: {failed[0][1].reason})")
+            return Reading("unscored", f"{unscored[0][0].name}: {unscored[0][1].reason}")
+        return Reading("fail", f"none passed ({failed[0][0].name}: {failed[0][1].reason})")
     if kind == "at_least":
         if len(passed) >= node.n:
-            return _Outcome("pass", f"{len(passed)} of {len(counted)} passed (at least {node.n})")
+            return Reading("pass", f"{len(passed)} of {counted} passed (at least {node.n})")
         if len(passed) + len(unscored) >= node.n:
-            return _Outcome("unscored", f"{len(passed)} passed, {len(unscored)} unscored")
-        return _Outcome("fail", f"{len(passed)} of {len(counted)} passed, fewer than {node.n}")
+            return Reading("unscored", f"{len(passed)} passed, {len(unscored)} unscored")
+        return Reading("fail", f"{len(passed)} of {counted} passed, fewer than {node.n}")
     if node.threshold is not None:
-        total = math.fsum(m.weight for m, _ in counted)
+        weighed = [m for m, _ in members if m.weight > 0]
+        total = math.fsum(m.weight for m in weighed)
         got = math.fsum(m.weight for m in passed) / total
         maybe = math.fsum(m.weight for m, _ in unscored) / total
         if got >= node.threshold:
-            return _Outcome("pass", f"weighted {got:.2f} >= threshold {node.threshold:g}")
+            return Reading("pass", f"weighted {got:.2f} >= threshold {node.threshold:g}")
         if got + maybe >= node.threshold:
-            return _Outcome("unscored", f"weighted {got:.2f} with {len(unscored)} unscored")
+            return Reading("unscored", f"weighted {got:.2f} with {len(unscored)} unscored")
         names = ", ".join(m.name for m, _ in failed)
-        return _Outcome(
+        return Reading(
             "fail", f"weighted {got:.2f} < threshold {node.threshold:g} (failed: {names})"
         )
     if failed:
         member, outcome = failed[0]
-        return _Outcome("fail", f"{member.name}: {outcome.reason}")
+        return Reading("fail", f"{member.name}: {outcome.reason}")
     if unscored:
         member, outcome = unscored[0]
-        return _Outcome("unscored", f"{member.name}: {outcome.reason}")
-    return _Outcome("pass", f"all {len(counted)} passed")
+        return Reading("unscored", f"{member.name}: {outcome.reason}")
+    return Reading("pass", f"all {counted} passed")
 
 
 def _evaluate(
     node: AssertionNode, text: AnswerText, expected: Expected, out: list[AssertionOutcome]
-) -> _Outcome:
-    if node.leaf is not None:
-        reading = node.leaf.evaluate(text, expected)
-        result = _Outcome(
-            _flip(reading.outcome) if node.negated else reading.outcome, reading.reason
-        )
+) -> Reading:
+    leaf = node.leaf
+    if leaf is not None:
+        result = leaf.evaluate(text, expected)
     else:
         members = [(child, _evaluate(child, text, expected, out)) for child in node.children]
-        combined = _combine(node, members)
-        result = _Outcome(
-            _flip(combined.outcome) if node.negated else combined.outcome, combined.reason
-        )
+        result = _combine(node, members)
+    if node.negated:
+        result = Reading(_FLIPPED[result.outcome], result.reason)
     out.append(
         AssertionOutcome(
             node.name, node.type, result.outcome, result.reason, node.critical, node.weight
@@ -353,10 +358,18 @@ class AssertedCheck:
     """Its assertions, an ``all`` group."""
     name: str = field(default="")
 
+    _check_node: AssertionNode = field(init=False, repr=False, compare=False)
+    """The case's check as a member of the root group (built once, not on every answer)."""
+    _has_critical: bool = field(init=False, repr=False, compare=False)
+    """Whether any assertion is critical (else no answer's outcomes are searched for one)."""
+
     def __post_init__(self) -> None:
         if not self.name:
             shown = self.base.name if self.base is not None else "assert"
             object.__setattr__(self, "name", shown)
+        check_name = self.base.name if self.base is not None else ""
+        object.__setattr__(self, "_check_node", AssertionNode(f"check ({check_name})", "check"))
+        object.__setattr__(self, "_has_critical", _any_critical(self.root))
 
     def __call__(self, answer: str, expected: Expected) -> CheckResult:
         return self.evaluate(AnswerText(answer), expected)
@@ -365,23 +378,24 @@ class AssertedCheck:
         """The case's verdict on *text*: pass when the check and the assertions pass together,
         fail when a critical one fails whatever else holds."""
         out: list[AssertionOutcome] = []
-        members: list[tuple[AssertionNode, _Outcome]] = []
+        members: list[tuple[AssertionNode, Reading]] = []
         score = prediction = None
         if self.base is not None:
             checked = self.base(text.raw, expected)
             score, prediction = checked.score, checked.prediction
-            node = AssertionNode(f"check ({self.base.name})", "check")
-            outcome = _Outcome("pass" if checked.passed else "fail", checked.reason)
+            node = self._check_node
+            outcome = Reading("pass" if checked.passed else "fail", checked.reason)
             out.append(AssertionOutcome(node.name, "check", outcome.outcome, outcome.reason))
             members.append((node, outcome))
         for child in self.root.children:
             members.append((child, _evaluate(child, text, expected, out)))
         combined = _combine(self.root, members)
         outcomes = tuple(out)
-        critical = next((o for o in outcomes if o.critical and o.outcome == "fail"), None)
-        if critical is not None:
-            reason = f"critical {critical.name} failed: {critical.reason}"
-            return CheckResult(False, reason, score, prediction, outcomes)
+        if self._has_critical:
+            critical = next((o for o in outcomes if o.critical and o.outcome == "fail"), None)
+            if critical is not None:
+                reason = f"critical {critical.name} failed: {critical.reason}"
+                return CheckResult(False, reason, score, prediction, outcomes)
         passed = combined.outcome == "pass"
         reason = combined.reason
         if combined.outcome == "unscored":
@@ -394,6 +408,10 @@ class AssertedCheck:
         if expected == "" and (self.base is not None or self.root.uses_expected):
             return "an assertion without a value reads the expected answer, and this case has none"
         return self.base.validate_expected(expected) if self.base is not None else None
+
+
+def _any_critical(node: AssertionNode) -> bool:
+    return node.critical or any(_any_critical(child) for child in node.children)
 
 
 def spec_key(spec: Any) -> str:
