@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from releasegate.golden import normalize as normalize_mod
 from releasegate.golden.normalize import cjk_tokens, is_cjk, normalize_text, normalized_equal
 
 # Text that mixes ASCII, Chinese, Japanese, Korean, full-width forms and punctuation.
@@ -114,3 +115,16 @@ def test_cjk_tokens_are_non_empty_and_lower_case(text: str) -> None:
 )
 def test_normalized_equal(predicted: object, expected: object, equal: bool) -> None:
     assert normalized_equal(predicted, expected) is equal
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_the_ascii_short_way_gives_what_the_full_steps_give(text: str) -> None:
+    # normalize_text reads ASCII text without NFKC and casefold (which change nothing there but
+    # case): the result must be the full steps', repeated to a fixed point.
+    full = text
+    for _ in range(8):
+        step = normalize_mod._normalize_once(full)
+        if step == full:
+            break
+        full = step
+    assert normalize_text(text) == full
