@@ -89,6 +89,8 @@ class ReleaseSession:
     chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
     """Chunk name -> its cases, in collection order."""
     _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+    _judged: dict[str, ScoredCase] = field(default_factory=dict)
+    """Cases judged for their tests in this process, by case key: the metrics reuse them."""
     _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
     weights_loaded: bool = False
     """Whether this process loaded the model's weights (a fully cached re-run does not)."""
@@ -355,7 +357,12 @@ class ReleaseSession:
         prediction = self.answer(ref)
         # The reviewers' verdict is looked up here: the gate never reads the review memory.
         human = suite_human_verdict(suite, case.id, prediction.answer, self.reviews, before)
-        return judge(suite, case, prediction, before, human=human)
+        verdict = judge(suite, case, prediction, before, human=human)
+        # Kept for the suite's metrics, which would otherwise check the same answer again.
+        self._judged[case.key] = ScoredCase(
+            case.id, prediction.answer, case.expected, verdict.result
+        )
+        return verdict
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,
@@ -381,6 +388,7 @@ class ReleaseSession:
                 suite,
                 {key: prediction.answer for key, prediction in answers.items()},
                 {key: prediction.output_tokens for key, prediction in answers.items()},
+                judged=self._judged,
             )
         return self._scored[suite.name]
 

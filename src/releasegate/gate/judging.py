@@ -225,16 +225,28 @@ def score_case(
 
 
 def score_suite(
-    suite: Suite, answers: Mapping[str, str], tokens: Mapping[str, int] | None = None
+    suite: Suite,
+    answers: Mapping[str, str],
+    tokens: Mapping[str, int] | None = None,
+    *,
+    judged: Mapping[str, ScoredCase] | None = None,
 ) -> list[ScoredCase]:
     """Every case of *suite*, in suite order, with its answer (*answers*: case key -> answer)
     checked: what the suite's metrics are computed from; *tokens*: each answer's token count
-    by case key, where known."""
+    by case key, where known; *judged*: cases this process already checked for their tests (by
+    case key), reused where the answer is the same (the check is a function of it and its token
+    count, which come from the same prediction)."""
     counts = tokens or {}
-    return [
-        score_case(suite, case, answers[case.key], output_tokens=counts.get(case.key))
-        for case in suite.cases
-    ]
+    done = judged or {}
+    scored = []
+    for case in suite.cases:
+        answer = answers[case.key]
+        known = done.get(case.key)
+        if known is not None and known.answer == answer:
+            scored.append(known)
+        else:
+            scored.append(score_case(suite, case, answer, output_tokens=counts.get(case.key)))
+    return scored
 
 
 def judge(
