@@ -69,9 +69,12 @@ def to_json(value: Any) -> Any:
                 out[name] = item if isinstance(item, _PLAIN) else to_json(item)
         return out
     if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items()}
+        return {
+            str(key): item if isinstance(item, _PLAIN) else to_json(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
+        return [item if isinstance(item, _PLAIN) else to_json(item) for item in value]
     return value
 
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..core.display import shorten
 from .cases import Expected
@@ -45,9 +45,9 @@ class CheckResult:
         return "pass" if self.passed else "fail"
 
 
-@dataclass(frozen=True)
-class AssertionOutcome:
-    """One assertion of a case, evaluated."""
+class AssertionOutcome(NamedTuple):
+    """One assertion of a case, evaluated (a named tuple: a case makes one per assertion on
+    every answer)."""
 
     name: str
     """How the assertion is reported: its ``name``, else its type and value

@@ -10,6 +10,7 @@ typed records that workers attach (as JSON) to their test reports.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -276,6 +277,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
     if refs:
         config.stash[SESSION_KEY].assign_chunks([item.nodeid for item in items], refs)
+    # The suites, their cases, checks and assertions and the test items live as long as the
+    # run: out of the collector's sight, each of its full passes during the run no longer
+    # walks them all (tens of thousands of objects per thousand cases).
+    gc.freeze()
 
 
 def _identity_json(item: pytest.Item) -> dict[str, Any] | None:
