@@ -194,7 +194,8 @@ def _converter(tp: Any, where: str) -> Converter | None:
         item = _converter(args[0], where)
 
         def sequence(value: Any) -> Any:
-            _expect(value, list | tuple, "a list", where)
+            if type(value) is not list:  # what JSON gives: no isinstance on the common path
+                _expect(value, list | tuple, "a list", where)
             if item is None:
                 return tuple(value)
             return tuple(v if v is None else item(v) for v in value)
@@ -204,7 +205,8 @@ def _converter(tp: Any, where: str) -> Converter | None:
         entry = _converter(args[1], where)
 
         def mapping(value: Any) -> Any:
-            _expect(value, Mapping, "an object", where)
+            if type(value) is not dict:
+                _expect(value, Mapping, "an object", where)
             if entry is None:
                 return dict(value)
             return {k: v if v is None else entry(v) for k, v in value.items()}
