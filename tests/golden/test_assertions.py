@@ -337,3 +337,15 @@ def test_a_case_without_expected_or_assertions_is_still_refused(tmp_path: Path) 
     with pytest.raises(GoldenFileError, match="required field missing") as info:
         suite_of(tmp_path, [{"id": "bad", "input": "hi"}])
     assert info.value.field == "expected"
+
+
+def test_a_negated_group_reads_its_members_as_must_nots(tmp_path: Path) -> None:
+    # However the negation is written (a not- type, or a not on the group around it), the
+    # member reads the answer folded hard: traditional characters do not slip past.
+    group = [{"not": True, "any": [{"type": "contains", "value": "货到付款"}]}]
+    assert judged(tmp_path, group, "您可以選擇貨到付款").outcome == "fail"
+    assert judged(tmp_path, group, "不支持").outcome == "pass"
+    # Negated twice, the member is a must-contain again, and reads as one.
+    twice = [{"not": True, "any": [{"type": "not-contains", "value": "货到付款"}]}]
+    assert judged(tmp_path, twice, "可以货到付款").outcome == "pass"
+    assert judged(tmp_path, twice, "可以貨到付款").outcome == "fail"

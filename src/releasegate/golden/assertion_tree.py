@@ -110,7 +110,7 @@ def _default_name(kind: str, value: Any) -> str:
     return kind
 
 
-def _parse(item: Any, ctx: AssertionContext, path: str) -> AssertionNode:
+def _parse(item: Any, ctx: AssertionContext, path: str, inverted: bool = False) -> AssertionNode:
     if isinstance(item, str):
         item = {"type": item}
     if not isinstance(item, Mapping):
@@ -121,11 +121,13 @@ def _parse(item: Any, ctx: AssertionContext, path: str) -> AssertionNode:
         )
     groups = [key for key in _GROUPS if key in item]
     if groups:
-        return _parse_group(item, groups, ctx, path)
-    return _parse_leaf(item, ctx, path)
+        return _parse_group(item, groups, ctx, path, inverted)
+    return _parse_leaf(item, ctx, path, inverted)
 
 
-def _parse_leaf(spec: Mapping[str, Any], ctx: AssertionContext, path: str) -> AssertionNode:
+def _parse_leaf(
+    spec: Mapping[str, Any], ctx: AssertionContext, path: str, inverted: bool
+) -> AssertionNode:
     kind = spec.get("type")
     if not isinstance(kind, str) or not kind:
         raise ConfigError(
@@ -152,7 +154,9 @@ def _parse_leaf(spec: Mapping[str, Any], ctx: AssertionContext, path: str) -> As
     shown = f"not-{base}" if negated else base
     value = spec.get("value", MISSING)
     params = {key: v for key, v in spec.items() if key not in _KEYS}
-    leaf = build_leaf(base, value, params, negated, ctx, f"{_where(path)} ('{shown}')")
+    leaf = build_leaf(
+        base, value, params, negated, ctx, f"{_where(path)} ('{shown}')", inverted=inverted
+    )
     return AssertionNode(
         name=_name(spec, _default_name(shown, value), path),
         type=shown,
@@ -163,20 +167,30 @@ def _parse_leaf(spec: Mapping[str, Any], ctx: AssertionContext, path: str) -> As
     )
 
 
-def _members(value: Any, ctx: AssertionContext, path: str) -> tuple[AssertionNode, ...]:
+def _members(
+    value: Any, ctx: AssertionContext, path: str, inverted: bool = False
+) -> tuple[AssertionNode, ...]:
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{_where(path)}: a group needs a non-empty list of assertions")
-    return tuple(_parse(item, ctx, f"{path}[{index}]") for index, item in enumerate(value))
+    return tuple(
+        _parse(item, ctx, f"{path}[{index}]", inverted) for index, item in enumerate(value)
+    )
 
 
 def _parse_group(
-    spec: Mapping[str, Any], groups: list[str], ctx: AssertionContext, path: str
+    spec: Mapping[str, Any],
+    groups: list[str],
+    ctx: AssertionContext,
+    path: str,
+    inverted: bool = False,
 ) -> AssertionNode:
     if len(groups) > 1:
         raise ConfigError(
             f"{_where(path)}: one group per item ({' and '.join(groups)} given); nest them"
         )
     kind = groups[0]
+    # Its members read the answer as must-nots where this group turns them over.
+    inner = inverted != _flag(spec, "not", path)
     unknown = sorted(set(spec) - {kind, *_GROUP_KEYS})
     if unknown:
         raise ConfigError(
@@ -189,7 +203,7 @@ def _parse_group(
         body = spec[kind]
         if not isinstance(body, Mapping) or set(body) != {"n", "of"}:
             raise ConfigError(f"{_where(path)}: at_least takes {{n: 2, of: [...]}}, got {body!r}")
-        children = _members(body["of"], ctx, f"{path}.at_least.of")
+        children = _members(body["of"], ctx, f"{path}.at_least.of", inner)
         n = body["n"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ConfigError(f"{_where(path)}: at_least n must be a whole number >= 1, got {n!r}")
@@ -199,7 +213,7 @@ def _parse_group(
                 "assertion(s): lower n or add assertions"
             )
     else:
-        children = _members(spec[kind], ctx, f"{path}.{kind}")
+        children = _members(spec[kind], ctx, f"{path}.{kind}", inner)
     if "threshold" in spec:
         if kind != "all":
             raise ConfigError(f"{_where(path)}: threshold belongs to an all group, not {kind}")

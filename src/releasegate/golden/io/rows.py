@@ -242,6 +242,8 @@ def _lone_surrogate(value: object) -> str | None:
     if isinstance(value, str):
         match = _SURROGATE.search(value)
         return None if match is None else match.group()
+    if isinstance(value, Mapping | list | tuple) and _encodes(value):
+        return None  # the common case, decided in C: no text in it holds a surrogate
     if isinstance(value, Mapping):
         items: list[object] = [*value.keys(), *value.values()]
     elif isinstance(value, list | tuple):
@@ -249,6 +251,17 @@ def _lone_surrogate(value: object) -> str | None:
     else:
         return None
     return next((found for item in items if (found := _lone_surrogate(item)) is not None), None)
+
+
+def _encodes(value: object) -> bool:
+    """Whether *value* (parsed JSON) written as JSON text encodes as UTF-8: False where some
+    text in it (a key too) holds a lone surrogate, or it cannot be written (then the walk of
+    :func:`_lone_surrogate` decides)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def _surrogate_error(data: Mapping[str, Any], *, path: Path, line: int) -> GoldenFileError | None:
