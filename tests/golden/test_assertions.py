@@ -349,3 +349,22 @@ def test_a_negated_group_reads_its_members_as_must_nots(tmp_path: Path) -> None:
     twice = [{"not": True, "any": [{"type": "not-contains", "value": "货到付款"}]}]
     assert judged(tmp_path, twice, "可以货到付款").outcome == "pass"
     assert judged(tmp_path, twice, "可以貨到付款").outcome == "fail"
+
+
+def test_a_case_assertion_may_not_take_a_name_the_suite_gives(tmp_path: Path) -> None:
+    manifest = "assert:\n  - {type: not-contains, value: PayPal, name: no-rival}\n"
+    taken = [{"type": "not-contains", "value": "Amazon", "name": "no-rival"}]
+    with pytest.raises(GoldenFileError, match="'no-rival' is already given by the suite") as info:
+        suite_of(tmp_path, [{"id": "a", "input": "hi", "assert": taken}], manifest)
+    assert info.value.line == 1 and info.value.field == "assert"
+    # unnamed ones that meet are told apart, as two of a case's own named alike are
+    suite = suite_of(
+        tmp_path,
+        [{"id": "a", "input": "hi", "assert": [{"type": "not-contains", "value": "PayPal"}]}],
+        "assert:\n  - {type: not-contains, value: PayPal}\n",
+    )
+    result = score_case(suite, suite.cases[0], "ok").result
+    assert [o.name for o in result.assertions] == [
+        "not-contains 'PayPal'",
+        "not-contains 'PayPal' #2",
+    ]

@@ -58,6 +58,8 @@ class AssertionNode:
     """``at_least``: how many members must pass."""
     threshold: float | None = None
     """``all``: the weighted share of members that must pass, instead of every one."""
+    named: bool = False
+    """Whether its spec gave it a ``name`` (else the name is made from its type and value)."""
 
     @property
     def uses_expected(self) -> bool:
@@ -164,6 +166,7 @@ def _parse_leaf(
         weight=_weight(spec, path),
         critical=_flag(spec, "critical", path),
         leaf=leaf,
+        named="name" in spec,
     )
 
 
@@ -229,6 +232,7 @@ def _parse_group(
         children=children,
         n=n,
         threshold=threshold,
+        named="name" in spec,
     )
 
 
@@ -280,12 +284,27 @@ def _unique_names(
     return tuple(renamed)
 
 
-def join(*roots: AssertionNode) -> AssertionNode:
+def join(suite: AssertionNode, case: AssertionNode) -> AssertionNode:
     """The suite's and the case's assertions as one ``all`` group (the case's threshold, if
-    it sets one, applies to the whole)."""
+    it sets one, applies to the whole). A case assertion that takes, by its ``name``, a name
+    the suite's list gives is refused: it would be reported, stored and rated as another."""
+    taken = set(suite.names())
+    for child in _named(case):
+        if child.name in taken:
+            raise ConfigError(
+                f"assert: the name '{child.name}' is already given by the suite's assert: list "
+                "in the manifest; name this case's assertion otherwise (a name is unique in a "
+                "case: reports, baselines and assertion_pass_rate key on it)"
+            )
+    roots = (suite, case)
     children = _unique_names([child for root in roots for child in root.children])
     threshold = next((r.threshold for r in reversed(roots) if r.threshold is not None), None)
     return AssertionNode("assert", "assert", children=children, threshold=threshold)
+
+
+def _named(node: AssertionNode) -> list[AssertionNode]:
+    """The nodes under *node* whose spec gave them a ``name``."""
+    return [n for child in node.children for n in (*_named(child), child) if n.named]
 
 
 _FLIPPED = {"pass": "fail", "fail": "pass", "unscored": "unscored"}

@@ -327,7 +327,13 @@ def _case_checks(
             base = None if case.expected == "" else case_check
             memo = (id(base), key)
             if memo not in built:
-                built[memo] = AssertedCheck(base, join(suite_root, parsed[key]))
+                try:
+                    joined = join(suite_root, parsed[key])
+                except ConfigError as exc:
+                    raise GoldenFileError(
+                        str(exc), path=cases_path, line=line, field="assert"
+                    ) from None
+                built[memo] = AssertedCheck(base, joined)
                 names.update(dict.fromkeys(built[memo].root.names()))
             case_check = case_checks[case.id] = built[memo]
         problem = case_check.validate_expected(case.expected)
