@@ -3,7 +3,7 @@ check they make together (:class:`AssertedCheck`).
 
 What a case's ``assert:`` may hold, each item one of:
 
-- an assertion ``{type, value, ...}`` (:data:`~.assertion_leaves.LEAVES`), with optional
+- an assertion ``{type, value, ...}`` (:data:`~.assertion_specs.LEAVES`), with optional
   ``not: true`` (or the type prefixed ``not-``), ``weight`` (0: reported only), ``critical: true``
   and ``name``;
 - a group ``{all: [...]}``, ``{any: [...]}`` or ``{at_least: {n: 2, of: [...]}}``, with the same
@@ -31,7 +31,8 @@ from typing import Any
 
 from ..exceptions import ConfigError
 from .answer_text import AnswerText
-from .assertion_leaves import LEAVES, MISSING, AssertionContext, Leaf, Reading, build_leaf
+from .assertion_leaves import MISSING, AssertionContext, Leaf, Reading
+from .assertion_specs import LEAVES, build_leaf
 from .cases import Expected
 from .check_protocol import AssertionOutcome, Check, CheckResult, _short
 
