@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import textwrap
-from html.parser import HTMLParser
 from pathlib import Path
+
+from page_parsing import parse
 
 from releasegate.core.records import CaseRecord, Prediction, load_run
 from releasegate.gate.baselines import BaselineStore
@@ -128,24 +129,10 @@ def test_summary_lists_the_failed_assertions_critical_first(tmp_path: Path) -> N
     assert "&lt;script&gt;" in summary and "\\|" in summary
 
 
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
 def test_page_shows_each_case_assertions_critical_first(tmp_path: Path) -> None:
     folder, _ = _run(tmp_path)
     html = (folder / "report.html").read_text(encoding="utf-8")
-    parsed = _Collect()
-    parsed.feed(html)
+    parsed = parse(html)
     # the answer quoted in a reason stays text: no <img> and one <script> (the page's own)
     assert not any(tag == "img" for tag, _ in parsed.tags)
     assert sum(1 for tag, _ in parsed.tags if tag == "script") == 1

@@ -4,11 +4,11 @@ stays text. The page in a real browser is tests/reports/test_html_browser.py."""
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from page_parsing import parse
 
 from releasegate.cli import main
 from releasegate.core.records import CaseRecord, MetricRecord, RunRecord
@@ -161,27 +161,6 @@ def render(
         perf=perf,
         exit_status=exit_status,
     )
-
-
-class Collect(HTMLParser):
-    """Start tags and their attributes, and the text, as a browser's parser would see them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(page: str) -> Collect:
-    parser = Collect()
-    parser.feed(page)
-    return parser
 
 
 def test_hostile_answers_are_text_not_markup() -> None:
