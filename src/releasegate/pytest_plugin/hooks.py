@@ -277,10 +277,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
     if refs:
         config.stash[SESSION_KEY].assign_chunks([item.nodeid for item in items], refs)
-    # The suites, their cases, checks and assertions and the test items live as long as the
-    # run: out of the collector's sight, each of its full passes during the run no longer
-    # walks them all (tens of thousands of objects per thousand cases).
-    gc.freeze()
+        # The suites, their cases, checks and assertions and the test items live as long as
+        # the run: out of the collector's sight, each of its full passes during the run no
+        # longer walks them all (tens of thousands of objects per thousand cases). Only in a
+        # run of golden cases: another project's tests in the same environment are left be.
+        gc.freeze()
 
 
 def _identity_json(item: pytest.Item) -> dict[str, Any] | None:
