@@ -368,3 +368,11 @@ def test_a_case_assertion_may_not_take_a_name_the_suite_gives(tmp_path: Path) ->
         "not-contains 'PayPal'",
         "not-contains 'PayPal' #2",
     ]
+
+
+def test_a_must_not_says_when_it_found_a_term_only_folded(tmp_path: Path) -> None:
+    cod = [{"type": "not-contains", "value": "货到付款", "name": "no-cod"}]
+    (folded,) = judged(tmp_path, cod, "可以選擇貨到付款").assertions
+    assert folded.outcome == "fail" and "read folded" in folded.reason
+    (plain,) = judged(tmp_path, cod, "可以选择货到付款").assertions
+    assert plain.outcome == "fail" and "read folded" not in plain.reason

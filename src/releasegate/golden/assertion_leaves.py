@@ -96,16 +96,22 @@ class Contains:
         every = len(found) == len(self.terms)
         if self.mode == "any":
             if found:
-                return Reading(
-                    "pass", f"found {self.shown if every else _show(map(_short, found))}"
-                )
+                shown = self.shown if every else _show(map(_short, found))
+                return Reading("pass", f"found {shown}{self._folded_note(text, found)}")
             return Reading("fail", f"none of {self.shown} found")
         if not found:
             return Reading("fail", f"not found: {self.shown}")
         if not every:
             missing = [t for t in self.terms if t not in found]
             return Reading("fail", f"not found: {_show(map(_short, missing))}")
-        return Reading("pass", f"found {self.shown}")
+        return Reading("pass", f"found {self.shown}{self._folded_note(text, found)}")
+
+    def _folded_note(self, text: AnswerText, found: list[str]) -> str:
+        """Where a must-not found a term only as the answer reads folded (貨到付款 for
+        货到付款), says so: the reason quotes the term, not what the answer wrote."""
+        if self.negated and any(term not in text.raw for term in found):
+            return " (read folded: width, case, zero-width and traditional characters)"
+        return ""
 
 
 @dataclass(frozen=True)

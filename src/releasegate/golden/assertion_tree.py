@@ -399,7 +399,7 @@ class AssertedCheck:
 
     def __post_init__(self) -> None:
         if not self.name:
-            shown = self.base.name if self.base is not None else "assert"
+            shown = self.base.name if self.base is not None else "assertions"
             object.__setattr__(self, "name", shown)
         check_name = self.base.name if self.base is not None else ""
         object.__setattr__(self, "_check_node", AssertionNode(f"check ({check_name})", "check"))
