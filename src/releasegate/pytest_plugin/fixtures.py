@@ -63,7 +63,16 @@ going; the controller replaces it, once the baselines are written or refused, wi
 became of it."""
 
 
-class WrongAnswer(Failed):
+class _CaseTestFailure(Failed):
+    """What a case test raises: its message made safe for a terminal, no traceback (the
+    message says all). Each kind is its own type, so a known failure's ``xfail`` mark can
+    accept one (:class:`WrongAnswer`) and no other."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(for_terminal(message), pytrace=False)
+
+
+class WrongAnswer(_CaseTestFailure):
     """A golden case was answered, and the answer fails its check.
 
     The ``xfail`` mark of a case that failed on the baseline names this type (``raises=``), so
@@ -73,41 +82,29 @@ class WrongAnswer(Failed):
 
     __module__ = "builtins"  # as pytest's Failed: the short summary says "WrongAnswer: ..."
 
-    def __init__(self, message: str) -> None:
-        super().__init__(for_terminal(message), pytrace=False)
 
-
-class CriticalFailure(Failed):
+class CriticalFailure(_CaseTestFailure):
     """A critical assertion fails, and failed on the baseline too (or there is none): a critical
     assertion must pass whatever the baseline says, so the test FAILS, never XFAIL, and a new
     baseline (``--update-baseline``) does not make it a known failure."""
 
     __module__ = "builtins"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(for_terminal(message), pytrace=False)
 
-
-class CriticalRegression(Failed):
+class CriticalRegression(_CaseTestFailure):
     """A critical assertion passed on the baseline and fails now: a regression whatever the
     case's outcome on the baseline. Not a :class:`WrongAnswer`, so the ``xfail`` mark of a case
     that failed on the baseline does not accept it: the test FAILS."""
 
     __module__ = "builtins"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(for_terminal(message), pytrace=False)
 
-
-class UnscoredCase(Failed):
+class UnscoredCase(_CaseTestFailure):
     """The answer could not be judged (an assertion that decides the case could not be
     evaluated). Never a pass, and no wrong answer either: a known failure's ``xfail`` mark does
     not accept it, so the test FAILS and says why."""
 
     __module__ = "builtins"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(for_terminal(message), pytrace=False)
 
 
 class CaseUnderTest:
