@@ -189,15 +189,18 @@ def newly_failing(
     if baseline is None or not baseline.assertions:
         return ()
     before = baseline.assertions
-    return tuple(a for a in assertions if a.outcome == "fail" and before.get(a.name) == "pass")
+    return tuple(a for a in assertions if _flipped(a.outcome, before.get(a.name)))
+
+
+def _flipped(outcome: object, before: object) -> bool:
+    """The one rule of an assertion's regression: it fails now and passed on the baseline."""
+    return outcome == "fail" and before == "pass"
 
 
 def regressed_assertions(record: CaseRecord) -> tuple[Mapping[str, Any], ...]:
     """The assertions of a case's *record* that passed on the baseline and fail now (from the
     ``baseline`` outcome :meth:`CaseVerdict.to_record` keeps beside each)."""
-    return tuple(
-        a for a in record.assertions if a.get("outcome") == "fail" and a.get("baseline") == "pass"
-    )
+    return tuple(a for a in record.assertions if _flipped(a.get("outcome"), a.get("baseline")))
 
 
 def critical_regressions(record: CaseRecord) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from ..core.records import (
     UnjudgedTest,
 )
 from ..gate.judging import critical_regressions
+from .writers import failing_cases
 
 __all__ = [
     "DETAILED",
@@ -420,16 +421,11 @@ def build_page(
     blocked = bool(totals.get("failed") or totals.get("error") or regressions or failed_bars)
     if (exit_status is not None and exit_status != 0) or run.interrupted:
         blocked = True
-    # Regressions first (those on a critical assertion before the others), then improvements.
-    changed = [
-        c
-        for group in (
-            [c for c in cases if c.outcome == "failed" and c.critical_regressions],
-            [c for c in cases if c.outcome == "failed" and not c.critical_regressions],
-            [c for c in cases if c.outcome == "xpassed"],
-        )
-        for c in group
-    ]
+    # Regressions first, in summary.md's order (critical-assertion ones first), then
+    # improvements.
+    by_key = {c.key: c for c in cases}
+    changed = [by_key[c.key] for c in failing_cases(run.cases)]
+    changed += [c for c in cases if c.outcome == "xpassed"]
     views = _metrics(run.metrics)
     return Page(
         run_id=run.run_id,
