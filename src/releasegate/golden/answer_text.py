@@ -67,8 +67,8 @@ class AnswerText:
     """An answer and its forms, each computed on first use.
 
     The forms are plain attributes filled on first read (not :func:`functools.cached_property`,
-    which on Python 3.11 takes a lock on every first read: a case with ten assertions is read on
-    every case of a 10,000-case suite, twice)."""
+    which on Python 3.11 takes a lock on every first read: an answer is read by each assertion
+    of its case, on every case of a suite)."""
 
     __slots__ = ("_folded", "_light", "_normal", "_stripped", "_words", "output_tokens", "raw")
 

@@ -193,8 +193,9 @@ def _parse_group(
             f"{_where(path)}: one group per item ({' and '.join(groups)} given); nest them"
         )
     kind = groups[0]
+    negated = _flag(spec, "not", path)
     # Its members read the answer as must-nots where this group turns them over.
-    inner = inverted != _flag(spec, "not", path)
+    inner = inverted != negated
     unknown = sorted(set(spec) - {kind, *_GROUP_KEYS})
     if unknown:
         raise ConfigError(
@@ -222,7 +223,6 @@ def _parse_group(
         if kind != "all":
             raise ConfigError(f"{_where(path)}: threshold belongs to an all group, not {kind}")
         threshold = _threshold(spec["threshold"], path)
-    negated = _flag(spec, "not", path)
     shown = f"not-{kind}" if negated else kind
     return AssertionNode(
         name=_name(spec, f"{shown}({', '.join(child.name for child in children)})", path),
@@ -315,11 +315,11 @@ def _combine(node: AssertionNode, members: Sequence[tuple[AssertionNode, Reading
     passed: list[AssertionNode] = []
     failed: list[tuple[AssertionNode, Reading]] = []
     unscored: list[tuple[AssertionNode, Reading]] = []
-    counted = 0
-    for member, outcome in members:  # one pass: this runs for every case, twice
+    weights: list[float] = []
+    for member, outcome in members:  # one pass: this runs for every group of every case
         if member.weight <= 0:
             continue
-        counted += 1
+        weights.append(member.weight)
         if outcome.outcome == "pass":
             passed.append(member)
         elif outcome.outcome == "fail":
@@ -327,6 +327,7 @@ def _combine(node: AssertionNode, members: Sequence[tuple[AssertionNode, Reading
         else:
             unscored.append((member, outcome))
     kind = node.type.removeprefix("not-")
+    counted = len(weights)
     if not counted:
         return Reading("unscored", "no member with a weight above 0")
     if kind == "any":
@@ -342,8 +343,7 @@ def _combine(node: AssertionNode, members: Sequence[tuple[AssertionNode, Reading
             return Reading("unscored", f"{len(passed)} passed, {len(unscored)} unscored")
         return Reading("fail", f"{len(passed)} of {counted} passed, fewer than {node.n}")
     if node.threshold is not None:
-        weighed = [m for m, _ in members if m.weight > 0]
-        total = math.fsum(m.weight for m in weighed)
+        total = math.fsum(weights)
         got = math.fsum(m.weight for m in passed) / total
         maybe = math.fsum(m.weight for m, _ in unscored) / total
         if got >= node.threshold:
