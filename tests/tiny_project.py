@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from releasegate.core.records import CaseRecord, RunRecord
+from releasegate.golden.suites import Suite, load_suite
 from releasegate.scaffold import TEST_GOLDEN
 
 __all__ = [
     "INSTANT_BACKEND",
+    "contains_suite",
     "instant_config",
     "write_cases",
     "write_instant_model",
@@ -33,6 +35,17 @@ def write_cases(path: Path, cases: Sequence[Mapping[str, Any]]) -> Path:
         "".join(json.dumps(case, ensure_ascii=False) + "\n" for case in cases), encoding="utf-8"
     )
     return path
+
+
+def contains_suite(folder: Path, cases: Sequence[Mapping[str, Any]], *, suite: str) -> Suite:
+    """The suite *suite* judged by the ``contains`` check, loaded from a manifest and *cases*
+    (JSONL) written in *folder*: for tests of verdicts and reports that need no run."""
+    manifest = folder / f"{suite}.yaml"
+    manifest.write_text(f"name: {suite}\ncases: {suite}.jsonl\ncheck: contains\n", encoding="utf-8")
+    write_cases(folder / f"{suite}.jsonl", cases)
+    return load_suite(
+        manifest, schemas_dir=Path(__file__).resolve().parents[1] / "fixtures" / "schemas"
+    )
 
 
 def write_project(

@@ -10,7 +10,6 @@ checked together on each state.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,8 @@ from releasegate.gate.judging import (
     judge,
     pytest_outcome,
 )
-from releasegate.golden.suites import Suite, load_suite
-from tiny_project import write_cases
-
-ROOT = Path(__file__).resolve().parents[2]
+from releasegate.golden.suites import Suite
+from tiny_project import contains_suite
 
 NO_COD = {"type": "not-contains", "value": "cash on delivery", "name": "no-cod"}
 NO_RIVAL = {"type": "not-contains", "value": "MegaMart", "name": "no-rival", "critical": True}
@@ -37,19 +34,7 @@ NOTE = {"type": "contains", "value": "thanks", "name": "polite", "weight": 0}
 
 
 def _suite(tmp_path: Path, cases: list[dict[str, Any]]) -> Suite:
-    manifest = tmp_path / "shop.yaml"
-    manifest.write_text(
-        textwrap.dedent(
-            """
-            name: shop
-            cases: shop.jsonl
-            check: contains
-            """
-        ),
-        encoding="utf-8",
-    )
-    write_cases(tmp_path / "shop.jsonl", cases)
-    return load_suite(manifest, schemas_dir=ROOT / "fixtures" / "schemas")
+    return contains_suite(tmp_path, cases, suite="shop")
 
 
 def _baseline(tmp_path: Path, cases: dict[str, Any]) -> SuiteBaseline:

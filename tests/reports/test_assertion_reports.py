@@ -11,7 +11,6 @@ The records are made as a run makes them: a real suite (files written by the tes
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 from page_parsing import parse
@@ -19,12 +18,9 @@ from page_parsing import parse
 from releasegate.core.records import CaseRecord, Prediction, load_run
 from releasegate.gate.baselines import BaselineStore
 from releasegate.gate.judging import judge, pytest_outcome
-from releasegate.golden.suites import load_suite
 from releasegate.reports.html import write_page
 from releasegate.reports.writers import RunReport
-from tiny_project import write_cases
-
-ROOT = Path(__file__).resolve().parents[2]
+from tiny_project import contains_suite
 
 HOSTILE = 'a|b <script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 
@@ -58,19 +54,7 @@ BASELINE = {
 
 
 def _records(tmp_path: Path) -> list[CaseRecord]:
-    manifest = tmp_path / "shop.yaml"
-    manifest.write_text(
-        textwrap.dedent(
-            """
-            name: shop
-            cases: shop.jsonl
-            check: contains
-            """
-        ),
-        encoding="utf-8",
-    )
-    write_cases(tmp_path / "shop.jsonl", CASES)
-    suite = load_suite(manifest, schemas_dir=ROOT / "fixtures" / "schemas")
+    suite = contains_suite(tmp_path, CASES, suite="shop")
     (tmp_path / "baselines").mkdir()
     document = {"suite": "shop", "metrics": {}, "cases": BASELINE}
     (tmp_path / "baselines" / "shop.json").write_text(json.dumps(document), encoding="utf-8")
