@@ -19,6 +19,7 @@ __all__ = [
     "GenerationInterrupted",
     "GoldenFileError",
     "HistoryError",
+    "JudgeError",
     "LockTimeoutError",
     "ModelLoadError",
     "PartialBatchError",
@@ -181,3 +182,8 @@ class ReviewSheetError(ReviewError):
             f"{len(self.problems)} problem(s) in the review sheet(s), nothing imported:\n"
             + "\n".join(f"  {problem}" for problem in self.problems)
         )
+
+
+class JudgeError(ReleasegateError):
+    """A judge model could not judge: its endpoint is down, slow or answers junk, its template
+    lacks a placeholder, its rubric or calibration file does not fit it."""
