@@ -89,7 +89,9 @@ def test_a_rubric_under_judge_is_parsed_like_review(tmp_path: Path) -> None:
 
 def test_a_template_path_is_read_relative_to_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "golden").mkdir()
-    (tmp_path / "golden" / "mine.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "golden" / "mine.txt").write_text(
+        "{question} {expected} {answer} {rubric}", encoding="utf-8"
+    )
     spec = spec_of(tmp_path, "model: m\ntemplate: mine.txt")
     assert spec.template == (tmp_path / "golden" / "mine.txt").resolve()
 
