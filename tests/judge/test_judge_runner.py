@@ -325,3 +325,15 @@ def test_the_noisy_script_scores_the_human_score_plus_its_known_noise(tmp_path: 
     expected = [min(5, max(1, human[a] + n)) for a, n in zip(answers, noise, strict=True)]
     assert [j.scores for j in judgments] == [{"overall": s} for s in expected]
     assert [ScriptedJudge("noisy", human, seed=8).noise_for(a) for a in answers] != noise
+
+
+def test_a_chinese_suite_is_judged_with_the_chinese_templates(tmp_path: Path) -> None:
+    scripted = ScriptedJudge("fair", {"五天内退款。": 5, "不退款。": 1})
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url, extra="language: zh\n")
+        judgments = judge.score(items("五天内退款。", "不退款。"))
+        (pair_judgment,) = judge.compare([pair("五天内退款。", "不退款。")])
+        judge.close()
+    assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 1}]
+    assert pair_judgment.outcome == "win"
+    assert all("【回答" in prompt and "量表" in prompt for prompt in scripted.prompts())

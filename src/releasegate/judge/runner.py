@@ -204,7 +204,8 @@ class Judge:
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         self._cache_hits += sum(cached)
         if missing:
-            prompts = [rendered[keys.index(key)] for key in missing]
+            prompt_of = dict(zip(keys, rendered, strict=True))
+            prompts = [prompt_of[key] for key in missing]
             found.update(self._generate(identity, missing, prompts))
         return [(found[key], hit) for key, hit in zip(keys, cached, strict=True)]
 
