@@ -337,3 +337,21 @@ def test_a_chinese_suite_is_judged_with_the_chinese_templates(tmp_path: Path) ->
     assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 1}]
     assert pair_judgment.outcome == "win"
     assert all("【回答" in prompt and "量表" in prompt for prompt in scripted.prompts())
+
+
+def test_a_position_biased_judge_is_consistent_only_where_the_gap_beats_its_bias(
+    tmp_path: Path,
+) -> None:
+    """It picks the first answer unless the second is better by 2 or more: clear pairs survive
+    the swap, a close pair becomes a tie (inconsistent, both picks for the first position)."""
+    scripted = ScriptedJudge("position_biased", TABLE, bias=2)
+    close = WEAK + " Usually."  # not in the table: the default score, 3, like WEAK
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url)
+        clear_win, clear_loss, near = judge.compare(
+            [pair(GOOD, WEAK), pair(WEAK, GOOD), pair(WEAK, close)]
+        )
+        judge.close()
+    assert (clear_win.outcome, clear_win.consistent) == ("win", True)
+    assert (clear_loss.outcome, clear_loss.consistent) == ("loss", True)
+    assert (near.outcome, near.consistent, near.first_picks) == ("tie", False, (2, 2))
