@@ -14,6 +14,7 @@ import pytest
 from judge_project import judged_suite, project_settings
 from scripted_judge import ScriptedJudge, answers_in
 
+from releasegate.config import load_settings, read_table
 from releasegate.exceptions import GenerationInterrupted, JudgeError
 from releasegate.judge.runner import Judge, judge_for
 from releasegate.judge.types import PairItem, PointwiseItem
@@ -355,3 +356,27 @@ def test_a_position_biased_judge_is_consistent_only_where_the_gap_beats_its_bias
     assert (clear_win.outcome, clear_win.consistent) == ("win", True)
     assert (clear_loss.outcome, clear_loss.consistent) == ("loss", True)
     assert (near.outcome, near.consistent, near.first_picks) == ("tie", False, (2, 2))
+
+
+def test_the_projects_judge_table_in_pyproject_judges_every_suite(tmp_path: Path) -> None:
+    """``[tool.releasegate.judge]`` read from a real pyproject.toml: a suite without judge:
+    gets the project's judge, and one with judge: lays its keys over it."""
+    scripted = ScriptedJudge("fair", TABLE)
+    with scripted.running() as url:
+        pyproject = tmp_path / "pyproject.toml"
+        pyproject.write_text(
+            '[project]\nname = "demo"\n\n[tool.releasegate]\ncache_dir = "cache"\n\n'
+            f'[tool.releasegate.judge]\nbackend = "openai"\nbase_url = "{url}"\n'
+            'model = "judge-7b"\nmax_new_tokens = 32\n',
+            encoding="utf-8",
+        )
+        settings = load_settings(read_table(pyproject), {}, root=tmp_path)
+        plain = judge_for(judged_suite(tmp_path / "a", ""), settings, root=tmp_path)
+        own = judge_for(judged_suite(tmp_path / "b", "max_new_tokens: 64"), settings, root=tmp_path)
+        assert plain is not None and own is not None
+        assert (plain.spec.base_url, plain.spec.max_new_tokens) == (url, 32)
+        assert (own.spec.base_url, own.spec.max_new_tokens) == (url, 64)
+        assert [j.scores for j in plain.score(items(GOOD))] == [{"overall": 5}]
+        assert plain.cache_path == tmp_path / "cache" / "judge" / "verdicts.sqlite"
+        plain.close()
+        own.close()
