@@ -7,8 +7,8 @@ metrics use the judge.
 - with a changed model, the always-first judge's win rate is 0.5 exactly (every verdict flips
   with the order: ties), position consistency 0, and the test passes;
 - an unparseable judge fails ``judge_score`` listing the raw outputs;
-- a judge that is down makes the judge metric tests ERRORS naming its URL, while the case tests
-  pass and their answers are kept.
+- a judge that is down makes the judge metric tests ERRORS naming its URL, and the answers are
+  kept (a re-run with the judge up generates none).
 
 A judge gates only when calibrated: the test writes the calibration file for the judge the
 first run reports (``fixtures/judges/tiny.json``, as ``releasegate judge calibrate`` writes it,
@@ -145,11 +145,23 @@ def test_a_judge_that_is_down_errors_the_metric_tests_and_keeps_the_answers(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"  # nothing listens there
-    project(pytester, monkeypatch, url)
+    root = project(pytester, monkeypatch, url)
     result, record = run(pytester)
-    result.assert_outcomes(passed=6, errors=3)
     assert result.ret != 0
-    result.stdout.fnmatch_lines([f"*ERROR*tiny::judge_score*{url}*"])
-    assert [case.answer for case in record.cases] == ["Refunds take 7 days."] * 6
-    assert {t.outcome for t in record.unjudged} == {"error"}
-    assert all(url in t.message for t in record.unjudged)
+    errored = {t.nodeid.rsplit("[", 1)[-1].rstrip("]"): t for t in record.unjudged}
+    for name in ("judge_score", "judge_pass_rate", "judge_win_rate"):
+        test = errored[f"tiny::{name}"]  # an ERROR naming the URL, never a pass or a failure
+        assert test.outcome == "error" and url in test.message, test
+    result.stdout.fnmatch_lines([f"*the judge endpoint {url} (model judge-7b)*"])
+    assert "passed" not in {m.outcome for m in record.metrics}
+
+    # the answers were kept: with the judge up, none is generated again
+    with ScriptedJudge("fair", SCORES).running() as live:
+        write_project(
+            root,
+            config=(root / "pyproject.toml").read_text(encoding="utf-8"),
+            manifest=manifest(live),
+            cases=CASES,
+        )
+        result, _ = run(pytester)
+    result.stdout.fnmatch_lines(["*answers: 0 generated, 6 from the cache"])
