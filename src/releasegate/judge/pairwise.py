@@ -214,7 +214,7 @@ def _message(label: str, tally: WinTally, margin: float, test: NonInferiority) -
     return "\n".join(lines)
 
 
-def gate_win_rate(name: str, margin: float | None, request: SelfGateRequest) -> MetricResult:
+def gate_win_rate(margin: float | None, request: SelfGateRequest) -> MetricResult:
     """The test of ``judge_win_rate`` (module doc); raises
     :class:`~releasegate.exceptions.JudgeError` when the judge cannot be reached."""
     from ..gate.verdicts import MetricResult  # gate.verdicts imports nothing of the judge
