@@ -4,16 +4,21 @@ that is down, slow or answers junk: one JudgeError naming the URL, what came bac
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 from judge_project import judged_suite, project_settings
 from scripted_judge import ScriptedJudge, answers_in
 
-from releasegate.exceptions import JudgeError
+from releasegate.exceptions import GenerationInterrupted, JudgeError
 from releasegate.judge.runner import Judge, judge_for
 from releasegate.judge.types import PairItem, PointwiseItem
+from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt
+from releasegate.models.loading import load_backend
 
 GOOD, WEAK, BAD = "Refunds take 5 days.", "Refunds take a while.", "We never refund."
 TABLE = {GOOD: 5, WEAK: 3, BAD: 1}
@@ -236,3 +241,99 @@ def test_no_judge_declared_is_none(tmp_path: Path) -> None:
         suite, project_settings(tmp_path, {"model": "smollm2-135m-instruct"}), root=tmp_path
     )
     assert from_project is not None and from_project.spec.backend == "hf"
+
+
+def test_the_sessions_backend_is_reused_when_it_is_the_judges_model(tmp_path: Path) -> None:
+    """The model under test behind the same endpoint and name is the judge's model: its backend
+    is used, not a second one, and closing the judge leaves it open for the session."""
+    scripted = ScriptedJudge("fair", TABLE)
+    with scripted.running() as url:
+        session = load_backend(
+            "openai",
+            ModelSpec(
+                "judge-7b", cache_dir=tmp_path / "cache", endpoint=EndpointSpec(base_url=url)
+            ),
+        )
+        suite = judged_suite(
+            tmp_path / "golden", f"backend: openai\nbase_url: {url}\nmodel: judge-7b"
+        )
+        judge = judge_for(suite, project_settings(tmp_path), root=tmp_path, backend=session)
+        assert judge is not None
+        assert judge.backend() is session
+        assert judge.identity.fingerprint == session.fingerprint
+        judge.score(items(GOOD))
+        judge.close()
+        # still open: the session goes on generating with it
+        rendered = session.render(
+            Prompt(messages=({"role": "user", "content": "[Answer]\nx\n[End of answer]"},))
+        )
+        assert session.generate([rendered], GenerationSettings(), batch_size=1)
+        other = judged_suite(
+            tmp_path / "other", f"backend: openai\nbase_url: {url}\nmodel: judge-13b"
+        )
+        not_it = judge_for(other, project_settings(tmp_path), root=tmp_path, backend=session)
+        assert not_it is not None and not_it.backend() is not session
+        not_it.close()
+        session.close()
+
+
+def test_an_hf_judge_whose_model_cannot_be_found_is_one_judge_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    suite = judged_suite(tmp_path / "golden", f"model: {missing}")
+    judge = judge_for(suite, project_settings(tmp_path), root=tmp_path)
+    assert judge is not None
+    with pytest.raises(JudgeError) as caught:
+        judge.score(items(GOOD))
+    assert str(missing) in str(caught.value) and "the judge model" in str(caught.value)
+
+
+def test_an_interrupt_keeps_the_verdicts_that_came_back(tmp_path: Path) -> None:
+    """Ctrl-C while one verdict is still on its way: the interrupt goes on up (the run ends as
+    Ctrl-C ends it), and the verdicts already back are cached for the next run."""
+    scripted = ScriptedJudge("fair", TABLE, slow_on=frozenset({BAD}), delay=30.0)
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url)
+        timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(GenerationInterrupted) as caught:
+                judge.score(items(GOOD, WEAK, BAD))
+        finally:
+            timer.cancel()
+        judge.close()
+        assert len(caught.value.answered) == 2
+        scripted.slow_on = frozenset()
+        again = make_judge(tmp_path, url)
+        judgments = again.score(items(GOOD, WEAK, BAD))
+        again.close()
+    assert (again.calls, again.cache_hits) == (1, 2)
+    assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 3}, {"overall": 1}]
+
+
+def test_the_noisy_script_scores_the_human_score_plus_its_known_noise(tmp_path: Path) -> None:
+    """What the calibration tests rely on: each verdict is the table's score plus
+    ``noise_for(answer)``, clipped to the scale, read back through the real parser."""
+    answers = [f"answer {n}" for n in range(16)]
+    human = {answer: 1 + n % 5 for n, answer in enumerate(answers)}
+    scripted = ScriptedJudge("noisy", human, seed=7)
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url)
+        judgments = judge.score(items(*answers))
+        judge.close()
+    noise = [scripted.noise_for(answer) for answer in answers]
+    assert set(noise) <= {-1, 0, 1} and any(noise)
+    expected = [min(5, max(1, human[a] + n)) for a, n in zip(answers, noise, strict=True)]
+    assert [j.scores for j in judgments] == [{"overall": s} for s in expected]
+    assert [ScriptedJudge("noisy", human, seed=8).noise_for(a) for a in answers] != noise
+
+
+def test_a_chinese_suite_is_judged_with_the_chinese_templates(tmp_path: Path) -> None:
+    scripted = ScriptedJudge("fair", {"五天内退款。": 5, "不退款。": 1})
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url, extra="language: zh\n")
+        judgments = judge.score(items("五天内退款。", "不退款。"))
+        (pair_judgment,) = judge.compare([pair("五天内退款。", "不退款。")])
+        judge.close()
+    assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 1}]
+    assert pair_judgment.outcome == "win"
+    assert all("【回答" in prompt and "量表" in prompt for prompt in scripted.prompts())

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ..config import Settings
 from ..exceptions import (
-    BackendError,
     GenerationInterrupted,
     JudgeError,
     PartialBatchError,
@@ -32,6 +31,7 @@ from ..exceptions import (
 from ..golden.suites import Suite
 from ..models.backend import Backend, EndpointSpec, GenerationSettings, ModelSpec, Prompt
 from ..models.loading import lazy_backend, load_backend
+from ..models.sources import check_model_source
 from ..review.rubric import Rubric
 from .cache import VerdictCache, verdict_key
 from .config import PROJECT_TABLE, JudgeSpec, judge_spec, read_judge_section
@@ -183,7 +183,7 @@ class Judge:
     def _render(self, text: str) -> str:
         try:
             return self.backend().render(Prompt(messages=({"role": "user", "content": text},)))
-        except BackendError as err:
+        except ReleasegateError as err:  # a chat prompt the endpoint cannot take, no tokenizer
             raise JudgeError(f"{self.where}: {_judge_words(str(err))}; {self._advice()}") from None
 
     def _outputs(self, texts: Sequence[str]) -> list[tuple[str, bool]]:
@@ -203,7 +203,8 @@ class Judge:
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         self._cache_hits += sum(cached)
         if missing:
-            prompts = [rendered[keys.index(key)] for key in missing]
+            prompt_of = dict(zip(keys, rendered, strict=True))
+            prompts = [prompt_of[key] for key in missing]
             found.update(self._generate(identity, missing, prompts))
         return [(found[key], hit) for key, hit in zip(keys, cached, strict=True)]
 
@@ -232,7 +233,7 @@ class Judge:
                 identity, {keys[i]: g.text for i, g in interrupt.answered.items()}
             )
             raise
-        except BackendError as err:
+        except ReleasegateError as err:  # the batch failed, or the weights could not load
             raise JudgeError(
                 f"{self.where} failed: {_judge_words(str(err))}; {self._advice()}"
             ) from None
@@ -319,6 +320,7 @@ class _Loader:
         model = ModelSpec(
             spec.model, device=settings.device, dtype=settings.dtype, cache_dir=settings.cache_dir
         )
+        check_model_source(model)  # a folder that is not there: one error, before torch
         own = lazy_backend(
             "hf",
             model,
