@@ -57,10 +57,11 @@ class OneJudge:
         return self.notes
 
 
-def judged(root: Path, url: str, metrics: str) -> tuple[Suite, Judge]:
+def judged(root: Path, url: str, metrics: str, settings: str = "") -> tuple[Suite, Judge]:
     suite = judged_suite(
         root / "golden",
-        f"backend: openai\nbase_url: {url}\nmodel: judge-7b\nmax_retries: 0\nrequest_timeout: 5",
+        f"backend: openai\nbase_url: {url}\nmodel: judge-7b\nmax_retries: 0\nrequest_timeout: 5"
+        f"\n{settings}",
         extra=f"metrics:\n{metrics}",
         cases=CASES,
     )
@@ -233,3 +234,18 @@ def test_a_criterion_the_judges_rubric_lacks_is_one_error_naming_the_manifest(
         caught.value
     )
     assert scripted.prompts() == []  # refused before anything was judged
+
+
+def test_the_judges_own_max_unscored_is_the_bar(tmp_path: Path) -> None:
+    """A judge configured to tolerate unscored outputs (max_unscored: 1) passes the unscored bar;
+    with nothing scored the test still fails: it read nothing."""
+    with ScriptedJudge("unparseable", TABLE).running() as url:
+        suite, judge = judged(
+            tmp_path, url, "  - {name: judge_score, min: 1}\n", "max_unscored: 1.0"
+        )
+        result = run(suite, OneJudge(judge), dict.fromkeys(IDS, GOOD))
+        judge.close()
+    assert not result.outcome.passed
+    assert "could not be parsed" not in result.outcome.message
+    assert "the judge scored none of 12 answers" in result.outcome.message
+    assert "read nothing" in result.outcome.message
