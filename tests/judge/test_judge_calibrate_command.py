@@ -176,7 +176,8 @@ def test_an_unparseable_judge_calibrates_nothing(
         code, _, err = calibrate(root, capsys, "--suite", "tiny")
     assert code == 2
     assert "tiny: no reviewed answer to calibrate the judge on" in err
-    assert "60 answer(s) the judge's output left unscored" in err
+    assert "60 answer(s) the judge's output left unscored); the judge stays advisory" in err
+    assert "The judge gave no usable score" in err and "Both answers have merit" in err
     assert not (root / "fixtures" / "judges" / "tiny.json").exists()
 
 
@@ -187,6 +188,7 @@ def test_no_reviews_and_no_judge_are_errors(
         root = project(tmp_path / "shop", url, reviews=[])
         code, _, err = calibrate(root, capsys, "--suite", "tiny")
         assert code == 2 and "no reviewed answer to calibrate the judge on (no reviews)" in err
+        assert "Review answers of this suite with the judge's scores hidden" in err
         code, out, err = calibrate(root, capsys)
         assert code == 2 and "no suite has both a judge and reviews" in err
         assert "tiny: no reviews yet" in out

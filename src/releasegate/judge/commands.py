@@ -14,7 +14,7 @@ and said; a suite with no usable answer is an error, not a calibration.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..config import Settings
@@ -108,9 +108,8 @@ def _calibrate_suite(
     if result.answers == 0:
         raise JudgeError(
             f"{suite.name}: no reviewed answer to calibrate the judge on "
-            f"({'; '.join(left_out) or 'no reviews'}); review answers of this suite with the "
-            "judge's scores hidden (releasegate review export, without --show-judge), import "
-            "them, and calibrate again"
+            f"({'; '.join(left_out) or 'no reviews'}); the judge stays advisory. "
+            + _no_answers_advice(judgments.values(), result)
         )
     path = calibration_path(settings.judges_dir, suite.name)
     write_calibration(path, judge.identity, result)
@@ -153,6 +152,23 @@ def _left_out(
     if result.unscored:
         lines.append(f"{result.unscored} answer(s) the judge's output left unscored")
     return lines
+
+
+def _no_answers_advice(judgments: Iterable[Judgment], result: Calibration) -> str:
+    """What to do when nothing could be calibrated on, by why."""
+    if result.unscored:
+        first = next((j for j in judgments if j.scores is None), None)
+        example = "" if first is None else f" (first: {first.reason}; it wrote {first.raw[:160]!r})"
+        return (
+            f"The judge gave no usable score{example}: its output must end with a JSON object "
+            "or a 'Score: N' line on the rubric's scale (docs/judge.md); use a stronger judge "
+            "model, a larger max_new_tokens or a clearer template, and calibrate again"
+        )
+    return (
+        "Review answers of this suite with the judge's scores hidden (releasegate review export, "
+        "without --show-judge), import them, keep the runs they came from under reports/, and "
+        "calibrate again"
+    )
 
 
 def _interval(values: tuple[float, float] | None, fmt: str) -> str:
