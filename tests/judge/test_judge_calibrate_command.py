@@ -194,3 +194,18 @@ def test_no_reviews_and_no_judge_are_errors(
         assert "tiny: no reviews yet" in out
         code, _, err = calibrate(root, capsys, "--suite", "nope")
         assert code == 2 and "no suite 'nope'" in err
+
+
+def test_a_hand_edited_review_off_the_scale_is_one_error_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], judge_scores: dict[str, int]
+) -> None:
+    reviews = [review(c, "ann", s) for c, s in HUMAN.items()]
+    reviews[3] = review("c03", "ann", 9)
+    for url in serve("fair", judge_scores):
+        root = project(tmp_path / "shop", url, reviews=reviews)
+        code, _, err = calibrate(root, capsys, "--suite", "tiny")
+    assert code == 2
+    assert str(root / "fixtures" / "reviews" / "tiny.jsonl") in err
+    assert "1 review(s) lack a criterion's score or score off the scale 1-5" in err
+    assert "c03 by ann {'overall': 9.0}" in err and "restore the file from git" in err
+    assert not (root / "fixtures" / "judges" / "tiny.json").exists()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from releasegate.judge.figures import calibrate, kappa_from_confusion
+from releasegate.judge.figures import calibrate, kappa_from_confusion, off_scale
 from releasegate.judge.types import Judgment
 from releasegate.review.records import ReviewRecord
 from releasegate.review.rubric import Criterion, Rubric, Scale
@@ -192,3 +192,15 @@ def test_no_usable_answer_gives_no_figures_rather_than_perfect_ones() -> None:
     result = calibrate("shop", records, ORDINAL, {("c0", "h0"): judged(None)})
     assert result.answers == 0 and result.unscored == 1
     assert all(c.judge.kappa is None and c.judge.pairs == 0 for c in result.criteria)
+
+
+def test_a_review_off_the_scale_is_refused_not_guessed_at() -> None:
+    records = [
+        review(ORDINAL, 0, "ann", {"correct": 5, "tone": 5}),
+        review(ORDINAL, 1, "ann", {"correct": 7, "tone": 5}),  # off the scale
+        review(ORDINAL, 2, "ann", {"correct": 3}),  # a criterion missing
+    ]
+    judgments = {(f"c{i}", f"h{i}"): judged({"correct": 3, "tone": 3}) for i in range(3)}
+    assert off_scale(records, ORDINAL) == records[1:]
+    with pytest.raises(ValueError, match="off the scale 1-5"):
+        calibrate("shop", records, ORDINAL, judgments)

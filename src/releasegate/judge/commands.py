@@ -27,7 +27,7 @@ from ..review.sheet import JudgeColumn
 from ..review.store import ReviewStore
 from .answers import find_answers
 from .calibration import calibration_path, calibration_status, write_calibration
-from .figures import DEFAULT_SAMPLES, Agreement, Calibration, calibrate, saw_judge
+from .figures import DEFAULT_SAMPLES, Agreement, Calibration, calibrate, off_scale, saw_judge
 from .runner import Judge, judge_for
 from .types import Judgment, PointwiseItem
 
@@ -98,6 +98,16 @@ def _calibrate_suite(
     samples: int,
 ) -> Calibration:
     rubric = judge.rubric
+    bad = off_scale(records, rubric)
+    if bad:
+        where = ReviewStore(settings.reviews_dir).path_for(suite.name)
+        named = ", ".join(f"{r.case_id} by {r.reviewer} {dict(r.scores)}" for r in bad[:3])
+        raise JudgeError(
+            f"{where}: {len(bad)} review(s) lack a criterion's score or score off the scale "
+            f"{rubric.scale.text} of criteria {', '.join(c.name for c in rubric.criteria)} "
+            f"({named}); the file was edited by hand: fix those lines or restore the file from "
+            "git, then calibrate again"
+        )
     under = [r for r in records if r.rubric_hash == rubric.hash]
     clean = [r for r in under if not saw_judge(r)]
     found = find_answers(settings.reports_dir, suite.name, clean)

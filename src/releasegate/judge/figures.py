@@ -44,6 +44,7 @@ __all__ = [
     "CriterionFigures",
     "calibrate",
     "kappa_from_confusion",
+    "off_scale",
     "saw_judge",
 ]
 
@@ -60,6 +61,17 @@ another question are another answer to judge."""
 def saw_judge(record: ReviewRecord) -> bool:
     """Whether the reviewer scored with the judge's scores in view (an ``--show-judge`` sheet)."""
     return bool(record.extra.get("saw_judge", False))
+
+
+def off_scale(records: Sequence[ReviewRecord], rubric: Rubric) -> list[ReviewRecord]:
+    """Reviews under *rubric* missing a criterion's score or scoring off its scale (a review
+    file edited by hand): they cannot be compared, and must not be guessed at."""
+    return [
+        r
+        for r in records
+        if r.rubric_hash == rubric.hash
+        and any(_label(r.scores.get(c.name), rubric.scale) is None for c in rubric.criteria)
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,11 @@ def calibrate(
     seed: int = 0,
 ) -> Calibration:
     """The figures of the judge whose *judgments* (by case id and answer hash) scored the
-    answers of *records* (reviews under *rubric*; others are not counted)."""
+    answers of *records* (reviews under *rubric*; others are not counted). A review off the
+    scale is a :class:`ValueError` (:func:`off_scale` finds them first)."""
+    bad = off_scale(records, rubric)
+    if bad:
+        raise ValueError(f"reviews off the scale {rubric.scale.text}: {bad[:3]}")
     usable = [r for r in records if r.rubric_hash == rubric.hash]
     seen = sum(1 for r in usable if saw_judge(r))
     reviews: dict[AnswerKey, dict[str, ReviewRecord]] = {}
