@@ -132,3 +132,38 @@ def test_the_judge_columns_cannot_be_stripped_from_an_adjudication_sheet(
     assert main(["--root", str(root), "review", "import", str(shown)]) == 2
     assert "columns were added, moved or deleted" in capsys.readouterr().err
     assert not store_file(root).exists()
+
+
+def test_a_workbook_exported_before_the_judge_mark_existed_still_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = static_project(tmp_path / "shop")
+    write_run(root, "run-1", FIRST_ANSWERS)
+    out = root / "review.xlsx"
+    assert main(["--root", str(root), "review", "export", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    book["_releasegate"].delete_cols(10)  # the binding sheet as exports wrote it before
+    book.save(out)
+    fill(out, {"hello": [5, 4]}, reviewer="ann")
+    assert main(["--root", str(root), "review", "import", str(out)]) == 0
+    (line,) = store_file(root).read_text("utf-8").splitlines()
+    assert json.loads(line)["scores"] == {"correctness": 5.0, "tone": 4.0}
+    assert "saw_judge" not in json.loads(line)
+
+
+def test_clearing_the_judge_mark_in_the_hidden_sheet_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = static_project(tmp_path / "shop")
+    write_run(root, "run-1", FIRST_ANSWERS)
+    shown = root / "shown.xlsx"
+    adjudication_sheet(root, shown)
+    fill(shown, {"hello": [4, 4]}, reviewer="bob")
+    book = openpyxl.load_workbook(shown)
+    for row in book["_releasegate"].iter_rows(min_row=2):
+        row[9].value = None
+    book.save(shown)
+    capsys.readouterr()
+    assert main(["--root", str(root), "review", "import", str(shown)]) == 2
+    assert "columns were added, moved or deleted" in capsys.readouterr().err
+    assert not store_file(root).exists()

@@ -28,9 +28,11 @@ from .runs import RunAnswers, read_run
 from .sheet import (
     BINDING_SHEET,
     FIXED_COLUMNS,
+    JUDGE_COLUMNS,
     headers_for,
     language_of,
 )
+from .texts import TEXTS
 from .workbook import (
     EXTRA_ROWS,
     PART_BYTES,
@@ -253,6 +255,8 @@ class _Reader:
         # saved value (if any) above.
         written = read_formulas(path, sheet, len(headers), cap)
         found = [cell_text(v) for v in table[0]] if table else []
+        if found == headers and not shown:
+            found += _judge_headers(sheet, len(headers))
         if found != headers:
             self.problem(
                 path,
@@ -426,6 +430,21 @@ class _Reader:
             except ReviewError:
                 self._runs[run_id] = None
         return self._runs[run_id]
+
+
+def _judge_headers(sheet: Any, width: int) -> list[str]:
+    """The two header cells after a sheet's *width* columns where they name the judge's: on a sheet
+    the hidden sheet says shows no judge, judge columns mean its mark was removed (the reviews
+    may lean on the judge's scores, and would count in its calibration)."""
+    row = next(
+        sheet.iter_rows(
+            min_row=1, max_row=1, min_col=width + 1, max_col=width + 2, values_only=True
+        ),
+        (),
+    )
+    cells = [cell_text(v) for v in row]
+    judge_words = {texts[name] for texts in TEXTS.values() for name in JUDGE_COLUMNS}
+    return cells if judge_words & set(cells) else []
 
 
 def _has_case(suite: Suite, case_id: str) -> bool:
