@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..exceptions import JudgeError
@@ -28,8 +29,10 @@ from ..review.store import ReviewStore
 from .answers import find_answers
 from .calibration import calibration_path, calibration_status, write_calibration
 from .figures import DEFAULT_SAMPLES, Agreement, Calibration, calibrate, off_scale, saw_judge
-from .runner import Judge, judge_for
 from .types import Judgment, PointwiseItem
+
+if TYPE_CHECKING:
+    from .runner import Judge
 
 __all__ = ["ReviewHooks", "add_judge_parser", "run_judge"]
 
@@ -64,7 +67,7 @@ def run_judge(args: argparse.Namespace, settings: Settings, root: Path) -> int:
     chosen = [suites[name] for name in (args.suite or sorted(suites))]
     calibrated = 0
     for suite in chosen:
-        judge = judge_for(suite, settings, root=root)
+        judge = _judge_for(suite, settings, root)
         if judge is None:
             if args.suite:
                 raise JudgeError(
@@ -87,6 +90,13 @@ def run_judge(args: argparse.Namespace, settings: Settings, root: Path) -> int:
             "reviews of its answers (releasegate review export / import), then calibrate"
         )
     return 0
+
+
+def _judge_for(suite: Suite, settings: Settings, root: Path) -> Judge | None:
+    """The suite's judge (the runner is imported only when a command needs a judge)."""
+    from .runner import judge_for
+
+    return judge_for(suite, settings, root=root)
 
 
 def _calibrate_suite(
@@ -240,7 +250,7 @@ class ReviewHooks:
 
     def _judge(self, suite: Suite) -> Judge | None:
         if suite.name not in self._judges:
-            self._judges[suite.name] = judge_for(suite, self.settings, root=self.root)
+            self._judges[suite.name] = _judge_for(suite, self.settings, self.root)
         return self._judges[suite.name]
 
     def columns(
