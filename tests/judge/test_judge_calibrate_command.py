@@ -209,3 +209,9 @@ def test_a_hand_edited_review_off_the_scale_is_one_error_naming_the_file(
     assert "1 review(s) lack a criterion's score or score off the scale 1-5" in err
     assert "c03 by ann {'overall': 9.0}" in err and "restore the file from git" in err
     assert not (root / "fixtures" / "judges" / "tiny.json").exists()
+
+
+def test_too_few_resamples_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path / "shop", "http://127.0.0.1:9", reviews=[])
+    code, _, err = calibrate(root, capsys, "--samples", "10")
+    assert code == 2 and "--samples 10: give at least 100 bootstrap resamples" in err

@@ -96,18 +96,6 @@ class Agreement:
             "answers": self.answers,
         }
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Agreement:
-        interval = data.get("kappa_interval")
-        kappa = data.get("kappa")
-        return cls(
-            kappa=None if kappa is None else float(kappa),
-            kappa_interval=None if interval is None else (float(interval[0]), float(interval[1])),
-            exact=float(data["exact"]),
-            pairs=int(data["pairs"]),
-            answers=int(data["answers"]),
-        )
-
 
 @dataclass(frozen=True)
 class CriterionFigures:
