@@ -14,8 +14,9 @@ so it can be checked by hand. Per criterion:
   one answer share its judge score, so they are not independent), seeded, so a calibration
   is repeatable;
 - the human ceiling: the same kappa and exact agreement between reviewers, pooled over every
-  two reviewers who scored the same answer (each pair ordered by reviewer name). None where no
-  answer has two reviewers: then there is no ceiling to compare with.
+  two reviewers who scored the same answer (each pair ordered by reviewer name), on the same
+  answers the judge is measured on. None where no answer has two reviewers: then there is no
+  ceiling to compare with.
 
 A kappa is None when it is undefined: both sides gave one and the same label throughout, so
 chance agreement is total and kappa is 0/0. A judgment the judge's output could not be parsed
