@@ -57,3 +57,28 @@ def test_disagreements_list_the_judge_against_each_reviewer(
     assert "tiny/c03" not in out
     # ann and bob differ by two on c02 as well: the reviewers' own line is still there.
     assert f"adjudicate tiny/c02 (answer {digest}) overall: ann 3, bob 1" in out
+
+
+def test_reviews_given_on_a_show_judge_sheet_are_left_out_of_calibration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = {ANSWERS[c]: s for c, s in HUMAN.items()}
+    with ScriptedJudge("fair", table).running() as url:
+        root = project(tmp_path / "shop", url)  # ann on all 60, bob on 20
+        out = root / "adjudicate.xlsx"
+        args = ["--root", str(root), "review", "export", "--show-judge", "--all", "--out"]
+        assert main([*args, str(out)]) == 0
+        book = openpyxl.load_workbook(out)
+        sheet = book["tiny"]
+        for row in sheet.iter_rows(min_row=2, max_row=4):  # carol scores three, judge in view
+            row[7].value = 1
+            row[9].value = "carol"
+        book.save(out)
+        capsys.readouterr()
+        assert main(["--root", str(root), "review", "import", str(out)]) == 0
+        assert "3 given with the judge's scores in view" in capsys.readouterr().out
+        assert main(["--root", str(root), "judge", "calibrate"]) == 0
+        said = capsys.readouterr().out
+    assert "left out: 3 review(s) given with the judge's scores in view (--show-judge)" in said
+    # carol's 1s would have pulled kappa below 1 had they counted
+    assert "calibrated: kappa 1.00 on 60 answers (reviewers 1.00)" in said
