@@ -4,6 +4,9 @@ files written here, each advisory branch and the gating one."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,3 +200,32 @@ def test_an_undefined_kappa_is_advisory(tmp_path: Path) -> None:
     status = calibration_status(JUDGE, bars(), path)
     assert not status.gating
     assert status.reason.startswith("advisory: kappa undefined (tone) on 60 answers")
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from releasegate.judge.calibration import write_calibration
+    from releasegate.judge.figures import Agreement, Calibration, CriterionFigures
+    from releasegate.judge.types import JudgeIdentity
+
+    figures = CriterionFigures("overall", Agreement(0.7, (0.6, 0.8), 0.5, 60, 60), 0.1, None, None)
+    calibration = Calibration("shop_faq", "r", "quadratic", 60, 0, 0, 0, 1000, 0, (figures,))
+    for n in range(15):
+        identity = JudgeIdentity("openai", f"{sys.argv[2]}-{n}", "fp", "t", {}, "r")
+        write_calibration(Path(sys.argv[1]), identity, calibration)
+    """
+)
+
+
+def test_two_calibrations_written_at_once_keep_every_judge(tmp_path: Path) -> None:
+    path = calibration_path(tmp_path / "judges", "shop_faq")
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    writers = [
+        subprocess.Popen([sys.executable, str(script), str(path), name]) for name in ("a", "b")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    models = {entry["identity"]["model"] for entry in read_calibrations(path).values()}
+    assert models == {f"{name}-{n}" for name in ("a", "b") for n in range(15)}
