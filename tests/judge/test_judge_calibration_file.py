@@ -229,3 +229,16 @@ def test_two_calibrations_written_at_once_keep_every_judge(tmp_path: Path) -> No
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
     models = {entry["identity"]["model"] for entry in read_calibrations(path).values()}
     assert models == {f"{name}-{n}" for name in ("a", "b") for n in range(15)}
+
+
+def test_the_same_figures_again_leave_the_file_as_it_was(tmp_path: Path) -> None:
+    path = calibration_path(tmp_path, "shop_faq")
+    first = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+    write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_JUDGE), now=first)
+    text = path.read_text(encoding="utf-8")
+    later = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    entry = write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_JUDGE), now=later)
+    assert entry["calibrated_at"] == "2026-12-07T22:00:00+00:00"
+    assert path.read_text(encoding="utf-8") == text
+    write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_HUMAN), now=later)
+    assert read_calibrations(path)[JUDGE.key]["calibrated_at"] == "2026-12-08T09:00:00+00:00"

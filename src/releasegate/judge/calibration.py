@@ -145,7 +145,8 @@ def write_calibration(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Write (or replace) *identity*'s entry in the suite's calibration file, the other judges'
-    entries kept; returns the entry. A broken existing file is refused, not overwritten."""
+    entries kept; returns the entry. The same figures again leave the file as it was (its
+    ``calibrated_at`` included). A broken existing file is refused, not overwritten."""
     entry = {
         "identity": identity.to_json(),
         "calibrated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
@@ -162,6 +163,12 @@ def write_calibration(
     }
     with exclusive_lock(path, what=f"the judge calibration {path}", timeout=60):
         judges = read_calibrations(path)
+        before = judges.get(identity.key)
+        if before is not None and {**before, "calibrated_at": ""} == {
+            **entry,
+            "calibrated_at": "",
+        }:
+            return before  # the same figures: the file (and its diff in git) stays as it was
         judges[identity.key] = entry
         document = {"suite": _suite_of(path), "judges": dict(sorted(judges.items()))}
         text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
