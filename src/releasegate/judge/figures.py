@@ -262,11 +262,10 @@ def _criterion(
         for _, by in scored
     ]
     human_pairs = [pairs for pairs in human_pairs if pairs]
-    judge, resampled = _agreement(judge_pairs, scale, samples=samples, seed=seed)
-    bias, bias_interval = _bias(judge_pairs, resampled)
+    judge, bias, bias_interval = _agreement(judge_pairs, scale, samples=samples, seed=seed)
     reviewers = None
     if human_pairs:
-        reviewers, _ = _agreement(human_pairs, scale, samples=samples, seed=seed)
+        reviewers, _, _ = _agreement(human_pairs, scale, samples=samples, seed=seed)
     return CriterionFigures(name, judge, bias, bias_interval, reviewers)
 
 
@@ -276,14 +275,14 @@ def _agreement(
     *,
     samples: int,
     seed: int,
-) -> tuple[Agreement, np.ndarray | None]:
-    """The agreement of the pooled pairs, and the answers' resample counts (samples x answers)
-    it was bootstrapped on (None with fewer than two answers)."""
+) -> tuple[Agreement, float, tuple[float, float] | None]:
+    """The agreement of the pooled pairs, and the mean difference (first minus second) with
+    its interval; intervals need two answers or more."""
     from sklearn.metrics import cohen_kappa_score
 
     pairs = [pair for answer in by_answer for pair in answer]
     if not pairs:
-        return Agreement(None, None, math.nan, 0, 0), None
+        return Agreement(None, None, math.nan, 0, 0), math.nan, None
     first = [a for a, _ in pairs]
     second = [b for _, b in pairs]
     kappa: float | None = None
@@ -293,48 +292,53 @@ def _agreement(
         value = float(cohen_kappa_score(first, second, labels=labels, weights=weights))
         kappa = None if math.isnan(value) else value
     exact = sum(a == b for a, b in pairs) / len(pairs)
-    counts = None
-    interval = None
+    bias = sum(a - b for a, b in pairs) / len(pairs)
+    interval = bias_interval = None
     if len(by_answer) >= 2:
-        counts = _resample_counts(len(by_answer), samples=samples, seed=seed)
-        if kappa is not None:
-            interval = _kappa_interval(by_answer, scale, counts)
-    return Agreement(kappa, interval, exact, len(pairs), len(by_answer)), counts
+        kappas, biases = _resampled(by_answer, scale, samples=samples, seed=seed)
+        kappas = kappas[~np.isnan(kappas)]
+        if kappa is not None and kappas.size:
+            interval = _percentiles(kappas)
+        bias_interval = _percentiles(biases)
+    agreement = Agreement(kappa, interval, exact, len(pairs), len(by_answer))
+    return agreement, bias, bias_interval
 
 
-def _resample_counts(answers: int, *, samples: int, seed: int) -> np.ndarray:
-    """How often each answer is drawn in each resample (answers drawn with replacement)."""
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(answers, np.full(answers, 1.0 / answers), size=samples)
+_BLOCK = 100
+"""Resamples drawn at once: a block of (resamples x answers) counts stays small (8 MB at 10,000
+answers) however many answers and resamples."""
 
 
-def _kappa_interval(
-    by_answer: Sequence[Sequence[tuple[float, float]]], scale: Scale, counts: np.ndarray
-) -> tuple[float, float] | None:
+def _resampled(
+    by_answer: Sequence[Sequence[tuple[float, float]]],
+    scale: Scale,
+    *,
+    samples: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kappa (NaN where undefined) and mean difference of each resample: the answers drawn with
+    replacement (how often each is drawn: a multinomial), their pairs' confusion counts and
+    differences summed, block by block."""
     size = scale.high - scale.low + 1
-    per_answer = np.zeros((len(by_answer), size, size))
+    answers = len(by_answer)
+    per_answer = np.zeros((answers, size, size))
+    sums = np.zeros(answers)
+    sizes = np.zeros(answers)
     for i, answer in enumerate(by_answer):
         for a, b in answer:
             per_answer[i, int(a) - scale.low, int(b) - scale.low] += 1
-    confusion = np.einsum("sa,akl->skl", counts, per_answer)
-    kappas = kappa_from_confusion(confusion, _weights(scale))
-    kappas = kappas[~np.isnan(kappas)]
-    if kappas.size == 0:
-        return None
-    return _percentiles(kappas)
-
-
-def _bias(
-    by_answer: Sequence[Sequence[tuple[float, float]]], counts: np.ndarray | None
-) -> tuple[float, tuple[float, float] | None]:
-    sums = np.array([sum(a - b for a, b in answer) for answer in by_answer], dtype=float)
-    sizes = np.array([len(answer) for answer in by_answer], dtype=float)
-    if not sizes.sum():
-        return math.nan, None
-    bias = float(sums.sum() / sizes.sum())
-    if counts is None:
-        return bias, None
-    return bias, _percentiles((counts @ sums) / (counts @ sizes))
+            sums[i] += a - b
+        sizes[i] = len(answer)
+    weights = _weights(scale)
+    rng = np.random.default_rng(seed)
+    kappas, biases = [], []
+    for start in range(0, samples, _BLOCK):
+        block = min(_BLOCK, samples - start)
+        counts = rng.multinomial(answers, np.full(answers, 1.0 / answers), size=block)
+        confusion = np.einsum("sa,akl->skl", counts, per_answer)
+        kappas.append(kappa_from_confusion(confusion, weights))
+        biases.append((counts @ sums) / (counts @ sizes))
+    return np.concatenate(kappas), np.concatenate(biases)
 
 
 def _percentiles(values: np.ndarray) -> tuple[float, float]:
