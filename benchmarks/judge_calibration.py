@@ -11,6 +11,11 @@ out (no scikit-learn), and must lie within the bootstrap interval the calibratio
 second calibration is timed too: every verdict from the cache, no judge call.
 
     .venv/bin/python benchmarks/judge_calibration.py [--answers 200] [--seed 0]
+    .venv/bin/python benchmarks/judge_calibration.py --scale 10000
+
+``--scale N`` measures the figures alone (no server, no files) on N reviewed answers with three
+criteria, a quarter of them with a second reviewer, random scores: seconds and the process's
+peak resident memory.
 
 :func:`noisy_judge_calibration` returns the figures, for benchmarks/judge.py to report.
 """
@@ -136,6 +141,36 @@ def noisy_judge_calibration(
     }
 
 
+def figures_at_scale(answers: int, *, seed: int = 0) -> dict[str, float]:
+    """Seconds and peak memory (MiB, the whole process) of the figures on *answers* answers."""
+    import resource
+
+    from releasegate.judge.figures import calibrate
+    from releasegate.judge.types import Judgment
+
+    rubric = Rubric(criteria=tuple(Criterion(name) for name in "abc"))
+    rng = random.Random(seed)
+
+    def scores() -> dict[str, float]:
+        return {name: float(rng.randint(1, 5)) for name in "abc"}
+
+    records = [
+        ReviewRecord("s", f"c{i}", f"h{i}", rubric.hash, scores(), "ann") for i in range(answers)
+    ]
+    records += [
+        ReviewRecord("s", f"c{i}", f"h{i}", rubric.hash, scores(), "bob")
+        for i in range(answers // 4)
+    ]
+    judgments = {(f"c{i}", f"h{i}"): Judgment(scores(), "", "") for i in range(answers)}
+    calibrate("s", records[:10], rubric, judgments)  # scikit-learn imported before timing
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    calibrate("s", records, rubric, judgments)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mib": peak, "peak_before_mib": before}
+
+
 def _review(case_id: str, text: str, reviewer: str, score: int) -> ReviewRecord:
     return ReviewRecord(
         "shop",
@@ -152,7 +187,15 @@ def _main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", type=int, default=0, help="the figures alone on N answers")
     args = parser.parse_args()
+    if args.scale:
+        measured = figures_at_scale(args.scale, seed=args.seed)
+        print(
+            f"figures on {args.scale} answers (3 criteria): {measured['seconds']:.2f} s, peak "
+            f"{measured['peak_mib']:.0f} MiB (before: {measured['peak_before_mib']:.0f} MiB)"
+        )
+        return
     result = noisy_judge_calibration(args.answers, seed=args.seed)
     low, high = result["kappa_interval"]
     print(
