@@ -27,9 +27,12 @@ from .rubric import Rubric
 from .runs import RunAnswers, read_run
 from .sheet import (
     BINDING_SHEET,
+    FIXED_COLUMNS,
+    JUDGE_COLUMNS,
     headers_for,
     language_of,
 )
+from .texts import TEXTS
 from .workbook import (
     EXTRA_ROWS,
     PART_BYTES,
@@ -235,7 +238,8 @@ class _Reader:
                 sheet=title,
             )
             return
-        headers = headers_for(rubric, language_of(suite))
+        shown = any(b.judge_shown for b in rows.values())
+        headers = headers_for(rubric, language_of(suite), judge=shown)
         cap = max(rows) + EXTRA_ROWS
         table = read_table(sheet, len(headers), cap + 1)
         if len(table) > cap:
@@ -251,6 +255,8 @@ class _Reader:
         # saved value (if any) above.
         written = read_formulas(path, sheet, len(headers), cap)
         found = [cell_text(v) for v in table[0]] if table else []
+        if found == headers and not shown:
+            found += _judge_headers(sheet, len(headers))
         if found != headers:
             self.problem(
                 path,
@@ -342,13 +348,14 @@ class _Reader:
                 column=", ".join(blank),
             )
         if not reviewer:
+            at = len(FIXED_COLUMNS) + len(rubric.criteria) + 2  # case columns, scores, comment
             self.problem(
                 path,
                 "empty on a scored row; write the reviewer's name (agreement between reviewers "
                 "needs it)",
                 sheet=title,
                 row=number,
-                column=f"{column_letter(len(headers))} '{headers[-1]}'",
+                column=f"{column_letter(at)} '{headers[at - 1]}'",
             )
         if len(self.problems) != problems_before:
             return
@@ -376,6 +383,7 @@ class _Reader:
                 sheet=f"{path.name}#{title}",
                 run_id=binding.run_id,
                 fingerprint=binding.fingerprint,
+                extra={"saw_judge": True} if binding.judge_shown else {},
             )
         )
 
@@ -422,6 +430,21 @@ class _Reader:
             except ReviewError:
                 self._runs[run_id] = None
         return self._runs[run_id]
+
+
+def _judge_headers(sheet: Any, width: int) -> list[str]:
+    """The two header cells after a sheet's *width* columns where they name the judge's: on a sheet
+    the hidden sheet says shows no judge, judge columns mean its mark was removed (the reviews
+    may lean on the judge's scores, and would count in its calibration)."""
+    row = next(
+        sheet.iter_rows(
+            min_row=1, max_row=1, min_col=width + 1, max_col=width + 2, values_only=True
+        ),
+        (),
+    )
+    cells = [cell_text(v) for v in row]
+    judge_words = {texts[name] for texts in TEXTS.values() for name in JUDGE_COLUMNS}
+    return cells if judge_words & set(cells) else []
 
 
 def _has_case(suite: Suite, case_id: str) -> bool:
