@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..exceptions import RecordError
+from .judge_records import JudgeRecord, JudgeSummary
 from .serialisation import OMIT_NONE, REST, JsonRecord, from_json, to_json
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "HumanRecord",
     "ItemResult",
     "JsonRecord",
+    "JudgeRecord",
+    "JudgeSummary",
     "Leak",
     "MetricRecord",
     "ModelDescription",
@@ -187,6 +190,8 @@ class CaseRecord(JsonRecord):
     check alone."""
     unscored: bool = False
     """The case could not be judged: an assertion that decides it could not be evaluated."""
+    judge: JudgeRecord | None = field(default=None, metadata=OMIT_NONE)
+    """The judge model's verdict on the answer (suites with a ``judge:``); None, left out."""
     outcome: str = ""
     """pytest's outcome (``passed``, ``failed``, ``xfailed``...), set by the controller."""
     nodeid: str = ""
@@ -475,6 +480,8 @@ class RunRecord(JsonRecord):
     history: HistoryBlock | None = field(default=None, metadata=OMIT_NONE)
     """The run's metrics in the run history (this run included); left out when the run was not
     recorded."""
+    judge: Mapping[str, JudgeSummary] | None = field(default=None, metadata=OMIT_NONE)
+    """The judge model per suite with a ``judge:``; left out when no suite has one."""
     interrupted: str | None = None
     """Why the run stopped before its end (Ctrl-C, ``pytest -x`` stopping at a failure, a
     worker gone down): its results are partial. None for a run that ran to its end."""
