@@ -39,6 +39,7 @@ from ..core.records import (
 from ..exceptions import ConfigError
 from ..gate.judging import critical_regressions
 from ..review.summary import answer_counts, review_markdown
+from .judge_report import judge_markdown
 from .latest import point_latest
 
 __all__ = [
@@ -269,6 +270,7 @@ class RunReport:
                 lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
         lines += review_markdown(self.review, self.metrics.values())
+        lines += judge_markdown(self.judge, self.cases.values())
         lines += _flips_markdown(self.metrics.values())
         regressions = failing_cases(self.cases.values())
         if regressions:
