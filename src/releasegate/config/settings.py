@@ -275,6 +275,11 @@ class Settings(EndpointSpec):
         description="[tool.releasegate.general]: general benchmarks (lm-eval tasks) and their "
         "no-drop gates.",
     )
+    judge: Mapping[str, Any] = setting(
+        factory=dict,
+        description="[tool.releasegate.judge]: the project's judge model (backend, model, "
+        "generation, thresholds); a suite manifest's judge: overrides its keys.",
+    )
     perf: Mapping[str, Any] = setting(
         factory=dict,
         description="[tool.releasegate.perf]: load-test settings and serving objectives for perf/.",

@@ -32,6 +32,7 @@ from .registry import build_metric, read_manifest_section, section_default
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..judge.config import JudgeSection
     from ..review.rubric import Rubric
 
 __all__ = [
@@ -114,6 +115,10 @@ class Suite:
     (:func:`releasegate.review.metrics.read_review_section`) through the metric registry."""
     assertion_names: tuple[str, ...] = ()
     """Every assertion name its cases carry (suite's and cases' own), in first-seen order."""
+    judge: JudgeSection | None = None
+    """The manifest's ``judge:`` as written and checked, or None; read by the judge kind
+    (:func:`releasegate.judge.kinds.read_section`); :func:`releasegate.judge.runner.judge_for`
+    lays it over the project's ``[tool.releasegate.judge]``."""
 
     @property
     def rubric(self) -> Rubric:
@@ -233,6 +238,9 @@ def load_suite(
     review = read_manifest_section(
         "review", document, [spec.metric for spec in metrics], manifest_path
     )
+    judge = read_manifest_section(
+        "judge", document, [spec.metric for spec in metrics], manifest_path
+    )
     prompt_doc = document.get("prompt", {})
     return Suite(
         name=name,
@@ -253,6 +261,7 @@ def load_suite(
         case_checks=case_checks,
         review=review,
         assertion_names=assertion_names,
+        judge=judge,
     )
 
 
