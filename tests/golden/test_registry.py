@@ -15,15 +15,16 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 import releasegate
 from releasegate.exceptions import ConfigError
 from releasegate.golden.classification import Accuracy
-from releasegate.golden.metrics import METRICS, MetricContext, build_metric, source_of
+from releasegate.golden.metrics import METRICS, Metric, MetricContext, build_metric, source_of
 from releasegate.golden.registry import ENTRY_POINT_GROUP, register_metric_kind
-from releasegate.golden.suites import load_suite
+from releasegate.golden.suites import MetricSpec, load_suite
 from releasegate.review.rubric import DEFAULT_RUBRIC
 
 SRC = Path(releasegate.__file__).parents[1]
@@ -259,6 +260,21 @@ def test_each_metric_declares_its_source() -> None:
 
     with pytest.raises(ConfigError, match="declares source 'vibes'"):
         source_of(Odd())
+
+
+def test_a_judge_metric_is_scored_again_not_kept_in_the_baseline() -> None:
+    """A judge's verdicts belong to the answers it judged: the baseline keeps no value of a
+    metric of source "judge" (its no-drop test judges the baseline's answers), as of a human
+    one; every other source is kept."""
+
+    class Judged:
+        source = "judge"
+
+    assert source_of(Judged()) == "judge"
+    assert not MetricSpec(cast(Metric, Judged())).in_baseline
+    assert not MetricSpec(build_metric("human_score", CONTEXT, where="m")).in_baseline
+    assert MetricSpec(build_metric("accuracy", CONTEXT, where="m")).in_baseline
+    assert MetricSpec(build_metric("perplexity", CONTEXT, where="m")).in_baseline
 
 
 def test_a_suite_without_review_is_reviewed_on_the_default_rubric(tmp_path: Path) -> None:

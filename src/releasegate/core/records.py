@@ -262,6 +262,9 @@ class MetricRecord(JsonRecord):
     """The ``<suite>::isolation`` test's findings (every other metric: None, left out)."""
     outcome: str = ""
     nodeid: str = ""
+    advisory: str = ""
+    """Why the test did not gate ("" when it did): a judge metric whose judge is not calibrated
+    against the reviewers is reported (``passed`` says what it would have been) and skipped."""
 
 
 @dataclass(frozen=True)

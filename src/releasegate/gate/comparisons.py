@@ -60,6 +60,11 @@ class MetricOutcome:
     """Whether the bar (or tolerance) was met."""
     message: str
     """One paragraph for the test report."""
+    advisory: str = ""
+    """Non-empty: the verdict does not gate, and this says why and what it would have been
+    (``advisory: kappa 0.31 on 58 answers, below 0.6 (judge_score = 3.2, would fail: below
+    its minimum 3.5)``): the test is reported, then skipped with this line, never failed (a
+    judge metric whose judge is not calibrated against the reviewers)."""
 
 
 def judge_bar(

@@ -71,6 +71,7 @@ class MetricResult:
             item_ids=self.value.item_ids,
             comparison=None if self.comparison is None else self.comparison.to_record(),
             flips=self.flips,
+            advisory=self.outcome.advisory,
         )
 
 

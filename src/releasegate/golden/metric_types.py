@@ -21,7 +21,9 @@ from .cases import Expected
 from .checks import CheckResult, expected_strings
 
 __all__ = [
+    "SOURCES",
     "THRESHOLD_KEYS",
+    "UNSTORED_SOURCES",
     "Additive",
     "Decomposable",
     "Metric",
@@ -35,10 +37,21 @@ __all__ = [
     "source_of",
 ]
 
-MetricSource = Literal["answers", "model", "reviews"]
+MetricSource = Literal["answers", "model", "reviews", "judge"]
 """Where a metric's value comes from: the answers and their checks' verdicts (every metric of
-:mod:`releasegate.golden`), the model's own scores of the references (perplexity), or the human
-reviews of the answers (the review memory)."""
+:mod:`releasegate.golden`), the model's own scores of the references (perplexity), the human
+reviews of the answers (the review memory), or a judge model's verdicts on the answers
+(:mod:`releasegate.judge`)."""
+
+SOURCES: tuple[MetricSource, ...] = ("answers", "model", "reviews", "judge")
+"""Every :data:`MetricSource`, in the order the error message lists them."""
+
+UNSTORED_SOURCES: frozenset[MetricSource] = frozenset({"reviews", "judge"})
+"""Sources whose values the baseline file does not keep: a metric of the reviews or of a judge
+belongs to the answers it scored, so its no-drop test scores the baseline's answers again (the
+reviews of them, found by answer hash; the judge's verdicts on them, cached or judged now) and
+pairs them with this run's. A stored value would compare this judge with whichever judge (model,
+template, rubric) scored the baseline, and a human value with the reviews of its day."""
 
 THRESHOLD_KEYS = frozenset({"min", "max", "max_drop"})
 """Keys of a metric spec that belong to the gate (``MetricSpec.bar``, the no-drop comparison), not
@@ -137,12 +150,12 @@ def source_of(metric: object) -> MetricSource:
     ``"answers"``. The session, the trend rules and the baseline ask this instead of testing a
     metric's class, so no package needs to know another's metric classes."""
     source = getattr(metric, "source", "answers")
-    if source not in ("answers", "model", "reviews"):
+    if source not in SOURCES:
         raise ConfigError(
-            f"metric {metric!r} declares source {source!r}; a metric's source is 'answers', "
-            "'model' or 'reviews'"
+            f"metric {metric!r} declares source {source!r}; a metric's source is one of "
+            + ", ".join(f"'{name}'" for name in SOURCES)
         )
-    return cast(MetricSource, source)  # one of the three, checked above
+    return cast(MetricSource, source)  # one of SOURCES, checked above
 
 
 def mean_of(values: Sequence[float]) -> float:

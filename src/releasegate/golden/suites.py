@@ -27,7 +27,7 @@ from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
 from .io import load_cases
 from .judge_check import refuse_unjudged
-from .metric_types import THRESHOLD_KEYS, Metric, MetricContext, source_of
+from .metric_types import THRESHOLD_KEYS, UNSTORED_SOURCES, Metric, MetricContext, source_of
 from .prompting import PromptSpec
 from .registry import build_metric, read_manifest_section, section_default
 
@@ -67,10 +67,10 @@ class MetricSpec:
 
     @property
     def in_baseline(self) -> bool:
-        """Whether the baseline file keeps its value: a human metric's (scored from reviews) is
-        not kept (its no-drop test pairs the reviews of the baseline's answers, found by answer
-        hash)."""
-        return source_of(self.metric) != "reviews"
+        """Whether the baseline file keeps its value: a human metric's (scored from reviews) and
+        a judge metric's (scored by a judge model) are not kept (their no-drop test scores the
+        baseline's answers again: :data:`~.metric_types.UNSTORED_SOURCES`)."""
+        return source_of(self.metric) not in UNSTORED_SOURCES
 
     @property
     def bar(self) -> str:

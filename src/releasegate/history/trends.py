@@ -32,6 +32,7 @@ from ..gate.comparisons import judged_comparison
 from ..gate.judging import score_case
 from ..gate.rule import judge_drop
 from ..gate.verdicts import gate_metric
+from ..golden.metric_types import UNSTORED_SOURCES
 from ..golden.metrics import MetricValue, source_of
 from ..golden.suites import MetricSpec, Suite
 from .store import HistoryStore, SeriesPoint
@@ -297,11 +298,12 @@ def _gated(
     unbounded = replace(spec, max_drop=math.inf)
     source = source_of(spec.metric)
     if source != "answers":
-        # Scored from the model (perplexity) or from reviews, not from the answers: paired by
-        # its stored per-case values, as the gate pairs them (a review belongs to its answer).
+        # Scored from the model (perplexity), from reviews or by a judge, not from the answers:
+        # paired by its stored per-case values, as the gate pairs them (a review and a judge's
+        # verdict belong to their answer).
         ids = [case.id for case in suite.cases if case.id in new]
         value = MetricValue(now.value, tuple(new[i] for i in ids))
-        human = source == "reviews"
+        human = source in UNSTORED_SOURCES
         answers = answered_now if human else {}
         baseline_answers = {k: c.answer for k, c in answered_before.items()} if human else {}
         comparison, flips, _ = judged_comparison(

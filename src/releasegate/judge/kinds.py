@@ -1,8 +1,8 @@
 """The judge as a kind of metric: what registers with golden's metric registry (entry point
 ``judge`` of ``releasegate.metric_kinds``; golden never imports this package).
 
-:func:`register` registers the manifest's ``judge:`` section (kept as ``Suite.judge``); the judge
-metrics register themselves here too.
+:func:`register` registers the manifest's ``judge:`` section (kept as ``Suite.judge``) and the
+judge metrics (``judge_score``, ``judge_pass_rate``, ``judge_win_rate``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from ..golden.metric_types import Metric
 from ..golden.registry import ManifestSection, register_manifest_section
 from .config import JudgeSection, read_judge_section
+from .metrics import register_metrics
 
 __all__ = ["read_section", "register"]
 
@@ -25,6 +26,7 @@ def read_section(document: Any, metrics: Sequence[Metric], path: Path) -> JudgeS
 
 
 def register() -> None:
-    """Register the ``judge:`` manifest section (the entry point ``judge`` of
-    ``releasegate.metric_kinds``)."""
+    """Register the ``judge:`` manifest section and the judge metrics (the entry point
+    ``judge`` of ``releasegate.metric_kinds``)."""
     register_manifest_section(ManifestSection("judge", read_section))
+    register_metrics()

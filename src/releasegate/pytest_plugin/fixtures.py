@@ -34,6 +34,7 @@ from ..engine.session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 from ..exceptions import ReleasegateError
 from ..gate.judging import CaseVerdict, failure_message
 from ..gate.verdicts import MetricResult
+from ..golden.metrics import source_of
 from ..models.backend import Backend
 from ..models.serving import ServingEndpoint
 from ..review.gate import ReviewsPending
@@ -172,7 +173,12 @@ class MetricUnderTest:
         return result
 
     def assert_meets_bar(self) -> None:
+        """Fail with the outcome's message unless it passed; an advisory outcome (a judge not
+        calibrated against the reviewers) is reported (its record already stashed) and
+        skipped with why, whatever it found: it never fails the run."""
         outcome = self.result.outcome
+        if outcome.advisory:
+            pytest.skip(for_terminal(outcome.advisory))
         if not outcome.passed:
             _fail(outcome.message)
 
@@ -256,8 +262,14 @@ def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest | IsolationU
         return IsolationUnderTest(session, param, request.node)
     if session.model_scored(param):
         return MetricUnderTest(session, param, request.node)  # scores, not answers
-    _in_setup(lambda: session.scored_suite(session.suites[param.suite]))
-    return MetricUnderTest(session, param, request.node)
+    suite = session.suites[param.suite]
+    _in_setup(lambda: session.scored_suite(suite))
+    under = MetricUnderTest(session, param, request.node)
+    if source_of(suite.metric(param.metric).metric) == "judge":
+        # The judge is called here: one it cannot reach (down, slow, junk) makes the test an
+        # ERROR naming its URL, as a model server down does to a case test, never a failure.
+        _in_setup(lambda: under.result)
+    return under
 
 
 @pytest.fixture(scope="session")
