@@ -10,6 +10,8 @@ from typing import Any
 
 import openpyxl
 
+from releasegate.review.texts import TEXTS
+
 
 def fill(
     path: Path,
@@ -26,6 +28,10 @@ def fill(
     names = [n for n in book.sheetnames if n != "_releasegate"][1:]
     ws = book[sheet or names[0]]
     header = [c.value for c in ws[1]]
+    # comment and reviewer follow the scores (an adjudication sheet shows the judge after them)
+    comment_column = 1 + next(
+        i for i, name in enumerate(header) if name in {t["comment"] for t in TEXTS.values()}
+    )
     first = 8  # after case, question, expected, answer, baseline, verdict, reason
     for row in ws.iter_rows(min_row=2):
         case_id = str(row[0].value)
@@ -33,8 +39,8 @@ def fill(
             continue
         for offset, value in enumerate(scores[case_id]):
             ws.cell(row=row[0].row, column=first + offset, value=value)
-        ws.cell(row=row[0].row, column=len(header) - 1, value=comment or None)
-        ws.cell(row=row[0].row, column=len(header), value=reviewer)
+        ws.cell(row=row[0].row, column=comment_column, value=comment or None)
+        ws.cell(row=row[0].row, column=comment_column + 1, value=reviewer)
     target = out or path
     book.save(target)
     return target

@@ -206,6 +206,12 @@ class Settings(EndpointSpec):
         description="Folder of the human review memory, one <suite>.jsonl per suite.",
         minLength=1,
     )
+    judges_dir: Path = setting(
+        Path("fixtures/judges"),
+        description="Folder of judge calibrations against the reviewers, one <suite>.json per "
+        "suite (releasegate judge calibrate).",
+        minLength=1,
+    )
     schemas_dir: Path = setting(
         Path("fixtures/schemas"),
         description="Folder of JSON schemas that json checks name.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .sheet import BINDING_COLUMNS, BINDING_SHEET
+from .sheet import BINDING_COLUMNS, BINDING_SHEET, JUDGE_BINDING
 from .workbook import MAX_ANSWERS
 
 __all__ = ["OPTIONAL_BINDINGS", "Binding", "Problem", "cell_text", "column_letter", "read_bindings"]
@@ -35,6 +35,9 @@ class Binding:
     fingerprint: str
     run_id: str
     rubric_hash: str
+    judge_shown: bool = False
+    """The row's sheet showed the judge's scores (an adjudication export): its reviews are kept
+    out of the judge's calibration."""
 
 
 class Problem(Protocol):
@@ -74,13 +77,14 @@ def read_bindings(
         return None
     sheet.reset_dimensions()  # the rows themselves are read, at most one past the cap
     rows = list(
-        sheet.iter_rows(max_col=len(BINDING_COLUMNS), max_row=MAX_ANSWERS + 2, values_only=True)
+        sheet.iter_rows(max_col=len(BINDING_COLUMNS) + 1, max_row=MAX_ANSWERS + 2, values_only=True)
     )
     if len(rows) > MAX_ANSWERS + 1:
         _edited(problem, path, MAX_ANSWERS + 2, "", f"it has more than {MAX_ANSWERS:,} rows")
         return None
-    header = tuple(cell_text(v) for v in rows[0][: len(BINDING_COLUMNS)]) if rows else ()
-    if header != BINDING_COLUMNS:
+    header = tuple(cell_text(v) for v in rows[0]) if rows else ()
+    header += ("",) * (len(BINDING_COLUMNS) + 1 - len(header))
+    if header[:-1] != BINDING_COLUMNS or header[-1] not in ("", JUDGE_BINDING):
         problem(
             path,
             "the hidden binding sheet was changed (its header is not releasegate's); export "
@@ -94,9 +98,15 @@ def read_bindings(
     suites: dict[str, tuple[str, int]] = {}
     for number, values in enumerate(rows[1:], start=2):
         cells = [cell_text(v) for v in values[: len(BINDING_COLUMNS)]]
+        shown = (
+            cell_text(values[len(BINDING_COLUMNS)]) if len(values) > len(BINDING_COLUMNS) else ""
+        )
         if not any(cells):
             continue
         cells += [""] * (len(BINDING_COLUMNS) - len(cells))
+        if shown not in ("", "1"):
+            _edited(problem, path, number, "", f"'{shown}' in column {JUDGE_BINDING}")
+            return None
         for index, name in enumerate(BINDING_COLUMNS):
             if not cells[index] and name not in OPTIONAL_BINDINGS:
                 _edited(problem, path, number, name, "the cell is empty")
@@ -138,6 +148,7 @@ def read_bindings(
                 fingerprint,
                 run_id,
                 rubric,
+                judge_shown=shown == "1",
             )
         )
     projects = {b.project for b in bindings}

@@ -1,10 +1,17 @@
-"""``releasegate review export|import|disagreements``: the command-line side of human review."""
+"""``releasegate review export|import|disagreements``: the command-line side of human review.
+
+Where a suite has a judge model, two commands show it: ``export --show-judge`` (the judge's
+scores beside the answers, for adjudication; its reviews are marked and kept out of calibration)
+and ``disagreements`` (the answers where the judge and a reviewer differ). review sits below the
+judge, so the caller (cli.py) hands in :class:`JudgeHooks` that compute both.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from ..config import Settings
 from ..exceptions import ReviewError
@@ -15,10 +22,26 @@ from .importing import read_workbooks
 from .records import ReviewRecord
 from .rubric import Rubric
 from .runs import RunAnswers, project_name, read_run, run_folder
-from .sheet import export_workbook
+from .sheet import JudgeColumn, export_workbook
 from .store import ReviewStore
 
-__all__ = ["add_review_parser", "run_review"]
+__all__ = ["JudgeHooks", "add_review_parser", "run_review"]
+
+
+class JudgeHooks(Protocol):
+    """What the judge package adds to the review commands (releasegate.judge.commands)."""
+
+    def columns(
+        self, run: RunAnswers, suites: Mapping[str, Suite], only: Sequence[str]
+    ) -> Mapping[str, Mapping[str, JudgeColumn]]:
+        """The judge's verdict on each answer of *run*, per suite that has a judge (judged, or
+        read from the verdict cache)."""
+        ...
+
+    def disagreements(self, suite: Suite, records: Sequence[ReviewRecord]) -> list[str]:
+        """Lines naming the reviewed answers where the judge and a reviewer differ by the
+        adjudication gap or more; [] where the suite has no judge."""
+        ...
 
 
 def add_review_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +57,12 @@ def add_review_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--all", action="store_true", help="also answers that already have a stored review"
     )
     export.add_argument("--out", type=Path, default=None, help="workbook to write")
+    export.add_argument(
+        "--show-judge",
+        action="store_true",
+        help="show the judge model's scores, for adjudication (the reviews given on this sheet "
+        "are kept out of the judge's calibration)",
+    )
     imported = commands.add_parser("import", help="read filled workbooks into fixtures/reviews/")
     imported.add_argument("files", nargs="+", type=Path, help="filled .xlsx workbooks")
     imported.add_argument(
@@ -52,21 +81,33 @@ def _suites(settings: Settings) -> dict[str, Suite]:
     return {suite.name: suite for suite in found}
 
 
-def run_review(args: argparse.Namespace, settings: Settings, root: Path) -> int:
+def run_review(
+    args: argparse.Namespace, settings: Settings, root: Path, *, judge: JudgeHooks | None = None
+) -> int:
     if args.review_command == "export":
-        return _export(args, settings, root)
+        return _export(args, settings, root, judge)
     if args.review_command == "import":
         return _import(args, settings, root)
-    return _disagreements(args, settings)
+    return _disagreements(args, settings, judge)
 
 
-def _export(args: argparse.Namespace, settings: Settings, root: Path) -> int:
+def _export(
+    args: argparse.Namespace, settings: Settings, root: Path, judge: JudgeHooks | None
+) -> int:
     suites = _suites(settings)
     for name in args.suite:
         if name not in suites:
             raise ReviewError(f"no suite '{name}' (suites: {', '.join(sorted(suites))})")
     run = read_run(settings.reports_dir, args.run)
     out = args.out or settings.reports_dir / run.run_id / f"review-{run.run_id}.xlsx"
+    shown: Mapping[str, Mapping[str, JudgeColumn]] = {}
+    if getattr(args, "show_judge", False):
+        shown = judge.columns(run, suites, args.suite) if judge is not None else {}
+        if not shown:
+            raise ReviewError(
+                "--show-judge: no suite exported has a judge (a judge: section in its manifest "
+                "or [tool.releasegate.judge]); export without --show-judge"
+            )
     result = export_workbook(
         run,
         suites,
@@ -76,6 +117,7 @@ def _export(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         project=project_name(root),
         only=args.suite,
         everything=args.all,
+        judge=shown,
     )
     for name in sorted({*result.rows, *result.already_reviewed}):
         kept = result.already_reviewed.get(name, 0)
@@ -85,6 +127,11 @@ def _export(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         print(f"nothing to review in run {run.run_id}: every answer has a stored review")
         return 0
     print(f"wrote {result.path} (run {run.run_id}, model {run.fingerprint or '?'})")
+    if shown:
+        print(
+            f"the judge's scores are shown ({', '.join(sorted(shown))}): for adjudication only; "
+            "the reviews given on this sheet are kept out of the judge's calibration"
+        )
     print(
         "send it to the reviewers; import it when it is back: "
         f"releasegate review import {result.path}"
@@ -127,6 +174,12 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
         )
         line = f"{name}: {done}; reviewers: {', '.join(found.reviewers) or '-'}"
         line += f"; {found.pending} row(s) left blank"
+        anchored = sum(1 for r in found.records if r.extra.get("saw_judge"))
+        if anchored:
+            line += (
+                f"; {anchored} given with the judge's scores in view (kept out of the judge's "
+                "calibration)"
+            )
         if reference is not None:
             rubric = suites[name].rubric
             waiting = [
@@ -142,7 +195,7 @@ def _import(args: argparse.Namespace, settings: Settings, root: Path) -> int:
     return 0
 
 
-def _disagreements(args: argparse.Namespace, settings: Settings) -> int:
+def _disagreements(args: argparse.Namespace, settings: Settings, judge: JudgeHooks | None) -> int:
     suites = _suites(settings)
     store = ReviewStore(settings.reviews_dir)
     names = args.suite or sorted(suites)
@@ -162,6 +215,11 @@ def _disagreements(args: argparse.Namespace, settings: Settings) -> int:
                 f"  adjudicate {name}/{row.case_id} (answer {row.answer_hash}) {row.criterion}: "
                 f"{scores}" + (f" ({comments})" if comments else "")
             )
+        if judge is not None:
+            judged = judge.disagreements(suites[name], records)
+            found += len(judged)
+            for line in judged:
+                print(f"  {line}")
     if found == 0:
         print("no answer whose reviewers differ by two points or more")
     return 0

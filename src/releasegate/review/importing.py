@@ -27,6 +27,7 @@ from .rubric import Rubric
 from .runs import RunAnswers, read_run
 from .sheet import (
     BINDING_SHEET,
+    FIXED_COLUMNS,
     headers_for,
     language_of,
 )
@@ -235,7 +236,8 @@ class _Reader:
                 sheet=title,
             )
             return
-        headers = headers_for(rubric, language_of(suite))
+        shown = any(b.judge_shown for b in rows.values())
+        headers = headers_for(rubric, language_of(suite), judge=shown)
         cap = max(rows) + EXTRA_ROWS
         table = read_table(sheet, len(headers), cap + 1)
         if len(table) > cap:
@@ -342,13 +344,14 @@ class _Reader:
                 column=", ".join(blank),
             )
         if not reviewer:
+            at = len(FIXED_COLUMNS) + len(rubric.criteria) + 2  # case columns, scores, comment
             self.problem(
                 path,
                 "empty on a scored row; write the reviewer's name (agreement between reviewers "
                 "needs it)",
                 sheet=title,
                 row=number,
-                column=f"{column_letter(len(headers))} '{headers[-1]}'",
+                column=f"{column_letter(at)} '{headers[at - 1]}'",
             )
         if len(self.problems) != problems_before:
             return
@@ -376,6 +379,7 @@ class _Reader:
                 sheet=f"{path.name}#{title}",
                 run_id=binding.run_id,
                 fingerprint=binding.fingerprint,
+                extra={"saw_judge": True} if binding.judge_shown else {},
             )
         )
 

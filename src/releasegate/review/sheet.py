@@ -5,6 +5,13 @@ suite, one row per answer, the filled columns protected (no password: protection
 slips, not people) and the score, comment and reviewer cells open, with data validation on the
 scores; and a hidden sheet that binds each row to suite, case id, answer hash, model
 fingerprint, run id, rubric hash and project, so a sheet can never be applied to other answers.
+
+The judge's scores are never shown by default: a reviewer who sees them is anchored, and the
+agreement calibration measures would be inflated. An export for adjudication (``--show-judge``)
+adds the judge's score and reason after the reviewer's columns and marks each of its rows in the
+hidden sheet (``judge_shown``), so the reviews read back from it are stored with
+``saw_judge`` and left out of calibration. review sits below judge: the judge's columns are
+computed by the caller and handed in (:class:`JudgeColumn` per case).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.atomic import write_bytes_atomic
 from ..gate.baselines import BaselineStore, CaseBaseline
@@ -28,7 +35,10 @@ __all__ = [
     "BINDING_COLUMNS",
     "BINDING_SHEET",
     "FIXED_COLUMNS",
+    "JUDGE_BINDING",
+    "JUDGE_COLUMNS",
     "ExportResult",
+    "JudgeColumn",
     "export_workbook",
     "headers_for",
 ]
@@ -48,6 +58,20 @@ BINDING_COLUMNS = (
 )
 FIXED_COLUMNS = ("case_id", "question", "expected", "answer", "baseline", "verdict", "reason")
 """The filled (protected) columns, in order; then one per criterion, comment, reviewer."""
+JUDGE_COLUMNS = ("judge_score", "judge_reason")
+"""The judge's columns of an adjudication export, after the reviewer's (protected)."""
+JUDGE_BINDING = "judge_shown"
+"""The binding sheet's column after :data:`BINDING_COLUMNS`: ``1`` on a row whose sheet shows the
+judge's scores (empty, or absent in a workbook from before it existed, otherwise)."""
+
+
+class JudgeColumn(NamedTuple):
+    """What an adjudication export shows of the judge's verdict on one answer."""
+
+    score: str
+    """As the reviewer reads it (``4 (correctness 4, tone 5)``, or ``unscored``)."""
+    reason: str
+
 
 _WIDTHS = {
     "case_id": 18,
@@ -59,6 +83,8 @@ _WIDTHS = {
     "reason": 30,
     "comment": 36,
     "reviewer": 16,
+    "judge_score": 16,
+    "judge_reason": 40,
 }
 _CELL_LIMIT = 32000
 """Excel holds at most 32,767 characters in a cell."""
@@ -68,14 +94,15 @@ def language_of(suite: Suite | None) -> str:
     return "zh" if suite is not None and suite.language.startswith("zh") else "en"
 
 
-def headers_for(rubric: Rubric, language: str) -> list[str]:
-    """The header row of a suite's sheet."""
+def headers_for(rubric: Rubric, language: str, *, judge: bool = False) -> list[str]:
+    """The header row of a suite's sheet (with the judge's columns on an adjudication sheet)."""
     text = TEXTS[language]
     return [
         *(text[name] for name in FIXED_COLUMNS),
         *(criterion.header for criterion in rubric.criteria),
         text["comment"],
         text["reviewer"],
+        *((text[name] for name in JUDGE_COLUMNS) if judge else ()),
     ]
 
 
@@ -129,9 +156,12 @@ def export_workbook(
     project: str,
     only: Sequence[str] = (),
     everything: bool = False,
+    judge: Mapping[str, Mapping[str, JudgeColumn]] | None = None,
 ) -> ExportResult:
     """Write the review workbook of *run* to *out* (atomically); nothing when nothing is left
-    to review."""
+    to review. The sheets of the suites in *judge* (suite -> case id -> the judge's verdict on
+    the answer shown) show the judge's columns and are marked so: for adjudication only."""
+    judge = judge or {}
     chosen, skipped = select_answers(run, suites, store, only=only, everything=everything)
     rows = {name: len(answers) for name, answers in chosen.items()}
     if not chosen:
@@ -145,14 +175,16 @@ def export_workbook(
     assert intro is not None
     intro.title = TEXTS[language]["instructions"]
     binding = book.create_sheet(BINDING_SHEET)
-    binding.append(list(BINDING_COLUMNS))
+    binding.append([*BINDING_COLUMNS, JUDGE_BINDING])
     sheet_names: dict[str, str] = {}
     for name, answers in chosen.items():
         suite = suites[name]
         title = _sheet_title(name, sheet_names.values())
         sheet_names[name] = title
         baseline = baselines.load(name)
-        _suite_sheet(book, title, suite, answers, baseline.cases if baseline else {})
+        _suite_sheet(
+            book, title, suite, answers, baseline.cases if baseline else {}, judge.get(name)
+        )
         rubric_hash = suite.rubric.hash
         for row, answer in enumerate(answers, start=2):
             values = [
@@ -165,6 +197,7 @@ def export_workbook(
                 run.fingerprint,
                 run.run_id,
                 rubric_hash,
+                "1" if name in judge else "",
             ]
             binding.append(values)
             bound = binding._current_row  # the row just appended (max_row would scan the sheet)
@@ -173,7 +206,7 @@ def export_workbook(
                     # a case id such as "=sum" is text, not a formula
                     binding.cell(row=bound, column=column).data_type = "s"
     binding.sheet_state = "hidden"
-    _instructions(intro, language, run, chosen, suites, sheet_names)
+    _instructions(intro, language, run, chosen, suites, sheet_names, shown=set(judge))
     buffer = io.BytesIO()
     book.save(buffer)
     write_bytes_atomic(out, buffer.getvalue())
@@ -204,6 +237,7 @@ def _suite_sheet(
     suite: Suite,
     answers: Sequence[RunAnswer],
     baseline_cases: Mapping[str, CaseBaseline],
+    judged: Mapping[str, JudgeColumn] | None,
 ) -> None:
     from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
     from openpyxl.utils import get_column_letter
@@ -213,7 +247,7 @@ def _suite_sheet(
     language = language_of(suite)
     text = TEXTS[language]
     sheet = book.create_sheet(title)
-    headers = headers_for(rubric, language)
+    headers = headers_for(rubric, language, judge=judged is not None)
     sheet.append(headers)
     wrap = Alignment(wrap_text=True, vertical="top")
     # Named styles: one lookup per cell instead of hashing style objects per cell (1,000 rows).
@@ -228,7 +262,7 @@ def _suite_sheet(
             )
         )
     first_score = len(FIXED_COLUMNS) + 1
-    last_open = len(headers)
+    last_open = len(headers) - (len(JUDGE_COLUMNS) if judged is not None else 0)
     for row, answer in enumerate(answers, start=2):
         before = baseline_cases.get(answer.case_id)
         baseline_answer = before.answer if before is not None else answer.baseline_answer
@@ -242,18 +276,25 @@ def _suite_sheet(
             text["passed"] if answer.passed else text["failed"],
             answer.reason,
         ]
-        sheet.append([_text(v) for v in values] + [None] * (last_open - len(values)))
-        for column in range(1, last_open + 1):
+        shown_judge: list[str] = []
+        if judged is not None:
+            verdict = judged.get(answer.case_id, JudgeColumn("", ""))
+            shown_judge = [_text(verdict.score), _text(verdict.reason)]
+        sheet.append([_text(v) for v in values] + [None] * (last_open - len(values)) + shown_judge)
+        for column in range(1, len(headers) + 1):
             cell = sheet.cell(row=row, column=column)
             if cell.data_type == "f":  # an answer that starts with "=" is text, not a formula
                 cell.data_type = "s"
-            cell.style = "releasegate score" if column >= first_score else "releasegate text"
+            open_cell = first_score <= column <= last_open
+            cell.style = "releasegate score" if open_cell else "releasegate text"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = wrap
     widths = [_WIDTHS[name] for name in FIXED_COLUMNS]
     widths += [max(12, len(c.header) + 4) for c in rubric.criteria]
     widths += [_WIDTHS["comment"], _WIDTHS["reviewer"]]
+    if judged is not None:
+        widths += [_WIDTHS[name] for name in JUDGE_COLUMNS]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "B2"
@@ -293,6 +334,8 @@ def _instructions(
     chosen: Mapping[str, Sequence[RunAnswer]],
     suites: Mapping[str, Suite],
     sheet_names: Mapping[str, str],
+    *,
+    shown: set[str],
 ) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -331,6 +374,8 @@ def _instructions(
             lines += ["  " + line for line in rubric.instructions.splitlines()]
         if rubric.contact:
             contacts.add(rubric.contact)
+        if name in shown:
+            lines.append("  " + text["judge_shown"])
         lines.append("")
     text = TEXTS[language]
     if contacts:

@@ -37,6 +37,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "back_anyone": "Send the filled file back to whoever sent it; it is imported with: "
         "releasegate review import FILE",
         "sheet": "Sheet {sheet} ({n} answers), criteria:",
+        "judge_score": "Judge score",
+        "judge_reason": "Judge reason",
+        "judge_shown": "This sheet shows the judge model's scores, for adjudication: the scores "
+        "given here are kept, but not used to calibrate the judge (they may lean on its scores).",
     },
     "zh": {
         "case_id": "用例编号",
@@ -64,5 +68,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "back": "填好后请发回给 {contact}；导入命令：releasegate review import 文件名",
         "back_anyone": "填好后请发回给发送人；导入命令：releasegate review import 文件名",
         "sheet": "工作表 {sheet}（{n} 条回答），评分项：",
+        "judge_score": "评审模型评分",
+        "judge_reason": "评审模型理由",
+        "judge_shown": "本工作表显示评审模型的评分，仅供裁决：此处的评分会保存，"
+        "但不用于校准评审模型（评分可能受其影响）。",
     },
 }
