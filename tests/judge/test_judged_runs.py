@@ -218,3 +218,24 @@ def test_a_judge_that_is_down_makes_the_judged_tests_errors_naming_its_url(
     result.assert_outcomes(skipped=4)
     result.stdout.fnmatch_lines(["*answers: 0 generated, 3 from the cache"])
     assert all(c.cached for c in again.cases)
+
+
+def test_under_xdist_every_workers_judge_calls_are_summed_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker judges its own cases (one a chunk here) with its own judge: the run's figures
+    are their sum, so the calls counted are the prompts the judge received, no more, no less."""
+    judge = ScriptedJudge(scores=SCORES)
+    with judge.running() as url:
+        root = project(pytester, monkeypatch, manifest(url))
+        config = (root / "pyproject.toml").read_text(encoding="utf-8")
+        (root / "pyproject.toml").write_text(config + "chunk_size = 1\n", encoding="utf-8")
+        result, record = run(pytester, "-n", "2")
+    result.assert_outcomes(skipped=4)
+    assert len(record.models) == 2  # both workers took part
+    assert record.judge is not None
+    summary = record.judge["tiny"]
+    assert summary.calls == len(judge.prompts()) >= 3
+    # every case judged once at least, then the metric's three from the cache or the judge
+    assert summary.calls + summary.cache_hits >= 6
+    result.stdout.fnmatch_lines([f"*judge: {summary.calls} calls, {summary.cache_hits} cached"])
