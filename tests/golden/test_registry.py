@@ -76,6 +76,7 @@ def test_releasegate_declares_its_kinds_as_entry_points() -> None:
     assert found == {
         "review": "releasegate.review.metrics:register",
         "perplexity": "releasegate.perplexity.metrics:register",
+        "judge": "releasegate.judge.kinds:register",
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from judge_project import judged_suite, project_settings
 
-from releasegate.exceptions import ConfigError, GoldenFileError
+from releasegate.exceptions import ConfigError, GoldenFileError, JudgeError
 from releasegate.judge.config import PROJECT_TABLE, JudgeSpec, judge_spec, read_judge_section
 from releasegate.review.rubric import Scale
 
@@ -89,7 +89,9 @@ def test_a_rubric_under_judge_is_parsed_like_review(tmp_path: Path) -> None:
 
 def test_a_template_path_is_read_relative_to_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "golden").mkdir()
-    (tmp_path / "golden" / "mine.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "golden" / "mine.txt").write_text(
+        "{question} {expected} {answer} {rubric}", encoding="utf-8"
+    )
     spec = spec_of(tmp_path, "model: m\ntemplate: mine.txt")
     assert spec.template == (tmp_path / "golden" / "mine.txt").resolve()
 
@@ -162,3 +164,11 @@ def test_the_suite_keeps_what_its_manifest_said(tmp_path: Path) -> None:
     suite = judged_suite(tmp_path, "model: m\nmin_reviews: 80")
     assert suite.judge is not None
     assert suite.judge.values["min_reviews"] == 80
+
+
+def test_a_template_the_judge_cannot_fill_stops_the_suite_from_loading(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("{question} {expected} {rubric}", encoding="utf-8")
+    with pytest.raises(JudgeError) as caught:
+        judged_suite(tmp_path, "model: m\ntemplate: mine.txt")
+    assert str(tmp_path / "mine.txt") in str(caught.value)
+    assert "lacks the placeholder {answer}" in str(caught.value)

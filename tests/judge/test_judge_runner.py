@@ -14,6 +14,8 @@ from scripted_judge import ScriptedJudge, answers_in
 from releasegate.exceptions import JudgeError
 from releasegate.judge.runner import Judge, judge_for
 from releasegate.judge.types import PairItem, PointwiseItem
+from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt
+from releasegate.models.loading import load_backend
 
 GOOD, WEAK, BAD = "Refunds take 5 days.", "Refunds take a while.", "We never refund."
 TABLE = {GOOD: 5, WEAK: 3, BAD: 1}
@@ -236,3 +238,47 @@ def test_no_judge_declared_is_none(tmp_path: Path) -> None:
         suite, project_settings(tmp_path, {"model": "smollm2-135m-instruct"}), root=tmp_path
     )
     assert from_project is not None and from_project.spec.backend == "hf"
+
+
+def test_the_sessions_backend_is_reused_when_it_is_the_judges_model(tmp_path: Path) -> None:
+    """The model under test behind the same endpoint and name is the judge's model: its backend
+    is used, not a second one, and closing the judge leaves it open for the session."""
+    scripted = ScriptedJudge("fair", TABLE)
+    with scripted.running() as url:
+        session = load_backend(
+            "openai",
+            ModelSpec(
+                "judge-7b", cache_dir=tmp_path / "cache", endpoint=EndpointSpec(base_url=url)
+            ),
+        )
+        suite = judged_suite(
+            tmp_path / "golden", f"backend: openai\nbase_url: {url}\nmodel: judge-7b"
+        )
+        judge = judge_for(suite, project_settings(tmp_path), root=tmp_path, backend=session)
+        assert judge is not None
+        assert judge.backend() is session
+        assert judge.identity.fingerprint == session.fingerprint
+        judge.score(items(GOOD))
+        judge.close()
+        # still open: the session goes on generating with it
+        rendered = session.render(
+            Prompt(messages=({"role": "user", "content": "[Answer]\nx\n[End of answer]"},))
+        )
+        assert session.generate([rendered], GenerationSettings(), batch_size=1)
+        other = judged_suite(
+            tmp_path / "other", f"backend: openai\nbase_url: {url}\nmodel: judge-13b"
+        )
+        not_it = judge_for(other, project_settings(tmp_path), root=tmp_path, backend=session)
+        assert not_it is not None and not_it.backend() is not session
+        not_it.close()
+        session.close()
+
+
+def test_an_hf_judge_whose_model_cannot_be_found_is_one_judge_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    suite = judged_suite(tmp_path / "golden", f"model: {missing}")
+    judge = judge_for(suite, project_settings(tmp_path), root=tmp_path)
+    assert judge is not None
+    with pytest.raises(JudgeError) as caught:
+        judge.score(items(GOOD))
+    assert str(missing) in str(caught.value) and "the judge model" in str(caught.value)

@@ -23,6 +23,7 @@ from ..config import Settings
 from ..exceptions import ConfigError, GoldenFileError
 from ..review.rubric import Rubric, parse_rubric
 from ..schemas import first_violation, load_schema
+from .prompts import read_template
 
 __all__ = ["PROJECT_TABLE", "JudgeSection", "JudgeSpec", "judge_spec", "read_judge_section"]
 
@@ -137,6 +138,8 @@ def read_judge_section(
                     f"{base_dir}, or leave '{key}' out for the shipped template",
                     key,
                 )
+            # checked now, so a template the judge cannot fill stops the run before anything
+            read_template(values[key], "pointwise" if key == "template" else "pairwise")
     if "rubric" in values:
         try:
             values["rubric"] = parse_rubric(values["rubric"], where=f"{where}: judge.rubric")

@@ -29,6 +29,7 @@ __all__ = [
     "Template",
     "Templates",
     "load_templates",
+    "read_template",
     "render_rubric",
     "template_language",
 ]
@@ -128,7 +129,9 @@ _MEANING = {
 }
 
 
-def _read(path: Path, kind: Kind) -> Template:
+def read_template(path: Path, kind: Kind) -> Template:
+    """The template file *path*, checked (one :class:`JudgeError` naming it and the
+    placeholder)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -155,8 +158,12 @@ def load_templates(
     """The judge's templates: the files given, else the shipped ones for *language*; each
     checked (:class:`~releasegate.exceptions.JudgeError` naming the file and placeholder)."""
     return Templates(
-        pointwise=_read(pointwise, "pointwise") if pointwise else _shipped("pointwise", language),
-        pairwise=_read(pairwise, "pairwise") if pairwise else _shipped("pairwise", language),
+        pointwise=read_template(pointwise, "pointwise")
+        if pointwise
+        else _shipped("pointwise", language),
+        pairwise=read_template(pairwise, "pairwise")
+        if pairwise
+        else _shipped("pairwise", language),
     )
 
 

@@ -32,6 +32,7 @@ from ..exceptions import (
 from ..golden.suites import Suite
 from ..models.backend import Backend, EndpointSpec, GenerationSettings, ModelSpec, Prompt
 from ..models.loading import lazy_backend, load_backend
+from ..models.sources import check_model_source
 from ..review.rubric import Rubric
 from .cache import VerdictCache, verdict_key
 from .config import PROJECT_TABLE, JudgeSpec, judge_spec, read_judge_section
@@ -319,6 +320,7 @@ class _Loader:
         model = ModelSpec(
             spec.model, device=settings.device, dtype=settings.dtype, cache_dir=settings.cache_dir
         )
+        check_model_source(model)  # a folder that is not there: one error, before torch
         own = lazy_backend(
             "hf",
             model,
