@@ -310,13 +310,13 @@ USER_ORDER = [
     "validate",
     "baseline",
     "review",
+    "judge",
     "checkpoints",
     "history",
     "isolation",
     "report",
 ]
-"""The commands in the order a user meets them (``judge`` belongs between review and
-checkpoints once it exists)."""
+"""The commands in the order a user meets them (a judge is calibrated on the reviews)."""
 
 
 def _help(parser: argparse.ArgumentParser) -> str:
@@ -342,7 +342,6 @@ def test_help_lists_the_commands_in_the_order_a_user_meets_them_one_line_each(
     block = _commands_block(text)
     names = [line.split()[0] for line in block]
     assert names[: len(USER_ORDER)] == USER_ORDER
-    assert "judge" not in names
     # one line each: the name and its text side by side, no line of text alone
     assert all(len(line.split(maxsplit=1)) == 2 for line in block), block
     assert all(len(line) <= 80 for line in block), block

@@ -11,6 +11,7 @@ Help texts are plain text: no reStructuredText markup reaches a terminal.
 - ``baseline --model PATH``: record the baselines (golden suites and general benchmarks) from a
   reference model: ``pytest <root>/model_tests --update-baseline --model PATH``.
 - ``review export|import|disagreements``: human review through a spreadsheet (docs/review.md).
+- ``judge calibrate``: a judge model's agreement with the reviewers (docs/judge.md).
 - ``checkpoints RUN_DIR`` and ``history``: every checkpoint of a training run scored with the
   trend rules, and the run history (:mod:`releasegate.history`).
 - ``isolation [--train-data PATH]``: look for every golden case in the training data (exact and
@@ -41,6 +42,7 @@ from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
 from .golden.suites import project_suites
 from .history.commands import add_parsers, run_checkpoints, run_history
+from .judge.commands import ReviewHooks, add_judge_parser, run_judge
 from .review.commands import add_review_parser, run_review
 
 __all__ = ["main"]
@@ -221,6 +223,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("validate", "check settings, suites and baselines (no model)", "validate"),
     ("baseline", "record baselines from a reference model", "baseline --model ckpt/base -n auto"),
     ("review", "human review: export answers, import scores", "review export --suite shop_faq"),
+    ("judge", "calibrate a judge model against the reviewers", "judge calibrate --suite shop_faq"),
     ("checkpoints", "score every checkpoint of a training run", "checkpoints runs/ft --every 100"),
     ("history", "metric values per run and step", "history --suite shop_faq --last 5"),
     ("isolation", "look for golden cases in the training data", "isolation --train-data t.jsonl"),
@@ -294,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. --model checkpoints/base -n auto)",
     )
     add_review_parser(sub)
+    add_judge_parser(sub)
     add_parsers(sub)  # history, checkpoints
     isolation = sub.add_parser(
         "isolation", help="look for the golden cases in the training data (no model needed)"
@@ -369,7 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "checkpoints":
             return run_checkpoints(args, settings, root, rest)
         if args.command == "review":
-            return run_review(args, settings, root)
+            hooks = ReviewHooks(settings, root)
+            try:
+                return run_review(args, settings, root, judge=hooks)
+            finally:
+                hooks.close()
+        if args.command == "judge":
+            return run_judge(args, settings, root)
         return commands[args.command](settings, root)
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)

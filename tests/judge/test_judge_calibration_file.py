@@ -4,9 +4,10 @@ files written here, each advisory branch and the gating one."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from releasegate.judge.calibration import (
     read_calibrations,
     write_calibration,
 )
+from releasegate.judge.config import JudgeSpec
 from releasegate.judge.figures import Calibration, calibrate
 from releasegate.judge.types import JudgeIdentity, Judgment
 from releasegate.review.records import ReviewRecord
@@ -28,13 +30,10 @@ JUDGE = JudgeIdentity(
 )
 
 
-@dataclass(frozen=True)
-class Bars:
-    """The three bars of the gating rule, as a JudgeSpec carries them (the defaults)."""
-
-    min_reviews: int = 50
-    min_kappa: float = 0.6
-    max_below_reviewers: float = 0.1
+def bars(**given: Any) -> JudgeSpec:
+    """A judge's spec with the gating rule's bars (min_reviews 50, min_kappa 0.6,
+    max_below_reviewers 0.1 unless given)."""
+    return JudgeSpec(model="judge-7b", backend="openai", **given)
 
 
 def figures(
@@ -101,7 +100,7 @@ def test_a_file_that_is_not_a_calibration_is_one_error_naming_it(
     path = calibration_path(tmp_path, "shop_faq")
     path.write_text(text, encoding="utf-8")
     for attempt in (
-        lambda: calibration_status(JUDGE, Bars(), path),
+        lambda: calibration_status(JUDGE, bars(), path),
         lambda: write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_JUDGE)),
     ):
         with pytest.raises(JudgeError) as caught:
@@ -124,7 +123,7 @@ def test_an_entry_filed_under_another_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_not_calibrated_is_advisory_and_says_what_to_run(tmp_path: Path) -> None:
-    status = calibration_status(JUDGE, Bars(), calibration_path(tmp_path, "shop_faq"))
+    status = calibration_status(JUDGE, bars(), calibration_path(tmp_path, "shop_faq"))
     assert not status.gating
     assert (
         status.reason
@@ -136,20 +135,20 @@ def test_a_calibration_of_another_judge_is_stale(tmp_path: Path) -> None:
     path = calibration_path(tmp_path, "shop_faq")
     write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_JUDGE))
     new_template = replace(JUDGE, template_hash="tmpl-2")
-    status = calibration_status(new_template, Bars(), path)
+    status = calibration_status(new_template, bars(), path)
     assert not status.gating
     assert status.reason == (
         "advisory: calibrated for another judge (the template changed): re-run releasegate "
         "judge calibrate --suite shop_faq"
     )
     both = replace(JUDGE, template_hash="tmpl-2", rubric_hash="r2")
-    assert "(the template and the rubric changed)" in calibration_status(both, Bars(), path).reason
+    assert "(the template and the rubric changed)" in calibration_status(both, bars(), path).reason
 
 
 def test_a_good_judge_on_enough_answers_gates(tmp_path: Path) -> None:
     path = calibration_path(tmp_path, "shop_faq")
     write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_JUDGE, second=GOOD_HUMAN))
-    status = calibration_status(JUDGE, Bars(), path)
+    status = calibration_status(JUDGE, bars(), path)
     assert status.gating, status.reason
     assert status.reason.startswith("calibrated: kappa 0.9")
     assert status.reason.endswith("on 60 answers (reviewers 1.00)")
@@ -159,10 +158,10 @@ def test_a_good_judge_on_enough_answers_gates(tmp_path: Path) -> None:
 def test_too_few_reviewed_answers_is_advisory(tmp_path: Path) -> None:
     path = calibration_path(tmp_path, "shop_faq")
     write_calibration(path, JUDGE, figures(GOOD_HUMAN[:42], GOOD_JUDGE[:42]))
-    status = calibration_status(JUDGE, Bars(), path)
+    status = calibration_status(JUDGE, bars(), path)
     assert not status.gating
     assert status.reason == "advisory: 42 reviewed answers, fewer than 50"
-    assert calibration_status(JUDGE, Bars(min_reviews=40), path).gating
+    assert calibration_status(JUDGE, bars(min_reviews=40), path).gating
 
 
 def test_a_weak_judge_is_advisory_with_its_kappa(tmp_path: Path) -> None:
@@ -170,7 +169,7 @@ def test_a_weak_judge_is_advisory_with_its_kappa(tmp_path: Path) -> None:
     weak = [3, 5, 1, 2, 4] * 12  # unrelated to the reviewers' scores
     write_calibration(path, JUDGE, figures(GOOD_HUMAN, weak))
     calibrated = read_calibrations(path)[JUDGE.key]["criteria"]["correct"]["kappa"]
-    status = calibration_status(JUDGE, Bars(), path)
+    status = calibration_status(JUDGE, bars(), path)
     assert not status.gating
     assert status.reason.startswith(f"advisory: kappa {calibrated:.2f} (correct) on 60 answers")
     assert status.reason.endswith("below 0.6")
@@ -183,18 +182,18 @@ def test_a_judge_far_below_the_reviewers_is_advisory(tmp_path: Path) -> None:
     write_calibration(path, JUDGE, figures(GOOD_HUMAN, judge, second=GOOD_HUMAN))
     kappa = read_calibrations(path)[JUDGE.key]["criteria"]["correct"]["kappa"]
     assert 0.6 < kappa < 0.9
-    status = calibration_status(JUDGE, Bars(), path)
+    status = calibration_status(JUDGE, bars(), path)
     assert not status.gating
     assert status.reason == (
         f"advisory: kappa {kappa:.2f} (correct) on 60 answers, more than 0.1 below the "
         "reviewers' 1.00"
     )
-    assert calibration_status(JUDGE, Bars(max_below_reviewers=0.5), path).gating
+    assert calibration_status(JUDGE, bars(max_below_reviewers=0.5), path).gating
 
 
 def test_an_undefined_kappa_is_advisory(tmp_path: Path) -> None:
     path = calibration_path(tmp_path, "shop_faq")
     write_calibration(path, JUDGE, figures(GOOD_HUMAN, GOOD_HUMAN, tone=4))
-    status = calibration_status(JUDGE, Bars(), path)
+    status = calibration_status(JUDGE, bars(), path)
     assert not status.gating
     assert status.reason.startswith("advisory: kappa undefined (tone) on 60 answers")

@@ -21,8 +21,8 @@ from .agreement import agreement, disagreements
 from .importing import read_workbooks
 from .records import ReviewRecord
 from .rubric import Rubric
-from .runs import RunAnswers, project_name, read_run, run_folder
-from .sheet import JudgeColumn, export_workbook
+from .runs import RunAnswer, RunAnswers, project_name, read_run, run_folder
+from .sheet import JudgeColumn, export_workbook, select_answers
 from .store import ReviewStore
 
 __all__ = ["JudgeHooks", "add_review_parser", "run_review"]
@@ -32,10 +32,10 @@ class JudgeHooks(Protocol):
     """What the judge package adds to the review commands (releasegate.judge.commands)."""
 
     def columns(
-        self, run: RunAnswers, suites: Mapping[str, Suite], only: Sequence[str]
+        self, answers: Mapping[str, Sequence[RunAnswer]], suites: Mapping[str, Suite]
     ) -> Mapping[str, Mapping[str, JudgeColumn]]:
-        """The judge's verdict on each answer of *run*, per suite that has a judge (judged, or
-        read from the verdict cache)."""
+        """The judge's verdict on each of *answers* (those the sheet shows, per suite), for the
+        suites that have a judge (judged, or read from the verdict cache)."""
         ...
 
     def disagreements(self, suite: Suite, records: Sequence[ReviewRecord]) -> list[str]:
@@ -101,9 +101,11 @@ def _export(
     run = read_run(settings.reports_dir, args.run)
     out = args.out or settings.reports_dir / run.run_id / f"review-{run.run_id}.xlsx"
     shown: Mapping[str, Mapping[str, JudgeColumn]] = {}
+    store = ReviewStore(settings.reviews_dir)
     if getattr(args, "show_judge", False):
-        shown = judge.columns(run, suites, args.suite) if judge is not None else {}
-        if not shown:
+        chosen, _ = select_answers(run, suites, store, only=args.suite, everything=args.all)
+        shown = judge.columns(chosen, suites) if judge is not None and chosen else {}
+        if chosen and not shown:
             raise ReviewError(
                 "--show-judge: no suite exported has a judge (a judge: section in its manifest "
                 "or [tool.releasegate.judge]); export without --show-judge"
@@ -111,7 +113,7 @@ def _export(
     result = export_workbook(
         run,
         suites,
-        ReviewStore(settings.reviews_dir),
+        store,
         BaselineStore(settings.baselines_dir),
         out,
         project=project_name(root),
