@@ -175,10 +175,26 @@ BENCHMARK = BenchmarkRecord(
 )
 
 
+ADVISORY = replace(
+    METRIC,
+    metric="judge_score",
+    test="value",
+    advisory="advisory: kappa 0.31 on 58 answers, below 0.6; would fail: shop::judge_score = 3.2",
+)
+
+
 @pytest.mark.parametrize(
     "record",
-    [CASE, REVIEWED, JUDGED, replace(JUDGED, judge=UNSCORED_JUDGE), METRIC, BENCHMARK],
-    ids=["case", "reviewed case", "judged case", "unscored judge", "metric", "benchmark"],
+    [CASE, REVIEWED, JUDGED, replace(JUDGED, judge=UNSCORED_JUDGE), METRIC, ADVISORY, BENCHMARK],
+    ids=[
+        "case",
+        "reviewed case",
+        "judged case",
+        "unscored judge",
+        "metric",
+        "advisory metric",
+        "benchmark",
+    ],
 )
 def test_a_record_travels_as_json_and_comes_back_whole(
     record: CaseRecord | MetricRecord | BenchmarkRecord,
@@ -204,6 +220,11 @@ def test_keys_keep_the_results_json_layout() -> None:
     assert judged["scores"] == {"correctness": 2.0, "tone": 4.0} and judged["passed"] is False
     assert UNSCORED_JUDGE.to_json()["scores"] is None
     assert BENCHMARK.to_json()["task_result"]["items"]["0"]["answer"] == "B"
+    assert METRIC.to_json()["advisory"] == ""  # gated
+    assert ADVISORY.to_json()["advisory"].startswith("advisory: kappa 0.31")
+    old_run = {key: value for key, value in METRIC.to_json().items() if key != "advisory"}
+    back = read_record(old_run)  # written before the judge: it gated
+    assert isinstance(back, MetricRecord) and back.advisory == ""
 
 
 def test_a_record_of_an_unknown_kind_or_missing_a_field_is_one_clear_error() -> None:

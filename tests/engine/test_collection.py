@@ -22,6 +22,7 @@ from releasegate.engine.collection import (
 from releasegate.engine.session import CaseRef, MetricRef, ReleaseSession
 from releasegate.golden.cases import GoldenCase
 from releasegate.golden.suites import Suite
+from releasegate.judge.kinds import register
 
 MANIFEST = """\
 name: shop
@@ -111,6 +112,30 @@ def test_no_drop_is_skipped_without_a_baseline_and_runs_with_one(tmp_path: Path)
 def test_update_baseline_skips_every_comparison(tmp_path: Path) -> None:
     params = metric_params(_session(tmp_path / "p", update_baseline=True))
     assert _marks(params[1]) == [("skip", {"reason": "--update-baseline: nothing to compare"})]
+
+
+def test_update_baseline_skips_the_win_rate_whose_value_is_a_comparison(tmp_path: Path) -> None:
+    """judge_win_rate compares this run's answers with the baseline's: while the baseline is
+    being recorded it has nothing to compare, like a no-drop test; judge_score is a value."""
+    register()  # the judge kind (its entry point may predate the installed metadata)
+    judged = MANIFEST.replace(
+        "metrics:\n",
+        "judge: {backend: openai, base_url: 'http://127.0.0.1:9/v1', model: j}\n"
+        "metrics:\n  - {name: judge_win_rate}\n  - {name: judge_score, min: 3}\n",
+    )
+    root = tmp_path / "p"
+    session = _session(root, update_baseline=True)
+    (root / "golden" / "shop.yaml").write_text(judged, encoding="utf-8")
+    updating = ReleaseSession(
+        settings=session.settings, run_id="r2", root=session.root, update_baseline=True
+    )
+    params = {p.id: _marks(p) for p in metric_params(updating)}
+    assert params["shop::judge_win_rate"] == [
+        ("skip", {"reason": "--update-baseline: nothing to compare"})
+    ]
+    assert params["shop::judge_score"] == []
+    normal = ReleaseSession(settings=session.settings, run_id="r3", root=session.root)
+    assert {p.id: _marks(p) for p in metric_params(normal)}["shop::judge_win_rate"] == []
 
 
 def test_no_benchmarks_is_one_skip_that_says_why(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 A golden case becomes one ``test_case[<key>]``, marked with its tags; each suite metric a
 ``<suite>::<metric>`` test and, where it has ``max_drop``, a ``::no_drop`` comparison, skipped
-(with the reason) where nothing can be compared; each benchmark metric likewise. The pytest
+(with the reason) where nothing can be compared (under ``--update-baseline`` so is the value test
+of a metric whose value is itself a comparison with the baseline, ``compares_with_baseline``:
+``judge_win_rate``); each benchmark metric likewise. The pytest
 hooks (:mod:`releasegate.pytest_plugin.hooks`) only call these functions, so the rules live in
 one place, beside the session they read, and can be tested without a pytest run.
 
@@ -95,7 +97,13 @@ def metric_params(session: ReleaseSession) -> list[Any]:
         baseline = session.baseline_of(suite.name)
         for spec in suite.metrics:
             ref = MetricRef(suite.name, spec.name, "value")
-            params.append(pytest.param(ref, id=ref.test_id))
+            against = getattr(spec.metric, "compares_with_baseline", False)
+            if against and session.update_baseline:
+                # Its value is a comparison with the baseline being recorded (judge_win_rate).
+                skip = pytest.mark.skip(reason="--update-baseline: nothing to compare")
+                params.append(pytest.param(ref, id=ref.test_id, marks=[skip]))
+            else:
+                params.append(pytest.param(ref, id=ref.test_id))
             if spec.max_drop is None:
                 continue
             drop = MetricRef(suite.name, spec.name, "no_drop")

@@ -33,7 +33,7 @@ class JudgeContext(Protocol):
 
     def status_for(self, suite: Suite) -> CalibrationStatus:
         """Whether *suite*'s judge gates (calibrated against the reviewers) or is advisory,
-        and why (:func:`releasegate.judge.calibration.calibration_status`)."""
+        and why (``releasegate.judge.calibration.calibration_status``)."""
         ...
 
     def notes_for(self, suite: Suite) -> tuple[str, ...]:

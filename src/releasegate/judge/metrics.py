@@ -77,6 +77,9 @@ class JudgeWinRate:
     additive: bool = True
     source: ClassVar[MetricSource] = "judge"
     """Scored by the suite's judge against the baseline's answers: nothing of it is stored."""
+    compares_with_baseline: ClassVar[bool] = True
+    """Its value test is a comparison with the baseline: skipped under ``--update-baseline``
+    (``releasegate.engine.collection``), as a no-drop test is."""
 
     def __call__(self, cases: Sequence[ScoredCase]) -> MetricValue:
         raise JudgeError(f"metric '{self.name}' is scored by the suite's judge, not from answers")
