@@ -87,7 +87,7 @@ class JudgeService:
     _checked: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Suites whose judge passed the self-judge rule, with their notes."""
     _status: dict[str, CalibrationStatus] = field(default_factory=dict)
-    _verdicts: dict[tuple[str, str], Judgment] = field(default_factory=dict)
+    _judged: dict[tuple[str, str], CaseJudgment] = field(default_factory=dict)
     """(case key, answer) -> the judge's verdict, judged in this process."""
 
     # -- JudgeContext --------------------------------------------------------------------------
@@ -140,28 +140,26 @@ class JudgeService:
         reached (the verdicts that came back are cached), :class:`ConfigError` for a judge
         that is the model under test without ``allow_self_judge``."""
         judge = self.runner_for(suite)
-        todo = [(c, a) for c, a in answered if (c.key, a) not in self._verdicts]
-        todo = list({(c.key, a): (c, a) for c, a in todo}.values())
+        todo = list(
+            dict.fromkeys((c.key, a) for c, a in answered if (c.key, a) not in self._judged)
+        )
         if todo:
+            cases = {c.key: c for c, _ in answered}
             # the metrics' items exactly (the same prompt, so one cached verdict serves both)
             items = [
-                PointwiseItem(c.id, question_of(c), show_expected(c.expected), a) for c, a in todo
+                PointwiseItem(c.id, question_of(c), show_expected(c.expected), a)
+                for c, a in ((cases[key], answer) for key, answer in todo)
             ]
-            for (case, answer), judgment in zip(todo, judge.score(items), strict=True):
-                self._verdicts[(case.key, answer)] = judgment
-        status = self.status_for(suite)
-        advisory = "" if status.gating else status.reason
-        out = {}
-        for case, answer in answered:
-            judgment = self._verdicts[(case.key, answer)]
-            passed = judgment.passed(judge.rubric)
-            out[case.key] = CaseJudgment(
-                judgment,
-                judgment.as_check_result(judge.rubric),
-                judge_record(judgment, passed, advisory=advisory),
-                uses_judge(suite.check_for(case)),
-            )
-        return out
+            status = self.status_for(suite)
+            advisory = "" if status.gating else status.reason
+            for (key, answer), judgment in zip(todo, judge.score(items), strict=True):
+                self._judged[(key, answer)] = CaseJudgment(
+                    judgment,
+                    judgment.as_check_result(judge.rubric),
+                    judge_record(judgment, judgment.passed(judge.rubric), advisory=advisory),
+                    uses_judge(suite.check_for(cases[key])),
+                )
+        return {case.key: self._judged[(case.key, answer)] for case, answer in answered}
 
     def case_judgment(
         self,
@@ -172,7 +170,10 @@ class JudgeService:
     ) -> CaseJudgment:
         """The verdict on one *answered* case, judged together with the other cases of its
         *chunk* whose answers this process holds (*remembered*: by case key)."""
-        case = answered[0]
+        case, answer = answered
+        known = self._judged.get((case.key, answer))
+        if known is not None:  # judged with its chunk already: the common path
+            return known
         together = [answered]
         for other in chunk:
             prediction = remembered(other.key) if other.key != case.key else None
