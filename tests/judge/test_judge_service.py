@@ -18,6 +18,7 @@ from releasegate.config import EndpointSpec
 from releasegate.core.records import ModelDescription, Prediction
 from releasegate.engine.judges import JudgeService
 from releasegate.exceptions import ConfigError
+from releasegate.judge.types import PointwiseItem
 from releasegate.models.backend import Backend, ModelSpec
 from releasegate.models.loading import load_backend
 from tiny_project import INSTANT_BACKEND, write_instant_model
@@ -75,8 +76,12 @@ def test_a_chunk_is_judged_in_one_go_and_each_verdict_reused(
         assert second.record.passed is False and judge.calls == 3  # judged with the chunk
         changed = service.case_judgment(suite, (c2, "Seven days."), [c2], _held({}))
         assert changed.record.overall == 3.0 and judge.calls == 4  # a new answer: a new call
+        # the suite's judge metrics ask again about the same answers: answered in this process
+        items = [PointwiseItem(c.id, c.input, "7 days", ANSWERS[c.id]) for c in (c0, c1, c2)]
+        assert [j.overall for j in judge.score(items)] == [5.0, 1.0, 3.0]
+        assert (judge.calls, judge.judge.cache_hits, judge.cache_hits) == (4, 0, 3)
         summary = service.summaries()["shop"]
-        assert (summary.calls, summary.cache_hits, summary.self_judge) == (4, 0, False)
+        assert (summary.calls, summary.cache_hits, summary.self_judge) == (4, 3, False)
         assert summary.identity["model"] == "judge-7b" and not summary.gating
         service.close()
 

@@ -35,11 +35,20 @@ from ..golden.judge_check import uses_judge
 from ..golden.suites import Suite
 from ..judge.bars import question_of
 from ..judge.calibration import calibration_path, calibration_status
+from ..judge.config import JudgeSpec
 from ..judge.runner import Judge, judge_for
-from ..judge.types import CalibrationStatus, Judgment, PointwiseItem
+from ..judge.types import (
+    CalibrationStatus,
+    JudgeIdentity,
+    Judgment,
+    PairItem,
+    PairJudgment,
+    PointwiseItem,
+)
 from ..models.backend import Backend
+from ..review.rubric import Rubric
 
-__all__ = ["CaseJudgment", "JudgeService", "judge_record"]
+__all__ = ["CaseJudgment", "JudgeService", "RememberedJudge", "judge_record"]
 
 SELF_JUDGE = (
     "the judge is the model under test; use another model, or set allow_self_judge: true "
@@ -73,6 +82,56 @@ def judge_record(judgment: Judgment, passed: bool | None, *, advisory: str = "")
     )
 
 
+class RememberedJudge:
+    """A suite's :class:`Judge`, each verdict kept for the rest of the process: the case tests
+    judge a suite's answers chunk by chunk, then its judge metrics ask about the same answers
+    (the same items, so the same prompts); they are answered here, not by rendering, hashing
+    and reading the verdict cache a second time. A verdict answered here counts as cached (the
+    judge was not called for it). The :class:`~releasegate.judge.types.JudgeRunner` the
+    metrics get."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self._kept: dict[PointwiseItem, Judgment] = {}
+        self._reused = 0
+
+    @property
+    def spec(self) -> JudgeSpec:
+        return self.judge.spec
+
+    @property
+    def identity(self) -> JudgeIdentity:
+        return self.judge.identity
+
+    @property
+    def rubric(self) -> Rubric:
+        return self.judge.rubric
+
+    @property
+    def calls(self) -> int:
+        return self.judge.calls
+
+    @property
+    def cache_hits(self) -> int:
+        return self.judge.cache_hits + self._reused
+
+    def backend(self) -> Backend:
+        return self.judge.backend()
+
+    def score(self, items: Sequence[PointwiseItem]) -> list[Judgment]:
+        missing = list(dict.fromkeys(item for item in items if item not in self._kept))
+        if missing:
+            self._kept.update(zip(missing, self.judge.score(missing), strict=True))
+        self._reused += len(items) - len(missing)
+        return [self._kept[item] for item in items]
+
+    def compare(self, items: Sequence[PairItem]) -> list[PairJudgment]:
+        return self.judge.compare(items)
+
+    def close(self) -> None:
+        self.judge.close()
+
+
 @dataclass
 class JudgeService:
     """Every judge of one process (the controller or an xdist worker), built on first use."""
@@ -83,7 +142,7 @@ class JudgeService:
     """The session's backend (its fingerprint: a lazy ``hf`` backend gives it unloaded)."""
     baseline_model: Callable[[str], ModelDescription | None]
     """The baseline's model of a suite (None: no baseline, or one that kept no model)."""
-    _judges: dict[str, Judge | None] = field(default_factory=dict)
+    _judges: dict[str, RememberedJudge | None] = field(default_factory=dict)
     _checked: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Suites whose judge passed the self-judge rule, with their notes."""
     _status: dict[str, CalibrationStatus] = field(default_factory=dict)
@@ -92,7 +151,7 @@ class JudgeService:
 
     # -- JudgeContext --------------------------------------------------------------------------
 
-    def runner_for(self, suite: Suite) -> Judge:
+    def runner_for(self, suite: Suite) -> RememberedJudge:
         judge = self.judge_of(suite)
         if judge is None:
             raise JudgeError(
@@ -116,15 +175,14 @@ class JudgeService:
 
     # -- the case tests -------------------------------------------------------------------------
 
-    def judge_of(self, suite: Suite) -> Judge | None:
+    def judge_of(self, suite: Suite) -> RememberedJudge | None:
         """*suite*'s judge (None: it declares none), built once; configuration errors (a
         template, an incomplete judge) are raised here."""
         if suite.name not in self._judges and suite.judge is None and not self.settings.judge:
             self._judges[suite.name] = None  # none declared: the session's model untouched
         if suite.name not in self._judges:
-            self._judges[suite.name] = judge_for(
-                suite, self.settings, root=self.root, backend=self.model_under_test()
-            )
+            judge = judge_for(suite, self.settings, root=self.root, backend=self.model_under_test())
+            self._judges[suite.name] = None if judge is None else RememberedJudge(judge)
         return self._judges[suite.name]
 
     def judges(self, suite: Suite) -> bool:
@@ -193,7 +251,7 @@ class JudgeService:
 
     # -- the self-judge rule --------------------------------------------------------------------
 
-    def _check_self_judge(self, suite: Suite, judge: Judge) -> None:
+    def _check_self_judge(self, suite: Suite, judge: RememberedJudge) -> None:
         if suite.name in self._checked:
             return
         fingerprint = judge.identity.fingerprint
