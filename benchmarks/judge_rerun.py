@@ -12,10 +12,16 @@ on a shared machine falls on both). Per case = wall time of the run / cases; the
 the medians, and the ratio judge / no judge is of the medians. CPU time (user + system of the
 run's processes) is printed beside, with its own ratio: it moves least with the machine's load.
 
-    python benchmarks/judge_rerun.py [--cases 500] [--repeat 3]
+    python benchmarks/judge_rerun.py [--cases 500] [--repeat 3] [--small 0]
+
+With ``--small N`` it measures a second, smaller suite of N cases too, and splits each cost into
+a fixed part per run and a marginal part per case (the line through the two sizes' median wall
+times): a judge adds some work once per session (its backend made, the ``openai`` client
+imported, its ``/models`` probed for the fingerprint its verdict cache's key needs) and some per
+case; the per-case ratio is the marginal parts'.
 
 Issue 24's target: per case within 10 % of the same run without a judge (a ratio at most 1.10).
-:func:`rerun_overhead` returns the figures for ``benchmarks/judge.py``.
+:func:`rerun_overhead` (and :func:`split_costs`) return the figures for ``benchmarks/judge.py``.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from scripted_judge import ScriptedJudge  # noqa: E402
 
 from tiny_project import instant_config, write_instant_model, write_project  # noqa: E402
 
-__all__ = ["rerun_overhead"]
+__all__ = ["rerun_overhead", "split_costs"]
 
 
 def _project(folder: Path, cases: int, judge_url: str | None) -> Path:
@@ -119,12 +125,38 @@ def rerun_overhead(cases: int = 500, repeat: int = 3) -> dict[str, Any]:
     return out
 
 
+def split_costs(small: dict[str, Any], large: dict[str, Any]) -> dict[str, float]:
+    """Fixed seconds per run and marginal ms per case, without and with a judge, from two
+    :func:`rerun_overhead` figures of different sizes (median wall times)."""
+    out: dict[str, float] = {}
+    for name in ("plain", "judged"):
+        n1, n2 = small["cases"], large["cases"]
+        t1 = small[f"{name}_wall_ms_per_case"] * n1 / 1000
+        t2 = large[f"{name}_wall_ms_per_case"] * n2 / 1000
+        per_case = (t2 - t1) / (n2 - n1)
+        out[f"{name}_marginal_ms_per_case"] = per_case * 1000
+        out[f"{name}_fixed_s"] = t2 - per_case * n2
+    out["marginal_ratio"] = out["judged_marginal_ms_per_case"] / out["plain_marginal_ms_per_case"]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--small", type=int, default=0, help="a second, smaller suite's cases")
     args = parser.parse_args()
+    small = rerun_overhead(args.small, args.repeat) if args.small else None
     figures = rerun_overhead(args.cases, args.repeat)
+    if small is not None:
+        split = split_costs(small, figures)
+        print(
+            f"{args.small} and {args.cases} cases: per run fixed "
+            f"{split['plain_fixed_s']:.2f} s without a judge, {split['judged_fixed_s']:.2f} s "
+            f"with; per case {split['plain_marginal_ms_per_case']:.3f} ms without, "
+            f"{split['judged_marginal_ms_per_case']:.3f} ms with: "
+            f"ratio {split['marginal_ratio']:.3f}"
+        )
     print(f"{args.cases} cases, {args.repeat} cached re-runs each, in turn")
     for name in ("plain", "judged"):
         runs = ", ".join(f"{w:.2f} s / {c:.2f} s cpu" for w, c in figures[f"{name}_runs"])
