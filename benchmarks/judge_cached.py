@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 
 from releasegate.config.loading import load_settings
+from releasegate.gate.judging import show_expected
 from releasegate.golden.suites import Suite, discover_suites
+from releasegate.judge.items import pointwise_item
 from releasegate.judge.runner import judge_for
 from releasegate.judge.types import PointwiseItem
 
@@ -33,16 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def items_of(suite: Suite, cases: int) -> list[PointwiseItem]:
     """The first *cases* cases as judge items, each answered with its expected answer."""
-    items = []
-    for case in suite.cases[:cases]:
-        question = (
-            case.input
-            if isinstance(case.input, str)
-            else "\n".join(f"{m['role']}: {m['content']}" for m in case.input)
-        )
-        expected = case.expected if isinstance(case.expected, str) else str(case.expected)
-        items.append(PointwiseItem(case.id, question, expected, expected))
-    return items
+    return [pointwise_item(case, show_expected(case.expected)) for case in suite.cases[:cases]]
 
 
 def cached_score_seconds(

@@ -30,6 +30,7 @@ from releasegate.golden.metrics import (
 )
 from releasegate.golden.normalize import cjk_tokens
 from releasegate.golden.textsim import corpus_bleu, rouge_scores, sentence_bleu
+from releasegate.judge.kinds import register as register_judge
 
 DATA = Path(__file__).parents[1] / "data"
 LABELS = ("refund", "shipping", "order_status")
@@ -54,6 +55,7 @@ def case(
 
 
 def test_registry_holds_the_manifest_names() -> None:
+    register_judge()  # the judge's entry point may postdate the installed package metadata
     assert set(METRICS) == {
         "accuracy",
         "pass_rate",
@@ -76,6 +78,9 @@ def test_registry_holds_the_manifest_names() -> None:
         "human_pass_rate",
         "perplexity",
         "log_likelihood",
+        "judge_score",
+        "judge_pass_rate",
+        "judge_win_rate",
     }
     assert frozenset({"min", "max", "max_drop"}) == THRESHOLD_KEYS
 

@@ -18,6 +18,7 @@ from releasegate.history import CaseOutcome, HistoryStore, MetricPoint, RunRecor
 from releasegate.history.checkpoints import find_checkpoints
 from releasegate.history.plot import plot_trends
 from releasegate.history.trends import check_curve, trend_rows
+from releasegate.judge.kinds import register
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,6 +141,49 @@ def test_a_corpus_metric_falls_by_the_no_drop_gates_own_paired_test(tmp_path: Pa
     # fall is held to its max_drop (0 here) alone, and says why.
     (untested,) = check_curve(store, runs)
     assert "cannot be re-scored; held to its max_drop alone" in " ".join(untested.lines())
+
+
+def test_a_judge_metric_is_paired_by_answer_as_the_gate_pairs_it(tmp_path: Path) -> None:
+    """A judge's verdict belongs to the answer it judged: a case answered as before did not
+    move, whatever its stored score says (a judge re-scored it), as with human reviews; the
+    cases whose answers changed and scored lower are the fall."""
+    register()  # the judge kind (its entry point may predate the installed metadata)
+    golden = tmp_path / "golden"
+    golden.mkdir()
+    ids = [f"c{i:02d}" for i in range(30)]
+    (golden / "shop.jsonl").write_text(
+        "".join(json.dumps({"id": i, "input": f"q {i}?", "expected": "x"}) + "\n" for i in ids),
+        encoding="utf-8",
+    )
+    (golden / "shop.yaml").write_text(
+        "name: shop\ncases: shop.jsonl\ncheck: contains\n"
+        "judge: {backend: openai, base_url: 'http://127.0.0.1:9/v1', model: j}\n"
+        "metrics:\n  - {name: judge_score, max_drop: 0.1}\n",
+        encoding="utf-8",
+    )
+    suite = load_suite(golden / "shop.yaml", schemas_dir=REPO / "fixtures" / "schemas")
+
+    def run(step: int, changed: int, unchanged_score: float) -> str:
+        # the first *changed* cases answered anew and scored 1; the rest as before
+        scores = {i: 1.0 if n < changed else unchanged_score for n, i in enumerate(ids)}
+        cases = tuple(
+            CaseOutcome("shop", i, True, "passed", "new" if n < changed else "same")
+            for n, i in enumerate(ids)
+        )
+        point = MetricPoint(
+            "shop", "judge_score", sum(scores.values()) / len(ids), max_drop=0.1, items=scores
+        )
+        return record(store, step, [point], cases=cases)
+
+    store = HistoryStore(tmp_path / "h.sqlite")
+    # every answer as before; the stored scores fell (another judge): nothing moved
+    runs = [run(0, 0, 5.0), run(10, 0, 3.0)]
+    assert check_curve(store, runs, suites={"shop": suite}) == []
+    # 15 answers changed and scored 1: those are the fall, the others did not move
+    falling = [runs[0], run(20, 15, 3.0)]
+    (finding,) = check_curve(store, falling, suites={"shop": suite})
+    text = "\n".join(finding.lines())
+    assert finding.rule == "fall" and "15 worse items: c00" in text and "c15" not in text
 
 
 def test_chance_level_benchmark_and_majority_label_classifier(tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ last user message of the chat request. Scripts:
   the scale: a judge whose agreement with the reviewers is known in advance;
 - ``junk``: an HTML page instead of a completion.
 
-Answers in :attr:`fail_on` are answered HTTP 500 (a partial failure).
+Answers in :attr:`fail_on` are answered HTTP 500 (a partial failure); answers in
+:attr:`slow_on` after :attr:`delay` seconds (one slow verdict among fast ones).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class ScriptedJudge:
     delay: float = 0.0
     bias: int = 2
     fail_on: frozenset[str] = frozenset()
+    slow_on: frozenset[str] = frozenset()
+    """Answers whose verdict comes after :attr:`delay` seconds whatever the script."""
     server: FakeServer | None = None
 
     def __post_init__(self) -> None:
@@ -123,7 +126,8 @@ class ScriptedJudge:
             return Reply(status=500, body=b'{"error": {"message": "scripted failure"}}')
         if self.script == "junk":
             return Reply(body=b"<html><body>Welcome to nginx!</body></html>")
-        return Reply(text=self.verdict(prompt), delay=self.delay)
+        slow = self.script == "slow" or any(a in self.slow_on for a in answers_in(prompt))
+        return Reply(text=self.verdict(prompt), delay=self.delay if slow else 0.0)
 
     def prompts(self) -> list[str]:
         """The prompts the judge has been sent, in arrival order."""

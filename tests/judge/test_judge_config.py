@@ -172,3 +172,24 @@ def test_a_template_the_judge_cannot_fill_stops_the_suite_from_loading(tmp_path:
         judged_suite(tmp_path, "model: m\ntemplate: mine.txt")
     assert str(tmp_path / "mine.txt") in str(caught.value)
     assert "lacks the placeholder {answer}" in str(caught.value)
+
+
+def test_the_projects_template_is_read_relative_to_the_project(tmp_path: Path) -> None:
+    (tmp_path / "judge").mkdir()
+    (tmp_path / "judge" / "pair.txt").write_text(
+        "{question} {expected} {answer_a} {answer_b} {rubric}", encoding="utf-8"
+    )
+    spec = spec_of(tmp_path, "", {"model": "m", "pairwise_template": "judge/pair.txt"})
+    assert spec.pairwise_template == (tmp_path / "judge" / "pair.txt").resolve()
+
+
+def test_a_bad_rubric_in_the_project_table_names_the_table(tmp_path: Path) -> None:
+    where = f"{tmp_path / 'pyproject.toml'} {PROJECT_TABLE}"
+    with pytest.raises(ConfigError) as caught:
+        read_judge_section(
+            {"model": "m", "rubric": {"scale": "1-5", "pass_mark": 0}},
+            where=where,
+            base_dir=tmp_path,
+        )
+    assert str(caught.value).startswith(f"{where}: judge.rubric: ")
+    assert "outside the scale" in str(caught.value)

@@ -21,7 +21,7 @@ import pytest
 from judge_project import judged_suite, project_settings
 from scripted_judge import ScriptedJudge
 
-from releasegate.exceptions import JudgeError
+from releasegate.exceptions import ConfigError, JudgeError
 from releasegate.gate.baselines import CaseBaseline, SuiteBaseline
 from releasegate.gate.judging import score_case
 from releasegate.gate.verdicts import MetricResult, gate_metric
@@ -57,10 +57,11 @@ class OneJudge:
         return self.notes
 
 
-def judged(root: Path, url: str, metrics: str) -> tuple[Suite, Judge]:
+def judged(root: Path, url: str, metrics: str, settings: str = "") -> tuple[Suite, Judge]:
     suite = judged_suite(
         root / "golden",
-        f"backend: openai\nbase_url: {url}\nmodel: judge-7b\nmax_retries: 0\nrequest_timeout: 5",
+        f"backend: openai\nbase_url: {url}\nmodel: judge-7b\nmax_retries: 0\nrequest_timeout: 5"
+        f"\n{settings}",
         extra=f"metrics:\n{metrics}",
         cases=CASES,
     )
@@ -218,3 +219,33 @@ def test_a_run_without_judges_is_refused_naming_the_metric(tmp_path: Path) -> No
         with pytest.raises(JudgeError, match=r"shop::judge_score: a judge metric .* has none"):
             run(suite, object(), dict.fromkeys(IDS, GOOD))  # type: ignore[arg-type]
         judge.close()
+
+
+def test_a_criterion_the_judges_rubric_lacks_is_one_error_naming_the_manifest(
+    tmp_path: Path,
+) -> None:
+    scripted = ScriptedJudge("fair", TABLE)
+    with scripted.running() as url:
+        suite, judge = judged(tmp_path, url, "  - {name: judge_score, criterion: tone}\n")
+        with pytest.raises(ConfigError, match=r"shop.yaml: metric 'judge_score\[tone\]'") as caught:
+            run(suite, OneJudge(judge), dict.fromkeys(IDS, GOOD))
+        judge.close()
+    assert "criterion 'tone' is not one of the judge's rubric criteria (overall)" in str(
+        caught.value
+    )
+    assert scripted.prompts() == []  # refused before anything was judged
+
+
+def test_the_judges_own_max_unscored_is_the_bar(tmp_path: Path) -> None:
+    """A judge configured to tolerate unscored outputs (max_unscored: 1) passes the unscored bar;
+    with nothing scored the test still fails: it read nothing."""
+    with ScriptedJudge("unparseable", TABLE).running() as url:
+        suite, judge = judged(
+            tmp_path, url, "  - {name: judge_score, min: 1}\n", "max_unscored: 1.0"
+        )
+        result = run(suite, OneJudge(judge), dict.fromkeys(IDS, GOOD))
+        judge.close()
+    assert not result.outcome.passed
+    assert "could not be parsed" not in result.outcome.message
+    assert "the judge scored none of 12 answers" in result.outcome.message
+    assert "read nothing" in result.outcome.message

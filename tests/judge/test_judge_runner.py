@@ -4,14 +4,17 @@ that is down, slow or answers junk: one JudgeError naming the URL, what came bac
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 from judge_project import judged_suite, project_settings
 from scripted_judge import ScriptedJudge, answers_in
 
-from releasegate.exceptions import JudgeError
+from releasegate.exceptions import GenerationInterrupted, JudgeError
 from releasegate.judge.runner import Judge, judge_for
 from releasegate.judge.types import PairItem, PointwiseItem
 from releasegate.models.backend import EndpointSpec, GenerationSettings, ModelSpec, Prompt
@@ -282,3 +285,55 @@ def test_an_hf_judge_whose_model_cannot_be_found_is_one_judge_error(tmp_path: Pa
     with pytest.raises(JudgeError) as caught:
         judge.score(items(GOOD))
     assert str(missing) in str(caught.value) and "the judge model" in str(caught.value)
+
+
+def test_an_interrupt_keeps_the_verdicts_that_came_back(tmp_path: Path) -> None:
+    """Ctrl-C while one verdict is still on its way: the interrupt goes on up (the run ends as
+    Ctrl-C ends it), and the verdicts already back are cached for the next run."""
+    scripted = ScriptedJudge("fair", TABLE, slow_on=frozenset({BAD}), delay=30.0)
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url)
+        timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(GenerationInterrupted) as caught:
+                judge.score(items(GOOD, WEAK, BAD))
+        finally:
+            timer.cancel()
+        judge.close()
+        assert len(caught.value.answered) == 2
+        scripted.slow_on = frozenset()
+        again = make_judge(tmp_path, url)
+        judgments = again.score(items(GOOD, WEAK, BAD))
+        again.close()
+    assert (again.calls, again.cache_hits) == (1, 2)
+    assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 3}, {"overall": 1}]
+
+
+def test_the_noisy_script_scores_the_human_score_plus_its_known_noise(tmp_path: Path) -> None:
+    """What the calibration tests rely on: each verdict is the table's score plus
+    ``noise_for(answer)``, clipped to the scale, read back through the real parser."""
+    answers = [f"answer {n}" for n in range(16)]
+    human = {answer: 1 + n % 5 for n, answer in enumerate(answers)}
+    scripted = ScriptedJudge("noisy", human, seed=7)
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url)
+        judgments = judge.score(items(*answers))
+        judge.close()
+    noise = [scripted.noise_for(answer) for answer in answers]
+    assert set(noise) <= {-1, 0, 1} and any(noise)
+    expected = [min(5, max(1, human[a] + n)) for a, n in zip(answers, noise, strict=True)]
+    assert [j.scores for j in judgments] == [{"overall": s} for s in expected]
+    assert [ScriptedJudge("noisy", human, seed=8).noise_for(a) for a in answers] != noise
+
+
+def test_a_chinese_suite_is_judged_with_the_chinese_templates(tmp_path: Path) -> None:
+    scripted = ScriptedJudge("fair", {"五天内退款。": 5, "不退款。": 1})
+    with scripted.running() as url:
+        judge = make_judge(tmp_path, url, extra="language: zh\n")
+        judgments = judge.score(items("五天内退款。", "不退款。"))
+        (pair_judgment,) = judge.compare([pair("五天内退款。", "不退款。")])
+        judge.close()
+    assert [j.scores for j in judgments] == [{"overall": 5}, {"overall": 1}]
+    assert pair_judgment.outcome == "win"
+    assert all("【回答" in prompt and "量表" in prompt for prompt in scripted.prompts())

@@ -21,6 +21,7 @@ from ..core.display import shorten
 from ..exceptions import JudgeError
 from ..gate.comparisons import MetricOutcome
 from ..golden.cases import GoldenCase
+from ..review.runs import render_input
 from .context import JudgeContext
 from .types import CalibrationStatus, JudgeRunner
 
@@ -95,11 +96,9 @@ def judge_at_hand(request: SelfGateRequest) -> JudgeAtHand:
 
 
 def question_of(case: GoldenCase) -> str:
-    """A case's input as the judge reads it: the user's text, or a conversation's turns as
-    ``role: content`` lines."""
-    if isinstance(case.input, str):
-        return case.input
-    return "\n".join(f"{message['role']}: {message['content']}" for message in case.input)
+    """A case's input as the judge reads it (:func:`releasegate.review.runs.render_input`, as
+    :mod:`.items` shows it to the judge)."""
+    return render_input(case.input)
 
 
 def unscored_bar(

@@ -86,7 +86,7 @@ class JudgeWinRate:
 
     def gate_self(self, request: SelfGateRequest) -> MetricResult:
         """Its test: the non-inferiority of this run's answers to the baseline's."""
-        return gate_win_rate(self.name, self.margin, request)
+        return gate_win_rate(self.margin, request)
 
 
 def _judge_score(params: Mapping[str, Any], context: MetricContext) -> JudgeScore:

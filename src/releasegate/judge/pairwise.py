@@ -44,10 +44,10 @@ from ..core.display import shorten
 from ..core.records import Flip
 from ..core.stats import PairedComparison, compare_per_item
 from ..gate.comparisons import MetricOutcome, judge_bar
-from ..gate.judging import show_expected
 from ..gate.rule import judge_drop
 from ..golden.metric_types import MetricValue
-from .bars import Unscored, advisory_outcome, judge_at_hand, question_of, read_nothing, unscored_bar
+from .bars import Unscored, advisory_outcome, judge_at_hand, read_nothing, unscored_bar
+from .items import pair_item
 from .types import PairItem, PairJudgment
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def _message(label: str, tally: WinTally, margin: float, test: NonInferiority) -
     return "\n".join(lines)
 
 
-def gate_win_rate(name: str, margin: float | None, request: SelfGateRequest) -> MetricResult:
+def gate_win_rate(margin: float | None, request: SelfGateRequest) -> MetricResult:
     """The test of ``judge_win_rate`` (module doc); raises
     :class:`~releasegate.exceptions.JudgeError` when the judge cannot be reached."""
     from ..gate.verdicts import MetricResult  # gate.verdicts imports nothing of the judge
@@ -244,13 +244,7 @@ def gate_win_rate(name: str, margin: float | None, request: SelfGateRequest) -> 
     baseline_answers = {k: v.answer for k, v in request.baseline.cases.items()}
     paired = [item for item in request.scored if item.case_id in baseline_answers]
     items = [
-        PairItem(
-            item.case_id,
-            question_of(suite.case(item.case_id)),
-            show_expected(item.expected),
-            item.answer,
-            baseline_answers[item.case_id],
-        )
+        pair_item(suite.case(item.case_id), item.answer, baseline_answers[item.case_id])
         for item in paired
     ]
     differing = [item for item in items if item.candidate != item.baseline]

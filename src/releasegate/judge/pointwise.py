@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from ..exceptions import ConfigError
 from ..gate.baselines import MetricBaseline
 from ..gate.comparisons import MetricOutcome, judge_bar, judged_comparison
-from ..gate.judging import show_expected
 from ..golden.metric_types import MetricValue
 from ..review.rubric import Rubric
-from .bars import Unscored, advisory_outcome, judge_at_hand, question_of, read_nothing, unscored_bar
-from .types import Judgment, PointwiseItem
+from .bars import Unscored, advisory_outcome, judge_at_hand, read_nothing, unscored_bar
+from .items import pointwise_item
+from .types import Judgment
 
 if TYPE_CHECKING:
     from ..gate.verdicts import MetricResult, SelfGateRequest
@@ -88,15 +88,7 @@ def gate_pointwise(
             "rubric (review: criteria, or the judge's rubric)"
         )
     scored = request.scored
-    items = [
-        PointwiseItem(
-            item.case_id,
-            question_of(suite.case(item.case_id)),
-            show_expected(item.expected),
-            item.answer,
-        )
-        for item in scored
-    ]
+    items = [pointwise_item(suite.case(item.case_id), item.answer) for item in scored]
     ids = [item.case_id for item in scored]
     value, unscored = pointwise_value(ids, judge.runner.score(items), kind, criterion, rubric)
     answers = {item.case_id: item.answer for item in scored}

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ..config import Settings
 from ..exceptions import (
-    BackendError,
     GenerationInterrupted,
     JudgeError,
     PartialBatchError,
@@ -184,7 +183,7 @@ class Judge:
     def _render(self, text: str) -> str:
         try:
             return self.backend().render(Prompt(messages=({"role": "user", "content": text},)))
-        except BackendError as err:
+        except ReleasegateError as err:  # a chat prompt the endpoint cannot take, no tokenizer
             raise JudgeError(f"{self.where}: {_judge_words(str(err))}; {self._advice()}") from None
 
     def _outputs(self, texts: Sequence[str]) -> list[tuple[str, bool]]:
@@ -204,7 +203,8 @@ class Judge:
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         self._cache_hits += sum(cached)
         if missing:
-            prompts = [rendered[keys.index(key)] for key in missing]
+            prompt_of = dict(zip(keys, rendered, strict=True))
+            prompts = [prompt_of[key] for key in missing]
             found.update(self._generate(identity, missing, prompts))
         return [(found[key], hit) for key, hit in zip(keys, cached, strict=True)]
 
@@ -233,7 +233,7 @@ class Judge:
                 identity, {keys[i]: g.text for i, g in interrupt.answered.items()}
             )
             raise
-        except BackendError as err:
+        except ReleasegateError as err:  # the batch failed, or the weights could not load
             raise JudgeError(
                 f"{self.where} failed: {_judge_words(str(err))}; {self._advice()}"
             ) from None
