@@ -78,3 +78,34 @@ def write_perf_run(reports: Path, name: str) -> Path:
         reports / name, samples, summary, results, context={}, settings={"users": 1}
     )
     return report.directory
+
+
+JUDGE: dict[str, Any] = {
+    "shop": {
+        "identity": {
+            "backend": "openai",
+            "model": "<i>judge</i>-7b",
+            "fingerprint": "f" * 64,
+            "template_hash": "t1",
+            "settings": {"temperature": 0.0, "seed": 0},
+            "rubric_hash": "r1",
+        },
+        "self_judge": True,
+        "gating": False,
+        "status": "advisory: kappa 0.31 on 58 answers, below 0.6",
+        "calls": 3,
+        "cache_hits": 5,
+        "notes": ["the judge is the model under test (allow_self_judge: true)"],
+    }
+}
+"""results.json's ``judge`` block: one suite's judge, advisory, judging itself."""
+
+JUDGED: dict[str, Any] = {
+    "scores": {"correctness": 2.0, "tone": 4.0},
+    "overall": 3.0,
+    "passed": False,
+    "reason": "says 14 days <script>window.pwned=3</script>",
+    "unscored": False,
+    "cached": True,
+}
+"""A case record's ``judge``: the judge put the answer below the pass mark."""

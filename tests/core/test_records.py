@@ -16,6 +16,8 @@ from releasegate.core.records import (
     Flip,
     HumanRecord,
     ItemResult,
+    JudgeRecord,
+    JudgeSummary,
     MetricRecord,
     ReviewSummary,
     TaskResult,
@@ -73,6 +75,39 @@ REVIEW = ReviewSummary(
     overall=2.5,
     pass_rate=0.0,
     export_command="releasegate review export --suite shop",
+)
+
+JUDGED = replace(
+    CASE,
+    check="judge",
+    judge=JudgeRecord(
+        scores={"correctness": 2.0, "tone": 4.0},
+        overall=3.0,
+        passed=False,
+        reason="说的是十四天 不是七天",
+        unscored=False,
+        cached=True,
+    ),
+)
+
+UNSCORED_JUDGE = JudgeRecord(
+    scores=None,
+    overall=None,
+    passed=None,
+    reason="no JSON object and no final 'Score: N' line",
+    unscored=True,
+    cached=False,
+    advisory="advisory: not calibrated",
+)
+
+JUDGE = JudgeSummary(
+    identity={"backend": "openai", "model": "judge-7b", "fingerprint": "f1", "settings": {}},
+    self_judge=True,
+    gating=False,
+    status="advisory: not calibrated (run releasegate judge calibrate --suite shop)",
+    calls=3,
+    cache_hits=5,
+    notes=("the judge is the model under test (allow_self_judge: true)",),
 )
 
 COMPARISON = ComparisonRecord(
@@ -150,8 +185,16 @@ ADVISORY = replace(
 
 @pytest.mark.parametrize(
     "record",
-    [CASE, REVIEWED, METRIC, ADVISORY, BENCHMARK],
-    ids=["case", "reviewed case", "metric", "advisory metric", "benchmark"],
+    [CASE, REVIEWED, JUDGED, replace(JUDGED, judge=UNSCORED_JUDGE), METRIC, ADVISORY, BENCHMARK],
+    ids=[
+        "case",
+        "reviewed case",
+        "judged case",
+        "unscored judge",
+        "metric",
+        "advisory metric",
+        "benchmark",
+    ],
 )
 def test_a_record_travels_as_json_and_comes_back_whole(
     record: CaseRecord | MetricRecord | BenchmarkRecord,
@@ -172,6 +215,10 @@ def test_keys_keep_the_results_json_layout() -> None:
     assert metric["comparison"]["ci"] == [-0.9, -0.1]
     assert metric["flips"][0]["before_answer"] == "yes"
     assert "refused" not in BENCHMARK.to_json()  # present only when the baseline was refused
+    assert "judge" not in case  # present only where the suite has a judge
+    judged = JUDGED.to_json()["judge"]
+    assert judged["scores"] == {"correctness": 2.0, "tone": 4.0} and judged["passed"] is False
+    assert UNSCORED_JUDGE.to_json()["scores"] is None
     assert BENCHMARK.to_json()["task_result"]["items"]["0"]["answer"] == "B"
     assert METRIC.to_json()["advisory"] == ""  # gated
     assert ADVISORY.to_json()["advisory"].startswith("advisory: kappa 0.31")
@@ -199,7 +246,9 @@ def test_load_run_reads_back_what_the_report_wrote(tmp_path: Path) -> None:
     report.count("failed")
     folder = report.write(settings={"model": "m"}, root=tmp_path)
     assert "review" not in json.loads((folder / "results.json").read_text())  # no rubric
+    assert "judge" not in json.loads((folder / "results.json").read_text())  # no judge
     report.review = {"shop": REVIEW}
+    report.add_judge("shop", JUDGE)
     folder = report.write(settings={"model": "m"}, root=tmp_path)
 
     run = load_run(folder)
@@ -215,6 +264,7 @@ def test_load_run_reads_back_what_the_report_wrote(tmp_path: Path) -> None:
     assert isinstance(run.unjudged[0], TestIdentity)
     assert load_run(folder / "results.json") == run
     assert run.review == {"shop": REVIEW}
+    assert run.judge == {"shop": JUDGE}
 
 
 def test_load_run_of_something_else_names_the_file(tmp_path: Path) -> None:
@@ -235,3 +285,34 @@ def test_why_a_case_failed_is_the_reviewers_verdict_where_they_failed_it() -> No
     assert both.why == f"{REVIEWED.human.message}; check: {CASE.reason}"
     passed = replace(REVIEWED, human=replace(REVIEWED.human, passed=True))
     assert passed.why == CASE.reason == CASE.why
+
+
+def test_a_judged_case_and_the_judge_summary_come_back_from_results_json(tmp_path: Path) -> None:
+    report = RunReport(run_id="r2", directory=tmp_path / "r2")
+    report.add("t[shop/退款]", JUDGED, "failed")
+    report.add_judge("shop", JUDGE)
+    run = load_run(report.write(settings={}, root=tmp_path))
+    assert run.cases[0].judge == JUDGED.judge
+    assert run.judge is not None and run.judge["shop"].identity["model"] == "judge-7b"
+    assert run.judge["shop"].notes == JUDGE.notes and run.judge["shop"].self_judge
+
+
+def test_every_workers_judge_calls_are_summed_once_per_suite(tmp_path: Path) -> None:
+    """Each xdist worker judges its own cases: the run's figures are their sum, and a note
+    said by two workers is said once."""
+    report = RunReport(run_id="r3", directory=tmp_path / "r3")
+    report.add_judge("shop", JUDGE)
+    report.add_judge("shop", replace(JUDGE, calls=0, cache_hits=2))
+    report.add_judge("faq", replace(JUDGE, calls=1, cache_hits=0, notes=()))
+    assert (report.judge["shop"].calls, report.judge["shop"].cache_hits) == (3, 7)
+    assert report.judge["shop"].notes == JUDGE.notes
+    assert list(report.record(settings={}, commit=None).judge or {}) == ["faq", "shop"]
+
+
+def test_a_results_json_written_before_judges_reads_back_without_them(tmp_path: Path) -> None:
+    report = RunReport(run_id="r4", directory=tmp_path / "r4")
+    report.add("t[shop/退款]", CASE, "failed")
+    document = json.loads((report.write(settings={}, root=tmp_path) / "results.json").read_text())
+    assert "judge" not in document and "judge" not in document["cases"][0]
+    run = load_run(tmp_path / "r4")
+    assert run.judge is None and run.cases[0].judge is None

@@ -64,6 +64,7 @@ def test_registry_holds_the_manifest_names() -> None:
         "label",
         "json",
         "similarity",
+        "judge",
     }
 
 

@@ -8,16 +8,15 @@ lm-eval result (:class:`TaskResult`, :class:`ItemResult`), a test that ended wit
 ``results.json`` holds it (:class:`RunRecord`).
 
 They live here, in a leaf module that imports nothing of releasegate's, because every layer
-meets them: golden/, gate/ and benchmarks/ build them, the pytest plugin carries them from
-xdist workers to the controller, the controller writes the reports and baselines from them,
-and whatever reads a finished run (an HTML page, the run history) reads them back with
-:func:`load_run`. Nothing re-reads another module's dict by key.
+meets them: golden/, gate/ and benchmarks/ build them, the pytest plugin carries them from xdist
+workers to the controller, which writes the reports and baselines from them, and whatever reads
+a finished run (a page, the run history) reads them back with :func:`load_run`. A judge model's
+records are in :mod:`.judge_records`. Nothing re-reads another module's dict by key.
 
-One serialisation for all of them (:func:`~releasegate.core.serialisation.to_json`,
-:func:`~releasegate.core.serialisation.from_json`, driven by the fields' types, in
-:mod:`.serialisation`): records cross the xdist boundary as JSON (serialised where the worker
-attaches them to its test report, rebuilt where the controller receives it) and
-``results.json`` is the same JSON, so the file's layout is the records' fields, in their order.
+One serialisation for all of them (:mod:`.serialisation`, driven by the fields' types): records
+cross the xdist boundary as JSON (serialised where the worker attaches them to its test report,
+rebuilt on the controller) and ``results.json`` is the same JSON, so the file's layout is the
+records' fields, in their order.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..exceptions import RecordError
+from .judge_records import JudgeRecord, JudgeSummary
 from .serialisation import OMIT_NONE, REST, JsonRecord, from_json, to_json
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "HumanRecord",
     "ItemResult",
     "JsonRecord",
+    "JudgeRecord",
+    "JudgeSummary",
     "Leak",
     "MetricRecord",
     "ModelDescription",
@@ -187,6 +189,8 @@ class CaseRecord(JsonRecord):
     check alone."""
     unscored: bool = False
     """The case could not be judged: an assertion that decides it could not be evaluated."""
+    judge: JudgeRecord | None = field(default=None, metadata=OMIT_NONE)
+    """The judge model's verdict on the answer (suites with a ``judge:``); None, left out."""
     outcome: str = ""
     """pytest's outcome (``passed``, ``failed``, ``xfailed``...), set by the controller."""
     nodeid: str = ""
@@ -249,8 +253,8 @@ class MetricRecord(JsonRecord):
     per_item: tuple[float, ...]
     """Each case's contribution, in suite order."""
     item_ids: tuple[str, ...] | None = field(default=None, metadata=OMIT_NONE)
-    """The cases ``per_item`` is aligned with, where not every case of the suite (an
-    ``assertion_pass_rate``: the cases carrying its assertion); None, left out: every case."""
+    """The cases ``per_item`` is aligned with where not every case (an ``assertion_pass_rate``:
+    those carrying its assertion); None, left out: every case."""
     comparison: ComparisonRecord | None = None
     flips: tuple[Flip, ...] = ()
     leaks: tuple[Leak, ...] | None = field(default=None, metadata=OMIT_NONE)
@@ -258,8 +262,7 @@ class MetricRecord(JsonRecord):
     outcome: str = ""
     nodeid: str = ""
     advisory: str = ""
-    """Why the test did not gate ("" when it did): a judge metric whose judge is not calibrated
-    against the reviewers is reported (``passed`` says what it would have been) and skipped."""
+    """Why it did not gate ("" if it did): an uncalibrated judge's metric, reported, skipped."""
 
 
 @dataclass(frozen=True)
@@ -478,9 +481,10 @@ class RunRecord(JsonRecord):
     history: HistoryBlock | None = field(default=None, metadata=OMIT_NONE)
     """The run's metrics in the run history (this run included); left out when the run was not
     recorded."""
+    judge: Mapping[str, JudgeSummary] | None = field(default=None, metadata=OMIT_NONE)
+    """The judge model per suite with a ``judge:``; left out when no suite has one."""
     interrupted: str | None = None
-    """Why the run stopped before its end (Ctrl-C, ``pytest -x`` stopping at a failure, a
-    worker gone down): its results are partial. None for a run that ran to its end."""
+    """Why the run stopped early (Ctrl-C, ``pytest -x``, a worker down): partial; None: whole."""
 
 
 def load_run(path: Path) -> RunRecord:

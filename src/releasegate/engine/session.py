@@ -56,6 +56,7 @@ from ..perplexity.scoring import cached_log_likelihoods
 from ..review.store import ReviewStore
 from ..review.verdicts import suite_human_verdict
 from .cache import PredictionCache
+from .judges import CaseJudgment, JudgeService
 from .predictions import PredictionService
 from .refs import BenchmarkRef, CaseRef, MetricRef, identify_test
 from .scheduling import chunk_groups
@@ -119,6 +120,16 @@ class ReleaseSession:
     def reviews(self) -> ReviewStore:
         """The review memory (human review scores of exact answers)."""
         return ReviewStore(self.settings.reviews_dir)
+
+    @cached_property
+    def judges(self) -> JudgeService:
+        """The suites' judge models (:mod:`.judges`), built when first asked."""
+        return JudgeService(
+            self.settings,
+            self.root,
+            lambda: self.backend,
+            lambda suite: getattr(self.baseline_of(suite), "model", None),
+        )
 
     @cached_property
     def cache(self) -> PredictionCache:
@@ -301,6 +312,8 @@ class ReleaseSession:
             self.predictions.backend.close()
         if "cache" in self.__dict__:
             self.cache.close()
+        if "judges" in self.__dict__:
+            self.judges.close()
 
     # -- collection ------------------------------------------------------------------------
 
@@ -357,12 +370,30 @@ class ReleaseSession:
         prediction = self.answer(ref)
         # The reviewers' verdict is looked up here: the gate never reads the review memory.
         human = suite_human_verdict(suite, case.id, prediction.answer, self.reviews, before)
-        verdict = judge(suite, case, prediction, before, human=human)
+        judged = self.case_judgment(ref)  # the judge model's verdict, where the suite has one
+        result, record = (judged.check_result, judged.record) if judged else (None, None)
+        verdict = judge(
+            suite, case, prediction, before, human=human, judged=result, judge_record=record
+        )
         # Kept for the suite's metrics, which would otherwise check the same answer again.
         self._judged[case.key] = ScoredCase(
             case.id, prediction.answer, case.expected, verdict.result
         )
         return verdict
+
+    def case_judgment(self, ref: CaseRef) -> CaseJudgment | None:
+        """The judge's verdict on the case's answer (None: its suite has no judge), judged with
+        the answers of its chunk this process holds (one judge call for them all)."""
+        suite = self.suites[ref.suite]
+        if not self.judges.judges(suite):
+            return None
+        chunk = self.chunk_members.get(self.chunk_of.get(ref.key, ""), [])
+        return self.judges.case_judgment(
+            suite,
+            (suite.case(ref.case_id), self.answer(ref).answer),
+            [suite.case(member.case_id) for member in chunk],
+            self.predictions.remembered,
+        )
 
     def baseline_of(self, suite: str) -> SuiteBaseline | None:
         """The baseline cases and metrics are judged against; none with ``--update-baseline``,
@@ -384,11 +415,13 @@ class ReleaseSession:
                     + first_items([case.id for case in unanswered])
                     + f"); first: {first.reason if first else 'unknown'}"
                 )
+            texts = {key: prediction.answer for key, prediction in answers.items()}
             self._scored[suite.name] = score_suite(
                 suite,
-                {key: prediction.answer for key, prediction in answers.items()},
+                texts,
                 {key: prediction.output_tokens for key, prediction in answers.items()},
                 judged=self._judged,
+                judge_verdicts=self.judges.check_verdicts(suite, texts),
             )
         return self._scored[suite.name]
 
@@ -443,7 +476,8 @@ class ReleaseSession:
             self.baseline_of(suite.name),
             alpha=self.settings.alpha,
             samples=self.settings.bootstrap_samples,
-            reviews=self.reviews,
+            # a judge metric's context is the judges; a human metric's, the review memory
+            reviews=self.judges if source_of(spec.metric) == "judge" else self.reviews,
             model_scored=model_scored,
         )
 

@@ -32,15 +32,16 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..core.records import CaseRecord, HumanRecord, Prediction
+from ..core.records import CaseRecord, HumanRecord, JudgeRecord, Prediction
 from ..golden.answer_text import AnswerText
 from ..golden.assertion_tree import AssertedCheck
 from ..golden.cases import Expected, GoldenCase
 from ..golden.check_protocol import AssertionOutcome
 from ..golden.checks import CheckResult
+from ..golden.judge_check import with_judgment
 from ..golden.metrics import ScoredCase
 from ..golden.suites import Suite
 from .baselines import CaseBaseline
@@ -78,6 +79,8 @@ class CaseVerdict:
     """The case in the baseline, or None (no baseline, or a new case)."""
     human: HumanRecord | None = None
     """The reviewers' verdict on this exact answer (suites with a ``review:`` rubric)."""
+    judge: JudgeRecord | None = None
+    """The judge model's verdict on this answer (suites with a ``judge:``)."""
 
     @property
     def passed(self) -> bool:
@@ -166,6 +169,7 @@ class CaseVerdict:
             human=self.human,
             assertions=self._assertion_records(),
             unscored=self.result.unscored,
+            judge=self.judge,
         )
 
     def _assertion_records(self) -> tuple[dict[str, Any], ...]:
@@ -215,12 +219,21 @@ def _plain(value: Any) -> Any:
 
 
 def score_case(
-    suite: Suite, case: GoldenCase, answer: str, *, output_tokens: int | None = None
+    suite: Suite,
+    case: GoldenCase,
+    answer: str,
+    *,
+    output_tokens: int | None = None,
+    judged: CheckResult | None = None,
 ) -> ScoredCase:
     """*answer* checked as *suite* checks *case*: the one place a case's check (and its
     assertions) runs; *output_tokens*: the answer's token count where the backend said, for a
-    length assertion in tokens (unscored without it)."""
+    length assertion in tokens (unscored without it); *judged*: the judge model's verdict on
+    the answer (``Judgment.as_check_result``), which the caller holding the judge got, in the
+    place of a ``check: judge`` (without it that check is unscored: it needs the verdict)."""
     check = suite.check_for(case)
+    if judged is not None:
+        check = with_judgment(check, judged)
     if isinstance(check, AssertedCheck):
         text = AnswerText(answer, output_tokens=output_tokens)
         return ScoredCase(case.id, answer, case.expected, check.evaluate(text, case.expected))
@@ -233,14 +246,17 @@ def score_suite(
     tokens: Mapping[str, int] | None = None,
     *,
     judged: Mapping[str, ScoredCase] | None = None,
+    judge_verdicts: Mapping[str, CheckResult] | None = None,
 ) -> list[ScoredCase]:
     """Every case of *suite*, in suite order, with its answer (*answers*: case key -> answer)
     checked: what the suite's metrics are computed from; *tokens*: each answer's token count
     by case key, where known; *judged*: cases this process already checked for their tests (by
     case key), reused where the answer is the same (the check is a function of it and its token
-    count, which come from the same prediction)."""
+    count, which come from the same prediction); *judge_verdicts*: the judge model's verdict
+    on each answer by case key, for the cases a ``check: judge`` decides."""
     counts = tokens or {}
     done = judged or {}
+    verdicts = judge_verdicts or {}
     scored = []
     for case in suite.cases:
         answer = answers[case.key]
@@ -248,7 +264,8 @@ def score_suite(
         if known is not None and known.answer == answer:
             scored.append(known)
         else:
-            scored.append(score_case(suite, case, answer, output_tokens=counts.get(case.key)))
+            tokens_of, verdict = counts.get(case.key), verdicts.get(case.key)
+            scored.append(score_case(suite, case, answer, output_tokens=tokens_of, judged=verdict))
     return scored
 
 
@@ -259,12 +276,18 @@ def judge(
     baseline: CaseBaseline | None,
     *,
     human: HumanRecord | None = None,
+    judged: CheckResult | None = None,
+    judge_record: JudgeRecord | None = None,
 ) -> CaseVerdict:
     """A case test's verdict: *prediction* checked, set against the case in the *baseline*;
     *human*: the reviewers' verdict on the answer, which the caller looked up where the suite
-    has a ``review:`` rubric (None: no rubric, or no review memory)."""
-    scored = score_case(suite, case, prediction.answer, output_tokens=prediction.output_tokens)
-    return judge_case(
+    has a ``review:`` rubric (None: no rubric, or no review memory); *judged*: the judge
+    model's verdict as a check's (see :func:`score_case`), supplied the same way, and
+    *judge_record* what the case's record keeps of it."""
+    scored = score_case(
+        suite, case, prediction.answer, output_tokens=prediction.output_tokens, judged=judged
+    )
+    verdict = judge_case(
         case,
         check_name=suite.check_for(case).name,
         result=scored.result,
@@ -272,6 +295,7 @@ def judge(
         baseline=baseline,
         human=human,
     )
+    return verdict if judge_record is None else replace(verdict, judge=judge_record)
 
 
 def baseline_outcome(

@@ -418,7 +418,7 @@ class AssertedCheck:
             checked = self.base(text.raw, expected)
             score, prediction = checked.score, checked.prediction
             node = self._check_node
-            outcome = Reading("pass" if checked.passed else "fail", checked.reason)
+            outcome = Reading(checked.outcome, checked.reason)  # a judge's may be unscored
             out.append(AssertionOutcome(node.name, "check", outcome.outcome, outcome.reason))
             members.append((node, outcome))
         for child in self.root.children:

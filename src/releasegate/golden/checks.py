@@ -21,6 +21,7 @@ from typing import Any
 from ..exceptions import ConfigError, UnknownNameError
 from .check_protocol import Check, CheckContext, CheckResult, expected_strings
 from .json_check import JsonCheck, _json, extract_json_object
+from .judge_check import JudgeCheck, judge_check
 from .params import (
     Param,
     ParamError,
@@ -57,6 +58,7 @@ __all__ = [
     "ContainsCheck",
     "ExactCheck",
     "JsonCheck",
+    "JudgeCheck",
     "LabelCheck",
     "NormalizedCheck",
     "Param",
@@ -88,6 +90,7 @@ CHECKS: Mapping[str, Callable[[Mapping[str, Any], CheckContext], Check]] = Mappi
         "label": _label,
         "json": _json,
         "similarity": _similarity,
+        "judge": judge_check,
     }
 )
 """Every check by name: a factory taking the check's params and the suite's context."""

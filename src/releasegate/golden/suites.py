@@ -26,6 +26,7 @@ from .assertion_tree import AssertedCheck, AssertionNode, join, parse_assertions
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
 from .io import load_cases
+from .judge_check import refuse_unjudged
 from .metric_types import THRESHOLD_KEYS, UNSTORED_SOURCES, Metric, MetricContext, source_of
 from .prompting import PromptSpec
 from .registry import build_metric, read_manifest_section, section_default
@@ -435,13 +436,15 @@ def project_suites(
     """:func:`discover_suites` as the project's *settings* say: their golden and schema folders
     and ``allow_outside_cases``. Every command that reads the suites comes through here, so a
     setting that bears on reading them is applied in one place, not at each caller."""
-    return discover_suites(
+    suites = discover_suites(
         settings.golden_dir,
         schemas_dir=settings.schemas_dir,
         only=only,
         root=root,
         allow_outside_cases=settings.allow_outside_cases,
     )
+    refuse_unjudged(suites, project_judge=bool(settings.judge))  # check: judge needs a judge
+    return suites
 
 
 def discover_suites(

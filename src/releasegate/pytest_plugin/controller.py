@@ -17,6 +17,7 @@ import pytest
 
 from ..core.display import for_terminal
 from ..core.records import (
+    JudgeSummary,
     ModelDescription,
     ReviewSummary,
     RunRecord,
@@ -30,6 +31,7 @@ from ..gate.baselines import PlannedWrite, WriteResult
 from ..gate.judging import critical_regressions
 from ..gate.plan import plan_baselines
 from ..reports.html import write_page
+from ..reports.judge_report import judge_lines
 from ..reports.writers import (
     RunReport,
     describe_counts,
@@ -129,6 +131,9 @@ class Controller:
             self._report.models[str(node.gateway.id)] = ModelDescription.from_json(model)
         if getattr(node, "workeroutput", {}).get("releasegate_weights_loaded"):
             self._loaded_by.append(str(node.gateway.id))
+        judges = getattr(node, "workeroutput", {}).get("releasegate_judge") or {}
+        for suite, summary in judges.items():  # each worker's judge calls, summed
+            self._report.add_judge(suite, JudgeSummary.from_json(summary))
         load_error = getattr(node, "workeroutput", {}).get("releasegate_load_error")
         if load_error:
             self._load_errors.append(str(load_error))
@@ -325,6 +330,8 @@ class Controller:
         if report.cases:
             generated, cached = answer_counts(report.cases.values())
             write(f"answers: {generated} generated, {cached} from the cache")
+        for line, warning in judge_lines(report.judge):
+            write(line, yellow=warning)
         failing = failing_cases(report.cases.values())
         if failing:
             write("")

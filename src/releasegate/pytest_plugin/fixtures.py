@@ -22,6 +22,7 @@ when given, else ``transformers serve`` on the model, once per process.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, NoReturn
 
@@ -37,6 +38,7 @@ from ..gate.verdicts import MetricResult
 from ..golden.metrics import source_of
 from ..models.backend import Backend
 from ..models.serving import ServingEndpoint
+from ..reports.judge_report import judge_text
 from ..review.gate import ReviewsPending
 from .stash import RECORD_KEY, SESSION_KEY
 
@@ -126,6 +128,8 @@ class CaseUnderTest:
             self._node.user_properties.append(
                 (f"assertion:{outcome.name}", f"{outcome.outcome}: {shorten(outcome.reason, 300)}")
             )
+        if verdict.judge is not None:
+            self._node.user_properties.append(("judge", shorten(judge_text(verdict.judge), 300)))
         return verdict
 
     def assert_passes(self) -> None:
@@ -137,6 +141,11 @@ class CaseUnderTest:
         that fails :class:`CriticalFailure`: a known failure's mark accepts none of them, so
         they FAIL whatever the baseline says (and under ``--update-baseline`` too)."""
         verdict = self.verdict
+        judged = verdict.judge
+        if judged is not None and judged.advisory and verdict.check_name == "judge":
+            # an uncalibrated judge decides nothing: reported (record kept), then skipped
+            said = judge_text(replace(judged, advisory=""))
+            pytest.skip(for_terminal(f"{judged.advisory}; the judge said: {said}"))
         if verdict.passed:
             return
         message = failure_message(verdict)
@@ -248,6 +257,9 @@ def case_under_test(session: ReleaseSession, ref: CaseRef, node: pytest.Item) ->
     definition for ``request`` on every test, signature inspection and all: about 0.15 ms per
     case, a tenth of a 10,000-case run (``benchmarks/overhead.py``)."""
     _in_setup(lambda: session.answer(ref))
+    # The judge model's verdict too, where its suite has one: a judge that cannot be reached
+    # (or is the model under test) makes the test an ERROR naming it; the answer is kept.
+    _in_setup(lambda: session.case_judgment(ref))
     return CaseUnderTest(session, ref, node)
 
 

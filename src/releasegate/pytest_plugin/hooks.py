@@ -334,4 +334,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             workeroutput["releasegate_model"] = description.to_json()
         elif REPORT_KEY in config.stash:
             config.stash[REPORT_KEY].models["main"] = description
+    judges = rg.judges.summaries() if "judges" in rg.__dict__ else {}
+    if workeroutput is not None:
+        workeroutput["releasegate_judge"] = {s: j.to_json() for s, j in judges.items()}
+    elif REPORT_KEY in config.stash:
+        for suite, summary in judges.items():
+            config.stash[REPORT_KEY].add_judge(suite, summary)
     rg.close()

@@ -21,6 +21,7 @@ from ..core.records import (
     GateRecord,
     HistoryBlock,
     HistoryPoint,
+    JudgeSummary,
     Leak,
     MetricRecord,
     ModelDescription,
@@ -28,6 +29,7 @@ from ..core.records import (
     UnjudgedTest,
 )
 from ..gate.judging import critical_regressions
+from .judge_report import judge_text
 from .writers import failing_cases
 
 __all__ = [
@@ -113,6 +115,8 @@ class CaseView:
     """Its critical assertions that passed on the baseline and fail now (listed first)."""
     unscored: bool = False
     """The case could not be judged."""
+    judge: str = ""
+    """The judge model's score and reason (:func:`~.judge_report.judge_text`); "" unjudged."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,8 @@ class Page:
     interrupted: str | None = None
     """Why the run stopped before its end (:attr:`RunRecord.interrupted`): shown at the top,
     and the run is not releasable."""
+    judge: Mapping[str, JudgeSummary] | None = None
+    """The judge model per suite with a ``judge:`` (its notes also shown at the top)."""
 
 
 def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
@@ -287,6 +293,7 @@ def _case(record: CaseRecord) -> CaseView:
         else (),
         critical_regressions=critical_regressions(record) if record.outcome == "failed" else (),
         unscored=record.unscored,
+        judge="" if record.judge is None else judge_text(record.judge),
     )
 
 
@@ -450,6 +457,7 @@ def build_page(
         tags=tuple(sorted({t for c in cases for t in c.tags})),
         perf=perf,
         review=run.review or None,
+        judge=run.judge or None,
         trends=tuple(_trends(run.history)),
         settings=run.settings,
         leaks=tuple(

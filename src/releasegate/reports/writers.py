@@ -29,6 +29,7 @@ from ..core.records import (
     CaseRecord,
     GateRecord,
     HistoryBlock,
+    JudgeSummary,
     ModelDescription,
     ReviewSummary,
     RunRecord,
@@ -38,6 +39,7 @@ from ..core.records import (
 from ..exceptions import ConfigError
 from ..gate.judging import critical_regressions
 from ..review.summary import answer_counts, review_markdown
+from .judge_report import judge_markdown
 from .latest import point_latest
 
 __all__ = [
@@ -111,6 +113,9 @@ class RunReport:
     """Tests without a verdict, by key (``<key> (teardown)`` for a teardown error)."""
     review: dict[str, ReviewSummary] = field(default_factory=dict)
     """Human review per suite with a rubric (``releasegate.review.gate.review_summary``)."""
+    judge: dict[str, JudgeSummary] = field(default_factory=dict)
+    """The judge model per suite with a ``judge:``, every process's calls summed
+    (:meth:`add_judge`)."""
     totals: Counter[str] = field(default_factory=Counter)
     """Every test report of the run by pytest's outcome (``passed``, ``error``...): pytest's
     own count, the line it prints at the end."""
@@ -127,6 +132,12 @@ class RunReport:
     def count(self, outcome: str) -> None:
         """Count one test report under pytest's outcome for it."""
         self.totals[outcome] += 1
+
+    def add_judge(self, suite: str, summary: JudgeSummary) -> None:
+        """Keep one process's summary of *suite*'s judge, its counts added to those already
+        kept (each xdist worker judges its own cases)."""
+        known = self.judge.get(suite)
+        self.judge[suite] = summary if known is None else known.plus(summary)
 
     def add_unjudged(self, test: UnjudgedTest) -> None:
         key = test.key if test.when != "teardown" else f"{test.key} (teardown)"
@@ -198,6 +209,7 @@ class RunReport:
             cases=tuple(self.cases[k] for k in sorted(self.cases)),
             unjudged=tuple(self.unjudged[k] for k in sorted(self.unjudged)),
             review=dict(self.review) or None,
+            judge=dict(sorted(self.judge.items())) or None,
             history=self.history,
             interrupted=self.interrupted,
         )
@@ -258,6 +270,7 @@ class RunReport:
                 lines.append("| " + " | ".join(for_markdown(cell) for cell in row) + " |")
             lines.append("")
         lines += review_markdown(self.review, self.metrics.values())
+        lines += judge_markdown(self.judge, self.cases.values())
         lines += _flips_markdown(self.metrics.values())
         regressions = failing_cases(self.cases.values())
         if regressions:
