@@ -239,3 +239,20 @@ def test_under_xdist_every_workers_judge_calls_are_summed_once(
     # every case judged once at least, then the metric's three from the cache or the judge
     assert summary.calls + summary.cache_hits >= 6
     result.stdout.fnmatch_lines([f"*judge: {summary.calls} calls, {summary.cache_hits} cached"])
+
+
+def test_a_judge_that_is_down_beside_another_check_errors_only_what_it_decides(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases whose check is contains do not depend on the judge: they are judged by their
+    check (no judge verdict in their records, one warning), and the judge metric is the ERROR
+    that names the judge's URL; the run fails."""
+    url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    project(pytester, monkeypatch, manifest(url, check="contains"))
+    result, record = run(pytester)
+    result.assert_outcomes(passed=1, failed=2, errors=1)
+    assert result.ret != 0
+    assert [c.judge for c in record.cases] == [None, None, None]
+    [metric] = record.unjudged
+    assert metric.outcome == "error" and url in metric.message
+    result.stdout.fnmatch_lines(["*JudgeUnavailableWarning: tiny: the judge could not judge*"])

@@ -21,6 +21,7 @@ self-judge never loads the weights twice.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,18 @@ from ..judge.types import (
 from ..models.backend import Backend
 from ..review.rubric import Rubric
 
-__all__ = ["CaseJudgment", "JudgeService", "RememberedJudge", "judge_record"]
+__all__ = [
+    "CaseJudgment",
+    "JudgeService",
+    "JudgeUnavailableWarning",
+    "RememberedJudge",
+    "judge_record",
+]
+
+
+class JudgeUnavailableWarning(UserWarning):
+    """A suite's judge could not be reached: its cases with checks of their own were judged
+    without it (pytest lists the warning in its summary)."""
 
 SELF_JUDGE = (
     "the judge is the model under test; use another model, or set allow_self_judge: true "
@@ -148,6 +160,8 @@ class JudgeService:
     _status: dict[str, CalibrationStatus] = field(default_factory=dict)
     _judged: dict[tuple[str, str], CaseJudgment] = field(default_factory=dict)
     """(case key, answer) -> the judge's verdict, judged in this process."""
+    _down: dict[str, JudgeError] = field(default_factory=dict)
+    """Suites whose judge could not be reached from the case tests, with why."""
 
     # -- JudgeContext --------------------------------------------------------------------------
 
@@ -225,19 +239,44 @@ class JudgeService:
         answered: tuple[GoldenCase, str],
         chunk: Sequence[GoldenCase],
         remembered: Callable[[str], Prediction | None],
-    ) -> CaseJudgment:
+    ) -> CaseJudgment | None:
         """The verdict on one *answered* case, judged together with the other cases of its
-        *chunk* whose answers this process holds (*remembered*: by case key)."""
+        *chunk* whose answers this process holds (*remembered*: by case key).
+
+        A judge that cannot be reached raises :class:`JudgeError` for a case the judge decides
+        (``check: judge``: its test is an ERROR naming the judge); a case judged by a check of
+        its own is judged without it (None: its record has no judge verdict), with one warning
+        per suite, since its verdict never depended on the judge. Once a suite's judge has
+        failed, this process does not ask it again (each ask would wait out its retries)."""
         case, answer = answered
         known = self._judged.get((case.key, answer))
         if known is not None:  # judged with its chunk already: the common path
             return known
+        decides = uses_judge(suite.check_for(case))
+        down = self._down.get(suite.name)
+        if down is not None:
+            if decides:
+                raise JudgeError(str(down))
+            return None
         together = [answered]
         for other in chunk:
             prediction = remembered(other.key) if other.key != case.key else None
             if prediction is not None:
                 together.append((other, prediction.answer))
-        return self.case_judgments(suite, together)[case.key]
+        try:
+            return self.case_judgments(suite, together)[case.key]
+        except JudgeError as exc:
+            self._down[suite.name] = exc
+            warnings.warn(
+                f"{suite.name}: the judge could not judge this run's answers, so the reports "
+                f"carry no judge verdict for its cases; the judge metrics and check: judge cases "
+                f"are errors. {exc}",
+                JudgeUnavailableWarning,
+                stacklevel=1,
+            )
+            if decides:
+                raise
+            return None
 
     def check_verdicts(self, suite: Suite, answers: Mapping[str, str]) -> dict[str, CheckResult]:
         """For a suite's metrics: the judge's verdict as a check's result on each answer

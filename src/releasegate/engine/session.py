@@ -382,7 +382,8 @@ class ReleaseSession:
         return verdict
 
     def case_judgment(self, ref: CaseRef) -> CaseJudgment | None:
-        """The judge's verdict on the case's answer (None: its suite has no judge), judged with
+        """The judge's verdict on the case's answer (None: its suite has no judge, or its judge is
+        down and the case has a check of its own), judged with
         the answers of its chunk this process holds (one judge call for them all)."""
         suite = self.suites[ref.suite]
         if not self.judges.judges(suite):
