@@ -62,6 +62,7 @@ class JudgeUnavailableWarning(UserWarning):
     """A suite's judge could not be reached: its cases with checks of their own were judged
     without it (pytest lists the warning in its summary)."""
 
+
 SELF_JUDGE = (
     "the judge is the model under test; use another model, or set allow_self_judge: true "
     "(every report will say so)"
