@@ -106,3 +106,7 @@ _.write_benchmark
 # Really dead, in a file edited in parallel (issue 22): SummedStatistic.resampled in
 # core/stats.py (the bootstrap sums the weighted counts itself). Remove it and this line together.
 _.resampled
+
+# results.json's judge summary says whether the judge is the model under test (read by whoever
+# reads the file; the reports word it from the notes).
+_.self_judge

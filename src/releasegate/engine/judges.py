@@ -78,8 +78,6 @@ class CaseJudgment:
     """The verdict as a check's (``Judgment.as_check_result``): a ``check: judge`` case's."""
     record: JudgeRecord
     """What the case's record keeps (its ``advisory`` set when the judge does not gate)."""
-    decides: bool
-    """The case's check is the judge (``check: judge``): the verdict decides the case."""
 
 
 def judge_record(judgment: Judgment, passed: bool | None, *, advisory: str = "") -> JudgeRecord:
@@ -230,7 +228,6 @@ class JudgeService:
                     judgment,
                     judgment.as_check_result(judge.rubric),
                     judge_record(judgment, judgment.passed(judge.rubric), advisory=advisory),
-                    uses_judge(suite.check_for(cases[key])),
                 )
         return {case.key: self._judged[(case.key, answer)] for case, answer in answered}
 
