@@ -141,8 +141,8 @@ def test_a_calibration_of_another_judge_is_stale(tmp_path: Path) -> None:
     status = calibration_status(new_template, bars(), path)
     assert not status.gating
     assert status.reason == (
-        "advisory: calibrated for another judge (the template changed): re-run releasegate "
-        "judge calibrate --suite shop_faq"
+        f"advisory: calibrated for another judge (the template changed) in {path}: re-run "
+        "releasegate judge calibrate --suite shop_faq"
     )
     both = replace(JUDGE, template_hash="tmpl-2", rubric_hash="r2")
     assert "(the template and the rubric changed)" in calibration_status(both, bars(), path).reason

@@ -200,8 +200,8 @@ def calibration_status(identity: JudgeIdentity, spec: GatingRule, path: Path) ->
         changed = _closest_change(identity, judges.values())
         return CalibrationStatus(
             False,
-            f"advisory: calibrated for another judge ({changed}): re-run releasegate judge "
-            f"calibrate --suite {suite}",
+            f"advisory: calibrated for another judge ({changed}) in {path}: re-run "
+            f"releasegate judge calibrate --suite {suite}",
         )
     return _judge(entry, spec)
 
