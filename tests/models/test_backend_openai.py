@@ -7,6 +7,7 @@ fake_openai.py); the backend's behaviour against the real server is in tests/mod
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import releasegate
 from fake_openai import FakeServer, Received, Reply
 from releasegate.exceptions import BackendError, ConfigError, PartialBatchError
 from releasegate.models import openai_client as openai_backend
@@ -516,3 +518,59 @@ def test_an_openai_account_in_the_environment_is_not_sent_to_the_server(
     assert "authorization" not in sent
     assert "openai-organization" not in sent and "openai-project" not in sent
     assert "sk-openai-account" not in json.dumps(sent)
+
+
+def test_the_models_probe_sends_the_key_and_no_openai_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up ``GET /models`` is sent without the SDK's client: it must still carry the
+    configured key, and nothing of an OpenAI account the environment holds."""
+    secret = "sk-shop-0123456789abcdef"
+    monkeypatch.setenv("SHOP_LLM_KEY", secret)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-account-0123456789")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-shop")
+    with backend_for(ok, tmp_path, api_key_env="SHOP_LLM_KEY") as (_, fake):
+        pass
+    (probe,) = fake.probes
+    sent = {name.lower(): value for name, value in probe.headers.items()}
+    assert probe.path == "/v1/models"
+    assert sent["authorization"] == f"Bearer {secret}"
+    assert "openai-organization" not in sent and "sk-openai-account" not in json.dumps(sent)
+
+
+def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> None:
+    """A backend that is only started and asked for its fingerprint (a judge whose verdicts
+    are all cached) must not pay the SDK's import (about half a second a run); the first
+    request imports it. In a fresh interpreter, since this one has imported it already."""
+    fake = FakeServer(ok, models=Reply(body=b'{"data": [{"id": "shop-assistant", "root": "r"}]}'))
+    script = (
+        "import sys\n"
+        "from releasegate.models.backend import EndpointSpec, ModelSpec, Prompt, "
+        "GenerationSettings\n"
+        "from releasegate.models.loading import load_backend\n"
+        "spec = ModelSpec(model='shop-assistant', cache_dir=sys.argv[2], "
+        "endpoint=EndpointSpec(base_url=sys.argv[1]))\n"
+        "backend = load_backend('openai', spec)\n"
+        "print(backend.fingerprint_source, backend.server_info)\n"
+        "print('sdk after start:', 'openai' in sys.modules)\n"
+        "prompt = backend.render(Prompt(text='hi'))\n"
+        "print(backend.generate([prompt], GenerationSettings(max_new_tokens=4), "
+        "batch_size=1)[0].text)\n"
+        "print('sdk after a request:', 'openai' in sys.modules)\n"
+        "backend.close()\n"
+    )
+    src = str(Path(releasegate.__file__).resolve().parents[1])  # this checkout's, not another
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    with fake.running() as url:
+        done = subprocess.run(
+            [sys.executable, "-c", script, url, str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "'root': 'r'" in done.stdout  # the probe read the model's entry
+    assert "sdk after start: False" in done.stdout
+    assert "re: hi" in done.stdout and "sdk after a request: True" in done.stdout

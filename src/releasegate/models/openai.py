@@ -45,17 +45,11 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
-import openai
-from openai import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    DefaultAsyncHttpx2Client,
-)
 
 from ..exceptions import (
     BackendError,
@@ -71,17 +65,6 @@ from .backend import (
     TokenLikelihood,
 )
 from .fingerprint import weights_fingerprint
-from .openai_client import (
-    _NOT_SENT,
-    _OPTIONS,
-    CONNECT_TIMEOUT_SECONDS,
-    R,
-    _Client,
-    _NoRetryWithoutServer,
-    _NoServer,
-    _run,
-    retry_after_seconds,
-)
 from .openai_replies import (
     NOT_AN_API_STATUSES,
     ReplyReader,
@@ -92,8 +75,20 @@ from .openai_replies import (
     cut_at_stop,
     decode_rendered,
 )
+from .openai_transport import (
+    CONNECT_TIMEOUT_SECONDS,
+    R,
+    _NoRetryWithoutServer,
+    _NoServer,
+    _run,
+    probe_get,
+    retry_after_seconds,
+)
 from .serving import EmbeddedServer, embedded_server
 from .sources import check_model_source
+
+if TYPE_CHECKING:
+    from .openai_client import _Client
 
 __all__ = ["OpenAIBackend", "cut_at_stop", "decode_rendered", "retry_after_seconds"]
 
@@ -157,7 +152,7 @@ class OpenAIBackend(ReplyReader):
             "request_timeout": self.endpoint.request_timeout,
             "run_timeout": self.endpoint.run_timeout,
             "max_retries": self.endpoint.max_retries,
-            "openai": openai.__version__,
+            "openai": version("openai"),
         }
         if self._embedded is not None:
             described["embedded"] = {
@@ -316,6 +311,10 @@ class OpenAIBackend(ReplyReader):
         # _OPTIONS): given no key, the SDK would read $OPENAI_API_KEY, which may hold a key for
         # OpenAI itself, and send it to this server; so it gets a placeholder it never uses.
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        from openai import DefaultAsyncHttpx2Client  # the SDK, only once a request is sent
+
+        from .openai_client import _NOT_SENT, _Client
+
         return _Client(
             base_url=self.base_url,
             api_key="unused",
@@ -358,6 +357,10 @@ class OpenAIBackend(ReplyReader):
     ) -> bytes | _Failure:
         """One request, retries included, holding one of the ``concurrency`` slots: the body
         of its 200 answer, or why there is none. Never raises for a server's fault."""
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        from .openai_client import _OPTIONS
+
         url = f"{self.base_url}/{route}"
         async with slots:
             remaining = self._remaining()  # measured once the slot is ours: queueing counts
@@ -394,32 +397,35 @@ class OpenAIBackend(ReplyReader):
 
     def _probe(self) -> dict[str, Any]:
         """What ``GET /models`` says about the model: fails fast when no server is there or
-        the key is refused; any other failure only means the server does not say."""
+        the key is refused; any other failure only means the server does not say.
+
+        One plain ``GET`` (:func:`.openai_transport.probe_get`), not the SDK's client: the SDK
+        would be imported for it (about half a second), and a backend that is only asked for
+        its fingerprint (a judge whose verdicts are all cached) would pay that on every run.
+        The request is the one the SDK's client sent (no retries, the same time-outs, the
+        key as the only credential), and its outcomes are read the same way."""
         url = f"{self.base_url}/models"
         timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
-
-        async def get() -> httpx2.Response:
-            async with self._client(max_retries=0, timeout=timeout) as client:
-                response: httpx2.Response = await client.get(
-                    "/models", cast_to=httpx2.Response, options=_OPTIONS
-                )
-                return response
-
+        if self._tls is None and url.startswith("https:"):
+            self._tls = httpx2.create_ssl_context()
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            raw = _run(get()).content
-        except APIStatusError as exc:
-            status = exc.status_code
+            response = probe_get(url, headers=headers, timeout=timeout, tls=self._tls)
+        except _NoServer as exc:
+            raise BackendError(self._no_server(url, str(exc))) from None
+        except httpx2.TimeoutException:
+            raise BackendError(self._no_server(url, "timed out")) from None
+        except httpx2.TransportError as exc:  # the connection dropped
+            raise BackendError(self._no_server(url, str(exc) or type(exc).__name__)) from None
+        status = response.status_code
+        if status >= 400:
             if status in (401, 403):
                 hint = self._hint(status)
                 raise BackendError(self._redact(f"{url}: HTTP {status}; {hint}")) from None
             if status in NOT_AN_API_STATUSES:
                 raise BackendError(self._not_an_api(url, f"HTTP {status}")) from None
             return {"models": f"unavailable (HTTP {status})"}
-        except _NoServer as exc:
-            raise BackendError(self._no_server(url, str(exc))) from None
-        except APIConnectionError as exc:  # a time-out, or the connection dropped
-            reason = "timed out" if isinstance(exc, APITimeoutError) else str(exc.__cause__ or exc)
-            raise BackendError(self._no_server(url, reason)) from None
+        raw = response.content
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -17,7 +17,7 @@ from .backend import (
     EndpointSpec,
     Generation,
 )
-from .openai_client import RETRY_AFTER_MAX_SECONDS, retry_after_seconds
+from .openai_transport import RETRY_AFTER_MAX_SECONDS, retry_after_seconds
 
 __all__ = ["ReplyReader", "cut_at_stop", "decode_rendered"]
 
