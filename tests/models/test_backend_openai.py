@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from releasegate.models.openai import (
     decode_rendered,
     retry_after_seconds,
 )
+from releasegate.models.openai_transport import _NoServer, probe_get
 from releasegate.models.serving import free_port
 
 GREEDY = GenerationSettings(max_new_tokens=12)
@@ -553,6 +555,7 @@ def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> No
         "backend = load_backend('openai', spec)\n"
         "print(backend.fingerprint_source, backend.server_info)\n"
         "print('sdk after start:', 'openai' in sys.modules)\n"
+        "print('tls after start:', backend._tls is not None)\n"
         "prompt = backend.render(Prompt(text='hi'))\n"
         "print(backend.generate([prompt], GenerationSettings(max_new_tokens=4), "
         "batch_size=1)[0].text)\n"
@@ -573,4 +576,25 @@ def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert "'root': 'r'" in done.stdout  # the probe read the model's entry
     assert "sdk after start: False" in done.stdout
+    assert "tls after start: False" in done.stdout  # http://: no CA bundle read for the probe
     assert "re: hi" in done.stdout and "sdk after a request: True" in done.stdout
+
+
+def test_the_probe_builds_its_tls_context_only_for_an_https_server(tmp_path: Path) -> None:
+    """The probe's HTTPS transport makes its verifying context on its first request: never for
+    an ``http://`` server, and always (so verified) when an ``https://`` one is reached; here a
+    plain-HTTP server spoken to over TLS, which fails the handshake as no server."""
+    made: list[ssl.SSLContext] = []
+
+    def tls() -> ssl.SSLContext:
+        made.append(ssl.create_default_context())
+        return made[-1]
+
+    fake = FakeServer(ok)
+    with fake.running() as url:
+        answer = probe_get(f"{url}/models", headers={}, timeout=5.0, tls=tls)
+        assert answer.status_code == 200 and made == []
+        secure = url.replace("http://", "https://")
+        with pytest.raises(_NoServer):
+            probe_get(f"{secure}/models", headers={}, timeout=5.0, tls=tls)
+    assert len(made) == 1

@@ -303,9 +303,7 @@ class OpenAIBackend(ReplyReader):
         ``request_timeout`` seconds to wait for the answer, and the API key if there is one."""
         limit = self.endpoint.request_timeout if timeout is None else timeout
         pool = httpx2.Limits(max_connections=self.endpoint.concurrency)
-        if self._tls is None:  # built once: it reads the CA bundle (~50 ms), per batch it shows
-            self._tls = httpx2.create_ssl_context()
-        inner = httpx2.AsyncHTTPTransport(verify=self._tls, limits=pool)
+        inner = httpx2.AsyncHTTPTransport(verify=self._tls_context(), limits=pool)
         transport = _NoRetryWithoutServer(inner)
         # The key travels as the HTTP client's own header and the SDK's is never sent (see
         # _OPTIONS): given no key, the SDK would read $OPENAI_API_KEY, which may hold a key for
@@ -324,6 +322,14 @@ class OpenAIBackend(ReplyReader):
             default_headers=_NOT_SENT,
             http_client=DefaultAsyncHttpx2Client(transport=transport, headers=headers),
         )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The context that verifies an ``https://`` server, built once: it reads the CA bundle
+        (20-50 ms), which per batch would show, and which a probe of an ``http://`` server
+        does not need at all."""
+        if self._tls is None:
+            self._tls = httpx2.create_ssl_context()
+        return self._tls
 
     async def _post_all(
         self,
@@ -406,11 +412,9 @@ class OpenAIBackend(ReplyReader):
         key as the only credential), and its outcomes are read the same way."""
         url = f"{self.base_url}/models"
         timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
-        if self._tls is None and url.startswith("https:"):
-            self._tls = httpx2.create_ssl_context()
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            response = probe_get(url, headers=headers, timeout=timeout, tls=self._tls)
+            response = probe_get(url, headers=headers, timeout=timeout, tls=self._tls_context)
         except _NoServer as exc:
             raise BackendError(self._no_server(url, str(exc))) from None
         except httpx2.TimeoutException:

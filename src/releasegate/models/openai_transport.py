@@ -14,7 +14,7 @@ import asyncio
 import email.utils
 import ssl
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -87,19 +87,43 @@ def _no_connection(request: httpx2.Request) -> str:
     return f"no connection{within}"
 
 
+class _TLSWhenUsed(httpx2.BaseTransport):
+    """An HTTPS transport whose TLS context (*make*: the CA bundle read, 20-40 ms) is built on
+    its first request: a probe of an ``http://`` server never needs it, and one redirected to
+    ``https://`` gets it then, verified as always."""
+
+    def __init__(self, make: Callable[[], ssl.SSLContext]) -> None:
+        self._make = make
+        self._inner: httpx2.HTTPTransport | None = None
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self._inner is None:
+            self._inner = httpx2.HTTPTransport(verify=self._make())
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
+
 def probe_get(
-    url: str, *, headers: Mapping[str, str], timeout: float, tls: ssl.SSLContext | None
+    url: str, *, headers: Mapping[str, str], timeout: float, tls: Callable[[], ssl.SSLContext]
 ) -> httpx2.Response:
     """One ``GET`` of *url*, as the SDK's client would send it with no retries (the same
-    transport, time-outs, redirects followed, no proxy from the environment: the SDK's client is
-    given its own transport, which leaves the environment's proxies out too). Raises
+    time-outs, redirects followed, no proxy from the environment: the SDK's client is given its
+    own transport, which leaves the environment's proxies out too). *tls* makes the context
+    that verifies an ``https://`` server, called only if one is reached (a plain ``http://``
+    connection has no use for it; its transport is told not to build one). Raises
     :class:`_NoServer` when no connection can be opened, ``httpx2.TimeoutException`` or another
     ``httpx2.TransportError`` when the answer does not come; any HTTP status is returned."""
     limits = httpx2.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout))
-    transport = httpx2.HTTPTransport(verify=tls if tls is not None else True)
-    request_headers = {"Accept": "application/json", **headers}
+    plain = httpx2.HTTPTransport(verify=False)  # serves http:// only: no TLS to verify
     with httpx2.Client(
-        transport=transport, timeout=limits, follow_redirects=True, headers=request_headers
+        transport=plain,
+        mounts={"https://": _TLSWhenUsed(tls)},
+        timeout=limits,
+        follow_redirects=True,
+        headers={"Accept": "application/json", **headers},
     ) as client:
         request = client.build_request("GET", url)
         try:
