@@ -389,8 +389,7 @@ class ReleaseSession:
         if not self.judges.judges(suite):
             return None
         case, answer = suite.case(ref.case_id), self.answer(ref).answer
-        known = self.judges.judged(case, answer)
-        if known is not None:  # judged with its chunk: no need to gather the chunk's cases
+        if (known := self.judges.judged(case, answer)) is not None:  # judged with its chunk
             return known
         chunk = self.chunk_members.get(self.chunk_of.get(ref.key, ""), [])
         return self.judges.case_judgment(
