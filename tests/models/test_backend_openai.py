@@ -540,7 +540,7 @@ def test_the_models_probe_sends_the_key_and_no_openai_account(
     assert "openai-organization" not in sent and "sk-openai-account" not in json.dumps(sent)
 
 
-def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> None:
+def test_starting_a_backend_imports_neither_the_openai_sdk_nor_httpx2(tmp_path: Path) -> None:
     """A backend that is only started and asked for its fingerprint (a judge whose verdicts
     are all cached) must not pay the SDK's import (about half a second a run); the first
     request imports it. In a fresh interpreter, since this one has imported it already."""
@@ -554,7 +554,7 @@ def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> No
         "endpoint=EndpointSpec(base_url=sys.argv[1]))\n"
         "backend = load_backend('openai', spec)\n"
         "print(backend.fingerprint_source, backend.server_info)\n"
-        "print('sdk after start:', 'openai' in sys.modules)\n"
+        "print('sdk after start:', 'openai' in sys.modules or 'httpx2' in sys.modules)\n"
         "print('tls after start:', backend._tls is not None)\n"
         "prompt = backend.render(Prompt(text='hi'))\n"
         "print(backend.generate([prompt], GenerationSettings(max_new_tokens=4), "
@@ -578,12 +578,13 @@ def test_starting_a_backend_does_not_import_the_openai_sdk(tmp_path: Path) -> No
     assert "sdk after start: False" in done.stdout
     assert "tls after start: False" in done.stdout  # http://: no CA bundle read for the probe
     assert "re: hi" in done.stdout and "sdk after a request: True" in done.stdout
+    # the probe is the standard library's: neither the SDK nor httpx2 (0.1 s) is imported
 
 
 def test_the_probe_builds_its_tls_context_only_for_an_https_server(tmp_path: Path) -> None:
-    """The probe's HTTPS transport makes its verifying context on its first request: never for
-    an ``http://`` server, and always (so verified) when an ``https://`` one is reached; here a
-    plain-HTTP server spoken to over TLS, which fails the handshake as no server."""
+    """The probe makes its verifying context when it reaches an ``https://`` server, never for
+    an ``http://`` one; here a plain-HTTP server spoken to over TLS, whose failed handshake is
+    no server."""
     made: list[ssl.SSLContext] = []
 
     def tls() -> ssl.SSLContext:
@@ -592,9 +593,45 @@ def test_the_probe_builds_its_tls_context_only_for_an_https_server(tmp_path: Pat
 
     fake = FakeServer(ok)
     with fake.running() as url:
-        answer = probe_get(f"{url}/models", headers={}, timeout=5.0, tls=tls)
-        assert answer.status_code == 200 and made == []
+        status, body = probe_get(f"{url}/models", headers={}, timeout=5.0, tls=tls)
+        assert status == 200 and json.loads(body) == {"object": "list", "data": []}
+        assert made == []
         secure = url.replace("http://", "https://")
         with pytest.raises(_NoServer):
             probe_get(f"{secure}/models", headers={}, timeout=5.0, tls=tls)
     assert len(made) == 1
+
+
+def test_the_probe_follows_a_redirect_and_keeps_the_key_on_the_same_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redirects are followed as the SDK's client followed them: the key goes along to the same
+    server; a ``/models`` that only redirects is given up after a bounded number of hops."""
+    monkeypatch.setenv("SHOP_LLM_KEY", "sk-shop-0123456789abcdef")
+    entry = b'{"data": [{"id": "shop-assistant", "root": "moved"}]}'
+    fake = FakeServer(ok)
+    replies = {
+        "/v1/models": Reply(status=307, body=b"", headers={"Location": "/v1/models-moved"}),
+        "/v1/models-moved": Reply(body=entry),
+    }
+    plain = fake._handler()
+
+    class Moved(plain):  # type: ignore[misc,valid-type]
+        """The fake's handler, with ``/models`` moved (the fake answers one reply to every GET)."""
+
+        def do_GET(self) -> None:
+            fake.probes.append(Received(self.path, dict(self.headers), {}))
+            self._send(replies[self.path], self.path)  # type: ignore[attr-defined]
+
+    fake._handler = lambda: Moved  # type: ignore[method-assign]
+    with fake.running() as url:
+        spec = ModelSpec(
+            model="shop-assistant",
+            cache_dir=tmp_path,
+            endpoint=EndpointSpec(base_url=url, api_key_env="SHOP_LLM_KEY"),
+        )
+        backend = load_backend("openai", spec)
+        backend.close()
+    assert [p.path for p in fake.probes] == ["/v1/models", "/v1/models-moved"]
+    assert all(p.headers["Authorization"].endswith("abcdef") for p in fake.probes)
+    assert backend.server_info == {"models": {"id": "shop-assistant", "root": "moved"}}

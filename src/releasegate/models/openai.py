@@ -49,8 +49,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx2
-
 from ..exceptions import (
     BackendError,
     GenerationInterrupted,
@@ -78,8 +76,8 @@ from .openai_replies import (
 from .openai_transport import (
     CONNECT_TIMEOUT_SECONDS,
     R,
-    _NoRetryWithoutServer,
     _NoServer,
+    _ProbeFailed,
     _run,
     probe_get,
     retry_after_seconds,
@@ -301,6 +299,11 @@ class OpenAIBackend(ReplyReader):
     def _client(self, *, max_retries: int | None = None, timeout: float | None = None) -> _Client:
         """A client for one event loop (it cannot outlive it): ``concurrency`` connections,
         ``request_timeout`` seconds to wait for the answer, and the API key if there is one."""
+        import httpx2  # with the SDK: only once a request is sent
+        from openai import DefaultAsyncHttpx2Client
+
+        from .openai_client import _NOT_SENT, _Client, _NoRetryWithoutServer
+
         limit = self.endpoint.request_timeout if timeout is None else timeout
         pool = httpx2.Limits(max_connections=self.endpoint.concurrency)
         inner = httpx2.AsyncHTTPTransport(verify=self._tls_context(), limits=pool)
@@ -309,10 +312,6 @@ class OpenAIBackend(ReplyReader):
         # _OPTIONS): given no key, the SDK would read $OPENAI_API_KEY, which may hold a key for
         # OpenAI itself, and send it to this server; so it gets a placeholder it never uses.
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        from openai import DefaultAsyncHttpx2Client  # the SDK, only once a request is sent
-
-        from .openai_client import _NOT_SENT, _Client
-
         return _Client(
             base_url=self.base_url,
             api_key="unused",
@@ -328,6 +327,8 @@ class OpenAIBackend(ReplyReader):
         (20-50 ms), which per batch would show, and which a probe of an ``http://`` server
         does not need at all."""
         if self._tls is None:
+            import httpx2
+
             self._tls = httpx2.create_ssl_context()
         return self._tls
 
@@ -363,6 +364,7 @@ class OpenAIBackend(ReplyReader):
     ) -> bytes | _Failure:
         """One request, retries included, holding one of the ``concurrency`` slots: the body
         of its 200 answer, or why there is none. Never raises for a server's fault."""
+        import httpx2
         from openai import APIConnectionError, APIStatusError, APITimeoutError
 
         from .openai_client import _OPTIONS
@@ -405,23 +407,21 @@ class OpenAIBackend(ReplyReader):
         """What ``GET /models`` says about the model: fails fast when no server is there or
         the key is refused; any other failure only means the server does not say.
 
-        One plain ``GET`` (:func:`.openai_transport.probe_get`), not the SDK's client: the SDK
-        would be imported for it (about half a second), and a backend that is only asked for
-        its fingerprint (a judge whose verdicts are all cached) would pay that on every run.
+        One plain ``GET`` on the standard library (:func:`.openai_transport.probe_get`), not
+        the SDK's client: the SDK and ``httpx2`` would be imported for it (about 0.7 s), and a
+        backend that is only asked for its fingerprint (a judge whose verdicts are all cached)
+        would pay that on every run.
         The request is the one the SDK's client sent (no retries, the same time-outs, the
         key as the only credential), and its outcomes are read the same way."""
         url = f"{self.base_url}/models"
         timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            response = probe_get(url, headers=headers, timeout=timeout, tls=self._tls_context)
+            status, raw = probe_get(url, headers=headers, timeout=timeout, tls=self._tls_context)
         except _NoServer as exc:
             raise BackendError(self._no_server(url, str(exc))) from None
-        except httpx2.TimeoutException:
-            raise BackendError(self._no_server(url, "timed out")) from None
-        except httpx2.TransportError as exc:  # the connection dropped
-            raise BackendError(self._no_server(url, str(exc) or type(exc).__name__)) from None
-        status = response.status_code
+        except _ProbeFailed as exc:  # a time-out, or the connection dropped
+            raise BackendError(self._no_server(url, str(exc))) from None
         if status >= 400:
             if status in (401, 403):
                 hint = self._hint(status)
@@ -429,7 +429,6 @@ class OpenAIBackend(ReplyReader):
             if status in NOT_AN_API_STATUSES:
                 raise BackendError(self._not_an_api(url, f"HTTP {status}")) from None
             return {"models": f"unavailable (HTTP {status})"}
-        raw = response.content
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):

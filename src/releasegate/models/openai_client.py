@@ -20,6 +20,7 @@ from openai import (
 
 from .openai_transport import (
     RETRY_AFTER_MAX_SECONDS,
+    _NoServer,
     retry_after_seconds,
 )
 
@@ -43,6 +44,26 @@ def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: ~0.5 s, 1 s, 2 s ... times a random 0.5-1.0."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
     return ceiling * random.uniform(0.5, 1.0)
+
+
+class _NoRetryWithoutServer(httpx2.AsyncBaseTransport):
+    """The SDK's transport, except that failing to connect is :class:`_NoServer`."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx2.ConnectTimeout as exc:
+            limit = request.extensions.get("timeout", {}).get("connect")
+            within = f" within {limit:g} s" if isinstance(limit, int | float) else ""
+            raise _NoServer(f"no connection{within}") from exc
+        except httpx2.ConnectError as exc:
+            raise _NoServer(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class _Client(AsyncOpenAI):

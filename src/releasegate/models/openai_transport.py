@@ -1,24 +1,25 @@
-"""The part of the ``openai`` backend's HTTP side that needs no SDK: how long a ``Retry-After``
-asks to wait, running a coroutine from synchronous code, the transport that turns a refused
-connection into :class:`_NoServer`, and :func:`probe_get`, the one plain ``GET`` the backend
-makes when it starts (``/models``, for its fingerprint).
+"""The part of the ``openai`` backend's HTTP side that needs neither the SDK nor ``httpx2``: how
+long a ``Retry-After`` asks to wait, running a coroutine from synchronous code, and
+:func:`probe_get`, the one plain ``GET`` the backend makes when it starts (``/models``, for its
+fingerprint), on the standard library's ``http.client``.
 
-It lives apart from :mod:`.openai_client` (the official SDK's client and retry loop) because
-importing the ``openai`` SDK costs about half a second: a backend that only starts (a judge
-whose verdicts are all cached asks it for its fingerprint and nothing else) never imports it.
+It lives apart from :mod:`.openai_client` (the official SDK's client and retry loop, over
+``httpx2``) because importing those costs about 0.6 s (the SDK) and 0.1 s (``httpx2`` with its
+connection pool): a backend that only starts (a judge whose verdicts are all cached asks it for
+its fingerprint and nothing else) imports neither.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import http.client
 import ssl
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-
-import httpx2
+from urllib.parse import urljoin, urlsplit
 
 __all__ = ["probe_get", "retry_after_seconds"]
 
@@ -58,77 +59,81 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 class _NoServer(Exception):
-    """No connection could be opened. Raised by :class:`_NoRetryWithoutServer` as an application
-    exception, which the SDK passes on without retrying: a refused port does not start listening
-    during a backoff ladder."""
+    """No connection could be opened. Raised by the SDK client's transport
+    (:class:`~.openai_client._NoRetryWithoutServer`) as an application exception, which the SDK
+    passes on without retrying: a refused port does not start listening during a backoff
+    ladder; and by :func:`probe_get`."""
 
 
-class _NoRetryWithoutServer(httpx2.AsyncBaseTransport):
-    """The SDK's transport, except that failing to connect is :class:`_NoServer`."""
+class _ProbeFailed(Exception):
+    """The connection was made but no complete answer came: *timed_out*, or the reason."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except httpx2.ConnectTimeout as exc:
-            raise _NoServer(_no_connection(request)) from exc
-        except httpx2.ConnectError as exc:
-            raise _NoServer(str(exc) or type(exc).__name__) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.timed_out = timed_out
 
 
-def _no_connection(request: httpx2.Request) -> str:
-    limit = request.extensions.get("timeout", {}).get("connect")
-    within = f" within {limit:g} s" if isinstance(limit, int | float) else ""
-    return f"no connection{within}"
-
-
-class _TLSWhenUsed(httpx2.BaseTransport):
-    """An HTTPS transport whose TLS context (*make*: the CA bundle read, 20-40 ms) is built on
-    its first request: a probe of an ``http://`` server never needs it, and one redirected to
-    ``https://`` gets it then, verified as always."""
-
-    def __init__(self, make: Callable[[], ssl.SSLContext]) -> None:
-        self._make = make
-        self._inner: httpx2.HTTPTransport | None = None
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        if self._inner is None:
-            self._inner = httpx2.HTTPTransport(verify=self._make())
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        if self._inner is not None:
-            self._inner.close()
+_REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 20
+"""As many redirects as the SDK's client (``httpx``) follows."""
 
 
 def probe_get(
     url: str, *, headers: Mapping[str, str], timeout: float, tls: Callable[[], ssl.SSLContext]
-) -> httpx2.Response:
-    """One ``GET`` of *url*, as the SDK's client would send it with no retries (the same
-    time-outs, redirects followed, no proxy from the environment: the SDK's client is given its
-    own transport, which leaves the environment's proxies out too). *tls* makes the context
-    that verifies an ``https://`` server, called only if one is reached (a plain ``http://``
-    connection has no use for it; its transport is told not to build one). Raises
-    :class:`_NoServer` when no connection can be opened, ``httpx2.TimeoutException`` or another
-    ``httpx2.TransportError`` when the answer does not come; any HTTP status is returned."""
-    limits = httpx2.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout))
-    plain = httpx2.HTTPTransport(verify=False)  # serves http:// only: no TLS to verify
-    with httpx2.Client(
-        transport=plain,
-        mounts={"https://": _TLSWhenUsed(tls)},
-        timeout=limits,
-        follow_redirects=True,
-        headers={"Accept": "application/json", **headers},
-    ) as client:
-        request = client.build_request("GET", url)
+) -> tuple[int, bytes]:
+    """``(status, body)`` of one ``GET`` of *url*, as the SDK's client sent it with no retries:
+    ``CONNECT_TIMEOUT_SECONDS`` (at most *timeout*) to connect, *timeout* for the answer,
+    redirects followed (the ``Authorization`` header dropped where one leaves the origin, as
+    ``httpx`` does), no proxy from the environment (the SDK's client had its own transport,
+    which leaves them out too). *tls* makes the context that verifies an ``https://`` server,
+    called only if one is reached. Raises :class:`_NoServer` when no connection can be opened,
+    :class:`_ProbeFailed` when the answer does not come; any HTTP status is returned."""
+    sent = {"Accept": "application/json", **headers}
+    for _ in range(MAX_REDIRECTS + 1):
+        status, location, body = _get_once(url, sent, timeout, tls)
+        if status not in _REDIRECTS or not location:
+            return status, body
+        target = urljoin(url, location)
+        if _origin(target) != _origin(url):
+            sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
+        url = target
+    raise _ProbeFailed(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+def _get_once(
+    url: str, headers: Mapping[str, str], timeout: float, tls: Callable[[], ssl.SSLContext]
+) -> tuple[int, str | None, bytes]:
+    parts = urlsplit(url)
+    connect = min(CONNECT_TIMEOUT_SECONDS, timeout)
+    host = parts.hostname or ""
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(host, parts.port, timeout=connect, context=tls())
+    else:
+        connection = http.client.HTTPConnection(host, parts.port, timeout=connect)
+    try:
         try:
-            return client.send(request)
-        except httpx2.ConnectTimeout as exc:
-            raise _NoServer(_no_connection(request)) from exc
-        except httpx2.ConnectError as exc:
+            connection.connect()
+        except TimeoutError as exc:
+            raise _NoServer(f"no connection within {connect:g} s") from exc
+        except OSError as exc:  # refused, unreachable, no such host, a TLS handshake refused
             raise _NoServer(str(exc) or type(exc).__name__) from exc
+        assert connection.sock is not None
+        connection.sock.settimeout(timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", path, headers=dict(headers))
+            response = connection.getresponse()
+            body = response.read()
+        except TimeoutError as exc:
+            raise _ProbeFailed("timed out", timed_out=True) from exc
+        except (OSError, http.client.HTTPException) as exc:  # the connection dropped
+            raise _ProbeFailed(str(exc) or type(exc).__name__) from exc
+        return response.status, response.getheader("Location"), body
+    finally:
+        connection.close()
