@@ -6,7 +6,8 @@ a chat prompt becomes its messages as JSON (``{"messages": [...]}``, sent to
 ``/chat/completions``), a plain-text prompt stays as it is (sent to ``/completions``). That text
 is what reports show as the prompt and what the prediction cache keys on.
 
-Requests go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` client: its
+Requests (all but the start-up ``GET /models``, a plain one: see :meth:`OpenAIBackend._probe`)
+go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` client: its
 retry loop decides what is retried (429, 408, 409, 5xx, a time-out, a dropped connection), up to
 ``max_retries``, and sleeps between attempts; this module only sets how long (``Retry-After``
 when the server says, else exponential backoff with jitter) and which answers are final. Every
