@@ -66,6 +66,8 @@ class FakeServer:
         self.script = script
         self.models = models or Reply(body=b'{"object": "list", "data": []}')
         self.received: list[Received] = []
+        self.probes: list[Received] = []
+        """Each ``GET`` (the backend's ``/models`` probe), with its headers."""
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -80,6 +82,8 @@ class FakeServer:
                 pass
 
             def do_GET(self) -> None:
+                with fake._lock:
+                    fake.probes.append(Received(self.path, dict(self.headers), {}))
                 self._send(fake.models, "/models")
 
             def do_POST(self) -> None:

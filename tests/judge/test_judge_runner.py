@@ -4,6 +4,7 @@ that is down, slow or answers junk: one JudgeError naming the URL, what came bac
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import pytest
 from judge_project import judged_suite, project_settings
 from scripted_judge import ScriptedJudge, answers_in
 
+from fake_openai import Reply
 from releasegate.config import load_settings, read_table
 from releasegate.exceptions import GenerationInterrupted, JudgeError
 from releasegate.judge.runner import Judge, judge_for
@@ -380,3 +382,33 @@ def test_the_projects_judge_table_in_pyproject_judges_every_suite(tmp_path: Path
         assert plain.cache_path == tmp_path / "cache" / "judge" / "verdicts.sqlite"
         plain.close()
         own.close()
+
+
+def test_a_changed_served_model_misses_the_cache_though_the_url_and_name_are_the_same(
+    tmp_path: Path,
+) -> None:
+    """A cached re-run still probes ``/models`` for the fingerprint (issue 24's speed work
+    sends that probe without the SDK): other weights served under the same URL and name, which
+    the server's entry tells, are judged again, never answered from the old verdicts."""
+    scripted = ScriptedJudge("fair", TABLE)
+    entry = {"id": "judge-7b", "root": "/models/judge-7b-v1", "owned_by": "vllm"}
+    with scripted.running() as url:
+        assert scripted.server is not None
+        scripted.server.models = Reply(body=json.dumps({"data": [entry]}).encode())
+        first = make_judge(tmp_path, url)
+        first.score(items(GOOD, BAD))
+        v1 = first.identity.fingerprint
+        first.close()
+        same = make_judge(tmp_path, url)
+        same.score(items(GOOD, BAD))
+        assert (same.identity.fingerprint, same.calls, same.cache_hits) == (v1, 0, 2)
+        same.close()
+
+        entry["root"] = "/models/judge-7b-v2"  # redeployed: same URL, same served name
+        scripted.server.models = Reply(body=json.dumps({"data": [entry]}).encode())
+        changed = make_judge(tmp_path, url)
+        verdicts = changed.score(items(GOOD, BAD))
+        assert changed.identity.fingerprint != v1
+        assert (changed.calls, changed.cache_hits) == (2, 0)
+        assert not any(j.cached for j in verdicts) and len(scripted.prompts()) == 4
+        changed.close()

@@ -71,8 +71,12 @@ def test_a_chunk_is_judged_in_one_go_and_each_verdict_reused(
         assert (judge.calls, len(scripted.prompts())) == (3, 3)  # the whole chunk at once
         assert first.record.scores == {"overall": 5.0} and first.record.passed is True
         assert first.record.advisory.startswith("advisory: not calibrated")
+        # the case test's short cut (no chunk gathered) holds the verdict judged with the chunk
+        assert service.judged(c1, ANSWERS["c1"]) is not None
+        assert service.judged(c2, "Seven days.") is None  # another answer: not judged yet
         second = service.case_judgment(suite, (c1, ANSWERS["c1"]), chunk, _held(ANSWERS))
         assert second.record.passed is False and judge.calls == 3  # judged with the chunk
+        assert service.judged(c1, ANSWERS["c1"]) == second
         changed = service.case_judgment(suite, (c2, "Seven days."), [c2], _held({}))
         assert changed.record.overall == 3.0 and judge.calls == 4  # a new answer: a new call
         # the suite's judge metrics ask again about the same answers: answered in this process

@@ -7,7 +7,9 @@ fake_openai.py); the backend's behaviour against the real server is in tests/mod
 from __future__ import annotations
 
 import json
+import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import releasegate
 from fake_openai import FakeServer, Received, Reply
 from releasegate.exceptions import BackendError, ConfigError, PartialBatchError
 from releasegate.models import openai_client as openai_backend
@@ -29,6 +32,7 @@ from releasegate.models.openai import (
     decode_rendered,
     retry_after_seconds,
 )
+from releasegate.models.openai_transport import _NoServer, probe_get
 from releasegate.models.serving import free_port
 
 GREEDY = GenerationSettings(max_new_tokens=12)
@@ -516,3 +520,118 @@ def test_an_openai_account_in_the_environment_is_not_sent_to_the_server(
     assert "authorization" not in sent
     assert "openai-organization" not in sent and "openai-project" not in sent
     assert "sk-openai-account" not in json.dumps(sent)
+
+
+def test_the_models_probe_sends_the_key_and_no_openai_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up ``GET /models`` is sent without the SDK's client: it must still carry the
+    configured key, and nothing of an OpenAI account the environment holds."""
+    secret = "sk-shop-0123456789abcdef"
+    monkeypatch.setenv("SHOP_LLM_KEY", secret)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-account-0123456789")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-shop")
+    with backend_for(ok, tmp_path, api_key_env="SHOP_LLM_KEY") as (_, fake):
+        pass
+    (probe,) = fake.probes
+    sent = {name.lower(): value for name, value in probe.headers.items()}
+    assert probe.path == "/v1/models"
+    assert sent["authorization"] == f"Bearer {secret}"
+    assert "openai-organization" not in sent and "sk-openai-account" not in json.dumps(sent)
+
+
+def test_starting_a_backend_imports_neither_the_openai_sdk_nor_httpx2(tmp_path: Path) -> None:
+    """A backend that is only started and asked for its fingerprint (a judge whose verdicts
+    are all cached) must not pay the SDK's import (about half a second a run); the first
+    request imports it. In a fresh interpreter, since this one has imported it already."""
+    fake = FakeServer(ok, models=Reply(body=b'{"data": [{"id": "shop-assistant", "root": "r"}]}'))
+    script = (
+        "import sys\n"
+        "from releasegate.models.backend import EndpointSpec, ModelSpec, Prompt, "
+        "GenerationSettings\n"
+        "from releasegate.models.loading import load_backend\n"
+        "spec = ModelSpec(model='shop-assistant', cache_dir=sys.argv[2], "
+        "endpoint=EndpointSpec(base_url=sys.argv[1]))\n"
+        "backend = load_backend('openai', spec)\n"
+        "print(backend.fingerprint_source, backend.server_info)\n"
+        "print('sdk after start:', 'openai' in sys.modules or 'httpx2' in sys.modules)\n"
+        "print('tls after start:', backend._tls is not None)\n"
+        "prompt = backend.render(Prompt(text='hi'))\n"
+        "print(backend.generate([prompt], GenerationSettings(max_new_tokens=4), "
+        "batch_size=1)[0].text)\n"
+        "print('sdk after a request:', 'openai' in sys.modules)\n"
+        "backend.close()\n"
+    )
+    src = str(Path(releasegate.__file__).resolve().parents[1])  # this checkout's, not another
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    with fake.running() as url:
+        done = subprocess.run(
+            [sys.executable, "-c", script, url, str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "'root': 'r'" in done.stdout  # the probe read the model's entry
+    assert "sdk after start: False" in done.stdout
+    assert "tls after start: False" in done.stdout  # http://: no CA bundle read for the probe
+    assert "re: hi" in done.stdout and "sdk after a request: True" in done.stdout
+    # the probe is the standard library's: neither the SDK nor httpx2 (0.1 s) is imported
+
+
+def test_the_probe_builds_its_tls_context_only_for_an_https_server(tmp_path: Path) -> None:
+    """The probe makes its verifying context when it reaches an ``https://`` server, never for
+    an ``http://`` one; here a plain-HTTP server spoken to over TLS, whose failed handshake is
+    no server."""
+    made: list[ssl.SSLContext] = []
+
+    def tls() -> ssl.SSLContext:
+        made.append(ssl.create_default_context())
+        return made[-1]
+
+    fake = FakeServer(ok)
+    with fake.running() as url:
+        status, body = probe_get(f"{url}/models", headers={}, timeout=5.0, tls=tls)
+        assert status == 200 and json.loads(body) == {"object": "list", "data": []}
+        assert made == []
+        secure = url.replace("http://", "https://")
+        with pytest.raises(_NoServer):
+            probe_get(f"{secure}/models", headers={}, timeout=5.0, tls=tls)
+    assert len(made) == 1
+
+
+def test_the_probe_follows_a_redirect_and_keeps_the_key_on_the_same_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redirects are followed as the SDK's client followed them: the key goes along to the same
+    server; a ``/models`` that only redirects is given up after a bounded number of hops."""
+    monkeypatch.setenv("SHOP_LLM_KEY", "sk-shop-0123456789abcdef")
+    entry = b'{"data": [{"id": "shop-assistant", "root": "moved"}]}'
+    fake = FakeServer(ok)
+    replies = {
+        "/v1/models": Reply(status=307, body=b"", headers={"Location": "/v1/models-moved"}),
+        "/v1/models-moved": Reply(body=entry),
+    }
+    plain = fake._handler()
+
+    class Moved(plain):  # type: ignore[misc,valid-type]
+        """The fake's handler, with ``/models`` moved (the fake answers one reply to every GET)."""
+
+        def do_GET(self) -> None:
+            fake.probes.append(Received(self.path, dict(self.headers), {}))
+            self._send(replies[self.path], self.path)  # type: ignore[attr-defined]
+
+    fake._handler = lambda: Moved  # type: ignore[method-assign]
+    with fake.running() as url:
+        spec = ModelSpec(
+            model="shop-assistant",
+            cache_dir=tmp_path,
+            endpoint=EndpointSpec(base_url=url, api_key_env="SHOP_LLM_KEY"),
+        )
+        backend = load_backend("openai", spec)
+        backend.close()
+    assert [p.path for p in fake.probes] == ["/v1/models", "/v1/models-moved"]
+    assert all(p.headers["Authorization"].endswith("abcdef") for p in fake.probes)
+    assert backend.server_info == {"models": {"id": "shop-assistant", "root": "moved"}}

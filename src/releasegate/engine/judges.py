@@ -231,6 +231,12 @@ class JudgeService:
                 )
         return {case.key: self._judged[(case.key, answer)] for case, answer in answered}
 
+    def judged(self, case: GoldenCase, answer: str) -> CaseJudgment | None:
+        """The verdict on *case*'s *answer* if this process has judged it already (with its
+        chunk, or for the metrics), else None: the common path of a case test, which then
+        needs neither its chunk's cases nor the judge."""
+        return self._judged.get((case.key, answer))
+
     def case_judgment(
         self,
         suite: Suite,

@@ -388,10 +388,13 @@ class ReleaseSession:
         suite = self.suites[ref.suite]
         if not self.judges.judges(suite):
             return None
+        case, answer = suite.case(ref.case_id), self.answer(ref).answer
+        if (known := self.judges.judged(case, answer)) is not None:  # judged with its chunk
+            return known
         chunk = self.chunk_members.get(self.chunk_of.get(ref.key, ""), [])
         return self.judges.case_judgment(
             suite,
-            (suite.case(ref.case_id), self.answer(ref).answer),
+            (case, answer),
             [suite.case(member.case_id) for member in chunk],
             self.predictions.remembered,
         )

@@ -6,7 +6,8 @@ a chat prompt becomes its messages as JSON (``{"messages": [...]}``, sent to
 ``/chat/completions``), a plain-text prompt stays as it is (sent to ``/completions``). That text
 is what reports show as the prompt and what the prediction cache keys on.
 
-Requests go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` client: its
+Requests (all but the start-up ``GET /models``, a plain one: see :meth:`OpenAIBackend._probe`)
+go through the official ``openai`` SDK's :class:`~openai.AsyncOpenAI` client: its
 retry loop decides what is retried (429, 408, 409, 5xx, a time-out, a dropped connection), up to
 ``max_retries``, and sleeps between attempts; this module only sets how long (``Retry-After``
 when the server says, else exponential backoff with jitter) and which answers are final. Every
@@ -45,17 +46,9 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
-
-import httpx2
-import openai
-from openai import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    DefaultAsyncHttpx2Client,
-)
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import (
     BackendError,
@@ -71,17 +64,6 @@ from .backend import (
     TokenLikelihood,
 )
 from .fingerprint import weights_fingerprint
-from .openai_client import (
-    _NOT_SENT,
-    _OPTIONS,
-    CONNECT_TIMEOUT_SECONDS,
-    R,
-    _Client,
-    _NoRetryWithoutServer,
-    _NoServer,
-    _run,
-    retry_after_seconds,
-)
 from .openai_replies import (
     NOT_AN_API_STATUSES,
     ReplyReader,
@@ -92,8 +74,20 @@ from .openai_replies import (
     cut_at_stop,
     decode_rendered,
 )
+from .openai_transport import (
+    CONNECT_TIMEOUT_SECONDS,
+    R,
+    _NoServer,
+    _ProbeFailed,
+    _run,
+    probe_get,
+    retry_after_seconds,
+)
 from .serving import EmbeddedServer, embedded_server
 from .sources import check_model_source
+
+if TYPE_CHECKING:
+    from .openai_client import _Client
 
 __all__ = ["OpenAIBackend", "cut_at_stop", "decode_rendered", "retry_after_seconds"]
 
@@ -157,7 +151,7 @@ class OpenAIBackend(ReplyReader):
             "request_timeout": self.endpoint.request_timeout,
             "run_timeout": self.endpoint.run_timeout,
             "max_retries": self.endpoint.max_retries,
-            "openai": openai.__version__,
+            "openai": version("openai"),
         }
         if self._embedded is not None:
             described["embedded"] = {
@@ -306,11 +300,14 @@ class OpenAIBackend(ReplyReader):
     def _client(self, *, max_retries: int | None = None, timeout: float | None = None) -> _Client:
         """A client for one event loop (it cannot outlive it): ``concurrency`` connections,
         ``request_timeout`` seconds to wait for the answer, and the API key if there is one."""
+        import httpx2  # with the SDK: only once a request is sent
+        from openai import DefaultAsyncHttpx2Client
+
+        from .openai_client import _NOT_SENT, _Client, _NoRetryWithoutServer
+
         limit = self.endpoint.request_timeout if timeout is None else timeout
         pool = httpx2.Limits(max_connections=self.endpoint.concurrency)
-        if self._tls is None:  # built once: it reads the CA bundle (~50 ms), per batch it shows
-            self._tls = httpx2.create_ssl_context()
-        inner = httpx2.AsyncHTTPTransport(verify=self._tls, limits=pool)
+        inner = httpx2.AsyncHTTPTransport(verify=self._tls_context(), limits=pool)
         transport = _NoRetryWithoutServer(inner)
         # The key travels as the HTTP client's own header and the SDK's is never sent (see
         # _OPTIONS): given no key, the SDK would read $OPENAI_API_KEY, which may hold a key for
@@ -325,6 +322,16 @@ class OpenAIBackend(ReplyReader):
             default_headers=_NOT_SENT,
             http_client=DefaultAsyncHttpx2Client(transport=transport, headers=headers),
         )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The context that verifies an ``https://`` server, built once: it reads the CA bundle
+        (20-50 ms), which per batch would show, and which a probe of an ``http://`` server
+        does not need at all."""
+        if self._tls is None:
+            import httpx2
+
+            self._tls = httpx2.create_ssl_context()
+        return self._tls
 
     async def _post_all(
         self,
@@ -358,6 +365,11 @@ class OpenAIBackend(ReplyReader):
     ) -> bytes | _Failure:
         """One request, retries included, holding one of the ``concurrency`` slots: the body
         of its 200 answer, or why there is none. Never raises for a server's fault."""
+        import httpx2
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        from .openai_client import _OPTIONS
+
         url = f"{self.base_url}/{route}"
         async with slots:
             remaining = self._remaining()  # measured once the slot is ours: queueing counts
@@ -394,32 +406,30 @@ class OpenAIBackend(ReplyReader):
 
     def _probe(self) -> dict[str, Any]:
         """What ``GET /models`` says about the model: fails fast when no server is there or
-        the key is refused; any other failure only means the server does not say."""
+        the key is refused; any other failure only means the server does not say.
+
+        One plain ``GET`` on the standard library (:func:`.openai_transport.probe_get`), not
+        the SDK's client: the SDK and ``httpx2`` would be imported for it (about 0.7 s), and a
+        backend that is only asked for its fingerprint (a judge whose verdicts are all cached)
+        would pay that on every run.
+        The request is the one the SDK's client sent (no retries, the same time-outs, the
+        key as the only credential), and its outcomes are read the same way."""
         url = f"{self.base_url}/models"
         timeout = min(PROBE_TIMEOUT_SECONDS, self.endpoint.request_timeout)
-
-        async def get() -> httpx2.Response:
-            async with self._client(max_retries=0, timeout=timeout) as client:
-                response: httpx2.Response = await client.get(
-                    "/models", cast_to=httpx2.Response, options=_OPTIONS
-                )
-                return response
-
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            raw = _run(get()).content
-        except APIStatusError as exc:
-            status = exc.status_code
+            status, raw = probe_get(url, headers=headers, timeout=timeout, tls=self._tls_context)
+        except _NoServer as exc:
+            raise BackendError(self._no_server(url, str(exc))) from None
+        except _ProbeFailed as exc:  # a time-out, or the connection dropped
+            raise BackendError(self._no_server(url, str(exc))) from None
+        if status >= 400:
             if status in (401, 403):
                 hint = self._hint(status)
                 raise BackendError(self._redact(f"{url}: HTTP {status}; {hint}")) from None
             if status in NOT_AN_API_STATUSES:
                 raise BackendError(self._not_an_api(url, f"HTTP {status}")) from None
             return {"models": f"unavailable (HTTP {status})"}
-        except _NoServer as exc:
-            raise BackendError(self._no_server(url, str(exc))) from None
-        except APIConnectionError as exc:  # a time-out, or the connection dropped
-            reason = "timed out" if isinstance(exc, APITimeoutError) else str(exc.__cause__ or exc)
-            raise BackendError(self._no_server(url, reason)) from None
         try:
             document = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -1,24 +1,27 @@
 """The HTTP side of the ``openai`` backend: the official SDK's :class:`~openai.AsyncOpenAI`
 client with this project's two retry rules (how long to wait: ``Retry-After`` where the server
-gives one, else exponential backoff with jitter; which answers are final), and a transport that
-turns a refused connection into :class:`_NoServer` so that no backoff ladder is climbed when no
-server is there. :mod:`.openai` builds one such client per batch.
+gives one, else exponential backoff with jitter; which answers are final), over the transport of
+:mod:`.openai_transport` that turns a refused connection into :class:`_NoServer` so that no
+backoff ladder is climbed when no server is there. :mod:`.openai` builds one such client per
+batch, and imports this module (and the SDK, about half a second) only when it sends one.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import random
-import time
-from collections.abc import Coroutine, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import httpx2
 import openai
 from openai import (
     AsyncOpenAI,
+)
+
+from .openai_transport import (
+    RETRY_AFTER_MAX_SECONDS,
+    _NoServer,
+    retry_after_seconds,
 )
 
 __all__ = ["backoff_seconds", "retry_after_seconds"]
@@ -27,13 +30,6 @@ BACKOFF_BASE_SECONDS = 0.5
 """First retry waits about this long; each further one twice as long (with jitter)."""
 BACKOFF_MAX_SECONDS = 30.0
 """No backoff step waits longer than this."""
-RETRY_AFTER_MAX_SECONDS = 120.0
-"""A ``Retry-After`` longer than this fails the request instead of stalling the run."""
-CONNECT_TIMEOUT_SECONDS = 10.0
-"""Seconds to open a connection; failing that is "no server", not retried."""
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 _NOT_SENT: Mapping[str, Any] = {"OpenAI-Organization": openai.omit, "OpenAI-Project": openai.omit}
 """Headers the SDK would fill from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``: an OpenAI account's
@@ -44,42 +40,10 @@ left out; the key, if any, is the HTTP client's
 (:meth:`releasegate.models.openai.OpenAIBackend._client`)."""
 
 
-def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        return None
-    waited: float = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, waited)
-
-
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: ~0.5 s, 1 s, 2 s ... times a random 0.5-1.0."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2.0**attempt)
     return ceiling * random.uniform(0.5, 1.0)
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run *coroutine* to completion from synchronous code, even inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-class _NoServer(Exception):
-    """No connection could be opened. Raised by :class:`_NoRetryWithoutServer` as an application
-    exception, which the SDK passes on without retrying: a refused port does not start listening
-    during a backoff ladder."""
 
 
 class _NoRetryWithoutServer(httpx2.AsyncBaseTransport):

@@ -10,14 +10,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import httpx2
+from typing import TYPE_CHECKING
 
 from .backend import (
     EndpointSpec,
     Generation,
 )
-from .openai_client import RETRY_AFTER_MAX_SECONDS, retry_after_seconds
+from .openai_transport import RETRY_AFTER_MAX_SECONDS, retry_after_seconds
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["ReplyReader", "cut_at_stop", "decode_rendered"]
 
