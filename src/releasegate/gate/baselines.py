@@ -108,6 +108,12 @@ class MetricBaseline:
         per_item = dict(zip(case_ids, record.per_item, strict=True)) if record.per_item else {}
         return cls(value=record.value, per_item=per_item)
 
+    @classmethod
+    def mean_of(cls, per_item: Mapping[str, float]) -> MetricBaseline:
+        """A metric that is the mean of its per-case values, as the baseline's answers scored
+        today (reviews or a judge of the baseline's answers): *per_item* not empty."""
+        return cls(value=math.fsum(per_item.values()) / len(per_item), per_item=per_item)
+
 
 @dataclass(frozen=True)
 class SuiteBaseline:

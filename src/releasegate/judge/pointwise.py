@@ -148,9 +148,7 @@ def gate_pointwise(
     if outcome is not None:
         outcome = advisory_outcome(outcome, judge.status, judge.notes)
         return MetricResult(suite.name, spec, request.test, shown, outcome, None)
-    metric_baseline = MetricBaseline(
-        value=math.fsum(before.values()) / len(before), per_item=before
-    )
+    metric_baseline = MetricBaseline.mean_of(before)
     comparison, flips, outcome = judged_comparison(
         label,
         spec,

@@ -132,9 +132,7 @@ def evaluate_human_metric(
         if rubric.pending == "skip":
             raise ReviewsPending(message)
         return HumanMetricResult(shown, MetricOutcome(False, message))
-    metric_baseline = MetricBaseline(
-        value=math.fsum(before.values()) / len(before), per_item=before
-    )
+    metric_baseline = MetricBaseline.mean_of(before)
     comparison, flips, outcome = judged_comparison(
         label,
         spec,
