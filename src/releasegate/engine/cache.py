@@ -29,6 +29,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from ..core.keyed_rows import rows_for_keys
 from ..core.locks import exclusive_lock, try_exclusive_lock
 
 __all__ = ["OPEN_WAIT", "CachedAnswer", "PredictionCache", "prediction_key"]
@@ -108,19 +109,11 @@ class PredictionCache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
         """The usable stored answers among *keys*."""
-        wanted = list(dict.fromkeys(keys))
         found: dict[str, CachedAnswer] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                "SELECT key, answer, output_tokens, seconds, run_id FROM predictions"
-                f" WHERE key IN ({marks})",
-                batch,
-            )
-            for key, answer, tokens, seconds, run_id in rows:
-                if self.reuse or run_id == self.run_id:
-                    found[key] = CachedAnswer(answer, tokens, seconds, run_id)
+        select = "SELECT key, answer, output_tokens, seconds, run_id FROM predictions"
+        for key, answer, tokens, seconds, run_id in rows_for_keys(self._db, select, keys):
+            if self.reuse or run_id == self.run_id:
+                found[key] = CachedAnswer(answer, tokens, seconds, run_id)
         return found
 
     def put_many(self, answers: Mapping[str, CachedAnswer]) -> None:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..core.keyed_rows import rows_for_keys
 from ..core.locks import exclusive_lock
 
 __all__ = ["OPEN_WAIT", "VerdictCache", "verdict_key"]
@@ -72,16 +73,7 @@ class VerdictCache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, str]:
         """The stored outputs among *keys*."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT key, output FROM verdicts WHERE key IN ({marks})", batch
-            )
-            found.update(dict(rows))
-        return found
+        return dict(rows_for_keys(self._db, "SELECT key, output FROM verdicts", keys))
 
     def put_many(self, identity_key: str, outputs: Mapping[str, str]) -> None:
         """Store *outputs* (key -> the judge's raw output) in one transaction."""
