@@ -29,8 +29,8 @@ from typing import Any
 
 from filelock import FileLock
 
-from ..core.keyed_rows import rows_for_keys
-from ..core.locks import exclusive_lock, try_exclusive_lock
+from ..core.locks import try_exclusive_lock
+from ..core.shared_sqlite import open_shared, rows_for_keys
 
 __all__ = ["OPEN_WAIT", "CachedAnswer", "PredictionCache", "prediction_key"]
 
@@ -83,26 +83,14 @@ class PredictionCache:
     def __init__(self, path: Path, *, run_id: str, reuse: bool = True) -> None:
         """*reuse* False bypasses earlier runs' answers (they are regenerated and overwritten);
         answers generated in this run (*run_id*) are always shared between workers."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.run_id = run_id
         self.reuse = reuse
         self._claims = path.parent / f".{path.name}.claims" / run_id
-        # SQLite's busy timeout does not cover the switch of a new file to WAL: a second process
-        # doing it at the same moment gets "database is locked" at once. So opening, the switch
-        # and the schema run under a cross-process lock; later reads and writes need none.
-        with exclusive_lock(path, what=f"opening the prediction cache {path}", timeout=OPEN_WAIT):
-            self._db = sqlite3.connect(path, timeout=OPEN_WAIT, isolation_level=None)
-            try:
-                (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
-                if str(mode).lower() != "wal":
-                    self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.executescript(_SCHEMA)
-            except BaseException:
-                self._db.close()
-                raise
-            _remove_old_claims(self._claims.parent, keep=run_id)
+        self._db = open_shared(
+            path, _SCHEMA, what=f"opening the prediction cache {path}", timeout=OPEN_WAIT
+        )
+        _remove_old_claims(self._claims.parent, keep=run_id)
 
     def close(self) -> None:
         self._db.close()

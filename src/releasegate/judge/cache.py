@@ -15,13 +15,11 @@ lock, each write one ``BEGIN IMMEDIATE`` transaction.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..core.keyed_rows import rows_for_keys
-from ..core.locks import exclusive_lock
+from ..core.shared_sqlite import open_shared, rows_for_keys
 
 __all__ = ["OPEN_WAIT", "VerdictCache", "verdict_key"]
 
@@ -48,25 +46,14 @@ class VerdictCache:
     """Judge outputs by key, safe to share between processes of one machine."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # The switch of a new file to WAL is not covered by SQLite's busy timeout: opening runs
-        # under the cross-process lock, as the prediction cache's does.
-        with exclusive_lock(
-            path, what=f"opening the judge's verdict cache {path}", timeout=OPEN_WAIT
-        ):
-            self._db = sqlite3.connect(
-                path, timeout=OPEN_WAIT, isolation_level=None, check_same_thread=False
-            )
-            try:
-                (mode,) = self._db.execute("PRAGMA journal_mode").fetchone()
-                if str(mode).lower() != "wal":
-                    self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.executescript(_SCHEMA)
-            except BaseException:
-                self._db.close()
-                raise
+        self._db = open_shared(
+            path,
+            _SCHEMA,
+            what=f"opening the judge's verdict cache {path}",
+            timeout=OPEN_WAIT,
+            check_same_thread=False,
+        )
 
     def close(self) -> None:
         self._db.close()
