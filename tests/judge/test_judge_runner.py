@@ -194,6 +194,9 @@ def test_an_endpoint_that_is_down_is_one_judge_error_naming_the_url(tmp_path: Pa
         judge.score(items(GOOD))
     message = str(caught.value)
     assert url in message and "is the judge server up" in message
+    # said once: the error of the judge's backend is not wrapped again by the prompt's render
+    assert message.count("is the judge server up") == 1, message
+    assert message.startswith(f"the judge endpoint {url} (model judge-7b) cannot be used: ")
 
 
 def test_a_slow_endpoint_is_a_judge_error_saying_to_raise_the_timeout(tmp_path: Path) -> None:

@@ -181,8 +181,9 @@ class Judge:
         return self._cache
 
     def _render(self, text: str) -> str:
+        backend = self.backend()  # its own JudgeError (down, no such model) says it all
         try:
-            return self.backend().render(Prompt(messages=({"role": "user", "content": text},)))
+            return backend.render(Prompt(messages=({"role": "user", "content": text},)))
         except ReleasegateError as err:  # a chat prompt the endpoint cannot take, no tokenizer
             raise JudgeError(f"{self.where}: {_judge_words(str(err))}; {self._advice()}") from None
 
