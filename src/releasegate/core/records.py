@@ -7,11 +7,10 @@ lm-eval result (:class:`TaskResult`, :class:`ItemResult`), a test that ended wit
 (:class:`UnjudgedTest`), the model's answer to one case (:class:`Prediction`) and the whole run as
 ``results.json`` holds it (:class:`RunRecord`).
 
-They live here, in a leaf module that imports nothing of releasegate's, because every layer
-meets them: golden/, gate/ and benchmarks/ build them, the pytest plugin carries them from xdist
-workers to the controller, which writes the reports and baselines from them, and whatever reads
-a finished run (a page, the run history) reads them back with :func:`load_run`. A judge model's
-records are in :mod:`.judge_records`. Nothing re-reads another module's dict by key.
+They live in a leaf module because every layer meets them: golden/, gate/ and benchmarks/ build
+them, the plugin carries them from xdist workers to the controller, which writes the reports and
+baselines from them, and whatever reads a finished run reads them back with :func:`load_run`.
+A judge model's records are in :mod:`.judge_records`.
 
 One serialisation for all of them (:mod:`.serialisation`, driven by the fields' types): records
 cross the xdist boundary as JSON (serialised where the worker attaches them to its test report,
@@ -59,8 +58,6 @@ __all__ = [
     "to_json",
 ]
 
-
-# --------------------------------------------------------------------------------------------
 # What a test found.
 
 
@@ -191,6 +188,9 @@ class CaseRecord(JsonRecord):
     """The case could not be judged: an assertion that decides it could not be evaluated."""
     judge: JudgeRecord | None = field(default=None, metadata=OMIT_NONE)
     """The judge model's verdict on the answer (suites with a ``judge:``); None, left out."""
+    variant_of: str = ""
+    """A robustness variant's original case id, and its perturbation (``typo``); "" if none."""
+    perturbation: str = ""
     outcome: str = ""
     """pytest's outcome (``passed``, ``failed``, ``xfailed``...), set by the controller."""
     nodeid: str = ""
@@ -363,13 +363,12 @@ class UnjudgedTest(TestIdentity):
     suite's answers, could not be had), a test that broke before judging, or one skipped."""
 
     nodeid: str
-    """pytest's node id."""
     outcome: str
     """As pytest counts it: ``error``, ``failed``, ``skipped``..."""
     when: str
     """The phase that ended it: ``setup``, ``call`` or ``teardown``."""
     message: str
-    """Why (pytest's report text: the error's message)."""
+    """Why (pytest's report text: the error's message, a skip's reason)."""
 
 
 def read_record(data: Mapping[str, Any]) -> CaseRecord | MetricRecord | BenchmarkRecord:

@@ -376,9 +376,7 @@ class ReleaseSession:
             suite, case, prediction, before, human=human, judged=result, judge_record=record
         )
         # Kept for the suite's metrics, which would otherwise check the same answer again.
-        self._judged[case.key] = ScoredCase(
-            case.id, prediction.answer, case.expected, verdict.result
-        )
+        self._judged[case.key] = ScoredCase.of(case, prediction.answer, verdict.result)
         return verdict
 
     def case_judgment(self, ref: CaseRef) -> CaseJudgment | None:

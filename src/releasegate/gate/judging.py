@@ -170,6 +170,8 @@ class CaseVerdict:
             assertions=self._assertion_records(),
             unscored=self.result.unscored,
             judge=self.judge,
+            variant_of=self.case.variant_of,
+            perturbation=self.case.perturbation,
         )
 
     def _assertion_records(self) -> tuple[dict[str, Any], ...]:
@@ -236,8 +238,8 @@ def score_case(
         check = with_judgment(check, judged)
     if isinstance(check, AssertedCheck):
         text = AnswerText(answer, output_tokens=output_tokens)
-        return ScoredCase(case.id, answer, case.expected, check.evaluate(text, case.expected))
-    return ScoredCase(case.id, answer, case.expected, check(answer, case.expected))
+        return ScoredCase.of(case, answer, check.evaluate(text, case.expected))
+    return ScoredCase.of(case, answer, check(answer, case.expected))
 
 
 def score_suite(

@@ -105,6 +105,11 @@ class GoldenCase:
     assertion_fields: tuple[str, ...] = ()
     """Where each of :attr:`assertions` was written: ``assert``, or the spreadsheet column
     (``must_not_match``), for an error to name."""
+    variant_of: str = ""
+    """For a robustness variant (``faq-refund~typo-1``, :mod:`releasegate.robustness`): the id
+    of the case it was derived from; "" for a case its author wrote."""
+    perturbation: str = ""
+    """For a robustness variant: the perturbation that made it (``typo``); "" otherwise."""
     test_id: str = ""
     """The id's pytest-safe form (see the module docstring); by default
     :func:`safe_test_id` of the id, made unique within its suite by the loader."""

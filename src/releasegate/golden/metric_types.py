@@ -17,7 +17,7 @@ from typing import Literal, Protocol, cast, runtime_checkable
 
 from ..core.stats import SummedStatistic
 from ..exceptions import ConfigError
-from .cases import Expected
+from .cases import Expected, GoldenCase
 from .checks import CheckResult, expected_strings
 
 __all__ = [
@@ -68,6 +68,15 @@ class ScoredCase:
     expected: Expected
     result: CheckResult
     """The verdict of the case's check (label and parsed JSON live in ``result.prediction``)."""
+    variant_of: str = ""
+    """For a robustness variant: the id of its original case; "" for an original."""
+    perturbation: str = ""
+    """For a robustness variant: the perturbation that made it; "" for an original."""
+
+    @classmethod
+    def of(cls, case: GoldenCase, answer: str, result: CheckResult) -> ScoredCase:
+        """*case*'s *answer* with its check's *result* (a variant's origin kept)."""
+        return cls(case.id, answer, case.expected, result, case.variant_of, case.perturbation)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..exceptions import ConfigError, GoldenFileError, ReleasegateError, UnknownNameError
+from ..exceptions import GoldenFileError, UnknownNameError
 from ..schemas import validate_document
-from .assertion_leaves import AssertionContext
 from .assertion_metrics import check_assertion_metrics
-from .assertion_tree import AssertedCheck, AssertionNode, join, parse_assertions, spec_key
+from .case_checks import case_checks_of
 from .cases import GoldenCase
 from .checks import Check, CheckContext, build_check
 from .io import load_cases
@@ -30,6 +29,7 @@ from .judge_check import refuse_unjudged
 from .metric_types import THRESHOLD_KEYS, UNSTORED_SOURCES, Metric, MetricContext, source_of
 from .prompting import PromptSpec
 from .registry import build_metric, read_manifest_section, section_default
+from .variants import UnchangedVariant, VariantSource, check_variant_ids
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -120,6 +120,22 @@ class Suite:
     """The manifest's ``judge:`` as written and checked, or None; read by the judge kind
     (:func:`releasegate.judge.kinds.read_section`); :func:`releasegate.judge.runner.judge_for`
     lays it over the project's ``[tool.releasegate.judge]``."""
+    variants: tuple[GoldenCase, ...] = ()
+    """The robustness variants of its cases (``robustness:``, :mod:`.variants`)."""
+    unchanged: tuple[UnchangedVariant, ...] = ()
+    """The variants their perturbation could not make (each a skipped test saying why)."""
+    robustness: VariantSource | None = None
+    """The manifest's ``robustness:`` as read, or None."""
+
+    @cached_property
+    def test_cases(self) -> tuple[GoldenCase, ...]:
+        """Every case that is a test: each case its author wrote, followed by its variants."""
+        if not self.variants:
+            return self.cases
+        by_origin: dict[str, list[GoldenCase]] = {}
+        for variant in self.variants:
+            by_origin.setdefault(variant.variant_of, []).append(variant)
+        return tuple(made for case in self.cases for made in (case, *by_origin.get(case.id, ())))
 
     @property
     def rubric(self) -> Rubric:
@@ -131,12 +147,13 @@ class Suite:
         return rubric
 
     def check_for(self, case: GoldenCase) -> Check:
-        """The check that judges *case*: its own override, else the suite's."""
-        return self.case_checks.get(case.id, self.check)
+        """The check that judges *case*: its own override, else the suite's (a variant's is its
+        original's)."""
+        return self.case_checks.get(case.variant_of or case.id, self.check)
 
     @cached_property
     def _by_id(self) -> dict[str, GoldenCase]:
-        return {case.id: case for case in self.cases}
+        return {case.id: case for case in self.test_cases}
 
     def case(self, case_id: str) -> GoldenCase:
         try:
@@ -231,7 +248,7 @@ def load_suite(
             sheet=document.get("sheet"),
         )
     )
-    case_checks, assertion_names = _case_checks(
+    case_checks, assertion_names = case_checks_of(
         cases, check, document, check_context, manifest_path=manifest_path, cases_path=cases_path
     )
     check_assertion_metrics([spec.metric for spec in metrics], assertion_names, manifest_path)
@@ -242,6 +259,14 @@ def load_suite(
     judge = read_manifest_section(
         "judge", document, [spec.metric for spec in metrics], manifest_path
     )
+    robustness = read_manifest_section(
+        "robustness", document, [spec.metric for spec in metrics], manifest_path
+    )
+    variants: tuple[GoldenCase, ...] = ()
+    unchanged: tuple[UnchangedVariant, ...] = ()
+    if robustness is not None:
+        variants, unchanged = robustness.expand(cases, language=language)
+        check_variant_ids(cases, variants, unchanged, manifest=manifest_path)
     prompt_doc = document.get("prompt", {})
     return Suite(
         name=name,
@@ -263,93 +288,10 @@ def load_suite(
         review=review,
         assertion_names=assertion_names,
         judge=judge,
+        variants=variants,
+        unchanged=unchanged,
+        robustness=robustness,
     )
-
-
-def _assertion_context(
-    document: Mapping[str, Any], check_context: CheckContext
-) -> AssertionContext:
-    entities = {
-        name: {entity: tuple(aliases) for entity, aliases in listing.items()}
-        for name, listing in document.get("entities", {}).items()
-    }
-    return AssertionContext(
-        check_context,
-        entities,
-        build_check=lambda spec: build_check(spec, check_context, where="check"),
-    )
-
-
-def _case_checks(
-    cases: Sequence[GoldenCase],
-    check: Check,
-    document: Mapping[str, Any],
-    check_context: CheckContext,
-    *,
-    manifest_path: Path,
-    cases_path: Path,
-) -> tuple[dict[str, Check], tuple[str, ...]]:
-    """Each case's check where it is not the suite's (its own ``check``, its assertions and the
-    suite's), every case's expected answer validated against it; and every assertion name."""
-    context = _assertion_context(document, check_context)
-    suite_root = AssertionNode("assert", "assert")
-    if "assert" in document:
-        try:
-            suite_root = parse_assertions(document["assert"], context)
-        except ConfigError as exc:
-            raise GoldenFileError(str(exc), path=manifest_path, field="assert") from None
-    parsed: dict[str, AssertionNode] = {}
-    built: dict[tuple[int, str], AssertedCheck] = {}
-    names: dict[str, None] = dict.fromkeys(suite_root.names())
-    case_checks: dict[str, Check] = {}
-    for case in cases:
-        case_check = check
-        line = _line_of(case)
-        if case.check is not None:
-            try:
-                case_check = build_check(case.check, check_context, where=case.source)
-            except ReleasegateError as exc:
-                raise GoldenFileError(str(exc), path=cases_path, line=line, field="check") from exc
-            case_checks[case.id] = case_check
-        if case.assertions is not None or suite_root.children:
-            key = spec_key(case.assertions) if case.assertions is not None else ""
-            if key not in parsed:
-                try:
-                    own = (
-                        parse_assertions(case.assertions, context)
-                        if case.assertions is not None
-                        else AssertionNode("assert", "assert")
-                    )
-                except ConfigError as exc:
-                    field, message = _assertion_field(case, str(exc))
-                    raise GoldenFileError(
-                        message, path=cases_path, line=line, field=field
-                    ) from None
-                parsed[key] = own
-            if case.expected == "" and case.check is not None:
-                raise GoldenFileError(
-                    "the case names a check but has no expected answer for it to judge: give "
-                    "it an expected answer, or leave the check out and let its assertions judge",
-                    path=cases_path,
-                    line=line,
-                    field="check",
-                )
-            base = None if case.expected == "" else case_check
-            memo = (id(base), key)
-            if memo not in built:
-                try:
-                    joined = join(suite_root, parsed[key])
-                except ConfigError as exc:
-                    raise GoldenFileError(
-                        str(exc), path=cases_path, line=line, field="assert"
-                    ) from None
-                built[memo] = AssertedCheck(base, joined)
-                names.update(dict.fromkeys(built[memo].root.names()))
-            case_check = case_checks[case.id] = built[memo]
-        problem = case_check.validate_expected(case.expected)
-        if problem is not None:
-            raise GoldenFileError(problem, path=cases_path, line=line, field="expected")
-    return case_checks, tuple(names)
 
 
 def _cases_path(
@@ -378,21 +320,6 @@ def _cases_path(
     return cases_path
 
 
-_ITEM = re.compile(r"assert\[(\d+)\]")
-
-
-def _assertion_field(case: GoldenCase, message: str) -> tuple[str, str]:
-    """The field an error in *case*'s assertions names (``assert``, or the spreadsheet column
-    the assertion was written in, which then stands for ``assert[i]`` in *message*)."""
-    match = _ITEM.match(message)
-    if match is None or int(match.group(1)) >= len(case.assertion_fields):
-        return "assert", message
-    field = case.assertion_fields[int(match.group(1))]
-    if field == "assert":
-        return field, message
-    return field, field + message[match.end() :]
-
-
 def _metric_spec(spec: Mapping[str, Any], context: MetricContext, *, where: str) -> MetricSpec:
     metric = build_metric(spec, context, where=where)
     bars = {key: spec[key] for key in THRESHOLD_KEYS if key in spec}
@@ -409,11 +336,6 @@ def _reject_duplicate_metrics(metrics: Sequence[MetricSpec], path: Path) -> None
                 field="metrics",
             )
         seen.add(spec.name)
-
-
-def _line_of(case: GoldenCase) -> int | None:
-    _, _, tail = case.source.rpartition(":")
-    return int(tail) if tail.isdigit() else None
 
 
 @contextmanager
