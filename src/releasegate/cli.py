@@ -40,7 +40,7 @@ from .core.display import first_items
 from .core.progress import progress_mode
 from .exceptions import ReleasegateError
 from .gate.baselines import BaselineDrift, BaselineStore
-from .golden.suites import project_suites
+from .golden.suites import Suite, project_suites
 from .history.commands import add_parsers, run_checkpoints, run_history
 from .judge.commands import ReviewHooks, add_judge_parser, run_judge
 from .review.commands import add_review_parser, run_review
@@ -61,9 +61,12 @@ def _validate(settings: Settings, root: Path) -> int:
     for suite in suites:
         baseline = store.load(suite.name)
         state = "no baseline" if baseline is None else f"baseline: {len(baseline.cases)} cases"
-        print(f"ok  {suite.name}: {len(suite.cases)} cases, {len(suite.metrics)} metrics, {state}")
+        print(
+            f"ok  {suite.name}: {len(suite.cases)} cases{_variants(suite)}, "
+            f"{len(suite.metrics)} metrics, {state}"
+        )
         if baseline is not None:
-            drift = baseline.drift(case.id for case in suite.cases)
+            drift = baseline.drift(case.id for case in suite.test_cases)
             drifted += bool(drift)
             _print_drift(suite.name, store.path_for(suite.name), drift)
     if drifted:
@@ -96,10 +99,18 @@ def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5
     )
 
 
+def _variants(suite: Suite) -> str:
+    """`` + 24 variants (3 not made)`` for a suite with ``robustness:``, else ""."""
+    if suite.robustness is None:
+        return ""
+    unmade = f" ({len(suite.unchanged)} not made)" if suite.unchanged else ""
+    return f" + {len(suite.variants)} variants{unmade}"
+
+
 def _suites(settings: Settings, root: Path) -> int:
     for suite in project_suites(settings, root=root):
         print(
-            f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases, "
+            f"{suite.name}  ({suite.cases_path.name}, {len(suite.cases)} cases{_variants(suite)}, "
             f"check {suite.check.name}, language {suite.language})"
         )
         for spec in suite.metrics:

@@ -23,6 +23,8 @@ import pytest
 from ..exceptions import ReleasegateError
 from ..golden.cases import GoldenCase
 from ..golden.suites import Suite
+from ..golden.variants import UnchangedVariant
+from .refs import UnchangedRef
 from .session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 
 __all__ = [
@@ -67,12 +69,18 @@ def case_params(
     add_marker: Callable[[str], None],
     known_failure: KnownFailure,
 ) -> list[Any]:
-    """One parameter per golden case of every suite, id'd by its test key and marked with its
-    tags; *add_marker* registers each tag's marker once (``config.addinivalue_line``)."""
+    """One parameter per golden case of every suite (its test cases: each case its author wrote
+    followed by its robustness variants), id'd by its test key and marked with its tags; after
+    a case's variants, those its perturbations could not make, each skipped with why (never a
+    pass); *add_marker* registers each tag's marker once (``config.addinivalue_line``)."""
     params = []
     registered: set[str] = set()
     for suite in session.suites.values():
-        for case in suite.cases:
+        unchanged: dict[str, list[UnchangedVariant]] = {}
+        for variant in suite.unchanged:
+            unchanged.setdefault(variant.variant_of, []).append(variant)
+        cases = suite.test_cases
+        for index, case in enumerate(cases):
             marks: list[Any] = []
             for tag in case.tags:
                 name = marker_name(tag)
@@ -83,7 +91,23 @@ def case_params(
             marks.extend(known_failure(session, suite, case))
             ref = CaseRef(suite.name, case.id)
             params.append(pytest.param(ref, id=case.test_key, marks=marks))
+            following = cases[index + 1] if index + 1 < len(cases) else None
+            if unchanged and (following is None or not following.variant_of):
+                # the last of its original's variants (or the original, with none made)
+                for made in unchanged.pop(case.variant_of or case.id, ()):
+                    params.append(_unchanged_param(made, registered, add_marker))
     return params
+
+
+def _unchanged_param(
+    made: UnchangedVariant, registered: set[str], add_marker: Callable[[str], None]
+) -> Any:
+    if "variant" not in registered:
+        add_marker("variant: robustness variants of golden cases")
+        registered.add("variant")
+    ref = UnchangedRef(made.suite, made.id, made.reason)
+    marks = [pytest.mark.variant, pytest.mark.skip(reason=made.reason)]
+    return pytest.param(ref, id=made.test_key, marks=marks)
 
 
 def metric_params(session: ReleaseSession) -> list[Any]:

@@ -257,6 +257,8 @@ class JudgeService:
         if known is not None:  # judged with its chunk already: the common path
             return known
         decides = uses_judge(suite.check_for(case))
+        if case.variant_of and not decides:
+            return None  # a variant is its check's to judge; the judge scores the cases as written
         down = self._down.get(suite.name)
         if down is not None:
             if decides:
@@ -264,6 +266,8 @@ class JudgeService:
             return None
         together = [answered]
         for other in chunk:
+            if other.variant_of and not uses_judge(suite.check_for(other)):
+                continue
             prediction = remembered(other.key) if other.key != case.key else None
             if prediction is not None:
                 together.append((other, prediction.answer))
@@ -286,7 +290,7 @@ class JudgeService:
         """For a suite's metrics: the judge's verdict as a check's result on each answer
         (*answers*: case key -> answer) of the cases whose check is the judge; {} for a suite
         none of whose cases is (no judge call made)."""
-        judged = [c for c in suite.cases if uses_judge(suite.check_for(c))]
+        judged = [c for c in suite.test_cases if uses_judge(suite.check_for(c))]
         if not judged:
             return {}
         found = self.case_judgments(suite, [(c, answers[c.key]) for c in judged])

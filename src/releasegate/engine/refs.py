@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..core.records import TestIdentity
 
-__all__ = ["BenchmarkRef", "CaseRef", "MetricRef", "identify_test"]
+__all__ = ["BenchmarkRef", "CaseRef", "MetricRef", "UnchangedRef", "identify_test"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,21 @@ class CaseRef:
 
     suite: str
     case_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.suite}/{self.case_id}"
+
+
+@dataclass(frozen=True)
+class UnchangedRef:
+    """The parameter of a robustness variant its perturbation could not make: a test that is
+    skipped with the reason (no answer is asked for it, and it is no :class:`CaseRef`, so no
+    chunk holds it), reported under the variant's case key."""
+
+    suite: str
+    case_id: str
+    reason: str
 
     @property
     def key(self) -> str:
@@ -59,7 +74,7 @@ def identify_test(param: object) -> TestIdentity | None:
     (setup, call, teardown) from a worker to the controller, so a test that ends without a
     verdict (an ERROR in setup) is still reported under its case or metric; None for any other
     test's parameter."""
-    if isinstance(param, CaseRef):
+    if isinstance(param, CaseRef | UnchangedRef):
         return TestIdentity("case", param.suite, param.key)
     if isinstance(param, MetricRef):
         return TestIdentity("metric", param.suite, param.test_id)

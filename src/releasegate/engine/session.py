@@ -322,7 +322,7 @@ class ReleaseSession:
         (``suite::metric``) of the selected suites."""
         keys: set[str] = set()
         for suite in self.suites.values():
-            keys.update(case.test_key for case in suite.cases)
+            keys.update(case.test_key for case in suite.test_cases)
             keys.update(f"{suite.name}::{spec.name}" for spec in suite.metrics)
         return frozenset(keys)
 
@@ -408,7 +408,7 @@ class ReleaseSession:
             answers: dict[str, Prediction] = {}
             for chunk, cases in self._chunks_of_suite(suite):
                 answers.update(self.predictions.answers(suite, cases, claim_key=chunk))
-            unanswered = [case for case in suite.cases if case.key not in answers]
+            unanswered = [case for case in suite.test_cases if case.key not in answers]
             if unanswered:
                 first = self.predictions.failure(unanswered[0].key)
                 raise BackendError(
@@ -430,7 +430,7 @@ class ReleaseSession:
     def _chunks_of_suite(self, suite: Suite) -> list[tuple[str, list[GoldenCase]]]:
         chunks: dict[str, list[GoldenCase]] = {}
         rest: list[GoldenCase] = []
-        for case in suite.cases:
+        for case in suite.test_cases:
             chunk = self.chunk_of.get(case.key)
             if chunk is None:
                 rest.append(case)

@@ -250,8 +250,9 @@ def score_suite(
     judged: Mapping[str, ScoredCase] | None = None,
     judge_verdicts: Mapping[str, CheckResult] | None = None,
 ) -> list[ScoredCase]:
-    """Every case of *suite*, in suite order, with its answer (*answers*: case key -> answer)
-    checked: what the suite's metrics are computed from; *tokens*: each answer's token count
+    """Every test case of *suite* (its robustness variants too), in suite order, with its answer
+    (*answers*: case key -> answer) checked: what the suite's metrics are computed from (the
+    gate hands a metric the variants only if it reads them); *tokens*: each answer's token count
     by case key, where known; *judged*: cases this process already checked for their tests (by
     case key), reused where the answer is the same (the check is a function of it and its token
     count, which come from the same prediction); *judge_verdicts*: the judge model's verdict
@@ -260,7 +261,7 @@ def score_suite(
     done = judged or {}
     verdicts = judge_verdicts or {}
     scored = []
-    for case in suite.cases:
+    for case in suite.test_cases:
         answer = answers[case.key]
         known = done.get(case.key)
         if known is not None and known.answer == answer:

@@ -42,6 +42,7 @@ def plan_baselines(
     metric_records = [m for m in metrics if isinstance(m, MetricRecord)]
     for name, suite in suites.items():
         case_ids = [case.id for case in suite.cases]
+        test_ids = [case.id for case in suite.test_cases]
         judged = {r.id: CaseBaseline.of(r) for r in case_records if r.suite == name}
         stored = {s.name for s in suite.metrics if s.in_baseline}
         values = {
@@ -51,7 +52,7 @@ def plan_baselines(
         }
         if not judged and not values:
             continue
-        all_cases = len(judged) == len(suite.cases)
+        all_cases = len(judged) == len(test_ids)
         whole = all_cases and len(values) == len(stored)
         planned.append(
             store.plan(
@@ -63,7 +64,7 @@ def plan_baselines(
                     generation=generation(suite),
                 ),
                 whole=whole,
-                all_case_ids=frozenset(case_ids) if all_cases else None,
+                all_case_ids=frozenset(test_ids) if all_cases else None,
             )
         )
     return planned

@@ -127,7 +127,12 @@ def gate_metric(
 
     A value whose ``item_ids`` name the cases its ``per_item`` covers (an
     ``assertion_pass_rate``: the cases carrying its assertion) is barred and paired on those
-    alone; one that covers no case fails either test (it read nothing)."""
+    alone; one that covers no case fails either test (it read nothing). A robustness variant
+    (:mod:`releasegate.robustness`) is among the *scored* cases of a metric that says
+    ``sees_variants`` alone."""
+    if not getattr(spec.metric, "sees_variants", False):
+        # Only a robustness metric reads the variants; every other is the suite's as written.
+        scored = [item for item in scored if not item.variant_of]
     if isinstance(spec.metric, SelfGatedMetric):
         request = SelfGateRequest(suite, spec, test, scored, baseline, alpha, samples, reviews)
         return spec.metric.gate_self(request)

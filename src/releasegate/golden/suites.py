@@ -208,7 +208,7 @@ def load_suite(
     allow_outside_cases: bool = False,
 ) -> Suite:
     """Read and validate one suite; raises :class:`GoldenFileError` (or another
-    :class:`ReleasegateError`) that names the file, line and field at fault.
+    :class:`~releasegate.exceptions.ReleasegateError`) that names the file, line and field at fault.
 
     The case file must lie within one of the folders *within* (default: the project,
     :func:`project_root_of` the manifest's folder), symbolic links followed, unless

@@ -100,6 +100,7 @@ def read_run(reports_dir: Path, run: str | None) -> RunAnswers:
             baseline_answer=case.baseline_answer,
         )
         for case in run_record.cases
+        if not case.variant_of  # people review the questions as written, not each variant
     )
     return RunAnswers(run_record.run_id, fingerprint, answers)
 

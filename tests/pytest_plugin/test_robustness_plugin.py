@@ -1,0 +1,152 @@
+"""Robustness variants in a pytest run, end to end with pytester and a fake model.
+
+The model is ``benchmarks/instant_backend.py`` (a fake for speed: it answers from a table the
+test writes, by the question a prompt ends with, and a default answer to any other question),
+so which variants pass is the test's to decide: a perturbed question is not in the table and
+gets the default. What is tested is releasegate's part: variants are test cases of their own
+(ids, tags, records, baselines), the variants a perturbation cannot make are skipped saying
+why, and the suite's own metrics read the cases as written while a robustness metric reads the
+variants.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from releasegate.core.records import CaseRecord, MetricRecord, RunRecord, load_run
+from tiny_project import INSTANT_BACKEND, instant_config, write_project
+
+MANIFEST = textwrap.dedent(
+    """
+    name: shop
+    cases: shop.jsonl
+    check: {name: contains, mode: any}
+    robustness:
+      perturbations: [case, script]
+      variants: 2
+      tags: [robust]
+    metrics:
+      - {name: accuracy, min: 0.5, max_drop: 0.2}
+      - {name: robust_accuracy, max_drop: 0.2}
+    """
+)
+
+CASES = [
+    {"id": "refund", "input": "How long does a refund take?", "expected": ["7 days"]},
+    {"id": "hours", "input": "When are you open?", "expected": ["9 to 5"], "tags": ["robust"]},
+    {"id": "退货", "input": "怎么退货？", "expected": ["我的订单"], "tags": ["robust"]},
+]
+
+RIGHT = {
+    "How long does a refund take?": "7 days",
+    "When are you open?": "9 to 5",
+    "怎么退货？": "在我的订单页面申请",
+}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    paths = [str(INSTANT_BACKEND), os.environ.get("PYTHONPATH", "")]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+    config = instant_config("./fake-model", pytester.path / "cache")
+    write_project(pytester.path, config=config, manifest=MANIFEST, cases=CASES, suite="shop")
+    return pytester
+
+
+def _model(project: pytest.Pytester, default: str) -> None:
+    table = {"answers": RIGHT, "default": default}
+    (project.path / "fake-model").mkdir(exist_ok=True)
+    (project.path / "fake-model" / "config.json").write_text(json.dumps(table), encoding="utf-8")
+
+
+def _run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, RunRecord]:
+    result = project.runpytest_subprocess("model_tests", "-p", "no:cacheprovider", "-rA", *args)
+    return result, load_run(project.path / "reports" / "latest")
+
+
+def _cases(record: RunRecord) -> dict[str, CaseRecord]:
+    return {case.id: case for case in record.cases}
+
+
+def _metric(record: RunRecord, name: str, test: str = "value") -> MetricRecord:
+    found = [m for m in record.metrics if m.metric == name and m.test == test]
+    assert len(found) == 1 and isinstance(found[0], MetricRecord), record.metrics
+    return found[0]
+
+
+def test_variants_are_cases_of_their_own_and_unmade_ones_are_skipped(
+    project: pytest.Pytester,
+) -> None:
+    _model(project, default="no idea")  # every variant's question is not in the table
+    result, record = _run(project, "-k", "test_case", "-n", "0")
+    out = result.stdout.str()
+    # Each tagged case and its variants (case: letter case on English; script: Chinese).
+    assert "test_case[shop/hours~case-1]" in out and "test_case[shop/hours~case-2]" in out
+    cases = _cases(record)
+    zh_variants = [c for c in cases.values() if c.variant_of == "退货"]
+    assert {c.perturbation for c in zh_variants} == {"script"}
+    assert all(c.input != "怎么退货？" for c in zh_variants)
+    variant = cases["hours~case-1"]
+    assert (variant.variant_of, variant.perturbation) == ("hours", "case")
+    assert variant.input != "When are you open?" and variant.input.lower() == "when are you open?"
+    assert "variant" in variant.tags and variant.outcome == "failed"  # the default answer
+    assert "refund~case-1" not in cases  # untagged: no variants
+    # Letter case cannot change Chinese, script cannot change English: skipped, saying so.
+    skipped = [line for line in out.splitlines() if line.startswith("SKIPPED")]
+    assert any("退货~case-1" in line or "shop/" in line for line in skipped), out
+    reasons = " ".join(skipped)
+    assert "case" in reasons and "script" in reasons, reasons
+    assert not any(key.startswith("hours~script") for key in cases)
+    passed = {k for k, c in cases.items() if c.outcome == "passed"}
+    assert passed == {"refund", "hours", "退货"}
+
+
+def test_the_suite_metrics_read_the_cases_as_written_and_robust_accuracy_the_variants(
+    project: pytest.Pytester,
+) -> None:
+    _model(project, default="no idea")
+    result, record = _run(project, "-n", "0")
+    accuracy = _metric(record, "accuracy")
+    assert accuracy.value == 1.0 and len(accuracy.per_item) == 3  # the three cases as written
+    robust = _metric(record, "robust_accuracy")
+    assert robust.value == 0.0  # every tagged case has a failing variant
+    assert robust.item_ids == ("hours", "退货")
+
+
+def test_a_baseline_keeps_each_variant_and_a_variant_that_breaks_is_a_regression(
+    project: pytest.Pytester,
+) -> None:
+    # The reference model answers every question right, perturbed or not.
+    _model(project, default="9 to 5, 7 days, 我的订单")
+    result, _ = _run(project, "-n", "0", "--update-baseline")
+    baseline = json.loads((project.path / "fixtures/baselines/shop.json").read_text("utf-8"))
+    assert "hours~case-1" in baseline["cases"] and "refund" in baseline["cases"]
+    assert baseline["metrics"]["robust_accuracy"]["value"] == 1.0
+    # The candidate answers only the questions as written.
+    _model(project, default="no idea")
+    result, record = _run(project, "-n", "0")
+    cases = _cases(record)
+    assert cases["hours~case-1"].status == "regression"
+    drop = _metric(record, "robust_accuracy", "no_drop")
+    assert drop.outcome == "failed", drop.message
+    assert _metric(record, "accuracy", "no_drop").outcome == "passed"
+
+
+def test_not_variant_deselects_the_variants(project: pytest.Pytester) -> None:
+    _model(project, default="no idea")
+    result, record = _run(project, "-k", "test_case", "-m", "not variant", "-n", "0")
+    result.assert_outcomes(passed=3)
+    assert all(not c.variant_of for c in record.cases)
+
+
+def test_variants_run_under_xdist_with_their_originals(project: pytest.Pytester) -> None:
+    _model(project, default="no idea")
+    result, record = _run(project, "-k", "test_case", "-n", "2")
+    serial = {c.id: c.outcome for c in record.cases}
+    assert serial["hours"] == "passed" and serial["hours~case-1"] == "failed"
+    assert Path(project.path / "reports" / "latest").exists()
