@@ -22,6 +22,7 @@ import pytest
 
 from ..exceptions import ReleasegateError
 from ..golden.cases import GoldenCase
+from ..golden.metrics import sees_variants
 from ..golden.suites import Suite
 from ..golden.variants import UnchangedVariant
 from .refs import UnchangedRef
@@ -95,16 +96,11 @@ def case_params(
             if unchanged and (following is None or not following.variant_of):
                 # the last of its original's variants (or the original, with none made)
                 for made in unchanged.pop(case.variant_of or case.id, ()):
-                    params.append(_unchanged_param(made, registered, add_marker))
+                    params.append(_unchanged_param(made))
     return params
 
 
-def _unchanged_param(
-    made: UnchangedVariant, registered: set[str], add_marker: Callable[[str], None]
-) -> Any:
-    if "variant" not in registered:
-        add_marker("variant: robustness variants of golden cases")
-        registered.add("variant")
+def _unchanged_param(made: UnchangedVariant) -> Any:
     ref = UnchangedRef(made.suite, made.id, made.reason)
     marks = [pytest.mark.variant, pytest.mark.skip(reason=made.reason)]
     return pytest.param(ref, id=made.test_key, marks=marks)
@@ -121,17 +117,19 @@ def metric_params(session: ReleaseSession) -> list[Any]:
         baseline = session.baseline_of(suite.name)
         for spec in suite.metrics:
             ref = MetricRef(suite.name, spec.name, "value")
+            # a metric of the variants goes where they go (pytest -m "not variant")
+            variant = [pytest.mark.variant] if sees_variants(spec.metric) else []
             against = getattr(spec.metric, "compares_with_baseline", False)
             if against and session.update_baseline:
                 # Its value is a comparison with the baseline being recorded (judge_win_rate).
                 skip = pytest.mark.skip(reason="--update-baseline: nothing to compare")
-                params.append(pytest.param(ref, id=ref.test_id, marks=[skip]))
+                params.append(pytest.param(ref, id=ref.test_id, marks=[*variant, skip]))
             else:
-                params.append(pytest.param(ref, id=ref.test_id))
+                params.append(pytest.param(ref, id=ref.test_id, marks=variant))
             if spec.max_drop is None:
                 continue
             drop = MetricRef(suite.name, spec.name, "no_drop")
-            marks: list[Any] = []
+            marks: list[Any] = list(variant)
             if session.update_baseline:
                 marks.append(pytest.mark.skip(reason="--update-baseline: nothing to compare"))
             elif baseline is None or (spec.name not in baseline.metrics and spec.in_baseline):

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TypeVar
 
 from xdist.scheduler import LoadScopeScheduling
 
-__all__ = ["BENCHMARK_GROUP", "ChunkScheduling", "chunk_groups", "metric_group"]
+__all__ = ["BENCHMARK_GROUP", "ChunkScheduling", "chunk_groups", "chunks_of", "metric_group"]
+
+_Case = TypeVar("_Case")
 
 _CASE_ID = re.compile(r"\[(?P<key>(?P<suite>[A-Za-z0-9_-]+)/[^\[\]]+)\]$")
 _METRIC_ID = re.compile(r"\[(?P<suite>[A-Za-z0-9_-]+)::(?P<metric>.+?)(::no_drop)?\]$")
@@ -74,3 +77,26 @@ class ChunkScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is un
         if self._groups is None:
             self._groups = chunk_groups(self.collection or [], self._chunk_size, self._golden)
         return self._groups.get(nodeid, nodeid)
+
+
+def chunks_of(
+    suite: str,
+    cases: Sequence[_Case],
+    chunk_of: Mapping[str, str],
+    size: int,
+    key: Callable[[_Case], str],
+) -> list[tuple[str, list[_Case]]]:
+    """*cases* of *suite* grouped as they are generated: by the chunk this run's tests put each
+    in (*chunk_of*, by case *key*), the rest (cases no selected test holds) in chunks of
+    *size* of their own, ``<suite>#rest<n>``."""
+    chunks: dict[str, list[_Case]] = {}
+    rest: list[_Case] = []
+    for case in cases:
+        chunk = chunk_of.get(key(case))
+        if chunk is None:
+            rest.append(case)
+        else:
+            chunks.setdefault(chunk, []).append(case)
+    for start in range(0, len(rest), size):
+        chunks[f"{suite}#rest{start // size}"] = rest[start : start + size]
+    return list(chunks.items())

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -38,8 +39,7 @@ from ..gate.baselines import BaselineStore, SuiteBaseline
 from ..gate.benchmarks import gate_benchmark
 from ..gate.judging import CaseVerdict, judge, score_suite
 from ..gate.verdicts import MetricResult, gate_metric
-from ..golden.cases import GoldenCase
-from ..golden.metrics import MetricValue, ScoredCase, source_of
+from ..golden.metrics import MetricValue, ScoredCase, sees_variants, source_of
 from ..golden.suites import Suite, project_suites
 from ..models.backend import (
     Backend,
@@ -59,7 +59,7 @@ from .cache import PredictionCache
 from .judges import CaseJudgment, JudgeService
 from .predictions import PredictionService
 from .refs import BenchmarkRef, CaseRef, MetricRef, identify_test
-from .scheduling import chunk_groups
+from .scheduling import chunk_groups, chunks_of
 
 if TYPE_CHECKING:
     from ..isolation.check import IsolationReport
@@ -89,7 +89,7 @@ class ReleaseSession:
     """Case key -> chunk name, for this run's selected case tests."""
     chunk_members: dict[str, list[CaseRef]] = field(default_factory=dict)
     """Chunk name -> its cases, in collection order."""
-    _scored: dict[str, list[ScoredCase]] = field(default_factory=dict)
+    _scored: dict[tuple[str, bool], list[ScoredCase]] = field(default_factory=dict)
     _judged: dict[str, ScoredCase] = field(default_factory=dict)
     """Cases judged for their tests in this process, by case key: the metrics reuse them."""
     _likelihoods: dict[str, list[TokenLikelihood]] = field(default_factory=dict)
@@ -402,13 +402,16 @@ class ReleaseSession:
         which records a new one and must not need to read (or be stopped by a broken) old one."""
         return None if self.update_baseline else self.baselines.load(suite)
 
-    def scored_suite(self, suite: Suite) -> list[ScoredCase]:
-        """Every case of *suite* answered and checked (generating what no one has yet)."""
-        if suite.name not in self._scored:
+    def scored_suite(self, suite: Suite, *, variants: bool = True) -> list[ScoredCase]:
+        """Every test case of *suite* (its robustness *variants* too, unless not wanted: only a
+        metric that reads them needs them) answered and checked, generating what is missing."""
+        if (suite.name, variants) not in self._scored:
+            cases = suite.test_cases if variants else suite.cases
             answers: dict[str, Prediction] = {}
-            for chunk, cases in self._chunks_of_suite(suite):
-                answers.update(self.predictions.answers(suite, cases, claim_key=chunk))
-            unanswered = [case for case in suite.test_cases if case.key not in answers]
+            size, key = self.settings.effective_chunk_size, attrgetter("key")
+            for chunk, members in chunks_of(suite.name, cases, self.chunk_of, size, key):
+                answers.update(self.predictions.answers(suite, members, claim_key=chunk))
+            unanswered = [case for case in cases if case.key not in answers]
             if unanswered:
                 first = self.predictions.failure(unanswered[0].key)
                 raise BackendError(
@@ -418,28 +421,15 @@ class ReleaseSession:
                     + f"); first: {first.reason if first else 'unknown'}"
                 )
             texts = {key: prediction.answer for key, prediction in answers.items()}
-            self._scored[suite.name] = score_suite(
+            self._scored[(suite.name, variants)] = score_suite(
                 suite,
                 texts,
                 {key: prediction.output_tokens for key, prediction in answers.items()},
                 judged=self._judged,
                 judge_verdicts=self.judges.check_verdicts(suite, texts),
+                cases=cases,
             )
-        return self._scored[suite.name]
-
-    def _chunks_of_suite(self, suite: Suite) -> list[tuple[str, list[GoldenCase]]]:
-        chunks: dict[str, list[GoldenCase]] = {}
-        rest: list[GoldenCase] = []
-        for case in suite.test_cases:
-            chunk = self.chunk_of.get(case.key)
-            if chunk is None:
-                rest.append(case)
-            else:
-                chunks.setdefault(chunk, []).append(case)
-        size = self.settings.effective_chunk_size
-        for start in range(0, len(rest), size):
-            chunks[f"{suite.name}#rest{start // size}"] = rest[start : start + size]
-        return list(chunks.items())
+        return self._scored[(suite.name, variants)]
 
     def model_scored(self, ref: MetricRef) -> bool:
         """Whether the metric is computed from the model's scores (perplexity), not answers."""
@@ -474,7 +464,11 @@ class ReleaseSession:
             suite,
             spec,
             ref.kind,
-            [] if model_scored is not None else self.scored_suite(suite),
+            (
+                []
+                if model_scored is not None
+                else self.scored_suite(suite, variants=sees_variants(spec.metric))
+            ),
             self.baseline_of(suite.name),
             alpha=self.settings.alpha,
             samples=self.settings.bootstrap_samples,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -249,6 +249,7 @@ def score_suite(
     *,
     judged: Mapping[str, ScoredCase] | None = None,
     judge_verdicts: Mapping[str, CheckResult] | None = None,
+    cases: Sequence[GoldenCase] | None = None,
 ) -> list[ScoredCase]:
     """Every test case of *suite* (its robustness variants too), in suite order, with its answer
     (*answers*: case key -> answer) checked: what the suite's metrics are computed from (the
@@ -256,12 +257,13 @@ def score_suite(
     by case key, where known; *judged*: cases this process already checked for their tests (by
     case key), reused where the answer is the same (the check is a function of it and its token
     count, which come from the same prediction); *judge_verdicts*: the judge model's verdict
-    on each answer by case key, for the cases a ``check: judge`` decides."""
+    on each answer by case key, for the cases a ``check: judge`` decides; *cases*: these of
+    the suite's test cases alone (the cases as written, without their variants)."""
     counts = tokens or {}
     done = judged or {}
     verdicts = judge_verdicts or {}
     scored = []
-    for case in suite.test_cases:
+    for case in suite.test_cases if cases is None else cases:
         answer = answers[case.key]
         known = done.get(case.key)
         if known is not None and known.answer == answer:

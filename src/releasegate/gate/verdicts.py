@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from ..core.records import Flip, MetricRecord
 from ..core.stats import PairedComparison, SummedStatistic
-from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive
+from ..golden.metrics import Decomposable, MetricValue, ScoredCase, is_additive, sees_variants
 from ..golden.suites import MetricSpec, Suite
 from .baselines import SuiteBaseline
 from .comparisons import (
@@ -130,7 +130,7 @@ def gate_metric(
     alone; one that covers no case fails either test (it read nothing). A robustness variant
     (:mod:`releasegate.robustness`) is among the *scored* cases of a metric that says
     ``sees_variants`` alone."""
-    if not getattr(spec.metric, "sees_variants", False):
+    if not sees_variants(spec.metric):
         # Only a robustness metric reads the variants; every other is the suite's as written.
         scored = [item for item in scored if not item.variant_of]
     if isinstance(spec.metric, SelfGatedMetric):

@@ -34,6 +34,7 @@ __all__ = [
     "is_additive",
     "mean_of",
     "references_of",
+    "sees_variants",
     "source_of",
 ]
 
@@ -165,6 +166,12 @@ def source_of(metric: object) -> MetricSource:
             + ", ".join(f"'{name}'" for name in SOURCES)
         )
     return cast(MetricSource, source)  # one of SOURCES, checked above
+
+
+def sees_variants(metric: object) -> bool:
+    """Whether *metric* reads a suite's robustness variants (it says so: ``sees_variants``, a
+    class attribute); every other metric reads the cases as their author wrote them."""
+    return bool(getattr(metric, "sees_variants", False))
 
 
 def mean_of(values: Sequence[float]) -> float:

@@ -33,6 +33,7 @@ from .metric_types import (
     MetricValue,
     ScoredCase,
     is_additive,
+    sees_variants,
     source_of,
 )
 from .registry import (
@@ -73,5 +74,6 @@ __all__ = [
     "is_additive",
     "register_manifest_section",
     "register_metric_kind",
+    "sees_variants",
     "source_of",
 ]

@@ -147,7 +147,7 @@ class ReleaseGateCallback(TrainerCallback):
             case_records: list[CaseRecord] = []
             for suite in session.suites.values():
                 session.scored_suite(suite)  # every answer, generated in batches
-                for case in suite.cases:
+                for case in suite.test_cases:
                     verdict = session.judge(CaseRef(suite.name, case.id))
                     # Counted as pytest counts it: the known-failure rule is the gate's.
                     outcome = pytest_outcome(verdict)

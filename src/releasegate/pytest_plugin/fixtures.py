@@ -35,7 +35,7 @@ from ..engine.session import BenchmarkRef, CaseRef, MetricRef, ReleaseSession
 from ..exceptions import ReleasegateError
 from ..gate.judging import CaseVerdict, failure_message
 from ..gate.verdicts import MetricResult
-from ..golden.metrics import source_of
+from ..golden.metrics import sees_variants, source_of
 from ..models.backend import Backend
 from ..models.serving import ServingEndpoint
 from ..reports.judge_report import judge_text
@@ -275,7 +275,8 @@ def suite_metric(request: pytest.FixtureRequest) -> MetricUnderTest | IsolationU
     if session.model_scored(param):
         return MetricUnderTest(session, param, request.node)  # scores, not answers
     suite = session.suites[param.suite]
-    _in_setup(lambda: session.scored_suite(suite))
+    metric = suite.metric(param.metric).metric
+    _in_setup(lambda: session.scored_suite(suite, variants=sees_variants(metric)))
     under = MetricUnderTest(session, param, request.node)
     if source_of(suite.metric(param.metric).metric) == "judge":
         # The judge is called here: one it cannot reach (down, slow, junk) makes the test an

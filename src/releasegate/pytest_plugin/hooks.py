@@ -136,6 +136,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "general: a general-benchmark test ([tool.releasegate.general], lm-eval)"
     )
+    config.addinivalue_line(
+        "markers", "variant: a robustness variant of a golden case, or a metric that reads them"
+    )
     overrides = {
         key: config.getoption(f"releasegate_{key}")
         for key, schema in settings_keys().items()
