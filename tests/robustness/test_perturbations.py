@@ -186,8 +186,14 @@ def test_case_lowers_uppers_or_toggles_latin_letters_only() -> None:
 def test_paraphrase_wraps_the_question_in_a_template_of_its_language() -> None:
     for text, language in [(EN, "en"), (ZH, "zh")]:
         for variant in variants(text, "paraphrase"):
-            assert text in variant and variant != text
-            assert any(t.replace("{q}", text) == variant for t in TEMPLATES[language])
+            assert text[1:] in variant and variant != text
+            assert any(
+                t.replace("{q}", text) == variant
+                or t.replace("{q}", text[0].lower() + text[1:]) == variant
+                for t in TEMPLATES[language]
+            )
+    made = variants("How do I get a refund?", "paraphrase", count=10)
+    assert "Hi, how do I get a refund?" in made and "Hello! How do I get a refund?" in made
     assert len(TEMPLATES["en"]) >= 8 and len(TEMPLATES["zh"]) >= 8
     assert all(not v.startswith("请问请问") for v in variants("请问怎么退货？", "paraphrase", 5))
 

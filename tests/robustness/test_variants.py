@@ -84,7 +84,7 @@ def test_a_variant_keeps_everything_of_its_original_but_the_question(tmp_path: P
     original = suite.case("faq-refund")
     for n in (1, 2, 3):
         variant = suite.case(f"faq-refund~paraphrase-{n}")
-        assert isinstance(variant.input, str) and "How do I get a refund?" in variant.input
+        assert isinstance(variant.input, str) and "ow do I get a refund?" in variant.input
         assert variant.input != original.input
         assert variant.expected == original.expected and variant.check == original.check
         assert variant.assertions == original.assertions
