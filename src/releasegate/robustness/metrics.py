@@ -50,9 +50,10 @@ ROBUST_ACCURACY = "robust_accuracy"
 CONSISTENCY = "consistency"
 PERTURBATION_ACCURACY = "perturbation_accuracy"
 
-ANSWER_SEPARATOR = "\n\x1e"
-"""Between the answers of an item's members in :meth:`RobustAccuracy.item_answers` (a record
-separator no model answer is compared by)."""
+ANSWER_SEPARATOR = "\n\u2016 "
+"""Between the answers of an item's members in :meth:`RobustAccuracy.item_answers`: a line of its
+own starting with a double bar, so that a flip's answers read ``7 days. ‖ I do not know.`` on
+one line of a report."""
 
 MISSING = "\x00(not answered)"
 """A member's answer in :meth:`RobustAccuracy.item_answers` where the answers lack it."""
