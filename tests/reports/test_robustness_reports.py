@@ -13,6 +13,7 @@ The records are the ones a run writes (:class:`RunReport`, results.json read bac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,17 @@ def test_flips_are_ordered_by_case_and_variant_number() -> None:
     found = variant_flips(cases)
     assert found is not None
     assert [flip.variant for flip in found.flips] == ["q~typo-1", "q~typo-2", "q~typo-10"]
+
+
+def test_a_skipped_variant_or_original_is_no_flip() -> None:
+    """A skipped test has no verdict: not a failure of its perturbation."""
+    original = _case("q", True, question="q?")
+    skipped = replace(
+        _case("q~typo-1", False, question="q?", variant_of="q", perturbation="typo"),
+        outcome="skipped",
+    )
+    failing = _case("q~case-1", False, question="Q?", variant_of="q", perturbation="case")
+    found = variant_flips([original, skipped, failing])
+    assert found is not None and found.variants == 1
+    assert [flip.variant for flip in found.flips] == ["q~case-1"]
+    assert variant_flips([replace(original, outcome="skipped"), failing]) is None

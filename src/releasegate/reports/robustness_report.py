@@ -136,8 +136,10 @@ def _order(flip: VariantFlip) -> tuple[Any, ...]:
 
 def variant_flips(cases: Iterable[CaseRecord]) -> RobustnessFlips | None:
     """The flips among a run's case records; None when the run has no variant whose original
-    it judged too (the reports then have no robustness section)."""
-    records = list(cases)
+    it judged too (the reports then have no robustness section). A skipped test (a variant its
+    perturbation could not make, answers awaiting review) has no verdict to set against
+    another's: it is left out."""
+    records = [r for r in cases if r.outcome != "skipped"]
     originals = {(r.suite, r.id): r for r in records if not r.variant_of}
     variants = [r for r in records if r.variant_of and (r.suite, r.variant_of) in originals]
     if not variants:
