@@ -110,3 +110,10 @@ _.resampled
 # results.json's judge summary says whether the judge is the model under test (read by whoever
 # reads the file; the reports word it from the notes).
 _.self_judge
+
+# The robustness metrics (issue 25): sees_variants is read by the gate with getattr (which cases
+# a metric is handed); item_answers is what a paired no-drop test of robust_accuracy and
+# consistency must key an item's answer by (the original's and its variants' answers), to be
+# used by gate/verdicts.py.
+_.sees_variants
+_.item_answers

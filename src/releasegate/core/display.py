@@ -15,7 +15,14 @@ import html
 import re
 from collections.abc import Sequence
 
-__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_terminal", "shorten"]
+__all__ = [
+    "for_html",
+    "for_markdown",
+    "for_markdown_code",
+    "for_terminal",
+    "shorten",
+    "with_invisibles_shown",
+]
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069) that reorder how the text around them displays.
@@ -25,6 +32,28 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+# What a reader cannot see, or cannot tell from a plain space: format characters (zero-width
+# space and joiners, word joiner, soft hyphen, BOM, bidirectional marks), white space other
+# than the ASCII space (tab, newline, no-break and ideographic spaces...), and an ASCII space
+# that starts or ends the text or follows another (a table cell or a flattened line shows
+# none of them).
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\t\n\x0b\x0c\r\x85\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+    "|^ | $|(?<= ) "
+)
+
+
+def with_invisibles_shown(text: str) -> str:
+    """*text* with every character a reader cannot see written as its escape (``\\u200b``,
+    ``\\u3000``, ``\\t``, ``\\x20`` for a leading, trailing or doubled space), control
+    characters too: where the point is how a text differs from another that looks the same
+    (a robustness variant beside its original). Run it before the medium's own helper, which
+    then leaves the escapes as they are."""
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    return for_terminal(_INVISIBLE.sub(lambda m: named.get(m.group(0)) or _visible(m), text))
 
 
 def for_terminal(text: str) -> str:

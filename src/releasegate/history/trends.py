@@ -318,7 +318,10 @@ def _gated(
             baseline_answers=baseline_answers,
         )
         return comparison, [flip.item for flip in flips if flip.direction == "worse"], ""
-    cases = [case for case in suite.cases if case.id in answered_now]
+    # A robustness metric (``sees_variants``) is scored on the originals and their variants,
+    # every other metric on the originals alone, as the gate hands them.
+    pool = suite.test_cases if getattr(spec.metric, "sees_variants", False) else suite.cases
+    cases = [case for case in pool if case.id in answered_now]
     if not cases:
         return None, [], "no paired test: the run kept no answers"
     scored = [score_case(suite, case, answered_now[case.id]) for case in cases]

@@ -42,6 +42,7 @@ from .page import (
     build_page,
     diff_segments,
 )
+from .robustness_report import FLIPS_LISTED
 
 __all__ = [
     "DETAILED",
@@ -127,6 +128,7 @@ def _environment() -> Any:
     env.filters["num"] = _number
     env.globals["verdicts"] = VERDICTS
     env.globals["rows_shown"] = ROWS_SHOWN
+    env.globals["flips_listed"] = FLIPS_LISTED
     return env
 
 

@@ -30,6 +30,7 @@ from ..core.records import (
 )
 from ..gate.judging import critical_regressions
 from .judge_report import judge_text
+from .robustness_report import RobustnessFlips, variant_flips
 from .writers import failing_cases
 
 __all__ = [
@@ -225,6 +226,8 @@ class Page:
     and the run is not releasable."""
     judge: Mapping[str, JudgeSummary] | None = None
     """The judge model per suite with a ``judge:`` (its notes also shown at the top)."""
+    robustness: RobustnessFlips | None = None
+    """The variants whose verdict flips (:mod:`.robustness_report`); None: the run has none."""
 
 
 def diff_segments(before: str, now: str) -> tuple[tuple[str, str], ...]:
@@ -458,6 +461,7 @@ def build_page(
         perf=perf,
         review=run.review or None,
         judge=run.judge or None,
+        robustness=variant_flips(run.cases),
         trends=tuple(_trends(run.history)),
         settings=run.settings,
         leaks=tuple(

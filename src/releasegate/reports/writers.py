@@ -41,6 +41,7 @@ from ..gate.judging import critical_regressions
 from ..review.summary import answer_counts, review_markdown
 from .judge_report import judge_markdown
 from .latest import point_latest
+from .robustness_report import robustness_markdown
 
 __all__ = [
     "RunReport",
@@ -272,6 +273,7 @@ class RunReport:
         lines += review_markdown(self.review, self.metrics.values())
         lines += judge_markdown(self.judge, self.cases.values())
         lines += _flips_markdown(self.metrics.values())
+        lines += robustness_markdown(self.cases.values())
         regressions = failing_cases(self.cases.values())
         if regressions:
             lines += ["## Failing cases", "", f"{describe_failing(regressions)}", ""]
