@@ -40,12 +40,23 @@ CASES = [
     {"id": "refund", "input": "How long does a refund take?", "expected": ["7 days"]},
     {"id": "hours", "input": "When are you open?", "expected": ["9 to 5"], "tags": ["robust"]},
     {"id": "退货", "input": "怎么退货？", "expected": ["我的订单"], "tags": ["robust"]},
+    # enough cases for a paired test to tell a drop from noise
+    *(
+        {
+            "id": f"q{n}",
+            "input": f"Question number {n}?",
+            "expected": ["7 days"],
+            "tags": ["robust"],
+        }
+        for n in range(1, 6)
+    ),
 ]
 
 RIGHT = {
     "How long does a refund take?": "7 days",
     "When are you open?": "9 to 5",
     "怎么退货？": "在我的订单页面申请",
+    **{f"Question number {n}?": "7 days" for n in range(1, 6)},
 }
 
 
@@ -97,13 +108,13 @@ def test_variants_are_cases_of_their_own_and_unmade_ones_are_skipped(
     assert "variant" in variant.tags and variant.outcome == "failed"  # the default answer
     assert "refund~case-1" not in cases  # untagged: no variants
     # Letter case cannot change Chinese, script cannot change English: skipped, saying so.
-    skipped = [line for line in out.splitlines() if line.startswith("SKIPPED")]
-    assert any("退货~case-1" in line or "shop/" in line for line in skipped), out
-    reasons = " ".join(skipped)
-    assert "case" in reasons and "script" in reasons, reasons
+    skipped = " ".join(line for line in out.splitlines() if line.startswith("SKIPPED"))
+    assert "shop/hours~script-1: the perturbation 'script' makes no change" in skipped, out
+    assert "shop/退货~case-2: the perturbation 'case' makes no change" in skipped, out
+    result.assert_outcomes(passed=8, failed=14, skipped=14)
     assert not any(key.startswith("hours~script") for key in cases)
     passed = {k for k, c in cases.items() if c.outcome == "passed"}
-    assert passed == {"refund", "hours", "退货"}
+    assert passed == {case["id"] for case in CASES}
 
 
 def test_the_suite_metrics_read_the_cases_as_written_and_robust_accuracy_the_variants(
@@ -112,10 +123,10 @@ def test_the_suite_metrics_read_the_cases_as_written_and_robust_accuracy_the_var
     _model(project, default="no idea")
     result, record = _run(project, "-n", "0")
     accuracy = _metric(record, "accuracy")
-    assert accuracy.value == 1.0 and len(accuracy.per_item) == 3  # the three cases as written
+    assert accuracy.value == 1.0 and len(accuracy.per_item) == len(CASES)  # as written
     robust = _metric(record, "robust_accuracy")
     assert robust.value == 0.0  # every tagged case has a failing variant
-    assert robust.item_ids == ("hours", "退货")
+    assert robust.item_ids == ("hours", "退货", "q1", "q2", "q3", "q4", "q5")
 
 
 def test_a_baseline_keeps_each_variant_and_a_variant_that_breaks_is_a_regression(
@@ -140,7 +151,7 @@ def test_a_baseline_keeps_each_variant_and_a_variant_that_breaks_is_a_regression
 def test_not_variant_deselects_the_variants(project: pytest.Pytester) -> None:
     _model(project, default="no idea")
     result, record = _run(project, "-k", "test_case", "-m", "not variant", "-n", "0")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=len(CASES))
     assert all(not c.variant_of for c in record.cases)
 
 

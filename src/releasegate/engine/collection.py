@@ -101,8 +101,9 @@ def case_params(
 
 
 def _unchanged_param(made: UnchangedVariant) -> Any:
-    ref = UnchangedRef(made.suite, made.id, made.reason)
-    marks = [pytest.mark.variant, pytest.mark.skip(reason=made.reason)]
+    reason = f"{made.key}: {made.reason}"  # pytest -rs groups skips by reason: say which
+    ref = UnchangedRef(made.suite, made.id, reason)
+    marks = [pytest.mark.variant, pytest.mark.skip(reason=reason)]
     return pytest.param(ref, id=made.test_key, marks=marks)
 
 

@@ -32,7 +32,7 @@ from .comparisons import (
 )
 from .judging import score_case, show_expected
 
-__all__ = ["MetricResult", "SelfGateRequest", "SelfGatedMetric", "gate_metric"]
+__all__ = ["GroupedItems", "MetricResult", "SelfGateRequest", "SelfGatedMetric", "gate_metric"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,19 @@ class SelfGateRequest:
 
 
 @runtime_checkable
+class GroupedItems(Protocol):
+    """A metric each of whose items is a group of cases (``robust_accuracy``: an original and
+    its variants): an item is unchanged since the baseline only when none of its members'
+    answers changed, so the paired comparison reads each item's answers joined."""
+
+    def item_answers(
+        self, cases: Sequence[ScoredCase], answers: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Each item's members' *answers* (by case id) joined, by item id."""
+        ...
+
+
+@runtime_checkable
 class SelfGatedMetric(Protocol):
     """A metric kind whose test the gate does not compute from the answers (a human review
     metric, :class:`releasegate.review.metrics.HumanMetric`): it returns its own result, and
@@ -136,9 +149,13 @@ def gate_metric(
     if isinstance(spec.metric, SelfGatedMetric):
         request = SelfGateRequest(suite, spec, test, scored, baseline, alpha, samples, reviews)
         return spec.metric.gate_self(request)
+    members = scored  # an item of a metric of groups (robust_accuracy) stands for several
+    grouped = spec.metric if isinstance(spec.metric, GroupedItems) else None
     if model_scored is None:
         value = spec.metric(scored)
         answers = {item.case_id: item.answer for item in scored}
+        if grouped is not None:
+            answers = grouped.item_answers(members, answers)
         if value.item_ids is not None:
             # per_item covers some of the cases (an assertion's carriers): pair by those.
             by_id = {item.case_id: item for item in scored}
@@ -163,6 +180,8 @@ def gate_metric(
     expected: dict[str, str] = {}
     if model_scored is None:
         baseline_answers = {k: v.answer for k, v in baseline.cases.items()}
+        if grouped is not None:
+            baseline_answers = grouped.item_answers(members, baseline_answers)
         recompute = _recompute(suite, spec, scored, baseline_answers)
         paired = _paired_statistics(suite, spec, scored, baseline_answers)
         expected = {item.case_id: show_expected(item.expected) for item in scored}
