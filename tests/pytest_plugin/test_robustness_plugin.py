@@ -9,6 +9,8 @@ why, and the suite's own metrics read the cases as written while a robustness me
 variants.
 """
 
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import json
@@ -121,7 +123,7 @@ def test_the_suite_metrics_read_the_cases_as_written_and_robust_accuracy_the_var
     project: pytest.Pytester,
 ) -> None:
     _model(project, default="no idea")
-    result, record = _run(project, "-n", "0")
+    _, record = _run(project, "-n", "0")
     accuracy = _metric(record, "accuracy")
     assert accuracy.value == 1.0 and len(accuracy.per_item) == len(CASES)  # as written
     robust = _metric(record, "robust_accuracy")
@@ -135,12 +137,13 @@ def test_a_baseline_keeps_each_variant_and_a_variant_that_breaks_is_a_regression
     # The reference model answers every question right, perturbed or not.
     _model(project, default="9 to 5, 7 days, 我的订单")
     result, _ = _run(project, "-n", "0", "--update-baseline")
+    assert result.ret == 0, result.stdout.str()
     baseline = json.loads((project.path / "fixtures/baselines/shop.json").read_text("utf-8"))
     assert "hours~case-1" in baseline["cases"] and "refund" in baseline["cases"]
     assert baseline["metrics"]["robust_accuracy"]["value"] == 1.0
     # The candidate answers only the questions as written.
     _model(project, default="no idea")
-    result, record = _run(project, "-n", "0")
+    _, record = _run(project, "-n", "0")
     cases = _cases(record)
     assert cases["hours~case-1"].status == "regression"
     drop = _metric(record, "robust_accuracy", "no_drop")
@@ -157,7 +160,7 @@ def test_not_variant_deselects_the_variants(project: pytest.Pytester) -> None:
 
 def test_variants_run_under_xdist_with_their_originals(project: pytest.Pytester) -> None:
     _model(project, default="no idea")
-    result, record = _run(project, "-k", "test_case", "-n", "2")
+    _, record = _run(project, "-k", "test_case", "-n", "2")
     serial = {c.id: c.outcome for c in record.cases}
     assert serial["hours"] == "passed" and serial["hours~case-1"] == "failed"
     assert Path(project.path / "reports" / "latest").exists()

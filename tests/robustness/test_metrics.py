@@ -389,11 +389,6 @@ def test_a_variant_that_broke_while_its_original_answered_the_same_is_a_drop(
     assert not outcome.passed, outcome.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate_metric pairs an item by its own case's answer; for a metric that sees "
-    "variants it must take the item's answers from the metric's item_answers (gate/verdicts.py)",
-)
 def test_gate_metric_sees_a_variant_that_broke_while_its_original_answered_the_same(
     tmp_path: Path,
 ) -> None:
