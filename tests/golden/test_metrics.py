@@ -81,6 +81,9 @@ def test_registry_holds_the_manifest_names() -> None:
         "judge_score",
         "judge_pass_rate",
         "judge_win_rate",
+        "robust_accuracy",
+        "consistency",
+        "perturbation_accuracy",
     }
     assert frozenset({"min", "max", "max_drop"}) == THRESHOLD_KEYS
 

@@ -138,7 +138,7 @@ def _section(summary: str) -> str:
 def test_summary_md_lists_the_flips_blocking_first_with_the_variants_text(tmp_path: Path) -> None:
     folder = _write(tmp_path, flipping_run())
     section = _section((folder / "summary.md").read_text(encoding="utf-8"))
-    assert "5 variant(s) of 4 case(s): 3 flip: 2 fail where the original passes, 1 pass" in section
+    assert "5 variant(s) of 4 case(s): 3 flips: 2 fail where the original passes, 1 pass" in section
     rows = [line for line in section.splitlines() if line.startswith("| shop |")]
     assert [row.split("`")[3] for row in rows] == [
         "faq-refund~zero_width-1",

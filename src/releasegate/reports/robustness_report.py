@@ -97,7 +97,8 @@ class RobustnessFlips:
             return f"{head}: none flips (every variant has its original's verdict)"
         unblocking = len(self.flips) - self.blocking
         return (
-            f"{head}: {len(self.flips)} flip: {self.blocking} fail where the original passes, "
+            f"{head}: {len(self.flips)} flip{'' if len(self.flips) == 1 else 's'}: "
+            f"{self.blocking} fail where the original passes, "
             f"{unblocking} pass where the original fails"
         )
 
