@@ -14,8 +14,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from releasegate.core.records import ModelDescription, Prediction
 from releasegate.gate.judging import judge, score_case
 from releasegate.gate.verdicts import gate_metric
@@ -124,11 +122,6 @@ def test_a_fall_of_robust_accuracy_is_caught_on_its_items_by_the_gates_mcnemar(
     assert "~typo" not in text  # the items are the originals
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate_metric pairs an item by its own case's answer; for a metric that sees "
-    "variants it must take the item's answers from the metric's item_answers (gate/verdicts.py)",
-)
 def test_a_fall_of_robust_accuracy_with_the_originals_answered_the_same_is_caught(
     tmp_path: Path,
 ) -> None:
