@@ -281,3 +281,14 @@ def test_variant_texts_are_a_pure_function_of_their_inputs(
     assert len(set(made)) == len(made) and text not in made
     for n, variant in enumerate(made, 1):
         assert variant_text(text, name, seed=seed, case_id=case_id, n=n, language="zh") == variant
+
+
+def test_zero_width_edits_shared_between_texts_are_those_of_each_text() -> None:
+    """The insertions are made once and shared by texts of any length (their cost): a longer
+    text after a shorter one, and a shorter after a longer, get exactly their own."""
+    zero_width = PERTURBATIONS["zero_width"]
+    for length in (0, 1, 2, 3, 70, 300, 5, 1000, 64):
+        text = "x" * length
+        assert zero_width.edits(text, "en") == tuple(
+            Edit(at, at, char) for at in range(1, length) for char in ZERO_WIDTH
+        )
