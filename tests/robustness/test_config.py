@@ -132,6 +132,20 @@ def test_a_section_that_is_not_a_mapping_is_refused_by_the_schema(tmp_path: Path
     assert "is not of type 'object'" in error.reason
 
 
+def test_an_empty_section_is_refused_not_read_as_no_section(tmp_path: Path) -> None:
+    """``robustness:`` with nothing under it is YAML's null: a suite that asked for variants
+    must not silently get none."""
+    path = write_suite(tmp_path)
+    path.write_text(path.read_text("utf-8") + "robustness:\n", "utf-8")
+    with pytest.raises(GoldenFileError) as caught:
+        load(path)
+    assert caught.value.field == "robustness"
+    assert caught.value.reason == (
+        "is empty where a mapping (keys indented below) is expected: write it under the key, "
+        "or remove the key"
+    )
+
+
 @dataclass(frozen=True)
 class VariantShare:
     """A metric that reads variants (``sees_variants``), registered here under a name of its
