@@ -5,8 +5,11 @@ pure function of their inputs."""
 
 from __future__ import annotations
 
+import fnmatch
 import random
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -139,6 +142,18 @@ def test_homophone_table_is_shipped_well_formed_with_the_shop_characters() -> No
         assert char in table, char
     for char, near in [("货", "贷"), ("己", "已"), ("未", "末"), ("拨", "拔"), ("侯", "候")]:
         assert near in table[char]
+
+
+def test_the_homophone_table_ships_in_the_package_data() -> None:
+    """Nothing is downloaded at run time: an installed releasegate must hold the table."""
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["releasegate"]
+    table = (root / "src" / "releasegate" / "robustness" / "data" / "homophones.txt").relative_to(
+        root / "src" / "releasegate"
+    )
+    assert any(fnmatch.fnmatch(table.as_posix(), glob) for glob in globs), globs
 
 
 def test_a_bad_homophone_table_line_is_refused_with_its_line() -> None:
