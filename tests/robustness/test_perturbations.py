@@ -307,3 +307,41 @@ def test_zero_width_edits_shared_between_texts_are_those_of_each_text() -> None:
         assert zero_width.edits(text, "en") == tuple(
             Edit(at, at, char) for at in range(1, length) for char in ZERO_WIDTH
         )
+
+
+EN_DOC = "How do I get a refund?"
+ZH_DOC = "怎么退货？运费谁付？"
+
+
+@pytest.mark.parametrize(
+    ("name", "case_id", "text", "variant"),
+    [
+        ("width", "faq-refund", EN_DOC, "Hoｗ ｄo\u3000Ｉ ｇｅｔ\u3000a\u3000ｒｅfｕnｄ?"),
+        ("width", "退货", ZH_DOC, "怎么退货?运费谁付?"),
+        ("script", "退货", ZH_DOC, "怎么退貨？运费谁付？"),
+        ("typo", "faq-refund", EN_DOC, "Hoe do I gwt a refund?"),
+        ("homophone", "退货", ZH_DOC, "咋么退货？运费谁付？"),
+        ("punctuation", "faq-refund", EN_DOC, "How do I get a refund~"),
+        ("punctuation", "退货", ZH_DOC, "怎么退货?运费谁付？？？"),
+        ("whitespace", "faq-refund", EN_DOC, "How do I\tget a refund?"),
+        ("whitespace", "退货", ZH_DOC, " 怎么退货？运费 谁付？"),
+        ("zero_width", "faq-refund", EN_DOC, "How do I get a refun\u200dd?"),
+        ("zero_width", "退货", ZH_DOC, "怎么退\u200b货？运\u200c费谁付\u200c？"),
+        ("case", "faq-refund", EN_DOC, "how do I get a refund?"),
+        ("paraphrase", "faq-refund", EN_DOC, "Hi, how do I get a refund?"),
+        ("paraphrase", "退货", ZH_DOC, "打扰一下，怎么退货？运费谁付？"),
+    ],
+)
+def test_variants_are_pinned_as_docs_robustness_shows_them(
+    name: str, case_id: str, text: str, variant: str
+) -> None:
+    """A change to how variants are drawn changes every suite's variants, so every cached
+    answer and baseline entry of a variant with them: it must be deliberate (update these and
+    the examples of docs/robustness.md together, and say so in the release notes)."""
+    made = variant_text(text, name, seed=0, case_id=case_id, n=1, language="en")
+    assert made == variant
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "robustness.md").read_text("utf-8")
+    shown = variant.replace("\t", "\\t").replace("\u3000", "\\u3000")
+    for char in ZERO_WIDTH:
+        shown = shown.replace(char, f"\\u{ord(char):04x}")
+    assert f"`{shown}`" in docs
