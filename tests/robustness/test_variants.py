@@ -230,3 +230,12 @@ def test_a_conversation_without_a_user_message_is_unchanged_saying_so(tmp_path: 
         )
         for n in (1, 2)
     ]
+
+
+def test_a_variant_of_a_critical_case_is_not_critical(tmp_path: Path) -> None:
+    rows = [
+        {"id": "q", "input": "Can I pay by card?", "expected": "yes", "tags": ["critical", "x"]}
+    ]
+    suite = load(write_suite(tmp_path, {"perturbations": ["case"], "variants": 2}, rows))
+    assert suite.case("q").critical
+    assert [(v.tags, v.critical) for v in suite.variants] == [(("x", "variant"), False)] * 2

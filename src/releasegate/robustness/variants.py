@@ -89,7 +89,9 @@ def expand(
     unchanged: list[UnchangedVariant] = []
     k = section.variants
     for case in _selected(section, cases):
-        tags = case.tags if VARIANT_TAG in case.tags else (*case.tags, VARIANT_TAG)
+        # "critical" is the question as written: a variant is held by its baseline (and by its
+        # critical assertions), so one that fails from the start does not block a release.
+        tags = (*(t for t in case.tags if t not in (VARIANT_TAG, "critical")), VARIANT_TAG)
         question = _question(case)
         text, rebuild = question if question is not None else ("", None)
         for name in section.perturbations:
