@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasegate.robustness.edits import Edit, apply_edits, disjoint
-from releasegate.robustness.forms import _converter
+from releasegate.robustness.forms import _TABLES, _converter, _counterpart
 from releasegate.robustness.homophones import homophone_table, parse_table
 from releasegate.robustness.noise import ZERO_WIDTH
 from releasegate.robustness.paraphrase import TEMPLATES
@@ -77,6 +77,15 @@ def test_width_maps_the_chinese_full_stop_and_dot_by_the_text_language() -> None
     assert Edit(2, 3, ".") in edits
     assert Edit(2, 3, "。") in PERTURBATIONS["width"].edits("退货.", "zh")
     assert Edit(2, 3, "．") in PERTURBATIONS["width"].edits("OK.", "en")
+
+
+def test_width_look_up_tables_are_the_counterpart_rule_on_every_character() -> None:
+    """The tables are built from the rule for the characters it maps; none may be missed."""
+    for chinese in (False, True):
+        table = _TABLES[chinese]
+        for code in range(0x10000):
+            char = chr(code)
+            assert table.get(char) == _counterpart(char, chinese), (hex(code), chinese)
 
 
 def test_script_converts_simplified_to_traditional_and_back_in_whole_or_in_part() -> None:
@@ -345,3 +354,31 @@ def test_variants_are_pinned_as_docs_robustness_shows_them(
     for char in ZERO_WIDTH:
         shown = shown.replace(char, f"\\u{ord(char):04x}")
     assert f"`{shown}`" in docs
+
+
+@st.composite
+def text_and_edits(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    text = draw(st.text(alphabet="ab退货 ?", max_size=12))
+    spans = st.tuples(st.integers(0, len(text) + 1), st.integers(0, 3), st.text("xy", max_size=2))
+    edits = [Edit(s, s + n, t) for s, n, t in draw(st.lists(spans, max_size=4))]
+    return text, edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=text_and_edits())
+def test_apply_edits_makes_each_edit_or_refuses_a_set_that_has_no_one_result(
+    case: tuple[str, list[Edit]],
+) -> None:
+    """Against the plain rule: right to left, each span replaced; refused exactly when an edit
+    is outside the text or two overlap (or start at one place)."""
+    text, edits = case
+    inside = all(0 <= e.start <= e.end <= len(text) for e in edits)
+    if inside and disjoint(edits):
+        expected = text
+        for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+            expected = expected[: edit.start] + edit.text + expected[edit.end :]
+        assert apply_edits(text, edits) == expected
+        assert apply_edits(text, list(reversed(edits))) == expected
+    else:
+        with pytest.raises(ValueError, match=r"outside a text|overlap"):
+            apply_edits(text, edits)
