@@ -226,6 +226,7 @@ def test_paraphrase_wraps_the_question_in_a_template_of_its_language() -> None:
     ("name", "text", "reason"),
     [
         ("typo", ZH, "it has no Latin letters to mistype"),
+        ("typo", "订单A1234到了吗? 邮箱 kf@shop.cn", "codes mixing letters and digits, or web"),
         ("case", ZH, "it has no Latin letters whose case could change"),
         ("script", EN, "it has no Chinese characters"),
         ("script", "你好", "written the same in simplified and traditional script"),
