@@ -207,3 +207,35 @@ def test_the_same_variants_byte_for_byte_in_two_other_processes(tmp_path: Path) 
         assert done.returncode == 0, done.stderr.decode()[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] == here
+
+
+def test_a_conversation_without_a_user_message_is_unchanged_saying_so(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "greeting",
+            "input": [
+                {"role": "system", "content": "You are a shop assistant."},
+                {"role": "assistant", "content": "Hello! How can I help?"},
+            ],
+            "expected": "help",
+        }
+    ]
+    suite = load(write_suite(tmp_path, {"perturbations": ["typo"], "variants": 2}, rows))
+    assert suite.variants == ()
+    assert [(u.id, u.reason) for u in suite.unchanged] == [
+        (
+            f"greeting~typo-{n}",
+            "the perturbation 'typo' makes no change to this case: it is a conversation "
+            "without a user message to perturb",
+        )
+        for n in (1, 2)
+    ]
+
+
+def test_a_variant_of_a_critical_case_is_not_critical(tmp_path: Path) -> None:
+    rows = [
+        {"id": "q", "input": "Can I pay by card?", "expected": "yes", "tags": ["critical", "x"]}
+    ]
+    suite = load(write_suite(tmp_path, {"perturbations": ["case"], "variants": 2}, rows))
+    assert suite.case("q").critical
+    assert [(v.tags, v.critical) for v in suite.variants] == [(("x", "variant"), False)] * 2
