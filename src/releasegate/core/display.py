@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_terminal", "shorten"]
+__all__ = [
+    "for_html",
+    "for_markdown",
+    "for_markdown_code",
+    "for_terminal",
+    "shorten",
+    "with_invisibles",
+]
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and
 # isolates (U+202A-U+202E, U+2066-U+2069) that reorder how the text around them displays.
@@ -31,6 +39,22 @@ def for_terminal(text: str) -> str:
     """*text* with every control character written as its escape (``\\x1b``, ``\\x00``...);
     newlines and tabs are kept, so a multi-line answer still reads as one."""
     return _CONTROL.sub(_visible, text)
+
+
+def with_invisibles(text: str) -> str:
+    """*text* for a terminal (:func:`for_terminal`) with the characters that show as nothing
+    or as a plain space written as escapes too: format characters (zero-width space and
+    joiners, U+2060, the BOM) and every space but the ASCII one (U+3000, the ideographic
+    space; U+00A0). Where two texts differ only by such characters (a robustness variant and
+    its original), the difference must be seen."""
+    visible = for_terminal(text)
+    return "".join(
+        f"\\u{ord(char):04x}"
+        if unicodedata.category(char) == "Cf"
+        or (unicodedata.category(char) == "Zs" and char != " ")
+        else char
+        for char in visible
+    )
 
 
 def for_html(text: str) -> str:
