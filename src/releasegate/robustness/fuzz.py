@@ -31,13 +31,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from ..exceptions import ReleasegateError, UnknownNameError
 from ..gate.judging import score_case
 from ..golden.cases import GoldenCase
 from ..golden.metrics import ScoredCase
 from ..golden.suites import Suite
+from .edits import Edit, Perturbation
+from .perturbations import PERTURBATIONS
 
 __all__ = [
     "GENTLENESS",
@@ -72,23 +73,6 @@ _INDEX_LIMIT = 2**16 - 1
 
 class FuzzError(ReleasegateError):
     """The search cannot start: an unknown perturbation, no budget, an original that fails."""
-
-
-class EditLike(Protocol):
-    """An edit as a perturbation makes it: replace ``text[start:end]`` by :attr:`text`."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-
-
-class Perturbing(Protocol):
-    """What the search needs of a perturbation: every single edit it can make on a text."""
-
-    def edits(self, text: str, language: str) -> Sequence[EditLike]: ...
 
 
 @dataclass(frozen=True)
@@ -201,7 +185,7 @@ def search_order(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(unique, key=lambda name: rank.get(name, len(GENTLENESS))))
 
 
-def _size(edit: EditLike) -> int:
+def _size(edit: Edit) -> int:
     """How much an edit changes: the longer of what it removes and what it writes."""
     return max(edit.end - edit.start, len(edit.text))
 
@@ -231,7 +215,7 @@ class _Search:
         suite: Suite,
         case: GoldenCase,
         answerer: Answerer,
-        perturbing: Mapping[str, Perturbing],
+        perturbing: Mapping[str, Perturbation],
         *,
         budget: int,
     ) -> None:
@@ -247,10 +231,10 @@ class _Search:
         self.error: Exception | None = None
         self.outcomes: list[bool] = []
         """Whether each candidate evaluated broke the case, in order."""
-        self._edits: dict[tuple[str, str], tuple[EditLike, ...]] = {}
+        self._edits: dict[tuple[str, str], tuple[Edit, ...]] = {}
         self._answers: dict[str, Answer] = {}
 
-    def edits(self, text: str, name: str) -> tuple[EditLike, ...]:
+    def edits(self, text: str, name: str) -> tuple[Edit, ...]:
         """Every edit *name* can make on *text*, smallest first (ties in the perturbation's
         own order)."""
         key = (name, text)
@@ -340,12 +324,6 @@ class _Search:
         return Breaking(variant, text, steps, answer.text, self.score(variant, answer))
 
 
-def _perturbations() -> Mapping[str, Perturbing]:
-    from .perturbations import PERTURBATIONS
-
-    return PERTURBATIONS
-
-
 def _suite_perturbations(suite: Suite) -> tuple[str, ...]:
     """The perturbations the suite's ``robustness:`` lists, or () without one."""
     listed = getattr(suite.robustness, "perturbations", None) or ()
@@ -362,7 +340,7 @@ def fuzz_case(
     max_calls: int = 50,
     max_steps: int = 3,
     max_examples: int = 1000,
-    available: Mapping[str, Perturbing] | None = None,
+    available: Mapping[str, Perturbation] | None = None,
 ) -> FuzzResult:
     """Search for the smallest change of *case*'s question, made of at most *max_steps* edits of
     *perturbations* (default: the suite's ``robustness:`` list, else every one), whose answer
@@ -378,7 +356,7 @@ def fuzz_case(
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-    perturbing = _perturbations() if available is None else available
+    perturbing = PERTURBATIONS if available is None else available
     names = search_order(perturbations or _suite_perturbations(suite) or tuple(perturbing))
     for name in names:
         if name not in perturbing:
@@ -399,9 +377,14 @@ def fuzz_case(
         )
     search = _Search(suite, case, answerer, perturbing, budget=max_calls)
     if not any(search.edits(search.question, name) for name in names):
+        question, language = search.question, suite.language
+        why = "; ".join(
+            f"'{name}' makes no change to it: {perturbing[name].no_change(question, language)}"
+            for name in names
+        )
         raise FuzzError(
-            f"case '{case.id}' ({case.source}): none of the perturbations "
-            f"{', '.join(names)} can change its question; name others with --perturbation"
+            f"case '{case.id}' ({case.source}): no perturbation searched can change its "
+            f"question ({why}); name others with --perturbation"
         )
     original = search.answer(case)
     scored = search.score(case, original)
