@@ -293,8 +293,8 @@ class _Search:
         and every candidate after an error, is rejected: hypothesis counts it as no example."""
         from hypothesis import reject
 
-        if self.error is not None:
-            reject()
+        if self.error is not None or self.exhausted:
+            reject()  # stopped: hypothesis ends the search with no further call here
         text, steps = self.apply(drawn)
         if text == self.question:
             self.outcomes.append(False)
