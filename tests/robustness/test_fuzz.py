@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (a Chinese question and its full-width punctuation)
 """The search for the smallest breaking change (:mod:`releasegate.robustness.fuzz`): real
 perturbations, a real suite and check, and an answering function written here whose rule is
 known, so what the search finds can be checked against what it must find.
@@ -165,9 +166,7 @@ def test_the_budget_stops_the_search_and_it_says_so(suite: Suite, tmp_path: Path
 
 def test_a_search_that_runs_to_its_end_says_it_is_complete(suite: Suite, tmp_path: Path) -> None:
     answerer = RuleAnswerer(breaks=lambda question: False)
-    result = search(
-        suite, answerer, tmp_path / "cache", perturbations=["punctuation"], max_steps=1
-    )
+    result = search(suite, answerer, tmp_path / "cache", perturbations=["punctuation"], max_steps=1)
     punctuation_edits = 7  # what the perturbation offers on this question (one '?')
     assert result.found is None and result.complete
     assert 1 <= result.variants <= punctuation_edits
