@@ -77,6 +77,7 @@ def test_releasegate_declares_its_kinds_as_entry_points() -> None:
         "review": "releasegate.review.metrics:register",
         "perplexity": "releasegate.perplexity.metrics:register",
         "judge": "releasegate.judge.kinds:register",
+        "robustness": "releasegate.robustness.kinds:register",
     }
 
 

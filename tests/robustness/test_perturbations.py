@@ -5,15 +5,18 @@ pure function of their inputs."""
 
 from __future__ import annotations
 
+import fnmatch
 import random
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasegate.robustness.edits import Edit, apply_edits, disjoint
-from releasegate.robustness.forms import _converter
+from releasegate.robustness.forms import _TABLES, _converter, _counterpart
 from releasegate.robustness.homophones import homophone_table, parse_table
 from releasegate.robustness.noise import ZERO_WIDTH
 from releasegate.robustness.paraphrase import TEMPLATES
@@ -74,6 +77,15 @@ def test_width_maps_the_chinese_full_stop_and_dot_by_the_text_language() -> None
     assert Edit(2, 3, ".") in edits
     assert Edit(2, 3, "。") in PERTURBATIONS["width"].edits("退货.", "zh")
     assert Edit(2, 3, "．") in PERTURBATIONS["width"].edits("OK.", "en")
+
+
+def test_width_look_up_tables_are_the_counterpart_rule_on_every_character() -> None:
+    """The tables are built from the rule for the characters it maps; none may be missed."""
+    for chinese in (False, True):
+        table = _TABLES[chinese]
+        for code in range(0x10000):
+            char = chr(code)
+            assert table.get(char) == _counterpart(char, chinese), (hex(code), chinese)
 
 
 def test_script_converts_simplified_to_traditional_and_back_in_whole_or_in_part() -> None:
@@ -141,6 +153,18 @@ def test_homophone_table_is_shipped_well_formed_with_the_shop_characters() -> No
         assert near in table[char]
 
 
+def test_the_homophone_table_ships_in_the_package_data() -> None:
+    """Nothing is downloaded at run time: an installed releasegate must hold the table."""
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["releasegate"]
+    table = (root / "src" / "releasegate" / "robustness" / "data" / "homophones.txt").relative_to(
+        root / "src" / "releasegate"
+    )
+    assert any(fnmatch.fnmatch(table.as_posix(), glob) for glob in globs), globs
+
+
 def test_a_bad_homophone_table_line_is_refused_with_its_line() -> None:
     with pytest.raises(ValueError, match=r"table.txt, line 2: '退货 贷'"):
         parse_table("# comment\n退货 贷\n", where="table.txt")
@@ -186,8 +210,14 @@ def test_case_lowers_uppers_or_toggles_latin_letters_only() -> None:
 def test_paraphrase_wraps_the_question_in_a_template_of_its_language() -> None:
     for text, language in [(EN, "en"), (ZH, "zh")]:
         for variant in variants(text, "paraphrase"):
-            assert text in variant and variant != text
-            assert any(t.replace("{q}", text) == variant for t in TEMPLATES[language])
+            assert text[1:] in variant and variant != text
+            assert any(
+                t.replace("{q}", text) == variant
+                or t.replace("{q}", text[0].lower() + text[1:]) == variant
+                for t in TEMPLATES[language]
+            )
+    made = variants("How do I get a refund?", "paraphrase", count=10)
+    assert "Hi, how do I get a refund?" in made and "Hello! How do I get a refund?" in made
     assert len(TEMPLATES["en"]) >= 8 and len(TEMPLATES["zh"]) >= 8
     assert all(not v.startswith("请问请问") for v in variants("请问怎么退货？", "paraphrase", 5))
 
@@ -196,6 +226,7 @@ def test_paraphrase_wraps_the_question_in_a_template_of_its_language() -> None:
     ("name", "text", "reason"),
     [
         ("typo", ZH, "it has no Latin letters to mistype"),
+        ("typo", "订单A1234到了吗? 邮箱 kf@shop.cn", "codes mixing letters and digits, or web"),
         ("case", ZH, "it has no Latin letters whose case could change"),
         ("script", EN, "it has no Chinese characters"),
         ("script", "你好", "written the same in simplified and traditional script"),
@@ -275,3 +306,80 @@ def test_variant_texts_are_a_pure_function_of_their_inputs(
     assert len(set(made)) == len(made) and text not in made
     for n, variant in enumerate(made, 1):
         assert variant_text(text, name, seed=seed, case_id=case_id, n=n, language="zh") == variant
+
+
+def test_zero_width_edits_shared_between_texts_are_those_of_each_text() -> None:
+    """The insertions are made once and shared by texts of any length (their cost): a longer
+    text after a shorter one, and a shorter after a longer, get exactly their own."""
+    zero_width = PERTURBATIONS["zero_width"]
+    for length in (0, 1, 2, 3, 70, 300, 5, 1000, 64):
+        text = "x" * length
+        assert zero_width.edits(text, "en") == tuple(
+            Edit(at, at, char) for at in range(1, length) for char in ZERO_WIDTH
+        )
+
+
+EN_DOC = "How do I get a refund?"
+ZH_DOC = "怎么退货？运费谁付？"
+
+
+@pytest.mark.parametrize(
+    ("name", "case_id", "text", "variant"),
+    [
+        ("width", "faq-refund", EN_DOC, "Hoｗ ｄo\u3000Ｉ ｇｅｔ\u3000a\u3000ｒｅfｕnｄ?"),
+        ("width", "退货", ZH_DOC, "怎么退货?运费谁付?"),
+        ("script", "退货", ZH_DOC, "怎么退貨？运费谁付？"),
+        ("typo", "faq-refund", EN_DOC, "Hoe do I gwt a refund?"),
+        ("homophone", "退货", ZH_DOC, "咋么退货？运费谁付？"),
+        ("punctuation", "faq-refund", EN_DOC, "How do I get a refund~"),
+        ("punctuation", "退货", ZH_DOC, "怎么退货?运费谁付？？？"),
+        ("whitespace", "faq-refund", EN_DOC, "How do I\tget a refund?"),
+        ("whitespace", "退货", ZH_DOC, " 怎么退货？运费 谁付？"),
+        ("zero_width", "faq-refund", EN_DOC, "How do I get a refun\u200dd?"),
+        ("zero_width", "退货", ZH_DOC, "怎么退\u200b货？运\u200c费谁付\u200c？"),
+        ("case", "faq-refund", EN_DOC, "how do I get a refund?"),
+        ("paraphrase", "faq-refund", EN_DOC, "Hi, how do I get a refund?"),
+        ("paraphrase", "退货", ZH_DOC, "打扰一下，怎么退货？运费谁付？"),
+    ],
+)
+def test_variants_are_pinned_as_docs_robustness_shows_them(
+    name: str, case_id: str, text: str, variant: str
+) -> None:
+    """A change to how variants are drawn changes every suite's variants, so every cached
+    answer and baseline entry of a variant with them: it must be deliberate (update these and
+    the examples of docs/robustness.md together, and say so in the release notes)."""
+    made = variant_text(text, name, seed=0, case_id=case_id, n=1, language="en")
+    assert made == variant
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "robustness.md").read_text("utf-8")
+    shown = variant.replace("\t", "\\t").replace("\u3000", "\\u3000")
+    for char in ZERO_WIDTH:
+        shown = shown.replace(char, f"\\u{ord(char):04x}")
+    assert f"`{shown}`" in docs
+
+
+@st.composite
+def text_and_edits(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    text = draw(st.text(alphabet="ab退货 ?", max_size=12))
+    spans = st.tuples(st.integers(0, len(text) + 1), st.integers(0, 3), st.text("xy", max_size=2))
+    edits = [Edit(s, s + n, t) for s, n, t in draw(st.lists(spans, max_size=4))]
+    return text, edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=text_and_edits())
+def test_apply_edits_makes_each_edit_or_refuses_a_set_that_has_no_one_result(
+    case: tuple[str, list[Edit]],
+) -> None:
+    """Against the plain rule: right to left, each span replaced; refused exactly when an edit
+    is outside the text or two overlap (or start at one place)."""
+    text, edits = case
+    inside = all(0 <= e.start <= e.end <= len(text) for e in edits)
+    if inside and disjoint(edits):
+        expected = text
+        for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+            expected = expected[: edit.start] + edit.text + expected[edit.end :]
+        assert apply_edits(text, edits) == expected
+        assert apply_edits(text, list(reversed(edits))) == expected
+    else:
+        with pytest.raises(ValueError, match=r"outside a text|overlap"):
+            apply_edits(text, edits)

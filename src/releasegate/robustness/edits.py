@@ -10,6 +10,7 @@ variant to its smallest change, and lets a test check that every edit stays insi
 from __future__ import annotations
 
 import itertools
+import operator
 import random
 import re
 from collections.abc import Sequence
@@ -64,28 +65,33 @@ def _conflict(first: Edit, second: Edit) -> bool:
     return second.start < first.end or second.start == first.start
 
 
+_SPAN = operator.attrgetter("start", "end")
+
+
 def disjoint(edits: Sequence[Edit]) -> bool:
     """Whether no two of *edits* overlap (see :func:`apply_edits`)."""
-    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    ordered = sorted(edits, key=_SPAN)
     return not any(_conflict(a, b) for a, b in itertools.pairwise(ordered))
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """*text* with every one of *edits* made, in any order given. Raises :class:`ValueError`
     for an edit outside the text or two that overlap (their result would depend on order)."""
-    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    ordered = sorted(edits, key=_SPAN) if len(edits) > 1 else edits
     parts: list[str] = []
     at = 0
-    previous: Edit | None = None
-    for edit in ordered:
-        if not 0 <= edit.start <= edit.end <= len(text):
-            raise ValueError(f"{edit} is outside a text of {len(text)} characters")
-        if previous is not None and _conflict(previous, edit):
-            raise ValueError(f"{previous} and {edit} overlap")
-        parts.append(text[at : edit.start])
+    previous_start = -1
+    size = len(text)
+    for index, edit in enumerate(ordered):
+        start, end = edit.start, edit.end
+        if not 0 <= start <= end <= size:
+            raise ValueError(f"{edit} is outside a text of {size} characters")
+        if start < at or start == previous_start:  # _conflict with the one before, inlined
+            raise ValueError(f"{ordered[index - 1]} and {edit} overlap")
+        parts.append(text[at:start])
         parts.append(edit.text)
-        at = edit.end
-        previous = edit
+        at = end
+        previous_start = start
     parts.append(text[at:])
     return "".join(parts)
 

@@ -115,6 +115,22 @@ ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060")
 """Zero-width space, non-joiner, joiner, no-break space (byte order mark), word joiner."""
 
 
+_made: tuple[Edit, ...] = ()
+
+
+def _insertions(sites: int) -> tuple[Edit, ...]:
+    """Every insertion of :data:`ZERO_WIDTH` at the *sites* places 1, 2, ... in order. They
+    are the same edits for every text of a length, so they are made once and shared (edits are
+    immutable): five per character, made anew for each question, were most of this
+    perturbation's cost (``benchmarks/perturbations.py``)."""
+    global _made
+    need = max(0, sites) * len(ZERO_WIDTH)
+    if len(_made) < need:  # another thread may build the same tuple; either one will do
+        upto = max(sites, 2 * len(_made) // len(ZERO_WIDTH), 64)
+        _made = tuple(Edit(at, at, char) for at in range(1, upto + 1) for char in ZERO_WIDTH)
+    return _made[:need]
+
+
 class ZeroWidth:
     """An invisible character (:data:`ZERO_WIDTH`) inserted between two characters; one to
     three per variant."""
@@ -123,7 +139,7 @@ class ZeroWidth:
     summary = "zero-width characters (U+200B, U+200C, U+200D, U+FEFF, U+2060) between characters"
 
     def edits(self, text: str, language: str) -> tuple[Edit, ...]:
-        return tuple(Edit(at, at, char) for at in range(1, len(text)) for char in ZERO_WIDTH)
+        return _insertions(len(text) - 1)
 
     def choose(self, edits: Sequence[Edit], rng: random.Random) -> list[Edit]:
         return pick_disjoint(edits, rng, rng.randint(1, 3))

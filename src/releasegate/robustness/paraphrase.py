@@ -45,6 +45,15 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 Chinese character) takes the ``zh`` list, any other the ``en`` list."""
 
 
+def _continued(question: str, before: str) -> str:
+    """*question* as it reads after *before*: after "Hi, " its first letter is lowered ("Hi,
+    how do I ..."), unless its first word is "I" or written in capitals (a name, "APP")."""
+    first = question.split(maxsplit=1)[0]
+    if before.endswith(", ") and first[0].isupper() and first != "I" and not first.isupper():
+        return question[0].lower() + question[1:]
+    return question
+
+
 def _frame(template: str) -> tuple[str, str]:
     before, _, after = template.partition("{q}")
     return before, after
@@ -68,7 +77,7 @@ class Paraphrase:
                 after and question.endswith(after.strip())
             ):
                 continue
-            found.append(Edit(0, len(text), f"{before}{question}{after}"))
+            found.append(Edit(0, len(text), f"{before}{_continued(question, before)}{after}"))
         return tuple(found)
 
     def choose(self, edits: Sequence[Edit], rng: random.Random) -> list[Edit]:

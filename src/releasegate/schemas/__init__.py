@@ -62,6 +62,16 @@ def first_violation(
     return field, _describe(error)
 
 
+_TYPE_WORDS = {
+    "object": "a mapping (keys indented below)",
+    "array": "a list",
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = sorted(error.schema.get("properties", {}))
@@ -73,6 +83,16 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"unknown key {', '.join(hints)}; allowed keys: {', '.join(allowed)}"
     if error.validator == "pattern" and "{input}" in str(error.validator_value).replace("\\", ""):
         return f"{error.instance!r} must contain {{input}}, where the case's input goes"
+    if error.validator == "type" and error.instance is None:
+        # "robustness:" with nothing under it: YAML reads null, and jsonschema would say
+        # "None is not of type 'object'"
+        wanted = (
+            error.validator_value
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
+        words = " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in wanted)
+        return f"is empty where {words} is expected: write it under the key, or remove the key"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
     return str(error.message)
