@@ -19,7 +19,8 @@ import pytest
 
 from releasegate.exceptions import BackendError, UnknownNameError
 from releasegate.golden.cases import GoldenCase
-from releasegate.golden.suites import Suite
+from releasegate.golden.suites import Suite, load_suite
+from releasegate.robustness.appending import fuzzed_id
 from releasegate.robustness.commands import report_lines
 from releasegate.robustness.fuzz import (
     GENTLENESS,
@@ -31,6 +32,7 @@ from releasegate.robustness.fuzz import (
 from releasegate.robustness.noise import ZERO_WIDTH
 from tiny_project import contains_suite
 
+SCHEMAS = Path(__file__).resolve().parents[2] / "fixtures" / "schemas"
 QUESTION = "How do I return shoes I bought?"
 WORDS = set(re.findall(r"[a-z]+", QUESTION.lower()))
 
@@ -284,3 +286,21 @@ def test_a_chat_case_has_its_last_user_message_perturbed(tmp_path: Path) -> None
     assert isinstance(made, tuple)
     assert [dict(m) for m in made[:3]] == messages[:3]
     assert made[3]["content"] == result.found.text != QUESTION
+
+
+def test_the_suites_robustness_list_is_searched_by_default(tmp_path: Path) -> None:
+    (tmp_path / "shop.jsonl").write_text(
+        '{"id": "return", "input": "How do I return shoes I bought?", "expected": "refund"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "shop.yaml").write_text(
+        "name: shop\ncases: shop.jsonl\ncheck: contains\n"
+        "robustness: {perturbations: [typo, case], variants: 1}\n",
+        encoding="utf-8",
+    )
+    suite = load_suite(tmp_path / "shop.yaml", schemas_dir=SCHEMAS)
+    result = fuzz_case(suite, suite.case("return"), RuleAnswerer(), cache_dir=tmp_path / "cache")
+    assert result.perturbations == ("case", "typo")  # the suite's list, smallest change first
+    assert result.found is not None and result.found.steps[0].perturbation == "typo"
+    # the variants the suite makes (return~typo-1, return~case-1) are not a fuzzed case's id
+    assert fuzzed_id(suite, suite.case("return")) == "return~fuzz-1"

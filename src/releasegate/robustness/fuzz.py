@@ -37,6 +37,7 @@ from ..gate.judging import score_case
 from ..golden.cases import GoldenCase
 from ..golden.metrics import ScoredCase
 from ..golden.suites import Suite
+from .config import RobustnessSection
 from .edits import Edit, Perturbation
 from .perturbations import PERTURBATIONS
 
@@ -326,8 +327,8 @@ class _Search:
 
 def _suite_perturbations(suite: Suite) -> tuple[str, ...]:
     """The perturbations the suite's ``robustness:`` lists, or () without one."""
-    listed = getattr(suite.robustness, "perturbations", None) or ()
-    return tuple(getattr(item, "name", item) for item in listed)
+    section = suite.robustness
+    return section.perturbations if isinstance(section, RobustnessSection) else ()
 
 
 def fuzz_case(
