@@ -268,9 +268,9 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("damage", "copy a model with noise in some layers", "damage --model m --out d --layers 0-7"),
 )
 """Every command in the order a user meets them (start a project, check it, record a baseline,
-review answers, follow training, look for leaks, read a report), then the tools beside them:
-its line in ``releasegate --help`` and an example, shown below the list. A command's own
-``--help`` keeps its longer description."""
+review answers, look for the smallest change that breaks a case, follow training, look for
+leaks, read a report), then the tools beside them: its line in ``releasegate --help`` and an
+example, shown below the list. A command's own ``--help`` keeps its longer description."""
 
 DESCRIPTION = "releasegate: golden suites of a language model as a release gate, beside pytest."
 

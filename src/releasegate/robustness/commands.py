@@ -136,10 +136,7 @@ def run_fuzz(
     if args.suite not in suites:
         raise UnknownNameError("suite", args.suite, suites, where="releasegate fuzz --suite")
     suite = suites[args.suite]
-    original = next((case for case in suite.cases if case.id == args.case), None)
-    if original is None:
-        known = [case.id for case in suite.cases]
-        raise UnknownNameError("case", args.case, known, where=f"suite {suite.name}")
+    original = suite.case(args.case)  # a variant too: fuzz_case refuses it naming its original
     new_id = args.id if args.id is not None else fuzzed_id(suite, original)
     if args.append and any(case.id == new_id for case in suite.test_cases):
         raise FuzzError(
