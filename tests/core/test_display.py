@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasegate.core.display import for_markdown, for_terminal, shorten
+from releasegate.core.display import for_markdown, for_terminal, shorten, with_invisibles
 
 CRAFTED = "<script>alert(1)</script><img src=x onerror=alert(2)>\x00\x1b[2J\x07 a|b\nc\u202e"
 
@@ -44,3 +44,20 @@ def test_shorten_with_another_ellipsis_keeps_the_width() -> None:
     cut = shorten("word " * 30, 20, ellipsis="…")
     assert len(cut) == 20 and cut.endswith("…") and "\n" not in cut
     assert shorten("short", 20, ellipsis="…") == "short"
+
+
+def test_with_invisibles_shows_what_a_terminal_shows_as_nothing_or_a_plain_space() -> None:
+    shown = with_invisibles("H\u200bow\u3000do\u00a0I\ufeff return?\x1b[2J\u2060")
+    assert shown == "H\\u200bow\\u3000do\\u00a0I\\ufeff return?\\x1b[2J\\u2060"
+    assert with_invisibles("怎么退货 a\tb") == "怎么退货 a\tb"  # visible text as it is
+
+
+@given(st.text())
+def test_with_invisibles_leaves_no_invisible_character(text: str) -> None:
+    import unicodedata
+
+    shown = with_invisibles(text)
+    assert not any(
+        unicodedata.category(char) == "Cf" or (unicodedata.category(char) == "Zs" and char != " ")
+        for char in shown
+    )
