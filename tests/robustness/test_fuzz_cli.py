@@ -102,8 +102,11 @@ def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Pat
     config = instant_config(model, tmp_path / "cache")
     manifest = "name: tiny\ncases: tiny.jsonl\ncheck: {name: regex, pattern: '[?]'}\n"
     project = write_project(tmp_path / "project", config=config, manifest=manifest, cases=CASES)
-    done = fuzz(project, "--suite", "tiny", "--case", "return", "--max-calls", "3")
+    before = (project / "fixtures" / "golden" / "tiny.jsonl").read_bytes()
+    done = fuzz(project, "--suite", "tiny", "--case", "return", "--max-calls", "3", "--append")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing appended: no breaking change was found" in done.stdout
+    assert (project / "fixtures" / "golden" / "tiny.jsonl").read_bytes() == before
     assert "no breaking change found before the budget of 3 model calls ran out" in done.stdout
     assert "model calls: 3 of 3 (budget spent)" in done.stdout
 

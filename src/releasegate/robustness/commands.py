@@ -154,6 +154,8 @@ def run_fuzz(
     for line in report_lines(suite, result):
         print(line)
     if result.found is None:
+        if args.append:
+            print("nothing appended: no breaking change was found")
         return 0
     if args.append:
 
