@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from releasegate.exceptions import GoldenFileError
+from releasegate.golden import registry
 from releasegate.golden.metric_types import MetricContext, MetricValue, ScoredCase
 from releasegate.golden.registry import register_metric_kind
 from releasegate.golden.suites import Suite, load_suite
@@ -170,9 +171,18 @@ def _variant_share(params: Mapping[str, Any], context: MetricContext) -> Variant
     return VariantShare(perturbation=params.get("perturbation"))
 
 
-register_metric_kind("variant_share", _variant_share)
+@pytest.fixture
+def variant_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``variant_share`` registered for one test, and gone after it: other tests (the list of
+    every registered name) must not see it. The installed kinds are loaded first, so the
+    table put back holds them too."""
+    registry.load_metric_kinds()
+    monkeypatch.setattr(registry, "_kinds", dict(registry._kinds))
+    monkeypatch.setattr(registry, "_origins", dict(registry._origins))
+    register_metric_kind("variant_share", _variant_share)
 
 
+@pytest.mark.usefixtures("variant_share")
 def test_a_metric_of_variants_on_a_suite_without_the_section_is_refused(tmp_path: Path) -> None:
     error = refused(tmp_path, metrics=[{"name": "variant_share", "min": 0.1}])
     assert error.field == "metrics"
@@ -180,6 +190,7 @@ def test_a_metric_of_variants_on_a_suite_without_the_section_is_refused(tmp_path
     assert "add a robustness: section" in error.reason and "or remove the metric" in error.reason
 
 
+@pytest.mark.usefixtures("variant_share")
 def test_a_metric_of_a_perturbation_the_section_does_not_list_is_refused(tmp_path: Path) -> None:
     error = refused(
         tmp_path,
@@ -191,6 +202,7 @@ def test_a_metric_of_a_perturbation_the_section_does_not_list_is_refused(tmp_pat
     assert "(typo, width)" in error.reason
 
 
+@pytest.mark.usefixtures("variant_share")
 def test_a_metric_of_a_listed_perturbation_loads(tmp_path: Path) -> None:
     suite = load(
         write_suite(
