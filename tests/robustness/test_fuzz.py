@@ -304,3 +304,18 @@ def test_the_suites_robustness_list_is_searched_by_default(tmp_path: Path) -> No
     assert result.found is not None and result.found.steps[0].perturbation == "typo"
     # the variants the suite makes (return~typo-1, return~case-1) are not a fuzzed case's id
     assert fuzzed_id(suite, suite.case("return")) == "return~fuzz-1"
+
+
+def test_an_original_that_cannot_be_judged_is_refused_saying_why(tmp_path: Path) -> None:
+    (tmp_path / "shop.jsonl").write_text(
+        '{"id": "short", "input": "How do I return shoes?", "expected": "refund",'
+        ' "assert": [{"type": "length", "max": 50, "unit": "tokens"}]}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "shop.yaml").write_text(
+        "name: shop\ncases: shop.jsonl\ncheck: contains\n", encoding="utf-8"
+    )
+    suite = load_suite(tmp_path / "shop.yaml", schemas_dir=SCHEMAS)
+    answerer = RuleAnswerer()  # says no token count: a length in tokens is unscored
+    with pytest.raises(FuzzError, match=r"cannot be judged here .*no change can be seen"):
+        fuzz_case(suite, suite.case("short"), answerer, cache_dir=tmp_path / "cache")

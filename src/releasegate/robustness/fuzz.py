@@ -389,6 +389,13 @@ def fuzz_case(
         )
     original = search.answer(case)
     scored = search.score(case, original)
+    if scored.result.unscored:
+        raise FuzzError(
+            f"case '{case.id}' ({case.source}): its answer cannot be judged here "
+            f"({scored.result.reason}), so no change can be seen to break it; fuzz a case its "
+            "check and assertions judge alone (a check: judge needs the judge model's verdict, "
+            "which fuzz does not ask for)"
+        )
     if not scored.result.passed:
         raise FuzzError(
             f"case '{case.id}' ({case.source}) already fails on this model "
