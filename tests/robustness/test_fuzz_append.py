@@ -161,3 +161,24 @@ def test_an_id_the_suite_already_has_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FuzzError, match=r"already has a case 'en~fuzz-1'"):
         _append(suite, "en", "Hi !", new_id="en~fuzz-1")
     assert (tmp_path / "shop.jsonl").read_bytes() == before
+
+
+def test_csv_with_a_sep_line_gets_its_row_under_the_same_delimiter(tmp_path: Path) -> None:
+    before = b"sep=;\nid;input;expected\nen;How do I return shoes?;refund, store credit\n"
+    suite = _suite(tmp_path, "shop.csv", before)
+    added = _append(suite, "en", "How do I return shoes??").case("en~fuzz-1")
+    assert added.input == "How do I return shoes??"
+    assert added.expected == "refund, store credit"
+    added_row = (tmp_path / "shop.csv").read_bytes()[len(before) :]
+    assert added_row == b"en~fuzz-1;How do I return shoes??;refund, store credit\n"
+
+
+def test_utf16_tab_separated_text_as_excel_exports_it_stays_so(tmp_path: Path) -> None:
+    text = "id\tinput\texpected\r\n退货\t怎么退货？\t退款\r\n"
+    before = b"\xff\xfe" + text.encode("utf-16-le")  # Excel's "Unicode Text"
+    suite = _suite(tmp_path, "shop.txt", before)
+    after = _append(suite, "退货", VARIANT)
+    assert after.case("退货~fuzz-1").input == VARIANT
+    data = (tmp_path / "shop.txt").read_bytes()
+    assert data.startswith(before) and data.count(b"\xff\xfe") == 1
+    assert data[len(before) :].decode("utf-16-le") == f"退货~fuzz-1\t{VARIANT}\t退款\r\n"
