@@ -411,6 +411,8 @@ def fuzz_case(
     # (the same candidates every run, and the saved failure replayed first), so the database
     # is set on settings derived from the derandomised ones. Health checks are off: a model
     # call is slow (too_slow), and a spent budget rejects every new variant (filter_too_much).
+    # No explain phase (it runs more examples after a failure: model calls past the search).
+    # find() rather than @given: its database_key is public, and it returns the shrunk example.
     derandomised = settings(
         derandomize=True,
         database=None,
