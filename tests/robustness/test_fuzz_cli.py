@@ -121,6 +121,7 @@ def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Pat
         (["--suite", "tiny", "--case", "return", "--max-calls", "-1"], "--max-calls -1"),
         (["--suite", "tiny", "--case", "parcel"], "already fails"),
         (["--suite", "tiny", "--case", "return", "--append", "--id", "parcel"], "--id 'parcel'"),
+        (["--suite", "tiny", "--case", "return", "--id", "new"], "add --append"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], message: str) -> None:
@@ -133,6 +134,20 @@ def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], mess
     assert last.startswith("releasegate: error: ") and message in last
     assert done.stderr.count("releasegate: error") == 1 and "Traceback" not in done.stderr
     assert (project / "fixtures" / "golden" / "tiny.jsonl").read_bytes() == before
+
+
+def test_a_variant_named_as_the_case_is_refused_naming_its_original(tmp_path: Path) -> None:
+    model = write_instant_model(tmp_path / "model", {QUESTION: "You get a refund."})
+    config = instant_config(model, tmp_path / "cache")
+    manifest = (
+        "name: tiny\ncases: tiny.jsonl\ncheck: contains\n"
+        "robustness: {perturbations: [typo], variants: 1}\n"
+    )
+    project = write_project(tmp_path / "project", config=config, manifest=manifest, cases=CASES)
+    done = fuzz(project, "--suite", "tiny", "--case", "return~typo-1")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "is a robustness variant of 'return'" in done.stderr
+    assert "(--case return)" in done.stderr
 
 
 @pytest.mark.slow

@@ -137,6 +137,8 @@ def run_fuzz(
         raise UnknownNameError("suite", args.suite, suites, where="releasegate fuzz --suite")
     suite = suites[args.suite]
     original = suite.case(args.case)  # a variant too: fuzz_case refuses it naming its original
+    if args.id is not None and not args.append:
+        raise FuzzError(f"--id '{args.id}' names the case --append writes: add --append")
     new_id = args.id if args.id is not None else fuzzed_id(suite, original)
     if args.append and any(case.id == new_id for case in suite.test_cases):
         raise FuzzError(
