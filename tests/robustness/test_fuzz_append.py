@@ -182,3 +182,22 @@ def test_utf16_tab_separated_text_as_excel_exports_it_stays_so(tmp_path: Path) -
     data = (tmp_path / "shop.txt").read_bytes()
     assert data.startswith(before) and data.count(b"\xff\xfe") == 1
     assert data[len(before) :].decode("utf-16-le") == f"退货~fuzz-1\t{VARIANT}\t退款\r\n"
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('"critical, faq"', '"faq, fuzzed"'),
+        ("faq;critical", "faq;fuzzed"),
+        ('"[""critical"", ""faq""]"', '"[""faq"", ""fuzzed""]"'),
+    ],
+)
+def test_an_appended_case_is_not_critical(tmp_path: Path, cell: str, written: str) -> None:
+    """It fails on the model it was found on: critical, it would fail every run until then."""
+    before = f"id,input,expected,tags\nen,How do I return shoes?,refund,{cell}\n".encode()
+    suite = _suite(tmp_path, "shop.csv", before)
+    assert suite.case("en").critical
+    added = _append(suite, "en", "How do I retutn shoes?").case("en~fuzz-1")
+    assert added.tags == ("faq", "fuzzed") and not added.critical
+    last = (tmp_path / "shop.csv").read_text("utf-8").splitlines()[-1]
+    assert last.endswith("," + written)

@@ -1,7 +1,8 @@
 """A variant ``releasegate fuzz`` found, appended to its suite's case file as a case of its own.
 
 The new case is the original's row copied with its id and question changed and the tag
-``fuzzed`` added (expected answer, check, assertions and every other column as they were), in
+``fuzzed`` added, ``critical`` dropped (:func:`_tags_of`; expected answer, check, assertions and
+every other column as they were), in
 the file's own format: a JSON line in the style of the file's lines (key order, escapes,
 separators), a CSV/TSV row with the file's delimiter, quoting, encoding, byte order mark and line
 ends, or a new last row of the workbook's sheet with the original row's values and formats. The
@@ -107,7 +108,12 @@ def _with_line(text: str, line: str, newline: str) -> str:
 
 
 def _tags_of(case: GoldenCase) -> list[str]:
-    return list(dict.fromkeys((*case.tags, FUZZED_TAG)))
+    """The appended case's tags: the original's, less ``critical``, plus ``fuzzed``. It fails on
+    the model it was found on by construction: critical, it would fail every run whatever the
+    baseline says until the model is fixed (a robustness variant does not inherit ``critical``
+    either); its author may tag it so by hand."""
+    kept = [tag for tag in case.tags if tag != "critical"]
+    return list(dict.fromkeys((*kept, FUZZED_TAG)))
 
 
 # -- JSON Lines -------------------------------------------------------------------------------
@@ -190,21 +196,20 @@ def _table_layout(content: str) -> tuple[str, str, list[tuple[int, list[str]]], 
     return best[1], content, best[2], best[3]
 
 
-def _tags_cell(cell: str) -> str:
+def _tags_cell(cell: str, case: GoldenCase) -> str:
+    """The tags cell of the appended row: :func:`_tags_of` written as the original's cell is
+    (a JSON list, or names apart by its separator)."""
     text = cell.strip()
-    if not text:
-        return FUZZED_TAG
+    tags = _tags_of(case)
     if text.startswith("["):
-        try:
-            listed = json.loads(text)
-        except ValueError:
-            listed = None
-        if isinstance(listed, list):
-            return json.dumps([*listed, FUZZED_TAG], ensure_ascii=False)
-    for separator in (";", "\uff1b", "\uff0c"):  # also the full-width semicolon and comma
-        if separator in text and "," not in text:
-            return f"{text}{separator}{FUZZED_TAG}"
-    return f"{text}, {FUZZED_TAG}"
+        return json.dumps(tags, ensure_ascii=False)
+    separator = ", "
+    for candidate in (";", "\uff1b", "\uff0c"):  # also the full-width semicolon and comma
+        if candidate in text and "," not in text:
+            separator = candidate
+    if "critical" not in case.tags and text:
+        return f"{text}{separator}{FUZZED_TAG}"  # the cell as written, and the new tag
+    return separator.join(tags)
 
 
 def _raw_record(body: str, records: Sequence[tuple[int, list[str]]], line: int) -> str:
@@ -245,7 +250,7 @@ def _csv(suite: Suite, case: GoldenCase, text: str, new_id: str, data: bytes) ->
     cells[header.index("input")] = text
     tagged = "tags" in header
     if tagged:
-        cells[header.index("tags")] = _tags_cell(cells[header.index("tags")])
+        cells[header.index("tags")] = _tags_cell(cells[header.index("tags")], case)
     return bom + _with_line(content, written(cells, quoting), newline).encode(codec), tagged
 
 
@@ -293,7 +298,7 @@ def _xlsx(
         elif name == "input":
             new.value = text
         elif name == "tags":
-            new.value = _tags_cell("" if old.value is None else str(old.value))
+            new.value = _tags_cell("" if old.value is None else str(old.value), case)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), "tags" in header
