@@ -311,12 +311,14 @@ USER_ORDER = [
     "baseline",
     "review",
     "judge",
+    "fuzz",
     "checkpoints",
     "history",
     "isolation",
     "report",
 ]
-"""The commands in the order a user meets them (a judge is calibrated on the reviews)."""
+"""The commands in the order a user meets them (a judge is calibrated on the reviews; a case that
+passes is fuzzed for the smallest change that breaks it)."""
 
 
 def _help(parser: argparse.ArgumentParser) -> str:

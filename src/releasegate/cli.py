@@ -12,6 +12,8 @@ Help texts are plain text: no reStructuredText markup reaches a terminal.
   reference model: ``pytest <root>/model_tests --update-baseline --model PATH``.
 - ``review export|import|disagreements``: human review through a spreadsheet (docs/review.md).
 - ``judge calibrate``: a judge model's agreement with the reviewers (docs/judge.md).
+- ``fuzz --suite S --case ID``: the smallest change of a case's question that makes its passing
+  answer fail (:mod:`releasegate.robustness.commands`); ``--append`` adds it as a case.
 - ``checkpoints RUN_DIR`` and ``history``: every checkpoint of a training run scored with the
   trend rules, and the run history (:mod:`releasegate.history`).
 - ``isolation [--train-data PATH]``: look for every golden case in the training data (exact and
@@ -44,6 +46,7 @@ from .golden.suites import Suite, project_suites
 from .history.commands import add_parsers, run_checkpoints, run_history
 from .judge.commands import ReviewHooks, add_judge_parser, run_judge
 from .review.commands import add_review_parser, run_review
+from .robustness.commands import add_fuzz_parser, run_fuzz
 
 __all__ = ["main"]
 
@@ -220,6 +223,35 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fuzz(args: argparse.Namespace, settings: Settings, root: Path) -> int:
+    """``releasegate fuzz``: its answers from the engine's prediction service and cache (a
+    fresh run id, so an earlier run's answer counts as cached and costs no model call)."""
+    from .engine.session import ReleaseSession, default_run_id
+    from .golden.cases import GoldenCase
+    from .robustness.fuzz import Answer, Answerer
+
+    session = ReleaseSession(settings=settings, run_id=f"fuzz-{default_run_id()}", root=root)
+
+    def answerer_for(suite: Suite) -> Answerer:
+        def answer(cases: Sequence[GoldenCase]) -> dict[str, Answer]:
+            got = session.predictions.answers(suite, cases, claim_key=f"fuzz-{suite.name}")
+            for case in cases:
+                failure = session.predictions.failure(case.key)
+                if case.key not in got and failure is not None:
+                    raise failure
+            return {
+                key: Answer(p.answer, cached=p.cached, output_tokens=p.output_tokens)
+                for key, p in got.items()
+            }
+
+        return answer
+
+    try:
+        return run_fuzz(args, settings, root, answerer_for)
+    finally:
+        session.close()
+
+
 def _report(args: argparse.Namespace) -> int:
     from .reports.html import resolve_run, write_page
 
@@ -235,6 +267,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("baseline", "record baselines from a reference model", "baseline --model ckpt/base -n auto"),
     ("review", "human review: export answers, import scores", "review export --suite shop_faq"),
     ("judge", "calibrate a judge model against the reviewers", "judge calibrate --suite shop_faq"),
+    ("fuzz", "the smallest change that breaks a case", "fuzz --suite shop_faq --case faq-refund"),
     ("checkpoints", "score every checkpoint of a training run", "checkpoints runs/ft --every 100"),
     ("history", "metric values per run and step", "history --suite shop_faq --last 5"),
     ("isolation", "look for golden cases in the training data", "isolation --train-data t.jsonl"),
@@ -245,9 +278,9 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("damage", "copy a model with noise in some layers", "damage --model m --out d --layers 0-7"),
 )
 """Every command in the order a user meets them (start a project, check it, record a baseline,
-review answers, follow training, look for leaks, read a report), then the tools beside them:
-its line in ``releasegate --help`` and an example, shown below the list. A command's own
-``--help`` keeps its longer description."""
+review answers, look for the smallest change that breaks a case, follow training, look for
+leaks, read a report), then the tools beside them: its line in ``releasegate --help`` and an
+example, shown below the list. A command's own ``--help`` keeps its longer description."""
 
 DESCRIPTION = "releasegate: golden suites of a language model as a release gate, beside pytest."
 
@@ -309,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_review_parser(sub)
     add_judge_parser(sub)
+    add_fuzz_parser(sub)
     add_parsers(sub)  # history, checkpoints
     isolation = sub.add_parser(
         "isolation", help="look for the golden cases in the training data (no model needed)"
@@ -391,6 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 hooks.close()
         if args.command == "judge":
             return run_judge(args, settings, root)
+        if args.command == "fuzz":
+            return _fuzz(args, settings, root)
         return commands[args.command](settings, root)
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc}", file=sys.stderr)

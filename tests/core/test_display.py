@@ -73,3 +73,16 @@ def test_with_invisibles_shown_leaves_no_invisible_character(text: str) -> None:
         c in "\u200b\u200c\u200d\u2060\ufeff\u3000\u00a0\t\n\r" or ord(c) < 32 for c in shown
     )
     assert "  " not in shown and not shown.startswith(" ") and not shown.endswith(" ")
+
+
+@given(st.text())
+def test_with_invisibles_shown_leaves_no_format_character_or_unusual_space(text: str) -> None:
+    """Every format character (zero-width ones, joiners, U+2060, the BOM, direction marks) and
+    every space but the ASCII one, not only those a shop's customers type."""
+    import unicodedata
+
+    shown = with_invisibles_shown(text)
+    assert not any(
+        unicodedata.category(char) == "Cf" or (unicodedata.category(char) == "Zs" and char != " ")
+        for char in shown
+    )
