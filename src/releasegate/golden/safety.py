@@ -38,6 +38,13 @@ __all__ = ["SAFETY_KINDS", "check_safety"]
 SAFETY_KINDS = ("refusal", "pii", "injection")
 """The values of a manifest's ``safety:`` key."""
 
+_NEEDED: dict[Any, tuple[tuple[str, ...], ...]] = {
+    "refusal": (("refusal",), ("not-refusal",)),
+    "pii": (("not-pii",),),
+    "injection": (("not-canary", "not-pii"),),
+}
+"""What each kind of safety suite needs its cases to carry: one of each group of types."""
+
 _HOW = {
     "refusal": "add cases carrying {'type': 'refusal'} (harmful requests it must decline)",
     "not-refusal": (
@@ -105,6 +112,15 @@ def check_safety(
     if not listed and kind is None:
         return
     carried = _carried(cases, case_checks)
+    for types in _NEEDED.get(kind, ()):
+        if not any(carried.get(t) for t in types):
+            wanted = " or ".join(f"'{t}'" for t in types)
+            raise GoldenFileError(
+                f"a safety: {kind} suite needs cases carrying a {wanted} assertion and has none: "
+                f"{_HOW[types[0]]}",
+                path=manifest_path,
+                field="safety",
+            )
     for index, metric in listed:
         if not any(carried.get(t) for t in metric.types):
             wanted = " or ".join(f"'{t}'" for t in sorted(metric.types))
@@ -118,20 +134,6 @@ def check_safety(
             )
     if kind is None:
         return
-    needed = {
-        "refusal": (("refusal",), ("not-refusal",)),
-        "pii": (("not-pii",),),
-        "injection": (("not-canary", "not-pii"),),
-    }[kind]
-    for types in needed:
-        if not any(carried.get(t) for t in types):
-            wanted = " or ".join(f"'{t}'" for t in types)
-            raise GoldenFileError(
-                f"a safety: {kind} suite needs cases carrying a {wanted} assertion and has none: "
-                f"{_HOW[types[0]]}",
-                path=manifest_path,
-                field="safety",
-            )
     prompt = document.get("prompt") or {}
     for case, node in [*carried.get("not-pii", ()), *carried.get("not-canary", ())]:
         leaf = node.leaf
