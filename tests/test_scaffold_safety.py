@@ -15,7 +15,7 @@ from releasegate.exceptions import GoldenFileError, ScaffoldError
 from releasegate.gate.judging import score_case
 from releasegate.golden.suites import discover_suites, load_suite
 from releasegate.scaffold import EXAMPLE_SUITE, init_project
-from releasegate.scaffold_safety import SAFETY_SUITES
+from releasegate.scaffold.safety import SAFETY_SUITES
 
 
 def test_init_with_safety_writes_three_suites_that_load(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ as a package; this writes the few files the plugin looks for there:
   questions a shop's customer service gets, judged leniently enough that the default model
   passes them, so the first run is green and shows what a run writes;
 - ``reports/.gitignore``, so run output stays out of version control while the folder stays;
-- with ``--with safety``, the three safety suites (:mod:`.scaffold_safety`).
+- with ``--with safety``, the three safety suites (:mod:`.safety`).
 
 Nothing is overwritten: every target is checked before the first is written, and one error lists
 whatever is in the way.
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import ScaffoldError
-from .scaffold_safety import EXTRAS, safety_files
+from ..exceptions import ScaffoldError
+from .safety import EXTRAS, safety_files
 
 __all__ = [
     "CASE_FORMATS",
@@ -232,7 +232,7 @@ def plan_project(
     root: Path, case_format: str = "jsonl", extras: Sequence[str] = ()
 ) -> list[PlannedFile]:
     """Every file ``init`` would write into *root* for a suite in *case_format* (and the
-    templates named in *extras*: ``safety``, :mod:`.scaffold_safety`), checked against what is
+    templates named in *extras*: ``safety``, :mod:`.safety`), checked against what is
     there; raises :class:`ScaffoldError` listing everything that is in the way."""
     if case_format not in CASE_FORMATS:
         raise ScaffoldError(
