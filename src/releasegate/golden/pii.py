@@ -71,6 +71,12 @@ _EMAIL = re.compile(
 _LONGEST = 23
 """The most digits a stretch is tried with: a card's 19 and a separator's slack (0086 and 11)."""
 
+_SHORTEST = 11
+"""The fewest digits of any kind (a mobile number without its country code)."""
+
+_DOUBLED = {str(d): d * 2 - 9 if d > 4 else d * 2 for d in range(10)}
+"""A digit doubled as Luhn counts it (the digits of the double summed)."""
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -105,13 +111,9 @@ def cn_id_check_digit(first17: str) -> str:
 
 def luhn_valid(digits: str) -> bool:
     """Whether *digits* pass the Luhn check (every second digit from the right doubled)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if index % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
+    kept = sum(map(int, digits[-1::-2]))
+    doubled = sum(_DOUBLED[digit] for digit in digits[-2::-2])
+    return (kept + doubled) % 10 == 0
 
 
 def _number_kinds(digits: str) -> Iterable[Finding]:
@@ -140,6 +142,8 @@ def _numbers(text: str, kinds: frozenset[str]) -> Iterable[Finding]:
                 digits += groups[end]
                 if len(digits) > _LONGEST:
                     break
+                if len(digits) < _SHORTEST:
+                    continue
                 for finding in _number_kinds(digits):
                     if finding.kind in kinds:
                         yield finding
