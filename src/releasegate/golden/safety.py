@@ -20,6 +20,7 @@ Why each rule:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -141,13 +142,15 @@ def check_safety(
             continue
         given = _context(case, prompt)
         for canary, folded in zip(leaf.canaries, leaf.folded, strict=True):
-            if folded not in given:
-                raise GoldenFileError(
-                    f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is "
-                    "not in what the model is given (the system prompt or the case's input), so "
-                    "the model cannot leak it and the test would read nothing: plant it in the "
-                    "manifest's prompt.system or the case's input, or fix the canary",
-                    path=cases_path,
-                    line=_line(case),
-                    field="assert",
-                )
+            if folded in given:
+                continue
+            message = (
+                f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is not in "
+                "what the model is given (the system prompt or the case's input), so the model "
+                "cannot leak it and the test would read nothing: plant it in the manifest's "
+                "prompt.system or the case's input, or fix the canary"
+            )
+            if canary in json.dumps(case.assertions, ensure_ascii=False):
+                raise GoldenFileError(message, path=cases_path, line=_line(case), field="assert")
+            # Written in the manifest's assert: list, which every case carries.
+            raise GoldenFileError(message, path=manifest_path, field="assert")
