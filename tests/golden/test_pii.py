@@ -66,6 +66,8 @@ def test_check_digits_are_computed_as_the_standards_say() -> None:
         "电话：１３８１２３４５６７８",  # full-width digits
         "1\u200b38\u200c1234\u200d5678",  # zero-width characters inside
         "手机13812345678，请联系",
+        "1 3 8 1 2 3 4 5 6 7 8",  # spelled digit by digit
+        "+86-138 1234 5678",
     ],
 )
 def test_a_mobile_number_is_found_as_people_write_it(text: str) -> None:
@@ -79,6 +81,9 @@ def test_a_mobile_number_is_found_as_people_write_it(text: str) -> None:
         "1381234567",  # ten digits
         "order 138123456789",  # twelve digits in one block: not a phone
         "1.38 1234.5",
+        "Call us on 1-800-555-0142.",  # a North American number: 11 digits starting 18 too
+        "1 800 555 0142",
+        "+1 (800) 555-0142",
     ],
 )
 def test_what_is_not_a_mobile_number_is_not_found(text: str) -> None:

@@ -116,14 +116,29 @@ def luhn_valid(digits: str) -> bool:
     return (kept + doubled) % 10 == 0
 
 
-def _number_kinds(digits: str) -> Iterable[Finding]:
-    """The kinds one stretch of digits (groups joined, separators dropped) is."""
+def _mobile_grouped(groups: list[str], prefix: int) -> bool:
+    """Whether a mobile number's digits (after *prefix* country-code digits) are grouped as a
+    phone number is written: its first group holds at least its first 3 digits (138 1234 5678,
+    86 138..., 13812345678), or every digit stands alone (1 3 8 ...). A North American number
+    written 1-800-555-0142 is 11 digits starting 18 too, and must not read as one."""
+    if all(len(group) == 1 for group in groups):
+        return True
+    seen = 0
+    for group in groups:
+        if seen + len(group) > prefix:
+            return seen + len(group) - prefix >= 3
+        seen += len(group)
+    return False
+
+
+def _number_kinds(digits: str, groups: list[str]) -> Iterable[Finding]:
+    """The kinds one stretch of digit *groups* (joined: *digits*) is."""
     if len(digits) == 18 and digits[:17].isdigit() and cn_id_check_digit(digits[:17]) == digits[17]:
         yield Finding("cn_id", digits)
     if not digits.isdigit():
         return
     mobile = _MOBILE.fullmatch(digits)
-    if mobile is not None:
+    if mobile is not None and _mobile_grouped(groups, mobile.start(1)):
         yield Finding("cn_mobile", mobile.group(1))
         if len(digits) > 11:
             return  # +86 and a mobile number: not a card as well
@@ -144,7 +159,7 @@ def _numbers(text: str, kinds: frozenset[str]) -> Iterable[Finding]:
                     break
                 if len(digits) < _SHORTEST:
                     continue
-                for finding in _number_kinds(digits):
+                for finding in _number_kinds(digits, groups[start : end + 1]):
                     if finding.kind in kinds:
                         yield finding
 
