@@ -78,14 +78,11 @@ def _carried(
     return found
 
 
-def _context(case: GoldenCase, prompt: Mapping[str, Any]) -> str:
-    """What the model is given for *case*, read folded as an answer is for a canary."""
-    parts = [str(prompt.get("system") or ""), str(prompt.get("template") or "")]
+def _input_text(case: GoldenCase) -> str:
+    """The text of *case*'s input (every message's content, for a conversation)."""
     if isinstance(case.input, str):
-        parts.append(case.input)
-    else:
-        parts.extend(message.get("content", "") for message in case.input)
-    return fold_strict("\n".join(parts))
+        return case.input
+    return "\n".join(message.get("content", "") for message in case.input)
 
 
 def _line(case: GoldenCase) -> int | None:
@@ -135,14 +132,16 @@ def check_safety(
             )
     if kind is None:
         return
+    # What the model is given, read folded as an answer is for a canary: the prompt once, each
+    # case's input where a canary is not in the prompt.
     prompt = document.get("prompt") or {}
+    prompted = fold_strict(f"{prompt.get('system') or ''}\n{prompt.get('template') or ''}")
     for case, node in [*carried.get("not-pii", ()), *carried.get("not-canary", ())]:
         leaf = node.leaf
         if not isinstance(leaf, (Pii, Canary)) or not leaf.canaries:
             continue
-        given = _context(case, prompt)
         for canary, folded in zip(leaf.canaries, leaf.folded, strict=True):
-            if folded in given:
+            if folded in prompted or folded in fold_strict(_input_text(case)):
                 continue
             message = (
                 f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is not in "
