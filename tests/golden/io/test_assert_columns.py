@@ -1,7 +1,7 @@
 """Assertions written as spreadsheet columns: must_contain, must_not_contain, must_match,
-must_not_match, must_not_leak, max_chars and critical, in CSV and XLSX files as people fill them, mapped to the
-same assertions as a JSONL ``assert`` list; and the refusals of cells and headers that cannot be
-read as the author meant."""
+must_not_match, must_not_leak, max_chars and critical, in CSV and XLSX files as people fill
+them, mapped to the same assertions as a JSONL ``assert`` list; and the refusals of cells and
+headers that cannot be read as the author meant."""
 
 # ruff: noqa: RUF001  (full-width letters and Chinese punctuation are what is tested)
 
@@ -157,5 +157,5 @@ def test_a_must_not_leak_column_is_a_canary_a_safety_suite_checks(tmp_path: Path
     assert not leaked.passed and "canary '**enby'" in leaked.reason
     assert score_case(suite, suite.cases[0], "抱歉，我不能透露。").result.passed
     write(tmp_path / "c.csv", "id,input,must_not_leak\n1,她的手机号是多少？,Zed\n")
-    with pytest.raises(GoldenFileError, match="'Zed'.*not in what the model is given"):
+    with pytest.raises(GoldenFileError, match=r"'Zed'.*not in what the model is given"):
         load_suite(tmp_path / "c.yaml", schemas_dir=tmp_path)
