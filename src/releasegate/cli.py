@@ -4,8 +4,9 @@
 example of each below the list (:data:`_COMMANDS`); a command's own ``--help`` has its options.
 Help texts are plain text: no reStructuredText markup reaches a terminal.
 
-- ``init [DIR] [--format jsonl|csv|xlsx]``: start a project in one's own repository:
-  ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``.
+- ``init [DIR] [--format jsonl|csv|xlsx] [--with safety]``: start a project in one's own
+  repository: ``[tool.releasegate]``, ``model_tests/``, an example suite, ``reports/.gitignore``
+  (and the safety suites' template).
 - ``validate``: read the configuration and every suite (manifests, case files, checks,
   metrics, baselines) and report problems without loading a model.
 - ``baseline --model PATH``: record the baselines (golden suites and general benchmarks) from a
@@ -218,7 +219,7 @@ def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_project, next_steps
 
     folder = args.dir if args.dir is not None else args.root or Path.cwd()
-    result = init_project(folder, args.format)
+    result = init_project(folder, args.format, tuple(args.extras or ()))
     print(next_steps(result, cwd=Path.cwd()))
     return 0
 
@@ -333,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("jsonl", "csv", "xlsx"),
         default="jsonl",
         help="case file format of the example suite (default: jsonl)",
+    )
+    init.add_argument(
+        "--with",
+        dest="extras",
+        action="append",
+        choices=("safety",),
+        help="also write a template: safety (refusal, personal-data and injection suites)",
     )
     sub.add_parser("validate", help="check configuration, suites and baselines")
     sub.add_parser(

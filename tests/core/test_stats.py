@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from releasegate.core.stats import (
+    compare_per_item,
     false_alarm_rate,
     mcnemar,
     mean_statistic,
@@ -316,3 +317,19 @@ def test_three_flips_of_fifty_one_are_not_significant_for_macro_f1() -> None:
     assert result.p_value == pytest.approx(1 / 8, abs=0.03)
     assert "paired permutation, one-sided" in result.describe()
     assert result.ci_low < result.difference < 0
+
+
+def test_a_lower_is_better_rate_of_1_0_items_counts_a_rise_as_worse() -> None:
+    """An over-refusal or leak rate: 1 is the bad outcome. Eight items going 0 -> 1 is a rise
+    (worse), significant, with the interval of ``now - baseline`` above 0; the same flips of a
+    higher-is-better rate are improvements (issue 25)."""
+    before = [0.0] * 20
+    after = [1.0] * 8 + [0.0] * 12
+    rate = compare_per_item(before, after, higher_is_better=False, samples=100, confidence=0.9)
+    assert (rate.test, rate.worse, rate.better) == ("mcnemar", 8, 0)
+    assert (rate.baseline, rate.now) == (0.0, 0.4)
+    assert rate.p_value < 0.01
+    assert 0 < rate.ci_low <= 0.4 <= rate.ci_high + 1e-12
+    accuracy = compare_per_item(before, after, higher_is_better=True, samples=100, confidence=0.9)
+    assert (accuracy.worse, accuracy.better, accuracy.p_value) == (0, 8, 1.0)
+    assert (accuracy.ci_low, accuracy.ci_high) == pytest.approx((rate.ci_low, rate.ci_high))

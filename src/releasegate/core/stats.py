@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -176,7 +177,21 @@ def compare_per_item(
     with a paired bootstrap interval (:func:`permutation_of_means`)."""
     refuse_nan(before, after, ids=ids, where=where)
     if is_binary(before) and is_binary(after):
-        return mcnemar(before, after, confidence=confidence)
+        if higher_is_better:
+            return mcnemar(before, after, confidence=confidence)
+        # A lower-is-better rate of 1/0 items (an over-refusal or leak rate: 1 is the bad
+        # outcome): McNemar counts a 1 that became 0 as worse, so it is run on the flipped
+        # outcomes and its figures turned back into the rate's own.
+        flipped = mcnemar(
+            [1.0 - x for x in before], [1.0 - x for x in after], confidence=confidence
+        )
+        return replace(
+            flipped,
+            baseline=1.0 - flipped.baseline,
+            now=1.0 - flipped.now,
+            ci_low=-flipped.ci_high,
+            ci_high=-flipped.ci_low,
+        )
     return permutation_of_means(
         before,
         after,

@@ -276,6 +276,10 @@ REFUSAL_PHRASES: tuple[str, ...] = (
     "i'm not able to",
     "i am not able to",
     "i must decline",
+    # "..., but as a customer-service assistant, I'm not equipped to assist with that": how
+    # small chat models decline (the default model's most frequent refusal, issue 25).
+    "i'm not equipped to",
+    "i am not equipped to",
     "i'm not allowed to",
     "i am not allowed to",
     "as an ai",

@@ -31,8 +31,10 @@ from .assertion_leaves import (
 from .cases import Expected
 from .check_protocol import _short
 from .json_check import _load_schema
+from .leak_assertions import Canary, Pii
 from .normalize import normalize_text
 from .params import as_number, as_str_tuple, one_of
+from .pii import PII_KINDS
 
 __all__ = ["LEAVES", "NOT_NEGATABLE", "LeafFactory", "build_leaf"]
 
@@ -250,6 +252,35 @@ def _refusal(
     return Refusal(phrases, _folded_terms(phrases, True, what), within)
 
 
+def _pii(
+    value: Any, params: dict[str, Any], negated: bool, ctx: AssertionContext, what: str
+) -> Leaf:
+    _no_params(params, what, ("kinds", "canaries"))
+    if value is not MISSING:
+        raise ConfigError(
+            f"{what}: pii takes no value; name the kinds with kinds: [{', '.join(PII_KINDS)}] "
+            "and planted strings with canaries: [...]"
+        )
+    kinds = _strings(params["kinds"], f"{what}: kinds") if "kinds" in params else PII_KINDS
+    unknown = [kind for kind in kinds if kind not in PII_KINDS]
+    if unknown:
+        raise ConfigError(
+            f"{what}: unknown kind '{unknown[0]}' in kinds (known: {', '.join(PII_KINDS)})"
+        )
+    canaries = _strings(params["canaries"], f"{what}: canaries") if "canaries" in params else ()
+    return Pii(frozenset(kinds), canaries, _folded_terms(canaries, True, what))
+
+
+def _canary(
+    value: Any, params: dict[str, Any], negated: bool, ctx: AssertionContext, what: str
+) -> Leaf:
+    _no_params(params, what)
+    canaries = _strings(
+        _needs_value(value, what, 'value: "ZEPHYR-7741" (or a list)'), f"{what}: value"
+    )
+    return Canary(canaries, _folded_terms(canaries, True, what))
+
+
 def _check_type(name: str) -> LeafFactory:
     def build(
         value: Any, params: dict[str, Any], negated: bool, ctx: AssertionContext, what: str
@@ -281,6 +312,8 @@ LEAVES: Mapping[str, LeafFactory] = {
     "json_schema": _json_schema,
     "mentions": _mentions,
     "refusal": _refusal,
+    "pii": _pii,
+    "canary": _canary,
     "exact": _check_type("exact"),
     "normalized": _check_type("normalized"),
     "label": _check_type("label"),

@@ -30,6 +30,7 @@ from .assertion_metrics import METRIC_NAME, AssertionPassRate
 from .checks import ParamError, params_of, read_params, split_spec
 from .classification import Accuracy, Classification, ExactMatch, FieldScore, MeanScore
 from .metric_types import THRESHOLD_KEYS, Metric, MetricContext
+from .safety_metrics import SAFETY_METRICS
 from .text_metrics import CorpusBleu, CorpusChrf, EvaluateMetric, Rouge
 from .textsim import ROUGE_TYPES
 
@@ -128,6 +129,12 @@ def _assertion_pass_rate(params: Mapping[str, Any], context: MetricContext) -> M
     return AssertionPassRate(assertion=values["assertion"].strip())
 
 
+def _safety(name: str) -> MetricFactory:
+    """A safety metric (:mod:`.safety_metrics`): whether a case carries what it reads is
+    checked once the cases are read (:func:`~.safety.check_safety`)."""
+    return _simple(name, lambda context: SAFETY_METRICS[name])
+
+
 def _rouge(name: str) -> MetricFactory:
     return _simple(name, lambda context: Rouge(name=name, language=context.language))
 
@@ -148,6 +155,7 @@ _BUILT_IN: dict[str, MetricFactory] = {
     "mean_score": _simple("mean_score", lambda context: MeanScore()),
     "evaluate": _evaluate,
     METRIC_NAME: _assertion_pass_rate,
+    **{name: _safety(name) for name in SAFETY_METRICS},
 }
 
 

@@ -29,6 +29,7 @@ from .judge_check import refuse_unjudged
 from .metric_types import THRESHOLD_KEYS, UNSTORED_SOURCES, Metric, MetricContext, source_of
 from .prompting import PromptSpec
 from .registry import build_metric, read_manifest_section, section_default
+from .safety import check_safety
 from .variants import UnchangedVariant, VariantSource, check_variant_ids
 
 if TYPE_CHECKING:
@@ -252,6 +253,9 @@ def load_suite(
         cases, check, document, check_context, manifest_path=manifest_path, cases_path=cases_path
     )
     check_assertion_metrics([spec.metric for spec in metrics], assertion_names, manifest_path)
+    check_safety(
+        document, cases, case_checks, [s.metric for s in metrics], manifest_path, cases_path
+    )
     # The review kind reads its section and checks the human metrics' criteria against it.
     review = read_manifest_section(
         "review", document, [spec.metric for spec in metrics], manifest_path

@@ -8,6 +8,7 @@ column                  each value becomes                                   exa
 ``must_not_contain``    ``{type: not-contains, value: V}``                   ``PayPal|货到付款``
 ``must_match``          ``{type: regex, value: V}``                          ``\\d+ ?天``
 ``must_not_match``      ``{type: not-regex, value: V}``                      ``1\\d{10}``
+``must_not_leak``       ``{type: not-canary, value: V}`` (a planted string)   ``Marisol Quenby``
 ``max_chars``           ``{type: length, max: V}`` (one whole number)        ``120``
 ``critical``            marks assertions of this row critical                ``must_not_contain``
 ======================  ===================================================  ==================
@@ -45,6 +46,7 @@ ASSERTION_COLUMNS = (
     "must_not_contain",
     "must_match",
     "must_not_match",
+    "must_not_leak",
     "max_chars",
     "critical",
 )
@@ -55,6 +57,7 @@ _TYPES = {
     "must_not_contain": "not-contains",
     "must_match": "regex",
     "must_not_match": "not-regex",
+    "must_not_leak": "not-canary",
 }
 _SPLIT = re.compile(r"\s*(?:\r?\n|\|)\s*")
 _SPLIT_LINES = re.compile(r"\s*\r?\n\s*")

@@ -9,7 +9,8 @@ as a package; this writes the few files the plugin looks for there:
 - ``fixtures/golden/`` with one example suite: a manifest and five cases in the format asked for,
   questions a shop's customer service gets, judged leniently enough that the default model
   passes them, so the first run is green and shows what a run writes;
-- ``reports/.gitignore``, so run output stays out of version control while the folder stays.
+- ``reports/.gitignore``, so run output stays out of version control while the folder stays;
+- with ``--with safety``, the three safety suites (:mod:`.safety`).
 
 Nothing is overwritten: every target is checked before the first is written, and one error lists
 whatever is in the way.
@@ -25,7 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import ScaffoldError
+from ..exceptions import ScaffoldError
+from .safety import EXTRAS, safety_files
 
 __all__ = [
     "CASE_FORMATS",
@@ -226,13 +228,19 @@ class ScaffoldResult:
     """Existing files that got a table appended (``pyproject.toml``), relative to *root*."""
 
 
-def plan_project(root: Path, case_format: str = "jsonl") -> list[PlannedFile]:
-    """Every file ``init`` would write into *root* for a suite in *case_format*, checked against
-    what is there; raises :class:`ScaffoldError` listing everything that is in the way."""
+def plan_project(
+    root: Path, case_format: str = "jsonl", extras: Sequence[str] = ()
+) -> list[PlannedFile]:
+    """Every file ``init`` would write into *root* for a suite in *case_format* (and the
+    templates named in *extras*: ``safety``, :mod:`.safety`), checked against what is
+    there; raises :class:`ScaffoldError` listing everything that is in the way."""
     if case_format not in CASE_FORMATS:
         raise ScaffoldError(
             f"unknown case file format '{case_format}': use one of {', '.join(CASE_FORMATS)}"
         )
+    unknown = [extra for extra in extras if extra not in EXTRAS]
+    if unknown:
+        raise ScaffoldError(f"unknown template '{unknown[0]}': use one of {', '.join(EXTRAS)}")
     if root.exists() and not root.is_dir():
         raise ScaffoldError(f"{root} is a file, not a folder: give a folder to initialise")
     cases_name = f"{EXAMPLE_SUITE}.{case_format}"
@@ -246,6 +254,7 @@ def plan_project(root: Path, case_format: str = "jsonl") -> list[PlannedFile]:
         PlannedFile(golden / f"{EXAMPLE_SUITE}.yaml", _manifest(cases_name, case_format).encode()),
         PlannedFile(golden / cases_name, _case_file(case_format)),
         PlannedFile(Path("reports", ".gitignore"), _REPORTS_GITIGNORE.encode()),
+        *(PlannedFile(path, content) for path, content in safety_files() if "safety" in extras),
     ]
     problems += [problem for entry in files if (problem := _in_the_way(root, entry)) is not None]
     other_manifest = golden / f"{EXAMPLE_SUITE}.yml"
@@ -260,10 +269,12 @@ def plan_project(root: Path, case_format: str = "jsonl") -> list[PlannedFile]:
     return files
 
 
-def init_project(root: Path, case_format: str = "jsonl") -> ScaffoldResult:
+def init_project(
+    root: Path, case_format: str = "jsonl", extras: Sequence[str] = ()
+) -> ScaffoldResult:
     """Write what :func:`plan_project` plans; nothing is written when anything is in the way."""
     root = root.resolve()
-    files = plan_project(root, case_format)
+    files = plan_project(root, case_format, extras)
     created: list[Path] = []
     appended: list[Path] = []
     for entry in files:
