@@ -160,7 +160,8 @@ class Suite:
         try:
             return self._by_id[case_id]
         except KeyError:
-            raise UnknownNameError("case", case_id, self._by_id, where=self.name) from None
+            written = [case.id for case in self.cases]  # a variant's id says its original's
+            raise UnknownNameError("case", case_id, written, where=self.name) from None
 
     def metric(self, name: str) -> MetricSpec:
         for spec in self.metrics:
