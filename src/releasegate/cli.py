@@ -268,7 +268,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("baseline", "record baselines from a reference model", "baseline --model ckpt/base -n auto"),
     ("review", "human review: export answers, import scores", "review export --suite shop_faq"),
     ("judge", "calibrate a judge model against the reviewers", "judge calibrate --suite shop_faq"),
-    ("fuzz", "the smallest change that breaks a case", "fuzz --suite shop_faq --case faq-refund-time"),
+    ("fuzz", "the smallest change that breaks a case", "fuzz --suite cs_zh --case zh-invoice"),
     ("checkpoints", "score every checkpoint of a training run", "checkpoints runs/ft --every 100"),
     ("history", "metric values per run and step", "history --suite shop_faq --last 5"),
     ("isolation", "look for golden cases in the training data", "isolation --train-data t.jsonl"),
