@@ -218,10 +218,11 @@ def test_a_conversation_without_a_user_message_is_unchanged_saying_so(tmp_path: 
                 {"role": "assistant", "content": "Hello! How can I help?"},
             ],
             "expected": "help",
-        }
+        },
+        {"id": "hello", "input": "Hello there", "expected": "help"},  # typo acts on this one
     ]
     suite = load(write_suite(tmp_path, {"perturbations": ["typo"], "variants": 2}, rows))
-    assert suite.variants == ()
+    assert all(variant.variant_of == "hello" for variant in suite.variants)
     assert [(u.id, u.reason) for u in suite.unchanged] == [
         (
             f"greeting~typo-{n}",
@@ -239,3 +240,39 @@ def test_a_variant_of_a_critical_case_is_not_critical(tmp_path: Path) -> None:
     suite = load(write_suite(tmp_path, {"perturbations": ["case"], "variants": 2}, rows))
     assert suite.case("q").critical
     assert [(v.tags, v.critical) for v in suite.variants] == [(("x", "variant"), False)] * 2
+
+
+def test_a_script_variants_answer_is_read_in_its_originals_script(tmp_path: Path) -> None:
+    """Asked in traditional characters, a model may answer in them: the original's expected
+    answer (written in simplified) must still find what it looks for; the other way round
+    too. The case as written is judged on its answer as given."""
+    from releasegate.gate.judging import score_case
+
+    rows = [
+        {"id": "return", "input": "怎么申请退货？", "expected": ["我的订单"]},
+        {"id": "return-tw", "input": "怎麼申請退貨？", "expected": ["我的訂單"]},
+    ]
+    suite = load(write_suite(tmp_path, {"perturbations": ["script", "width"]}, rows))
+    simplified = suite.case("return~script-1")
+    assert simplified.input != "怎么申请退货？" and simplified.answer_script == "simplified"
+    traditional = suite.case("return-tw~script-1")
+    assert traditional.input != "怎麼申請退貨？" and traditional.answer_script == "traditional"
+    assert suite.case("return~width-1").answer_script == ""
+    answer_tw, answer_zh = "請在「我的訂單」頁面申請退貨。", "请在“我的订单”页面申请退货。"
+    assert score_case(suite, simplified, answer_tw).result.passed
+    assert score_case(suite, simplified, answer_tw).answer == answer_tw  # kept as given
+    assert score_case(suite, traditional, answer_zh).result.passed
+    assert not score_case(suite, suite.case("return"), answer_tw).result.passed
+
+
+def test_a_perturbation_that_changes_no_case_of_the_suite_is_refused(tmp_path: Path) -> None:
+    """Listed, it would test nothing (each of its variants a skipped test) and a
+    ``perturbation_accuracy`` of it would read nothing: refused where it is written."""
+    rows = [{"id": "hours", "input": "When are you open?", "expected": "9"}]
+    path = write_suite(tmp_path, {"perturbations": ["typo", "script"]}, rows)
+    with pytest.raises(GoldenFileError) as error:
+        load(path)
+    message = str(error.value)
+    assert "robustness.perturbations[1]" in message and str(path) in message
+    assert "'script' makes no variant of any case" in message
+    assert "case 'hours': it has no Chinese characters" in message

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.records import CaseRecord, HumanRecord, JudgeRecord, Prediction
-from ..golden.answer_text import AnswerText
+from ..golden.answer_text import AnswerText, in_script
 from ..golden.assertion_tree import AssertedCheck
 from ..golden.cases import Expected, GoldenCase
 from ..golden.check_protocol import AssertionOutcome
@@ -236,10 +236,11 @@ def score_case(
     check = suite.check_for(case)
     if judged is not None:
         check = with_judgment(check, judged)
+    read = in_script(answer, case.answer_script)  # a script variant's: in its original's script
     if isinstance(check, AssertedCheck):
-        text = AnswerText(answer, output_tokens=output_tokens)
+        text = AnswerText(read, output_tokens=output_tokens)
         return ScoredCase.of(case, answer, check.evaluate(text, case.expected))
-    return ScoredCase.of(case, answer, check(answer, case.expected))
+    return ScoredCase.of(case, answer, check(read, case.expected))
 
 
 def score_suite(

@@ -24,7 +24,7 @@ from typing import Any
 
 from .normalize import cjk_tokens, normalize_text
 
-__all__ = ["AnswerText", "fold_light", "fold_strict", "to_simplified"]
+__all__ = ["AnswerText", "fold_light", "fold_strict", "in_script", "to_simplified"]
 
 _ZERO_WIDTH = dict.fromkeys(
     map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\ufeff")
@@ -39,6 +39,25 @@ def _t2s() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+@cache
+def _s2t() -> Any:
+    """OpenCC's simplified-to-traditional converter, built on first use."""
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def in_script(text: str, script: str) -> str:
+    """*text* with its Chinese characters written in *script* (``simplified`` or
+    ``traditional``; "" leaves it as it is)."""
+    if not script or text.isascii():
+        return text
+    if script == "simplified":
+        return to_simplified(text)
+    converted: str = _s2t().convert(text)
+    return converted
 
 
 def to_simplified(text: str) -> str:

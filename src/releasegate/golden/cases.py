@@ -110,6 +110,11 @@ class GoldenCase:
     of the case it was derived from; "" for a case its author wrote."""
     perturbation: str = ""
     """For a robustness variant: the perturbation that made it (``typo``); "" otherwise."""
+    answer_script: str = ""
+    """``simplified`` or ``traditional``: the Chinese script its answer is read in before its
+    check judges it. A variant asked in the other script than its original (``script``) may be
+    answered in that script, and its original's expected answer is written in the original's:
+    the answer is read in the original's script (its record keeps it as given); "" as given."""
     test_id: str = ""
     """The id's pytest-safe form (see the module docstring); by default
     :func:`safe_test_id` of the id, made unique within its suite by the loader."""

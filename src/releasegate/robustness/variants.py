@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..exceptions import GoldenFileError
+from ..golden.answer_text import in_script
 from ..golden.cases import ChatMessage, GoldenCase
 from ..golden.variants import UnchangedVariant
 from .perturbations import not_made_reason, variant_texts
@@ -79,6 +80,12 @@ def _selected(section: RobustnessSection, cases: Sequence[GoldenCase]) -> list[G
     return selected
 
 
+def _script_of(question: str) -> str:
+    """The script a script variant's answer is read in: its original question's (one that has
+    simplified characters is simplified; else traditional)."""
+    return "simplified" if in_script(question, "traditional") != question else "traditional"
+
+
 def expand(
     section: RobustnessSection, cases: Sequence[GoldenCase], *, language: str
 ) -> tuple[tuple[GoldenCase, ...], tuple[UnchangedVariant, ...]]:
@@ -111,6 +118,7 @@ def expand(
                         tags=tags,
                         variant_of=case.id,
                         perturbation=name,
+                        answer_script=_script_of(text) if name == "script" else "",
                     )
                 )
             if len(texts) == k:
@@ -132,4 +140,26 @@ def expand(
                 )
                 for n in range(len(texts) + 1, k + 1)
             )
+    _refuse_idle(section, made, unchanged)
     return tuple(made), tuple(unchanged)
+
+
+def _refuse_idle(
+    section: RobustnessSection, made: Sequence[GoldenCase], unchanged: Sequence[UnchangedVariant]
+) -> None:
+    """Refuse a perturbation that makes no variant of any case of the suite (``script`` on
+    English questions): it would test nothing, each of its variants a skipped test, and a
+    ``perturbation_accuracy`` of it read nothing."""
+    acting = {variant.perturbation for variant in made}
+    for index, name in enumerate(section.perturbations):
+        if name in acting:
+            continue
+        first = next((u for u in unchanged if u.perturbation == name), None)
+        why = first.reason.split(": ", 1)[-1] if first else ""
+        example = f" (case '{first.variant_of}': {why})" if first else ""
+        raise GoldenFileError(
+            f"the perturbation '{name}' makes no variant of any case of this suite{example}; "
+            "remove it from the list, or tag cases it can change",
+            path=section.manifest,
+            field=f"robustness.perturbations[{index}]",
+        )
