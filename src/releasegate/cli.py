@@ -71,8 +71,9 @@ def _validate(settings: Settings, root: Path) -> int:
         )
         if baseline is not None:
             drift = baseline.drift(case.id for case in suite.test_cases)
-            drifted += bool(drift)
-            _print_drift(suite.name, store.path_for(suite.name), drift)
+            changed = baseline.changed_variants(suite.variants)
+            drifted += bool(drift or changed)
+            _print_drift(suite.name, store.path_for(suite.name), drift, changed)
     if drifted:
         print(f"{len(suites)} suites valid; {drifted} baseline(s) out of date with their suite")
     else:
@@ -80,12 +81,20 @@ def _validate(settings: Settings, root: Path) -> int:
     return 0
 
 
-def _print_drift(suite: str, path: Path, drift: BaselineDrift, *, shown: int = 5) -> None:
-    """Cases added since the baseline are compared with nothing; stale entries are dead weight.
-    Neither makes the files invalid, so this informs (exit 0) and says how to bring it up to
-    date."""
-    if not drift:
+def _print_drift(
+    suite: str, path: Path, drift: BaselineDrift, changed: Sequence[str] = (), *, shown: int = 5
+) -> None:
+    """Cases added since the baseline are compared with nothing; stale entries are dead weight;
+    so are the entries of robustness variants that ask another question now (another seed or
+    perturbation table). None makes the files invalid, so this informs (exit 0) and says how to
+    bring it up to date."""
+    if not drift and not changed:
         return
+    if changed:
+        print(
+            f"    {len(changed)} variant(s) ask another question than the baseline's (seed or "
+            "perturbations changed), compared with nothing: " + first_items(changed, shown)
+        )
 
     if drift.added:
         print(

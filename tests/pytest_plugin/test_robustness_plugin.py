@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -164,3 +165,32 @@ def test_variants_run_under_xdist_with_their_originals(project: pytest.Pytester)
     serial = {c.id: c.outcome for c in record.cases}
     assert serial["hours"] == "passed" and serial["hours~case-1"] == "failed"
     assert Path(project.path / "reports" / "latest").exists()
+
+
+def test_a_variant_that_asks_another_question_than_its_baseline_entry_stands_alone(
+    project: pytest.Pytester,
+) -> None:
+    """Another seed makes other questions under the same ids: the baseline's verdicts on the
+    old questions say nothing of the new ones, so a failing variant is not a known failure."""
+    _model(project, default="no idea")
+    result, _ = _run(project, "-n", "0", "--update-baseline")
+    assert result.ret == 0, result.stdout.str()
+    stored = json.loads((project.path / "fixtures/baselines/shop.json").read_text("utf-8"))
+    assert stored["cases"]["hours~case-1"]["question"] != "When are you open?"
+    assert "question" not in stored["cases"]["hours"]  # a case as written: its id is its question
+    _, record = _run(project, "-k", "test_case", "-n", "0")
+    assert _cases(record)["hours~case-1"].outcome == "xfailed"  # the same question: known
+    manifest = project.path / "fixtures" / "golden" / "shop.yaml"
+    manifest.write_text(
+        manifest.read_text("utf-8").replace("variants: 2", "variants: 2\n  seed: 7"), "utf-8"
+    )
+    validate = project.run(str(Path(sys.executable).parent / "releasegate"), "validate")
+    assert "variant(s) ask another question than the baseline's" in validate.stdout.str()
+    _, record = _run(project, "-k", "test_case", "-n", "0")
+    variants = [case for case in record.cases if case.variant_of]
+    asked_anew = [case for case in variants if case.input != stored["cases"][case.id]["question"]]
+    assert asked_anew, "seed 7 made the same questions"
+    for case in variants:
+        expected = ("failed", None) if case in asked_anew else ("xfailed", "failed")
+        assert (case.outcome, case.baseline) == expected, case.id
+    assert _cases(record)["hours"].outcome == "passed"

@@ -366,7 +366,7 @@ class ReleaseSession:
         suite = self.suites[ref.suite]
         case = suite.case(ref.case_id)
         baseline = self.baseline_of(suite.name)
-        before = baseline.cases.get(case.id) if baseline else None
+        before = baseline.case_for(case) if baseline else None
         prediction = self.answer(ref)
         # The reviewers' verdict is looked up here: the gate never reads the review memory.
         human = suite_human_verdict(suite, case.id, prediction.answer, self.reviews, before)

@@ -27,6 +27,7 @@ from ..core.records import (
     TaskResult,
 )
 from ..exceptions import BaselineError, GoldenFileError
+from ..golden.cases import GoldenCase
 from ..schemas import validate_document
 
 __all__ = [
@@ -78,6 +79,11 @@ class CaseBaseline:
     included (``check (<name>)``): what makes a must-not that passed here and fails now a
     regression named by its assertion. Empty for a case without assertions, and in a baseline
     written before assertions existed (it still reads: such a case is compared as a whole)."""
+    question: str = ""
+    """For a robustness variant: the question the reference run asked (:func:`question_of`).
+    Another seed, an upgraded OpenCC or an edited table makes another question under the same
+    id; the entry then stands for nothing (:meth:`SuiteBaseline.case_for`). "" for a case as
+    written (its id is its question)."""
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseBaseline:
@@ -89,7 +95,16 @@ class CaseBaseline:
             answer=record.answer,
             score=record.score,
             assertions={a["name"]: a["outcome"] for a in record.assertions},
+            question=question_of(record.input) if record.variant_of else "",
         )
+
+
+def question_of(value: Any) -> str:
+    """A case's input as one text, as a baseline keeps a variant's: the text itself, or a
+    conversation's messages as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,25 @@ class SuiteBaseline:
     """The reference model (its fingerprint and name), as the run described it."""
     generation: Mapping[str, Any] = field(default_factory=dict)
 
+    def case_for(self, case: GoldenCase) -> CaseBaseline | None:
+        """*case*'s entry, None without one; and None for a robustness variant whose question
+        is not the one the baseline asked (it is a new case under an old id)."""
+        entry = self.cases.get(case.id)
+        if entry is None or not case.variant_of or not entry.question:
+            return entry
+        same = entry.question == question_of(json.loads(json.dumps(case.input, default=str)))
+        return entry if same else None
+
+    def changed_variants(self, cases: Iterable[GoldenCase]) -> tuple[str, ...]:
+        """The variants among *cases* whose baseline entry asked another question (sorted)."""
+        return tuple(
+            sorted(
+                case.id
+                for case in cases
+                if case.variant_of and case.id in self.cases and self.case_for(case) is None
+            )
+        )
+
     def drift(self, case_ids: Iterable[str]) -> BaselineDrift:
         """How the suite's cases (*case_ids*) differ from the cases this baseline holds."""
         current = set(case_ids)
@@ -143,6 +177,8 @@ class SuiteBaseline:
                 entry["score"] = round(case.score, STORED_DECIMALS)
             if case.assertions:  # in the order written: the case's own order reads best
                 entry["assertions"] = dict(case.assertions)
+            if case.question:
+                entry["question"] = case.question
             cases[case_id] = entry
         metrics: dict[str, Any] = {}
         for name in sorted(self.metrics):

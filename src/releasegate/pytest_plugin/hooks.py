@@ -249,7 +249,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _known_failure(session: ReleaseSession, suite: Suite, case: GoldenCase) -> list[Any]:
     marks: list[Any] = []
     baseline = session.baseline_of(suite.name)
-    before = baseline.cases.get(case.id) if baseline else None
+    before = baseline.case_for(case) if baseline else None
     # Failed on the baseline: its check, or reviewers scored its answer below the mark.
     reviewed = baseline_reviewed(suite, case.id, before, session.reviews)
     if known_failure(case, before, baseline_reviewed=reviewed):
