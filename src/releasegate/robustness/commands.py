@@ -22,7 +22,7 @@ from ..core.display import for_terminal, shorten
 from ..core.display import with_invisibles_shown as with_invisibles
 from ..exceptions import UnknownNameError
 from ..golden.suites import Suite, project_suites
-from .appending import append_variant, fuzzed_id
+from .appending import append_variant, fuzzed_id, same_question
 from .fuzz import Answerer, FuzzError, FuzzResult, Step, fuzz_case
 
 __all__ = ["add_fuzz_parser", "report_lines", "run_fuzz"]
@@ -132,7 +132,8 @@ def run_fuzz(
     root: Path,
     answerer_for: Callable[[Suite], Answerer],
 ) -> int:
-    """The command: 0 nothing found, 1 a breaking change found (appended with ``--append``)."""
+    """The command: 0 nothing found, 1 a breaking change found (appended with ``--append``,
+    unless a case of the file already asks the same: then it is named and nothing appended)."""
     suites = {suite.name: suite for suite in project_suites(settings, root=root)}
     if args.suite not in suites:
         raise UnknownNameError("suite", args.suite, suites, where="releasegate fuzz --suite")
@@ -161,6 +162,13 @@ def run_fuzz(
             print("nothing appended: no breaking change was found")
         return 0
     if args.append:
+        existing = same_question(suite, original, result.found.text)
+        if existing is not None:  # the same search run again: found what it appended before
+            print(
+                f"already a case: {existing.id}; nothing appended (it asks the same question "
+                f"with the same expected answer: {existing.source})"
+            )
+            return 1
 
         def reload() -> Suite:
             return project_suites(settings, only=[suite.name], root=root)[0]
