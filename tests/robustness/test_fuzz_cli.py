@@ -150,6 +150,8 @@ def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Pat
         (["--suite", "tiny", "--case", "parcel"], "already fails"),
         (["--suite", "tiny", "--case", "return", "--append", "--id", "parcel"], "--id 'parcel'"),
         (["--suite", "tiny", "--case", "return", "--id", "new"], "add --append"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", ""], "--id '' is blank"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", " \t"], "is blank"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], message: str) -> None:
@@ -162,6 +164,8 @@ def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], mess
     assert last.startswith("releasegate: error: ") and message in last
     assert done.stderr.count("releasegate: error") == 1 and "Traceback" not in done.stderr
     assert (project / "fixtures" / "golden" / "tiny.jsonl").read_bytes() == before
+    if "already fails" not in message:  # refused before the model answered anything
+        assert "generating" not in done.stderr and len(done.stderr.splitlines()) == 1
 
 
 def test_a_variant_named_as_the_case_is_refused_naming_its_original(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ not import: the command line hands :func:`run_fuzz` a function that makes a suit
 
 Exit status: 0 when no breaking change was found (the output says whether the search ran to its
 end or the budget stopped it), 1 when one was found, 2 for bad input (an unknown suite, case or
-perturbation, a budget below 1, an original that already fails), said in one message.
+perturbation, a budget below 1, a blank or taken ``--id``, an original that already fails), said
+in one message; the ``--id`` checks come before any model call.
 """
 
 from __future__ import annotations
@@ -141,6 +142,11 @@ def run_fuzz(
     original = suite.case(args.case)  # a variant too: fuzz_case refuses it naming its original
     if args.id is not None and not args.append:
         raise FuzzError(f"--id '{args.id}' names the case --append writes: add --append")
+    if args.id is not None and not args.id.strip():  # else refused only on reload, calls spent
+        raise FuzzError(
+            f"--id {args.id!r} is blank: give the appended case a short unique id, like "
+            f"'{original.id}~fuzz', or leave --id out for the first free '{original.id}~fuzz-<n>'"
+        )
     new_id = args.id if args.id is not None else fuzzed_id(suite, original)
     if args.append and any(case.id == new_id for case in suite.test_cases):
         raise FuzzError(
