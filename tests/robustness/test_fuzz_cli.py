@@ -152,6 +152,8 @@ def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Pat
         (["--suite", "tiny", "--case", "return", "--id", "new"], "add --append"),
         (["--suite", "tiny", "--case", "return", "--append", "--id", ""], "--id '' is blank"),
         (["--suite", "tiny", "--case", "return", "--append", "--id", " \t"], "is blank"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", " new"], "start or end"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", "a\x01b"], "U+0001"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], message: str) -> None:
