@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from releasegate.golden.suites import Suite, load_suite
-from releasegate.robustness.appending import append_variant, fuzzed_id
+from releasegate.robustness.appending import append_variant, fuzzed_id, same_question
 from releasegate.robustness.fuzz import FuzzError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "fixtures" / "schemas"
@@ -201,3 +201,40 @@ def test_an_appended_case_is_not_critical(tmp_path: Path, cell: str, written: st
     assert added.tags == ("faq", "fuzzed") and not added.critical
     last = (tmp_path / "shop.csv").read_text("utf-8").splitlines()[-1]
     assert last.endswith("," + written)
+
+
+@pytest.mark.parametrize(
+    ("name", "before"),
+    [
+        ("shop.jsonl", '{"id": "zh", "input": "怎么退货？", "expected": "退款"}\n'.encode()),
+        ("shop.csv", "id,input,expected\nzh,怎么退货？,退款\n".encode()),
+    ],
+)
+def test_a_variant_the_file_already_asks_is_not_appended_again(
+    tmp_path: Path, name: str, before: bytes
+) -> None:
+    """The same search run twice finds the same variant: a second append would add a case that
+    differs from the first by its id alone."""
+    suite = _suite(tmp_path, name, before)
+    after = _append(suite, "zh", VARIANT)
+    assert same_question(after, after.case("zh"), VARIANT) == after.case("zh~fuzz-1")
+    appended = (tmp_path / name).read_bytes()
+
+    with pytest.raises(FuzzError, match=r"^already a case: zh~fuzz-1; nothing appended"):
+        _append(after, "zh", VARIANT)
+    assert (tmp_path / name).read_bytes() == appended
+    assert [case.id for case in load_suite(after.manifest_path, schemas_dir=SCHEMAS).cases] == [
+        "zh",
+        "zh~fuzz-1",
+    ]
+
+
+def test_the_same_question_with_another_expected_answer_is_a_new_case(tmp_path: Path) -> None:
+    before = (
+        '{"id": "zh", "input": "怎么退货？", "expected": "退款"}\n'
+        '{"id": "zh-other", "input": "怎麼退貨?", "expected": "换货"}\n'
+    ).encode()
+    suite = _suite(tmp_path, "shop.jsonl", before)
+    assert same_question(suite, suite.case("zh"), VARIANT) is None
+    after = _append(suite, "zh", VARIANT)
+    assert after.case("zh~fuzz-1").expected == "退款"

@@ -97,6 +97,34 @@ def test_a_breaking_change_is_printed_appended_and_replayed(project: Path, tmp_p
     assert "the saved failure was replayed first" in again.stdout
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_the_same_search_appended_twice_appends_once(project: Path, kind: str) -> None:
+    """The second run replays the first's failure: the variant is already a case of the file
+    (issue 25), so it is named and nothing appended; exit 1, as for a change found."""
+    golden = project / "fixtures" / "golden"
+    if kind == "csv":
+        (golden / "tiny.jsonl").unlink()
+        rows = "".join(f"{case['id']},{case['input']},{case['expected']}\n" for case in CASES)
+        (golden / "tiny.csv").write_text("id,input,expected\n" + rows, encoding="utf-8")
+        (golden / "tiny.yaml").write_text(
+            "name: tiny\ncases: tiny.csv\ncheck: contains\n", encoding="utf-8"
+        )
+    args = ["--suite", "tiny", "--case", "return", "--perturbation", "zero_width", "--append"]
+    first = fuzz(project, *args)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "appended as case 'return~fuzz-1'" in first.stdout
+    appended = (golden / f"tiny.{kind}").read_bytes()
+
+    again = fuzz(project, *args)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "variant:       H\\u200bow do I return shoes?" in again.stdout
+    assert "already a case: return~fuzz-1; nothing appended" in again.stdout
+    assert "appended as case" not in again.stdout and "error" not in again.stderr
+    assert (golden / f"tiny.{kind}").read_bytes() == appended
+    suite = load_suite(golden / "tiny.yaml", schemas_dir=SCHEMAS)
+    assert [case.id for case in suite.cases] == ["return", "parcel", "return~fuzz-1"]
+
+
 def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Path) -> None:
     model = write_instant_model(tmp_path / "model", {})  # "?" to everything
     config = instant_config(model, tmp_path / "cache")
@@ -122,6 +150,10 @@ def test_nothing_found_exits_0_and_says_whether_the_budget_ran_out(tmp_path: Pat
         (["--suite", "tiny", "--case", "parcel"], "already fails"),
         (["--suite", "tiny", "--case", "return", "--append", "--id", "parcel"], "--id 'parcel'"),
         (["--suite", "tiny", "--case", "return", "--id", "new"], "add --append"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", ""], "--id '' is blank"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", " \t"], "is blank"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", " new"], "start or end"),
+        (["--suite", "tiny", "--case", "return", "--append", "--id", "a\x01b"], "U+0001"),
     ],
 )
 def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], message: str) -> None:
@@ -134,6 +166,8 @@ def test_bad_input_exits_2_with_one_message(project: Path, args: list[str], mess
     assert last.startswith("releasegate: error: ") and message in last
     assert done.stderr.count("releasegate: error") == 1 and "Traceback" not in done.stderr
     assert (project / "fixtures" / "golden" / "tiny.jsonl").read_bytes() == before
+    if "already fails" not in message:  # refused before the model answered anything
+        assert "generating" not in done.stderr and len(done.stderr.splitlines()) == 1
 
 
 def test_a_variant_named_as_the_case_is_refused_naming_its_original(tmp_path: Path) -> None:

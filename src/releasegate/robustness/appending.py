@@ -34,7 +34,7 @@ from ..golden.io.text import LINE_BREAK
 from ..golden.suites import Suite
 from .fuzz import FuzzError, variant_input
 
-__all__ = ["FUZZED_TAG", "append_variant", "fuzzed_id"]
+__all__ = ["FUZZED_TAG", "append_variant", "fuzzed_id", "same_question"]
 
 FUZZED_TAG = "fuzzed"
 
@@ -54,6 +54,19 @@ def fuzzed_id(suite: Suite, case: GoldenCase) -> str:
     while f"{case.id}~fuzz-{n}" in taken:
         n += 1
     return f"{case.id}~fuzz-{n}"
+
+
+def same_question(suite: Suite, case: GoldenCase, text: str) -> GoldenCase | None:
+    """The case of *suite*'s case file that already asks what the variant of *case* with the
+    question *text* would (the same input, once *text* is made its question, and the same
+    expected answer), if one does. The same search run twice finds the same variant (the
+    second replays the first's saved failure): appending it again would add a case that differs
+    from the first only by its id, counted twice in every metric."""
+    made = variant_input(case, text)
+    for written in suite.cases:
+        if written.input == made and written.expected == case.expected:
+            return written
+    return None
 
 
 def _line_of(case: GoldenCase) -> int:
@@ -338,10 +351,17 @@ def append_variant(
     """Append *case* with its question replaced by *text* to *suite*'s case file as the case
     *new_id* (tagged ``fuzzed``), and return it as the suite now loads it; *reload* loads the
     suite again from its files. Raises :class:`FuzzError` with the file left as it was when
-    the case cannot be written faithfully or the file would not load with it."""
+    a case of the file already asks the same (:func:`same_question`), the case cannot be
+    written faithfully, or the file would not load with it."""
     path = suite.cases_path
     if any(made.id == new_id for made in suite.test_cases):
         raise FuzzError(f"suite {suite.name} already has a case '{new_id}': give another --id")
+    existing = same_question(suite, case, text)
+    if existing is not None:
+        raise FuzzError(
+            f"already a case: {existing.id}; nothing appended (it asks the same question with "
+            f"the same expected answer: {existing.source})"
+        )
     writer = _WRITERS.get(path.suffix.lower())
     if writer is None:
         raise FuzzError(f"{path}: cannot append to a case file of type '{path.suffix}'")

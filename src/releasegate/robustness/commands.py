@@ -8,12 +8,15 @@ not import: the command line hands :func:`run_fuzz` a function that makes a suit
 
 Exit status: 0 when no breaking change was found (the output says whether the search ran to its
 end or the budget stopped it), 1 when one was found, 2 for bad input (an unknown suite, case or
-perturbation, a budget below 1, an original that already fails), said in one message.
+perturbation, a budget below 1, a taken ``--id`` or one the file would not read back, an
+original that already fails), said in one message; the ``--id`` checks come before any model
+call.
 """
 
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from ..core.display import for_terminal, shorten
 from ..core.display import with_invisibles_shown as with_invisibles
 from ..exceptions import UnknownNameError
 from ..golden.suites import Suite, project_suites
-from .appending import append_variant, fuzzed_id
+from .appending import append_variant, fuzzed_id, same_question
 from .fuzz import Answerer, FuzzError, FuzzResult, Step, fuzz_case
 
 __all__ = ["add_fuzz_parser", "report_lines", "run_fuzz"]
@@ -71,6 +74,23 @@ def add_fuzz_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fuzz.add_argument(
         "--id", default=None, help="the appended case's id (default: <case id>~fuzz-<n>)"
     )
+
+
+def _new_id_problem(new_id: str) -> str | None:
+    """What makes *new_id* an id the case file would not read back, if anything: found before
+    the search, since otherwise the reload after the append refuses it with the model calls
+    spent. Blank; white space at either end (a CSV or workbook cell drops it, and the case
+    would read back under another id); a control character other than tab and line ends, or
+    half of a surrogate pair (the case loader refuses both in an id)."""
+    if not new_id.strip():
+        return "is blank"
+    if new_id != new_id.strip():
+        return "has white space at its start or end, which a spreadsheet cell drops"
+    for char in new_id:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in "\t\n\r") or category == "Cs":
+            return f"contains U+{ord(char):04X}, which the case loader refuses in an id"
+    return None
 
 
 def _step_line(number: int, step: Step) -> str:
@@ -132,7 +152,8 @@ def run_fuzz(
     root: Path,
     answerer_for: Callable[[Suite], Answerer],
 ) -> int:
-    """The command: 0 nothing found, 1 a breaking change found (appended with ``--append``)."""
+    """The command: 0 nothing found, 1 a breaking change found (appended with ``--append``,
+    unless a case of the file already asks the same: then it is named and nothing appended)."""
     suites = {suite.name: suite for suite in project_suites(settings, root=root)}
     if args.suite not in suites:
         raise UnknownNameError("suite", args.suite, suites, where="releasegate fuzz --suite")
@@ -140,6 +161,12 @@ def run_fuzz(
     original = suite.case(args.case)  # a variant too: fuzz_case refuses it naming its original
     if args.id is not None and not args.append:
         raise FuzzError(f"--id '{args.id}' names the case --append writes: add --append")
+    problem = None if args.id is None else _new_id_problem(args.id)
+    if problem is not None:
+        raise FuzzError(
+            f"--id {args.id!r} {problem}: give the appended case a short unique id, like "
+            f"'{original.id}~fuzz', or leave --id out for the first free '{original.id}~fuzz-<n>'"
+        )
     new_id = args.id if args.id is not None else fuzzed_id(suite, original)
     if args.append and any(case.id == new_id for case in suite.test_cases):
         raise FuzzError(
@@ -161,6 +188,13 @@ def run_fuzz(
             print("nothing appended: no breaking change was found")
         return 0
     if args.append:
+        existing = same_question(suite, original, result.found.text)
+        if existing is not None:  # the same search run again: found what it appended before
+            print(
+                f"already a case: {existing.id}; nothing appended (it asks the same question "
+                f"with the same expected answer: {existing.source})"
+            )
+            return 1
 
         def reload() -> Suite:
             return project_suites(settings, only=[suite.name], root=root)[0]
