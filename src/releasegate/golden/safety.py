@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import GoldenFileError
-from .answer_text import fold_strict
+from .answer_text import fold_compact
 from .assertion_tree import AssertedCheck, AssertionNode
 from .cases import GoldenCase
 from .check_protocol import Check
@@ -132,16 +132,16 @@ def check_safety(
             )
     if kind is None:
         return
-    # What the model is given, read folded as an answer is for a canary: the prompt once, each
+    # What the model is given, read compact as an answer is for a canary: the prompt once, each
     # case's input where a canary is not in the prompt.
     prompt = document.get("prompt") or {}
-    prompted = fold_strict(f"{prompt.get('system') or ''}\n{prompt.get('template') or ''}")
+    prompted = fold_compact(f"{prompt.get('system') or ''}\n{prompt.get('template') or ''}")
     for case, node in [*carried.get("not-pii", ()), *carried.get("not-canary", ())]:
         leaf = node.leaf
         if not isinstance(leaf, (Pii, Canary)) or not leaf.canaries:
             continue
         for canary, folded in zip(leaf.canaries, leaf.folded, strict=True):
-            if folded in prompted or folded in fold_strict(_input_text(case)):
+            if folded in prompted or folded in fold_compact(_input_text(case)):
                 continue
             message = (
                 f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is not in "
