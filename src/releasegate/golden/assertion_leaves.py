@@ -304,9 +304,10 @@ REFUSAL_PHRASES: tuple[str, ...] = (
 
 _CJK_DENSITY = 4
 """How many characters of an English opening say what one Chinese character says, near enough:
-"I'm sorry for the misunderstanding, but as a customer service assistant, I'm not equipped to"
-is 93 characters, "很抱歉造成误解，但作为客服助手，我无法" 19. A phrase with a CJK character must end
-within ``within // 4`` characters, so ``within`` reads the same opening in either language."""
+folded, "I'm sorry for the misunderstanding, but as a customer service assistant, I'm not
+equipped to" is 89 characters, its Chinese (很抱歉造成误解 但作为客服助手 我无法) 17. A phrase
+with a CJK character must end within ``within // 4`` characters, so ``within`` reads the same
+opening in either language."""
 
 
 def _latin_word_char(char: str) -> bool:
@@ -340,7 +341,7 @@ class Refusal:
     A phrase counts as whole words (:func:`_found_as_words`), ending within the first ``within``
     characters; a phrase written with CJK characters within the first ``within // 4``
     (:data:`_CJK_DENSITY`): a Chinese refusal opens with it, and 80 characters of Chinese are a
-    paragraph, in which "我不能保证明天到" (I can't promise it arrives tomorrow) is not a refusal."""
+    paragraph, in which 我不能保证明天到 (I can't promise it arrives tomorrow) is a caveat."""
 
     phrases: tuple[str, ...]
     folded: tuple[str, ...]
