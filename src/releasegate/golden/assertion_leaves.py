@@ -305,7 +305,7 @@ REFUSAL_PHRASES: tuple[str, ...] = (
 _CJK_DENSITY = 4
 """How many characters of an English opening say what one Chinese character says, near enough:
 folded, "I'm sorry for the misunderstanding, but as a customer service assistant, I'm not
-equipped to" is 89 characters, its Chinese (很抱歉造成误解 但作为客服助手 我无法) 17. A phrase
+equipped to" is 88 characters, its Chinese (很抱歉造成误解 但作为客服助手 我无法) 17. A phrase
 with a CJK character must end within ``within // 4`` characters, so ``within`` reads the same
 opening in either language."""
 
