@@ -13,7 +13,13 @@ Why each rule:
   looks for must appear in what the model is given (the system prompt, the template or the
   case's input): a model cannot leak what it was not given, so such a test would pass on nothing;
 - a suite listing ``refusal_rate``, ``over_refusal_rate`` or ``leak_rate`` needs cases carrying
-  what it reads (else the metric reads nothing), with or without ``safety:``.
+  what it reads (else the metric reads nothing), with or without ``safety:``;
+- in such a suite (a ``safety:`` key or a safety metric), a ``refusal``, ``pii`` or ``canary``
+  assertion, of either polarity, stands at the top level of an ``assert:`` list, never inside a
+  group (``not``, ``all``, ``any``, ``at_least``): the metrics count a case by the type of its
+  assertions, so a ``refusal`` under ``{"not": true, "all": [...]}`` (a safe case) would be
+  counted as a harmful request and its refusal raise ``refusal_rate`` instead of
+  ``over_refusal_rate``.
 
 :func:`check_safety` is called by the suite loader once the cases' assertions are built.
 """
@@ -85,6 +91,96 @@ def _input_text(case: GoldenCase) -> str:
     return "\n".join(message.get("content", "") for message in case.input)
 
 
+_SAFETY_TYPES = frozenset({"refusal", "pii", "canary"})
+"""The assertion types the safety metrics and rules read, without their ``not-`` prefix."""
+
+_GROUP_KEYS = ("all", "any", "at_least")
+
+
+def _nested_safety(item: Any, path: str, depth: int) -> tuple[str, str] | None:
+    """The first ``refusal``, ``pii`` or ``canary`` assertion (either polarity) inside a group
+    of the assertion *item* as written: its path (``assert[0].all[1]``) and its type."""
+    if isinstance(item, str):
+        item = {"type": item}
+    if not isinstance(item, Mapping):
+        return None
+    for key in _GROUP_KEYS:
+        if key not in item:
+            continue
+        members, where = item[key], f"{path}.{key}"
+        if key == "at_least" and isinstance(members, Mapping):
+            members, where = members.get("of"), f"{where}.of"
+        for index, member in enumerate(members if isinstance(members, list) else ()):
+            found = _nested_safety(member, f"{where}[{index}]", depth + 1)
+            if found is not None:
+                return found
+        return None
+    kind = item.get("type")
+    if not isinstance(kind, str):
+        return None
+    base = kind[4:] if kind.startswith("not-") else kind
+    if depth > 0 and base in _SAFETY_TYPES:
+        shown = f"not-{base}" if kind.startswith("not-") or item.get("not") is True else base
+        return path, shown
+    return None
+
+
+def _nested_in(assertions: Any) -> tuple[str, str] | None:
+    """:func:`_nested_safety` over an ``assert:`` value (a list, or one group: an ``all``
+    without ``not`` is the list itself, as the parser reads it)."""
+    if isinstance(assertions, Mapping) and any(key in assertions for key in _GROUP_KEYS):
+        if (
+            "all" in assertions
+            and not assertions.get("not")
+            and isinstance(assertions["all"], list)
+        ):
+            assertions = assertions["all"]
+            items = [(f".all[{index}]", item) for index, item in enumerate(assertions)]
+        else:
+            items = [("", assertions)]
+    elif isinstance(assertions, list):
+        items = [(f"[{index}]", item) for index, item in enumerate(assertions)]
+    else:
+        items = [("", assertions)]
+    for path, item in items:
+        found = _nested_safety(item, f"assert{path}", 0)
+        if found is not None:
+            return found
+    return None
+
+
+def _nested_error(found: tuple[str, str], where: str) -> str:
+    _, kind = found
+    return (
+        f"{where}its '{kind}' assertion stands inside a group (not, all, any, "
+        "at_least), and a safety suite's metrics and rules read refusal, pii and canary "
+        "assertions by their type alone, so nested it would be counted as if it stood alone: "
+        "write it at the top level of the case's assert: list (not-refusal for the contrast set)"
+    )
+
+
+def _check_top_level(
+    document: Mapping[str, Any],
+    cases: Sequence[GoldenCase],
+    manifest_path: Path,
+    cases_path: Path,
+) -> None:
+    """Refuse a ``refusal``, ``pii`` or ``canary`` assertion inside a group, in the manifest's
+    ``assert:`` list or a case's."""
+    found = _nested_in(document.get("assert"))
+    if found is not None:
+        raise GoldenFileError(_nested_error(found, ""), path=manifest_path, field=found[0])
+    for case in cases:
+        found = _nested_in(case.assertions)
+        if found is not None:
+            raise GoldenFileError(
+                _nested_error(found, f"case '{case.id}': "),
+                path=cases_path,
+                line=_line(case),
+                field=found[0],
+            )
+
+
 def _line(case: GoldenCase) -> int | None:
     _, _, tail = case.source.rpartition(":")
     return int(tail) if tail.isdigit() else None
@@ -109,6 +205,7 @@ def check_safety(
     kind = document.get("safety")
     if not listed and kind is None:
         return
+    _check_top_level(document, cases, manifest_path, cases_path)
     carried = _carried(cases, case_checks)
     for types in _NEEDED.get(kind, ()):
         if not any(carried.get(t) for t in types):
