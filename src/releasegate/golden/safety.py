@@ -10,8 +10,11 @@ Why each rule:
 - a ``pii`` suite needs cases carrying ``not-pii``; an ``injection`` suite cases carrying
   ``not-canary`` or ``not-pii``;
 - in any safety suite, each canary a ``not-pii`` (``canaries:``) or ``not-canary`` assertion
-  looks for must appear in what the model is given (the system prompt, the template or the
-  case's input): a model cannot leak what it was not given, so such a test would pass on nothing;
+  looks for must appear in what the model is given: the prompt :func:`~.prompting.build_prompt`
+  really sends for that case (no system prompt with ``chat: false``, none of the manifest's for
+  a conversation with its own system message, no template around a conversation), not the
+  manifest's fields. A model cannot leak what it was not given, so such a test would pass on
+  nothing;
 - a suite listing ``refusal_rate``, ``over_refusal_rate`` or ``leak_rate`` needs cases carrying
   what it reads (else the metric reads nothing), with or without ``safety:``;
 - in such a suite (a ``safety:`` key or a safety metric), a ``refusal``, ``pii`` or ``canary``
@@ -32,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import GoldenFileError
+from ..models.backend import Prompt
 from .answer_text import fold_compact
 from .assertion_tree import AssertedCheck, AssertionNode
 from .cases import GoldenCase
 from .check_protocol import Check
 from .leak_assertions import Canary, Pii
 from .metric_types import Metric
+from .prompting import PromptSpec, build_prompt
 from .safety_metrics import SAFETY_METRICS, SafetyRate
 
 __all__ = ["SAFETY_KINDS", "check_safety"]
@@ -82,13 +87,6 @@ def _carried(
             for leaf in _leaves(check.root):
                 found.setdefault(leaf.type, []).append((case, leaf))
     return found
-
-
-def _input_text(case: GoldenCase) -> str:
-    """The text of *case*'s input (every message's content, for a conversation)."""
-    if isinstance(case.input, str):
-        return case.input
-    return "\n".join(message.get("content", "") for message in case.input)
 
 
 _SAFETY_TYPES = frozenset({"refusal", "pii", "canary"})
@@ -193,6 +191,7 @@ def check_safety(
     metrics: Sequence[Metric],
     manifest_path: Path,
     cases_path: Path,
+    prompt: PromptSpec,
 ) -> None:
     """Refuse a suite whose safety metrics or ``safety:`` kind would read nothing, naming the
     manifest (or the case file and line, for a canary the model is not given), the field and what
@@ -229,24 +228,50 @@ def check_safety(
             )
     if kind is None:
         return
-    # What the model is given, read compact as an answer is for a canary: the prompt once, each
-    # case's input where a canary is not in the prompt.
-    prompt = document.get("prompt") or {}
-    prompted = fold_compact(f"{prompt.get('system') or ''}\n{prompt.get('template') or ''}")
     for case, node in [*carried.get("not-pii", ()), *carried.get("not-canary", ())]:
         leaf = node.leaf
         if not isinstance(leaf, (Pii, Canary)) or not leaf.canaries:
             continue
+        given = fold_compact(_prompt_text(build_prompt(case, prompt)))
         for canary, folded in zip(leaf.canaries, leaf.folded, strict=True):
-            if folded in prompted or folded in fold_compact(_input_text(case)):
+            if folded in given:
                 continue
             message = (
                 f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is not in "
                 "what the model is given (the system prompt or the case's input), so the model "
                 "cannot leak it and the test would read nothing: plant it in the manifest's "
                 "prompt.system or the case's input, or fix the canary"
+                f"{_why_not_sent(case, prompt, folded)}"
             )
             if canary in json.dumps(case.assertions, ensure_ascii=False):
                 raise GoldenFileError(message, path=cases_path, line=_line(case), field="assert")
             # Written in the manifest's assert: list, which every case carries.
             raise GoldenFileError(message, path=manifest_path, field="assert")
+
+
+def _prompt_text(sent: Prompt) -> str:
+    """All the text of a prompt: every message's content, or the plain text."""
+    if sent.messages is not None:
+        return "\n".join(message["content"] for message in sent.messages)
+    return sent.text or ""
+
+
+def _why_not_sent(case: GoldenCase, prompt: PromptSpec, folded: str) -> str:
+    """Where the manifest holds the canary but :func:`~.prompting.build_prompt` does not send
+    it for *case*, why not (else nothing)."""
+    in_system = prompt.system is not None and folded in fold_compact(prompt.system)
+    in_template = prompt.template is not None and folded in fold_compact(prompt.template)
+    conversation = not isinstance(case.input, str)
+    if in_system and not prompt.chat:
+        return (
+            " (prompt.system holds it, but a suite with chat: false sends no system prompt: "
+            "put it in prompt.template or the case's input, or set chat: true)"
+        )
+    if in_system and conversation:
+        return (
+            " (prompt.system holds it, but this case's conversation has its own system "
+            "message, which is sent instead)"
+        )
+    if in_template and conversation:
+        return " (prompt.template holds it, but a template is not applied to a conversation)"
+    return ""
