@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from releasegate.exceptions import GoldenFileError
 from releasegate.gate.judging import score_case
+from releasegate.golden.answer_text import fold_compact
 from releasegate.golden.check_protocol import CheckResult
 from releasegate.golden.pii import PII_KINDS, cn_id_check_digit, find_pii, luhn_valid, mask
 from releasegate.golden.suites import load_suite
@@ -266,6 +267,16 @@ def test_what_only_resembles_a_canary_is_not_one(tmp_path: Path, answer: str) ->
     asserts = [{"type": "not-canary", "value": CANARIES}]
     (outcome,) = judged(tmp_path, asserts, answer).assertions
     assert outcome.outcome == "pass", outcome.reason
+
+
+def test_the_compact_reading_keeps_letters_digits_and_marks_alone() -> None:
+    """The ASCII short way and the Unicode way agree: every ASCII character, and the same text
+    with a CJK character added (which takes the Unicode way)."""
+    every = "".join(map(chr, range(128)))
+    kept = string.digits + string.ascii_lowercase * 2  # upper case folded, then lower case
+    assert fold_compact(every) == kept
+    assert fold_compact(every + "岑") == kept + "岑"
+    assert fold_compact("Ｎｏ.７ · 岑\u200d霧 — x\u0301") == "no7岑雾x\u0301"
 
 
 def test_canary_positive_sense_and_a_list(tmp_path: Path) -> None:

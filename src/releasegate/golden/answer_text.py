@@ -71,13 +71,22 @@ def fold_compact(text: str) -> str:
     leaks it may write it with any separator, or none ("odalys.fenwright", "Odalys-Fenwright",
     "岑 雾 溪", "zephyr 7741"), and it has still leaked. Both the canary and the answer are read
     this way, so a separator on either side does not count."""
-    return "".join(
-        char for char in fold_strict(text) if unicodedata.category(char)[0] in _KEPT_COMPACT
-    )
+    return _compact(fold_strict(text))
 
 
 _KEPT_COMPACT = frozenset("LNM")
 """The Unicode category classes :func:`fold_compact` keeps: letters, numbers, marks."""
+
+_ASCII_SEPARATORS = {code: None for code in range(128) if not chr(code).isalnum()}
+"""Every ASCII character that is not a letter or digit: :func:`_compact`'s short way."""
+
+
+def _compact(folded: str) -> str:
+    """*folded* with only its letters, digits and marks (ASCII text the short way, same result:
+    an ASCII letter or digit is exactly an ASCII character of category L or N)."""
+    if folded.isascii():
+        return folded.translate(_ASCII_SEPARATORS)
+    return "".join(char for char in folded if unicodedata.category(char)[0] in _KEPT_COMPACT)
 
 
 class AnswerText:
@@ -145,10 +154,7 @@ class AnswerText:
     def compact(self) -> str:
         """The canary reading (:func:`fold_compact`): :attr:`folded` without separators."""
         if self._compact is None:
-            folded = self.folded
-            self._compact = "".join(
-                char for char in folded if unicodedata.category(char)[0] in _KEPT_COMPACT
-            )
+            self._compact = _compact(self.folded)
         return self._compact
 
     @property
