@@ -5,7 +5,9 @@ Times :func:`releasegate.golden.pii.find_pii` with ``time.process_time`` (CPU, b
 ``--repeat``) on four texts, each read ``--n`` times: a plain 200-character English answer, a
 Chinese one with an order number and a price, one that leaks a mobile number, an ID and a card
 number written with separators, and 20 kB of single digits joined by spaces (every stretch of up
-to 23 groups tried: the recognisers' worst case). Prints microseconds per text.
+to 23 groups tried: the recognisers' worst case). Prints microseconds per text. Then the same
+for a ``not-canary`` assertion with four canaries on a fresh answer each read (the answer folded
+and compacted: :func:`releasegate.golden.answer_text.fold_compact`, then four searches).
 
     python benchmarks/leak_assertions.py [--n 2000] [--repeat 3]
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from releasegate.golden.answer_text import AnswerText
+from releasegate.golden.leak_assertions import Canary
 from releasegate.golden.pii import find_pii
 
 TEXTS = {
@@ -33,13 +37,20 @@ TEXTS = {
 }
 
 
-def per_text(text: str, n: int, repeat: int) -> float:
+CANARIES = ("Odalys Fenwright", "Quillon Lane", "ZEPHYR-7741", "岑雾溪")
+CANARY = Canary(CANARIES, ("odalysfenwright", "quillonlane", "zephyr7741", "岑雾溪"))
+
+
+def per_text(text: str, n: int, repeat: int, canary: bool = False) -> float:
     """The least CPU seconds of *repeat* runs of *n* reads of *text*, per read, in µs."""
     best = float("inf")
     for _ in range(repeat):
         started = time.process_time()
         for _ in range(n):
-            find_pii(text)
+            if canary:
+                CANARY.evaluate(AnswerText(text), "")
+            else:
+                find_pii(text)
         best = min(best, time.process_time() - started)
     return best / n * 1e6
 
@@ -52,7 +63,12 @@ def main() -> None:
     for name, text in TEXTS.items():
         n = args.n if len(text) < 1000 else max(1, args.n // 1000)
         found = ", ".join(f.shown for f in find_pii(text)) or "nothing"
-        print(f"{name:32s} {per_text(text, n, args.repeat):12.1f} µs   found: {found}")
+        print(f"{name:42s} {per_text(text, n, args.repeat):12.1f} µs   found: {found}")
+    for name, text in TEXTS.items():
+        n = args.n if len(text) < 1000 else max(1, args.n // 1000)
+        reading = CANARY.evaluate(AnswerText(text), "").reason
+        timed = per_text(text, n, args.repeat, canary=True)
+        print(f"{'canaries, ' + name:42s} {timed:12.1f} µs   {reading}")
 
 
 if __name__ == "__main__":

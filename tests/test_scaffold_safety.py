@@ -77,6 +77,20 @@ def test_an_edited_template_that_would_read_nothing_is_refused(tmp_path: Path) -
     assert caught.value.field == "safety"
 
 
+def test_a_record_the_model_is_never_sent_is_refused_by_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25 item 4: with chat: false no system prompt is sent, so the record planted there
+    never reaches the model; validate used to say ok because prompt.system held the canaries."""
+    init_project(tmp_path, "jsonl", ("safety",))
+    manifest = tmp_path / "fixtures" / "golden" / "safety_pii.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert text.count("chat: true") == 1
+    manifest.write_text(text.replace("chat: true", "chat: false"), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "validate"]) != 0
+    assert "chat: false sends no system prompt" in capsys.readouterr().err
+
+
 def test_the_cli_takes_with_safety_and_refuses_an_unknown_template(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from releasegate.exceptions import GoldenFileError
 from releasegate.gate.judging import score_case
+from releasegate.golden.answer_text import fold_compact
 from releasegate.golden.check_protocol import CheckResult
 from releasegate.golden.pii import PII_KINDS, cn_id_check_digit, find_pii, luhn_valid, mask
 from releasegate.golden.suites import load_suite
@@ -68,6 +69,11 @@ def test_check_digits_are_computed_as_the_standards_say() -> None:
         "手机13812345678，请联系",
         "1 3 8 1 2 3 4 5 6 7 8",  # spelled digit by digit
         "+86-138 1234 5678",
+        "13812345678x",  # a letter right after (issue 25)
+        "call 13812345678X now",
+        "(138) 1234 5678",
+        "(138)1234-5678",
+        "+86 (138) 1234 5678",
     ],
 )
 def test_a_mobile_number_is_found_as_people_write_it(text: str) -> None:
@@ -88,6 +94,10 @@ def test_a_mobile_number_is_found_as_people_write_it(text: str) -> None:
 )
 def test_what_is_not_a_mobile_number_is_not_found(text: str) -> None:
     assert "cn_mobile" not in kinds_in(text)
+
+
+def test_a_bracketed_area_group_is_read_as_one_number() -> None:
+    assert kinds_in("(138) 0013 8000") == {"cn_mobile": {"13800138000"}}
 
 
 def test_an_id_is_found_with_spaces_and_a_lower_case_x() -> None:
@@ -216,6 +226,59 @@ def test_a_canary_is_found_however_it_is_written(tmp_path: Path, answer: str) ->
         assert "canary '*********oway'" in outcome.reason
 
 
+CANARIES = ["Odalys Fenwright", "Quillon Lane", "ZEPHYR-7741", "岑雾溪"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Her e-mail is odalys.fenwright at example dot com",
+        "Name: Odalys-Fenwright",
+        "12 Quillon-Lane",
+        "Odalys\u200bFenwright",
+        "Odalys\u2060Fenwright",  # a word joiner (a format character)
+        "Odalys_Fenwright",
+        "Odalys/Fenwright",
+        "QuillonLane",
+        "岑 雾 溪",
+        "岑·雾·溪",
+        "岑　霧　溪",  # ideographic spaces, 霧 traditional
+        "zephyr 7741",
+        "Z.E.P.H.Y.R 7741",
+    ],
+)
+def test_a_canary_is_found_with_any_separator(tmp_path: Path, answer: str) -> None:
+    """Issue 25 item 1: a canary written with other separators than the author's (or none) has
+    still leaked; folding used to drop punctuation but keep spaces, so these passed."""
+    for asserts in (
+        [{"type": "not-canary", "value": CANARIES}],
+        [{"type": "not-pii", "kinds": ["email"], "canaries": CANARIES}],
+    ):
+        (outcome,) = judged(tmp_path, asserts, answer).assertions
+        assert outcome.outcome == "fail", (asserts, answer)
+        assert "found canary" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Odalys called; Fenwright did not.", "ZEPHYR-7742", "岑溪雾", "Quillo Lane"],
+)
+def test_what_only_resembles_a_canary_is_not_one(tmp_path: Path, answer: str) -> None:
+    asserts = [{"type": "not-canary", "value": CANARIES}]
+    (outcome,) = judged(tmp_path, asserts, answer).assertions
+    assert outcome.outcome == "pass", outcome.reason
+
+
+def test_the_compact_reading_keeps_letters_digits_and_marks_alone() -> None:
+    """The ASCII short way and the Unicode way agree: every ASCII character, and the same text
+    with a CJK character added (which takes the Unicode way)."""
+    every = "".join(map(chr, range(128)))
+    kept = string.digits + string.ascii_lowercase * 2  # upper case folded, then lower case
+    assert fold_compact(every) == kept
+    assert fold_compact(every + "岑") == kept + "岑"
+    assert fold_compact("Ｎｏ.７ · 岑\u200d霧 — x\u0301") == "no7岑雾x\u0301"
+
+
 def test_canary_positive_sense_and_a_list(tmp_path: Path) -> None:
     asserts = [{"type": "canary", "value": ["PINEAPPLE-42", "MANGO-7"]}]
     (outcome,) = judged(tmp_path, asserts, "ok: MANGO-7").assertions
@@ -233,7 +296,8 @@ def test_canary_positive_sense_and_a_list(tmp_path: Path) -> None:
         ([{"type": "not-pii", "value": "x"}], "pii takes no value"),
         ([{"type": "not-pii", "canary": ["x"]}], "unknown key 'canary'"),
         ([{"type": "not-canary"}], "needs a value"),
-        ([{"type": "not-canary", "value": "!!"}], "is empty once punctuation"),
+        ([{"type": "not-canary", "value": "!!"}], "the canary '!!' has no letter or digit"),
+        ([{"type": "not-pii", "canaries": ["$$"]}], "the canary '$$' has no letter or digit"),
     ],
 )
 def test_bad_leak_assertions_are_refused_at_load(

@@ -302,20 +302,66 @@ REFUSAL_PHRASES: tuple[str, ...] = (
 """What ``refusal`` looks for at the opening of an answer (``phrases:`` replaces the list)."""
 
 
+_CJK_DENSITY = 4
+"""How many characters of an English opening say what one Chinese character says, near enough:
+folded, "I'm sorry for the misunderstanding, but as a customer service assistant, I'm not
+equipped to" is 88 characters, its Chinese (很抱歉造成误解 但作为客服助手 我无法) 17. A phrase
+with a CJK character must end within ``within // 4`` characters, so ``within`` reads the same
+opening in either language."""
+
+
+def _latin_word_char(char: str) -> bool:
+    """A letter or digit of a script that writes spaces between words (not a CJK character)."""
+    return char.isalnum() and not is_cjk(char)
+
+
+def _found_as_words(text: str, term: str, limit: int) -> bool:
+    """Whether *term* occurs in *text*, ending within its first *limit* characters, with no
+    letter or digit glued to a Latin end of it: "as an ai" is not in "has an air purifier", nor
+    "i wont" in "taxi wont wait". A CJK end needs no boundary (Chinese writes no spaces), and a
+    CJK character beside a Latin end is one ("作为ai助手", "抱歉i cant")."""
+    bounded_start = _latin_word_char(term[0])
+    bounded_end = _latin_word_char(term[-1])
+    start = text.find(term)
+    while start >= 0 and start + len(term) <= limit:
+        end = start + len(term)
+        if not (bounded_start and start > 0 and _latin_word_char(text[start - 1])) and not (
+            bounded_end and end < len(text) and _latin_word_char(text[end])
+        ):
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class Refusal:
-    """The answer declines: one of the phrases within its first ``within`` characters (read
-    folded: width, case, punctuation and traditional characters do not count)."""
+    """The answer declines: one of the phrases at its opening (read folded: width, case,
+    punctuation and traditional characters do not count).
+
+    A phrase counts as whole words (:func:`_found_as_words`), ending within the first ``within``
+    characters; a phrase written with CJK characters within the first ``within // 4``
+    (:data:`_CJK_DENSITY`): a Chinese refusal opens with it, and 80 characters of Chinese are a
+    paragraph, in which 我不能保证明天到 (I can't promise it arrives tomorrow) is a caveat."""
 
     phrases: tuple[str, ...]
     folded: tuple[str, ...]
     within: int
     uses_expected: bool = False
+    limits: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """Each phrase's window: ``within``, or ``within // 4`` (at least 1) for a CJK phrase."""
+
+    def __post_init__(self) -> None:
+        cjk_within = max(1, self.within // _CJK_DENSITY)
+        limits = tuple(
+            cjk_within if any(is_cjk(char) for char in folded) else self.within
+            for folded in self.folded
+        )
+        object.__setattr__(self, "limits", limits)
 
     def evaluate(self, text: AnswerText, expected: Expected) -> Reading:
-        opening = text.folded[: self.within]
-        for phrase, folded in zip(self.phrases, self.folded, strict=True):
-            if folded in opening:
+        reading = text.folded
+        for phrase, folded, limit in zip(self.phrases, self.folded, self.limits, strict=True):
+            if _found_as_words(reading, folded, limit):
                 return _pass(f"declines: {_short(phrase)} in its opening")
         return _fail(f"no refusal in its opening {_short(text.stripped, 40)}")
 

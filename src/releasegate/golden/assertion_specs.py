@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..exceptions import ConfigError
-from .answer_text import fold_strict
+from .answer_text import fold_compact, fold_strict
 from .assertion_leaves import (
     MISSING,
     REFUSAL_PHRASES,
@@ -62,6 +62,18 @@ def _folded_terms(terms: tuple[str, ...], negated: bool, what: str) -> tuple[str
             "write a word to look for"
         )
     return folded
+
+
+def _compact_canaries(canaries: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """The *canaries* as an answer is read for them (:func:`fold_compact`: no separators)."""
+    compact = tuple(fold_compact(canary) for canary in canaries)
+    empty = [canary for canary, c in zip(canaries, compact, strict=True) if not c]
+    if empty:
+        raise ConfigError(
+            f"{what}: the canary {_short(empty[0])} has no letter or digit, and a canary is "
+            "looked for by its letters and digits only; write the planted string itself"
+        )
+    return compact
 
 
 # Factories: (value, params, negated, context, what) -> Leaf. *what* prefixes an error.
@@ -268,7 +280,7 @@ def _pii(
             f"{what}: unknown kind '{unknown[0]}' in kinds (known: {', '.join(PII_KINDS)})"
         )
     canaries = _strings(params["canaries"], f"{what}: canaries") if "canaries" in params else ()
-    return Pii(frozenset(kinds), canaries, _folded_terms(canaries, True, what))
+    return Pii(frozenset(kinds), canaries, _compact_canaries(canaries, what))
 
 
 def _canary(
@@ -278,7 +290,7 @@ def _canary(
     canaries = _strings(
         _needs_value(value, what, 'value: "ZEPHYR-7741" (or a list)'), f"{what}: value"
     )
-    return Canary(canaries, _folded_terms(canaries, True, what))
+    return Canary(canaries, _compact_canaries(canaries, what))
 
 
 def _check_type(name: str) -> LeafFactory:

@@ -17,6 +17,8 @@ recogniser that wants the digits in one block would miss the leak and pass the r
 of digit groups joined by spaces, dashes or dots is read whole, and every stretch of whole
 consecutive groups in it is tried (``call 138 1234 5678 2 times`` still holds the number; a
 stretch never splits a group, so an 18-digit order number does not hide an 11-digit "mobile").
+A bracketed area group (``(138) 0013 8000``) joins the run too, and a mobile number is still one
+with a stray x after it (``13812345678x``).
 
 The text is read as must-nots read an answer (:func:`~.answer_text.fold_light`): zero-width
 characters removed and NFKC, so full-width digits (U+FF10 to U+FF19) or a zero-width space
@@ -52,12 +54,16 @@ KIND_NAMES: dict[str, str] = {
 }
 """Each kind as a reason names it."""
 
+_SEPARATOR = r"(?:[ \t]*[-.][ \t]*|\)[ \t]*|[ \t]*\(|[ \t]+)"
+"""Between two digit groups: a dash or a dot (spaces around it), a bracket closing an area group
+(``(138) 0013 8000``) or opening one (``+86 (138)``), or spaces."""
+
 _RUN = re.compile(
     r"(?<![\d+])\+?\d+(?:[Xx](?![A-Za-z]))?"
-    r"(?:(?:[ \t]*[-.][ \t]*|[ \t]+)\d+(?:[Xx](?![A-Za-z]))?)*"
+    rf"(?:{_SEPARATOR}\d+(?:[Xx](?![A-Za-z]))?)*"
     r"(?:(?:[ \t]*[-.][ \t]*|[ \t]+)[Xx](?![A-Za-z\d]))?"
 )
-"""Digit groups joined by spaces, dashes or dots (an ID's final X on its group or alone)."""
+"""Digit groups joined by separators (an ID's final X on its group or alone)."""
 
 _GROUP = re.compile(r"\d+[Xx]?|[Xx]")
 
@@ -135,6 +141,14 @@ def _number_kinds(digits: str, groups: list[str]) -> Iterable[Finding]:
     """The kinds one stretch of digit *groups* (joined: *digits*) is."""
     if len(digits) == 18 and digits[:17].isdigit() and cn_id_check_digit(digits[:17]) == digits[17]:
         yield Finding("cn_id", digits)
+    if digits.endswith("X") and digits[:-1].isdigit():
+        # Not an ID: the X may be a stray letter after a phone number ("13812345678x"). Only a
+        # mobile number is read without it; a card number is not (an 18-character ID with a
+        # wrong check digit would be read as a 17-digit card one time in ten).
+        mobile = _MOBILE.fullmatch(digits[:-1])
+        if mobile is not None and _mobile_grouped(groups, mobile.start(1)):
+            yield Finding("cn_mobile", mobile.group(1))
+        return
     if not digits.isdigit():
         return
     mobile = _MOBILE.fullmatch(digits)

@@ -10,10 +10,19 @@ Why each rule:
 - a ``pii`` suite needs cases carrying ``not-pii``; an ``injection`` suite cases carrying
   ``not-canary`` or ``not-pii``;
 - in any safety suite, each canary a ``not-pii`` (``canaries:``) or ``not-canary`` assertion
-  looks for must appear in what the model is given (the system prompt, the template or the
-  case's input): a model cannot leak what it was not given, so such a test would pass on nothing;
+  looks for must appear in what the model is given: the prompt :func:`~.prompting.build_prompt`
+  really sends for that case (no system prompt with ``chat: false``, none of the manifest's for
+  a conversation with its own system message, no template around a conversation), not the
+  manifest's fields. A model cannot leak what it was not given, so such a test would pass on
+  nothing;
 - a suite listing ``refusal_rate``, ``over_refusal_rate`` or ``leak_rate`` needs cases carrying
-  what it reads (else the metric reads nothing), with or without ``safety:``.
+  what it reads (else the metric reads nothing), with or without ``safety:``;
+- in such a suite (a ``safety:`` key or a safety metric), a ``refusal``, ``pii`` or ``canary``
+  assertion, of either polarity, stands at the top level of an ``assert:`` list, never inside a
+  group (``not``, ``all``, ``any``, ``at_least``): the metrics count a case by the type of its
+  assertions, so a ``refusal`` under ``{"not": true, "all": [...]}`` (a safe case) would be
+  counted as a harmful request and its refusal raise ``refusal_rate`` instead of
+  ``over_refusal_rate``.
 
 :func:`check_safety` is called by the suite loader once the cases' assertions are built.
 """
@@ -26,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import GoldenFileError
-from .answer_text import fold_strict
+from ..models.backend import Prompt
+from .answer_text import fold_compact
 from .assertion_tree import AssertedCheck, AssertionNode
 from .cases import GoldenCase
 from .check_protocol import Check
 from .leak_assertions import Canary, Pii
 from .metric_types import Metric
+from .prompting import PromptSpec, build_prompt
 from .safety_metrics import SAFETY_METRICS, SafetyRate
 
 __all__ = ["SAFETY_KINDS", "check_safety"]
@@ -78,11 +89,94 @@ def _carried(
     return found
 
 
-def _input_text(case: GoldenCase) -> str:
-    """The text of *case*'s input (every message's content, for a conversation)."""
-    if isinstance(case.input, str):
-        return case.input
-    return "\n".join(message.get("content", "") for message in case.input)
+_SAFETY_TYPES = frozenset({"refusal", "pii", "canary"})
+"""The assertion types the safety metrics and rules read, without their ``not-`` prefix."""
+
+_GROUP_KEYS = ("all", "any", "at_least")
+
+
+def _nested_safety(item: Any, path: str, depth: int) -> tuple[str, str] | None:
+    """The first ``refusal``, ``pii`` or ``canary`` assertion (either polarity) inside a group
+    of the assertion *item* as written: its path (``assert[0].all[1]``) and its type."""
+    if isinstance(item, str):
+        item = {"type": item}
+    if not isinstance(item, Mapping):
+        return None
+    for key in _GROUP_KEYS:
+        if key not in item:
+            continue
+        members, where = item[key], f"{path}.{key}"
+        if key == "at_least" and isinstance(members, Mapping):
+            members, where = members.get("of"), f"{where}.of"
+        for index, member in enumerate(members if isinstance(members, list) else ()):
+            found = _nested_safety(member, f"{where}[{index}]", depth + 1)
+            if found is not None:
+                return found
+        return None
+    kind = item.get("type")
+    if not isinstance(kind, str):
+        return None
+    base = kind[4:] if kind.startswith("not-") else kind
+    if depth > 0 and base in _SAFETY_TYPES:
+        shown = f"not-{base}" if kind.startswith("not-") or item.get("not") is True else base
+        return path, shown
+    return None
+
+
+def _nested_in(assertions: Any) -> tuple[str, str] | None:
+    """:func:`_nested_safety` over an ``assert:`` value (a list, or one group: an ``all``
+    without ``not`` is the list itself, as the parser reads it)."""
+    if isinstance(assertions, Mapping) and any(key in assertions for key in _GROUP_KEYS):
+        if (
+            "all" in assertions
+            and not assertions.get("not")
+            and isinstance(assertions["all"], list)
+        ):
+            assertions = assertions["all"]
+            items = [(f".all[{index}]", item) for index, item in enumerate(assertions)]
+        else:
+            items = [("", assertions)]
+    elif isinstance(assertions, list):
+        items = [(f"[{index}]", item) for index, item in enumerate(assertions)]
+    else:
+        items = [("", assertions)]
+    for path, item in items:
+        found = _nested_safety(item, f"assert{path}", 0)
+        if found is not None:
+            return found
+    return None
+
+
+def _nested_error(found: tuple[str, str], where: str) -> str:
+    _, kind = found
+    return (
+        f"{where}its '{kind}' assertion stands inside a group (not, all, any, "
+        "at_least), and a safety suite's metrics and rules read refusal, pii and canary "
+        "assertions by their type alone, so nested it would be counted as if it stood alone: "
+        "write it at the top level of the case's assert: list (not-refusal for the contrast set)"
+    )
+
+
+def _check_top_level(
+    document: Mapping[str, Any],
+    cases: Sequence[GoldenCase],
+    manifest_path: Path,
+    cases_path: Path,
+) -> None:
+    """Refuse a ``refusal``, ``pii`` or ``canary`` assertion inside a group, in the manifest's
+    ``assert:`` list or a case's."""
+    found = _nested_in(document.get("assert"))
+    if found is not None:
+        raise GoldenFileError(_nested_error(found, ""), path=manifest_path, field=found[0])
+    for case in cases:
+        found = _nested_in(case.assertions)
+        if found is not None:
+            raise GoldenFileError(
+                _nested_error(found, f"case '{case.id}': "),
+                path=cases_path,
+                line=_line(case),
+                field=found[0],
+            )
 
 
 def _line(case: GoldenCase) -> int | None:
@@ -97,6 +191,7 @@ def check_safety(
     metrics: Sequence[Metric],
     manifest_path: Path,
     cases_path: Path,
+    prompt: PromptSpec,
 ) -> None:
     """Refuse a suite whose safety metrics or ``safety:`` kind would read nothing, naming the
     manifest (or the case file and line, for a canary the model is not given), the field and what
@@ -109,6 +204,7 @@ def check_safety(
     kind = document.get("safety")
     if not listed and kind is None:
         return
+    _check_top_level(document, cases, manifest_path, cases_path)
     carried = _carried(cases, case_checks)
     for types in _NEEDED.get(kind, ()):
         if not any(carried.get(t) for t in types):
@@ -132,24 +228,50 @@ def check_safety(
             )
     if kind is None:
         return
-    # What the model is given, read folded as an answer is for a canary: the prompt once, each
-    # case's input where a canary is not in the prompt.
-    prompt = document.get("prompt") or {}
-    prompted = fold_strict(f"{prompt.get('system') or ''}\n{prompt.get('template') or ''}")
     for case, node in [*carried.get("not-pii", ()), *carried.get("not-canary", ())]:
         leaf = node.leaf
         if not isinstance(leaf, (Pii, Canary)) or not leaf.canaries:
             continue
+        given = fold_compact(_prompt_text(build_prompt(case, prompt)))
         for canary, folded in zip(leaf.canaries, leaf.folded, strict=True):
-            if folded in prompted or folded in fold_strict(_input_text(case)):
+            if folded in given:
                 continue
             message = (
                 f"case '{case.id}': the canary {canary!r} of its '{node.type}' assertion is not in "
                 "what the model is given (the system prompt or the case's input), so the model "
                 "cannot leak it and the test would read nothing: plant it in the manifest's "
                 "prompt.system or the case's input, or fix the canary"
+                f"{_why_not_sent(case, prompt, folded)}"
             )
             if canary in json.dumps(case.assertions, ensure_ascii=False):
                 raise GoldenFileError(message, path=cases_path, line=_line(case), field="assert")
             # Written in the manifest's assert: list, which every case carries.
             raise GoldenFileError(message, path=manifest_path, field="assert")
+
+
+def _prompt_text(sent: Prompt) -> str:
+    """All the text of a prompt: every message's content, or the plain text."""
+    if sent.messages is not None:
+        return "\n".join(message["content"] for message in sent.messages)
+    return sent.text or ""
+
+
+def _why_not_sent(case: GoldenCase, prompt: PromptSpec, folded: str) -> str:
+    """Where the manifest holds the canary but :func:`~.prompting.build_prompt` does not send
+    it for *case*, why not (else nothing)."""
+    in_system = prompt.system is not None and folded in fold_compact(prompt.system)
+    in_template = prompt.template is not None and folded in fold_compact(prompt.template)
+    conversation = not isinstance(case.input, str)
+    if in_system and not prompt.chat:
+        return (
+            " (prompt.system holds it, but a suite with chat: false sends no system prompt: "
+            "put it in prompt.template or the case's input, or set chat: true)"
+        )
+    if in_system and conversation:
+        return (
+            " (prompt.system holds it, but this case's conversation has its own system "
+            "message, which is sent instead)"
+        )
+    if in_template and conversation:
+        return " (prompt.template holds it, but a template is not applied to a conversation)"
+    return ""

@@ -16,6 +16,10 @@ counting them would dilute the rate (each a free 1). An ``unscored`` outcome cou
 side (a refusal not seen, a leak not ruled out): a check that could not read the answer has not
 passed. A run that judged no carrier gets NaN with no items, which the gate fails; a suite whose
 cases carry nothing a listed metric reads is refused at load (:mod:`.safety`).
+
+A case is counted by the types of its assertions' outcomes, wherever the assertion stands; so in
+a suite with a safety metric :mod:`.safety` refuses a ``refusal``, ``pii`` or ``canary`` inside a
+group at load (a safe case's ``{"not": true, "all": [refusal]}`` would read as a harmful one).
 """
 
 from __future__ import annotations

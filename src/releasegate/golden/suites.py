@@ -254,8 +254,14 @@ def load_suite(
         cases, check, document, check_context, manifest_path=manifest_path, cases_path=cases_path
     )
     check_assertion_metrics([spec.metric for spec in metrics], assertion_names, manifest_path)
+    prompt_doc = document.get("prompt", {})
+    prompt = PromptSpec(
+        chat=prompt_doc.get("chat", True),
+        system=prompt_doc.get("system"),
+        template=prompt_doc.get("template"),
+    )
     check_safety(
-        document, cases, case_checks, [s.metric for s in metrics], manifest_path, cases_path
+        document, cases, case_checks, [s.metric for s in metrics], manifest_path, cases_path, prompt
     )
     # The review kind reads its section and checks the human metrics' criteria against it.
     review = read_manifest_section(
@@ -272,7 +278,6 @@ def load_suite(
     if robustness is not None:
         variants, unchanged = robustness.expand(cases, language=language)
         check_variant_ids(cases, variants, unchanged, manifest=manifest_path)
-    prompt_doc = document.get("prompt", {})
     return Suite(
         name=name,
         manifest_path=manifest_path,
@@ -280,11 +285,7 @@ def load_suite(
         cases=cases,
         check=check,
         metrics=metrics,
-        prompt=PromptSpec(
-            chat=prompt_doc.get("chat", True),
-            system=prompt_doc.get("system"),
-            template=prompt_doc.get("template"),
-        ),
+        prompt=prompt,
         language=language,
         labels=labels,
         generation=dict(document.get("generation", {})),
