@@ -16,14 +16,13 @@ call.
 from __future__ import annotations
 
 import argparse
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
-from ..core.display import for_terminal, shorten
-from ..core.display import with_invisibles_shown as with_invisibles
+from ..core.display import for_terminal, shorten, with_invisibles_shown
 from ..exceptions import UnknownNameError
+from ..golden.io.rows import id_problem
 from ..golden.suites import Suite, project_suites
 from .appending import append_variant, fuzzed_id, same_question
 from .fuzz import Answerer, FuzzError, FuzzResult, Step, fuzz_case
@@ -86,17 +85,14 @@ def _new_id_problem(new_id: str) -> str | None:
         return "is blank"
     if new_id != new_id.strip():
         return "has white space at its start or end, which a spreadsheet cell drops"
-    for char in new_id:
-        category = unicodedata.category(char)
-        if (category == "Cc" and char not in "\t\n\r") or category == "Cs":
-            return f"contains U+{ord(char):04X}, which the case loader refuses in an id"
-    return None
+    refused = id_problem(new_id)  # the case loader's own rule
+    return None if refused is None else f"is refused by the case loader ({refused})"
 
 
 def _step_line(number: int, step: Step) -> str:
     where = f"at {step.start}" if step.start == step.end else f"at {step.start}-{step.end}"
-    old = with_invisibles(step.old) or "(nothing)"
-    new = with_invisibles(step.new) or "(nothing)"
+    old = with_invisibles_shown(step.old) or "(nothing)"
+    new = with_invisibles_shown(step.new) or "(nothing)"
     return f"    {number}. {step.perturbation}: '{old}' -> '{new}' {where}"
 
 
@@ -106,7 +102,7 @@ def report_lines(suite: Suite, result: FuzzResult) -> list[str]:
     lines = [
         f"fuzz {case.key} ({case.source})",
         f"  perturbations: {', '.join(result.perturbations)} (smallest change first)",
-        f"  question:      {with_invisibles(result.original_text)}",
+        f"  question:      {with_invisibles_shown(result.original_text)}",
         f"  answer:        {shorten(for_terminal(result.original_answer), _ANSWER_WIDTH)} (passes)",
     ]
     found = result.found
@@ -114,7 +110,7 @@ def report_lines(suite: Suite, result: FuzzResult) -> list[str]:
         count = len(found.steps)
         lines += [
             f"breaking change found ({count} step{'s' if count != 1 else ''}):",
-            f"  variant:       {with_invisibles(found.text)}",
+            f"  variant:       {with_invisibles_shown(found.text)}",
             "  steps:",
             *(_step_line(n, step) for n, step in enumerate(found.steps, start=1)),
             f"  answer:        {shorten(for_terminal(found.answer), _ANSWER_WIDTH)}",

@@ -33,6 +33,7 @@ __all__ = [
     "REQUIRED_FIELDS",
     "CaseRow",
     "has_assertions",
+    "id_problem",
     "json_kind",
     "row_error",
     "to_case",
@@ -80,7 +81,8 @@ def _show(value: object) -> str:
     return shorten(text, 60)
 
 
-def _id_problem(value: object) -> str | None:
+def id_problem(value: object) -> str | None:
+    """What makes *value* an id the case loader refuses (with what to do), or None."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return f'id must be text or a whole number, not {_show(value)}: use a name like "refund-1"'
     if isinstance(value, float) and not value.is_integer():
@@ -214,7 +216,7 @@ class _Field:
 
 
 _FIELDS: dict[str, _Field] = {
-    "id": _Field(_id_problem, needs='an id that is unique in the suite, like "refund-1" or 7'),
+    "id": _Field(id_problem, needs='an id that is unique in the suite, like "refund-1" or 7'),
     "input": _Field(_input_problem, needs="the input sent to the model", json_cell=True),
     "expected": _Field(_expected_problem, needs="the answer it expects", json_cell=True),
     "tags": _Field(_tags_problem),
